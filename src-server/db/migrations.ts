@@ -1,0 +1,194 @@
+// Numbered migrations, written once for both engines; {{SEQ}} marks the auto-incrementing feed key.
+import type { SqliteDatabase } from './sqlite';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'workspace',
+    sql: `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE teams (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  team_id TEXT REFERENCES teams(id),
+  contact_visibility TEXT NOT NULL DEFAULT 'off',
+  restrict_export INTEGER NOT NULL DEFAULT 0,
+  restrict_deletion INTEGER NOT NULL DEFAULT 0,
+  restrict_settings INTEGER NOT NULL DEFAULT 0,
+  restrict_integrations INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'offline',
+  chosen_status TEXT NOT NULL DEFAULT 'online',
+  last_active_at BIGINT,
+  deactivated INTEGER NOT NULL DEFAULT 0,
+  avatar_color TEXT NOT NULL,
+  notify_prefs TEXT NOT NULL,
+  refetch_seq BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX users_team ON users(team_id);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE channels (id TEXT PRIMARY KEY, name TEXT NOT NULL, secret TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE closing_categories (id TEXT PRIMARY KEY, name TEXT NOT NULL, position INTEGER NOT NULL);
+CREATE TABLE contacts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  phone TEXT,
+  email TEXT,
+  channel_id TEXT REFERENCES channels(id),
+  external_id TEXT,
+  assignee_id TEXT REFERENCES users(id),
+  status TEXT NOT NULL,
+  conversation_id TEXT,
+  last_activity_at BIGINT NOT NULL,
+  last_message TEXT,
+  last_message_direction TEXT,
+  created_at BIGINT NOT NULL,
+  UNIQUE (channel_id, external_id)
+);
+CREATE INDEX contacts_activity ON contacts(last_activity_at, id);
+CREATE INDEX contacts_assignee ON contacts(assignee_id, last_activity_at, id);
+CREATE INDEX contacts_status ON contacts(status, last_activity_at, id);
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  status TEXT NOT NULL,
+  opened_at BIGINT NOT NULL,
+  closed_at BIGINT,
+  closed_by TEXT,
+  closing_category_id TEXT,
+  closing_summary TEXT,
+  first_response_at BIGINT,
+  first_responder_id TEXT
+);
+CREATE INDEX conversations_contact ON conversations(contact_id, opened_at);
+CREATE INDEX conversations_status ON conversations(status, opened_at);
+CREATE INDEX conversations_closed ON conversations(closed_at);
+CREATE INDEX conversations_opened ON conversations(opened_at);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  conversation_id TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  text TEXT NOT NULL,
+  status TEXT NOT NULL,
+  fail_reason TEXT,
+  author_id TEXT,
+  channel_message_id TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX messages_contact ON messages(contact_id, created_at, id);
+CREATE INDEX messages_author ON messages(author_id, created_at);
+CREATE UNIQUE INDEX messages_channel_id ON messages(contact_id, channel_message_id);
+CREATE TABLE comments (
+  id TEXT PRIMARY KEY,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  conversation_id TEXT,
+  author_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  mentions TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX comments_contact ON comments(contact_id, created_at, id);
+CREATE INDEX comments_author ON comments(author_id, created_at);
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  conversation_id TEXT,
+  kind TEXT NOT NULL,
+  actor_id TEXT,
+  assignee_id TEXT,
+  closing_category_id TEXT,
+  closing_summary TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX events_contact ON events(contact_id, created_at, id);
+CREATE INDEX events_kind ON events(kind, created_at);
+CREATE TABLE notifications (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  kind TEXT NOT NULL,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  conversation_id TEXT,
+  comment_id TEXT,
+  message_id TEXT,
+  actor_id TEXT,
+  excerpt TEXT NOT NULL,
+  count INTEGER NOT NULL DEFAULT 1,
+  created_at BIGINT NOT NULL,
+  read_at BIGINT,
+  archived_at BIGINT
+);
+CREATE INDEX notifications_user ON notifications(user_id, created_at, id);
+CREATE INDEX notifications_contact ON notifications(contact_id, user_id);
+CREATE TABLE custom_inboxes (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  sharing TEXT NOT NULL,
+  shared_user_ids TEXT NOT NULL,
+  shared_team_ids TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE idempotency (
+  user_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  route TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, client_id)
+);
+CREATE TABLE changes (
+  seq {{SEQ}},
+  entity TEXT NOT NULL,
+  op TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  contact_id TEXT,
+  target_user_id TEXT,
+  data TEXT,
+  at BIGINT NOT NULL
+);
+CREATE INDEX changes_contact ON changes(contact_id, seq);
+CREATE INDEX changes_target ON changes(target_user_id, seq);
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** Brings an SQLite database up to date; refuses one newer than this server. */
+export function migrateSqlite(db: SqliteDatabase): void {
+  const current = db.userVersion();
+  if (current > LATEST_VERSION) {
+    throw new Error(`database schema version ${current} is newer than this server (${LATEST_VERSION}); upgrade the server`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.execScript('BEGIN');
+    try {
+      db.execScript(m.sql.replaceAll('{{SEQ}}', 'INTEGER PRIMARY KEY AUTOINCREMENT'));
+      db.setUserVersion(m.version);
+      db.execScript('COMMIT');
+    } catch (err) {
+      db.execScript('ROLLBACK');
+      throw err;
+    }
+  }
+}

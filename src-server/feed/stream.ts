@@ -1,0 +1,248 @@
+// The live stream: each committed change is pushed to every connected client that may see it.
+// Commits only say "there is more"; the hub reads the feed itself, so it works the same whichever
+// process committed (see the PostgreSQL issue).
+import type { WebSocket } from 'ws';
+import { ClientFrame, StreamClose, type ServerFrame } from '../../src-shared/sync/changes';
+import type { VisibilityScope } from '../../src-shared/access/visibility';
+import type { Database } from '../db/engine';
+import type { UserRow } from '../workspace/rows';
+import { scopeOf, type ViewerCtx } from '../workspace/store';
+import { expandGrant, feedHead, recordVisible, syncPage, toRecord, type FeedRow } from './sync';
+
+const BATCH = 5000;
+/** A client further behind than this many pages is told to page through /sync first. */
+const MAX_CATCH_UP_PAGES = 5;
+const MAX_BAD_FRAMES = 10;
+
+interface Conn {
+  ws: WebSocket;
+  userId: string;
+  tokenHash: string;
+  /** The cursor the client holds from us: the `upto` of the last frame (or heartbeat) sent. */
+  sentUpto: number;
+  /** How far the hub has examined the feed for this client. */
+  processed: number;
+  ready: boolean;
+  alive: boolean;
+  badFrames: number;
+}
+
+export interface StreamHubOptions {
+  heartbeatMs: number;
+  onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
+  log: (msg: string, err?: unknown) => void;
+}
+
+export class StreamHub {
+  private readonly conns = new Set<Conn>();
+  private last = 0;
+  private scheduled = false;
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: StreamHubOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.last = await feedHead(this.db);
+    this.timer = setInterval(() => this.heartbeat(), this.opts.heartbeatMs);
+    this.timer.unref();
+  }
+
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  /** A commit happened (here or elsewhere): push what is new soon, coalescing bursts. */
+  notify(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number): void {
+    const conn: Conn = { ws, userId: user.id, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0 };
+    this.conns.add(conn);
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('close', () => this.conns.delete(conn));
+    ws.on('error', () => this.conns.delete(conn));
+    ws.on('message', (data, isBinary) => this.onFrame(conn, isBinary ? null : data.toString()));
+    this.send(conn, { type: 'hello', head: this.last, user_id: user.id });
+    void this.catchUp(conn);
+  }
+
+  closeUser(userId: string, code: number, reason: string): void {
+    for (const c of this.conns) if (c.userId === userId) c.ws.close(code, reason);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const c of this.conns) c.ws.terminate();
+    this.conns.clear();
+    await this.running;
+  }
+
+  private send(conn: Conn, frame: ServerFrame | string): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  private onFrame(conn: Conn, text: string | null): void {
+    let frame: ClientFrame | null = null;
+    try {
+      const parsed = ClientFrame.safeParse(text === null ? null : JSON.parse(text));
+      if (parsed.success) frame = parsed.data;
+    } catch {
+      frame = null;
+    }
+    if (!frame) {
+      conn.badFrames += 1;
+      this.send(conn, { type: 'error', code: 'invalid_request', message: 'frames are JSON: {"type":"ping"} or {"type":"presence","idle_seconds":N}' });
+      if (conn.badFrames > MAX_BAD_FRAMES) conn.ws.close(StreamClose.badFrames, 'too many invalid frames');
+      return;
+    }
+    if (frame.type === 'ping') this.send(conn, { type: 'heartbeat', head: conn.processed, at: Date.now() });
+    else this.opts.onPresence(conn.userId, frame.idle_seconds).catch((err) => this.opts.log('presence failed', err));
+  }
+
+  private async viewerOf(userId: string): Promise<ViewerCtx | null> {
+    const user = await this.db.get<UserRow>('SELECT * FROM users WHERE id = ?', [userId]);
+    if (!user || Number(user.deactivated)) return null;
+    return { user, scope: await scopeOf(this.db, user) };
+  }
+
+  /** Brings one client from its cursor to the hub's position through the same pages /sync serves. */
+  private async catchUp(conn: Conn): Promise<void> {
+    try {
+      const viewer = await this.viewerOf(conn.userId);
+      if (!viewer) return conn.ws.close(StreamClose.deactivated, 'deactivated');
+      for (let pages = 0; ; pages++) {
+        if (pages >= MAX_CATCH_UP_PAGES) return this.send(conn, { type: 'resync' });
+        const page = await syncPage(this.db, viewer, conn.processed, 1000);
+        if (page.must_refetch) return this.send(conn, { type: 'must_refetch', reason: page.reason });
+        if (page.changes.length) {
+          this.send(conn, { type: 'changes', after: conn.sentUpto, upto: page.next, changes: page.changes });
+          conn.sentUpto = page.next;
+        }
+        conn.processed = page.next;
+        if (!page.has_more && conn.processed >= this.last) break;
+        if (!page.has_more) break;
+      }
+      conn.ready = true;
+      // Anything committed while catching up is picked up by the next flush (or now).
+      if (conn.processed < this.last) conn.ready = false, void this.catchUp(conn);
+    } catch (err) {
+      this.opts.log('stream catch-up failed', err);
+      conn.ws.close(1011, 'server error');
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.running) {
+      await this.running;
+      return this.notify();
+    }
+    this.running = this.flushOnce().finally(() => (this.running = null));
+    await this.running;
+  }
+
+  private async flushOnce(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await this.db.all<FeedRow>('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?', [this.last, BATCH]);
+        if (rows.length === 0) return;
+        const from = this.last;
+        const upto = Number(rows[rows.length - 1].seq);
+        await this.deliver(rows, from, upto);
+        this.last = upto;
+        if (rows.length < BATCH) return;
+      }
+    } catch (err) {
+      this.opts.log('stream flush failed', err);
+    }
+  }
+
+  private async deliver(rows: FeedRow[], from: number, upto: number): Promise<void> {
+    if (this.conns.size === 0) return;
+    // The contacts' current assignees, read once for every client.
+    const contactIds = [...new Set(rows.map((r) => r.contact_id).filter((id): id is string => id !== null))];
+    const assignee = new Map<string, string | null>();
+    for (let i = 0; i < contactIds.length; i += 500) {
+      const chunk = contactIds.slice(i, i + 500);
+      const found = await this.db.all<{ id: string; assignee_id: string | null }>(
+        `SELECT id, assignee_id FROM contacts WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const f of found) assignee.set(f.id, f.assignee_id);
+    }
+    const viewers = new Map<string, { user: UserRow; scope: VisibilityScope } | null>();
+    const json = new Map<number, string>();
+    const recordJson = (i: number) => {
+      let s = json.get(i);
+      if (s === undefined) json.set(i, (s = JSON.stringify(toRecord(rows[i]))));
+      return s;
+    };
+    for (const conn of [...this.conns]) {
+      if (!conn.ready) continue;
+      if (conn.processed < from) {
+        // This client missed a batch (it was catching up): bring it forward from its own cursor.
+        conn.ready = false;
+        void this.catchUp(conn);
+        continue;
+      }
+      if (!viewers.has(conn.userId)) viewers.set(conn.userId, await this.viewerOf(conn.userId));
+      const viewer = viewers.get(conn.userId);
+      if (!viewer) {
+        conn.ws.close(StreamClose.deactivated, 'deactivated');
+        continue;
+      }
+      const parts: string[] = [];
+      let ended = false;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        if (Number(r.seq) <= conn.processed) continue;
+        if (r.target_user_id === conn.userId && r.op === 'session_end') {
+          if (r.data && (JSON.parse(r.data) as { token_hash?: string }).token_hash === conn.tokenHash) ended = true;
+          continue;
+        }
+        if (r.target_user_id === conn.userId && r.op === 'reset') {
+          this.send(conn, { type: 'must_refetch', reason: 'visibility_reset' });
+          continue;
+        }
+        if (!recordVisible(r, conn.userId, viewer.scope, (id) => assignee.get(id))) continue;
+        if (r.op === 'grant') {
+          for (const rec of await expandGrant(this.db, r, conn.userId)) parts.push(JSON.stringify(rec));
+        } else parts.push(recordJson(i));
+      }
+      if (parts.length) {
+        this.send(conn, `{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${parts.join(',')}]}`);
+        conn.sentUpto = upto;
+      }
+      conn.processed = upto;
+      if (ended) conn.ws.close(StreamClose.signedOut, 'signed out');
+    }
+  }
+
+  private heartbeat(): void {
+    for (const conn of this.conns) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        this.conns.delete(conn);
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+      if (conn.ready) {
+        this.send(conn, { type: 'heartbeat', head: conn.processed, at: Date.now() });
+        conn.sentUpto = conn.processed;
+      }
+    }
+  }
+}

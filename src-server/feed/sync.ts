@@ -1,0 +1,130 @@
+// Serving the change feed to one user: the visibility rule applied to every record, grants expanded
+// into the contact's history, internal records (reset, session_end) never served.
+import type { ChangeRecord, SyncPage } from '../../src-shared/sync/changes';
+import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
+import type { SqlRunner } from '../db/engine';
+import { scopeCondition, type ViewerCtx } from '../workspace/store';
+import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
+
+export interface FeedRow {
+  seq: number;
+  entity: ChangeRecord['entity'];
+  op: string;
+  entity_id: string;
+  contact_id: string | null;
+  target_user_id: string | null;
+  data: string | null;
+  at: number;
+}
+
+/** The feed as SQL: what `recordVisible` says, for paging in the database. */
+function feedCondition(viewer: ViewerCtx): { sql: string; params: (string | number)[] } {
+  const scope = scopeCondition(viewer.scope, 'c.assignee_id');
+  return {
+    sql: `(ch.target_user_id IS NULL OR ch.target_user_id = ?)
+      AND ch.op <> 'session_end' AND ch.op <> 'reset'
+      AND (ch.contact_id IS NULL OR ch.op = 'remove' OR ${scope.sql})`,
+    params: [viewer.user.id, ...(scope.params as string[])],
+  };
+}
+
+/** The same rule for one record in memory (the stream's path). `assigneeOf` gives the contact's current assignee. */
+export function recordVisible(
+  row: Pick<FeedRow, 'op' | 'contact_id' | 'target_user_id'>,
+  userId: string,
+  scope: VisibilityScope,
+  assigneeOf: (contactId: string) => string | null | undefined,
+): boolean {
+  if (row.target_user_id !== null && row.target_user_id !== userId) return false;
+  if (row.op === 'session_end' || row.op === 'reset') return false;
+  if (row.contact_id === null || row.op === 'remove') return true;
+  const assignee = assigneeOf(row.contact_id);
+  if (assignee === undefined) return false; // the contact is gone
+  return scopeAllows(scope, assignee);
+}
+
+export function toRecord(row: FeedRow): ChangeRecord {
+  return {
+    seq: Number(row.seq),
+    entity: row.entity,
+    op: row.op as ChangeRecord['op'],
+    id: row.entity_id,
+    contact_id: row.contact_id,
+    data: row.data === null ? null : JSON.parse(row.data),
+    at: Number(row.at),
+  };
+}
+
+/** A grant becomes upserts of the contact and all of its history the user may see, at the grant's seq. */
+export async function expandGrant(sql: SqlRunner, row: FeedRow, userId: string): Promise<ChangeRecord[]> {
+  const contactId = row.entity_id;
+  const c = await sql.get<Record<string, unknown>>('SELECT * FROM contacts WHERE id = ?', [contactId]);
+  if (!c) return [];
+  const rec = (entity: ChangeRecord['entity'], id: string, data: unknown): ChangeRecord => ({
+    seq: Number(row.seq),
+    entity,
+    op: 'upsert',
+    id,
+    contact_id: contactId,
+    data,
+    at: Number(row.at),
+  });
+  const out: ChangeRecord[] = [rec('contact', contactId, toContact(c))];
+  for (const r of await sql.all('SELECT * FROM conversations WHERE contact_id = ? ORDER BY opened_at', [contactId])) {
+    out.push(rec('conversation', String(r.id), toConversation(r)));
+  }
+  for (const r of await sql.all('SELECT * FROM messages WHERE contact_id = ? ORDER BY created_at, id', [contactId])) {
+    out.push(rec('message', String(r.id), toMessage(r)));
+  }
+  for (const r of await sql.all('SELECT * FROM comments WHERE contact_id = ? ORDER BY created_at, id', [contactId])) {
+    out.push(rec('comment', String(r.id), toComment(r)));
+  }
+  for (const r of await sql.all('SELECT * FROM events WHERE contact_id = ? ORDER BY created_at, id', [contactId])) {
+    out.push(rec('event', String(r.id), toEvent(r)));
+  }
+  for (const r of await sql.all('SELECT * FROM notifications WHERE contact_id = ? AND user_id = ? ORDER BY created_at, id', [
+    contactId,
+    userId,
+  ])) {
+    out.push(rec('notification', String(r.id), toNotification(r)));
+  }
+  return out;
+}
+
+/** Turns visible feed rows into records, expanding grants. */
+export async function rowsToRecords(sql: SqlRunner, rows: FeedRow[], userId: string): Promise<ChangeRecord[]> {
+  const out: ChangeRecord[] = [];
+  for (const row of rows) {
+    if (row.op === 'grant') out.push(...(await expandGrant(sql, row, userId)));
+    else out.push(toRecord(row));
+  }
+  return out;
+}
+
+export async function feedHead(sql: SqlRunner): Promise<number> {
+  const r = await sql.get<{ head: number | null }>('SELECT MAX(seq) AS head FROM changes');
+  return Number(r?.head ?? 0);
+}
+
+export async function feedFloor(sql: SqlRunner): Promise<number> {
+  const r = await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'feed_floor'");
+  return r ? Number(r.value) : 0;
+}
+
+/** One page of the feed for a user. after=0 is the bootstrap. */
+export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<SyncPage> {
+  const head = await feedHead(sql);
+  if (after > head) return { must_refetch: true, reason: 'cursor_ahead' };
+  if (after > 0 && after < Number(viewer.user.refetch_seq)) return { must_refetch: true, reason: 'visibility_reset' };
+  if (after > 0 && after < (await feedFloor(sql))) return { must_refetch: true, reason: 'cursor_too_old' };
+  const cond = feedCondition(viewer);
+  const rows = await sql.all<FeedRow>(
+    `SELECT ch.* FROM changes ch LEFT JOIN contacts c ON c.id = ch.contact_id
+     WHERE ch.seq > ? AND ch.seq <= ? AND ${cond.sql}
+     ORDER BY ch.seq LIMIT ?`,
+    [after, head, ...cond.params, limit],
+  );
+  const hasMore = rows.length === limit;
+  const next = hasMore ? Number(rows[rows.length - 1].seq) : head;
+  return { must_refetch: false, changes: await rowsToRecords(sql, rows, viewer.user.id), next, has_more: hasMore, head };
+}

@@ -1,0 +1,218 @@
+// createServer: the workspace server over a database file, on 127.0.0.1, ready for people and tests.
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { WebSocketServer } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { z } from 'zod';
+import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors';
+import { routes, type RouteDef, type RouteName } from '../../src-shared/api/routes';
+import { STREAM_PATH } from '../../src-shared/sync/changes';
+import { SqliteDatabase } from '../db/sqlite';
+import { migrateSqlite } from '../db/migrations';
+import { StreamHub } from '../feed/stream';
+import { AttemptLimiter } from '../workspace/passwords';
+import { loadViewer, Store, type Clock } from '../workspace/store';
+import { authenticate, reportPresence, sweepInactive } from '../workspace/users';
+import { verifyInbound } from '../workspace/ingest';
+import { handlers, type Services } from './handlers';
+import { openapiDocument } from './openapi';
+import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/seed';
+import { Simulator } from '../demo/simulate';
+
+export interface ServerOptions {
+  /** The SQLite file (created if missing). */
+  dbFile: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  clock?: Clock;
+  /** Create the demo workspace when the database is empty (default: yes). */
+  demo?: false | DemoOptions;
+  /** Contacts write in every few seconds. */
+  simulate?: boolean | { everyMs: number };
+  heartbeatMs?: number;
+  /** How often users silent past the inactivity timeout are set offline. */
+  sweepMs?: number;
+  signInLimit?: { perIp: number; perEmail: number; windowMs: number };
+  bodyLimitBytes?: number;
+  /** Check every answer against its contract (tests turn this on). */
+  validateResponses?: boolean;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+export interface WorkspaceServer {
+  url: string;
+  port: number;
+  store: Store;
+  hub: StreamHub;
+  demo: DemoSummary | null;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{20,200})$/;
+
+function errorBody(err: unknown): { status: number; body: ApiErrorBody } {
+  if (err instanceof ApiError) return { status: err.status, body: err.toBody() };
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e?.statusCode === 413) {
+    return { status: 413, body: { code: 'payload_too_large', message: 'the request body is over the limit' } };
+  }
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e?.statusCode === 415) {
+    return { status: 400, body: { code: 'invalid_request', message: 'send the body as JSON (Content-Type: application/json)' } };
+  }
+  if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: 400, body: { code: 'invalid_request', message: e.message ?? 'bad request' } };
+  }
+  return { status: 500, body: { code: 'internal', message: 'the server failed; nothing was changed' } };
+}
+
+function describeIssues(where: string, error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`)
+    .join('; ');
+}
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!r.success) throw new ApiError('invalid_request', describeIssues(where, r.error));
+  return r.data;
+}
+
+export async function createServer(opts: ServerOptions): Promise<WorkspaceServer> {
+  const log = opts.log ?? ((msg: string, err?: unknown) => console.error(`[server] ${msg}`, err ?? ''));
+  const clock = opts.clock ?? Date.now;
+  const db = new SqliteDatabase(opts.dbFile);
+  migrateSqlite(db);
+
+  let hub: StreamHub | null = null;
+  const store = new Store(db, clock, () => hub?.notify());
+  hub = new StreamHub(db, {
+    heartbeatMs: opts.heartbeatMs ?? 15_000,
+    onPresence: (userId, idle) => reportPresence(store, userId, idle),
+    log,
+  });
+
+  let demo: DemoSummary | null = null;
+  const empty = !(await db.get('SELECT id FROM users LIMIT 1'));
+  if (empty && opts.demo !== false) demo = await seedDemoWorkspace(store, opts.demo ?? {});
+  await hub.start();
+
+  const limits = opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 };
+  const perIp = new AttemptLimiter(limits.perIp, limits.windowMs, clock);
+  const perEmail = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
+  let openapi: Record<string, unknown> | null = null;
+  const services: Services = {
+    store,
+    openapi: () => (openapi ??= openapiDocument()),
+    signInAllowed: (ip, email) => perIp.take(ip) && perEmail.take(email),
+  };
+
+  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 256 * 1024, logger: false, return503OnClosing: false });
+  // Keep the raw body: the channel signature is over the exact bytes sent.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
+    if ((body as string).length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new ApiError('invalid_request', 'the body is not valid JSON'), undefined);
+    }
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    const { status, body } = errorBody(err);
+    if (status >= 500) log('request failed', err);
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  for (const [name, def] of Object.entries(routes) as [RouteName, RouteDef][]) {
+    app.route({
+      method: def.method,
+      url: def.path,
+      handler: async (req, reply) => {
+        const rawBody = (req as FastifyRequest & { rawBody?: string }).rawBody ?? '';
+        const ctx: Record<string, unknown> = { rawBody, headers: req.headers, ip: req.ip };
+        ctx.params = parsePart(def.params, req.params, 'params');
+        if (def.auth === 'session') {
+          const m = BEARER.exec(String(req.headers.authorization ?? ''));
+          if (!m) throw new ApiError('unauthorized', 'send the session token as Authorization: Bearer <token>');
+          const { user, tokenHash } = await authenticate(db, m[1]);
+          if (def.roles && !def.roles.includes(user.role)) throw new ApiError('forbidden', `only ${def.roles.join(' and ')} users may do this`);
+          ctx.viewer = await loadViewer(db, user.id);
+          ctx.tokenHash = tokenHash;
+        }
+        if (def.auth === 'signature') {
+          const sig = req.headers['x-signature'];
+          await verifyInbound(db, (ctx.params as { id: string }).id, rawBody, typeof sig === 'string' ? sig : undefined);
+        }
+        ctx.query = parsePart(def.query, req.query, 'query');
+        ctx.body = parsePart(def.body, req.body, 'body');
+        const result = await (handlers[name] as (c: unknown, s: Services) => Promise<unknown>)(ctx, services);
+        if (opts.validateResponses) {
+          const check = def.response.safeParse(result);
+          if (!check.success) throw new Error(`response of ${name} breaks its contract: ${describeIssues('response', check.error)}`);
+        }
+        return reply.status(def.status ?? 200).send(result);
+      },
+    });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const reject = (socket: Duplex, status: number, body: ApiErrorBody) => {
+    const text = JSON.stringify(body);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+  };
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== STREAM_PATH) return reject(socket, 404, { code: 'not_found', message: 'no stream here' });
+      const after = z.coerce.number().int().min(0).safeParse(url.searchParams.get('after') ?? '0');
+      if (!after.success) return reject(socket, 400, { code: 'invalid_request', message: 'after must be a cursor (a whole number)' });
+      const m = BEARER.exec(String(req.headers.authorization ?? ''));
+      if (!m) return reject(socket, 401, { code: 'unauthorized', message: 'send Authorization: Bearer <token>' });
+      let auth;
+      try {
+        auth = await authenticate(db, m[1]);
+      } catch (err) {
+        return reject(socket, 401, errorBody(err).body);
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, after.data));
+    })().catch((err) => {
+      log('upgrade failed', err);
+      socket.destroy();
+    });
+  });
+
+  const sweeper = setInterval(() => void sweepInactive(store).catch((err) => log('sweep failed', err)), opts.sweepMs ?? 30_000);
+  sweeper.unref();
+
+  const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const port = Number(new URL(address).port);
+  const simulator = opts.simulate ? new Simulator(store, typeof opts.simulate === 'object' ? opts.simulate.everyMs : 3000, log) : null;
+  simulator?.start();
+
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    store,
+    hub,
+    demo,
+    app,
+    async close() {
+      simulator?.stop();
+      clearInterval(sweeper);
+      await hub!.close();
+      wss.close();
+      await app.close();
+      await db.close();
+    },
+  };
+}

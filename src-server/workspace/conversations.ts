@@ -1,0 +1,411 @@
+// Contacts and their conversations: inboxes, search, the thread, and the commands on it
+// (send, comment, assign, close, reopen).
+import { ApiError } from '../../src-shared/api/errors';
+import { canUseInbox, inboxesFor, scopeAllows, type InboxKey } from '../../src-shared/access/visibility';
+import type { BodyOf, InboxSummary, QueryOf, ThreadItem } from '../../src-shared/api/routes';
+import { mentionsToNames, parseMentions } from '../../src-shared/mentions';
+import type { Comment, Contact, Conversation, Message, InboxFilter } from '../../src-shared/model';
+import type { Param, SqlRunner } from '../db/engine';
+import { createNotification, excerptOf } from './notifications';
+import { decodeCursor, encodeCursor } from './paging';
+import { prefsOf, toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
+import {
+  escapeLike,
+  getSettings,
+  newId,
+  scopeCondition,
+  scopeOf,
+  teamMemberIds,
+  visibleContact,
+  type Tx,
+  type ViewerCtx,
+} from './store';
+import { reconcileContactAssignee } from './visibility-changes';
+
+type Where = { sql: string; params: Param[] };
+
+function searchCondition(q: string): Where {
+  const like = `%${escapeLike(q.toLowerCase())}%`;
+  return {
+    sql: `(LOWER(c.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.phone, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.email, '')) LIKE ? ESCAPE '\\'
+      OR EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND LOWER(m.text) LIKE ? ESCAPE '\\'))`,
+    params: [like, like, like, like],
+  };
+}
+
+async function teamIds(sql: SqlRunner): Promise<string[]> {
+  return (await sql.all<{ id: string }>('SELECT id FROM teams ORDER BY name, id')).map((r) => r.id);
+}
+
+async function customInboxFor(sql: SqlRunner, viewer: ViewerCtx, id: string) {
+  const row = await sql.get<Record<string, unknown>>('SELECT * FROM custom_inboxes WHERE id = ?', [id]);
+  const inbox = row ? toCustomInbox(row) : null;
+  if (!inbox || !customInboxShared(inbox, viewer.user)) throw new ApiError('not_found', 'custom inbox not found');
+  return inbox;
+}
+
+export function customInboxShared(
+  inbox: { owner_id: string; sharing: string; shared_user_ids: string[]; shared_team_ids: string[] },
+  user: Pick<UserRow, 'id' | 'team_id'>,
+): boolean {
+  if (inbox.owner_id === user.id) return true;
+  if (inbox.sharing !== 'shared') return false;
+  return inbox.shared_user_ids.includes(user.id) || (user.team_id !== null && inbox.shared_team_ids.includes(user.team_id));
+}
+
+async function filterConditions(sql: SqlRunner, viewer: ViewerCtx, f: InboxFilter): Promise<Where[]> {
+  const out: Where[] = [];
+  if (f.status) out.push({ sql: 'c.status = ?', params: [f.status] });
+  if (f.assignee === 'me') out.push({ sql: 'c.assignee_id = ?', params: [viewer.user.id] });
+  else if (f.assignee === 'unassigned') out.push({ sql: 'c.assignee_id IS NULL', params: [] });
+  else if (f.assignee) out.push({ sql: 'c.assignee_id = ?', params: [f.assignee] });
+  if (f.team_id) out.push(await teamCondition(sql, f.team_id));
+  if (f.channel_id) out.push({ sql: 'c.channel_id = ?', params: [f.channel_id] });
+  if (f.text) out.push(searchCondition(f.text));
+  return out;
+}
+
+async function teamCondition(sql: SqlRunner, teamId: string): Promise<Where> {
+  const members = await teamMemberIds(sql, teamId);
+  return members.length
+    ? { sql: `c.assignee_id IN (${members.map(() => '?').join(', ')})`, params: members }
+    : { sql: '1 = 0', params: [] };
+}
+
+/** The conditions of an inbox for this viewer, the visibility rule always among them. */
+async function inboxConditions(sql: SqlRunner, viewer: ViewerCtx, inbox: InboxKey): Promise<Where[]> {
+  const conds: Where[] = [scopeCondition(viewer.scope, 'c.assignee_id')];
+  if (!canUseInbox({ ...viewer.user, restrictions: { contact_visibility: viewer.user.contact_visibility } }, inbox, await teamIds(sql))) {
+    throw new ApiError('forbidden', `inbox ${inbox} is not available to this user`);
+  }
+  if (inbox === 'mine') conds.push({ sql: 'c.assignee_id = ?', params: [viewer.user.id] });
+  else if (inbox === 'unassigned') conds.push({ sql: 'c.assignee_id IS NULL', params: [] });
+  else if (inbox.startsWith('team:')) conds.push(await teamCondition(sql, inbox.slice(5)));
+  else if (inbox.startsWith('custom:')) {
+    const custom = await customInboxFor(sql, viewer, inbox.slice(7));
+    conds.push(...(await filterConditions(sql, viewer, custom.filter)));
+  }
+  return conds;
+}
+
+async function pageContacts(sql: SqlRunner, conds: Where[], cursor: string | undefined, limit: number) {
+  const after = decodeCursor(cursor);
+  if (after) conds.push({ sql: '(c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id < ?))', params: [after.at, after.at, after.id] });
+  const rows = await sql.all<Record<string, unknown>>(
+    `SELECT c.* FROM contacts c WHERE ${conds.map((c) => c.sql).join(' AND ')}
+     ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?`,
+    [...conds.flatMap((c) => c.params), limit + 1],
+  );
+  const items = rows.slice(0, limit).map(toContact);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.last_activity_at, last.id) : null };
+}
+
+export async function listConversations(sql: SqlRunner, viewer: ViewerCtx, q: QueryOf<'listConversations'>) {
+  const conds = await inboxConditions(sql, viewer, q.inbox as InboxKey);
+  if (q.status) conds.push({ sql: 'c.status = ?', params: [q.status] });
+  if (q.q) conds.push(searchCondition(q.q));
+  return pageContacts(sql, conds, q.cursor, q.limit);
+}
+
+export async function listContacts(sql: SqlRunner, viewer: ViewerCtx, q: QueryOf<'listContacts'>) {
+  const conds: Where[] = [scopeCondition(viewer.scope, 'c.assignee_id')];
+  if (q.q) conds.push(searchCondition(q.q));
+  return pageContacts(sql, conds, q.cursor, q.limit);
+}
+
+export async function inboxSummaries(sql: SqlRunner, viewer: ViewerCtx): Promise<InboxSummary[]> {
+  const teams = await sql.all<{ id: string; name: string }>('SELECT id, name FROM teams ORDER BY name, id');
+  const keys = inboxesFor(
+    { ...viewer.user, restrictions: { contact_visibility: viewer.user.contact_visibility } },
+    teams.map((t) => t.id),
+  );
+  const customs = (await sql.all<Record<string, unknown>>('SELECT * FROM custom_inboxes ORDER BY name, id'))
+    .map(toCustomInbox)
+    .filter((i) => customInboxShared(i, viewer.user));
+  const out: InboxSummary[] = [];
+  const count = async (key: InboxKey) => {
+    const conds = await inboxConditions(sql, viewer, key);
+    conds.push({ sql: "c.status = 'open'", params: [] });
+    const r = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${conds.map((c) => c.sql).join(' AND ')}`,
+      conds.flatMap((c) => c.params));
+    return Number(r?.n ?? 0);
+  };
+  const names: Record<string, string> = { all: 'All', mine: 'Mine', unassigned: 'Unassigned' };
+  for (const key of keys) {
+    const team = key.startsWith('team:') ? teams.find((t) => t.id === key.slice(5)) : undefined;
+    out.push({
+      key,
+      name: team ? team.name : names[key],
+      kind: team ? 'team' : (key as 'all' | 'mine' | 'unassigned'),
+      open_count: await count(key),
+    });
+  }
+  for (const c of customs) out.push({ key: `custom:${c.id}`, name: c.name, kind: 'custom', open_count: await count(`custom:${c.id}`) });
+  return out;
+}
+
+export async function contactDetail(sql: SqlRunner, viewer: ViewerCtx, id: string) {
+  const contact = toContact(await visibleContact(sql, viewer, id));
+  const conversations = (await sql.all('SELECT * FROM conversations WHERE contact_id = ? ORDER BY opened_at DESC, id DESC', [id])).map(
+    toConversation,
+  );
+  return { contact, conversations };
+}
+
+export async function updateContact(tx: Tx, viewer: ViewerCtx, id: string, body: BodyOf<'updateContact'>): Promise<Contact> {
+  await visibleContact(tx.sql, viewer, id);
+  const sets: string[] = [];
+  const params: Param[] = [];
+  for (const k of ['name', 'phone', 'email'] as const) {
+    if (body[k] !== undefined) (sets.push(`${k} = ?`), params.push(body[k] ?? null));
+  }
+  if (sets.length) await tx.run(`UPDATE contacts SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+  return (await tx.emitRow('contact', id)) as Contact;
+}
+
+type Table = 'messages' | 'comments' | 'events';
+async function pageOf(sql: SqlRunner, table: Table, contactId: string, cursor: string | undefined, limit: number) {
+  const after = decodeCursor(cursor);
+  return sql.all<Record<string, unknown>>(
+    `SELECT * FROM ${table} WHERE contact_id = ? ${after ? 'AND (created_at < ? OR (created_at = ? AND id < ?))' : ''}
+     ORDER BY created_at DESC, id DESC LIMIT ?`,
+    [contactId, ...(after ? [after.at, after.at, after.id] : []), limit + 1],
+  );
+}
+
+function paged<T>(rows: Record<string, unknown>[], limit: number, map: (r: Record<string, unknown>) => T, key: (t: T) => [number, string]) {
+  const items = rows.slice(0, limit).map(map);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(...key(last)) : null };
+}
+
+export async function listMessages(sql: SqlRunner, viewer: ViewerCtx, contactId: string, cursor: string | undefined, limit: number) {
+  await visibleContact(sql, viewer, contactId);
+  return paged(await pageOf(sql, 'messages', contactId, cursor, limit), limit, toMessage, (m) => [m.created_at, m.id]);
+}
+
+export async function listComments(sql: SqlRunner, viewer: ViewerCtx, contactId: string, cursor: string | undefined, limit: number) {
+  await visibleContact(sql, viewer, contactId);
+  return paged(await pageOf(sql, 'comments', contactId, cursor, limit), limit, toComment, (c) => [c.created_at, c.id]);
+}
+
+/** Messages, comments and events merged newest first; a page's cursor continues all three. */
+export async function thread(sql: SqlRunner, viewer: ViewerCtx, contactId: string, cursor: string | undefined, limit: number) {
+  await visibleContact(sql, viewer, contactId);
+  const [m, c, e] = await Promise.all([
+    pageOf(sql, 'messages', contactId, cursor, limit),
+    pageOf(sql, 'comments', contactId, cursor, limit),
+    pageOf(sql, 'events', contactId, cursor, limit),
+  ]);
+  const all: ThreadItem[] = [
+    ...m.map((r) => ({ type: 'message' as const, at: Number(r.created_at), message: toMessage(r) })),
+    ...c.map((r) => ({ type: 'comment' as const, at: Number(r.created_at), comment: toComment(r) })),
+    ...e.map((r) => ({ type: 'event' as const, at: Number(r.created_at), event: toEvent(r) })),
+  ];
+  const idOf = (t: ThreadItem) => (t.type === 'message' ? t.message.id : t.type === 'comment' ? t.comment.id : t.event.id);
+  all.sort((a, b) => b.at - a.at || (idOf(b) < idOf(a) ? -1 : idOf(b) > idOf(a) ? 1 : 0));
+  const items = all.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: all.length > limit && last ? encodeCursor(last.at, idOf(last)) : null };
+}
+
+async function addEvent(
+  tx: Tx,
+  contactId: string,
+  conversationId: string | null,
+  kind: 'assigned' | 'unassigned' | 'opened' | 'closed',
+  actorId: string | null,
+  extra: { assignee_id?: string | null; closing_category_id?: string | null; closing_summary?: string | null } = {},
+): Promise<void> {
+  const id = newId('e');
+  await tx.run(
+    `INSERT INTO events (id, contact_id, conversation_id, kind, actor_id, assignee_id, closing_category_id, closing_summary, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [id, contactId, conversationId, kind, actorId, extra.assignee_id ?? null, extra.closing_category_id ?? null, extra.closing_summary ?? null, tx.now],
+  );
+  await tx.emitRow('event', id);
+}
+
+/** Opens a conversation for the contact (there is never a second open one). */
+export async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
+  const id = newId('cv');
+  await tx.run("INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?)", [id, contactId, tx.now]);
+  await tx.run("UPDATE contacts SET status = 'open', conversation_id = ?, last_activity_at = ? WHERE id = ?", [id, tx.now, contactId]);
+  await addEvent(tx, contactId, id, 'opened', actorId);
+  await tx.emitRow('conversation', id);
+  return id;
+}
+
+async function openConversationId(tx: Tx, contact: Record<string, unknown>): Promise<string | null> {
+  return contact.status === 'open' && contact.conversation_id ? String(contact.conversation_id) : null;
+}
+
+/** Sets the assignee, with its event, visibility changes and the assignee's notification. */
+export async function setAssignee(tx: Tx, contact: Record<string, unknown>, assigneeId: string | null, actorId: string | null): Promise<void> {
+  const before = (contact.assignee_id as string | null) ?? null;
+  if (before === assigneeId) return;
+  const contactId = String(contact.id);
+  await tx.run('UPDATE contacts SET assignee_id = ? WHERE id = ?', [assigneeId, contactId]);
+  const conversationId = (contact.conversation_id as string | null) ?? null;
+  await addEvent(tx, contactId, conversationId, assigneeId ? 'assigned' : 'unassigned', actorId, { assignee_id: assigneeId });
+  await reconcileContactAssignee(tx, contactId, before, assigneeId);
+  if (assigneeId && assigneeId !== actorId) {
+    const actor = actorId ? await tx.sql.get<{ name: string }>('SELECT name FROM users WHERE id = ?', [actorId]) : undefined;
+    await createNotification(tx, {
+      userId: assigneeId,
+      kind: 'contact_assigned',
+      contactId,
+      conversationId,
+      actorId,
+      excerpt: excerptOf(`${actor?.name ?? 'Someone'} assigned ${String(contact.name)} to you`),
+    });
+  }
+}
+
+export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, text: string): Promise<Message> {
+  const contact = await visibleContact(tx.sql, viewer, contactId);
+  const conversationId = (await openConversationId(tx, contact)) ?? (await openConversation(tx, contactId, viewer.user.id));
+  const id = newId('m');
+  await tx.run(
+    `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, author_id, created_at)
+     VALUES (?, ?, ?, 'outgoing', ?, 'sent', ?, ?)`,
+    [id, contactId, conversationId, text, viewer.user.id, tx.now],
+  );
+  await tx.run('UPDATE conversations SET first_response_at = ?, first_responder_id = ? WHERE id = ? AND first_response_at IS NULL', [
+    tx.now,
+    viewer.user.id,
+    conversationId,
+  ]);
+  await tx.run(
+    "UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'outgoing' WHERE id = ?",
+    [tx.now, excerptOf(text), contactId],
+  );
+  // The first user to reply to an unassigned contact becomes its assignee.
+  if (contact.assignee_id === null) await setAssignee(tx, { ...contact, conversation_id: conversationId }, viewer.user.id, viewer.user.id);
+  const message = (await tx.emitRow('message', id)) as Message;
+  await tx.emitRow('conversation', conversationId);
+  await tx.emitRow('contact', contactId);
+  return message;
+}
+
+export async function addComment(tx: Tx, viewer: ViewerCtx, contactId: string, text: string): Promise<Comment> {
+  const contact = await visibleContact(tx.sql, viewer, contactId);
+  const mentioned = parseMentions(text);
+  const users = new Map<string, UserRow>();
+  for (const uid of mentioned) {
+    const u = await tx.sql.get<UserRow>('SELECT * FROM users WHERE id = ? AND deactivated = 0', [uid]);
+    if (!u) throw new ApiError('invalid_request', `text: mentions ${uid}, who is not a user of this workspace`);
+    users.set(uid, u);
+  }
+  const id = newId('k');
+  const conversationId = (contact.conversation_id as string | null) ?? null;
+  await tx.run(
+    'INSERT INTO comments (id, contact_id, conversation_id, author_id, text, mentions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [id, contactId, conversationId, viewer.user.id, text, JSON.stringify(mentioned), tx.now],
+  );
+  const comment = (await tx.emitRow('comment', id)) as Comment;
+  const names = new Map([...users.values()].map((u) => [u.id, u.name]));
+  const excerpt = excerptOf(mentionsToNames(text, (uid) => names.get(uid)));
+  for (const u of users.values()) {
+    if (u.id === viewer.user.id) continue;
+    // Only users who may see the contact are told of it.
+    if (!scopeAllows(await scopeOf(tx.sql, u), (contact.assignee_id as string | null) ?? null)) continue;
+    await createNotification(tx, {
+      userId: u.id,
+      kind: 'comment_mention',
+      contactId,
+      conversationId,
+      commentId: id,
+      actorId: viewer.user.id,
+      excerpt,
+    });
+  }
+  return comment;
+}
+
+export async function assign(tx: Tx, viewer: ViewerCtx, contactId: string, assigneeId: string | null): Promise<Contact> {
+  const contact = await visibleContact(tx.sql, viewer, contactId);
+  if (assigneeId) {
+    const u = await tx.sql.get('SELECT id FROM users WHERE id = ? AND deactivated = 0', [assigneeId]);
+    if (!u) throw new ApiError('invalid_request', `assignee_id: no active user ${assigneeId}`);
+  }
+  await setAssignee(tx, contact, assigneeId, viewer.user.id);
+  return (await tx.emitRow('contact', contactId)) as Contact;
+}
+
+export async function close(tx: Tx, viewer: ViewerCtx, contactId: string, body: BodyOf<'close'>) {
+  const contact = await visibleContact(tx.sql, viewer, contactId);
+  const conversationId = await openConversationId(tx, contact);
+  if (!conversationId) throw new ApiError('conflict', 'this contact has no open conversation');
+  const settings = await getSettings(tx.sql);
+  const summary = body.summary?.trim() ? body.summary.trim() : null;
+  if (settings.closing_note_required && (!body.closing_category_id || !summary)) {
+    throw new ApiError('invalid_request', 'a closing note (category and summary) is required to close a conversation');
+  }
+  if (body.closing_category_id) {
+    const cat = await tx.sql.get('SELECT id FROM closing_categories WHERE id = ?', [body.closing_category_id]);
+    if (!cat) throw new ApiError('invalid_request', `closing_category_id: no category ${body.closing_category_id}`);
+  }
+  await tx.run(
+    "UPDATE conversations SET status = 'closed', closed_at = ?, closed_by = ?, closing_category_id = ?, closing_summary = ? WHERE id = ?",
+    [tx.now, viewer.user.id, body.closing_category_id, summary, conversationId],
+  );
+  await tx.run("UPDATE contacts SET status = 'closed', last_activity_at = ? WHERE id = ?", [tx.now, contactId]);
+  await addEvent(tx, contactId, conversationId, 'closed', viewer.user.id, {
+    closing_category_id: body.closing_category_id,
+    closing_summary: summary,
+  });
+  const conversation = (await tx.emitRow('conversation', conversationId)) as Conversation;
+  const c = (await tx.emitRow('contact', contactId)) as Contact;
+  return { contact: c, conversation };
+}
+
+export async function reopen(tx: Tx, viewer: ViewerCtx, contactId: string) {
+  const contact = await visibleContact(tx.sql, viewer, contactId);
+  if (await openConversationId(tx, contact)) throw new ApiError('conflict', 'this contact already has an open conversation');
+  const conversationId = await openConversation(tx, contactId, viewer.user.id);
+  const c = (await tx.emitRow('contact', contactId)) as Contact;
+  const conversation = toConversation((await tx.sql.get('SELECT * FROM conversations WHERE id = ?', [conversationId]))!);
+  return { contact: c, conversation };
+}
+
+/** An inbound message from a contact: opens a conversation when none is open and tells who should know. */
+export async function receiveMessage(
+  tx: Tx,
+  contact: Record<string, unknown>,
+  text: string,
+  channelMessageId: string | null,
+): Promise<{ messageId: string; conversationId: string }> {
+  const contactId = String(contact.id);
+  const conversationId = (await openConversationId(tx, contact)) ?? (await openConversation(tx, contactId, null));
+  const id = newId('m');
+  await tx.run(
+    `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
+     VALUES (?, ?, ?, 'incoming', ?, 'delivered', ?, ?)`,
+    [id, contactId, conversationId, text, channelMessageId, tx.now],
+  );
+  await tx.run("UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'incoming' WHERE id = ?", [
+    tx.now,
+    excerptOf(text),
+    contactId,
+  ]);
+  await tx.emitRow('message', id);
+  await tx.emitRow('contact', contactId);
+  const assignee = (contact.assignee_id as string | null) ?? null;
+  const excerpt = excerptOf(text);
+  if (assignee) {
+    const u = await tx.sql.get<UserRow>('SELECT * FROM users WHERE id = ? AND deactivated = 0', [assignee]);
+    if (u && prefsOf(u).new_message_assigned) {
+      await createNotification(tx, { userId: assignee, kind: 'new_message_assigned', contactId, conversationId, messageId: id, actorId: null, excerpt });
+    }
+  } else {
+    // Unassigned: everyone who may see it and asked for these (restricted agents never see unassigned contacts).
+    const users = await tx.sql.all<UserRow>('SELECT * FROM users WHERE deactivated = 0');
+    for (const u of users) {
+      if (!prefsOf(u).new_message_unassigned || !scopeAllows(await scopeOf(tx.sql, u), null)) continue;
+      await createNotification(tx, { userId: u.id, kind: 'new_message_unassigned', contactId, conversationId, messageId: id, actorId: null, excerpt });
+    }
+  }
+  return { messageId: id, conversationId };
+}

@@ -1,0 +1,48 @@
+// The custom channel: a contact's inbound message, signed with the channel's secret.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ApiError } from '../../src-shared/api/errors';
+import type { BodyOf } from '../../src-shared/api/routes';
+import type { SqlRunner } from '../db/engine';
+import { receiveMessage } from './conversations';
+import { newId, type Tx } from './store';
+
+export function signBody(secret: string, rawBody: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+}
+
+/** Checks X-Signature against the channel's secret; 404 for an unknown channel, 401 for a bad signature. */
+export async function verifyInbound(sql: SqlRunner, channelId: string, rawBody: string, signature: string | undefined): Promise<void> {
+  const ch = await sql.get<{ secret: string }>('SELECT secret FROM channels WHERE id = ?', [channelId]);
+  if (!ch) throw new ApiError('not_found', 'channel not found');
+  if (!signature || !/^sha256=[0-9a-f]{64}$/.test(signature)) {
+    throw new ApiError('unauthorized', 'X-Signature must be sha256=<hex HMAC-SHA256 of the raw body with the channel secret>');
+  }
+  const expected = Buffer.from(signBody(ch.secret, rawBody));
+  const actual = Buffer.from(signature);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new ApiError('unauthorized', 'signature does not match');
+}
+
+export async function ingest(tx: Tx, channelId: string, body: BodyOf<'inbound'>) {
+  const { sender, message } = body;
+  let contact = await tx.sql.get<Record<string, unknown>>('SELECT * FROM contacts WHERE channel_id = ? AND external_id = ?', [
+    channelId,
+    sender.id,
+  ]);
+  if (!contact) {
+    const id = newId('c');
+    await tx.run(
+      `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'closed', ?, ?)`,
+      [id, sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now],
+    );
+    contact = (await tx.sql.get<Record<string, unknown>>('SELECT * FROM contacts WHERE id = ?', [id]))!;
+  }
+  // The channel's message id makes a redelivery a no-op.
+  const seen = await tx.sql.get<{ id: string; conversation_id: string }>(
+    'SELECT id, conversation_id FROM messages WHERE contact_id = ? AND channel_message_id = ?',
+    [contact.id as string, message.id],
+  );
+  if (seen) return { contact_id: String(contact.id), conversation_id: seen.conversation_id, message_id: seen.id };
+  const r = await receiveMessage(tx, contact, message.text, message.id);
+  return { contact_id: String(contact.id), conversation_id: r.conversationId, message_id: r.messageId };
+}

@@ -1,0 +1,225 @@
+// Users, sessions, activity status, preferences, teams and workspace settings.
+import { ApiError } from '../../src-shared/api/errors';
+import { canManageUser, inboxesFor } from '../../src-shared/access/visibility';
+import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
+import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '../../src-shared/model';
+import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
+import { hashPassword, hashToken, newToken, verifyPassword } from './passwords';
+import { prefsOf, toUser, toTeam, toClosingCategory, toChannel, type UserRow } from './rows';
+import { getSettings, loadUserRow, newId, type Store, type Tx } from './store';
+import { reconcileUsers, teamWatchers } from './visibility-changes';
+import type { SqlRunner } from '../db/engine';
+
+const AVATAR_COLORS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
+export const avatarColorFor = (seed: string) =>
+  AVATAR_COLORS[[...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % AVATAR_COLORS.length];
+
+// Used to spend the same time on an unknown email as on a wrong password.
+let decoyHash: Promise<string> | undefined;
+
+export async function signIn(store: Store, email: string, password: string): Promise<{ token: string; user: User }> {
+  const row = await store.db.get<UserRow>('SELECT * FROM users WHERE email = ?', [email]);
+  if (!row) {
+    decoyHash ??= hashPassword('decoy-password');
+    await verifyPassword(password, await decoyHash);
+    throw new ApiError('unauthorized', 'wrong email or password');
+  }
+  if (!(await verifyPassword(password, row.password_hash))) throw new ApiError('unauthorized', 'wrong email or password');
+  if (Number(row.deactivated)) throw new ApiError('forbidden', 'this user is deactivated');
+  const token = newToken();
+  const user = await store.write(async (tx) => {
+    await tx.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)', [
+      hashToken(token),
+      row.id,
+      tx.now,
+      tx.now,
+    ]);
+    await tx.run('UPDATE users SET status = chosen_status, last_active_at = ? WHERE id = ?', [tx.now, row.id]);
+    return (await tx.emitRow('user', row.id)) as User;
+  });
+  return { token, user };
+}
+
+export async function signOut(store: Store, userId: string, tokenHash: string): Promise<void> {
+  await store.write(async (tx) => {
+    await tx.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+    const left = await tx.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [userId]);
+    if (Number(left?.n) === 0) {
+      await tx.run("UPDATE users SET status = 'offline' WHERE id = ?", [userId]);
+      await tx.emitRow('user', userId);
+    }
+    await tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
+  });
+}
+
+/** The user behind a session token, or 401. */
+export async function authenticate(sql: SqlRunner, token: string): Promise<{ user: UserRow; tokenHash: string }> {
+  const tokenHash = hashToken(token);
+  const row = await sql.get<UserRow>(
+    'SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?',
+    [tokenHash],
+  );
+  if (!row) throw new ApiError('unauthorized', 'sign in first: the session is missing, expired or ended');
+  if (Number(row.deactivated)) throw new ApiError('unauthorized', 'this user is deactivated');
+  return { user: row, tokenHash };
+}
+
+export async function me(sql: SqlRunner, user: UserRow) {
+  const teams = await sql.all<{ id: string }>('SELECT id FROM teams ORDER BY name');
+  const settings = await getSettings(sql);
+  return {
+    user: toUser(user),
+    settings,
+    preferences: { notifications: prefsOf(user) },
+    inboxes: inboxesFor(
+      { id: user.id, role: user.role, team_id: user.team_id, restrictions: { contact_visibility: user.contact_visibility } },
+      teams.map((t) => t.id),
+    ),
+  };
+}
+
+export async function setChosenStatus(tx: Tx, userId: string, status: ChosenStatus): Promise<User> {
+  await tx.run('UPDATE users SET chosen_status = ?, status = ?, last_active_at = ? WHERE id = ?', [status, status, tx.now, userId]);
+  return (await tx.emitRow('user', userId)) as User;
+}
+
+/** Last-active changes are published at most this often when the status itself does not change. */
+const LAST_ACTIVE_GRANULARITY_MS = 60_000;
+
+export async function reportPresence(store: Store, userId: string, idleSeconds: number): Promise<User> {
+  return store.write(async (tx) => {
+    const row = (await loadUserRow(tx.sql, userId))!;
+    const settings = await getSettings(tx.sql);
+    const idle = idleSeconds >= settings.inactivity_timeout_minutes * 60;
+    const status = idle ? 'offline' : row.chosen_status;
+    const lastActive = Math.max(Number(row.last_active_at ?? 0), tx.now - Math.round(idleSeconds * 1000));
+    const publish = status !== row.status || lastActive - Number(row.last_active_at ?? 0) >= LAST_ACTIVE_GRANULARITY_MS;
+    await tx.run('UPDATE users SET status = ?, last_active_at = ? WHERE id = ?', [status, lastActive, userId]);
+    if (publish) return (await tx.emitRow('user', userId)) as User;
+    return toUser({ ...row, status, last_active_at: lastActive });
+  });
+}
+
+/** Users active but silent past the workspace's inactivity timeout go offline (their app stopped reporting). */
+export async function sweepInactive(store: Store): Promise<number> {
+  return store.write(async (tx) => {
+    const settings = await getSettings(tx.sql);
+    const cutoff = tx.now - settings.inactivity_timeout_minutes * 60_000;
+    const rows = await tx.sql.all<{ id: string }>(
+      "SELECT id FROM users WHERE status <> 'offline' AND (last_active_at IS NULL OR last_active_at < ?)",
+      [cutoff],
+    );
+    for (const r of rows) {
+      await tx.run("UPDATE users SET status = 'offline' WHERE id = ?", [r.id]);
+      await tx.emitRow('user', r.id);
+    }
+    return rows.length;
+  });
+}
+
+export async function setPreferences(tx: Tx, userId: string, patch: Partial<NotificationPrefs>) {
+  const row = (await loadUserRow(tx.sql, userId))!;
+  const prefs = { ...prefsOf(row), ...patch };
+  await tx.run('UPDATE users SET notify_prefs = ? WHERE id = ?', [JSON.stringify(prefs), userId]);
+  return { notifications: prefs };
+}
+
+export async function listUsers(sql: SqlRunner, q: QueryOf<'listUsers'>): Promise<User[]> {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (q.status) (where.push('status = ?'), params.push(q.status));
+  if (q.team_id) (where.push('team_id = ?'), params.push(q.team_id));
+  const rows = await sql.all<UserRow>(
+    `SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`,
+    params,
+  );
+  return rows.map(toUser);
+}
+
+export async function getUser(sql: SqlRunner, id: string): Promise<User> {
+  const row = await loadUserRow(sql, id);
+  if (!row) throw new ApiError('not_found', 'user not found');
+  return toUser(row);
+}
+
+async function requireTeam(tx: Tx, teamId: string | null): Promise<void> {
+  if (teamId === null) return;
+  const t = await tx.sql.get('SELECT id FROM teams WHERE id = ?', [teamId]);
+  if (!t) throw new ApiError('invalid_request', `team_id: no team ${teamId}`);
+}
+
+/** passwordHash is computed before the transaction (scrypt is slow on purpose). */
+export async function createUser(tx: Tx, actor: UserRow, body: BodyOf<'createUser'>, passwordHash: string): Promise<User> {
+  if (actor.role === 'manager' && body.role !== 'agent') throw new ApiError('forbidden', 'Managers may add Agents only');
+  await requireTeam(tx, body.team_id);
+  const exists = await tx.sql.get('SELECT id FROM users WHERE email = ?', [body.email]);
+  if (exists) throw new ApiError('conflict', 'a user with this email exists');
+  const id = newId('u');
+  await tx.run(
+    `INSERT INTO users (id, email, name, password_hash, role, team_id, avatar_color, notify_prefs, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [id, body.email, body.name, passwordHash, body.role, body.team_id, avatarColorFor(body.email), JSON.stringify(DEFAULT_NOTIFICATION_PREFS), tx.now],
+  );
+  return (await tx.emitRow('user', id)) as User;
+}
+
+export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body: BodyOf<'updateUser'>): Promise<User> {
+  const target = await loadUserRow(tx.sql, targetId);
+  if (!target) throw new ApiError('not_found', 'user not found');
+  if (actor.id === target.id) throw new ApiError('forbidden', 'nobody edits their own access level, team or restrictions');
+  if (!canManageUser(actor, target, body.role)) {
+    throw new ApiError('forbidden', actor.role === 'manager' ? 'Managers manage Agents only' : 'not allowed');
+  }
+  if (body.team_id !== undefined) await requireTeam(tx, body.team_id);
+  const newTeam = body.team_id === undefined ? target.team_id : body.team_id;
+  const affected = [target.id, ...(await teamWatchers(tx, target.team_id)), ...(await teamWatchers(tx, newTeam))];
+  await reconcileUsers(tx, affected, async () => {
+    const r = body.restrictions ?? {};
+    const sets: string[] = [];
+    const params: (string | number | null)[] = [];
+    const set = (col: string, v: string | number | null) => (sets.push(`${col} = ?`), params.push(v));
+    if (body.name !== undefined) set('name', body.name);
+    if (body.role !== undefined) set('role', body.role);
+    if (body.team_id !== undefined) set('team_id', body.team_id);
+    if (r.contact_visibility !== undefined) set('contact_visibility', r.contact_visibility);
+    if (r.data_export !== undefined) set('restrict_export', r.data_export ? 1 : 0);
+    if (r.contact_deletion !== undefined) set('restrict_deletion', r.contact_deletion ? 1 : 0);
+    if (r.workspace_settings !== undefined) set('restrict_settings', r.workspace_settings ? 1 : 0);
+    if (r.integrations !== undefined) set('restrict_integrations', r.integrations ? 1 : 0);
+    if (body.deactivated !== undefined) {
+      set('deactivated', body.deactivated ? 1 : 0);
+      if (body.deactivated) set('status', 'offline');
+    }
+    if (sets.length) await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...params, target.id]);
+  });
+  if (body.deactivated) await tx.run('DELETE FROM sessions WHERE user_id = ?', [target.id]);
+  return (await tx.emitRow('user', target.id)) as User;
+}
+
+export async function listTeams(sql: SqlRunner) {
+  return (await sql.all('SELECT * FROM teams ORDER BY name, id')).map(toTeam);
+}
+
+export async function createTeam(tx: Tx, name: string) {
+  const id = newId('t');
+  await tx.run('INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)', [id, name, tx.now]);
+  return toTeam((await tx.emitRow('team', id)) as never);
+}
+
+export async function updateSettings(tx: Tx, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
+  const settings = { ...(await getSettings(tx.sql)), ...patch };
+  await tx.run(
+    "INSERT INTO meta (key, value) VALUES ('settings', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [JSON.stringify(settings)],
+  );
+  await tx.emit('settings', 'upsert', 'workspace', null, settings);
+  return settings;
+}
+
+export async function listClosingCategories(sql: SqlRunner) {
+  return (await sql.all('SELECT * FROM closing_categories ORDER BY position, id')).map(toClosingCategory);
+}
+
+export async function listChannels(sql: SqlRunner) {
+  return (await sql.all('SELECT id, name FROM channels ORDER BY name, id')).map(toChannel);
+}

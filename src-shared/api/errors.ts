@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const ErrorCode = z.enum([
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ApiErrorBody = z.object({ code: ErrorCode, message: z.string() });
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+export const STATUS_OF: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+};
+
+/** An error the API answers with; thrown by server code, parsed by clients. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  get status(): number {
+    return STATUS_OF[this.code];
+  }
+  toBody(): ApiErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}

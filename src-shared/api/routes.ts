@@ -1,0 +1,619 @@
+// The HTTP API: every route once, with the schemas the server validates with and clients parse with.
+// The OpenAPI document is generated from this table.
+import { z } from 'zod';
+import {
+  ChosenStatus,
+  ClientId,
+  ClosingCategory,
+  Comment,
+  Contact,
+  ContactVisibility,
+  Conversation,
+  ConversationStatus,
+  CustomInbox,
+  Id,
+  InboxFilter,
+  Message,
+  MESSAGE_MAX_CHARS,
+  COMMENT_MAX_CHARS,
+  Notification,
+  NotificationPrefs,
+  Role,
+  Team,
+  ThreadEvent,
+  User,
+  WorkspaceSettings,
+  ActivityStatus,
+  Channel,
+} from '../model';
+import { SyncPage, SyncQuery } from '../sync/changes';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. */
+export type Auth = 'session' | 'none' | 'signature';
+
+export interface RouteDef {
+  method: Method;
+  path: string;
+  summary: string;
+  auth: Auth;
+  /** Only these roles may call it (others get 403). */
+  roles?: readonly Role[];
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+  /** Status of a success answer (default 200). */
+  status?: number;
+}
+
+const route = <T extends RouteDef>(def: T): T => def;
+
+const SUPERVISORS = ['owner', 'manager'] as const;
+const IdParam = z.object({ id: Id });
+const Email = z.string().trim().toLowerCase().email().max(254);
+const Text = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => s.trim().length > 0, 'must not be empty');
+const Cursor = z.string().max(200).regex(/^[A-Za-z0-9_.:-]*$/, 'cursor is not one this server gave');
+const Limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
+/** Time in ms since the epoch, in a query string. */
+const QueryTime = z.coerce.number().int().min(0).max(8.64e15);
+
+export const Paged = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+export const Ok = z.object({ ok: z.literal(true) });
+
+export const InboxSummary = z.object({
+  key: z.string(),
+  name: z.string(),
+  kind: z.enum(['all', 'mine', 'unassigned', 'team', 'custom']),
+  open_count: z.number().int(),
+});
+export type InboxSummary = z.infer<typeof InboxSummary>;
+
+export const Preferences = z.object({ notifications: NotificationPrefs });
+
+export const MeResponse = z.object({
+  user: User,
+  settings: WorkspaceSettings,
+  preferences: Preferences,
+  inboxes: z.array(z.string()),
+});
+
+export const ThreadItem = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), at: z.number(), message: Message }),
+  z.object({ type: z.literal('comment'), at: z.number(), comment: Comment }),
+  z.object({ type: z.literal('event'), at: z.number(), event: ThreadEvent }),
+]);
+export type ThreadItem = z.infer<typeof ThreadItem>;
+
+export const ContactDetail = z.object({ contact: Contact, conversations: z.array(Conversation) });
+export const ContactWithConversation = z.object({ contact: Contact, conversation: Conversation.nullable() });
+
+export const RestrictionsPatch = z
+  .object({
+    contact_visibility: ContactVisibility,
+    data_export: z.boolean(),
+    contact_deletion: z.boolean(),
+    workspace_settings: z.boolean(),
+    integrations: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export const ReportMetric = z.enum([
+  'conversations_assigned',
+  'conversations_closed',
+  'messages_sent',
+  'comments_added',
+  'avg_first_response_ms',
+  'avg_resolution_ms',
+]);
+export type ReportMetric = z.infer<typeof ReportMetric>;
+
+export const ReportRow = z.object({
+  user_id: Id,
+  conversations_assigned: z.number().int(),
+  conversations_closed: z.number().int(),
+  messages_sent: z.number().int(),
+  comments_added: z.number().int(),
+  avg_first_response_ms: z.number().nullable(),
+  avg_resolution_ms: z.number().nullable(),
+});
+export type ReportRow = z.infer<typeof ReportRow>;
+
+const ReportRange = z
+  .object({ from: QueryTime, to: QueryTime })
+  .refine((r) => r.from < r.to, 'from must be before to');
+
+export const PeriodCounts = z.object({ opened: z.number().int(), closed: z.number().int() });
+
+export const DashboardSummary = z.object({
+  figures: z.object({
+    open: z.number().int(),
+    unassigned: z.number().int(),
+    avg_first_response_ms: z.number().nullable(),
+    avg_resolution_ms: z.number().nullable(),
+  }),
+  conversations: z.object({
+    today: PeriodCounts,
+    yesterday: PeriodCounts,
+    last_14_days: PeriodCounts,
+    last_30_days: PeriodCounts,
+  }),
+});
+
+export const OpenConversationRow = z.object({
+  contact: Contact,
+  conversation: Conversation,
+  open_for_ms: z.number(),
+  over_threshold: z.boolean(),
+});
+
+export const MemberRow = z.object({ user: User, open_assigned: z.number().int() });
+
+export const InboundBody = z.object({
+  sender: z.object({
+    id: z.string().min(1).max(128),
+    name: z.string().max(200).optional(),
+    phone: z.string().max(40).optional(),
+    email: z.string().max(254).optional(),
+  }),
+  message: z.object({ id: z.string().min(1).max(128), text: Text(MESSAGE_MAX_CHARS) }),
+});
+
+export const CustomInboxInput = z.object({
+  name: z.string().trim().min(1).max(80),
+  filter: InboxFilter.strict(),
+  sharing: z.enum(['private', 'shared']),
+  shared_user_ids: z.array(Id).max(1000).default([]),
+  shared_team_ids: z.array(Id).max(200).default([]),
+});
+
+export const InboxKeyParam = z
+  .string()
+  .regex(/^(all|mine|unassigned|team:[A-Za-z0-9_-]{1,64}|custom:[A-Za-z0-9_-]{1,64})$/, 'unknown inbox');
+
+export const routes = {
+  health: route({
+    method: 'GET',
+    path: '/health',
+    summary: 'Liveness: answers 200 while the server serves',
+    auth: 'none',
+    response: z.object({ ok: z.literal(true), head: z.number().int() }),
+  }),
+  openapi: route({
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    summary: 'This API, as an OpenAPI 3.1 document',
+    auth: 'none',
+    response: z.record(z.string(), z.unknown()),
+  }),
+  signIn: route({
+    method: 'POST',
+    path: '/api/v1/auth/sign-in',
+    summary: 'Sign in with email and password; answers a session token',
+    auth: 'none',
+    body: z.object({ email: Email, password: z.string().min(1).max(200) }).strict(),
+    response: z.object({ token: z.string(), user: User }),
+  }),
+  signOut: route({
+    method: 'POST',
+    path: '/api/v1/auth/sign-out',
+    summary: 'End this session; its stream closes and the user goes offline',
+    auth: 'session',
+    response: Ok,
+  }),
+  me: route({
+    method: 'GET',
+    path: '/api/v1/me',
+    summary: 'The signed-in user, the workspace settings, preferences and the inboxes the user may open',
+    auth: 'session',
+    response: MeResponse,
+  }),
+  setStatus: route({
+    method: 'PUT',
+    path: '/api/v1/me/status',
+    summary: 'Choose online or busy',
+    auth: 'session',
+    body: z.object({ client_id: ClientId, status: ChosenStatus }).strict(),
+    response: User,
+  }),
+  presence: route({
+    method: 'POST',
+    path: '/api/v1/me/presence',
+    summary: 'Report the OS idle time; past the inactivity timeout the user is offline, and back on return',
+    auth: 'session',
+    body: z.object({ idle_seconds: z.number().min(0).max(10 * 365 * 24 * 3600) }).strict(),
+    response: User,
+  }),
+  setPreferences: route({
+    method: 'PUT',
+    path: '/api/v1/me/preferences',
+    summary: 'Which notification kinds are created for me',
+    auth: 'session',
+    body: z.object({ client_id: ClientId, notifications: NotificationPrefs.partial().strict() }).strict(),
+    response: Preferences,
+  }),
+  listUsers: route({
+    method: 'GET',
+    path: '/api/v1/users',
+    summary: 'Workspace users with activity status and last active',
+    auth: 'session',
+    query: z.object({ status: ActivityStatus.optional(), team_id: Id.optional() }).strict(),
+    response: z.object({ items: z.array(User) }),
+  }),
+  getUser: route({
+    method: 'GET',
+    path: '/api/v1/users/:id',
+    summary: 'One user',
+    auth: 'session',
+    params: IdParam,
+    response: User,
+  }),
+  createUser: route({
+    method: 'POST',
+    path: '/api/v1/users',
+    summary: 'Add a user (Owners add anyone; Managers add Agents)',
+    auth: 'session',
+    roles: SUPERVISORS,
+    status: 201,
+    body: z
+      .object({
+        client_id: ClientId,
+        email: Email,
+        name: z.string().trim().min(1).max(120),
+        password: z.string().min(8).max(200),
+        role: Role,
+        team_id: Id.nullable().default(null),
+      })
+      .strict(),
+    response: User,
+  }),
+  updateUser: route({
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    summary: 'Edit access level, team, Advanced Restrictions or deactivate (never oneself)',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    body: z
+      .object({
+        client_id: ClientId,
+        name: z.string().trim().min(1).max(120).optional(),
+        role: Role.optional(),
+        team_id: Id.nullable().optional(),
+        restrictions: RestrictionsPatch.optional(),
+        deactivated: z.boolean().optional(),
+      })
+      .strict(),
+    response: User,
+  }),
+  listTeams: route({
+    method: 'GET',
+    path: '/api/v1/teams',
+    summary: 'Teams',
+    auth: 'session',
+    response: z.object({ items: z.array(Team) }),
+  }),
+  createTeam: route({
+    method: 'POST',
+    path: '/api/v1/teams',
+    summary: 'Add a team',
+    auth: 'session',
+    roles: SUPERVISORS,
+    status: 201,
+    body: z.object({ client_id: ClientId, name: z.string().trim().min(1).max(80) }).strict(),
+    response: Team,
+  }),
+  getWorkspace: route({
+    method: 'GET',
+    path: '/api/v1/workspace',
+    summary: 'Workspace settings',
+    auth: 'session',
+    response: WorkspaceSettings,
+  }),
+  updateWorkspace: route({
+    method: 'PATCH',
+    path: '/api/v1/workspace',
+    summary: 'Change workspace settings (Owners)',
+    auth: 'session',
+    roles: ['owner'],
+    body: WorkspaceSettings.partial().extend({ client_id: ClientId }).strict(),
+    response: WorkspaceSettings,
+  }),
+  listClosingCategories: route({
+    method: 'GET',
+    path: '/api/v1/closing-categories',
+    summary: 'The categories a closing note chooses from',
+    auth: 'session',
+    response: z.object({ items: z.array(ClosingCategory) }),
+  }),
+  listChannels: route({
+    method: 'GET',
+    path: '/api/v1/channels',
+    summary: 'Channels contacts write in through',
+    auth: 'session',
+    response: z.object({ items: z.array(Channel) }),
+  }),
+  listInboxes: route({
+    method: 'GET',
+    path: '/api/v1/inboxes',
+    summary: 'The inboxes this user may open, with their open counts',
+    auth: 'session',
+    response: z.object({ items: z.array(InboxSummary) }),
+  }),
+  listConversations: route({
+    method: 'GET',
+    path: '/api/v1/conversations',
+    summary: 'Contacts with their conversation in an inbox, latest activity first',
+    auth: 'session',
+    query: z
+      .object({
+        inbox: InboxKeyParam.default('all'),
+        status: ConversationStatus.optional(),
+        q: z.string().max(200).optional(),
+        cursor: Cursor.optional(),
+        limit: Limit(200, 50),
+      })
+      .strict(),
+    response: Paged(Contact),
+  }),
+  listContacts: route({
+    method: 'GET',
+    path: '/api/v1/contacts',
+    summary: 'Contacts this user may see; q searches name, phone, email and message text',
+    auth: 'session',
+    query: z.object({ q: z.string().max(200).optional(), cursor: Cursor.optional(), limit: Limit(200, 50) }).strict(),
+    response: Paged(Contact),
+  }),
+  getContact: route({
+    method: 'GET',
+    path: '/api/v1/contacts/:id',
+    summary: "A contact with its conversations",
+    auth: 'session',
+    params: IdParam,
+    response: ContactDetail,
+  }),
+  updateContact: route({
+    method: 'PATCH',
+    path: '/api/v1/contacts/:id',
+    summary: "Edit a contact's details",
+    auth: 'session',
+    params: IdParam,
+    body: z
+      .object({
+        client_id: ClientId,
+        name: z.string().trim().min(1).max(200).optional(),
+        phone: z.string().max(40).nullable().optional(),
+        email: z.string().max(254).nullable().optional(),
+      })
+      .strict(),
+    response: Contact,
+  }),
+  getThread: route({
+    method: 'GET',
+    path: '/api/v1/contacts/:id/thread',
+    summary: 'Messages, comments and events of a contact in time order (newest page first)',
+    auth: 'session',
+    params: IdParam,
+    query: z.object({ cursor: Cursor.optional(), limit: Limit(500, 100) }).strict(),
+    response: Paged(ThreadItem),
+  }),
+  listMessages: route({
+    method: 'GET',
+    path: '/api/v1/contacts/:id/messages',
+    summary: "A contact's messages, newest first",
+    auth: 'session',
+    params: IdParam,
+    query: z.object({ cursor: Cursor.optional(), limit: Limit(500, 100) }).strict(),
+    response: Paged(Message),
+  }),
+  sendMessage: route({
+    method: 'POST',
+    path: '/api/v1/contacts/:id/messages',
+    summary: 'Send a message; the first user to reply to an unassigned contact becomes its assignee',
+    auth: 'session',
+    status: 201,
+    params: IdParam,
+    body: z.object({ client_id: ClientId, text: Text(MESSAGE_MAX_CHARS) }).strict(),
+    response: Message,
+  }),
+  listComments: route({
+    method: 'GET',
+    path: '/api/v1/contacts/:id/comments',
+    summary: "A contact's comments, newest first",
+    auth: 'session',
+    params: IdParam,
+    query: z.object({ cursor: Cursor.optional(), limit: Limit(500, 100) }).strict(),
+    response: Paged(Comment),
+  }),
+  addComment: route({
+    method: 'POST',
+    path: '/api/v1/contacts/:id/comments',
+    summary: 'Add an internal comment; mentions {{@user.ID}} notify those users',
+    auth: 'session',
+    status: 201,
+    params: IdParam,
+    body: z.object({ client_id: ClientId, text: Text(COMMENT_MAX_CHARS) }).strict(),
+    response: Comment,
+  }),
+  assign: route({
+    method: 'POST',
+    path: '/api/v1/contacts/:id/assignee',
+    summary: 'Assign, reassign (a user id) or unassign (null)',
+    auth: 'session',
+    params: IdParam,
+    body: z.object({ client_id: ClientId, assignee_id: Id.nullable() }).strict(),
+    response: Contact,
+  }),
+  close: route({
+    method: 'POST',
+    path: '/api/v1/contacts/:id/close',
+    summary: 'Close the open conversation with a closing note',
+    auth: 'session',
+    params: IdParam,
+    body: z
+      .object({
+        client_id: ClientId,
+        closing_category_id: Id.nullable().default(null),
+        summary: z.string().max(2000).nullable().default(null),
+      })
+      .strict(),
+    response: ContactWithConversation,
+  }),
+  reopen: route({
+    method: 'POST',
+    path: '/api/v1/contacts/:id/open',
+    summary: 'Open a conversation (a contact never has two open)',
+    auth: 'session',
+    params: IdParam,
+    body: z.object({ client_id: ClientId }).strict(),
+    response: ContactWithConversation,
+  }),
+  listCustomInboxes: route({
+    method: 'GET',
+    path: '/api/v1/custom-inboxes',
+    summary: 'Custom inboxes this user owns or that are shared with them',
+    auth: 'session',
+    response: z.object({ items: z.array(CustomInbox) }),
+  }),
+  createCustomInbox: route({
+    method: 'POST',
+    path: '/api/v1/custom-inboxes',
+    summary: 'Save a filter as a custom inbox, private or shared',
+    auth: 'session',
+    status: 201,
+    body: CustomInboxInput.extend({ client_id: ClientId }).strict(),
+    response: CustomInbox,
+  }),
+  updateCustomInbox: route({
+    method: 'PATCH',
+    path: '/api/v1/custom-inboxes/:id',
+    summary: 'Edit a custom inbox (its owner)',
+    auth: 'session',
+    params: IdParam,
+    body: CustomInboxInput.partial().extend({ client_id: ClientId }).strict(),
+    response: CustomInbox,
+  }),
+  deleteCustomInbox: route({
+    method: 'DELETE',
+    path: '/api/v1/custom-inboxes/:id',
+    summary: 'Delete a custom inbox (its owner)',
+    auth: 'session',
+    params: IdParam,
+    query: z.object({ client_id: ClientId }).strict(),
+    response: Ok,
+  }),
+  listNotifications: route({
+    method: 'GET',
+    path: '/api/v1/notifications',
+    summary: 'The Notification Center: New, Archived or All, newest first, with the unread count',
+    auth: 'session',
+    query: z
+      .object({ tab: z.enum(['new', 'archived', 'all']).default('new'), cursor: Cursor.optional(), limit: Limit(200, 50) })
+      .strict(),
+    response: Paged(Notification).extend({ unread: z.number().int() }),
+  }),
+  markNotificationRead: route({
+    method: 'POST',
+    path: '/api/v1/notifications/:id/read',
+    summary: 'Mark a notification read',
+    auth: 'session',
+    params: IdParam,
+    body: z.object({ client_id: ClientId }).strict(),
+    response: Notification,
+  }),
+  archiveNotification: route({
+    method: 'POST',
+    path: '/api/v1/notifications/:id/archive',
+    summary: 'Archive a notification (it is read too)',
+    auth: 'session',
+    params: IdParam,
+    body: z.object({ client_id: ClientId }).strict(),
+    response: Notification,
+  }),
+  archiveAllNotifications: route({
+    method: 'POST',
+    path: '/api/v1/notifications/archive-all',
+    summary: 'Archive every notification in New',
+    auth: 'session',
+    body: z.object({ client_id: ClientId }).strict(),
+    response: z.object({ archived: z.number().int() }),
+  }),
+  dashboard: route({
+    method: 'GET',
+    path: '/api/v1/dashboard',
+    summary: 'Key figures and the Conversations widget (opened vs closed per period)',
+    auth: 'session',
+    roles: SUPERVISORS,
+    query: z.object({ tz_offset_minutes: z.coerce.number().int().min(-14 * 60).max(14 * 60).default(0) }).strict(),
+    response: DashboardSummary,
+  }),
+  dashboardOpenConversations: route({
+    method: 'GET',
+    path: '/api/v1/dashboard/open-conversations',
+    summary: 'The Contacts widget: open conversations, longest open first',
+    auth: 'session',
+    roles: SUPERVISORS,
+    query: z
+      .object({ team_id: Id.optional(), cursor: Cursor.optional(), limit: Limit(200, 50) })
+      .strict(),
+    response: Paged(OpenConversationRow).extend({ threshold_hours: z.number() }),
+  }),
+  dashboardMembers: route({
+    method: 'GET',
+    path: '/api/v1/dashboard/members',
+    summary: 'The Team Members widget: status, team and open contacts assigned',
+    auth: 'session',
+    roles: SUPERVISORS,
+    query: z.object({ team_id: Id.optional(), status: ActivityStatus.optional() }).strict(),
+    response: z.object({ items: z.array(MemberRow) }),
+  }),
+  reportUsers: route({
+    method: 'GET',
+    path: '/api/v1/reports/users',
+    summary: 'Per-user figures for a date range',
+    auth: 'session',
+    roles: SUPERVISORS,
+    query: ReportRange,
+    response: z.object({ items: z.array(ReportRow) }),
+  }),
+  reportLeaderboard: route({
+    method: 'GET',
+    path: '/api/v1/reports/leaderboard',
+    summary: 'The top ten users for one figure and a date range',
+    auth: 'session',
+    roles: SUPERVISORS,
+    query: z.object({ metric: ReportMetric, from: QueryTime, to: QueryTime }).refine((r) => r.from < r.to, 'from must be before to'),
+    response: z.object({ metric: ReportMetric, items: z.array(ReportRow) }),
+  }),
+  inbound: route({
+    method: 'POST',
+    path: '/api/v1/channels/:id/inbound',
+    summary: "A contact's inbound message on a custom channel, signed X-Signature: sha256=HMAC-SHA256(secret, raw body) in hex",
+    auth: 'signature',
+    params: IdParam,
+    body: InboundBody,
+    response: z.object({ contact_id: Id, conversation_id: Id, message_id: Id }),
+  }),
+  sync: route({
+    method: 'GET',
+    path: '/api/v1/sync',
+    summary: 'Changes this user may see after a cursor (after=0 is the bootstrap)',
+    auth: 'session',
+    query: SyncQuery.strict(),
+    response: SyncPage,
+  }),
+} as const;
+
+export type Routes = typeof routes;
+export type RouteName = keyof Routes;
+export type BodyOf<N extends RouteName> = Routes[N] extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+export type QueryOf<N extends RouteName> = Routes[N] extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
+export type ParamsOf<N extends RouteName> = Routes[N] extends { params: infer P extends z.ZodType } ? z.output<P> : undefined;
+export type ResponseOf<N extends RouteName> = z.input<Routes[N]['response']>;

@@ -1,0 +1,214 @@
+// The workspace's entities as the server sends them and the desktop cache stores them.
+// Times are milliseconds since the epoch (UTC). Ids are opaque strings.
+import { z } from 'zod';
+
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id (1-64 letters, digits, _ or -)');
+export type Id = z.infer<typeof Id>;
+
+/** Client-generated id carried by every create and command: the idempotency key. */
+export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'client_id must be 8-64 letters, digits, _ or -');
+
+export const Role = z.enum(['owner', 'manager', 'agent']);
+export type Role = z.infer<typeof Role>;
+
+/** Restrict Contact Visibility (Advanced Restrictions): off, User only, User's team. */
+export const ContactVisibility = z.enum(['off', 'user', 'team']);
+export type ContactVisibility = z.infer<typeof ContactVisibility>;
+
+export const Restrictions = z.object({
+  contact_visibility: ContactVisibility,
+  data_export: z.boolean(),
+  contact_deletion: z.boolean(),
+  workspace_settings: z.boolean(),
+  integrations: z.boolean(),
+});
+export type Restrictions = z.infer<typeof Restrictions>;
+
+export const NO_RESTRICTIONS: Restrictions = {
+  contact_visibility: 'off',
+  data_export: false,
+  contact_deletion: false,
+  workspace_settings: false,
+  integrations: false,
+};
+
+export const ActivityStatus = z.enum(['online', 'busy', 'offline']);
+export type ActivityStatus = z.infer<typeof ActivityStatus>;
+export const ChosenStatus = z.enum(['online', 'busy']);
+export type ChosenStatus = z.infer<typeof ChosenStatus>;
+
+export const NotificationKind = z.enum([
+  'comment_mention',
+  'contact_assigned',
+  'new_message_assigned',
+  'new_message_unassigned',
+]);
+export type NotificationKind = z.infer<typeof NotificationKind>;
+
+/** Which notification kinds the user wants created (server side) for them. */
+export const NotificationPrefs = z.object({
+  comment_mention: z.boolean(),
+  contact_assigned: z.boolean(),
+  new_message_assigned: z.boolean(),
+  new_message_unassigned: z.boolean(),
+});
+export type NotificationPrefs = z.infer<typeof NotificationPrefs>;
+
+// Unassigned new messages default to off: in a busy workspace every user would be alerted for every message.
+export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = {
+  comment_mention: true,
+  contact_assigned: true,
+  new_message_assigned: true,
+  new_message_unassigned: false,
+};
+
+export const User = z.object({
+  id: Id,
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  team_id: Id.nullable(),
+  restrictions: Restrictions,
+  status: ActivityStatus,
+  chosen_status: ChosenStatus,
+  last_active_at: z.number().nullable(),
+  deactivated: z.boolean(),
+  avatar_color: z.string(),
+  created_at: z.number(),
+});
+export type User = z.infer<typeof User>;
+
+export const Team = z.object({ id: Id, name: z.string(), created_at: z.number() });
+export type Team = z.infer<typeof Team>;
+
+export const ConversationStatus = z.enum(['open', 'closed']);
+export type ConversationStatus = z.infer<typeof ConversationStatus>;
+
+export const Contact = z.object({
+  id: Id,
+  name: z.string(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  channel_id: Id.nullable(),
+  assignee_id: Id.nullable(),
+  status: ConversationStatus,
+  /** The open conversation, or the latest closed one. */
+  conversation_id: Id.nullable(),
+  last_activity_at: z.number(),
+  last_message: z.string().nullable(),
+  last_message_direction: z.enum(['incoming', 'outgoing']).nullable(),
+  created_at: z.number(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const Conversation = z.object({
+  id: Id,
+  contact_id: Id,
+  status: ConversationStatus,
+  opened_at: z.number(),
+  closed_at: z.number().nullable(),
+  closed_by: Id.nullable(),
+  closing_category_id: Id.nullable(),
+  closing_summary: z.string().nullable(),
+  first_response_at: z.number().nullable(),
+  first_responder_id: Id.nullable(),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export const MessageStatus = z.enum(['pending', 'sent', 'delivered', 'read', 'failed']);
+export type MessageStatus = z.infer<typeof MessageStatus>;
+
+export const Message = z.object({
+  id: Id,
+  contact_id: Id,
+  conversation_id: Id,
+  direction: z.enum(['incoming', 'outgoing']),
+  text: z.string(),
+  status: MessageStatus,
+  fail_reason: z.string().nullable(),
+  author_id: Id.nullable(),
+  created_at: z.number(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const COMMENT_MAX_CHARS = 1000;
+export const MESSAGE_MAX_CHARS = 4096;
+
+export const Comment = z.object({
+  id: Id,
+  contact_id: Id,
+  conversation_id: Id.nullable(),
+  author_id: Id,
+  text: z.string(),
+  mentions: z.array(Id),
+  created_at: z.number(),
+});
+export type Comment = z.infer<typeof Comment>;
+
+export const EventKind = z.enum(['assigned', 'unassigned', 'opened', 'closed']);
+export const ThreadEvent = z.object({
+  id: Id,
+  contact_id: Id,
+  conversation_id: Id.nullable(),
+  kind: EventKind,
+  actor_id: Id.nullable(),
+  assignee_id: Id.nullable(),
+  closing_category_id: Id.nullable(),
+  closing_summary: z.string().nullable(),
+  created_at: z.number(),
+});
+export type ThreadEvent = z.infer<typeof ThreadEvent>;
+
+export const Notification = z.object({
+  id: Id,
+  user_id: Id,
+  kind: NotificationKind,
+  contact_id: Id,
+  conversation_id: Id.nullable(),
+  comment_id: Id.nullable(),
+  message_id: Id.nullable(),
+  actor_id: Id.nullable(),
+  excerpt: z.string(),
+  /** How many events this item stands for (new messages collapse into one unread item per contact). */
+  count: z.number().int(),
+  created_at: z.number(),
+  read_at: z.number().nullable(),
+  archived_at: z.number().nullable(),
+});
+export type Notification = z.infer<typeof Notification>;
+
+export const ClosingCategory = z.object({ id: Id, name: z.string(), position: z.number().int() });
+export type ClosingCategory = z.infer<typeof ClosingCategory>;
+
+export const InboxFilter = z.object({
+  status: ConversationStatus.optional(),
+  assignee: z.union([z.literal('me'), z.literal('unassigned'), Id]).optional(),
+  team_id: Id.optional(),
+  channel_id: Id.optional(),
+  text: z.string().max(200).optional(),
+});
+export type InboxFilter = z.infer<typeof InboxFilter>;
+
+export const CustomInbox = z.object({
+  id: Id,
+  owner_id: Id,
+  name: z.string(),
+  filter: InboxFilter,
+  /** private: only the owner; shared: the listed users and the members of the listed teams. */
+  sharing: z.enum(['private', 'shared']),
+  shared_user_ids: z.array(Id),
+  shared_team_ids: z.array(Id),
+  created_at: z.number(),
+});
+export type CustomInbox = z.infer<typeof CustomInbox>;
+
+export const WorkspaceSettings = z.object({
+  name: z.string(),
+  inactivity_timeout_minutes: z.number().int().min(1).max(24 * 60),
+  closing_note_required: z.boolean(),
+  open_too_long_hours: z.number().min(0.25).max(24 * 30),
+});
+export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
+
+export const Channel = z.object({ id: Id, name: z.string(), kind: z.literal('custom') });
+export type Channel = z.infer<typeof Channel>;

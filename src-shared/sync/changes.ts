@@ -1,0 +1,86 @@
+// The change feed: every write appends records with a server-assigned, strictly increasing seq.
+// A client keeps the highest seq it has applied (its cursor) in the same transaction as the data.
+import { z } from 'zod';
+
+export const Entity = z.enum([
+  'user',
+  'team',
+  'settings',
+  'closing_category',
+  'channel',
+  'custom_inbox',
+  'contact',
+  'conversation',
+  'message',
+  'comment',
+  'event',
+  'notification',
+]);
+export type Entity = z.infer<typeof Entity>;
+
+/**
+ * upsert: data is the entity's whole current row. delete: the entity is gone.
+ * remove: (entity 'contact', for one user) that user lost sight of the contact: drop it with
+ * its conversations, messages, comments, events and notifications.
+ */
+export const ChangeOp = z.enum(['upsert', 'delete', 'remove']);
+export type ChangeOp = z.infer<typeof ChangeOp>;
+
+export const ChangeRecord = z.object({
+  seq: z.number().int().positive(),
+  entity: Entity,
+  op: ChangeOp,
+  id: z.string(),
+  contact_id: z.string().nullable(),
+  data: z.unknown().nullable(),
+  /** Commit time on the server, ms since the epoch. */
+  at: z.number(),
+});
+export type ChangeRecord = z.infer<typeof ChangeRecord>;
+
+export const MustRefetchReason = z.enum(['cursor_too_old', 'cursor_ahead', 'visibility_reset']);
+export type MustRefetchReason = z.infer<typeof MustRefetchReason>;
+
+export const SyncQuery = z.object({
+  after: z.coerce.number().int().min(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+
+export const SyncPage = z.union([
+  z.object({
+    must_refetch: z.literal(false),
+    changes: z.array(ChangeRecord),
+    /** The cursor to ask from next (and to store once these changes are applied). */
+    next: z.number().int().min(0),
+    has_more: z.boolean(),
+    /** The feed's newest seq when the page was read: lets a client show bootstrap progress. */
+    head: z.number().int().min(0),
+  }),
+  z.object({ must_refetch: z.literal(true), reason: MustRefetchReason }),
+]);
+export type SyncPage = z.infer<typeof SyncPage>;
+
+/** Frames the server pushes over the stream (/api/v1/stream). */
+export const ServerFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), head: z.number().int(), user_id: z.string() }),
+  /** Complete for this user from `after` (exclusive) to `upto` (inclusive): a client whose cursor is not `after` has a gap. */
+  z.object({ type: z.literal('changes'), after: z.number().int(), upto: z.number().int(), changes: z.array(ChangeRecord) }),
+  z.object({ type: z.literal('heartbeat'), head: z.number().int(), at: z.number() }),
+  z.object({ type: z.literal('must_refetch'), reason: MustRefetchReason }),
+  /** The client is too far behind for the stream: page through /sync, then reconnect. */
+  z.object({ type: z.literal('resync') }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+/** Frames a client may send. */
+export const ClientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ping') }),
+  /** OS idle time, so the server can set the user offline after the workspace's inactivity timeout. */
+  z.object({ type: z.literal('presence'), idle_seconds: z.number().min(0).max(10 * 365 * 24 * 3600) }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+export const STREAM_PATH = '/api/v1/stream';
+/** Close codes the stream uses. */
+export const StreamClose = { signedOut: 4001, deactivated: 4003, badFrames: 4008 } as const;

@@ -1,0 +1,186 @@
+// Test harness: a real workspace server on 127.0.0.1 over a temporary SQLite file, and API clients
+// that talk to it over HTTP and WebSocket like any other client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { createServer, type ServerOptions, type WorkspaceServer } from '../../src-server/http/app';
+import { DEMO_PASSWORD } from '../../src-server/demo/seed';
+import { signBody } from '../../src-server/workspace/ingest';
+import { ServerFrame, STREAM_PATH, type ChangeRecord } from '../../src-shared/sync/changes';
+
+export interface TestServer extends WorkspaceServer {
+  dir: string;
+  dbFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ism-server-'));
+  const dbFile = opts.dbFile ?? join(dir, 'workspace.sqlite');
+  const server = await createServer({
+    dbFile,
+    demo: { seed: 7, contacts: 80 },
+    validateResponses: true,
+    log: () => {},
+    ...opts,
+  });
+  return {
+    ...server,
+    dir,
+    dbFile,
+    async stop() {
+      await server.close();
+      if (!opts.dbFile) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const clientId = () => randomUUID();
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+}
+
+export class ApiClient {
+  token: string | null = null;
+  userId = '';
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(this.token && { authorization: `Bearer ${this.token}` }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed as T };
+  }
+  get<T = any>(path: string) {
+    return this.request<T>('GET', path);
+  }
+  post<T = any>(path: string, body: unknown = {}) {
+    return this.request<T>('POST', path, body);
+  }
+  patch<T = any>(path: string, body: unknown) {
+    return this.request<T>('PATCH', path, body);
+  }
+  put<T = any>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, body);
+  }
+
+  /** Every page of the feed after `after`. */
+  async syncAll(after = 0, limit = 1000): Promise<{ changes: ChangeRecord[]; next: number }> {
+    const changes: ChangeRecord[] = [];
+    for (;;) {
+      const r = await this.get(`/api/v1/sync?after=${after}&limit=${limit}`);
+      if (r.status !== 200) throw new Error(`sync answered ${r.status}: ${JSON.stringify(r.body)}`);
+      if (r.body.must_refetch) throw new Error(`sync answered must_refetch: ${r.body.reason}`);
+      changes.push(...r.body.changes);
+      after = r.body.next;
+      if (!r.body.has_more) return { changes, next: after };
+    }
+  }
+}
+
+export async function signIn(server: { url: string }, email: string, password = DEMO_PASSWORD): Promise<ApiClient> {
+  const c = new ApiClient(server.url);
+  const r = await c.post('/api/v1/auth/sign-in', { email, password });
+  if (r.status !== 200) throw new Error(`sign-in of ${email} answered ${r.status}: ${JSON.stringify(r.body)}`);
+  c.token = r.body.token;
+  c.userId = r.body.user.id;
+  return c;
+}
+
+/** A contact writes in through the signed custom channel. */
+export async function inbound(server: TestServer, senderId: string, text: string, messageId = randomUUID(), name?: string) {
+  const channel = server.demo!.channel;
+  const raw = JSON.stringify({ sender: { id: senderId, ...(name && { name }) }, message: { id: messageId, text } });
+  const c = new ApiClient(server.url);
+  return c.request('POST', `/api/v1/channels/${channel.id}/inbound`, raw, { 'x-signature': signBody(channel.secret, raw) });
+}
+
+/** A stream connection that records every frame it receives. */
+export class StreamClient {
+  readonly frames: ServerFrame[] = [];
+  readonly changes: ChangeRecord[] = [];
+  readonly arrivals: { at: number; frame: ServerFrame }[] = [];
+  closeCode: number | null = null;
+  private readonly ws: WebSocket;
+  private waiters: (() => void)[] = [];
+
+  constructor(server: { url: string }, token: string, after: number) {
+    this.ws = new WebSocket(`${server.url.replace('http', 'ws')}${STREAM_PATH}?after=${after}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    this.ws.on('message', (data) => {
+      const frame = ServerFrame.parse(JSON.parse(data.toString()));
+      this.frames.push(frame);
+      this.arrivals.push({ at: Date.now(), frame });
+      if (frame.type === 'changes') this.changes.push(...frame.changes);
+      this.wake();
+    });
+    this.ws.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+    this.ws.on('error', () => this.wake());
+  }
+
+  private wake() {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.ws.readyState === WebSocket.OPEN) return resolve();
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+  }
+
+  send(data: string) {
+    this.ws.send(data);
+  }
+
+  /** Waits until `pred` holds (checked after every frame), or fails after `ms`. */
+  async until(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!pred()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
+export async function openStream(server: { url: string }, client: ApiClient, after: number): Promise<StreamClient> {
+  const s = new StreamClient(server, client.token!, after);
+  await s.opened();
+  await s.until(() => s.frames.some((f) => f.type === 'hello'), 3000, 'hello');
+  return s;
+}
