@@ -105,7 +105,7 @@ export async function signIn(server: { url: string }, email: string, password = 
 }
 
 /** A contact writes in through the signed custom channel. */
-export async function inbound(server: TestServer, senderId: string, text: string, messageId = randomUUID(), name?: string) {
+export async function inbound(server: TestServer, senderId: string, text: string, messageId: string = randomUUID(), name?: string) {
   const channel = server.demo!.channel;
   const raw = JSON.stringify({ sender: { id: senderId, ...(name && { name }) }, message: { id: messageId, text } });
   const c = new ApiClient(server.url);

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, clientId, inbound, openStream, signIn, startServer, type TestServer } from '../support/server';
+import type { ChangeRecord } from '../../src-shared/sync/changes';
+
+describe('the change feed and the live stream', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ heartbeatMs: 300 });
+  });
+  afterAll(() => server.stop());
+
+  it('bootstraps from after=0 in pages, with strictly increasing seqs and progress', async () => {
+    const manager = await signIn(server, 'manager@demo.test');
+    const first = (await manager.get('/api/v1/sync?after=0&limit=500')).body;
+    expect(first.must_refetch).toBe(false);
+    expect(first.has_more).toBe(true);
+    expect(first.head).toBeGreaterThan(first.next);
+    const { changes } = await manager.syncAll(0, 500);
+    for (let i = 1; i < changes.length; i++) expect(changes[i].seq).toBeGreaterThan(changes[i - 1].seq);
+    const contacts = new Set(changes.filter((c) => c.entity === 'contact').map((c) => c.id));
+    const listed = (await manager.get('/api/v1/contacts?limit=200')).body.items.length;
+    expect(contacts.size).toBe(listed);
+  });
+
+  it('pushes a new inbound message to a manager within 50 ms of commit', async () => {
+    const manager = await signIn(server, 'manager@demo.test');
+    const { next } = await manager.syncAll();
+    const stream = await openStream(server, manager, next);
+    const r = await inbound(server, 'ext-1', 'Is the blue one in stock?');
+    expect(r.status).toBe(200);
+    await stream.until(() => stream.changes.some((c) => c.entity === 'message' && c.id === r.body.message_id), 2000, 'the message push');
+    const arrival = stream.arrivals.find((a) => a.frame.type === 'changes' && a.frame.changes.some((c) => c.id === r.body.message_id))!;
+    const rec = stream.changes.find((c) => c.id === r.body.message_id)!;
+    expect(arrival.at - rec.at).toBeLessThanOrEqual(50);
+    expect((rec.data as { text: string }).text).toBe('Is the blue one in stock?');
+    stream.close();
+  });
+
+  it('frames are gap-free: each starts where the last ended, and heartbeats carry the cursor', async () => {
+    const agent = await signIn(server, 'agent2@demo.test');
+    const { next } = await agent.syncAll();
+    const stream = await openStream(server, agent, next);
+    for (let i = 0; i < 5; i++) await inbound(server, `ext-${i + 2}`, `message ${i}`);
+    await stream.until(() => stream.frames.filter((f) => f.type === 'heartbeat').length >= 2, 3000, 'heartbeats');
+    let cursor = next;
+    for (const f of stream.frames) {
+      if (f.type === 'changes') {
+        expect(f.after).toBe(cursor);
+        cursor = f.upto;
+      }
+      if (f.type === 'heartbeat') {
+        expect(f.head).toBeGreaterThanOrEqual(cursor);
+        cursor = f.head;
+      }
+    }
+    stream.close();
+  });
+
+  it('resumes from a cursor: what was missed while disconnected arrives on reconnect', async () => {
+    const manager = await signIn(server, 'manager@demo.test');
+    const { next } = await manager.syncAll();
+    const r = await inbound(server, 'ext-9', 'written while you were away');
+    const stream = await openStream(server, manager, next);
+    await stream.until(() => stream.changes.some((c) => c.id === r.body.message_id), 2000, 'the missed message');
+    stream.close();
+  });
+
+  it('answers must_refetch for a cursor ahead of the feed', async () => {
+    const manager = await signIn(server, 'manager@demo.test');
+    const r = await manager.get('/api/v1/sync?after=999999999&limit=10');
+    expect(r.body).toEqual({ must_refetch: true, reason: 'cursor_ahead' });
+  });
+
+  it('closes the stream within a second of sign-out, and of deactivation', async () => {
+    const agent = await signIn(server, 'agent3@demo.test');
+    const stream = await openStream(server, agent, (await agent.syncAll()).next);
+    const t0 = Date.now();
+    expect((await agent.post('/api/v1/auth/sign-out')).status).toBe(200);
+    await stream.until(() => stream.closeCode !== null, 1000, 'close after sign-out');
+    expect(stream.closeCode).toBe(4001);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect((await agent.get('/api/v1/me')).status).toBe(401);
+
+    const owner = await signIn(server, 'owner@demo.test');
+    const agent4 = await signIn(server, 'agent4@demo.test');
+    const s4 = await openStream(server, agent4, (await agent4.syncAll()).next);
+    const t1 = Date.now();
+    const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string }[];
+    const id4 = users.find((u) => u.email === 'agent4@demo.test')!.id;
+    expect((await owner.patch(`/api/v1/users/${id4}`, { client_id: clientId(), deactivated: true })).status).toBe(200);
+    await s4.until(() => s4.closeCode !== null, 1000, 'close after deactivation');
+    expect(Date.now() - t1).toBeLessThan(1000);
+    expect((await agent4.get('/api/v1/me')).status).toBe(401);
+    const again = await new ApiClient(server.url).post('/api/v1/auth/sign-in', { email: 'agent4@demo.test', password: 'demo-password' });
+    expect(again.status).toBe(403);
+  });
+
+  it("tells a restricted agent's feed and stream to remove exactly the contacts they lost, and grants history on assignment", async () => {
+    const owner = await signIn(server, 'owner@demo.test');
+    const agent = await signIn(server, 'agent5@demo.test');
+    const boot = await agent.syncAll();
+    const seenBefore = new Set(boot.changes.filter((c) => c.entity === 'contact').map((c) => c.id));
+    const stream = await openStream(server, agent, boot.next);
+    expect((await owner.patch(`/api/v1/users/${agent.userId}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    const mine = new Set(
+      ((await agent.get('/api/v1/conversations?inbox=mine&limit=200')).body.items as { id: string }[]).map((c) => c.id),
+    );
+    const lost = [...seenBefore].filter((id) => !mine.has(id)).sort();
+    await stream.until(() => stream.changes.filter((c) => c.op === 'remove').length >= lost.length, 2000, 'removals');
+    const removed = (cs: ChangeRecord[]) => cs.filter((c) => c.op === 'remove').map((c) => c.id).sort();
+    expect(removed(stream.changes)).toEqual(lost);
+    expect(removed((await agent.syncAll(boot.next)).changes)).toEqual(lost);
+
+    // A contact assigned to them arrives whole: the contact, its conversations and its messages.
+    const someone = lost[0];
+    const before = stream.changes.length;
+    expect((await owner.post(`/api/v1/contacts/${someone}/assignee`, { client_id: clientId(), assignee_id: agent.userId })).status).toBe(200);
+    await stream.until(() => stream.changes.slice(before).some((c) => c.entity === 'message' && c.contact_id === someone), 2000, 'the granted history');
+    const granted = stream.changes.slice(before).filter((c) => c.contact_id === someone);
+    const messages = (await agent.get(`/api/v1/contacts/${someone}/messages?limit=500`)).body.items as { id: string }[];
+    for (const m of messages) expect(granted.some((g) => g.entity === 'message' && g.id === m.id)).toBe(true);
+    stream.close();
+  });
+});
