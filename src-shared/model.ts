@@ -5,8 +5,14 @@ import { z } from 'zod';
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id (1-64 letters, digits, _ or -)');
 export type Id = z.infer<typeof Id>;
 
-/** Client-generated id carried by every create and command: the idempotency key. */
-export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'client_id must be 8-64 letters, digits, _ or -');
+/**
+ * Client-generated id carried by every create and command: the idempotency key. A message or comment
+ * created with it takes the id m_<client_id> / k_<client_id>, so the client knows it before the server answers.
+ */
+export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,60}$/, 'client_id must be 8-60 letters, digits, _ or -');
+
+export const messageIdFor = (clientId: string) => `m_${clientId}`;
+export const commentIdFor = (clientId: string) => `k_${clientId}`;
 
 export const Role = z.enum(['owner', 'manager', 'agent']);
 export type Role = z.infer<typeof Role>;

@@ -29,10 +29,25 @@ class Statements implements SqlRunner {
   }
 }
 
+interface Job {
+  fn: (tx: SqlRunner) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** At most this many transactions share one commit. */
+const MAX_GROUP = 128;
+
 /**
  * SQLite over better-sqlite3: one writer connection, whose transactions are serialised here
  * (better-sqlite3 is synchronous, but a transaction body may await), and one reader connection,
  * which in WAL mode sees only committed data.
+ *
+ * Group commit: the transactions that queue up while the writer is busy (or within one turn of the
+ * event loop) run one after another inside one SQLite transaction, each in its own savepoint, and
+ * share its COMMIT. Each stays atomic and isolated: one that fails is rolled back to its savepoint
+ * alone, and none resolves before the shared COMMIT has succeeded, so a caller never sees (or
+ * announces) a write that is not committed.
  */
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
@@ -40,7 +55,9 @@ export class SqliteDatabase implements Database {
   private readonly reader: Conn;
   private readonly w: Statements;
   private readonly r: Statements;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly ctl: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>;
+  private pending: Job[] = [];
+  private draining: Promise<void> | null = null;
 
   constructor(readonly file: string) {
     this.writer = new BetterSqlite3(file);
@@ -52,6 +69,14 @@ export class SqliteDatabase implements Database {
     this.reader.pragma('busy_timeout = 5000');
     this.w = new Statements(this.writer);
     this.r = new Statements(this.reader);
+    this.ctl = {
+      begin: this.writer.prepare('BEGIN IMMEDIATE'),
+      commit: this.writer.prepare('COMMIT'),
+      rollback: this.writer.prepare('ROLLBACK'),
+      savepoint: this.writer.prepare('SAVEPOINT tx'),
+      release: this.writer.prepare('RELEASE tx'),
+      rollbackTo: this.writer.prepare('ROLLBACK TO tx'),
+    };
   }
 
   /** Schema changes run on the writer outside the serialised queue (at start, before serving). */
@@ -77,23 +102,75 @@ export class SqliteDatabase implements Database {
   }
 
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const result = this.queue.then(async () => {
-      this.writer.exec('BEGIN IMMEDIATE');
-      try {
-        const value = await fn(this.w);
-        this.writer.exec('COMMIT');
-        return value;
-      } catch (err) {
-        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
-        throw err;
-      }
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      // Start after this turn's I/O, so the requests that arrived together commit together.
+      if (!this.draining) this.draining = new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));
     });
-    this.queue = result.catch(() => undefined);
-    return result;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const group = this.pending.splice(0, MAX_GROUP);
+        await this.runGroup(group);
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  /** Runs the jobs in one transaction; settles every job. */
+  private async runGroup(jobs: Job[]): Promise<void> {
+    let done: { job: Job; value: unknown }[] = [];
+    let i = 0;
+    while (i < jobs.length) {
+      try {
+        this.ctl.begin.run();
+      } catch (err) {
+        for (const job of jobs.slice(i)) job.reject(err);
+        return;
+      }
+      for (; i < jobs.length; i++) {
+        const job = jobs[i];
+        this.ctl.savepoint.run();
+        try {
+          const value = await job.fn(this.w);
+          this.ctl.release.run();
+          done.push({ job, value });
+        } catch (err) {
+          if (this.writer.inTransaction) {
+            // Undo this job alone; the others in the group go on.
+            this.ctl.rollbackTo.run();
+            this.ctl.release.run();
+            job.reject(err);
+            continue;
+          }
+          // SQLite rolled the whole transaction back (it does on some errors): the jobs done so far
+          // are undone too. Fail them with this job; the rest start a fresh transaction.
+          job.reject(err);
+          for (const d of done) d.job.reject(err);
+          done = [];
+          i++;
+          break;
+        }
+      }
+      if (!this.writer.inTransaction) continue;
+      try {
+        this.ctl.commit.run();
+      } catch (err) {
+        if (this.writer.inTransaction) this.ctl.rollback.run();
+        for (const d of done) d.job.reject(err);
+        done = [];
+        continue;
+      }
+      for (const d of done) d.job.resolve(d.value);
+      done = [];
+    }
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    while (this.draining) await this.draining;
     this.reader.close();
     this.writer.close();
   }

@@ -110,7 +110,18 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     signInAllowed: (ip, email) => perIp.take(ip) && perEmail.take(email),
   };
 
-  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 256 * 1024, logger: false, return503OnClosing: false });
+  const app = Fastify({
+    bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
+    logger: false,
+    return503OnClosing: false,
+    // Errors the router raises before any route runs (a malformed URL, an over-long id) answer {code, message} too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = errorBody(err);
+      void reply.status(status).send(body);
+    },
+  });
+  // Bodies are JSON only: drop Fastify's default text/plain parser, so any other type answers 400.
+  app.removeContentTypeParser('text/plain');
   // Keep the raw body: the channel signature is over the exact bytes sent.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;

@@ -109,10 +109,10 @@ export const handlers: Handlers = {
   getThread: async (c, s) => conv.thread(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   listMessages: async (c, s) => conv.listMessages(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   sendMessage: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'sendMessage', async (tx) => conv.sendMessage(tx, await fresh(tx, c.viewer), c.params.id, c.body.text)),
+    command(s, c.viewer, c.body.client_id, 'sendMessage', async (tx) => conv.sendMessage(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
   listComments: async (c, s) => conv.listComments(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   addComment: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'addComment', async (tx) => conv.addComment(tx, await fresh(tx, c.viewer), c.params.id, c.body.text)),
+    command(s, c.viewer, c.body.client_id, 'addComment', async (tx) => conv.addComment(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
   assign: async (c, s) =>
     command(s, c.viewer, c.body.client_id, 'assign', async (tx) => conv.assign(tx, await fresh(tx, c.viewer), c.params.id, c.body.assignee_id)),
   close: async (c, s) => command(s, c.viewer, c.body.client_id, 'close', async (tx) => conv.close(tx, await fresh(tx, c.viewer), c.params.id, c.body)),

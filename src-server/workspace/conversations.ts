@@ -4,7 +4,7 @@ import { ApiError } from '../../src-shared/api/errors';
 import { canUseInbox, inboxesFor, scopeAllows, type InboxKey } from '../../src-shared/access/visibility';
 import type { BodyOf, InboxSummary, QueryOf, ThreadItem } from '../../src-shared/api/routes';
 import { mentionsToNames, parseMentions } from '../../src-shared/mentions';
-import type { Comment, Contact, Conversation, Message, InboxFilter } from '../../src-shared/model';
+import { commentIdFor, messageIdFor, type Comment, type Contact, type Conversation, type Message, type InboxFilter } from '../../src-shared/model';
 import type { Param, SqlRunner } from '../db/engine';
 import { createNotification, excerptOf } from './notifications';
 import { decodeCursor, encodeCursor } from './paging';
@@ -263,10 +263,15 @@ export async function setAssignee(tx: Tx, contact: Record<string, unknown>, assi
   }
 }
 
-export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, text: string): Promise<Message> {
+async function claimId(tx: Tx, table: 'messages' | 'comments', id: string): Promise<string> {
+  if (await tx.sql.get(`SELECT id FROM ${table} WHERE id = ?`, [id])) throw new ApiError('conflict', 'client_id is already taken; use a new one');
+  return id;
+}
+
+export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, text: string, clientId: string): Promise<Message> {
   const contact = await visibleContact(tx.sql, viewer, contactId);
+  const id = await claimId(tx, 'messages', messageIdFor(clientId));
   const conversationId = (await openConversationId(tx, contact)) ?? (await openConversation(tx, contactId, viewer.user.id));
-  const id = newId('m');
   await tx.run(
     `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, author_id, created_at)
      VALUES (?, ?, ?, 'outgoing', ?, 'sent', ?, ?)`,
@@ -289,7 +294,7 @@ export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, 
   return message;
 }
 
-export async function addComment(tx: Tx, viewer: ViewerCtx, contactId: string, text: string): Promise<Comment> {
+export async function addComment(tx: Tx, viewer: ViewerCtx, contactId: string, text: string, clientId: string): Promise<Comment> {
   const contact = await visibleContact(tx.sql, viewer, contactId);
   const mentioned = parseMentions(text);
   const users = new Map<string, UserRow>();
@@ -298,7 +303,7 @@ export async function addComment(tx: Tx, viewer: ViewerCtx, contactId: string, t
     if (!u) throw new ApiError('invalid_request', `text: mentions ${uid}, who is not a user of this workspace`);
     users.set(uid, u);
   }
-  const id = newId('k');
+  const id = await claimId(tx, 'comments', commentIdFor(clientId));
   const conversationId = (contact.conversation_id as string | null) ?? null;
   await tx.run(
     'INSERT INTO comments (id, contact_id, conversation_id, author_id, text, mentions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',

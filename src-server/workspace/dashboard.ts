@@ -1,12 +1,11 @@
 // The Dashboard's figures (F3) and the Reports (F11), always through the visibility rule.
 import type { QueryOf, ReportMetric, ReportRow } from '../../src-shared/api/routes';
 import type { SqlRunner } from '../db/engine';
+import { averagesSince, dashboardPeriods, HOUR_MS } from '../../src-shared/dashboard';
 import { decodeCursor, encodeCursor } from './paging';
 import { toContact, toConversation, toUser, type UserRow } from './rows';
 import { getSettings, scopeCondition, teamMemberIds, type ViewerCtx } from './store';
 
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
 
 export async function dashboardSummary(sql: SqlRunner, viewer: ViewerCtx, now: number, tzOffsetMinutes: number) {
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
@@ -17,14 +16,7 @@ export async function dashboardSummary(sql: SqlRunner, viewer: ViewerCtx, now: n
     ]);
     return Number(r?.n ?? 0);
   };
-  const offset = tzOffsetMinutes * 60_000;
-  const startOfToday = Math.floor((now + offset) / DAY) * DAY - offset;
-  const periods = {
-    today: [startOfToday, now + 1],
-    yesterday: [startOfToday - DAY, startOfToday],
-    last_14_days: [startOfToday - 13 * DAY, now + 1],
-    last_30_days: [startOfToday - 29 * DAY, now + 1],
-  } as const;
+  const periods = dashboardPeriods(now, tzOffsetMinutes);
   const conversations = {} as Record<keyof typeof periods, { opened: number; closed: number }>;
   for (const [name, [from, to]] of Object.entries(periods) as [keyof typeof periods, readonly [number, number]][]) {
     const r = await sql.get<{ opened: number | null; closed: number | null }>(
@@ -36,7 +28,7 @@ export async function dashboardSummary(sql: SqlRunner, viewer: ViewerCtx, now: n
     );
     conversations[name] = { opened: Number(r?.opened ?? 0), closed: Number(r?.closed ?? 0) };
   }
-  const since = startOfToday - 29 * DAY;
+  const since = averagesSince(now, tzOffsetMinutes);
   const avg = async (expr: string, where: string) => {
     const r = await sql.get<{ v: number | null }>(
       `SELECT AVG(${expr}) AS v FROM conversations cv JOIN contacts c ON c.id = cv.contact_id WHERE ${scope.sql} AND ${where}`,
@@ -76,7 +68,7 @@ export async function openConversations(sql: SqlRunner, viewer: ViewerCtx, now: 
      WHERE ${conds.join(' AND ')} ORDER BY cv.opened_at ASC, cv.id ASC LIMIT ?`,
     [...params, q.limit + 1],
   );
-  const threshold = settings.open_too_long_hours * HOUR;
+  const threshold = settings.open_too_long_hours * HOUR_MS;
   const items = rows.slice(0, q.limit).map((r) => {
     const conversation = toConversation(
       Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith('cv_')).map(([k, v]) => [k.slice(3), v])),

@@ -323,7 +323,7 @@ export const routes = {
     summary: 'Change workspace settings (Owners)',
     auth: 'session',
     roles: ['owner'],
-    body: WorkspaceSettings.partial().extend({ client_id: ClientId }).strict(),
+    body: WorkspaceSettings.partial().extend({ client_id: ClientId, name: z.string().trim().min(1).max(120).optional() }).strict(),
     response: WorkspaceSettings,
   }),
   listClosingCategories: route({

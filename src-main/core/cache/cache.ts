@@ -1,0 +1,261 @@
+// The local cache: everything the user may see, in one SQLite file, so the app opens instantly and
+// works offline. The sync cursor is written in the same transaction as the changes it covers.
+import BetterSqlite3 from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import type { ChangeRecord } from '../../../src-shared/sync/changes';
+import type { Contact, Notification } from '../../../src-shared/model';
+import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
+
+export class CacheTooNewError extends Error {
+  constructor(found: number) {
+    super(`the cache file was written by a newer version of the app (schema ${found}, this app knows ${CACHE_VERSION})`);
+    this.name = 'CacheTooNewError';
+  }
+}
+
+/** What one applied batch changed, for views and the notification center. */
+export interface Applied {
+  entities: Set<string>;
+  contactIds: Set<string>;
+  /** Notification rows that arrived or changed, as they are now. */
+  notifications: Notification[];
+  removedContacts: string[];
+}
+
+type Db = BetterSqlite3.Database;
+const SLOW_QUERY_MS = 40;
+
+export class Cache {
+  readonly db: Db;
+  private readonly stmts = new Map<string, BetterSqlite3.Statement>();
+  onSlowQuery: (sql: string, ms: number) => void = () => {};
+
+  private constructor(readonly file: string) {
+    this.db = new BetterSqlite3(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
+    this.db.pragma('secure_delete = ON');
+  }
+
+  static open(file: string): Cache {
+    const cache = new Cache(file);
+    try {
+      cache.migrate();
+    } catch (err) {
+      cache.db.close();
+      throw err;
+    }
+    return cache;
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > CACHE_VERSION) throw new CacheTooNewError(current);
+    for (const m of CACHE_MIGRATIONS) {
+      if (m.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Sign-out: the cache file and its journal are deleted. */
+  destroy(): void {
+    this.close();
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) if (existsSync(f)) rmSync(f, { force: true });
+  }
+
+  prepare(sql: string): BetterSqlite3.Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
+
+  all<T>(sql: string, ...params: unknown[]): T[] {
+    const t0 = performance.now();
+    const rows = this.prepare(sql).all(...params) as T[];
+    const ms = performance.now() - t0;
+    if (ms > SLOW_QUERY_MS) this.onSlowQuery(sql, ms);
+    return rows;
+  }
+
+  get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.prepare(sql).get(...params) as T | undefined;
+  }
+
+  run(sql: string, ...params: unknown[]): void {
+    this.prepare(sql).run(...params);
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  getMeta(key: string): string | null {
+    return this.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value ?? null;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.run('DELETE FROM meta WHERE key = ?', key);
+    else this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  get cursor(): number {
+    return Number(this.getMeta('cursor') ?? 0);
+  }
+
+  /** Applies a batch of change records and moves the cursor, in one transaction. */
+  applyChanges(records: readonly ChangeRecord[], cursor: number): Applied {
+    const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };
+    this.tx(() => {
+      for (const r of records) this.applyOne(r, applied);
+      if (cursor > this.cursor) this.setMeta('cursor', String(cursor));
+    });
+    return applied;
+  }
+
+  /** Everything but the outbox and the session: for must_refetch. */
+  wipeData(): void {
+    this.tx(() => {
+      for (const t of ['users', 'teams', 'settings', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contacts_fts', 'messages_fts', 'comments_fts']) {
+        this.run(`DELETE FROM ${t}`);
+      }
+      this.setMeta('cursor', '0');
+    });
+    this.checkpoint();
+  }
+
+  /** Moves the WAL into the main file and truncates it, so deleted data is not left in the journal. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  private applyOne(r: ChangeRecord, a: Applied): void {
+    a.entities.add(r.entity);
+    if (r.contact_id) a.contactIds.add(r.contact_id);
+    if (r.op === 'remove') {
+      this.removeContact(r.id);
+      a.removedContacts.push(r.id);
+      return;
+    }
+    if (r.op === 'delete') {
+      this.deleteEntity(r.entity, r.id);
+      return;
+    }
+    this.upsert(r.entity, r.data as Record<string, unknown>);
+    if (r.entity === 'notification') a.notifications.push(r.data as Notification);
+  }
+
+  /** Writes one entity as the server (or an optimistic write) has it. */
+  upsert(entity: ChangeRecord['entity'], d: Record<string, unknown>): void {
+    const data = JSON.stringify(d);
+    switch (entity) {
+      case 'user':
+        return this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, team_id = excluded.team_id, data = excluded.data', d.id, d.name, d.team_id, data);
+      case 'team':
+      case 'channel':
+      case 'custom_inbox':
+      case 'settings': {
+        const table = { team: 'teams', channel: 'channels', custom_inbox: 'custom_inboxes', settings: 'settings' }[entity];
+        return this.run(`INSERT INTO ${table} (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, d.id ?? 'workspace', data);
+      }
+      case 'closing_category':
+        return this.run('INSERT INTO closing_categories (id, position, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, data = excluded.data', d.id, d.position, data);
+      case 'contact': {
+        this.run(
+          `INSERT INTO contacts (id, assignee_id, status, channel_id, conversation_id, last_activity_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET assignee_id = excluded.assignee_id, status = excluded.status, channel_id = excluded.channel_id,
+             conversation_id = excluded.conversation_id, last_activity_at = excluded.last_activity_at, data = excluded.data`,
+          d.id, d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data,
+        );
+        const rowid = this.get<{ rowid: number }>('SELECT rowid FROM contacts WHERE id = ?', d.id)!.rowid;
+        this.run('DELETE FROM contacts_fts WHERE rowid = ?', rowid);
+        this.run('INSERT INTO contacts_fts (rowid, name, phone, email) VALUES (?, ?, ?, ?)', rowid, d.name, d.phone ?? '', d.email ?? '');
+        return;
+      }
+      case 'conversation':
+        return this.run(
+          `INSERT INTO conversations (id, contact_id, status, opened_at, closed_at, data) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, data = excluded.data`,
+          d.id, d.contact_id, d.status, d.opened_at, d.closed_at, data,
+        );
+      case 'message': {
+        const existing = this.get<{ rowid: number; data: string }>('SELECT rowid, data FROM messages WHERE id = ?', d.id);
+        this.run(
+          `INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, status = excluded.status, data = excluded.data`,
+          d.id, d.contact_id, d.created_at, d.status, data,
+        );
+        // The text of a message never changes: index it once.
+        if (!existing) {
+          const rowid = this.get<{ rowid: number }>('SELECT rowid FROM messages WHERE id = ?', d.id)!.rowid;
+          this.run('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
+        }
+        return;
+      }
+      case 'comment': {
+        const existing = this.get<{ rowid: number }>('SELECT rowid FROM comments WHERE id = ?', d.id);
+        this.run(
+          `INSERT INTO comments (id, contact_id, created_at, pending, data) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, pending = excluded.pending, data = excluded.data`,
+          d.id, d.contact_id, d.created_at, d.pending ? 1 : 0, data,
+        );
+        if (!existing) {
+          const rowid = this.get<{ rowid: number }>('SELECT rowid FROM comments WHERE id = ?', d.id)!.rowid;
+          this.run('INSERT INTO comments_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
+        }
+        return;
+      }
+      case 'event':
+        return this.run('INSERT INTO events (id, contact_id, created_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', d.id, d.contact_id, d.created_at, data);
+      case 'notification':
+        return this.run(
+          `INSERT INTO notifications (id, contact_id, created_at, unread, archived, data) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, unread = excluded.unread, archived = excluded.archived, data = excluded.data`,
+          d.id, d.contact_id, d.created_at, d.read_at === null && d.archived_at === null ? 1 : 0, d.archived_at === null ? 0 : 1, data,
+        );
+    }
+  }
+
+  private deleteEntity(entity: ChangeRecord['entity'], id: string): void {
+    const table: Partial<Record<ChangeRecord['entity'], string>> = {
+      user: 'users', team: 'teams', channel: 'channels', custom_inbox: 'custom_inboxes', closing_category: 'closing_categories',
+      conversation: 'conversations', event: 'events', notification: 'notifications',
+    };
+    if (entity === 'contact') return this.removeContact(id);
+    if (entity === 'message' || entity === 'comment') {
+      const t = entity === 'message' ? 'messages' : 'comments';
+      const row = this.get<{ rowid: number }>(`SELECT rowid FROM ${t} WHERE id = ?`, id);
+      if (row) this.run(`DELETE FROM ${t}_fts WHERE rowid = ?`, row.rowid);
+      return this.run(`DELETE FROM ${t} WHERE id = ?`, id);
+    }
+    const t = table[entity];
+    if (t) this.run(`DELETE FROM ${t} WHERE id = ?`, id);
+  }
+
+  /** A contact and everything of it: conversations, messages, comments, events, notifications, pending writes. */
+  removeContact(contactId: string): void {
+    this.tx(() => {
+      this.run('DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE contact_id = ?)', contactId);
+      this.run('DELETE FROM comments_fts WHERE rowid IN (SELECT rowid FROM comments WHERE contact_id = ?)', contactId);
+      this.run('DELETE FROM contacts_fts WHERE rowid IN (SELECT rowid FROM contacts WHERE id = ?)', contactId);
+      for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
+      this.run('DELETE FROM outbox WHERE contact_id = ?', contactId);
+      this.run('DELETE FROM contacts WHERE id = ?', contactId);
+    });
+  }
+
+  contact(id: string): Contact | null {
+    const row = this.get<{ data: string }>('SELECT data FROM contacts WHERE id = ?', id);
+    return row ? (JSON.parse(row.data) as Contact) : null;
+  }
+}

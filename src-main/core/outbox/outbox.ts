@@ -1,0 +1,211 @@
+// The outbox: writes made in the app (online or not) are stored with a client id and an optimistic
+// change in the cache, then delivered in order, exactly once (the server treats the client id as an
+// idempotency key). A write the server refuses becomes failed with the reason, to retry or discard.
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { ChangeRecord } from '../../../src-shared/sync/changes';
+import type { OutboxItem } from '../../../src-shared/desktop/api';
+import type { Cache } from '../cache/cache';
+import { OfflineError, ServerError, type ServerApi } from '../sync/server-api';
+
+export type OutboxKind = OutboxItem['kind'];
+
+/** An entity as it was before an optimistic change, to put back if the write is refused or discarded. */
+export interface UndoEntry {
+  entity: ChangeRecord['entity'];
+  id: string;
+  /** The entity's data before (null: it did not exist). */
+  before: Record<string, unknown> | null;
+  /** The optimistic data written (to tell whether the server has since replaced it). */
+  after: Record<string, unknown>;
+}
+
+interface OutboxRow {
+  position: number;
+  client_id: string;
+  kind: OutboxKind;
+  contact_id: string | null;
+  method: string;
+  path: string;
+  body: string;
+  state: 'pending' | 'failed';
+  error: string | null;
+  attempts: number;
+  undo: string;
+  created_at: number;
+}
+
+const TABLE_OF: Partial<Record<ChangeRecord['entity'], string>> = {
+  contact: 'contacts',
+  conversation: 'conversations',
+  message: 'messages',
+  comment: 'comments',
+  notification: 'notifications',
+};
+
+export interface OutboxEvents {
+  changed: [contactIds: string[]];
+}
+
+export class Outbox extends EventEmitter<OutboxEvents> {
+  private running: Promise<void> | null = null;
+  private online = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly cache: Cache,
+    private readonly api: ServerApi,
+    private readonly clock: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  newClientId(): string {
+    return randomUUID();
+  }
+
+  /** Stores the write and its optimistic changes in one cache transaction, then tries to deliver. */
+  enqueue(write: {
+    clientId: string;
+    kind: OutboxKind;
+    contactId: string | null;
+    method: 'POST' | 'PATCH' | 'PUT';
+    path: string;
+    body: Record<string, unknown>;
+    optimistic: { entity: ChangeRecord['entity']; id: string; data: Record<string, unknown> }[];
+  }): void {
+    this.cache.tx(() => {
+      const undo: UndoEntry[] = [];
+      for (const o of write.optimistic) {
+        const table = TABLE_OF[o.entity];
+        const before = table ? this.cache.get<{ data: string }>(`SELECT data FROM ${table} WHERE id = ?`, o.id) : undefined;
+        undo.push({ entity: o.entity, id: o.id, before: before ? JSON.parse(before.data) : null, after: o.data });
+        this.cache.upsert(o.entity, o.data);
+      }
+      this.cache.run(
+        `INSERT INTO outbox (client_id, kind, contact_id, method, path, body, state, undo, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        write.clientId, write.kind, write.contactId, write.method, write.path, JSON.stringify({ ...write.body, client_id: write.clientId }), JSON.stringify(undo), this.clock(),
+      );
+    });
+    this.emit('changed', write.contactId ? [write.contactId] : []);
+    this.kick();
+  }
+
+  items(): OutboxItem[] {
+    return this.cache
+      .all<OutboxRow>('SELECT * FROM outbox ORDER BY position')
+      .map((r) => ({ client_id: r.client_id, kind: r.kind, contact_id: r.contact_id, state: r.state, error: r.error, created_at: r.created_at }));
+  }
+
+  pendingCount(): number {
+    return this.cache.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')!.n;
+  }
+
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) this.kick();
+  }
+
+  /** Delivers pending writes in order; resolves when the queue is empty, offline, or blocked. */
+  kick(): Promise<void> {
+    if (!this.online) return Promise.resolve();
+    this.running ??= this.drain().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      if (!this.online) return;
+      const row = this.cache.get<OutboxRow>("SELECT * FROM outbox WHERE state = 'pending' ORDER BY position LIMIT 1");
+      if (!row) return;
+      try {
+        await this.api.request(row.method, row.path, undefined, JSON.parse(row.body));
+        if (!this.online) return; // stopped while the request was out; it is replayed next time, safely
+        this.cache.run('DELETE FROM outbox WHERE client_id = ?', row.client_id);
+        this.emit('changed', row.contact_id ? [row.contact_id] : []);
+        failures = 0;
+      } catch (err) {
+        if (!this.online) return;
+        if (err instanceof ServerError && err.permanent) {
+          this.fail(row, err.message);
+          continue;
+        }
+        // Not refused, just not delivered: try again later (the same client id makes it safe).
+        this.cache.run('UPDATE outbox SET attempts = attempts + 1 WHERE client_id = ?', row.client_id);
+        failures += 1;
+        if (!(err instanceof OfflineError) || failures > 3) {
+          this.scheduleRetry(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * failures));
+      }
+    }
+  }
+
+  private scheduleRetry(ms: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.kick(), ms);
+    this.retryTimer.unref?.();
+  }
+
+  stop(): void {
+    this.online = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  /** The server refused the write: show it failed with the reason, and undo its optimistic changes (the message stays, failed). */
+  private fail(row: OutboxRow, reason: string): void {
+    this.cache.tx(() => {
+      this.cache.run("UPDATE outbox SET state = 'failed', error = ? WHERE client_id = ?", reason, row.client_id);
+      for (const u of JSON.parse(row.undo) as UndoEntry[]) {
+        // What the user wrote stays on screen, marked failed, until they retry or discard it.
+        if (u.entity === 'message' && u.before === null) {
+          this.cache.upsert('message', { ...u.after, status: 'failed', fail_reason: reason });
+          continue;
+        }
+        if (u.entity === 'comment' && u.before === null) continue;
+        this.restore(u);
+      }
+    });
+    this.emit('changed', row.contact_id ? [row.contact_id] : []);
+  }
+
+  /** Puts an entity back as it was, unless the server has replaced the optimistic version meanwhile. */
+  private restore(u: UndoEntry): void {
+    const table = TABLE_OF[u.entity];
+    if (!table) return;
+    const now = this.cache.get<{ data: string }>(`SELECT data FROM ${table} WHERE id = ?`, u.id);
+    if (!now) return;
+    const current = JSON.parse(now.data) as Record<string, unknown>;
+    const untouched = JSON.stringify(current) === JSON.stringify(u.after) || (u.entity === 'message' && current.status === 'failed');
+    if (!untouched) return;
+    if (u.before) this.cache.upsert(u.entity, u.before);
+    else if (u.entity === 'message' || u.entity === 'comment') {
+      const row = this.cache.get<{ rowid: number }>(`SELECT rowid FROM ${table} WHERE id = ?`, u.id);
+      if (row) this.cache.run(`DELETE FROM ${table}_fts WHERE rowid = ?`, row.rowid);
+      this.cache.run(`DELETE FROM ${table} WHERE id = ?`, u.id);
+    }
+  }
+
+  retry(clientId: string): void {
+    const row = this.cache.get<OutboxRow>('SELECT * FROM outbox WHERE client_id = ?', clientId);
+    if (!row || row.state !== 'failed') return;
+    this.cache.tx(() => {
+      this.cache.run("UPDATE outbox SET state = 'pending', error = NULL WHERE client_id = ?", clientId);
+      for (const u of JSON.parse(row.undo) as UndoEntry[]) this.cache.upsert(u.entity, u.after);
+    });
+    this.emit('changed', row.contact_id ? [row.contact_id] : []);
+    this.kick();
+  }
+
+  discard(clientId: string): void {
+    const row = this.cache.get<OutboxRow>('SELECT * FROM outbox WHERE client_id = ?', clientId);
+    if (!row) return;
+    this.cache.tx(() => {
+      this.cache.run('DELETE FROM outbox WHERE client_id = ?', clientId);
+      for (const u of JSON.parse(row.undo) as UndoEntry[]) this.restore(u);
+    });
+    this.emit('changed', row.contact_id ? [row.contact_id] : []);
+  }
+}

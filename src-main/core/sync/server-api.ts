@@ -1,0 +1,72 @@
+// The desktop's one HTTP client for the workspace server (axios). Answers are parsed with the
+// shared contract; failures become ServerError (the server said no) or OfflineError (no answer).
+import axios, { type AxiosInstance } from 'axios';
+import type { z } from 'zod';
+import { ApiErrorBody } from '../../../src-shared/api/errors';
+import { routes, type RouteName } from '../../../src-shared/api/routes';
+
+export class ServerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServerError';
+  }
+  /** A refusal that will not change by sending the same request again. */
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
+  }
+}
+
+export class OfflineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OfflineError';
+  }
+}
+
+export class ServerApi {
+  private readonly http: AxiosInstance;
+  token: string | null = null;
+
+  constructor(readonly baseUrl: string, timeoutMs = 15_000) {
+    this.http = axios.create({ baseURL: baseUrl.replace(/\/+$/, ''), timeout: timeoutMs, validateStatus: () => true, transitional: { clarifyTimeoutError: true } });
+  }
+
+  async call<N extends RouteName>(name: N, opts: { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown } = {}): Promise<z.output<(typeof routes)[N]['response']>> {
+    const def = routes[name];
+    const path = def.path.replace(/:([A-Za-z_]+)/g, (_m, k: string) => encodeURIComponent(opts.params?.[k] ?? ''));
+    return this.request(def.method, path, opts.query, opts.body, def.response) as never;
+  }
+
+  /** A request; with a schema the answer is parsed with it. */
+  async request(method: string, path: string, query: Record<string, unknown> | undefined, body: unknown, schema?: z.ZodType): Promise<unknown> {
+    let res;
+    try {
+      res = await this.http.request({
+        method,
+        url: path,
+        params: query,
+        data: body,
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      });
+    } catch (err) {
+      throw new OfflineError(`the server at ${this.baseUrl} cannot be reached (${(err as Error).message})`);
+    }
+    if (res.status >= 200 && res.status < 300) {
+      if (!schema) return res.data;
+      const parsed = schema.safeParse(res.data);
+      if (!parsed.success) throw new ServerError(502, 'bad_answer', `the server's answer to ${method} ${path} is not what this app understands`);
+      return parsed.data;
+    }
+    const e = ApiErrorBody.safeParse(res.data);
+    if (res.status >= 500 || res.status === 502 || res.status === 503) throw new OfflineError(`the server answered ${res.status}`);
+    throw new ServerError(res.status, e.success ? e.data.code : 'http_error', e.success ? e.data.message : `the server answered ${res.status}`);
+  }
+
+  streamUrl(after: number): string {
+    return `${this.baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/stream?after=${after}`;
+  }
+}

@@ -1,0 +1,219 @@
+// SyncEngine: bootstrap in pages, then the live stream; reconnects with exponential backoff and
+// jitter; detects gaps; rebuilds the cache on must_refetch.
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { ServerFrame, StreamClose, type ChangeRecord } from '../../../src-shared/sync/changes';
+import type { Applied, Cache } from '../cache/cache';
+import { OfflineError, ServerError, type ServerApi } from './server-api';
+
+export type Connection = 'online' | 'connecting' | 'offline';
+
+export interface SyncEngineOptions {
+  pageSize?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** A stream silent for this long is considered dead (the server heartbeats well within it). */
+  silenceMs?: number;
+  random?: () => number;
+}
+
+export interface SyncEvents {
+  progress: [loaded: number, total: number];
+  applied: [applied: Applied, live: boolean];
+  connection: [state: Connection];
+  /** The server refused the session (signed out elsewhere, deactivated). */
+  unauthorized: [reason: string];
+  error: [err: Error];
+}
+
+/** Full jitter: a random delay up to base·2^attempt, capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+}
+
+export class SyncEngine extends EventEmitter<SyncEvents> {
+  private ws: WebSocket | null = null;
+  private stopped = true;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private silenceTimer: NodeJS.Timeout | null = null;
+  private pulling: Promise<void> | null = null;
+  private state: Connection = 'offline';
+  private readonly opts: Required<SyncEngineOptions>;
+
+  constructor(
+    private readonly cache: Cache,
+    private readonly api: ServerApi,
+    opts: SyncEngineOptions = {},
+  ) {
+    super();
+    this.opts = { pageSize: 1000, backoffBaseMs: 250, backoffMaxMs: 30_000, silenceMs: 45_000, random: Math.random, ...opts };
+  }
+
+  get connection(): Connection {
+    return this.state;
+  }
+
+  private setState(s: Connection): void {
+    if (s === this.state) return;
+    this.state = s;
+    this.emit('connection', s);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.ws?.removeAllListeners();
+    this.ws?.on('error', () => {});
+    this.ws?.terminate();
+    this.ws = null;
+    this.setState('offline');
+  }
+
+  /** Reconnect now (e.g. the OS says the network is back). */
+  nudge(): void {
+    if (this.stopped || this.state === 'online') return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    void this.connect();
+  }
+
+  /** Sends a frame on the stream if it is open (presence reports). */
+  sendFrame(frame: unknown): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Pages through /sync from the cursor until caught up. after=0 is the bootstrap. */
+  pull(): Promise<void> {
+    this.pulling ??= this.pullPages().finally(() => (this.pulling = null));
+    return this.pulling;
+  }
+
+  private async pullPages(): Promise<void> {
+    const bootstrapping = this.cache.cursor === 0;
+    const start = this.cache.cursor;
+    for (;;) {
+      const page = await this.api.call('sync', { query: { after: this.cache.cursor, limit: this.opts.pageSize } });
+      if (page.must_refetch) {
+        this.cache.wipeData();
+        this.emit('applied', { entities: new Set(['*']), contactIds: new Set(), notifications: [], removedContacts: [] }, false);
+        continue;
+      }
+      const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
+      if (page.changes.length) this.emit('applied', applied, !bootstrapping);
+      if (applied.removedContacts.length) this.cache.checkpoint();
+      const total = Math.max(1, page.head - start);
+      this.emit('progress', Math.min(total, page.next - start), total);
+      if (!page.has_more) return;
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.setState('connecting');
+    try {
+      await this.pull();
+    } catch (err) {
+      return this.failed(err);
+    }
+    if (this.stopped) return;
+    const ws = new WebSocket(this.api.streamUrl(this.cache.cursor), { headers: { authorization: `Bearer ${this.api.token}` } });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.attempt = 0;
+      this.setState('online');
+      this.armSilence();
+    });
+    ws.on('message', (data) => this.onFrame(data.toString()));
+    ws.on('ping', () => this.armSilence());
+    ws.on('unexpected-response', (_req, res) => {
+      if (res.statusCode === 401) this.emit('unauthorized', 'the session ended');
+      ws.terminate();
+    });
+    ws.on('close', (code) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (code === StreamClose.signedOut || code === StreamClose.deactivated) {
+        this.emit('unauthorized', code === StreamClose.deactivated ? 'this user was deactivated' : 'signed out');
+        return;
+      }
+      this.failed(new OfflineError(`stream closed (${code})`));
+    });
+    ws.on('error', () => {
+      /* 'close' follows */
+    });
+  }
+
+  private failed(err: unknown): void {
+    if (err instanceof ServerError && err.status === 401) {
+      this.emit('unauthorized', err.message);
+      return;
+    }
+    if (!(err instanceof OfflineError)) this.emit('error', err as Error);
+    if (this.stopped) return;
+    this.setState('offline');
+    const delay = backoffDelay(this.attempt++, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref?.();
+  }
+
+  private armSilence(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => this.ws?.terminate(), this.opts.silenceMs);
+    this.silenceTimer.unref?.();
+  }
+
+  private onFrame(text: string): void {
+    this.armSilence();
+    let frame: ServerFrame;
+    try {
+      frame = ServerFrame.parse(JSON.parse(text));
+    } catch {
+      this.emit('error', new Error('the server sent a frame this app does not understand; resyncing'));
+      void this.resync();
+      return;
+    }
+    switch (frame.type) {
+      case 'changes': {
+        if (frame.after !== this.cache.cursor) {
+          // A gap (or an overlap): fetch what is missing through /sync instead of trusting the frame.
+          void this.resync();
+          return;
+        }
+        const applied = this.cache.applyChanges(frame.changes, frame.upto);
+        if (applied.removedContacts.length) this.cache.checkpoint();
+        this.emit('applied', applied, true);
+        return;
+      }
+      case 'heartbeat':
+        // The server has nothing more for us up to head.
+        if (frame.head > this.cache.cursor) this.cache.setMeta('cursor', String(frame.head));
+        return;
+      case 'must_refetch':
+      case 'resync':
+        void this.resync();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Drop the stream, catch up over HTTP, reconnect from the new cursor. */
+  private async resync(): Promise<void> {
+    const ws = this.ws;
+    this.ws = null;
+    ws?.removeAllListeners();
+    ws?.on('error', () => {});
+    ws?.terminate();
+    await this.connect();
+  }
+}

@@ -1,0 +1,239 @@
+// The desktop API: the whole surface between the renderer and the main process.
+// The preload exposes exactly this (Electron), the host serves exactly this (browser), the renderer
+// knows only this. Main validates every call with these schemas.
+import { z } from 'zod';
+import {
+  ActivityStatus,
+  ChosenStatus,
+  ClosingCategory,
+  Comment,
+  Contact,
+  Conversation,
+  CustomInbox,
+  Id,
+  Message,
+  Notification,
+  NotificationKind,
+  Role,
+  Team,
+  ThreadEvent,
+  User,
+  WorkspaceSettings,
+  COMMENT_MAX_CHARS,
+  MESSAGE_MAX_CHARS,
+  ConversationStatus,
+} from '../model';
+import { CustomInboxInput, InboxKeyParam, InboxSummary, ReportMetric, ReportRow, RestrictionsPatch } from '../api/routes';
+
+const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
+
+export const SessionState = z.enum(['signed_out', 'bootstrapping', 'ready']);
+export const Connection = z.enum(['online', 'connecting', 'offline']);
+
+export const Session = z.object({
+  state: SessionState,
+  connection: Connection,
+  server_url: z.string().nullable(),
+  user: User.nullable(),
+  /** Bootstrap progress, 0..1. */
+  progress: z.number().min(0).max(1),
+  /** Settings locked by the machine policy (the UI marks them managed by the organization). */
+  locked: z.array(z.string()),
+});
+export type Session = z.infer<typeof Session>;
+
+/** A row of the conversation list: the contact, with what the list shows of it. */
+export const InboxRow = Contact.extend({ pending: z.number().int(), unread: z.boolean() });
+export type InboxRow = z.infer<typeof InboxRow>;
+
+export const LocalMessage = Message.extend({ outbox_error: z.string().nullable() });
+export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_error: z.string().nullable() });
+
+export const ThreadEntry = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), at: z.number(), message: LocalMessage }),
+  z.object({ type: z.literal('comment'), at: z.number(), comment: LocalComment }),
+  z.object({ type: z.literal('event'), at: z.number(), event: ThreadEvent }),
+]);
+export type ThreadEntry = z.infer<typeof ThreadEntry>;
+
+export const OutboxItem = z.object({
+  client_id: z.string(),
+  kind: z.enum(['message', 'comment', 'assign', 'close', 'reopen', 'notification_read', 'notification_archive', 'notification_archive_all']),
+  contact_id: Id.nullable(),
+  state: z.enum(['pending', 'failed']),
+  error: z.string().nullable(),
+  created_at: z.number(),
+});
+export type OutboxItem = z.infer<typeof OutboxItem>;
+
+export const LocalPrefs = z.object({
+  /** Which kinds raise an OS notification. */
+  os_alerts: z.object({
+    comment_mention: z.boolean(),
+    contact_assigned: z.boolean(),
+    new_message_assigned: z.boolean(),
+    new_message_unassigned: z.boolean(),
+  }),
+  do_not_disturb: z.boolean(),
+  sound: z.boolean(),
+});
+export type LocalPrefs = z.infer<typeof LocalPrefs>;
+
+export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
+  os_alerts: { comment_mention: true, contact_assigned: true, new_message_assigned: true, new_message_unassigned: false },
+  do_not_disturb: false,
+  sound: true,
+};
+
+export const OpenConversationRow = z.object({
+  contact: Contact,
+  conversation: Conversation,
+  open_for_ms: z.number(),
+  over_threshold: z.boolean(),
+});
+
+const Empty = z.object({}).strict();
+const Limit = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
+
+/** Queries: read from the local cache (reports from the server). */
+export const queries = {
+  session: { input: Empty, output: Session },
+  me: { input: Empty, output: z.object({ user: User, settings: WorkspaceSettings, inboxes: z.array(z.string()) }).nullable() },
+  inboxes: { input: Empty, output: z.array(InboxSummary) },
+  conversations: {
+    input: z
+      .object({
+        inbox: InboxKeyParam,
+        status: ConversationStatus.optional(),
+        q: z.string().max(200).optional(),
+        /** Position in the list (the virtualized list asks by offset). */
+        offset: z.number().int().min(0).max(10_000_000).default(0),
+        limit: Limit(500, 100),
+      })
+      .strict(),
+    output: z.object({ items: z.array(InboxRow), total: z.number().int() }),
+  },
+  contact: {
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ contact: Contact, conversations: z.array(Conversation) }).nullable(),
+  },
+  thread: {
+    input: z.object({ contact_id: Id, limit: Limit(5000, 500) }).strict(),
+    output: z.array(ThreadEntry),
+  },
+  search: {
+    input: z.object({ q: z.string().max(200), limit: Limit(200, 50) }).strict(),
+    output: z.object({
+      contacts: z.array(Contact),
+      messages: z.array(z.object({ message: Message, contact_name: z.string() })),
+    }),
+  },
+  users: { input: Empty, output: z.array(User) },
+  teams: { input: Empty, output: z.array(Team) },
+  closingCategories: { input: Empty, output: z.array(ClosingCategory) },
+  customInboxes: { input: Empty, output: z.array(CustomInbox) },
+  notifications: {
+    input: z.object({ tab: z.enum(['new', 'archived', 'all']).default('new'), limit: Limit(500, 100) }).strict(),
+    output: z.object({ items: z.array(Notification), unread: z.number().int() }),
+  },
+  outbox: { input: Empty, output: z.array(OutboxItem) },
+  dashboardOpen: {
+    input: z.object({ team_id: Id.optional(), limit: Limit(500, 100) }).strict(),
+    output: z.object({ items: z.array(OpenConversationRow), total: z.number().int(), threshold_hours: z.number() }),
+  },
+  dashboardMembers: {
+    input: z.object({ team_id: Id.optional(), status: ActivityStatus.optional() }).strict(),
+    output: z.array(z.object({ user: User, open_assigned: z.number().int() })),
+  },
+  dashboardSummary: {
+    input: z.object({ tz_offset_minutes: z.number().int().min(-840).max(840).default(0) }).strict(),
+    output: z.object({
+      figures: z.object({ open: z.number().int(), unassigned: z.number().int(), avg_first_response_ms: z.number().nullable(), avg_resolution_ms: z.number().nullable() }),
+      conversations: z.record(z.enum(['today', 'yesterday', 'last_14_days', 'last_30_days']), z.object({ opened: z.number().int(), closed: z.number().int() })),
+    }),
+  },
+  reports: {
+    input: z.object({ from: z.number().int().min(0), to: z.number().int().min(0), metric: ReportMetric.optional() }).strict(),
+    output: z.object({ rows: z.array(ReportRow), leaderboard: z.array(ReportRow) }),
+  },
+  prefs: { input: Empty, output: LocalPrefs },
+} as const;
+
+/** Commands: change something. Writes go through the outbox and work offline. */
+export const commands = {
+  signIn: {
+    input: z.object({ server_url: z.string().url().max(500), email: z.string().email().max(254), password: z.string().min(1).max(200) }).strict(),
+    output: Session,
+  },
+  signOut: { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  sendMessage: { input: z.object({ contact_id: Id, text: NonEmpty(MESSAGE_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
+  addComment: { input: z.object({ contact_id: Id, text: NonEmpty(COMMENT_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
+  assign: { input: z.object({ contact_id: Id, assignee_id: Id.nullable() }).strict(), output: z.object({ client_id: z.string() }) },
+  close: {
+    input: z.object({ contact_id: Id, closing_category_id: Id.nullable(), summary: z.string().max(2000).nullable() }).strict(),
+    output: z.object({ client_id: z.string() }),
+  },
+  reopen: { input: z.object({ contact_id: Id }).strict(), output: z.object({ client_id: z.string() }) },
+  markNotificationRead: { input: z.object({ id: Id }).strict(), output: z.object({ client_id: z.string() }) },
+  archiveNotification: { input: z.object({ id: Id }).strict(), output: z.object({ client_id: z.string() }) },
+  archiveAllNotifications: { input: Empty, output: z.object({ client_id: z.string() }) },
+  retryOutbox: { input: z.object({ client_id: z.string().max(64) }).strict(), output: z.object({ ok: z.literal(true) }) },
+  discardOutbox: { input: z.object({ client_id: z.string().max(64) }).strict(), output: z.object({ ok: z.literal(true) }) },
+  setStatus: { input: z.object({ status: ChosenStatus }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Online only: Settings > Users. */
+  updateUser: {
+    input: z
+      .object({ id: Id, role: Role.optional(), team_id: Id.nullable().optional(), restrictions: RestrictionsPatch.optional(), deactivated: z.boolean().optional() })
+      .strict(),
+    output: User,
+  },
+  createCustomInbox: { input: CustomInboxInput.strict(), output: CustomInbox },
+  updateCustomInbox: { input: CustomInboxInput.partial().extend({ id: Id }).strict(), output: CustomInbox },
+  deleteCustomInbox: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
+  setPrefs: { input: LocalPrefs.partial().strict(), output: LocalPrefs },
+  /** What is on screen, so no alert is raised for it. */
+  setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
+  reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },
+} as const;
+
+/** Events main pushes to the renderer. */
+export const events = {
+  session: Session,
+  /** Something in the cache changed: views re-query. */
+  changed: z.object({ entities: z.array(z.string()), contact_ids: z.array(z.string()) }),
+  /** Open a conversation (a notification was clicked, or a deep link). */
+  open: z.object({ contact_id: Id, comment_id: Id.nullable(), message_id: Id.nullable() }),
+  unread: z.object({ count: z.number().int() }),
+} as const;
+
+export type Queries = typeof queries;
+export type Commands = typeof commands;
+export type Events = typeof events;
+export type QueryName = keyof Queries;
+export type CommandName = keyof Commands;
+export type EventName = keyof Events;
+export type QueryInput<N extends QueryName> = z.input<Queries[N]['input']>;
+export type QueryOutput<N extends QueryName> = z.output<Queries[N]['output']>;
+export type CommandInput<N extends CommandName> = z.input<Commands[N]['input']>;
+export type CommandOutput<N extends CommandName> = z.output<Commands[N]['output']>;
+export type EventPayload<N extends EventName> = z.output<Events[N]>;
+
+/** One call across the boundary: { kind, name, input }. */
+export const Call = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('query'), name: z.enum(Object.keys(queries) as [QueryName, ...QueryName[]]), input: z.unknown() }),
+  z.object({ kind: z.literal('command'), name: z.enum(Object.keys(commands) as [CommandName, ...CommandName[]]), input: z.unknown() }),
+]);
+export type Call = z.infer<typeof Call>;
+
+/** The answer to a call: a value, or an error the UI can show. */
+export type Reply = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+
+/** What the preload puts on window (Electron), and what the host bridge implements (browser). */
+export interface DesktopBridge {
+  call(call: Call): Promise<Reply>;
+  on(listener: (event: EventName, payload: unknown) => void): () => void;
+}
+
+export const NOTIFICATION_KINDS = NotificationKind.options;
+export { NotificationKind };

@@ -1,0 +1,149 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientId, inbound, signIn, startServer, type ApiClient, type TestServer } from '../support/server';
+import { eventually, signedIn, startDesktop, type TestDesktop, RecordingNotifier } from '../support/desktop';
+import { Cache, CacheTooNewError } from '../../src-main/core/cache/cache';
+
+describe('the desktop core against a real server', () => {
+  let server: TestServer;
+  let owner: ApiClient;
+  beforeAll(async () => {
+    server = await startServer();
+    owner = await signIn(server, 'owner@demo.test');
+  });
+  afterAll(() => server.stop());
+
+  it('signs in, syncs everything the user may see into the cache, and opens instantly from it after a restart, even offline', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'manager@demo.test');
+    const listed = (await owner.get('/api/v1/contacts?limit=200')).body.items.length;
+    const inbox = await d.query('conversations', { inbox: 'all', limit: 500 });
+    expect(inbox.total).toBe(listed);
+    for (let i = 1; i < inbox.items.length; i++) expect(inbox.items[i - 1].last_activity_at).toBeGreaterThanOrEqual(inbox.items[i].last_activity_at);
+    const dir = d.dir;
+    const store = d.store;
+    await d.service.shutdown();
+
+    // Restart pointing at a dead server: the cache answers at once.
+    store.set('server_url', 'http://127.0.0.1:9');
+    const again = await startDesktop({ dir, store });
+    const t0 = performance.now();
+    const reopened = await again.query('conversations', { inbox: 'all', limit: 50 });
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(reopened.total).toBe(listed);
+    expect(again.service.session().state).toBe('ready');
+    await again.service.shutdown();
+  });
+
+  it('shows a change made by someone else within a second', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'manager@demo.test');
+    const t0 = Date.now();
+    const r = await inbound(server, 'ext-3', 'Do you have it in red?');
+    await eventually(async () => (await d.query('thread', { contact_id: r.body.contact_id, limit: 500 })).some((e) => e.type === 'message' && e.message.id === r.body.message_id), 1000, 'the message in the thread');
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await d.stop();
+  });
+
+  it('a message sent shows pending at once, then sent; an offline write is queued and delivered once when the server is back', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'agent1@demo.test');
+    const contact = (await d.query('conversations', { inbox: 'mine', limit: 1 })).items[0];
+    const { client_id } = await d.command('sendMessage', { contact_id: contact.id, text: 'On its way!' });
+    const status = async () => (await d.query('thread', { contact_id: contact.id, limit: 500 })).find((e) => e.type === 'message' && e.message.id === `m_${client_id}`);
+    const first = await status();
+    expect(first?.type === 'message' && ['pending', 'sent'].includes(first.message.status)).toBe(true);
+    await eventually(async () => { const s = await status(); return s?.type === 'message' && s.message.status === 'sent'; }, 3000, 'sent');
+    await d.stop();
+  });
+
+  it('a write the server refuses is shown failed with the reason, and can be discarded', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'agent2@demo.test');
+    const contact = (await d.query('conversations', { inbox: 'mine', limit: 1 })).items[0];
+    const { client_id } = await d.command('addComment', { contact_id: contact.id, text: '{{@user.nobody}} have a look' });
+    await eventually(async () => (await d.query('outbox')).some((o) => o.client_id === client_id && o.state === 'failed'), 3000, 'failed');
+    const item = (await d.query('outbox')).find((o) => o.client_id === client_id)!;
+    expect(item.error).toContain('not a user of this workspace');
+    const thread = await d.query('thread', { contact_id: contact.id, limit: 500 });
+    const c = thread.find((e) => e.type === 'comment' && e.comment.id === `k_${client_id}`);
+    expect(c?.type === 'comment' && c.comment.outbox_error).toContain('not a user');
+    await d.command('discardOutbox', { client_id });
+    expect(await d.query('outbox')).toEqual([]);
+    expect((await d.query('thread', { contact_id: contact.id, limit: 500 })).some((e) => e.type === 'comment' && e.comment.id === `k_${client_id}`)).toBe(false);
+    await d.stop();
+  });
+
+  it('a restriction turned on removes every other contact from the cache and from the bytes of the cache file', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'agent5@demo.test');
+    const me = d.service.session().user!;
+    const all = (await d.query('conversations', { inbox: 'all', limit: 500 })).items;
+    const others = all.filter((c) => c.assignee_id !== me.id);
+    const mine = all.filter((c) => c.assignee_id === me.id);
+    expect(others.length).toBeGreaterThan(10);
+    expect(mine.length).toBeGreaterThan(0);
+    const t0 = Date.now();
+    expect((await owner.patch(`/api/v1/users/${me.id}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    await eventually(() => d.service.cache!.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts')!.n === mine.length, 2000, 'only my contacts left');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect((await d.query('me'))!.inboxes).toEqual(['mine']);
+    const search = await d.query('search', { q: others[0].name.split(' ')[0], limit: 200 });
+    expect(search.contacts.every((c) => c.assignee_id === me.id)).toBe(true);
+    // The file on disk: no name, phone or message of a contact this agent lost.
+    d.service.cache!.checkpoint();
+    const bytes = Buffer.concat([readFileSync(d.service.cacheFile), existsSync(`${d.service.cacheFile}-wal`) ? readFileSync(`${d.service.cacheFile}-wal`) : Buffer.alloc(0)]);
+    // Names that are also a user's or a still-visible contact's may rightly stay.
+    const mineNames = new Set([...mine.map((c) => c.name), ...(await d.query('users')).map((u) => u.name)]);
+    for (const c of others) {
+      if (mineNames.has(c.name)) continue; // the same name on a contact still visible
+      expect(bytes.includes(Buffer.from(c.name)), `${c.name} is still in the cache file`).toBe(false);
+      if (c.phone) expect(bytes.includes(Buffer.from(c.phone)), `${c.phone} is still in the cache file`).toBe(false);
+    }
+    await d.stop();
+  });
+
+  it('sign-out deletes the cache file and the token', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'agent3@demo.test');
+    const file = d.service.cacheFile;
+    expect(existsSync(file)).toBe(true);
+    await d.command('signOut', {});
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    expect(d.store.load()).toBeNull();
+    expect(d.service.session().state).toBe('signed_out');
+    await d.stop();
+  });
+
+  it('a mention reaches the mentioned agent as an OS alert within a second, not for the author', async () => {
+    const notifier = new RecordingNotifier();
+    const alice = await startDesktop({ notifier });
+    await signedIn(alice, server.url, 'agent1@demo.test');
+    const me = alice.service.session().user!;
+    const contact = (await alice.query('conversations', { inbox: 'mine', limit: 1 })).items[0];
+    const manager = await signIn(server, 'manager@demo.test');
+    const t0 = Date.now();
+    await manager.post(`/api/v1/contacts/${contact.id}/comments`, { client_id: clientId(), text: `{{@user.${me.id}}} please send them the latest promotion` });
+    await eventually(() => notifier.shown.length > 0, 1000, 'the alert');
+    expect(notifier.shown[0].at - t0).toBeLessThan(1000);
+    expect(notifier.shown[0]).toMatchObject({ contactId: contact.id });
+    expect(notifier.shown[0].title).toContain('Marcus Manager');
+    expect(notifier.shown[0].body).toContain('please send them the latest promotion');
+    const unread = (await alice.query('notifications', { tab: 'new', limit: 10 })).unread;
+    await alice.service.activate({ notificationId: notifier.shown[0].notificationId, contactId: contact.id, commentId: notifier.shown[0].commentId, messageId: null });
+    await eventually(async () => (await alice.query('notifications', { tab: 'new', limit: 10 })).unread === unread - 1, 2000, 'marked read');
+    await alice.stop();
+  });
+
+  it('refuses a cache file written by a newer app', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'agent4@demo.test');
+    const file = d.service.cacheFile;
+    await d.service.shutdown();
+    const raw = new (await import('better-sqlite3')).default(file);
+    raw.pragma('user_version = 999');
+    raw.close();
+    expect(() => Cache.open(file)).toThrow(CacheTooNewError);
+  });
+});
