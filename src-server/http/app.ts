@@ -1,5 +1,5 @@
 // createServer: the workspace server over a database file, on 127.0.0.1, ready for people and tests.
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { WebSocketServer } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -50,7 +50,7 @@ export interface WorkspaceServer {
   close(): Promise<void>;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{20,200})$/;
+const BEARER = /^Bearer ([A-Za-z0-9_-]{20,200})$/i;
 
 function errorBody(err: unknown): { status: number; body: ApiErrorBody } {
   if (err instanceof ApiError) return { status: err.status, body: err.toBody() };
@@ -117,7 +117,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     // Errors the router raises before any route runs (a malformed URL, an over-long id) answer {code, message} too.
     frameworkErrors: (err, _req, reply) => {
       const { status, body } = errorBody(err);
-      void reply.status(status).send(body);
+      void (reply as FastifyReply).status(status).send(body);
     },
   });
   // Bodies are JSON only: drop Fastify's default text/plain parser, so any other type answers 400.

@@ -1,0 +1,42 @@
+// npm run start:web -- --server URL [--port N] [--data DIR]
+// Runs the desktop core under Node and serves the app to a browser on 127.0.0.1.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startHost } from './host';
+import { confStore, fileTokenStore } from './stores';
+import { createOsNotifier } from '../core/notifications/os-notifier';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    port: { type: 'string', default: '0' },
+    data: { type: 'string', default: './data/desktop-host' },
+    renderer: { type: 'string', default: './dist/renderer' },
+  },
+});
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: ${values.port} is not a port`);
+if (values.server && !/^https?:\/\/[^\s]+$/.test(values.server)) throw new Error(`--server: ${values.server} is not an http(s) URL`);
+
+const dataDir = resolve(values.data!);
+const settings = confStore(dataDir);
+if (values.server && !settings.get('server_url')) settings.set('server_url', values.server);
+let activate: (alert: Parameters<typeof host.service.activate>[0]) => void = () => {};
+const host = await startHost({
+  dataDir,
+  rendererDir: resolve(values.renderer!),
+  port,
+  settings,
+  tokens: fileTokenStore(dataDir),
+  notifier: createOsNotifier({ onClick: (alert) => activate(alert), onError: (err) => console.error(`[notifications] ${err.message}`) }),
+  log: (msg, err) => console.error(`[desktop] ${msg}`, err ?? ''),
+});
+activate = (alert) => void host.service.activate(alert);
+console.log(`IS-Messenger is running in host mode. Open ${host.openUrl}`);
+const stop = async () => {
+  await host.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
