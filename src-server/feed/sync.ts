@@ -1,6 +1,6 @@
 // Serving the change feed to one user: the visibility rule applied to every record, grants expanded
 // into the contact's history, internal records (reset, session_end) never served.
-import type { ChangeRecord, SyncPage } from '../../src-shared/sync/changes';
+import type { ChangeRecord, MustRefetchReason, SyncPage } from '../../src-shared/sync/changes';
 import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
 import type { SqlRunner } from '../db/engine';
 import { scopeCondition, type ViewerCtx } from '../workspace/store';
@@ -111,12 +111,18 @@ export async function feedFloor(sql: SqlRunner): Promise<number> {
   return r ? Number(r.value) : 0;
 }
 
-/** One page of the feed for a user. after=0 is the bootstrap. */
-export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<SyncPage> {
+/** A record as JSON straight from its row: the stored data is already JSON, so it is not parsed again. */
+export function recordJson(row: FeedRow): string {
+  return `{"seq":${Number(row.seq)},"entity":"${row.entity}","op":"${row.op}","id":${JSON.stringify(row.entity_id)},"contact_id":${row.contact_id === null ? 'null' : JSON.stringify(row.contact_id)},"data":${row.data ?? 'null'},"at":${Number(row.at)}}`;
+}
+
+type PageRows = { mustRefetch: MustRefetchReason } | { rows: FeedRow[]; next: number; hasMore: boolean; head: number };
+
+async function pageRows(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<PageRows> {
   const head = await feedHead(sql);
-  if (after > head) return { must_refetch: true, reason: 'cursor_ahead' };
-  if (after > 0 && after < Number(viewer.user.refetch_seq)) return { must_refetch: true, reason: 'visibility_reset' };
-  if (after > 0 && after < (await feedFloor(sql))) return { must_refetch: true, reason: 'cursor_too_old' };
+  if (after > head) return { mustRefetch: 'cursor_ahead' };
+  if (after > 0 && after < Number(viewer.user.refetch_seq)) return { mustRefetch: 'visibility_reset' };
+  if (after > 0 && after < (await feedFloor(sql))) return { mustRefetch: 'cursor_too_old' };
   const cond = feedCondition(viewer);
   const rows = await sql.all<FeedRow>(
     `SELECT ch.* FROM changes ch LEFT JOIN contacts c ON c.id = ch.contact_id
@@ -125,6 +131,24 @@ export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number,
     [after, head, ...cond.params, limit],
   );
   const hasMore = rows.length === limit;
-  const next = hasMore ? Number(rows[rows.length - 1].seq) : head;
-  return { must_refetch: false, changes: await rowsToRecords(sql, rows, viewer.user.id), next, has_more: hasMore, head };
+  return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head };
+}
+
+/** One page of the feed for a user. after=0 is the bootstrap. */
+export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<SyncPage> {
+  const p = await pageRows(sql, viewer, after, limit);
+  if ('mustRefetch' in p) return { must_refetch: true, reason: p.mustRefetch };
+  return { must_refetch: false, changes: await rowsToRecords(sql, p.rows, viewer.user.id), next: p.next, has_more: p.hasMore, head: p.head };
+}
+
+/** The same page as JSON text, built from the stored JSON without parsing it (the bootstrap's hot path). */
+export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<string> {
+  const p = await pageRows(sql, viewer, after, limit);
+  if ('mustRefetch' in p) return JSON.stringify({ must_refetch: true, reason: p.mustRefetch });
+  const parts: string[] = [];
+  for (const row of p.rows) {
+    if (row.op === 'grant') for (const rec of await expandGrant(sql, row, viewer.user.id)) parts.push(JSON.stringify(rec));
+    else parts.push(recordJson(row));
+  }
+  return `{"must_refetch":false,"changes":[${parts.join(',')}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head}}`;
 }

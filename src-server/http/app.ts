@@ -14,7 +14,7 @@ import { AttemptLimiter } from '../workspace/passwords';
 import { loadViewer, Store, type Clock } from '../workspace/store';
 import { authenticate, reportPresence, sweepInactive } from '../workspace/users';
 import { verifyInbound } from '../workspace/ingest';
-import { handlers, type Services } from './handlers';
+import { handlers, RawJson, type Services } from './handlers';
 import { openapiDocument } from './openapi';
 import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/seed';
 import { Simulator } from '../demo/simulate';
@@ -165,9 +165,10 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
         ctx.body = parsePart(def.body, req.body, 'body');
         const result = await (handlers[name] as (c: unknown, s: Services) => Promise<unknown>)(ctx, services);
         if (opts.validateResponses) {
-          const check = def.response.safeParse(result);
+          const check = def.response.safeParse(result instanceof RawJson ? JSON.parse(result.json) : result);
           if (!check.success) throw new Error(`response of ${name} breaks its contract: ${describeIssues('response', check.error)}`);
         }
+        if (result instanceof RawJson) return reply.status(def.status ?? 200).type('application/json; charset=utf-8').send(result.json);
         return reply.status(def.status ?? 200).send(result);
       },
     });

@@ -10,7 +10,7 @@ import * as notes from '../workspace/notifications';
 import * as inboxes from '../workspace/custom-inboxes';
 import * as dash from '../workspace/dashboard';
 import { ingest } from '../workspace/ingest';
-import { syncPage, feedHead } from '../feed/sync';
+import { syncPageJson, feedHead } from '../feed/sync';
 
 export interface Ctx<N extends RouteName> {
   params: ParamsOf<N>;
@@ -28,6 +28,11 @@ export interface Services {
   store: Store;
   openapi: () => unknown;
   signInAllowed: (ip: string, email: string) => boolean;
+}
+
+/** An answer already serialised (large pages are built from stored JSON). */
+export class RawJson {
+  constructor(readonly json: string) {}
 }
 
 type Handler<N extends RouteName> = (ctx: Ctx<N>, s: Services) => Promise<z.input<Routes[N]['response']>>;
@@ -145,5 +150,5 @@ export const handlers: Handlers = {
     items: dash.leaderboard(await dash.reportRows(db(s), c.viewer, c.query.from, c.query.to), c.query.metric),
   }),
   inbound: async (c, s) => s.store.write((tx) => ingest(tx, c.params.id, c.body)),
-  sync: async (c, s) => syncPage(db(s), c.viewer, c.query.after, c.query.limit),
+  sync: async (c, s) => new RawJson(await syncPageJson(db(s), c.viewer, c.query.after, c.query.limit)) as never,
 };

@@ -29,6 +29,8 @@ export class Cache {
   readonly db: Db;
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   onSlowQuery: (sql: string, ms: number) => void = () => {};
+  /** Moves whenever a contact, user (team membership) or custom inbox changes: list totals are remembered per version. */
+  listVersion = 0;
 
   private constructor(readonly file: string) {
     this.db = new BetterSqlite3(file);
@@ -125,6 +127,7 @@ export class Cache {
 
   /** Everything but the outbox and the session: for must_refetch. */
   wipeData(): void {
+    this.listVersion += 1;
     this.tx(() => {
       for (const t of ['users', 'teams', 'settings', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contacts_fts', 'messages_fts', 'comments_fts']) {
         this.run(`DELETE FROM ${t}`);
@@ -158,6 +161,7 @@ export class Cache {
   /** Writes one entity as the server (or an optimistic write) has it. */
   upsert(entity: ChangeRecord['entity'], d: Record<string, unknown>): void {
     const data = JSON.stringify(d);
+    if (entity === 'contact' || entity === 'user' || entity === 'custom_inbox') this.listVersion += 1;
     switch (entity) {
       case 'user':
         return this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, team_id = excluded.team_id, data = excluded.data', d.id, d.name, d.team_id, data);
@@ -171,14 +175,19 @@ export class Cache {
       case 'closing_category':
         return this.run('INSERT INTO closing_categories (id, position, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, data = excluded.data', d.id, d.position, data);
       case 'contact': {
-        this.run(
+        const inserted = this.get<{ rowid: number }>(
           `INSERT INTO contacts (id, assignee_id, status, channel_id, conversation_id, last_activity_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET assignee_id = excluded.assignee_id, status = excluded.status, channel_id = excluded.channel_id,
-             conversation_id = excluded.conversation_id, last_activity_at = excluded.last_activity_at, data = excluded.data`,
+           ON CONFLICT (id) DO NOTHING RETURNING rowid`,
           d.id, d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data,
         );
-        const rowid = this.get<{ rowid: number }>('SELECT rowid FROM contacts WHERE id = ?', d.id)!.rowid;
-        this.run('DELETE FROM contacts_fts WHERE rowid = ?', rowid);
+        let rowid = inserted?.rowid;
+        if (rowid === undefined) {
+          rowid = this.get<{ rowid: number }>(
+            `UPDATE contacts SET assignee_id = ?, status = ?, channel_id = ?, conversation_id = ?, last_activity_at = ?, data = ? WHERE id = ? RETURNING rowid`,
+            d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data, d.id,
+          )!.rowid;
+          this.run('DELETE FROM contacts_fts WHERE rowid = ?', rowid);
+        }
         this.run('INSERT INTO contacts_fts (rowid, name, phone, email) VALUES (?, ?, ?, ?)', rowid, d.name, d.phone ?? '', d.email ?? '');
         return;
       }
@@ -189,30 +198,22 @@ export class Cache {
           d.id, d.contact_id, d.status, d.opened_at, d.closed_at, data,
         );
       case 'message': {
-        const existing = this.get<{ rowid: number; data: string }>('SELECT rowid, data FROM messages WHERE id = ?', d.id);
-        this.run(
-          `INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, status = excluded.status, data = excluded.data`,
+        // The text of a message never changes: it is indexed once, when the row is new.
+        const inserted = this.get<{ rowid: number }>(
+          'INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING rowid',
           d.id, d.contact_id, d.created_at, d.status, data,
         );
-        // The text of a message never changes: index it once.
-        if (!existing) {
-          const rowid = this.get<{ rowid: number }>('SELECT rowid FROM messages WHERE id = ?', d.id)!.rowid;
-          this.run('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
-        }
+        if (inserted) this.run('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', inserted.rowid, d.text);
+        else this.run('UPDATE messages SET created_at = ?, status = ?, data = ? WHERE id = ?', d.created_at, d.status, data, d.id);
         return;
       }
       case 'comment': {
-        const existing = this.get<{ rowid: number }>('SELECT rowid FROM comments WHERE id = ?', d.id);
-        this.run(
-          `INSERT INTO comments (id, contact_id, created_at, pending, data) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, pending = excluded.pending, data = excluded.data`,
+        const inserted = this.get<{ rowid: number }>(
+          'INSERT INTO comments (id, contact_id, created_at, pending, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING rowid',
           d.id, d.contact_id, d.created_at, d.pending ? 1 : 0, data,
         );
-        if (!existing) {
-          const rowid = this.get<{ rowid: number }>('SELECT rowid FROM comments WHERE id = ?', d.id)!.rowid;
-          this.run('INSERT INTO comments_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
-        }
+        if (inserted) this.run('INSERT INTO comments_fts (rowid, text) VALUES (?, ?)', inserted.rowid, d.text);
+        else this.run('UPDATE comments SET created_at = ?, pending = ?, data = ? WHERE id = ?', d.created_at, d.pending ? 1 : 0, data, d.id);
         return;
       }
       case 'event':
@@ -227,6 +228,7 @@ export class Cache {
   }
 
   private deleteEntity(entity: ChangeRecord['entity'], id: string): void {
+    this.listVersion += 1;
     const table: Partial<Record<ChangeRecord['entity'], string>> = {
       user: 'users', team: 'teams', channel: 'channels', custom_inbox: 'custom_inboxes', closing_category: 'closing_categories',
       conversation: 'conversations', event: 'events', notification: 'notifications',
@@ -244,6 +246,7 @@ export class Cache {
 
   /** A contact and everything of it: conversations, messages, comments, events, notifications, pending writes. */
   removeContact(contactId: string): void {
+    this.listVersion += 1;
     this.tx(() => {
       this.run('DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE contact_id = ?)', contactId);
       this.run('DELETE FROM comments_fts WHERE rowid IN (SELECT rowid FROM comments WHERE contact_id = ?)', contactId);

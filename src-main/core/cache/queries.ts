@@ -59,6 +59,20 @@ function inboxWhere(cache: Cache, me: string, inbox: InboxKey): Where[] {
   return filterWhere(cache, me, (JSON.parse(custom.data) as CustomInbox).filter);
 }
 
+const totals = new WeakMap<Cache, { version: number; counts: Map<string, number> }>();
+/** COUNT(*) of a list, remembered until a contact, user or custom inbox changes (the list asks for it with every page). */
+function countContacts(cache: Cache, w: { sql: string; params: unknown[] }): number {
+  let memo = totals.get(cache);
+  if (!memo || memo.version !== cache.listVersion) totals.set(cache, (memo = { version: cache.listVersion, counts: new Map() }));
+  const key = `${w.sql}\u0000${JSON.stringify(w.params)}`;
+  let n = memo.counts.get(key);
+  if (n === undefined) {
+    n = cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql}`, ...w.params)!.n;
+    memo.counts.set(key, n);
+  }
+  return n;
+}
+
 const join = (w: Where[]) => ({ sql: w.length ? w.map((x) => x.sql).join(' AND ') : '1', params: w.flatMap((x) => x.params) });
 
 export function conversations(cache: Cache, me: string, q: { inbox: string; status?: string; q?: string; offset?: number; limit?: number }) {
@@ -69,14 +83,17 @@ export function conversations(cache: Cache, me: string, q: { inbox: string; stat
     if (s) where.push(s);
   }
   const w = join(where);
+  // The page's rows are found on the index alone, then read: deep offsets skip index entries, not rows.
   const rows = cache.all<{ data: string; pending: number; unread: number }>(
     `SELECT c.data,
        (SELECT COUNT(*) FROM outbox o WHERE o.contact_id = c.id) AS pending,
        EXISTS (SELECT 1 FROM notifications n WHERE n.contact_id = c.id AND n.unread = 1) AS unread
-     FROM contacts c WHERE ${w.sql} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ? OFFSET ?`,
+     FROM contacts c WHERE c.rowid IN (
+       SELECT c.rowid FROM contacts c WHERE ${w.sql} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ? OFFSET ?)
+     ORDER BY c.last_activity_at DESC, c.id DESC`,
     ...w.params, q.limit ?? 100, q.offset ?? 0,
   );
-  const total = cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql}`, ...w.params)!.n;
+  const total = countContacts(cache, w);
   const items: InboxRow[] = rows.map((r) => ({ ...(JSON.parse(r.data) as Contact), pending: r.pending, unread: !!r.unread }));
   return { items, total };
 }
@@ -86,8 +103,7 @@ export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]
   const customs = parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes'));
   const names: Record<string, string> = { all: 'All', mine: 'Mine', unassigned: 'Unassigned' };
   const count = (key: InboxKey) => {
-    const w = join([...inboxWhere(cache, me, key), { sql: "c.status = 'open'", params: [] }]);
-    return cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql}`, ...w.params)!.n;
+    return countContacts(cache, join([...inboxWhere(cache, me, key), { sql: "c.status = 'open'", params: [] }]));
   };
   const out: InboxSummary[] = keys.map((key) => {
     const team = key.startsWith('team:') ? teams.get(key.slice(5)) : undefined;
@@ -131,16 +147,17 @@ export function thread(cache: Cache, contactId: string, limit: number): ThreadEn
 export function search(cache: Cache, q: string, limit: number) {
   const fts = ftsQuery(q);
   if (!fts) return { contacts: [], messages: [] };
+  // Newest rows first by rowid: FTS5 walks its index in that order and stops at the limit.
   const contacts = parse<Contact>(
     cache.all(
-      `SELECT c.data FROM contacts_fts JOIN contacts c ON c.rowid = contacts_fts.rowid WHERE contacts_fts MATCH ? ORDER BY c.last_activity_at DESC LIMIT ?`,
+      `SELECT c.data FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f JOIN contacts c ON c.rowid = f.rowid`,
       fts, limit,
     ),
-  );
+  ).sort((a, b) => b.last_activity_at - a.last_activity_at);
   const messages = cache
     .all<{ data: string; cdata: string }>(
-      `SELECT m.data, c.data AS cdata FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid JOIN contacts c ON c.id = m.contact_id
-       WHERE messages_fts MATCH ? ORDER BY m.created_at DESC LIMIT ?`,
+      `SELECT m.data, c.data AS cdata FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f
+       JOIN messages m ON m.rowid = f.rowid JOIN contacts c ON c.id = m.contact_id ORDER BY m.created_at DESC`,
       fts, limit,
     )
     .map((r) => ({ message: JSON.parse(r.data) as Message, contact_name: (JSON.parse(r.cdata) as Contact).name }));

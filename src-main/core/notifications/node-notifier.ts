@@ -19,4 +19,7 @@ export class NodeNotifier implements Notifier {
       },
     );
   }
+
+  /** Nothing waits for an answer here (node-notifier runs with wait: false). */
+  stop(): void {}
 }

@@ -64,6 +64,7 @@ export class NotificationCenter {
     private readonly notifier: Notifier,
     private readonly ctx: () => AlertContext,
     private readonly clock: () => number = Date.now,
+    private readonly burst = { limit: BURST_LIMIT, windowMs: BURST_WINDOW_MS },
   ) {}
 
   /** Items that arrived live; only new unread ones (or a collapsed item that counted up) can alert. */
@@ -88,8 +89,8 @@ export class NotificationCenter {
     if (ctx.prefs.do_not_disturb) return;
     if (ctx.focus.windowFocused && ctx.focus.contactId === n.contact_id) return;
     const now = this.clock();
-    this.recent = this.recent.filter((t) => now - t < BURST_WINDOW_MS);
-    if (this.recent.length >= BURST_LIMIT) {
+    this.recent = this.recent.filter((t) => now - t < this.burst.windowMs);
+    if (this.recent.length >= this.burst.limit) {
       this.suppressed += 1;
       this.scheduleSummary(ctx);
       return;
@@ -125,7 +126,7 @@ export class NotificationCenter {
         messageId: null,
         silent: !ctx.prefs.sound,
       });
-    }, BURST_WINDOW_MS);
+    }, this.burst.windowMs);
     this.summaryTimer.unref?.();
   }
 

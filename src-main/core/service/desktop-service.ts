@@ -35,6 +35,8 @@ export interface DesktopOptions {
   policy?: PolicyView;
   clock?: () => number;
   sync?: SyncEngineOptions;
+  /** At most `limit` OS alerts per `windowMs`, then one summary (default 3 per 10 s). */
+  alertBurst?: { limit: number; windowMs: number };
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -85,7 +87,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       focus: this.focus,
       contactName: (id) => this.cache?.contact(id)?.name ?? null,
       userName: (id) => (this.cache ? q.user(this.cache, id)?.name ?? null : null),
-    }), this.clock);
+    }), this.clock, opts.alertBurst);
   }
 
   get cacheFile(): string {

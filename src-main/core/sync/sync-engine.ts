@@ -47,7 +47,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     opts: SyncEngineOptions = {},
   ) {
     super();
-    this.opts = { pageSize: 1000, backoffBaseMs: 250, backoffMaxMs: 30_000, silenceMs: 45_000, random: Math.random, ...opts };
+    this.opts = { pageSize: 5000, backoffBaseMs: 250, backoffMaxMs: 30_000, silenceMs: 45_000, random: Math.random, ...opts };
   }
 
   get connection(): Connection {
