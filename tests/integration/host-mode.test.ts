@@ -1,0 +1,94 @@
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, DESKTOP_SOCKET_PATH, type Host } from '../../src-main/host/host';
+import { MemoryStore } from '../../src-main/core/service/ports';
+import { RecordingNotifier, eventually } from '../support/desktop';
+import { startServer, type TestServer } from '../support/server';
+
+function connect(host: Host, token: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${host.url.replace('http', 'ws')}${DESKTOP_SOCKET_PATH}?token=${token}`);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+  });
+}
+
+function rpc(ws: WebSocket) {
+  let n = 0;
+  const waiting = new Map<number, (reply: any) => void>();
+  const events: { event: string; payload: any }[] = [];
+  ws.on('message', (d) => {
+    const msg = JSON.parse(d.toString());
+    if ('event' in msg) events.push(msg);
+    else waiting.get(msg.id)?.(msg.reply);
+  });
+  return {
+    events,
+    call: (call: unknown) => new Promise<any>((resolve) => {
+      const id = ++n;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ id, call }));
+    }),
+    raw: (text: string) => ws.send(text),
+  };
+}
+
+describe('host mode: the core served to a browser on 127.0.0.1', () => {
+  let server: TestServer;
+  let host: Host;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startServer();
+    dir = mkdtempSync(join(tmpdir(), 'ism-host-'));
+    mkdirSync(join(dir, 'renderer'));
+    writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>IS-Messenger</title>');
+    const store = new MemoryStore();
+    host = await startHost({ dataDir: join(dir, 'data'), rendererDir: join(dir, 'renderer'), tokens: store, settings: store, notifier: new RecordingNotifier() });
+  });
+  afterAll(async () => {
+    await host.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the renderer with a strict content security policy, and nothing outside it', async () => {
+    const page = await fetch(host.url + '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('IS-Messenger');
+    for (const path of ['/../package.json', '/%2e%2e/%2e%2e/package.json', '/..%2f..%2fpackage.json']) {
+      const r = await fetch(host.url + path);
+      expect(await r.text()).not.toContain('"dependencies"');
+    }
+    expect(host.openUrl).toContain(`#token=${host.token}`);
+  });
+
+  it('refuses the desktop API without the per-run token', async () => {
+    await expect(connect(host, 'wrong-token')).rejects.toThrow(/403/);
+    await expect(connect(host, '')).rejects.toThrow(/403/);
+  });
+
+  it('answers calls, validates them, and pushes events: sign in and read the inbox', async () => {
+    const ws = await connect(host, host.token);
+    const api = rpc(ws);
+    expect(await api.call({ kind: 'query', name: 'nope', input: {} })).toMatchObject({ ok: false, code: 'invalid_request' });
+    expect(await api.call({ kind: 'command', name: 'signIn', input: { server_url: 'not a url', email: 'x', password: '' } })).toMatchObject({ ok: false, code: 'invalid_request' });
+    const wrong = await api.call({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'manager@demo.test', password: 'nope' } });
+    expect(wrong).toMatchObject({ ok: false, code: 'wrong_password' });
+    const unreachable = await api.call({ kind: 'command', name: 'signIn', input: { server_url: 'http://127.0.0.1:9', email: 'manager@demo.test', password: 'demo-password' } });
+    expect(unreachable).toMatchObject({ ok: false, code: 'unreachable' });
+    const ok = await api.call({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'manager@demo.test', password: 'demo-password' } });
+    expect(ok.ok).toBe(true);
+    await eventually(() => api.events.some((e) => e.event === 'session' && e.payload.state === 'ready'), 5000, 'ready');
+    const inbox = await api.call({ kind: 'query', name: 'conversations', input: { inbox: 'all', limit: 10 } });
+    expect(inbox.ok).toBe(true);
+    expect(inbox.value.items).toHaveLength(10);
+    api.raw('not json');
+    expect((await api.call({ kind: 'query', name: 'session', input: {} })).value.state).toBe('ready');
+    ws.close();
+  });
+});
