@@ -23,18 +23,20 @@ const dataDir = resolve(values.data!);
 const settings = confStore(dataDir);
 if (values.server && !settings.get('server_url')) settings.set('server_url', values.server);
 let activate: (alert: Parameters<typeof host.service.activate>[0]) => void = () => {};
+const notifier = createOsNotifier({ onClick: (alert) => activate(alert), onError: (err) => console.error(`[notifications] ${err.message}`) });
 const host = await startHost({
   dataDir,
   rendererDir: resolve(values.renderer!),
   port,
   settings,
   tokens: fileTokenStore(dataDir),
-  notifier: createOsNotifier({ onClick: (alert) => activate(alert), onError: (err) => console.error(`[notifications] ${err.message}`) }),
+  notifier,
   log: (msg, err) => console.error(`[desktop] ${msg}`, err ?? ''),
 });
 activate = (alert) => void host.service.activate(alert);
 console.log(`IS-Messenger is running in host mode. Open ${host.openUrl}`);
 const stop = async () => {
+  notifier.stop();
   await host.close();
   process.exit(0);
 };
