@@ -1,10 +1,11 @@
 // npm start: build, start the embedded demo workspace server when no server is configured, and
 // launch Electron; where the Electron binary is missing, run host mode and print the URL to open.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from '../src-server/http/app';
+import { findElectronBinary } from './electron-binary';
 
 const { values } = parseArgs({ options: { server: { type: 'string' }, 'no-build': { type: 'boolean', default: false } } });
 const root = resolve(import.meta.dirname, '..');
@@ -24,28 +25,18 @@ if (!serverUrl) {
   console.log(`Demo workspace server on ${serverUrl} — sign in as manager@demo.test / demo-password (agents: agent1@demo.test …)`);
 }
 
-/** The Electron binary is downloaded on first launch from GitHub; where that is impossible there is none. */
-function electronBinary(): string | null {
-  try {
-    const dir = resolve(root, 'node_modules/electron');
-    const rel = readFileSync(resolve(dir, 'path.txt'), 'utf8').trim();
-    const bin = resolve(dir, 'dist', rel);
-    return existsSync(bin) ? bin : null;
-  } catch {
-    return null;
-  }
-}
-
 const stopAll = async (code: number) => {
   await stopServer?.();
   process.exit(code);
 };
-const bin = electronBinary();
+// Found without require('electron') (which would try to download it), and run once to be sure it works here.
+const electron = findElectronBinary();
+const bin = electron.path;
 if (bin) {
   const app = spawn(bin, [resolve(root, 'dist/main/main.cjs')], { stdio: 'inherit', env: { ...process.env, ISM_SERVER_URL: serverUrl } });
   app.on('exit', (code) => void stopAll(code ?? 0));
 } else {
-  console.log('The Electron binary is not available on this machine, so IS-Messenger runs in host mode in your browser instead.');
+  console.log(`Electron cannot run here (${electron.reason}), so IS-Messenger runs in host mode in your browser instead.`);
   const host = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-main/host/cli.ts'), '--server', serverUrl], { cwd: root, stdio: 'inherit' });
   host.on('exit', (code) => void stopAll(code ?? 0));
   process.on('SIGINT', () => host.kill('SIGINT'));

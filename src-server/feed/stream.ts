@@ -7,12 +7,13 @@ import type { VisibilityScope } from '../../src-shared/access/visibility';
 import type { Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
-import { expandGrant, feedHead, recordVisible, syncPage, toRecord, type FeedRow } from './sync';
+import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, syncPage, type FeedRow } from './sync';
 
 const BATCH = 5000;
 /** A client further behind than this many pages is told to page through /sync first. */
 const MAX_CATCH_UP_PAGES = 5;
 const MAX_BAD_FRAMES = 10;
+const SCOPE_TTL_MS = 1000;
 
 interface Conn {
   ws: WebSocket;
@@ -36,6 +37,14 @@ export interface StreamHubOptions {
 export class StreamHub {
   private readonly conns = new Set<Conn>();
   private last = 0;
+  /**
+   * What each connected user may see, kept between flushes. Whatever changes a scope (a user's role,
+   * team, restriction or deactivation; a team's members) is a write to users that appends a user
+   * record in the same transaction, so a batch with a user or team record drops this first. It is
+   * also dropped every SCOPE_TTL_MS, so a write that broke that rule could not go unnoticed for long.
+   */
+  private scopes = new Map<string, VisibilityScope | null>();
+  private scopesAt = 0;
   private scheduled = false;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -90,8 +99,13 @@ export class StreamHub {
   }
 
   private send(conn: Conn, frame: ServerFrame | string): void {
+    this.sendRaw(conn, typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** A text frame; a Buffer (UTF-8 JSON) may be shared by several clients. */
+  private sendRaw(conn: Conn, frame: string | Buffer): void {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
-    conn.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    conn.ws.send(frame, { binary: false });
   }
 
   private onFrame(conn: Conn, text: string | null): void {
@@ -169,6 +183,21 @@ export class StreamHub {
     }
   }
 
+  /** What each of these users may see now (null: deactivated or gone), read in one query, not one per client. */
+  private async scopesOf(userIds: string[]): Promise<Map<string, VisibilityScope | null>> {
+    const out = new Map<string, VisibilityScope | null>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const chunk = userIds.slice(i, i + 500);
+      const users = await this.db.all<Pick<UserRow, 'id' | 'role' | 'team_id' | 'contact_visibility' | 'deactivated'>>(
+        `SELECT id, role, team_id, contact_visibility, deactivated FROM users WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const u of users) out.set(u.id, Number(u.deactivated) ? null : await scopeOf(this.db, u));
+    }
+    for (const id of userIds) if (!out.has(id)) out.set(id, null);
+    return out;
+  }
+
   private async deliver(rows: FeedRow[], from: number, upto: number): Promise<void> {
     if (this.conns.size === 0) return;
     // The contacts' current assignees, read once for every client.
@@ -182,14 +211,37 @@ export class StreamHub {
       );
       for (const f of found) assignee.set(f.id, f.assignee_id);
     }
-    const viewers = new Map<string, { user: UserRow; scope: VisibilityScope } | null>();
+    const conns = [...this.conns];
+    const now = Date.now();
+    if (now - this.scopesAt >= SCOPE_TTL_MS || rows.some((r) => r.entity === 'user' || r.entity === 'team')) {
+      this.scopes = new Map();
+      this.scopesAt = now;
+    }
+    const scopes = this.scopes;
+    const missing = [...new Set(conns.filter((c) => c.ready && !scopes.has(c.userId)).map((c) => c.userId))];
+    if (missing.length) for (const [id, scope] of await this.scopesOf(missing)) scopes.set(id, scope);
     const json = new Map<number, string>();
     const recordJson = (i: number) => {
       let s = json.get(i);
-      if (s === undefined) json.set(i, (s = JSON.stringify(toRecord(rows[i]))));
+      if (s === undefined) json.set(i, (s = recordJsonOf(rows[i])));
       return s;
     };
-    for (const conn of [...this.conns]) {
+    // Clients that see the same records from the same cursor get the same frame: encode it once.
+    const frames = new Map<string, Buffer>();
+    // Most clients see everything (owners, managers, unrestricted agents) and are addressed by no
+    // record of the batch: they all see the same rows, worked out once with the same rule.
+    const addressed = new Set<string>();
+    for (const r of rows) if (r.target_user_id !== null) addressed.add(r.target_user_id);
+    let shared: number[] | null = null;
+    const sharedRows = (scope: VisibilityScope) => {
+      if (shared) return shared;
+      shared = [];
+      for (let i = 0; i < rows.length; i++) {
+        if (rows[i].target_user_id === null && recordVisible(rows[i], '', scope, (id) => assignee.get(id))) shared.push(i);
+      }
+      return shared;
+    };
+    for (const conn of conns) {
       if (!conn.ready) continue;
       if (conn.processed < from) {
         // This client missed a batch (it was catching up): bring it forward from its own cursor.
@@ -197,13 +249,30 @@ export class StreamHub {
         void this.catchUp(conn);
         continue;
       }
-      if (!viewers.has(conn.userId)) viewers.set(conn.userId, await this.viewerOf(conn.userId));
-      const viewer = viewers.get(conn.userId);
-      if (!viewer) {
+      // (A client that finished catching up during this flush was not among those read above.)
+      if (!scopes.has(conn.userId)) scopes.set(conn.userId, (await this.scopesOf([conn.userId])).get(conn.userId) ?? null);
+      const scope = scopes.get(conn.userId);
+      if (!scope) {
         conn.ws.close(StreamClose.deactivated, 'deactivated');
         continue;
       }
-      const parts: string[] = [];
+      if (scope.kind === 'all' && conn.processed === from && !addressed.has(conn.userId)) {
+        const picked = sharedRows(scope);
+        if (picked.length) {
+          const key = `${conn.sentUpto}:shared`;
+          let frame = frames.get(key);
+          if (!frame) {
+            frame = Buffer.from(`{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${picked.map(recordJson).join(',')}]}`);
+            frames.set(key, frame);
+          }
+          this.sendRaw(conn, frame);
+          conn.sentUpto = upto;
+        }
+        conn.processed = upto;
+        continue;
+      }
+      const picked: number[] = [];
+      let grants: Map<number, string[]> | null = null;
       let ended = false;
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
@@ -216,13 +285,27 @@ export class StreamHub {
           this.send(conn, { type: 'must_refetch', reason: 'visibility_reset' });
           continue;
         }
-        if (!recordVisible(r, conn.userId, viewer.scope, (id) => assignee.get(id))) continue;
+        if (!recordVisible(r, conn.userId, scope, (id) => assignee.get(id))) continue;
         if (r.op === 'grant') {
-          for (const rec of await expandGrant(this.db, r, conn.userId)) parts.push(JSON.stringify(rec));
-        } else parts.push(recordJson(i));
+          // Expanded for this user (their own notifications are part of it): never shared.
+          const expanded = await expandGrant(this.db, r, conn.userId);
+          if (!expanded.length) continue;
+          (grants ??= new Map()).set(i, expanded.map((rec) => JSON.stringify(rec)));
+        }
+        picked.push(i);
       }
-      if (parts.length) {
-        this.send(conn, `{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${parts.join(',')}]}`);
+      if (picked.length) {
+        const build = () =>
+          `{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${picked.map((i) => grants?.get(i)?.join(',') ?? recordJson(i)).join(',')}]}`;
+        let frame: Buffer | string;
+        if (grants) frame = build();
+        else {
+          const key = `${conn.sentUpto}:${picked.join(',')}`;
+          let cached = frames.get(key);
+          if (!cached) frames.set(key, (cached = Buffer.from(build())));
+          frame = cached;
+        }
+        this.sendRaw(conn, frame);
         conn.sentUpto = upto;
       }
       conn.processed = upto;

@@ -406,9 +406,15 @@ export async function receiveMessage(
     }
   } else {
     // Unassigned: everyone who may see it and asked for these (restricted agents never see unassigned contacts).
-    const users = await tx.sql.all<UserRow>('SELECT * FROM users WHERE deactivated = 0');
+    // This runs for every message to an unassigned contact: first the distinct preference texts (a
+    // few, however many users), then only the users whose preferences ask for these.
+    const texts = await tx.sql.all<{ notify_prefs: string }>('SELECT DISTINCT notify_prefs FROM users WHERE deactivated = 0');
+    const asking = texts.map((t) => t.notify_prefs).filter((t) => prefsOf({ notify_prefs: t }).new_message_unassigned);
+    const users = asking.length
+      ? await tx.sql.all<UserRow>(`SELECT * FROM users WHERE deactivated = 0 AND notify_prefs IN (${asking.map(() => '?').join(', ')})`, asking)
+      : [];
     for (const u of users) {
-      if (!prefsOf(u).new_message_unassigned || !scopeAllows(await scopeOf(tx.sql, u), null)) continue;
+      if (!scopeAllows(await scopeOf(tx.sql, u), null)) continue;
       await createNotification(tx, { userId: u.id, kind: 'new_message_unassigned', contactId, conversationId, messageId: id, actorId: null, excerpt });
     }
   }

@@ -1,0 +1,214 @@
+// The Electron main process: a thin shell that wires the desktop core (src-main/core) to Electron.
+// Built by scripts/build-electron.mjs into dist/main/main.cjs (package.json "main").
+//
+// Layout at run time (from this file's folder, dist/main/):
+//   dist/main/preload.cjs          the preload (window.desktop)
+//   dist/renderer/index.html       the renderer; a built-in page says so when it is missing
+//   assets/icon.png                the tray icon when present (a drawn dot otherwise)
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { app, powerMonitor, type BrowserWindow } from 'electron';
+import { createOsNotifier } from '../core/notifications/os-notifier';
+import type { Notifier, OsAlert } from '../core/notifications/notification-center';
+import { DesktopService } from '../core/service/desktop-service';
+import { NO_POLICY, type PolicyView } from '../core/service/ports';
+import { parseShellArgs } from './args';
+import { APP_NAME, badgeCount } from './badge';
+import { fallbackPageUrl } from './csp';
+import { deepLinkFromArgv, parseDeepLink, PROTOCOL, type DeepLink } from './deep-link';
+import { registerIpc, sendEvent } from './ipc';
+import { ElectronNotifier } from './notifier';
+import { ElectronSettings, safeStorageCipher } from './stores';
+import { SafeTokenStore } from './token-store';
+import { createTray, type AppTray } from './tray';
+import { trustedPages } from './trust';
+import { createMainWindow, hardenContents, hardenSession, showWindow } from './window';
+
+const ROOT = resolve(__dirname, '..', '..');
+const RENDERER_FILE = join(ROOT, 'dist', 'renderer', 'index.html');
+const PRELOAD_FILE = join(__dirname, 'preload.cjs');
+const ICON_FILE = join(ROOT, 'assets', 'icon.png');
+const FALLBACK_URL = fallbackPageUrl(RENDERER_FILE);
+/** How long quitting waits for the core to close its cache and sockets. */
+const SHUTDOWN_MS = 5_000;
+
+const log = (msg: string, err?: unknown) => {
+  if (err === undefined) console.error(`[shell] ${msg}`);
+  else console.error(`[shell] ${msg}:`, err instanceof Error ? err.message : err);
+};
+
+const args = parseShellArgs(process.argv, process.env);
+
+let win: BrowserWindow | null = null;
+let windowState: ElectronSettings | null = null;
+let service: DesktopService | null = null;
+let tray: AppTray | null = null;
+let notifier: (Notifier & { stop(): void }) | null = null;
+let unregisterIpc: (() => void) | null = null;
+/** The page has loaded (its preload listens): events and deep links can be delivered. */
+let pageReady = false;
+const pendingLinks: DeepLink[] = [];
+let quitting = false;
+
+/** Brings the window forward, creating it again if it was closed (macOS keeps running without one). */
+async function reveal(): Promise<void> {
+  if (!service) return; // not started yet: the window comes up with the start
+  showWindow(await openWindow());
+}
+
+function openConversation(link: DeepLink): void {
+  void reveal().catch((err) => log('could not show the window', err));
+  pendingLinks.push(link);
+  deliverLinks();
+}
+
+function deliverLinks(): void {
+  if (!service || !pageReady) return;
+  for (const link of pendingLinks.splice(0)) {
+    void service.activate({ notificationId: null, contactId: link.contactId, commentId: null, messageId: null }).catch((err) => log('open failed', err));
+  }
+}
+
+function onAlertClicked(alert: OsAlert): void {
+  void reveal().catch((err) => log('could not show the window', err));
+  void service?.activate(alert).catch((err) => log('notification click failed', err));
+}
+
+function registerProtocol(): void {
+  // Tests set this so that running them does not change which program opens ismessenger:// links.
+  if (process.env.ISM_NO_PROTOCOL_REGISTRATION === '1') return;
+  const ok =
+    process.defaultApp && process.argv.length >= 2
+      ? app.setAsDefaultProtocolClient(PROTOCOL, process.execPath, [resolve(process.argv[1])])
+      : app.setAsDefaultProtocolClient(PROTOCOL);
+  if (!ok) log(`could not register ${PROTOCOL}:// links`);
+}
+
+/** The window, created and loaded when there is none (after 'ready'). */
+async function openWindow(): Promise<BrowserWindow> {
+  if (win && !win.isDestroyed()) return win;
+  windowState ??= new ElectronSettings('window-state');
+  const w = createMainWindow({ preload: PRELOAD_FILE, state: windowState, icon: existsSync(ICON_FILE) ? ICON_FILE : undefined });
+  win = w;
+  w.webContents.on('did-start-loading', () => {
+    pageReady = false;
+  });
+  w.webContents.on('did-finish-load', () => {
+    pageReady = true;
+    deliverLinks();
+  });
+  // Closing the window keeps the app running where a tray or dock brings it back (Windows, macOS),
+  // so notifications still arrive; on Linux, where many desktops show no tray, it quits.
+  w.on('close', (event) => {
+    if (!quitting && process.platform !== 'linux') {
+      event.preventDefault();
+      w.hide();
+    }
+  });
+  w.on('closed', () => {
+    if (win === w) win = null;
+    pageReady = false;
+  });
+  if (existsSync(RENDERER_FILE)) await w.loadFile(RENDERER_FILE);
+  else {
+    log(`the renderer is not built (${RENDERER_FILE} is missing): showing a placeholder page`);
+    await w.loadURL(FALLBACK_URL);
+  }
+  return w;
+}
+
+async function start(): Promise<void> {
+  hardenSession((m) => log(m));
+  const settings = new ElectronSettings('settings');
+  const tokens = new SafeTokenStore(join(app.getPath('userData'), 'session-token.bin'), safeStorageCipher, log);
+  if (tokens.persistence === 'memory-only') log('the OS offers no encryption here: the session is kept for this run only');
+  notifier = ElectronNotifier.supported() ? new ElectronNotifier(onAlertClicked, log) : createOsNotifier({ appName: APP_NAME, onClick: onAlertClicked, onError: (e) => log('notification failed', e) });
+  const policy: PolicyView = args.serverUrl ? { ...NO_POLICY, serverUrl: args.serverUrl } : NO_POLICY;
+  const svc = new DesktopService({ dataDir: join(app.getPath('userData'), 'data'), notifier, tokens, settings, policy, log });
+  svc.idleSeconds = () => powerMonitor.getSystemIdleTime();
+  service = svc;
+
+  unregisterIpc = registerIpc({ service: svc, window: () => win, pages: trustedPages(RENDERER_FILE, FALLBACK_URL), log: (m) => log(m) });
+  tray = createTray({
+    iconFile: ICON_FILE,
+    show: () => void reveal(),
+    quit: () => app.quit(),
+    window: () => win,
+    log,
+  });
+  svc.on('event', (name, payload) => {
+    if (name === 'unread') tray?.setUnread(badgeCount(payload));
+    sendEvent(win, name, payload);
+  });
+
+  await openWindow();
+  await svc.start();
+  tray.setUnread(svc.unreadCount());
+}
+
+async function shutdown(): Promise<void> {
+  unregisterIpc?.();
+  notifier?.stop();
+  tray?.destroy();
+  await service?.shutdown();
+}
+
+function main(): void {
+  app.setName(APP_NAME);
+  // Set before anything reads it: the single-instance lock, electron-store and the cache live here.
+  app.setPath('userData', args.dataDir ? resolve(args.dataDir) : join(app.getPath('appData'), APP_NAME));
+  if (!app.requestSingleInstanceLock()) {
+    // Another instance runs: it receives our argv (and any deep link) in 'second-instance'.
+    app.quit();
+    return;
+  }
+  if (args.deepLink) pendingLinks.push(args.deepLink);
+  registerProtocol();
+
+  app.on('second-instance', (_event, argv) => {
+    void reveal().catch((err) => log('could not show the window', err));
+    const link = deepLinkFromArgv(argv);
+    if (link) openConversation(link);
+  });
+  // macOS delivers links as an event (also before 'ready').
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    const link = parseDeepLink(url);
+    if (link) openConversation(link);
+    else log('ignored a link that is not ismessenger://conversation/ID');
+  });
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, (m) => log(m)));
+  app.on('activate', () => void reveal().catch((err) => log('could not show the window', err)));
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let closed = false;
+  let closing = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    if (closing) return;
+    closing = true;
+    const timer = setTimeout(() => app.exit(0), SHUTDOWN_MS);
+    void shutdown()
+      .catch((err) => log('shutdown', err))
+      .finally(() => {
+        clearTimeout(timer);
+        closed = true;
+        app.quit();
+      });
+  });
+
+  app
+    .whenReady()
+    .then(start)
+    .catch((err) => {
+      log('could not start', err);
+      app.exit(1);
+    });
+}
+
+main();

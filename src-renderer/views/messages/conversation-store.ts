@@ -1,0 +1,113 @@
+// The open conversation: its thread (messages, comments, events in time order), the contact's
+// details and conversation history, and the unsent drafts of every conversation.
+import { create } from 'zustand';
+import type { QueryOutput, ThreadEntry } from '../../../src-shared/desktop/api';
+import { DesktopError, onEvent, query } from '../../bridge/client';
+import { isAffected } from '../../bridge/useQuery';
+
+export type ContactDetail = NonNullable<QueryOutput<'contact'>>;
+export type ComposerMode = 'message' | 'comment';
+
+/** Enough for almost every thread; "Show earlier" asks for more. */
+const FIRST_LIMIT = 1000;
+
+export interface Draft {
+  text: string;
+  mode: ComposerMode;
+  /** Users picked in the @ picker, so "@Name" in the text can be stored as {{@user.ID}}. */
+  mentions: { id: string; name: string }[];
+}
+
+interface ConversationStore {
+  contactId: string | null;
+  entries: ThreadEntry[] | null;
+  detail: ContactDetail | null;
+  /** The contact is not in the cache (removed, or never visible to this user). */
+  missing: boolean;
+  error: DesktopError | null;
+  limit: number;
+  drafts: Record<string, Draft>;
+  /** Bumped when the user sends something: the thread jumps to the newest entry. */
+  sentNonce: number;
+  open: (contactId: string | null) => void;
+  refresh: (what?: { thread?: boolean; detail?: boolean }) => Promise<void>;
+  showEarlier: () => void;
+  setDraft: (contactId: string, draft: Draft) => void;
+  noteSent: () => void;
+  reset: () => void;
+}
+
+let seq = 0;
+let subscribed = false;
+
+export const useConversation = create<ConversationStore>((set, get) => ({
+  contactId: null,
+  entries: null,
+  detail: null,
+  missing: false,
+  error: null,
+  limit: FIRST_LIMIT,
+  drafts: {},
+  sentNonce: 0,
+
+  open(contactId) {
+    if (!subscribed) {
+      subscribed = true;
+      let timer: number | undefined;
+      let pending = { thread: false, detail: false };
+      onEvent('changed', (change) => {
+        const id = get().contactId;
+        if (!id) return;
+        const thread = isAffected(change, ['message', 'comment', 'event', 'outbox'], id);
+        const detail = isAffected(change, ['contact', 'conversation'], id);
+        if (!thread && !detail) return;
+        pending = { thread: pending.thread || thread, detail: pending.detail || detail };
+        window.clearTimeout(timer);
+        timer = window.setTimeout(() => {
+          const what = pending;
+          pending = { thread: false, detail: false };
+          void get().refresh(what);
+        }, 60);
+      });
+    }
+    if (contactId === get().contactId) return;
+    seq++;
+    set({ contactId, entries: null, detail: null, missing: false, error: null, limit: FIRST_LIMIT });
+    if (contactId) void get().refresh();
+  },
+
+  async refresh(what = { thread: true, detail: true }) {
+    const contactId = get().contactId;
+    if (!contactId) return;
+    const mine = ++seq;
+    try {
+      const [entries, detail] = await Promise.all([
+        what.thread ? query('thread', { contact_id: contactId, limit: get().limit }) : Promise.resolve(get().entries),
+        what.detail ? query('contact', { id: contactId }) : Promise.resolve(get().detail),
+      ]);
+      if (mine !== seq) return;
+      set({ entries, detail, missing: detail === null, error: null });
+    } catch (err) {
+      if (mine !== seq) return;
+      set({ error: err instanceof DesktopError ? err : new DesktopError('internal', String(err)) });
+    }
+  },
+
+  showEarlier() {
+    set({ limit: Math.min(5000, get().limit * 2) });
+    void get().refresh({ thread: true });
+  },
+
+  setDraft(contactId, draft) {
+    set({ drafts: { ...get().drafts, [contactId]: draft } });
+  },
+
+  noteSent() {
+    set({ sentNonce: get().sentNonce + 1 });
+  },
+
+  reset() {
+    seq++;
+    set({ contactId: null, entries: null, detail: null, missing: false, error: null, limit: FIRST_LIMIT, drafts: {} });
+  },
+}));

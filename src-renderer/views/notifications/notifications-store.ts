@@ -1,0 +1,73 @@
+// The Notification Center: the chosen tab's items and the names of the contacts they are about.
+import { create } from 'zustand';
+import type { Notification } from '../../../src-shared/model';
+import { DesktopError, onEvent, query } from '../../bridge/client';
+import { isAffected } from '../../bridge/useQuery';
+
+export type NotificationTab = 'new' | 'archived' | 'all';
+
+interface NotificationsStore {
+  tab: NotificationTab;
+  items: Notification[] | null;
+  error: DesktopError | null;
+  /** Contact names by id; null when the contact is no longer visible. */
+  contacts: Record<string, string | null>;
+  active: boolean;
+  setTab: (tab: NotificationTab) => void;
+  /** The view is shown (true) or hidden (false): only a shown view re-queries on changes. */
+  setActive: (active: boolean) => void;
+  load: () => Promise<void>;
+  reset: () => void;
+}
+
+let seq = 0;
+let subscribed = false;
+
+export const useNotifications = create<NotificationsStore>((set, get) => ({
+  tab: 'new',
+  items: null,
+  error: null,
+  contacts: {},
+  active: false,
+
+  setTab(tab) {
+    if (tab === get().tab) return;
+    set({ tab, items: null, error: null });
+    void get().load();
+  },
+
+  setActive(active) {
+    if (!subscribed) {
+      subscribed = true;
+      let timer: number | undefined;
+      onEvent('changed', (change) => {
+        if (!get().active || !isAffected(change, ['notification', 'contact'])) return;
+        window.clearTimeout(timer);
+        timer = window.setTimeout(() => void get().load(), 100);
+      });
+    }
+    set({ active });
+    if (active) void get().load();
+  },
+
+  async load() {
+    const mine = ++seq;
+    try {
+      const { items } = await query('notifications', { tab: get().tab, limit: 200 });
+      if (mine !== seq) return;
+      set({ items, error: null });
+      const known = get().contacts;
+      const unknown = [...new Set(items.map((n) => n.contact_id))].filter((id) => !(id in known));
+      if (unknown.length === 0) return;
+      const found = await Promise.all(unknown.map((id) => query('contact', { id }).then((d) => [id, d?.contact.name ?? null] as const, () => [id, null] as const)));
+      set({ contacts: { ...get().contacts, ...Object.fromEntries(found) } });
+    } catch (err) {
+      if (mine === seq) set({ error: err instanceof DesktopError ? err : new DesktopError('internal', String(err)) });
+    }
+  },
+
+  reset() {
+    seq++;
+    set({ tab: 'new', items: null, error: null, contacts: {}, active: false });
+  },
+}));

@@ -1,0 +1,164 @@
+// Settings > Users > Edit: access level, team and Advanced Restrictions. Saved straight to the
+// server (it needs a connection); the user's running app follows within seconds.
+import { useState } from 'react';
+import type { ContactVisibility, Role, Team, User } from '../../../src-shared/model';
+import { command, DesktopError, isOfflineError } from '../../bridge';
+import { Button, Dialog, Icon, toast } from '../../ui';
+import { useServerOnline } from '../dashboard/layout';
+import { ROLE_DESCRIPTION, ROLE_LABEL, roleBlockedReason, VISIBILITY_DESCRIPTION, VISIBILITY_LABEL } from './access';
+import { RadioCards, SelectField, Switch } from './controls';
+
+const ROLES: Role[] = ['agent', 'manager', 'owner'];
+const VISIBILITIES: ContactVisibility[] = ['off', 'user', 'team'];
+
+const ERROR_TITLE: Record<string, string> = {
+  forbidden: "You can't make this change",
+  not_found: 'This user no longer exists',
+  invalid_request: 'Check the details',
+  conflict: 'Someone else changed this user',
+};
+
+export function EditUserDialog({ user, actor, teams, onClose }: { user: User; actor: User; teams: Team[]; onClose: () => void }) {
+  const online = useServerOnline();
+  const [role, setRole] = useState<Role>(user.role);
+  const [teamId, setTeamId] = useState<string>(user.team_id ?? '');
+  const [visibility, setVisibility] = useState<ContactVisibility>(user.restrictions.contact_visibility);
+  const [dataExport, setDataExport] = useState(user.restrictions.data_export);
+  const [contactDeletion, setContactDeletion] = useState(user.restrictions.contact_deletion);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<DesktopError | null>(null);
+
+  const patch = {
+    ...(role !== user.role && { role }),
+    ...((teamId || null) !== user.team_id && { team_id: teamId || null }),
+    ...(visibility !== user.restrictions.contact_visibility ||
+    dataExport !== user.restrictions.data_export ||
+    contactDeletion !== user.restrictions.contact_deletion
+      ? {
+          restrictions: {
+            ...(visibility !== user.restrictions.contact_visibility && { contact_visibility: visibility }),
+            ...(dataExport !== user.restrictions.data_export && { data_export: dataExport }),
+            ...(contactDeletion !== user.restrictions.contact_deletion && { contact_deletion: contactDeletion }),
+          },
+        }
+      : {}),
+  };
+  const dirty = Object.keys(patch).length > 0;
+  const firstName = user.name.split(/\s+/)[0] ?? user.name;
+  const restrictable = role === 'agent';
+  const teamName = teams.find((t) => t.id === teamId)?.name;
+
+  const save = async () => {
+    if (!dirty || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await command('updateUser', { id: user.id, ...patch });
+      toast.success(`Saved ${user.name}'s access`);
+      onClose();
+    } catch (err) {
+      setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title={`Edit ${user.name}`}
+      description={user.email}
+      onClose={onClose}
+      size="lg"
+      onSubmit={() => void save()}
+      className="users-dialog"
+      footer={
+        <>
+          <p className="users-dialog__note">
+            <Icon name="clock" size={14} />
+            Changes reach {firstName}'s app within seconds.
+          </p>
+          <Button variant="ghost" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button variant="primary" type="submit" busy={busy} disabled={!dirty || !online} title={!online ? 'Changing users needs a connection to the server' : undefined}>
+            Save changes
+          </Button>
+        </>
+      }
+    >
+      {!online && (
+        <div className="alert alert--warning users-dialog__alert" role="status">
+          <Icon name="wifiOff" size={18} />
+          <div>
+            <p className="alert__title">You're offline</p>
+            <p className="alert__body">Changing a user needs a connection to the server. Saving comes back when the connection does.</p>
+          </div>
+        </div>
+      )}
+      {error && (
+        <div className="alert alert--danger users-dialog__alert" role="alert">
+          <Icon name={isOfflineError(error) ? 'wifiOff' : 'alert'} size={18} />
+          <div>
+            <p className="alert__title">{isOfflineError(error) ? "You're offline" : ERROR_TITLE[error.code] ?? "Couldn't save the changes"}</p>
+            <p className="alert__body">{error.message}</p>
+          </div>
+        </div>
+      )}
+
+      <RadioCards<Role>
+        legend="Access level"
+        value={role}
+        onChange={setRole}
+        columns={3}
+        options={ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r], description: ROLE_DESCRIPTION[r], disabledReason: roleBlockedReason(actor, r) }))}
+      />
+      <div className="users-dialog__team">
+        <SelectField label="Team" value={teamId} onChange={setTeamId} hint="A user belongs to one team at most.">
+          <option value="">No team</option>
+          {teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+
+      <section className="users-dialog__restrictions" aria-labelledby="users-restrictions-title">
+        <h3 id="users-restrictions-title" className="users-dialog__section-title">
+          Advanced Restrictions
+        </h3>
+        {!restrictable && <p className="users-dialog__section-hint">Restrictions apply to Agents. Owners and Managers always see every contact.</p>}
+        <RadioCards<ContactVisibility>
+          legend="Restrict Contact Visibility"
+          value={visibility}
+          onChange={setVisibility}
+          disabled={!restrictable}
+          columns={3}
+          hint={
+            visibility === 'team' && !teamId
+              ? `${firstName} has no team, so User's team shows only their own contacts.`
+              : visibility === 'team' && teamName
+                ? `${firstName} sees contacts assigned to members of ${teamName}.`
+                : undefined
+          }
+          options={VISIBILITIES.map((v) => ({ value: v, label: VISIBILITY_LABEL[v], description: VISIBILITY_DESCRIPTION[v] }))}
+        />
+        <div className="users-dialog__switches">
+          <Switch
+            label="Restrict data export"
+            description="They can't export contacts or conversations."
+            checked={dataExport}
+            onChange={setDataExport}
+            disabled={!restrictable}
+          />
+          <Switch
+            label="Restrict contact deletion"
+            description="They can't delete contacts."
+            checked={contactDeletion}
+            onChange={setContactDeletion}
+            disabled={!restrictable}
+          />
+        </div>
+      </section>
+    </Dialog>
+  );
+}

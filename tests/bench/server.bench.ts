@@ -1,0 +1,705 @@
+// npm run bench:server: the workspace server under load. Prints figures; it is not a test and never
+// fails on a time.
+//
+// Process layout: this file runs twice.
+//  - The parent (`tsx tests/bench/server.bench.ts`) is the load side: it signs the 200 users in, holds
+//    their 200 WebSocket stream connections, sends the signed inbound messages and pages /sync.
+//  - A child process (the same file, forked with `--server-child`) runs createServer on 127.0.0.1
+//    over a temporary SQLite file. The server thus has an event loop of its own: the load side does
+//    not steal its time, except for sharing the machine's two cores, and the figures say how busy
+//    each side was (event-loop utilisation, CPU) so a saturated load side can be told apart from a
+//    slow server. Other work on the machine skews everything; the load average is printed at the end.
+//
+// What it measures:
+//  - inbound messages/s: POST /api/v1/channels/:id/inbound, signed, 48 requests in flight over
+//    keep-alive connections, 10,000 per run (90% from existing contacts, 10% from new senders), with
+//    the 200 streams connected (10 managers, 95 unrestricted agents, 95 "User only" agents); a warm-up
+//    run, then BENCH_RUNS measured runs, and one run paced at the goal rate;
+//  - push latency: for every message record any stream receives, receive time minus the record's
+//    `at` (the server's commit time, ms since the epoch, stamped as the write transaction starts; the
+//    grouped COMMIT follows within a few ms), p50 and p99 over all clients; both processes read the
+//    same system clock;
+//  - sync pages/s: GET /api/v1/sync?after=…&limit=1000 from 0 to the head, for a manager and for a
+//    "User only" agent, one request in flight, repeated.
+// It also checks what it sees: every manager heard of every message, the "User only" streams carried
+// nothing of other agents' contacts, and the fast frame scan (see scanMessageTimes) agreed with a
+// full parse.
+//
+// Everything is bounded: each phase has a deadline, the whole bench has a watchdog, the child is
+// stopped (then killed if it does not stop), and the temporary directory is removed.
+//
+// Environment knobs (optional): BENCH_MESSAGES (per run, default 10000), BENCH_RUNS (default 3),
+// BENCH_CONCURRENCY (default 48), BENCH_CONTACTS (default 2000), BENCH_PACED_RATE (default 2000
+// messages/s), BENCH_CPU_PROF=<dir> (the server child writes a V8 CPU profile of each measured
+// inbound run there, e.g. for `npx speedscope` or Chrome DevTools).
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance, monitorEventLoopDelay, type EventLoopUtilization } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { DEMO_PASSWORD, prng, type DemoSummary } from '../../src-server/demo/seed';
+import { signBody } from '../../src-server/workspace/ingest';
+import { STREAM_PATH } from '../../src-shared/sync/changes';
+
+const SELF = fileURLToPath(import.meta.url);
+const env = (name: string, dflt: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
+};
+
+const CFG = {
+  seed: 11,
+  contacts: env('BENCH_CONTACTS', 2000),
+  agents: 190,
+  /** manager@ and manager2@ plus these: 10 managers. */
+  extraManagers: 8,
+  teams: 5,
+  restrictedAgents: 95,
+  messagesPerRun: env('BENCH_MESSAGES', 10_000),
+  runs: env('BENCH_RUNS', 3),
+  concurrency: env('BENCH_CONCURRENCY', 48),
+  /** Share of inbound messages from senders the workspace has never seen (they become contacts). */
+  newSenderShare: 0.1,
+  pacedRate: env('BENCH_PACED_RATE', 2000),
+  runDeadlineMs: 120_000,
+  syncRepeats: 3,
+  syncDeadlineMs: 60_000,
+  watchdogMs: 20 * 60_000,
+};
+
+const GOAL_INBOUND_PER_S = 2000;
+const GOAL_P99_MS = 50;
+
+// ---------------------------------------------------------------------------------------------
+// The server child
+// ---------------------------------------------------------------------------------------------
+
+type ChildMsg =
+  | { type: 'ready'; url: string; port: number; demo: DemoSummary; seedMs: number }
+  | { type: 'stats'; elu: EventLoopUtilization; cpu: NodeJS.CpuUsage; lagP99: number; lagMax: number }
+  | { type: 'stopped' };
+type ParentMsg = { type: 'stats' } | { type: 'stop' } | { type: 'profile'; on: boolean; name: string };
+
+async function serverChild(): Promise<void> {
+  const { createServer } = await import('../../src-server/http/app');
+  const dbFile = process.env.BENCH_DB_FILE!;
+  const t0 = performance.now();
+  const server = await createServer({
+    dbFile,
+    host: '127.0.0.1',
+    port: 0,
+    demo: { seed: CFG.seed, contacts: CFG.contacts, agents: CFG.agents, teams: CFG.teams, extraManagers: CFG.extraManagers },
+    signInLimit: { perIp: 10_000, perEmail: 100, windowMs: 60_000 },
+    log: (msg, err) => console.error(`[server] ${msg}`, err ?? ''),
+  });
+  const seedMs = performance.now() - t0;
+  const send = (m: ChildMsg) => process.send!(m);
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const hard = setTimeout(() => process.exit(3), 10_000);
+    try {
+      await server.close();
+    } finally {
+      clearTimeout(hard);
+    }
+    if (process.connected) send({ type: 'stopped' });
+    process.exit(0);
+  };
+  // BENCH_CPU_PROF=<dir>: the parent has the server profiled during the measured inbound runs only.
+  let profiler: import('node:inspector').Session | null = null;
+  const profile = async (on: boolean, name: string) => {
+    const dir = process.env.BENCH_CPU_PROF;
+    if (!dir) return;
+    const inspector = await import('node:inspector');
+    const post = (method: string, params?: object) =>
+      new Promise<any>((resolve, reject) => profiler!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+    if (on) {
+      profiler = new inspector.Session();
+      profiler.connect();
+      await post('Profiler.enable');
+      await post('Profiler.start');
+    } else if (profiler) {
+      const { profile: p } = await post('Profiler.stop');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(p));
+      profiler.disconnect();
+      profiler = null;
+    }
+  };
+  process.on('message', (m: ParentMsg) => {
+    if (m.type === 'stats') {
+      // The server's event-loop delay since the last stats: a long synchronous stretch (a WAL
+      // checkpoint, a big flush, GC) shows here.
+      send({ type: 'stats', elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
+      lag.reset();
+      const D = (globalThis as any).__d; if (D) { const q = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return a.length ? `n=${a.length} p50=${s[a.length >> 1].toFixed(1)} p90=${s[Math.floor(a.length * 0.9)].toFixed(1)} p99=${s[Math.floor(a.length * 0.99)].toFixed(1)} max=${s[a.length - 1].toFixed(1)}` : ''; }; console.error('DIST', Object.entries(D).map(([k, v]) => `${k}: ${q(v as number[])}`).join(' | ')); (globalThis as any).__d = undefined; }
+    }
+    if (m.type === 'stop') void stop();
+    if (m.type === 'profile') void profile(m.on, m.name).catch((err) => console.error('profile failed', err));
+  });
+  // The parent went away (crashed or was killed): do not outlive it.
+  process.on('disconnect', () => void stop());
+  // Ctrl-C reaches the whole process group: the parent stops this child in order.
+  process.on('SIGINT', () => {});
+  send({ type: 'ready', url: server.url, port: server.port, demo: server.demo!, seedMs });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load side
+// ---------------------------------------------------------------------------------------------
+
+class Child {
+  private waiters: { take: (m: ChildMsg) => boolean; fail: (err: Error) => void }[] = [];
+  exited = false;
+  constructor(readonly proc: ChildProcess) {
+    proc.on('message', (m: ChildMsg) => {
+      this.waiters = this.waiters.filter((w) => !w.take(m));
+    });
+    proc.on('exit', (code, signal) => {
+      this.exited = true;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.fail(new Error(`server child exited (${code ?? signal})`));
+    });
+  }
+  wait<T extends ChildMsg['type']>(type: T, ms: number): Promise<Extract<ChildMsg, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      if (this.exited) return reject(new Error(`server child has exited; no '${type}'`));
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`server child: no '${type}' within ${ms} ms`));
+      }, ms);
+      const waiter = {
+        take: (m: ChildMsg) => {
+          if (m.type !== type) return false;
+          clearTimeout(timer);
+          resolve(m as Extract<ChildMsg, { type: T }>);
+          return true;
+        },
+        fail: (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+  send(m: ParentMsg) {
+    if (!this.exited && this.proc.connected) this.proc.send(m);
+  }
+  async stats() {
+    const p = this.wait('stats', 5000);
+    this.send({ type: 'stats' });
+    return p;
+  }
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+    this.send({ type: 'stop' });
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function request(
+  port: number,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+  wantBody = true,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          ...(body !== undefined && { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        if (wantBody) res.on('data', (c: Buffer) => chunks.push(c));
+        else res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: wantBody ? Buffer.concat(chunks).toString('utf8') : '' }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function json<T = any>(port: number, method: string, path: string, token?: string, body?: unknown): Promise<T> {
+  const r = await request(port, method, path, body === undefined ? undefined : JSON.stringify(body), token ? { authorization: `Bearer ${token}` } : {});
+  if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${r.text.slice(0, 300)}`);
+  return JSON.parse(r.text) as T;
+}
+
+/** Runs fn over items with at most n in flight. */
+async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+/** Latency samples (ms) go to whichever collector is current; null between phases. */
+class Samples {
+  private buf = new Float64Array(1 << 20);
+  n = 0;
+  add(v: number) {
+    if (this.n === this.buf.length) {
+      const b = new Float64Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.n++] = v;
+  }
+  percentiles(ps: number[]): number[] {
+    const s = this.buf.slice(0, this.n).sort();
+    return ps.map((p) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : NaN));
+  }
+}
+
+interface Bench {
+  current: Samples | null;
+  lastFrameAt: number;
+  violations: string[];
+  scanChecks: number;
+  scanMismatches: number;
+}
+
+const CHANGES_PREFIX = Buffer.from('{"type":"changes",');
+const MESSAGE_ENTITY = Buffer.from('"entity":"message"');
+const AT_KEY = Buffer.from(',"at":');
+/** Every this many frames a client also parses the frame fully and checks the fast scan against it. */
+const CHECK_EVERY = 25;
+
+/**
+ * The `at` of each message record in a changes frame, without parsing the frame: the load side
+ * holds 200 clients, and parsing every frame in full would take the CPU the server needs. Records
+ * are {"seq","entity","op","id","contact_id","data","at"} in that order; a message's data has no
+ * key "at", and a quote inside a string is escaped, so the first ,"at": after "entity":"message" is
+ * the record's own. The clients check this against a full parse every CHECK_EVERY frames.
+ */
+function scanMessageTimes(buf: Buffer): number[] {
+  const out: number[] = [];
+  let pos = 0;
+  for (;;) {
+    pos = buf.indexOf(MESSAGE_ENTITY, pos);
+    if (pos < 0) return out;
+    pos = buf.indexOf(AT_KEY, pos);
+    if (pos < 0) return out;
+    pos += AT_KEY.length;
+    let v = 0;
+    for (let c = buf[pos]; c >= 48 && c <= 57; c = buf[++pos]) v = v * 10 + (c - 48);
+    out.push(v);
+  }
+}
+
+class StreamConn {
+  ws!: WebSocket;
+  hello = false;
+  /** Message records received while a collector was current. */
+  messages = 0;
+  mustRefetch = 0;
+  closed: number | null = null;
+  private frames = 0;
+  /** Contacts seen assigned to this (restricted) user. */
+  private readonly own = new Set<string>();
+
+  constructor(
+    readonly userId: string,
+    readonly role: string,
+    readonly restricted: boolean,
+  ) {}
+
+  open(port: number, token: string, after: number, bench: Bench): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ws = new WebSocket(`ws://127.0.0.1:${port}${STREAM_PATH}?after=${after}`, {
+        headers: { authorization: `Bearer ${token}` },
+        perMessageDeflate: false,
+        // The load side's CPU is the server's too (two cores): the checks below are what matter here.
+        skipUTF8Validation: true,
+      });
+      const timer = setTimeout(() => reject(new Error(`stream of ${this.userId}: no hello within 10 s`)), 10_000);
+      this.ws.on('message', (data: Buffer) => {
+        const at = Date.now();
+        bench.lastFrameAt = at;
+        this.frames++;
+        if (!this.restricted && data.length > CHANGES_PREFIX.length && data.subarray(0, CHANGES_PREFIX.length).equals(CHANGES_PREFIX)) {
+          const times = scanMessageTimes(data);
+          if (this.frames % CHECK_EVERY === 0) {
+            const parsed = (JSON.parse(data.toString('utf8')).changes as { entity: string; at: number }[]).filter((r) => r.entity === 'message').map((r) => r.at);
+            bench.scanChecks++;
+            if (parsed.length !== times.length || parsed.some((t, i) => t !== times[i])) bench.scanMismatches++;
+          }
+          const c = bench.current;
+          if (c) {
+            for (const t of times) c.add(at - t);
+            this.messages += times.length;
+          }
+          return;
+        }
+        const frame = JSON.parse(data.toString('utf8'));
+        if (frame.type === 'hello') {
+          this.hello = true;
+          clearTimeout(timer);
+          resolve();
+        } else if (frame.type === 'changes') this.onChanges(frame.changes, at, bench);
+        else if (frame.type === 'must_refetch' || frame.type === 'resync') this.mustRefetch++;
+      });
+      this.ws.on('close', (code) => {
+        this.closed = code;
+        clearTimeout(timer);
+        reject(new Error(`stream of ${this.userId} closed (${code}) before hello`));
+      });
+      this.ws.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  private onChanges(changes: { entity: string; op: string; contact_id: string | null; data: any; at: number }[], at: number, bench: Bench) {
+    const c = bench.current;
+    if (this.restricted) {
+      // The visibility rule, checked from the outside: a "User only" agent hears only of contacts
+      // assigned to them (a contact record in the same frame carries the current assignee).
+      for (const r of changes) {
+        if (r.entity === 'contact' && r.op === 'upsert') {
+          if (r.data.assignee_id === this.userId) this.own.add(r.data.id);
+          else bench.violations.push(`${this.userId} got contact ${r.data.id} assigned to ${r.data.assignee_id}`);
+        }
+      }
+      for (const r of changes) {
+        if (r.contact_id !== null && r.op !== 'remove' && !this.own.has(r.contact_id)) {
+          bench.violations.push(`${this.userId} got ${r.entity} of contact ${r.contact_id}`);
+        }
+      }
+    }
+    if (!c) return;
+    for (const r of changes) {
+      if (r.entity !== 'message') continue;
+      c.add(at - r.at);
+      this.messages++;
+    }
+  }
+}
+
+interface RunResult {
+  label: string;
+  sent: number;
+  ok: number;
+  failed: number;
+  firstError: string;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  deliveries: number;
+  serverElu: number;
+  serverCpu: number;
+  serverLagP99: number;
+  serverLagMax: number;
+  loadElu: number;
+  loadLagP99: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function loadSide(): Promise<void> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'ism-bench-'));
+  const dbFile = join(dir, 'workspace.sqlite');
+  const execArgv = [...process.execArgv];
+  const child = new Child(
+    fork(SELF, ['--server-child'], {
+      execArgv,
+      env: { ...process.env, BENCH_DB_FILE: dbFile },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const conns: StreamConn[] = [];
+  // Once, whoever asks first (the end, a failure, a signal, the watchdog); the others wait for it.
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const c of conns) c.ws?.terminate();
+      agent.destroy();
+      await child.stop().catch(() => child.proc.kill('SIGKILL'));
+      rmSync(dir, { recursive: true, force: true });
+    })());
+  const watchdog = setTimeout(() => {
+    console.error(`bench: watchdog after ${CFG.watchdogMs / 60_000} minutes; stopping`);
+    void cleanup().finally(() => process.exit(2));
+  }, CFG.watchdogMs);
+  // `on`, not `once`: a wrapper (npx, tsx) may relay the same Ctrl-C again, which must not kill us mid-cleanup.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cleanup().finally(() => process.exit(130)));
+
+  try {
+    console.log(`IS-Messenger server bench: ${CFG.contacts} contacts, 10 managers, ${CFG.agents} agents (${CFG.restrictedAgents} "User only"), node ${process.version}`);
+    console.log('layout: server in a child process (own event loop); load generator, 200 stream clients and sync pager in this process');
+    const ready = await child.wait('ready', 300_000);
+    const { port, demo } = ready;
+    console.log(`server up on ${ready.url}; demo workspace created in ${fmt(ready.seedMs / 1000, 1)} s`);
+
+    // --- users and streams -----------------------------------------------------------------
+    const signIn = async (email: string) =>
+      json<{ token: string; user: { id: string; role: string } }>(port, 'POST', '/api/v1/auth/sign-in', undefined, { email, password: DEMO_PASSWORD });
+    const owner = await signIn('owner@demo.test');
+    const managers = demo.users.filter((u) => u.role === 'manager');
+    const agents = demo.users.filter((u) => u.role === 'agent');
+    if (managers.length !== 10 || agents.length !== CFG.agents) throw new Error(`demo has ${managers.length} managers and ${agents.length} agents`);
+    const restricted = new Set(agents.slice(agents.length - CFG.restrictedAgents).map((u) => u.id));
+    let cid = 0;
+    await pool([...restricted], 8, async (id) => {
+      await json(port, 'PATCH', `/api/v1/users/${id}`, owner.token, {
+        client_id: `bench-restrict-${cid++}`,
+        restrictions: { contact_visibility: 'user' },
+      });
+    });
+    const t1 = performance.now();
+    const people = [...managers, ...agents];
+    const tokens = new Map<string, string>();
+    await pool(people, 8, async (u) => {
+      tokens.set(u.id, (await signIn(u.email)).token);
+    });
+    console.log(`signed in ${tokens.size} users in ${fmt((performance.now() - t1) / 1000, 1)} s; ${restricted.size} agents restricted to "User only"`);
+
+    const bench: Bench = { current: null, lastFrameAt: 0, violations: [], scanChecks: 0, scanMismatches: 0 };
+    const head0 = (await json<{ head: number }>(port, 'GET', '/health')).head;
+    for (const u of people) conns.push(new StreamConn(u.id, u.role, restricted.has(u.id)));
+    await pool(conns, 20, (c) => c.open(port, tokens.get(c.userId)!, head0, bench));
+    console.log(`${conns.length} stream clients connected (${managers.length} managers, ${agents.length - restricted.size} unrestricted agents, ${restricted.size} "User only" agents)`);
+    await sleep(500);
+
+    // --- inbound load ----------------------------------------------------------------------
+    const rnd = prng(4242);
+    const channel = demo.channel;
+    const texts = ['Hi, is the offer still valid?', 'Where is my order?', 'Can you call me back?', 'Thanks, that helped!', 'I was charged twice.'];
+    let newSenders = 0;
+    const makeBodies = (tag: string, n: number): { raw: string; sig: string }[] =>
+      Array.from({ length: n }, (_, i) => {
+        const fresh = rnd() < CFG.newSenderShare;
+        const sender = fresh
+          ? { id: `bench-${tag}-${newSenders++}`, name: `Bench Sender ${newSenders}` }
+          : { id: `ext-${1 + Math.floor(rnd() * CFG.contacts)}` };
+        const raw = JSON.stringify({ sender, message: { id: `bench-${tag}-m${i}`, text: `${texts[i % texts.length]} (#${i})` } });
+        return { raw, sig: signBody(channel.secret, raw) };
+      });
+    const path = `/api/v1/channels/${channel.id}/inbound`;
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+
+    const runInbound = async (label: string, bodies: { raw: string; sig: string }[], opts: { rate?: number; measure: boolean }): Promise<RunResult> => {
+      const samples = new Samples();
+      const before = conns.reduce((n, c) => n + c.messages, 0);
+      const s0 = await child.stats();
+      const elu0 = performance.eventLoopUtilization();
+      lag.reset();
+      lag.enable();
+      bench.current = opts.measure ? samples : null;
+      let ok = 0;
+      let failed = 0;
+      let firstError = '';
+      const t0 = performance.now();
+      const deadline = t0 + CFG.runDeadlineMs;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(opts.rate ? 64 : CFG.concurrency, bodies.length) }, async () => {
+          while (next < bodies.length && performance.now() < deadline) {
+            const i = next++;
+            if (opts.rate) {
+              const due = t0 + (i * 1000) / opts.rate;
+              const wait = due - performance.now();
+              if (wait > 1) await sleep(wait);
+            }
+            const b = bodies[i];
+            try {
+              const r = await request(port, 'POST', path, b.raw, { 'x-signature': b.sig }, false);
+              if (r.status === 200) ok++;
+              else {
+                failed++;
+                firstError ||= `status ${r.status}`;
+              }
+            } catch (err) {
+              failed++;
+              firstError ||= String(err);
+            }
+          }
+        }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      // Let the last pushes arrive: until the streams are quiet for 300 ms (at most 10 s).
+      const drainUntil = Date.now() + 10_000;
+      while (Date.now() < drainUntil && Date.now() - bench.lastFrameAt < 300) await sleep(50);
+      bench.current = null;
+      lag.disable();
+      const elu = performance.eventLoopUtilization(elu0);
+      const s1 = await child.stats();
+      const serverElu = performance.eventLoopUtilization(s1.elu, s0.elu).utilization;
+      const cpuMs = (s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / 1000;
+      const [p50, p90, p99, max] = samples.percentiles([50, 90, 99, 100]);
+      return {
+        label,
+        sent: ok + failed,
+        ok,
+        failed,
+        firstError,
+        seconds,
+        perSecond: ok / seconds,
+        p50,
+        p90,
+        p99,
+        max,
+        deliveries: conns.reduce((n, c) => n + c.messages, 0) - before,
+        serverElu,
+        serverCpu: cpuMs / (seconds * 1000),
+        serverLagP99: s1.lagP99,
+        serverLagMax: s1.lagMax,
+        loadElu: elu.utilization,
+        loadLagP99: lag.percentile(99) / 1e6,
+      };
+    };
+    const printRun = (r: RunResult) =>
+      console.log(
+        `  ${r.label.padEnd(22)} ${fmt(r.ok).padStart(6)} ok ${r.failed ? `${r.failed} failed (${r.firstError}) ` : ''}in ${fmt(r.seconds, 2)} s = ${fmt(r.perSecond).padStart(5)} msg/s | ` +
+          `push p50 ${fmt(r.p50, 1)} p90 ${fmt(r.p90, 1)} p99 ${fmt(r.p99, 1)} max ${fmt(r.max)} ms over ${fmt(r.deliveries)} deliveries | ` +
+          `server loop ${fmt(r.serverElu * 100)}% (lag p99 ${fmt(r.serverLagP99)} max ${fmt(r.serverLagMax)} ms) cpu ${fmt(r.serverCpu * 100)}% (${fmt((r.serverCpu * r.seconds * 1000) / Math.max(1, r.ok), 2)} ms/msg), load side loop ${fmt(r.loadElu * 100)}% (lag p99 ${fmt(r.loadLagP99, 1)} ms)`,
+      );
+
+    console.log(`\ninbound: ${fmt(CFG.messagesPerRun)} messages per run, ${CFG.concurrency} in flight, ${fmt(CFG.newSenderShare * 100)}% from new senders`);
+    printRun(await runInbound('warm-up', makeBodies('w', Math.min(1000, CFG.messagesPerRun)), { measure: false }));
+    const runs: RunResult[] = [];
+    for (let k = 1; k <= CFG.runs; k++) {
+      child.send({ type: 'profile', on: true, name: `inbound-run-${k}` });
+      const r = await runInbound(`run ${k} (saturating)`, makeBodies(`r${k}`, CFG.messagesPerRun), { measure: true });
+      child.send({ type: 'profile', on: false, name: `inbound-run-${k}` });
+      runs.push(r);
+      printRun(r);
+    }
+    const pacedN = Math.min(CFG.messagesPerRun, CFG.pacedRate * 5);
+    const paced = await runInbound(`paced ${fmt(CFG.pacedRate)}/s`, makeBodies('p', pacedN), { rate: CFG.pacedRate, measure: true });
+    printRun(paced);
+    const managerConns = conns.filter((c) => c.role === 'manager');
+    const expectedPerManager = [...runs, paced].reduce((n, r) => n + r.ok, 0);
+    const short = managerConns.filter((c) => c.messages < expectedPerManager).length;
+    console.log(
+      `  deliveries check: every manager should have heard of all ${fmt(expectedPerManager)} measured messages; ${short ? `${short} heard fewer` : 'all did'}; ` +
+        `must_refetch/resync frames: ${conns.reduce((n, c) => n + c.mustRefetch, 0)}; streams closed: ${conns.filter((c) => c.closed !== null).length}`,
+    );
+    console.log(`  frame scan check: ${fmt(bench.scanChecks)} frames also parsed in full, ${bench.scanMismatches ? `${bench.scanMismatches} MISMATCHES` : 'all agreed'}`);
+    console.log(`  visibility check on the ${restricted.size} "User only" streams: ${bench.violations.length ? `${bench.violations.length} VIOLATIONS, e.g. ${bench.violations[0]}` : 'no record of another agent\'s contact'}`);
+
+    // --- sync paging -----------------------------------------------------------------------
+    const pageThrough = async (token: string, deadline: number) => {
+      let pages = 0;
+      let records = 0;
+      let after = 0;
+      for (;;) {
+        const r = await request(port, 'GET', `/api/v1/sync?after=${after}&limit=1000`, undefined, { authorization: `Bearer ${token}` });
+        if (r.status !== 200) throw new Error(`sync answered ${r.status}: ${r.text.slice(0, 200)}`);
+        const page = JSON.parse(r.text);
+        if (page.must_refetch) throw new Error(`sync answered must_refetch (${page.reason})`);
+        pages++;
+        records += page.changes.length;
+        after = page.next;
+        if (!page.has_more || performance.now() > deadline) return { pages, records };
+      }
+    };
+    const syncUsers = [
+      { label: 'manager', id: managers[0].id },
+      { label: '"User only" agent', id: [...restricted][0] },
+    ];
+    console.log(`\nsync: paging GET /api/v1/sync?after=…&limit=1000 from 0, one request in flight, ${CFG.syncRepeats} times per user`);
+    const syncRates: Record<string, number[]> = {};
+    for (const u of syncUsers) {
+      syncRates[u.label] = [];
+      for (let k = 0; k < CFG.syncRepeats; k++) {
+        const t0 = performance.now();
+        const r = await pageThrough(tokens.get(u.id)!, t0 + CFG.syncDeadlineMs);
+        const s = (performance.now() - t0) / 1000;
+        syncRates[u.label].push(r.pages / s);
+        console.log(`  ${u.label.padEnd(18)} ${fmt(r.pages).padStart(4)} pages, ${fmt(r.records).padStart(7)} records in ${fmt(s, 2)} s = ${fmt(r.pages / s, 1)} pages/s`);
+      }
+    }
+    // Both users at once, two requests in flight: what the server serves when busy with sync.
+    {
+      const t0 = performance.now();
+      const rs = await Promise.all(syncUsers.map((u) => pageThrough(tokens.get(u.id)!, t0 + CFG.syncDeadlineMs)));
+      const s = (performance.now() - t0) / 1000;
+      const pages = rs.reduce((n, r) => n + r.pages, 0);
+      syncRates['both at once'] = [pages / s];
+      console.log(`  both at once       ${fmt(pages).padStart(4)} pages in ${fmt(s, 2)} s = ${fmt(pages / s, 1)} pages/s`);
+    }
+
+    // --- summary ---------------------------------------------------------------------------
+    const inbound = median(runs.map((r) => r.perSecond));
+    const p50 = median(runs.map((r) => r.p50));
+    const p99 = median(runs.map((r) => r.p99));
+    const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log(`\nsummary (medians over ${runs.length} saturating runs; 200 stream clients connected)`);
+    console.log(`  inbound messages/s        ${fmt(inbound).padStart(8)}      goal >= ${fmt(GOAL_INBOUND_PER_S)}/s   ${verdict(inbound >= GOAL_INBOUND_PER_S)}`);
+    console.log(`  push latency p50          ${fmt(p50, 1).padStart(8)} ms`);
+    console.log(`  push latency p99          ${fmt(p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(p99 <= GOAL_P99_MS)}  (under saturating load)`);
+    console.log(
+      `  push latency p99 paced    ${fmt(paced.p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.p99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s, p50 ${fmt(paced.p50, 1)} ms)`,
+    );
+    for (const [label, rates] of Object.entries(syncRates)) {
+      console.log(`  sync pages/s, ${label.padEnd(18)} ${fmt(median(rates), 1).padStart(6)}      (limit=1000, no goal set)`);
+    }
+    const size = (f: string) => (existsSync(f) ? statSync(f).size / 2 ** 20 : 0);
+    console.log(`database ${fmt(size(dbFile), 1)} MB + WAL ${fmt(size(`${dbFile}-wal`), 1)} MB; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews the figures)`);
+    console.log(`bench took ${fmt((Date.now() - started) / 1000)} s`);
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+}
+
+if (process.argv.includes('--server-child')) {
+  serverChild().catch((err) => {
+    console.error('bench server child failed', err);
+    process.exit(1);
+  });
+} else {
+  loadSide().then(
+    () => process.exit(0),
+    (err) => {
+      console.error('bench failed:', err);
+      process.exit(1);
+    },
+  );
+}
