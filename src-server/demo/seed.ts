@@ -165,7 +165,8 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
         const isLast = k === conversationsN - 1;
         const open = isLast && lastOpen;
         // The open ones: some just now, some open for many hours (the Dashboard's "open too long").
-        const openedAt = open ? now - (i < 8 ? (i + 1) * 3 * HOUR + int(0, 50) * MIN : int(5, 20 * 60) * MIN) : t + int(1, 5) * DAY;
+        // Closed ones end at least half a day ago, so no history lies in the future.
+        const openedAt = open ? now - (i < 8 ? (i + 1) * 3 * HOUR + int(0, 50) * MIN : int(5, 20 * 60) * MIN) : Math.min(t + int(1, 5) * DAY, now - 12 * HOUR - (conversationsN - k) * HOUR);
         t = Math.max(openedAt, t);
         conversationId = id('cv');
         await tx.run("INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?)", [conversationId, cid, openedAt]);

@@ -51,6 +51,18 @@ describe('the demo workspace on an empty database', () => {
     expect((await owner.get('/api/v1/closing-categories')).body.items.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('has no history in the future', async () => {
+    const manager = await signIn(server, 'manager@demo.test');
+    const { changes } = await manager.syncAll(0, 5000);
+    const now = Date.now();
+    const times = changes.flatMap((c) => {
+      const d = c.data as Record<string, unknown> | null;
+      return d ? (['created_at', 'opened_at', 'closed_at', 'last_activity_at'] as const).map((k) => d[k]).filter((v): v is number => typeof v === 'number') : [];
+    });
+    expect(times.length).toBeGreaterThan(1000);
+    expect(Math.max(...times)).toBeLessThanOrEqual(now);
+  });
+
   it('is the same workspace for the same seed', async () => {
     const other = await startServer({ demo: { seed: 42, contacts: 500 } });
     const different = await startServer({ demo: { seed: 43, contacts: 500 } });
