@@ -19,6 +19,7 @@ import {
   ThreadEvent,
   User,
   WorkspaceSettings,
+  Channel,
   COMMENT_MAX_CHARS,
   MESSAGE_MAX_CHARS,
   ConversationStatus,
@@ -99,7 +100,9 @@ const Limit = (max: number, dflt: number) => z.number().int().min(1).max(max).de
 export const queries = {
   session: { input: Empty, output: Session },
   me: { input: Empty, output: z.object({ user: User, settings: WorkspaceSettings, inboxes: z.array(z.string()) }).nullable() },
-  inboxes: { input: Empty, output: z.array(InboxSummary) },
+  /** Each inbox with its open count, and whether it holds a contact with an unread notification (the new-message dot). */
+  inboxes: { input: Empty, output: z.array(InboxSummary.extend({ unread: z.boolean() })) },
+  channels: { input: Empty, output: z.array(Channel) },
   conversations: {
     input: z
       .object({

@@ -131,6 +131,9 @@ describe('the desktop core against a real server', () => {
     expect(notifier.shown[0].title).toContain('Marcus Manager');
     expect(notifier.shown[0].body).toContain('please send them the latest promotion');
     const unread = (await alice.query('notifications', { tab: 'new', limit: 10 })).unread;
+    // The inbox holding that contact shows the new-message dot.
+    expect((await alice.query('inboxes')).find((i) => i.key === 'mine')?.unread).toBe(true);
+    expect((await alice.query('channels')).map((c) => c.name)).toContain('Website chat (custom channel)');
     await alice.service.activate({ notificationId: notifier.shown[0].notificationId, contactId: contact.id, commentId: notifier.shown[0].commentId, messageId: null });
     await eventually(async () => (await alice.query('notifications', { tab: 'new', limit: 10 })).unread === unread - 1, 2000, 'marked read');
     await alice.stop();

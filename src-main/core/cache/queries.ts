@@ -98,18 +98,24 @@ export function conversations(cache: Cache, me: string, q: { inbox: string; stat
   return { items, total };
 }
 
-export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]): InboxSummary[] {
+export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]): (InboxSummary & { unread: boolean })[] {
   const teams = new Map(cache.all<{ id: string; data: string }>('SELECT id, data FROM teams').map((t) => [t.id, (JSON.parse(t.data) as { name: string }).name]));
   const customs = parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes'));
   const names: Record<string, string> = { all: 'All', mine: 'Mine', unassigned: 'Unassigned' };
   const count = (key: InboxKey) => {
     return countContacts(cache, join([...inboxWhere(cache, me, key), { sql: "c.status = 'open'", params: [] }]));
   };
-  const out: InboxSummary[] = keys.map((key) => {
+  const unread = (key: InboxKey) => {
+    const w = join([...inboxWhere(cache, me, key), { sql: 'c.id IN (SELECT contact_id FROM notifications WHERE unread = 1)', params: [] }]);
+    return !!cache.get(`SELECT 1 FROM contacts c WHERE ${w.sql} LIMIT 1`, ...w.params);
+  };
+  const out: (InboxSummary & { unread: boolean })[] = keys.map((key) => {
     const team = key.startsWith('team:') ? teams.get(key.slice(5)) : undefined;
-    return { key, name: team ?? names[key] ?? key, kind: team ? 'team' : (key as 'all'), open_count: count(key as InboxKey) };
+    return { key, name: team ?? names[key] ?? key, kind: team ? 'team' : (key as 'all'), open_count: count(key as InboxKey), unread: unread(key as InboxKey) };
   });
-  for (const c of customs.sort((a, b) => a.name.localeCompare(b.name))) out.push({ key: `custom:${c.id}`, name: c.name, kind: 'custom', open_count: count(`custom:${c.id}`) });
+  for (const c of customs.sort((a, b) => a.name.localeCompare(b.name))) {
+    out.push({ key: `custom:${c.id}`, name: c.name, kind: 'custom', open_count: count(`custom:${c.id}`), unread: unread(`custom:${c.id}`) });
+  }
   return out;
 }
 
@@ -166,6 +172,7 @@ export function search(cache: Cache, q: string, limit: number) {
 
 export const users = (cache: Cache) => parse<User>(cache.all('SELECT data FROM users ORDER BY name, id'));
 export const teams = (cache: Cache) => parse<{ id: string; name: string; created_at: number }>(cache.all('SELECT data FROM teams')).sort((a, b) => a.name.localeCompare(b.name));
+export const channels = (cache: Cache) => parse<{ id: string; name: string; kind: 'custom' }>(cache.all('SELECT data FROM channels')).sort((a, b) => a.name.localeCompare(b.name));
 export const closingCategories = (cache: Cache) => parse<{ id: string; name: string; position: number }>(cache.all('SELECT data FROM closing_categories ORDER BY position, id'));
 export const customInboxes = (cache: Cache) => parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes')).sort((a, b) => a.name.localeCompare(b.name));
 export const settings = (cache: Cache): WorkspaceSettings | null => {

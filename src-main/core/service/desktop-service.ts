@@ -255,6 +255,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return q.teams(cache);
       case 'closingCategories':
         return q.closingCategories(cache);
+      case 'channels':
+        return q.channels(cache);
       case 'customInboxes':
         return q.customInboxes(cache);
       case 'notifications':

@@ -2,6 +2,7 @@
 import type { ReactNode } from 'react';
 import { Avatar, formatDateTime, formatDuration, formatTime, Icon, StatusDot, type IconName } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
+import { useQuery } from '../../bridge/useQuery';
 import type { ContactDetail } from './conversation-store';
 
 function Row({ icon, label, children }: { icon: IconName; label: string; children: ReactNode }) {
@@ -20,6 +21,7 @@ export function ContactPanel({ detail }: { detail: ContactDetail }) {
   const usersById = useDirectory((s) => s.usersById);
   const categories = useDirectory((s) => s.categories);
   const { contact, conversations } = detail;
+  const { data: channels } = useQuery('channels', {}, []);
   const assignee = contact.assignee_id ? usersById.get(contact.assignee_id) : undefined;
 
   return (
@@ -41,7 +43,7 @@ export function ContactPanel({ detail }: { detail: ContactDetail }) {
             {contact.email ? <span className="details__break">{contact.email}</span> : <span className="muted">—</span>}
           </Row>
           <Row icon="channel" label="Channel">
-            {contact.channel_id ? 'Custom channel' : <span className="muted">—</span>}
+            {contact.channel_id ? (channels?.find((c) => c.id === contact.channel_id)?.name ?? 'Custom channel') : <span className="muted">—</span>}
           </Row>
           <Row icon="user" label="Assignee">
             {assignee ? (

@@ -34,7 +34,7 @@ export function InboxSidebar() {
   const teams = summaries?.filter((s) => s.kind === 'team') ?? [];
   const customs = summaries?.filter((s) => s.kind === 'custom') ?? [];
 
-  const item = (s: InboxSummary) => (
+  const item = (s: InboxSummary & { unread?: boolean }) => (
     <li key={s.key} className="inbox-item-row">
       <button
         type="button"
@@ -45,6 +45,11 @@ export function InboxSidebar() {
       >
         <Icon name={ICONS[s.kind]} size={17} />
         <span className="inbox-item__name">{s.name}</span>
+        {s.unread && (
+          <span className="inbox-item__dot" title="New messages">
+            <span className="visually-hidden">, new messages</span>
+          </span>
+        )}
         <span className="inbox-item__count">
           {formatCount(s.open_count)}
           <span className="visually-hidden"> open</span>
