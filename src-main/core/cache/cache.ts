@@ -36,6 +36,9 @@ export class Cache {
     this.db = new BetterSqlite3(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // A large workspace (a million messages) keeps its hot index pages in memory.
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('temp_store = MEMORY');
     // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
     this.db.pragma('secure_delete = ON');
   }
