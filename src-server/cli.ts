@@ -1,4 +1,5 @@
 // npm run server -- --port 4010 --db ./data/workspace.sqlite [--seed N] [--simulate]
+// npm run server -- --port 4011 --database-url postgres://user:password@host:5432/db   (PostgreSQL; run several on one database)
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '4010' },
     db: { type: 'string', default: './data/workspace.sqlite' },
+    'database-url': { type: 'string' },
     seed: { type: 'string', default: '1' },
     contacts: { type: 'string', default: '500' },
     simulate: { type: 'boolean', default: false },
@@ -22,10 +24,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port
 if (!Number.isInteger(seed)) throw new Error(`--seed: ${values.seed} is not a whole number`);
 if (!Number.isInteger(contacts) || contacts < 1) throw new Error(`--contacts: ${values.contacts} is not a positive whole number`);
 
+const databaseUrl = values['database-url'] ?? process.env.ISM_DATABASE_URL;
+if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('--database-url: give a postgres://… URL');
 const dbFile = resolve(values.db!);
-mkdirSync(dirname(dbFile), { recursive: true });
-const server = await createServer({ dbFile, port, host: values.host, demo: { seed, contacts }, simulate: values.simulate });
-console.log(`IS-Messenger workspace server on ${server.url} (database ${dbFile})`);
+if (!databaseUrl) mkdirSync(dirname(dbFile), { recursive: true });
+const server = await createServer({
+  ...(databaseUrl ? { databaseUrl } : { dbFile }),
+  port,
+  host: values.host,
+  demo: { seed, contacts },
+  simulate: values.simulate,
+});
+const where = databaseUrl ? `PostgreSQL ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}` : dbFile;
+console.log(`IS-Messenger workspace server on ${server.url} (database ${where})`);
 if (server.demo) {
   console.log(`Demo workspace created (seed ${seed}). Password for every demo user: ${server.demo.password}`);
   for (const u of server.demo.users.slice(0, 20)) console.log(`  ${u.role.padEnd(8)} ${u.email.padEnd(22)} ${u.name}`);

@@ -4,14 +4,19 @@
 // Layout at run time (from this file's folder, dist/main/):
 //   dist/main/preload.cjs          the preload (window.desktop)
 //   dist/renderer/index.html       the renderer; a built-in page says so when it is missing
-//   assets/icon.png                the tray icon when present (a drawn dot otherwise)
-import { existsSync } from 'node:fs';
+//   assets/icon.png                the tray icon when present (a drawn dot otherwise); packaged:
+//                                  resources/icon.png beside app.asar (electron-builder.yml)
+//
+// The machine policy (docs/deploying.md) is read once at start from the OS's machine-wide place.
+// The log goes to stderr and to app.getPath('logs')/main.log.
+import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { app, powerMonitor, type BrowserWindow } from 'electron';
 import { createOsNotifier } from '../core/notifications/os-notifier';
 import type { Notifier, OsAlert } from '../core/notifications/notification-center';
 import { DesktopService } from '../core/service/desktop-service';
-import { NO_POLICY, type PolicyView } from '../core/service/ports';
+import { policyDefaultPrefs, policyFilePath, policyView } from '../core/policy/policy';
+import { readPolicyFile } from '../core/policy/read';
 import { parseShellArgs } from './args';
 import { APP_NAME, badgeCount } from './badge';
 import { fallbackPageUrl } from './csp';
@@ -21,21 +26,46 @@ import { ElectronNotifier } from './notifier';
 import { ElectronSettings, safeStorageCipher } from './stores';
 import { SafeTokenStore } from './token-store';
 import { createTray, type AppTray } from './tray';
+import { startUpdates } from './updates';
 import { trustedPages } from './trust';
 import { createMainWindow, hardenContents, hardenSession, showWindow } from './window';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RENDERER_FILE = join(ROOT, 'dist', 'renderer', 'index.html');
 const PRELOAD_FILE = join(__dirname, 'preload.cjs');
-const ICON_FILE = join(ROOT, 'assets', 'icon.png');
+const PACKAGED_ICON = process.resourcesPath ? join(process.resourcesPath, 'icon.png') : '';
+const ICON_FILE = PACKAGED_ICON && existsSync(PACKAGED_ICON) ? PACKAGED_ICON : join(ROOT, 'assets', 'icon.png');
 const FALLBACK_URL = fallbackPageUrl(RENDERER_FILE);
 /** How long quitting waits for the core to close its cache and sockets. */
 const SHUTDOWN_MS = 5_000;
 
+/** A log file bigger than this is moved to main.old.log at start. */
+const LOG_MAX_BYTES = 5 * 1024 * 1024;
+let logFile: string | null = null;
+
 const log = (msg: string, err?: unknown) => {
-  if (err === undefined) console.error(`[shell] ${msg}`);
-  else console.error(`[shell] ${msg}:`, err instanceof Error ? err.message : err);
+  const line = err === undefined ? `[shell] ${msg}` : `[shell] ${msg}: ${err instanceof Error ? err.message : String(err)}`;
+  console.error(line);
+  if (!logFile) return;
+  try {
+    appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    logFile = null; // a log that cannot be written must not stop the app
+  }
 };
+
+function openLogFile(): void {
+  try {
+    const dir = app.getPath('logs');
+    if (typeof dir !== 'string' || !dir) return;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'main.log');
+    if (existsSync(file) && statSync(file).size > LOG_MAX_BYTES) renameSync(file, join(dir, 'main.old.log'));
+    logFile = file;
+  } catch (err) {
+    log('no log file', err);
+  }
+}
 
 const args = parseShellArgs(process.argv, process.env);
 
@@ -45,6 +75,7 @@ let service: DesktopService | null = null;
 let tray: AppTray | null = null;
 let notifier: (Notifier & { stop(): void }) | null = null;
 let unregisterIpc: (() => void) | null = null;
+let stopUpdates: (() => void) | null = null;
 /** The page has loaded (its preload listens): events and deep links can be delivered. */
 let pageReady = false;
 const pendingLinks: DeepLink[] = [];
@@ -123,8 +154,18 @@ async function start(): Promise<void> {
   const tokens = new SafeTokenStore(join(app.getPath('userData'), 'session-token.bin'), safeStorageCipher, log);
   if (tokens.persistence === 'memory-only') log('the OS offers no encryption here: the session is kept for this run only');
   notifier = ElectronNotifier.supported() ? new ElectronNotifier(onAlertClicked, log) : createOsNotifier({ appName: APP_NAME, onClick: onAlertClicked, onError: (e) => log('notification failed', e) });
-  const policy: PolicyView = args.serverUrl ? { ...NO_POLICY, serverUrl: args.serverUrl } : NO_POLICY;
-  const svc = new DesktopService({ dataDir: join(app.getPath('userData'), 'data'), notifier, tokens, settings, policy, log });
+  // Machine policy: a bad key is logged and ignored on its own; a bad file is logged and ignored.
+  const machine = readPolicyFile(policyFilePath(process.platform, process.env), (m) => log(m));
+  if (machine.file) log(`machine policy: ${machine.file}`);
+  const svc = new DesktopService({
+    dataDir: join(app.getPath('userData'), 'data'),
+    notifier,
+    tokens,
+    settings,
+    policy: policyView(machine.policy, args.serverUrl),
+    defaultPrefs: policyDefaultPrefs(machine.policy),
+    log,
+  });
   svc.idleSeconds = () => powerMonitor.getSystemIdleTime();
   service = svc;
 
@@ -144,9 +185,11 @@ async function start(): Promise<void> {
   await openWindow();
   await svc.start();
   tray.setUnread(svc.unreadCount());
+  stopUpdates = startUpdates(machine.policy.updates, log);
 }
 
 async function shutdown(): Promise<void> {
+  stopUpdates?.();
   unregisterIpc?.();
   notifier?.stop();
   tray?.destroy();
@@ -157,6 +200,7 @@ function main(): void {
   app.setName(APP_NAME);
   // Set before anything reads it: the single-instance lock, electron-store and the cache live here.
   app.setPath('userData', args.dataDir ? resolve(args.dataDir) : join(app.getPath('appData'), APP_NAME));
+  openLogFile();
   if (!app.requestSingleInstanceLock()) {
     // Another instance runs: it receives our argv (and any deep link) in 'second-instance'.
     app.quit();

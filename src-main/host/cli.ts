@@ -1,10 +1,14 @@
-// npm run start:web -- --server URL [--port N] [--data DIR]
+// npm run start:web -- --server URL [--port N] [--data DIR] [--policy FILE]
 // Runs the desktop core under Node and serves the app to a browser on 127.0.0.1.
+// --policy: the machine policy file (docs/deploying.md); without it, ISM_POLICY_FILE or the OS's
+// machine-wide file, as in the app.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startHost } from './host';
 import { confStore, fileTokenStore } from './stores';
 import { createOsNotifier } from '../core/notifications/os-notifier';
+import { policyDefaultPrefs, policyFilePath, policyView } from '../core/policy/policy';
+import { readPolicyFile } from '../core/policy/read';
 
 const { values } = parseArgs({
   options: {
@@ -12,12 +16,17 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     data: { type: 'string', default: './data/desktop-host' },
     renderer: { type: 'string', default: './dist/renderer' },
+    policy: { type: 'string' },
   },
 });
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: ${values.port} is not a port`);
 if (values.server && !/^https?:\/\/[^\s]+$/.test(values.server)) throw new Error(`--server: ${values.server} is not an http(s) URL`);
+
+const policyFile = values.policy ? resolve(values.policy) : policyFilePath(process.platform, process.env);
+const machine = readPolicyFile(policyFile, (msg) => console.error(`[policy] ${msg}`));
+if (machine.file) console.error(`[policy] applied ${machine.file}`);
 
 const dataDir = resolve(values.data!);
 const settings = confStore(dataDir);
@@ -31,6 +40,8 @@ const host = await startHost({
   settings,
   tokens: fileTokenStore(dataDir),
   notifier,
+  policy: policyView(machine.policy),
+  defaultPrefs: policyDefaultPrefs(machine.policy),
   log: (msg, err) => console.error(`[desktop] ${msg}`, err ?? ''),
 });
 activate = (alert) => void host.service.activate(alert);

@@ -1,5 +1,8 @@
 // Numbered migrations, written once for both engines; {{SEQ}} marks the auto-incrementing feed key.
+// Write them in the subset both engines share: TEXT, INTEGER (0/1 for booleans), BIGINT (times),
+// plain indexes and constraints. `migrationSql` gives a migration's text for one engine.
 import type { SqliteDatabase } from './sqlite';
+import type { PostgresDatabase } from './postgres';
 
 export interface Migration {
   version: number;
@@ -173,17 +176,26 @@ CREATE INDEX changes_target ON changes(target_user_id, seq);
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
-/** Brings an SQLite database up to date; refuses one newer than this server. */
+/** The migration's SQL for one engine. */
+export function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
+  return m.sql.replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY');
+}
+
+function newerError(current: number): Error {
+  return new Error(`database schema version ${current} is newer than this server (${LATEST_VERSION}); upgrade the server`);
+}
+
+/** Brings an SQLite database up to date (the version is SQLite's user_version); refuses one newer than this server. */
 export function migrateSqlite(db: SqliteDatabase): void {
   const current = db.userVersion();
   if (current > LATEST_VERSION) {
-    throw new Error(`database schema version ${current} is newer than this server (${LATEST_VERSION}); upgrade the server`);
+    throw newerError(current);
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.execScript('BEGIN');
     try {
-      db.execScript(m.sql.replaceAll('{{SEQ}}', 'INTEGER PRIMARY KEY AUTOINCREMENT'));
+      db.execScript(migrationSql(m, 'sqlite'));
       db.setUserVersion(m.version);
       db.execScript('COMMIT');
     } catch (err) {
@@ -191,4 +203,37 @@ export function migrateSqlite(db: SqliteDatabase): void {
       throw err;
     }
   }
+}
+
+/**
+ * Brings a PostgreSQL database up to date; refuses one newer than this server. The versions applied
+ * are rows of schema_migrations (PostgreSQL has no user_version); each migration runs in its own
+ * transaction with its row. Instances starting together wait for each other on an advisory lock.
+ */
+export async function migratePostgres(db: PostgresDatabase): Promise<void> {
+  await db.withClient(async (c) => {
+    await c.query('SELECT pg_advisory_lock($1)', [db.migrateLockKey]);
+    try {
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      const r = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+      const current = Number(r.rows[0]?.v ?? 0);
+      if (current > LATEST_VERSION) throw newerError(current);
+      for (const m of MIGRATIONS) {
+        if (m.version <= current) continue;
+        await c.query('BEGIN');
+        try {
+          await c.query(migrationSql(m, 'postgres'));
+          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          await c.query('COMMIT');
+        } catch (err) {
+          await c.query('ROLLBACK');
+          throw err;
+        }
+      }
+    } finally {
+      await c.query('SELECT pg_advisory_unlock($1)', [db.migrateLockKey]);
+    }
+  });
 }

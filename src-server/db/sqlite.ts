@@ -261,6 +261,13 @@ export class SqliteDatabase implements Database {
     }
   }
 
+  /** One process owns the file: nothing to coordinate. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+  /** Every commit comes through this process, which announces its own. */
+  async watchChanges(): Promise<void> {}
+
   async close(): Promise<void> {
     while (this.draining) await this.draining;
     await this.checkpointer?.close();

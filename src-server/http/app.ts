@@ -1,4 +1,4 @@
-// createServer: the workspace server over a database file, on 127.0.0.1, ready for people and tests.
+// createServer: the workspace server over an SQLite file or a PostgreSQL database, on 127.0.0.1, ready for people and tests.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { WebSocketServer } from 'ws';
 import type { IncomingMessage } from 'node:http';
@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors';
 import { routes, type RouteDef, type RouteName } from '../../src-shared/api/routes';
 import { STREAM_PATH } from '../../src-shared/sync/changes';
+import type { Database } from '../db/engine';
 import { SqliteDatabase } from '../db/sqlite';
-import { migrateSqlite } from '../db/migrations';
+import { PostgresDatabase } from '../db/postgres';
+import { migratePostgres, migrateSqlite } from '../db/migrations';
 import { StreamHub } from '../feed/stream';
 import { AttemptLimiter } from '../workspace/passwords';
 import { loadViewer, Store, type Clock } from '../workspace/store';
@@ -20,8 +22,15 @@ import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/s
 import { Simulator } from '../demo/simulate';
 
 export interface ServerOptions {
-  /** The SQLite file (created if missing). */
-  dbFile: string;
+  /** The SQLite file (created if missing): the embedded default. */
+  dbFile?: string;
+  /**
+   * A PostgreSQL database (postgres://user:password@host:port/db) instead of dbFile. Several
+   * instances may share it: each learns of the others' commits through LISTEN/NOTIFY.
+   */
+  databaseUrl?: string;
+  /** Connections per instance to PostgreSQL (default 10). */
+  poolSize?: number;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -84,8 +93,21 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: s
 export async function createServer(opts: ServerOptions): Promise<WorkspaceServer> {
   const log = opts.log ?? ((msg: string, err?: unknown) => console.error(`[server] ${msg}`, err ?? ''));
   const clock = opts.clock ?? Date.now;
-  const db = new SqliteDatabase(opts.dbFile);
-  migrateSqlite(db);
+  let db: Database;
+  if (opts.databaseUrl) {
+    const pgdb = new PostgresDatabase(opts.databaseUrl, { poolSize: opts.poolSize, log });
+    try {
+      await migratePostgres(pgdb);
+    } catch (err) {
+      await pgdb.close();
+      throw err;
+    }
+    db = pgdb;
+  } else if (opts.dbFile) {
+    const sqlite = new SqliteDatabase(opts.dbFile);
+    migrateSqlite(sqlite);
+    db = sqlite;
+  } else throw new Error('createServer: give dbFile (SQLite) or databaseUrl (PostgreSQL)');
 
   let hub: StreamHub | null = null;
   const store = new Store(db, clock, () => hub?.notify());
@@ -96,9 +118,16 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   });
 
   let demo: DemoSummary | null = null;
-  const empty = !(await db.get('SELECT id FROM users LIMIT 1'));
-  if (empty && opts.demo !== false) demo = await seedDemoWorkspace(store, opts.demo ?? {});
+  // Instances starting together on one database: one creates the demo workspace, the others then find it.
+  if (opts.demo !== false) {
+    demo = await db.exclusive(async () => {
+      const empty = !(await db.get('SELECT id FROM users LIMIT 1'));
+      return empty ? seedDemoWorkspace(store, opts.demo || {}) : null;
+    });
+  }
   await hub.start();
+  // Commits of other instances (PostgreSQL): the hub reads the feed itself, so a nudge is enough.
+  await db.watchChanges(() => hub!.notify());
 
   const limits = opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 };
   const perIp = new AttemptLimiter(limits.perIp, limits.windowMs, clock);

@@ -28,6 +28,14 @@
 // Everything is bounded: each phase has a deadline, the whole bench has a watchdog, the child is
 // stopped (then killed if it does not stop), and the temporary directory is removed.
 //
+// PostgreSQL (`npm run bench:server -- --database-url postgres://…`, or BENCH_DATABASE_URL): the
+// same bench over a fresh database created on that server (and dropped afterwards) with TWO server
+// children on it, and 1,000 stream clients (50 managers, 950 "User only" agents) split between
+// them; inbound messages alternate between the instances, and the push latency of messages written
+// through one instance and pushed by the other (cross-instance, through LISTEN/NOTIFY) is reported
+// on its own. Goals there: >= 3,000 inbound messages/s across the instances, cross-instance p99
+// <= 100 ms.
+//
 // Environment knobs (optional): BENCH_MESSAGES (per run, default 10000), BENCH_RUNS (default 3),
 // BENCH_CONCURRENCY (default 48), BENCH_CONTACTS (default 2000), BENCH_PACED_RATE (default 2000
 // messages/s), BENCH_CPU_PROF=<dir> (the server child writes a V8 CPU profile of each measured
@@ -50,14 +58,22 @@ const env = (name: string, dflt: number) => {
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
 };
 
+const argAfter = (flag: string) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+/** PostgreSQL mode: the server given (a fresh database is created on it), two instances. */
+const PG_URL = argAfter('--database-url') ?? process.env.BENCH_DATABASE_URL ?? process.env.BENCH_CHILD_DATABASE_URL;
+const INSTANCES = PG_URL ? 2 : 1;
+
 const CFG = {
   seed: 11,
   contacts: env('BENCH_CONTACTS', 2000),
-  agents: 190,
-  /** manager@ and manager2@ plus these: 10 managers. */
-  extraManagers: 8,
-  teams: 5,
-  restrictedAgents: 95,
+  agents: PG_URL ? 950 : 190,
+  /** manager@ and manager2@ plus these: 10 managers (50 on PostgreSQL). */
+  extraManagers: PG_URL ? 48 : 8,
+  teams: PG_URL ? 10 : 5,
+  restrictedAgents: PG_URL ? 950 : 95,
   messagesPerRun: env('BENCH_MESSAGES', 10_000),
   runs: env('BENCH_RUNS', 3),
   concurrency: env('BENCH_CONCURRENCY', 48),
@@ -70,8 +86,8 @@ const CFG = {
   watchdogMs: 20 * 60_000,
 };
 
-const GOAL_INBOUND_PER_S = 2000;
-const GOAL_P99_MS = 50;
+const GOAL_INBOUND_PER_S = PG_URL ? 3000 : 2000;
+const GOAL_P99_MS = PG_URL ? 100 : 50;
 
 // ---------------------------------------------------------------------------------------------
 // The server child
@@ -86,9 +102,10 @@ type ParentMsg = { type: 'stats' } | { type: 'stop' } | { type: 'profile'; on: b
 async function serverChild(): Promise<void> {
   const { createServer } = await import('../../src-server/http/app');
   const dbFile = process.env.BENCH_DB_FILE!;
+  const databaseUrl = process.env.BENCH_CHILD_DATABASE_URL;
   const t0 = performance.now();
   const server = await createServer({
-    dbFile,
+    ...(databaseUrl ? { databaseUrl, poolSize: 16 } : { dbFile }),
     host: '127.0.0.1',
     port: 0,
     demo: { seed: CFG.seed, contacts: CFG.contacts, agents: CFG.agents, teams: CFG.teams, extraManagers: CFG.extraManagers },
@@ -285,6 +302,8 @@ class Samples {
 
 interface Bench {
   current: Samples | null;
+  /** Messages pushed by another instance than the one they were written through. */
+  cross: Samples | null;
   lastFrameAt: number;
   violations: string[];
   scanChecks: number;
@@ -304,19 +323,28 @@ const CHECK_EVERY = 25;
  * key "at", and a quote inside a string is escaped, so the first ,"at": after "entity":"message" is
  * the record's own. The clients check this against a full parse every CHECK_EVERY frames.
  */
-function scanMessageTimes(buf: Buffer): number[] {
+function scanMessageTimes(buf: Buffer, vias?: number[]): number[] {
   const out: number[] = [];
   let pos = 0;
   for (;;) {
     pos = buf.indexOf(MESSAGE_ENTITY, pos);
     if (pos < 0) return out;
+    const from = pos;
     pos = buf.indexOf(AT_KEY, pos);
     if (pos < 0) return out;
+    if (vias) vias.push(viaOf(buf, from, pos));
     pos += AT_KEY.length;
     let v = 0;
     for (let c = buf[pos]; c >= 48 && c <= 57; c = buf[++pos]) v = v * 10 + (c - 48);
     out.push(v);
   }
+}
+
+/** Which instance a bench message was sent through: its text carries `[via:N]` (PostgreSQL mode); -1 if none. */
+const VIA = Buffer.from('[via:');
+function viaOf(buf: Buffer, from: number, to: number): number {
+  const i = buf.indexOf(VIA, from);
+  return i < 0 || i > to ? -1 : buf[i + VIA.length] - 48;
 }
 
 class StreamConn {
@@ -330,6 +358,7 @@ class StreamConn {
   /** Contacts seen assigned to this (restricted) user. */
   private readonly own = new Set<string>();
 
+  instance = 0;
   constructor(
     readonly userId: string,
     readonly role: string,
@@ -350,7 +379,8 @@ class StreamConn {
         bench.lastFrameAt = at;
         this.frames++;
         if (!this.restricted && data.length > CHANGES_PREFIX.length && data.subarray(0, CHANGES_PREFIX.length).equals(CHANGES_PREFIX)) {
-          const times = scanMessageTimes(data);
+          const vias: number[] = [];
+          const times = scanMessageTimes(data, vias);
           if (this.frames % CHECK_EVERY === 0) {
             const parsed = (JSON.parse(data.toString('utf8')).changes as { entity: string; at: number }[]).filter((r) => r.entity === 'message').map((r) => r.at);
             bench.scanChecks++;
@@ -360,6 +390,8 @@ class StreamConn {
           if (c) {
             for (const t of times) c.add(at - t);
             this.messages += times.length;
+            const x = bench.cross;
+            if (x) for (let i = 0; i < times.length; i++) if (vias[i] >= 0 && vias[i] !== this.instance) x.add(at - times[i]);
           }
           return;
         }
@@ -405,6 +437,8 @@ class StreamConn {
       if (r.entity !== 'message') continue;
       c.add(at - r.at);
       this.messages++;
+      const m = /\[via:(\d)\]/.exec(String(r.data?.text ?? ''));
+      if (bench.cross && m && Number(m[1]) !== this.instance) bench.cross.add(at - r.at);
     }
   }
 }
@@ -421,6 +455,9 @@ interface RunResult {
   p90: number;
   p99: number;
   max: number;
+  crossN: number;
+  crossP50: number;
+  crossP99: number;
   deliveries: number;
   serverElu: number;
   serverCpu: number;
@@ -445,13 +482,37 @@ async function loadSide(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ism-bench-'));
   const dbFile = join(dir, 'workspace.sqlite');
   const execArgv = [...process.execArgv];
-  const child = new Child(
-    fork(SELF, ['--server-child'], {
-      execArgv,
-      env: { ...process.env, BENCH_DB_FILE: dbFile },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  );
+  // PostgreSQL: a fresh database on the server given, dropped at the end.
+  let pgDb: { url: string; drop(): Promise<void> } | null = null;
+  if (PG_URL) {
+    const pg = (await import('pg')).default;
+    const name = `ism_bench_${Date.now().toString(36)}`;
+    const admin = async (sql: string) => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    };
+    await admin(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    const u = new URL(PG_URL);
+    u.pathname = `/${name}`;
+    pgDb = { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  }
+  const forkChild = () =>
+    new Child(
+      fork(SELF, ['--server-child'], {
+        execArgv,
+        env: { ...process.env, BENCH_DB_FILE: dbFile, ...(pgDb && { BENCH_CHILD_DATABASE_URL: pgDb.url }) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+  const children: Child[] = [forkChild()];
+  const child = children[0];
+  /** Every instance's stats: CPU summed, event-loop utilisation averaged, lag the worst. */
+  const statsAll = () => Promise.all(children.map((c) => c.stats()));
   const conns: StreamConn[] = [];
   // Once, whoever asks first (the end, a failure, a signal, the watchdog); the others wait for it.
   let cleaning: Promise<void> | null = null;
@@ -459,7 +520,8 @@ async function loadSide(): Promise<void> {
     (cleaning ??= (async () => {
       for (const c of conns) c.ws?.terminate();
       agent.destroy();
-      await child.stop().catch(() => child.proc.kill('SIGKILL'));
+      await Promise.all(children.map((c) => c.stop().catch(() => c.proc.kill('SIGKILL'))));
+      await pgDb?.drop().catch((err) => console.error('bench: could not drop the database', err));
       rmSync(dir, { recursive: true, force: true });
     })());
   const watchdog = setTimeout(() => {
@@ -471,10 +533,22 @@ async function loadSide(): Promise<void> {
 
   try {
     console.log(`IS-Messenger server bench: ${CFG.contacts} contacts, 10 managers, ${CFG.agents} agents (${CFG.restrictedAgents} "User only"), node ${process.version}`);
-    console.log('layout: server in a child process (own event loop); load generator, 200 stream clients and sync pager in this process');
-    const ready = await child.wait('ready', 300_000);
+    console.log(
+      PG_URL
+        ? `layout: PostgreSQL (${new URL(PG_URL).host}), two server instances in two child processes; load generator, ${CFG.agents + 10 + CFG.extraManagers - 8} stream clients (half on each instance) and sync pager in this process`
+        : 'layout: server in a child process (own event loop); load generator, 200 stream clients and sync pager in this process',
+    );
+    const ready = await child.wait('ready', 600_000);
     const { port, demo } = ready;
     console.log(`server up on ${ready.url}; demo workspace created in ${fmt(ready.seedMs / 1000, 1)} s`);
+    const ports = [port];
+    for (let k = 1; k < INSTANCES; k++) {
+      const c = forkChild();
+      children.push(c);
+      const r = await c.wait('ready', 120_000);
+      ports.push(r.port);
+      console.log(`instance ${k + 1} up on ${r.url} (same database) in ${fmt(r.seedMs / 1000, 1)} s`);
+    }
 
     // --- users and streams -----------------------------------------------------------------
     const signIn = async (email: string) =>
@@ -482,7 +556,7 @@ async function loadSide(): Promise<void> {
     const owner = await signIn('owner@demo.test');
     const managers = demo.users.filter((u) => u.role === 'manager');
     const agents = demo.users.filter((u) => u.role === 'agent');
-    if (managers.length !== 10 || agents.length !== CFG.agents) throw new Error(`demo has ${managers.length} managers and ${agents.length} agents`);
+    if (managers.length !== CFG.extraManagers + 2 || agents.length !== CFG.agents) throw new Error(`demo has ${managers.length} managers and ${agents.length} agents`);
     const restricted = new Set(agents.slice(agents.length - CFG.restrictedAgents).map((u) => u.id));
     let cid = 0;
     await pool([...restricted], 8, async (id) => {
@@ -499,10 +573,14 @@ async function loadSide(): Promise<void> {
     });
     console.log(`signed in ${tokens.size} users in ${fmt((performance.now() - t1) / 1000, 1)} s; ${restricted.size} agents restricted to "User only"`);
 
-    const bench: Bench = { current: null, lastFrameAt: 0, violations: [], scanChecks: 0, scanMismatches: 0 };
+    const bench: Bench = { current: null, cross: null, lastFrameAt: 0, violations: [], scanChecks: 0, scanMismatches: 0 };
     const head0 = (await json<{ head: number }>(port, 'GET', '/health')).head;
-    for (const u of people) conns.push(new StreamConn(u.id, u.role, restricted.has(u.id)));
-    await pool(conns, 20, (c) => c.open(port, tokens.get(c.userId)!, head0, bench));
+    for (const [i, u] of people.entries()) {
+      const c = new StreamConn(u.id, u.role, restricted.has(u.id));
+      c.instance = i % INSTANCES;
+      conns.push(c);
+    }
+    await pool(conns, 20, (c) => c.open(ports[c.instance], tokens.get(c.userId)!, head0, bench));
     console.log(`${conns.length} stream clients connected (${managers.length} managers, ${agents.length - restricted.size} unrestricted agents, ${restricted.size} "User only" agents)`);
     await sleep(500);
 
@@ -517,7 +595,9 @@ async function loadSide(): Promise<void> {
         const sender = fresh
           ? { id: `bench-${tag}-${newSenders++}`, name: `Bench Sender ${newSenders}` }
           : { id: `ext-${1 + Math.floor(rnd() * CFG.contacts)}` };
-        const raw = JSON.stringify({ sender, message: { id: `bench-${tag}-m${i}`, text: `${texts[i % texts.length]} (#${i})` } });
+        // Through which instance (PostgreSQL): request i goes to instance i % INSTANCES, and says so.
+        const via = INSTANCES > 1 ? ` [via:${i % INSTANCES}]` : '';
+        const raw = JSON.stringify({ sender, message: { id: `bench-${tag}-m${i}`, text: `${texts[i % texts.length]} (#${i})${via}` } });
         return { raw, sig: signBody(channel.secret, raw) };
       });
     const path = `/api/v1/channels/${channel.id}/inbound`;
@@ -525,12 +605,14 @@ async function loadSide(): Promise<void> {
 
     const runInbound = async (label: string, bodies: { raw: string; sig: string }[], opts: { rate?: number; measure: boolean }): Promise<RunResult> => {
       const samples = new Samples();
+      const cross = new Samples();
       const before = conns.reduce((n, c) => n + c.messages, 0);
-      const s0 = await child.stats();
+      const s0 = await statsAll();
       const elu0 = performance.eventLoopUtilization();
       lag.reset();
       lag.enable();
       bench.current = opts.measure ? samples : null;
+      bench.cross = opts.measure && INSTANCES > 1 ? cross : null;
       let ok = 0;
       let failed = 0;
       let firstError = '';
@@ -548,7 +630,7 @@ async function loadSide(): Promise<void> {
             }
             const b = bodies[i];
             try {
-              const r = await request(port, 'POST', path, b.raw, { 'x-signature': b.sig }, false);
+              const r = await request(ports[i % INSTANCES], 'POST', path, b.raw, { 'x-signature': b.sig }, false);
               if (r.status === 200) ok++;
               else {
                 failed++;
@@ -566,12 +648,14 @@ async function loadSide(): Promise<void> {
       const drainUntil = Date.now() + 10_000;
       while (Date.now() < drainUntil && Date.now() - bench.lastFrameAt < 300) await sleep(50);
       bench.current = null;
+      bench.cross = null;
       lag.disable();
       const elu = performance.eventLoopUtilization(elu0);
-      const s1 = await child.stats();
-      const serverElu = performance.eventLoopUtilization(s1.elu, s0.elu).utilization;
-      const cpuMs = (s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / 1000;
+      const s1 = await statsAll();
+      const serverElu = s1.reduce((n, s, k) => n + performance.eventLoopUtilization(s.elu, s0[k].elu).utilization, 0) / s1.length;
+      const cpuMs = s1.reduce((n, s, k) => n + (s.cpu.user + s.cpu.system - s0[k].cpu.user - s0[k].cpu.system) / 1000, 0);
       const [p50, p90, p99, max] = samples.percentiles([50, 90, 99, 100]);
+      const [crossP50, crossP99] = cross.percentiles([50, 99]);
       return {
         label,
         sent: ok + failed,
@@ -584,11 +668,14 @@ async function loadSide(): Promise<void> {
         p90,
         p99,
         max,
+        crossN: cross.n,
+        crossP50,
+        crossP99,
         deliveries: conns.reduce((n, c) => n + c.messages, 0) - before,
         serverElu,
         serverCpu: cpuMs / (seconds * 1000),
-        serverLagP99: s1.lagP99,
-        serverLagMax: s1.lagMax,
+        serverLagP99: Math.max(...s1.map((s) => s.lagP99)),
+        serverLagMax: Math.max(...s1.map((s) => s.lagMax)),
         loadElu: elu.utilization,
         loadLagP99: lag.percentile(99) / 1e6,
       };
@@ -597,6 +684,7 @@ async function loadSide(): Promise<void> {
       console.log(
         `  ${r.label.padEnd(22)} ${fmt(r.ok).padStart(6)} ok ${r.failed ? `${r.failed} failed (${r.firstError}) ` : ''}in ${fmt(r.seconds, 2)} s = ${fmt(r.perSecond).padStart(5)} msg/s | ` +
           `push p50 ${fmt(r.p50, 1)} p90 ${fmt(r.p90, 1)} p99 ${fmt(r.p99, 1)} max ${fmt(r.max)} ms over ${fmt(r.deliveries)} deliveries | ` +
+          (r.crossN ? `cross-instance p50 ${fmt(r.crossP50, 1)} p99 ${fmt(r.crossP99, 1)} ms (${fmt(r.crossN)}) | ` : '') +
           `server loop ${fmt(r.serverElu * 100)}% (lag p99 ${fmt(r.serverLagP99)} max ${fmt(r.serverLagMax)} ms) cpu ${fmt(r.serverCpu * 100)}% (${fmt((r.serverCpu * r.seconds * 1000) / Math.max(1, r.ok), 2)} ms/msg), load side loop ${fmt(r.loadElu * 100)}% (lag p99 ${fmt(r.loadLagP99, 1)} ms)`,
       );
 
@@ -670,18 +758,24 @@ async function loadSide(): Promise<void> {
     const p50 = median(runs.map((r) => r.p50));
     const p99 = median(runs.map((r) => r.p99));
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    console.log(`\nsummary (medians over ${runs.length} saturating runs; 200 stream clients connected)`);
+    console.log(`\nsummary (medians over ${runs.length} saturating runs; ${conns.length} stream clients connected${PG_URL ? ', PostgreSQL, two instances' : ''})`);
     console.log(`  inbound messages/s        ${fmt(inbound).padStart(8)}      goal >= ${fmt(GOAL_INBOUND_PER_S)}/s   ${verdict(inbound >= GOAL_INBOUND_PER_S)}`);
     console.log(`  push latency p50          ${fmt(p50, 1).padStart(8)} ms`);
     console.log(`  push latency p99          ${fmt(p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(p99 <= GOAL_P99_MS)}  (under saturating load)`);
     console.log(
       `  push latency p99 paced    ${fmt(paced.p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.p99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s, p50 ${fmt(paced.p50, 1)} ms)`,
     );
+    if (INSTANCES > 1) {
+      const crossP99 = median(runs.map((r) => r.crossP99));
+      console.log(`  cross-instance push p99   ${fmt(crossP99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(crossP99 <= GOAL_P99_MS)}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.crossP50)), 1)} ms)`);
+      console.log(`  cross-instance push p99 paced ${fmt(paced.crossP99, 1).padStart(4)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.crossP99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s)`);
+    }
     for (const [label, rates] of Object.entries(syncRates)) {
       console.log(`  sync pages/s, ${label.padEnd(18)} ${fmt(median(rates), 1).padStart(6)}      (limit=1000, no goal set)`);
     }
     const size = (f: string) => (existsSync(f) ? statSync(f).size / 2 ** 20 : 0);
-    console.log(`database ${fmt(size(dbFile), 1)} MB + WAL ${fmt(size(`${dbFile}-wal`), 1)} MB; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews the figures)`);
+    if (!PG_URL) console.log(`database ${fmt(size(dbFile), 1)} MB + WAL ${fmt(size(`${dbFile}-wal`), 1)} MB; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews the figures)`);
+    else console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (PostgreSQL, both instances and the load side share this machine)`);
     console.log(`bench took ${fmt((Date.now() - started) / 1000)} s`);
   } finally {
     clearTimeout(watchdog);

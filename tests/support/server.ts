@@ -1,10 +1,14 @@
-// Test harness: a real workspace server on 127.0.0.1 over a temporary SQLite file, and API clients
+// Test harness: a real workspace server on 127.0.0.1 over a temporary database, and API clients
 // that talk to it over HTTP and WebSocket like any other client.
+//
+// The engine: SQLite (a temporary file) unless ISM_TEST_DB=postgres, then a fresh database on the
+// PostgreSQL cluster of ISM_TEST_DATABASE_URL (scripts/pg-test-cluster.sh starts one), dropped on stop.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import pg from 'pg';
 import { createServer, type ServerOptions, type WorkspaceServer } from '../../src-server/http/app';
 import { DEMO_PASSWORD } from '../../src-server/demo/seed';
 import { signBody } from '../../src-server/workspace/ingest';
@@ -12,26 +16,62 @@ import { ServerFrame, STREAM_PATH, type ChangeRecord } from '../../src-shared/sy
 
 export interface TestServer extends WorkspaceServer {
   dir: string;
+  /** The SQLite file (SQLite runs). */
   dbFile: string;
+  /** The PostgreSQL database (PostgreSQL runs). */
+  databaseUrl?: string;
   stop(): Promise<void>;
+}
+
+export const testEngine: 'sqlite' | 'postgres' = process.env.ISM_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A fresh, empty PostgreSQL database on the test cluster, and how to drop it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.ISM_TEST_DATABASE_URL;
+  if (!admin) throw new Error('ISM_TEST_DB=postgres needs ISM_TEST_DATABASE_URL (run through scripts/pg-test-cluster.sh run ...)');
+  const name = `ism_test_${randomBytes(6).toString('hex')}`;
+  const exec = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await exec(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 export async function startServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ism-server-'));
   const dbFile = opts.dbFile ?? join(dir, 'workspace.sqlite');
-  const server = await createServer({
-    dbFile,
-    demo: { seed: 7, contacts: 80 },
-    validateResponses: true,
-    log: () => {},
-    ...opts,
-  });
+  // A restart passes the database it had: it is kept, and dropped by nobody here.
+  const fresh = testEngine === 'postgres' && !opts.databaseUrl && !opts.dbFile ? await createTestDatabase() : null;
+  const databaseUrl = opts.databaseUrl ?? fresh?.url;
+  let server: WorkspaceServer;
+  try {
+    server = await createServer({
+      ...(databaseUrl ? { databaseUrl } : { dbFile }),
+      demo: { seed: 7, contacts: 80 },
+      validateResponses: true,
+      log: () => {},
+      ...opts,
+    });
+  } catch (err) {
+    await fresh?.drop();
+    throw err;
+  }
   return {
     ...server,
     dir,
     dbFile,
+    databaseUrl,
     async stop() {
       await server.close();
+      await fresh?.drop();
       if (!opts.dbFile) rmSync(dir, { recursive: true, force: true });
     },
   };

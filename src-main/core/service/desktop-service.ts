@@ -22,6 +22,7 @@ import { commentIdFor, messageIdFor, type Contact, type Notification, type User 
 import { Cache } from '../cache/cache';
 import * as q from '../cache/queries';
 import { Outbox } from '../outbox/outbox';
+import { effectivePrefs, userPrefs } from '../policy/policy';
 import { NotificationCenter, type Notifier, type OsAlert } from '../notifications/notification-center';
 import { OfflineError, ServerApi, ServerError } from '../sync/server-api';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
@@ -33,6 +34,8 @@ export interface DesktopOptions {
   tokens: TokenStore;
   settings: KeyValueStore;
   policy?: PolicyView;
+  /** Notification settings for a user who has not chosen (the machine policy's over the built-in ones). */
+  defaultPrefs?: LocalPrefs;
   clock?: () => number;
   sync?: SyncEngineOptions;
   /** At most `limit` OS alerts per `windowMs`, then one summary (default 3 per 10 s). */
@@ -103,6 +106,17 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     const token = this.opts.tokens.load();
     const serverUrl = this.opts.settings.get('server_url') as string | undefined;
     if (!token || !serverUrl) return;
+    if (!this.serverAllowed(serverUrl)) {
+      // The policy now requires another server: the old session is not resumed.
+      this.log(`the machine policy requires ${this.policy.serverUrl}: signing out of ${serverUrl}`);
+      try {
+        this.cache = Cache.open(this.cacheFile); // so that signing out deletes it
+      } catch {
+        this.cache = null;
+      }
+      await this.signOut(false);
+      return;
+    }
     this.cache = Cache.open(this.cacheFile);
     if (!this.cache.getMeta('user_id')) {
       this.cache.destroy();
@@ -155,7 +169,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return {
       state: this.state,
       connection: this.sync?.connection ?? 'offline',
-      server_url: (this.opts.settings.get('server_url') as string | undefined) ?? this.policy.serverUrl,
+      server_url: this.policy.serverUrlLocked && this.policy.serverUrl ? this.policy.serverUrl : ((this.opts.settings.get('server_url') as string | undefined) ?? this.policy.serverUrl),
       user: this.cache && userId ? q.user(this.cache, userId) : null,
       progress: this.state === 'ready' ? 1 : this.progress,
       locked: [...this.policy.locked, ...(this.policy.serverUrlLocked ? ['server_url'] : [])],
@@ -220,9 +234,9 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return this.api;
   }
 
+  /** Policy-locked settings > the user's choice > the policy's defaults > the built-in defaults (policy/policy.ts). */
   prefs(): LocalPrefs {
-    const stored = LocalPrefs.safeParse(this.opts.settings.get('prefs'));
-    return stored.success ? stored.data : DEFAULT_LOCAL_PREFS;
+    return effectivePrefs(this.opts.settings.get('prefs'), this.opts.defaultPrefs ?? DEFAULT_LOCAL_PREFS, this.policy.locked);
   }
 
   private async query(name: QueryName, input: Record<string, never>): Promise<unknown> {
@@ -301,9 +315,9 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return { ok: true };
       case 'setPrefs': {
         for (const k of Object.keys(input)) if (this.policy.locked.includes(k)) throw new UserError('locked', `${k} is managed by your organization`);
-        const prefs = LocalPrefs.parse({ ...this.prefs(), ...input });
-        this.opts.settings.set('prefs', prefs);
-        return prefs;
+        // Only what the user chose is stored, so a later change of the policy's defaults still reaches the rest.
+        this.opts.settings.set('prefs', LocalPrefs.partial().parse({ ...userPrefs(this.opts.settings.get('prefs')), ...input }));
+        return this.prefs();
       }
       case 'setFocus':
         this.focus = { contactId: input.contact_id as string | null, windowFocused: input.window_focused as boolean };
@@ -434,7 +448,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   }
 
   async signIn(serverUrl: string, email: string, password: string): Promise<Session> {
-    if (this.policy.serverUrlLocked && this.policy.serverUrl && serverUrl.replace(/\/+$/, '') !== this.policy.serverUrl.replace(/\/+$/, '')) {
+    if (!this.serverAllowed(serverUrl)) {
       throw new UserError('locked', `Your organization requires the server ${this.policy.serverUrl}.`);
     }
     if (this.cache) await this.signOut(true);
@@ -461,6 +475,11 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.connect(serverUrl, answer.token);
     this.emitSession();
     return this.session();
+  }
+
+  private serverAllowed(serverUrl: string): boolean {
+    const required = this.policy.serverUrlLocked ? this.policy.serverUrl : null;
+    return !required || serverUrl.replace(/\/+$/, '') === required.replace(/\/+$/, '');
   }
 
   /** Sign-out deletes the cache file and the token. */

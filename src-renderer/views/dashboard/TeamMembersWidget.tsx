@@ -79,7 +79,7 @@ export function TeamMembersWidget({ teams }: { teams: Team[] }) {
           }
         />
       ) : (
-        <div className="dash-scroll">
+        <div className="dash-scroll" tabIndex={0} role="region" aria-label="Team members (scrollable)">
           <table className="sv-table dash-members__table">
             <caption className="visually-hidden">Team members with their activity status, team and open contacts assigned</caption>
             <thead>

@@ -1,0 +1,281 @@
+// PostgreSQL over node-postgres (pg): several server instances may share one database.
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import type { Database, Param, SqlRunner } from './engine';
+
+/**
+ * Advisory lock keys (one 64-bit key space per database; these are ours).
+ * - FEED: the change feed's order. See PgTxRunner.
+ * - MIGRATE: one instance migrates at a time.
+ * - EXCLUSIVE: `Database.exclusive` (e.g. only one instance creates the demo workspace).
+ */
+const LOCK = { feed: 7_361_001, migrate: 7_361_002, exclusive: 7_361_003 } as const;
+
+/** The channel every instance LISTENs on; a committing instance NOTIFYs it with its own id. */
+export const CHANGES_CHANNEL = 'ism_changes';
+
+const OID = { int8: 20, numeric: 1700 } as const;
+const toNumber = (v: string) => Number(v);
+
+/**
+ * Types as the rest of the server expects them from SQLite: BIGINT (times, seqs, COUNT(*), SUM)
+ * and NUMERIC (AVG) as JavaScript numbers. Our values stay far below 2^53.
+ */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === OID.int8 || oid === OID.numeric) return toNumber;
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as unknown as pg.CustomTypesConfig;
+
+interface Translated {
+  text: string;
+  /** A prepared statement's name: each connection parses and plans a repeated query once. */
+  name?: string;
+}
+const translated = new Map<string, Translated>();
+/** Queries beyond this many distinct texts (long IN lists vary) are sent unnamed, parsed each time. */
+const MAX_NAMED = 2000;
+
+/** `?` placeholders to `$1, $2, …` (not inside string literals or quoted names). Cached per text. */
+export function toPgSql(sql: string): string {
+  return translate(sql).text;
+}
+
+function translate(sql: string): Translated {
+  let t = translated.get(sql);
+  if (t !== undefined) return t;
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') out += `$${++n}`;
+    else out += ch;
+  }
+  t = { text: out };
+  if (translated.size < MAX_NAMED) {
+    t.name = `ism_${translated.size}`;
+    translated.set(sql, t);
+  }
+  return t;
+}
+
+/**
+ * PostgreSQL's TEXT cannot hold U+0000, which SQLite stores and our contract keeps byte-identical
+ * (a contact may send anything). Strings travel with U+0000 as U+FFFF '0' and U+FFFF as U+FFFF U+FFFF,
+ * and come back decoded: equality, prefixes and substrings (LIKE) work on the encoded form alike.
+ */
+const ESC = '\uFFFF';
+function encodeText(s: string): string {
+  if (s.indexOf('\u0000') < 0 && s.indexOf(ESC) < 0) return s;
+  return s.replace(/[\u0000\uFFFF]/g, (c) => (c === '\u0000' ? `${ESC}0` : `${ESC}${ESC}`));
+}
+function decodeText(s: string): string {
+  if (s.indexOf(ESC) < 0) return s;
+  return s.replace(/\uFFFF([0\uFFFF])/g, (_m, c: string) => (c === '0' ? '\u0000' : ESC));
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+async function query<T>(q: Queryable, sql: string, params: readonly Param[] = []): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  const t = translate(sql);
+  const values = params.map((p) => (typeof p === 'string' ? encodeText(p) : p));
+  const r = await q.query<T & pg.QueryResultRow>({ text: t.text, name: t.name, values });
+  for (const row of r.rows as Record<string, unknown>[]) {
+    for (const k in row) {
+      const v = row[k];
+      if (typeof v === 'string' && v.indexOf(ESC) >= 0) row[k] = decodeText(v);
+    }
+  }
+  return r;
+}
+
+class PgRunner implements SqlRunner {
+  constructor(protected readonly q: Queryable) {}
+  async all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return (await query<T>(this.q, sql, params)).rows;
+  }
+  async get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    return (await query<T>(this.q, sql, params)).rows[0];
+  }
+  async run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
+    return { changes: (await query(this.q, sql, params)).rowCount ?? 0 };
+  }
+}
+
+const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+
+/**
+ * The runner of one write transaction.
+ *
+ * The feed's order: `changes.seq` comes from a sequence, and sequence numbers are handed out when a
+ * row is inserted, not when its transaction commits. Two transactions on two instances could take 41
+ * and 42 and commit 42 first; a reader that saw 42 would move its cursor past 41 and never see it.
+ * So every write transaction takes one transaction-scoped advisory lock (LOCK.feed) right before its
+ * first write statement and holds it until COMMIT or ROLLBACK: seqs are taken and committed in one
+ * order, and `seq > cursor` never skips anything. The lock is taken at the first write, not at the
+ * first change record, so that a transaction holding row locks always holds the feed lock too (no
+ * deadlock between the two); reads before it run concurrently. The same statement queues the
+ * NOTIFY, which PostgreSQL delivers to every listener when (and only if) the transaction commits.
+ */
+class PgTxRunner extends PgRunner {
+  private locked = false;
+  constructor(
+    q: pg.PoolClient,
+    private readonly instanceId: string,
+  ) {
+    super(q);
+  }
+  private async before(sql: string): Promise<void> {
+    if (this.locked || !WRITE.test(sql)) return;
+    this.locked = true;
+    await this.q.query('SELECT pg_advisory_xact_lock($1), pg_notify($2, $3)', [LOCK.feed, CHANGES_CHANNEL, this.instanceId]);
+  }
+  override async all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    await this.before(sql);
+    return super.all<T>(sql, params);
+  }
+  override async get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    await this.before(sql);
+    return super.get<T>(sql, params);
+  }
+  override async run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
+    await this.before(sql);
+    return super.run(sql, params);
+  }
+}
+
+/** Errors after which the whole transaction is simply run again: deadlock, serialization failure, a unique key taken concurrently. */
+const RETRY = new Set(['40P01', '40001', '23505']);
+const MAX_ATTEMPTS = 4;
+
+export interface PostgresOptions {
+  /** Connections in this instance's pool (default 10). */
+  poolSize?: number;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  /** Tells this instance's own notifications from the others'. */
+  readonly instanceId = randomUUID();
+  private readonly pool: pg.Pool;
+  private readonly reader: PgRunner;
+  private readonly listeners: pg.Client[] = [];
+  private closed = false;
+
+  constructor(
+    readonly url: string,
+    private readonly opts: PostgresOptions = {},
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: TYPES });
+    this.pool.on('error', (err) => this.opts.log?.('postgres pool client failed', err));
+    this.reader = new PgRunner(this.pool);
+  }
+
+  all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return this.reader.all<T>(sql, params);
+  }
+  get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    return this.reader.get<T>(sql, params);
+  }
+  /** A write outside an explicit transaction is still one (it takes the feed lock like any other). */
+  run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
+    return WRITE.test(sql) ? this.transaction((tx) => tx.run(sql, params)) : this.reader.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const value = await fn(new PgTxRunner(client, this.instanceId));
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (e) {
+          broken = e as Error;
+        }
+        const code = (err as { code?: string }).code;
+        if (!code || !RETRY.has(code) || attempt >= MAX_ATTEMPTS) throw err;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  /** Runs fn while holding a session advisory lock: one instance at a time, across the database. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [LOCK.exclusive]);
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [LOCK.exclusive]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Calls onChange whenever another instance commits a write (LISTEN on a dedicated connection),
+   * and once after every reconnect (notifications sent while disconnected are lost).
+   */
+  async watchChanges(onChange: () => void): Promise<void> {
+    const connect = async (): Promise<void> => {
+      const client = new pg.Client({ connectionString: this.url, types: TYPES });
+      client.on('notification', (n) => {
+        if (n.payload !== this.instanceId) onChange();
+      });
+      client.on('error', (err) => {
+        if (this.closed) return;
+        this.opts.log?.('postgres LISTEN connection failed; reconnecting', err);
+        const i = this.listeners.indexOf(client);
+        if (i >= 0) this.listeners.splice(i, 1);
+        void client.end().catch(() => {});
+        const retry = () => {
+          if (this.closed) return;
+          connect()
+            .then(onChange)
+            .catch(() => setTimeout(retry, 1000).unref());
+        };
+        setTimeout(retry, 200).unref();
+      });
+      await client.connect();
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      this.listeners.push(client);
+    };
+    await connect();
+  }
+
+  /** Schema work on one connection (migrations). */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  get migrateLockKey(): number {
+    return LOCK.migrate;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.listeners.splice(0).map((c) => c.end().catch(() => {})));
+    await this.pool.end();
+  }
+}

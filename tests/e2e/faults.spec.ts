@@ -1,0 +1,90 @@
+// Bad input and faults through the real renderer: a message written while the server is down waits
+// as pending and is delivered once when it returns; a contact's markup renders as plain text.
+import { randomUUID } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { inbound, signIn, type TestServer } from '../support/server';
+import { expectAccessible, restartServer, signedInApp, startDemoServer, type AppUser } from './support/harness';
+
+test.describe.configure({ mode: 'serial' });
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+let server: TestServer;
+let apps: AppUser[] = [];
+
+test.beforeAll(async () => {
+  server = await startDemoServer();
+});
+
+test.afterAll(async () => {
+  for (const a of apps) await a.close();
+  apps = [];
+  await server?.stop();
+});
+
+test('a message written while the server is down shows pending, and is delivered once when it returns', async ({ browser }) => {
+  const alice = await signedInApp(browser, server, 'agent1@demo.test');
+  apps.push(alice);
+  const { page } = alice;
+  const meId = alice.host.service.session().user!.id;
+  const contact = ((await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; assignee_id: string; status: string }[]).find(
+    (c) => c.assignee_id === meId && c.status === 'open',
+  )!;
+  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
+  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
+  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
+  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+
+  await server.close();
+  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible({ timeout: 10_000 });
+
+  const text = `Written offline ${randomUUID()}`;
+  const box = page.getByRole('textbox', { name: `Message to ${contact.name}` });
+  await box.fill(text);
+  await box.press('Enter');
+  const entry = page.locator('li.entry--outgoing').filter({ hasText: text });
+  await expect(entry).toBeVisible();
+  await expect(entry.locator('.msg-status')).toHaveText('Pending');
+  await expectAccessible(page, 'the Messages module offline, with a pending message');
+
+  server = await restartServer(server);
+  await expect(entry.locator('.msg-status')).toHaveText(/^(Sent|Delivered|Read)$/, { timeout: 15_000 });
+  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeHidden();
+
+  // Exactly one such message on the server, and it stays one.
+  const manager = await signIn(server, 'manager@demo.test');
+  const count = async () => ((await manager.get(`/api/v1/contacts/${contact.id}/messages?limit=100`)).body.items as { text: string }[]).filter((m) => m.text === text).length;
+  expect(await count()).toBe(1);
+  await page.waitForTimeout(1000);
+  expect(await count()).toBe(1);
+  await expect(page.locator('li.entry--outgoing').filter({ hasText: text })).toHaveCount(1);
+});
+
+test("a contact named like markup, and such a message, render as plain text", async ({ browser }) => {
+  const manager = await signedInApp(browser, server, 'manager@demo.test');
+  apps.push(manager);
+  const { page } = manager;
+  const r = await inbound(server, `ext-xss-${randomUUID()}`, `hello ${HOSTILE} there`, undefined, HOSTILE);
+  expect(r.status).toBe(200);
+  const contactId = r.body.contact_id as string;
+
+  // The Dashboard lists it by its literal name.
+  await expect(page.getByRole('main', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByRole('button', { name: HOSTILE, exact: true })).toBeVisible();
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
+  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  const row = page.locator(`[role="option"][data-contact-id="${contactId}"]`);
+  await expect(row.locator('.conv-row__name')).toHaveText(HOSTILE);
+  await expect(row.locator('.conv-row__excerpt')).toHaveText(`hello ${HOSTILE} there`);
+  await row.click();
+  await expect(page.locator('#thread-title')).toHaveText(HOSTILE);
+  await expect(page.locator('.bubble__text').filter({ hasText: `hello ${HOSTILE} there` })).toBeVisible();
+
+  // Nothing from it became an element, and nothing ran.
+  await page.waitForTimeout(300);
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
+  expect(await page.locator('img').evaluateAll((els) => els.filter((e) => (e.getAttribute('src') ?? '') === 'x').length)).toBe(0);
+  expect(manager.dialogs).toEqual([]);
+  expect(manager.pageErrors).toEqual([]);
+});

@@ -1,0 +1,254 @@
+// The three supervision stories of PRODUCT.md, end to end: the real renderer in Chromium through
+// host mode, each user with their own core and cache, against the real server; the mention reaches
+// a real notification daemon (dunst on a private D-Bus session) and its activation comes back.
+import { expect, test } from '@playwright/test';
+import { createOsNotifier, type OsNotifier } from '../../src-main/core/notifications/os-notifier';
+import { startNotificationSession, type NotificationSession, type NotifyCall } from '../support/notification-daemon';
+import { signIn, type ApiClient, type TestServer } from '../support/server';
+import { eventually, expectAccessible, openApp, signedInApp, signInThroughUi, snap, startDemoServer, unreadOf, type AppUser } from './support/harness';
+
+test.describe.configure({ mode: 'serial' });
+
+interface ApiContact {
+  id: string;
+  name: string;
+  assignee_id: string | null;
+  status: 'open' | 'closed';
+}
+
+let server: TestServer;
+let session: NotificationSession;
+let managerApi: ApiClient;
+let users: { id: string; email: string; name: string }[];
+let contacts: ApiContact[];
+let manager: AppUser;
+let alice: AppUser;
+let aliceNotifier: OsNotifier;
+const notifierErrors: Error[] = [];
+
+const userByEmail = (email: string) => users.find((u) => u.email === email)!;
+/** A name that belongs to exactly one contact, so a search for it finds that one. */
+const uniqueName = (c: ApiContact) => contacts.filter((x) => x.name === c.name).length === 1;
+/** "3 h 12 m", "45 m", "2 d 4 h" → milliseconds. */
+function parseDuration(text: string): number {
+  const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return [...text.matchAll(/(\d+) (s|m|h|d)\b/g)].reduce((sum, m) => sum + Number(m[1]) * unit[m[2]], 0);
+}
+
+test.beforeAll(async () => {
+  [session, server] = await Promise.all([startNotificationSession(), startDemoServer()]);
+  managerApi = await signIn(server, 'manager@demo.test');
+  users = (await managerApi.get('/api/v1/users')).body.items;
+  contacts = (await managerApi.get('/api/v1/contacts?limit=200')).body.items;
+});
+
+test.afterAll(async () => {
+  aliceNotifier?.stop();
+  await manager?.close();
+  await alice?.close();
+  await server?.stop();
+  await session?.stop();
+});
+
+test('story 1: the Dashboard shows the longest-open conversation first, and one click opens it', async ({ browser }) => {
+  manager = await openApp(browser, 'manager@demo.test');
+  await signInThroughUi(manager, server.url, async (page) => {
+    await snap(page, 'sign-in');
+    await expectAccessible(page, 'the sign-in view');
+  });
+  const { page } = manager;
+
+  // The server's own answer: the conversation open longest, how long, and whose it is.
+  const truth = (await managerApi.get('/api/v1/dashboard/open-conversations?limit=1')).body.items[0];
+  const assignee = users.find((u) => u.id === truth.contact.assignee_id);
+
+  await expect(page.getByRole('main', { name: 'Dashboard' })).toBeVisible();
+  const table = page.getByRole('table', { name: /Open conversations, longest open first/ });
+  const top = table.locator('tbody tr').first();
+  await expect(top.getByRole('button', { name: truth.contact.name, exact: true })).toBeVisible();
+  await expect(top.locator('.dash-assignee__name')).toHaveText(assignee?.name ?? 'A former user');
+  const shown = (await top.locator('.dash-duration').innerText()).trim();
+  expect(shown).toMatch(/^\d+ (h \d+ m|h|m|d \d+ h|d)\b/);
+  expect(Math.abs(parseDuration(shown) - truth.open_for_ms)).toBeLessThan(2 * 3_600_000 > truth.open_for_ms ? 120_000 : 3_600_000);
+  await snap(page, 'dashboard');
+  await expectAccessible(page, 'the Dashboard');
+
+  // One click: the Messages module with that conversation and its thread.
+  await top.getByRole('button', { name: truth.contact.name, exact: true }).click();
+  await expect(page.getByRole('main', { name: 'Messages' })).toBeVisible();
+  await expect(page.locator('#thread-title')).toHaveText(truth.contact.name);
+  const thread = page.getByRole('region', { name: `Conversation with ${truth.contact.name}` });
+  await expect(thread.locator('li.entry').first()).toBeVisible();
+  const serverThread = (await managerApi.get(`/api/v1/contacts/${truth.contact.id}/messages?limit=5`)).body.items as { id: string; text: string }[];
+  expect(serverThread.length).toBeGreaterThan(0);
+  await expect(thread.locator(`#message-${serverThread[0].id}`)).toContainText(serverThread[0].text);
+  await snap(page, 'inbox-conversation');
+  await expectAccessible(page, 'the Messages module with a conversation');
+});
+
+test('story 2: a mention reaches the agent\'s bell, Notification Center and OS; activating it opens the comment', async ({ browser }) => {
+  const aliceUser = userByEmail('agent1@demo.test');
+  expect(aliceUser.name).toMatch(/^Alice /);
+  alice = await signedInApp(browser, server, 'agent1@demo.test', {
+    notifierFor: (host) =>
+      (aliceNotifier = createOsNotifier({ env: session.env, onClick: (alert) => void host().service.activate(alert), onError: (e) => notifierErrors.push(e) })),
+  });
+  const contact = contacts.find((c) => c.assignee_id === aliceUser.id && c.status === 'open' && uniqueName(c))!;
+  expect(contact, 'an open contact of Alice with a name of its own').toBeTruthy();
+
+  // The manager opens that conversation through search.
+  const { page } = manager;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
+  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
+  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
+  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+
+  const unreadBefore = await unreadOf(alice.page);
+  await session.dunstctl('close-all');
+  const callsBefore = session.notifyCalls().length;
+
+  // The comment, with Alice picked from the mention picker.
+  await page.getByRole('tab', { name: 'Comment' }).click();
+  const box = page.getByRole('textbox', { name: 'Comment for your team' });
+  await box.pressSequentially('@Ali');
+  const picker = page.getByRole('listbox', { name: 'Mention a teammate' });
+  await expect(picker.getByRole('option', { name: new RegExp(aliceUser.name) })).toBeVisible();
+  await snap(page, 'mention-picker');
+  await expectAccessible(page, 'the mention picker');
+  await picker.getByRole('option', { name: new RegExp(aliceUser.name) }).click();
+  await expect(box).toHaveValue(`@${aliceUser.name} `);
+  await box.pressSequentially('please send them the latest promotion');
+  const t0 = Date.now();
+  await box.press('Enter');
+  const thread = page.getByRole('region', { name: `Conversation with ${contact.name}` });
+  await expect(thread.locator('li.entry--comment').last()).toContainText(`@${aliceUser.name} please send them the latest promotion`);
+
+  // Within a second: the OS notification on the bus, and one more unread on Alice's bell.
+  await eventually(() => session.notifyCalls().length > callsBefore, 2000, 'the Notify call');
+  const call: NotifyCall = session.notifyCalls()[callsBefore];
+  expect(call.at - t0, 'OS notification within a second of sending').toBeLessThan(1000);
+  expect(call.summary).toContain('Marcus Manager');
+  expect(call.body).toContain('please send them the latest promotion');
+  await expect.poll(() => unreadOf(alice.page), { timeout: 1000 }).toBe(unreadBefore + 1);
+  expect(Date.now() - t0, "Alice's bell within a second of sending").toBeLessThan(1500);
+
+  // Her Notification Center lists it.
+  await alice.page.getByRole('button', { name: /^Notifications/ }).click();
+  const item = alice.page.getByRole('button', { name: new RegExp(`Marcus Manager mentioned you on ${contact.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) });
+  await expect(item).toBeVisible();
+  await expect(item).toContainText('please send them the latest promotion');
+  await snap(alice.page, 'notification-center');
+  await expectAccessible(alice.page, 'the Notification Center');
+
+  // Activate the OS notification through the daemon: the app opens the conversation at the comment.
+  await eventually(async () => (await session.dunstctl('count', 'displayed')).trim() === '1', 2000, 'dunst to show it');
+  await session.dunstctl('action', '0');
+  await expect(alice.page.getByRole('main', { name: 'Messages' })).toBeVisible();
+  await expect(alice.page.locator('#thread-title')).toHaveText(contact.name);
+  const mention = (await alice.host.service.handle({ kind: 'query', name: 'notifications', input: { tab: 'all', limit: 100 } })) as {
+    ok: boolean;
+    value: { items: { id: string; kind: string; comment_id: string | null; contact_id: string; read_at: number | null }[] };
+  };
+  const n = mention.value.items.find((x) => x.kind === 'comment_mention' && x.contact_id === contact.id)!;
+  const comment = alice.page.locator(`#comment-${n.comment_id}`);
+  await expect(comment).toBeInViewport();
+  await expect(comment).toHaveClass(/entry--highlight/);
+  await expect(comment).toContainText('please send them the latest promotion');
+  await expect.poll(() => unreadOf(alice.page)).toBe(unreadBefore);
+  await eventually(
+    async () => {
+      const r = (await alice.host.service.handle({ kind: 'query', name: 'notifications', input: { tab: 'all', limit: 100 } })) as typeof mention;
+      return r.value.items.find((x) => x.id === n.id)?.read_at != null;
+    },
+    2000,
+    'the notification marked read',
+  );
+  expect(notifierErrors).toEqual([]);
+});
+
+test('an agent sees no Dashboard, Reports or Settings', async () => {
+  const nav = alice.page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('button', { name: 'Messages' })).toBeVisible();
+  for (const name of ['Dashboard', 'Reports', 'Settings']) await expect(nav.getByRole('button', { name })).toHaveCount(0);
+});
+
+test('story 3: restricting Bob to his own contacts reaches his running app within two seconds', async ({ browser }) => {
+  const bobUser = userByEmail('agent2@demo.test');
+  expect(bobUser.name).toMatch(/^Bob /);
+  const bob = await signedInApp(browser, server, 'agent2@demo.test');
+  try {
+    const other = contacts.find((c) => c.assignee_id !== bobUser.id && c.status === 'open' && uniqueName(c))!;
+    const sidebar = bob.page.getByRole('complementary', { name: 'Inboxes' });
+    await expect(sidebar.getByRole('button', { name: /^All\b/ })).toBeVisible();
+    await sidebar.getByRole('button', { name: /^All\b/ }).click();
+    const search = bob.page.getByRole('searchbox', { name: 'Search conversations' });
+    await search.fill(other.name);
+    await expect(bob.page.locator(`[role="option"][data-contact-id="${other.id}"]`)).toBeVisible();
+    await search.fill('');
+
+    // The manager: Settings > Users > Bob > edit > Restrict Contact Visibility: User only.
+    const { page } = manager;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+    const row = page.getByRole('row').filter({ hasText: bobUser.email });
+    await expect(row).toBeVisible();
+    await snap(page, 'settings-users');
+    await expectAccessible(page, 'Settings > Users');
+    await row.getByRole('button', { name: `Edit ${bobUser.name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Edit ${bobUser.name}` });
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('radio', { name: /^User only/ }).check();
+    await snap(page, 'edit-user');
+    await expectAccessible(page, 'the edit-user dialog');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    const t0 = Date.now();
+    await expect(dialog).toBeHidden();
+
+    // Bob's running app: only the Mine inbox, within two seconds.
+    await expect(sidebar.locator('.inbox-item')).toHaveCount(1, { timeout: 2000 });
+    await expect(sidebar.locator('.inbox-item')).toContainText('Mine');
+    expect(Date.now() - t0).toBeLessThan(2000);
+
+    // His list holds only his contacts; search does not find the others.
+    const bobApi = await signIn(server, 'agent2@demo.test');
+    const mine = new Set(contacts.filter((c) => c.assignee_id === bobUser.id).map((c) => c.id));
+    const listed = await bob.page.locator('[role="option"][data-contact-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-contact-id')!));
+    expect(listed.length).toBeGreaterThan(0);
+    for (const id of listed) expect(mine.has(id), `${id} is Bob's`).toBe(true);
+    await search.fill(other.name);
+    await expect(bob.page.getByText(`No open conversations match “${other.name}”`)).toBeVisible();
+    await expect(bob.page.locator(`[data-contact-id="${other.id}"]`)).toHaveCount(0);
+
+    // And the server answers 404 for it.
+    expect((await bobApi.get(`/api/v1/contacts/${other.id}`)).status).toBe(404);
+  } finally {
+    await bob.close();
+  }
+});
+
+test('every other main view: close dialog, Reports, Profile', async () => {
+  const { page } = manager;
+  const nav = page.getByRole('navigation', { name: 'Main' });
+
+  await nav.getByRole('button', { name: 'Messages' }).click();
+  await expect(page.locator('#thread-title')).toBeVisible();
+  await page.locator('.thread-header').getByRole('button', { name: 'Close', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await snap(page, 'close-dialog');
+  await expectAccessible(page, 'the close dialog');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  await nav.getByRole('button', { name: 'Reports' }).click();
+  await expect(page.getByRole('main', { name: 'Reports' }).getByRole('table').first()).toBeVisible();
+  await snap(page, 'reports');
+  await expectAccessible(page, 'Reports');
+
+  await page.getByRole('button', { name: /Status and account/ }).click();
+  await page.getByRole('button', { name: 'Profile & notifications' }).click();
+  await expect(page.getByRole('main', { name: 'Profile' })).toBeVisible();
+  await expect(page.locator('.profile')).not.toContainText('Loading');
+  await snap(page, 'profile');
+  await expectAccessible(page, 'Profile');
+});

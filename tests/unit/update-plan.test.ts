@@ -1,0 +1,83 @@
+// When the app checks for updates (src-main/electron/update-plan.ts): never when the policy turns
+// them off, outside a packaged build, or on Windows installs the NSIS installer did not make.
+import { describe, expect, it, vi } from 'vitest';
+import { EMPTY_POLICY, parsePolicy } from '../../src-main/core/policy/policy';
+import { FIRST_CHECK_DELAY_MS, scheduleChecks, UPDATE_INTERVAL_MS, updatePlan, type UpdateContext } from '../../src-main/electron/update-plan';
+
+const ctx = (over: Partial<UpdateContext> = {}): UpdateContext => ({ policy: EMPTY_POLICY.updates, packaged: true, platform: 'linux', env: {}, nsisInstall: false, ...over });
+
+describe('updatePlan', () => {
+  it('checks the build’s update server by default, at start and every few hours', () => {
+    expect(updatePlan(ctx())).toEqual({ enabled: true, url: null, channel: null, firstDelayMs: FIRST_CHECK_DELAY_MS, intervalMs: UPDATE_INTERVAL_MS });
+    expect(UPDATE_INTERVAL_MS).toBeGreaterThanOrEqual(60 * 60 * 1000);
+  });
+
+  it('the policy’s server and channel win over the build config', () => {
+    const policy = parsePolicy({ update_url: 'https://updates.corp.example/ism/', update_channel: 'beta' }).policy.updates;
+    expect(updatePlan(ctx({ policy }))).toMatchObject({ enabled: true, url: 'https://updates.corp.example/ism', channel: 'beta' });
+  });
+
+  it('is off when the policy says so, whatever else', () => {
+    const policy = parsePolicy({ updates: 'off', update_url: 'https://u.example' }).policy.updates;
+    for (const platform of ['win32', 'darwin', 'linux'] as const) {
+      expect(updatePlan(ctx({ policy, platform, nsisInstall: true }))).toEqual({ enabled: false, reason: 'turned off by the machine policy' });
+    }
+  });
+
+  it('is off in a build that is not packaged, with ISM_DISABLE_UPDATES=1, and for Windows installs not made by NSIS', () => {
+    expect(updatePlan(ctx({ packaged: false })).enabled).toBe(false);
+    expect(updatePlan(ctx({ env: { ISM_DISABLE_UPDATES: '1' } })).enabled).toBe(false);
+    expect(updatePlan(ctx({ platform: 'win32', nsisInstall: false })).enabled).toBe(false);
+    expect(updatePlan(ctx({ platform: 'win32', nsisInstall: true })).enabled).toBe(true);
+    expect(updatePlan(ctx({ platform: 'darwin' })).enabled).toBe(true);
+  });
+});
+
+describe('scheduleChecks', () => {
+  it('checks after the first delay, then at every interval, never two at once, and stops', async () => {
+    vi.useFakeTimers();
+    try {
+      let calls = 0;
+      let release: () => void = () => {};
+      const check = () => {
+        calls++;
+        return new Promise<void>((r) => (release = r));
+      };
+      const plan = updatePlan(ctx());
+      const stop = scheduleChecks(plan, check, () => {});
+      await vi.advanceTimersByTimeAsync(FIRST_CHECK_DELAY_MS - 1);
+      expect(calls).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(UPDATE_INTERVAL_MS); // the first is still running: skipped
+      expect(calls).toBe(1);
+      release();
+      await vi.advanceTimersByTimeAsync(UPDATE_INTERVAL_MS);
+      expect(calls).toBe(2);
+      release();
+      stop();
+      await vi.advanceTimersByTimeAsync(UPDATE_INTERVAL_MS * 3);
+      expect(calls).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never checks when updates are off; a failed check is logged, not thrown', async () => {
+    vi.useFakeTimers();
+    try {
+      const check = vi.fn(() => Promise.reject(new Error('offline')));
+      scheduleChecks(updatePlan(ctx({ policy: { enabled: false, url: null, channel: null } })), check, () => {});
+      await vi.advanceTimersByTimeAsync(UPDATE_INTERVAL_MS * 2);
+      expect(check).not.toHaveBeenCalled();
+      const logged: string[] = [];
+      const stop = scheduleChecks(updatePlan(ctx()), check, (m) => logged.push(m));
+      await vi.advanceTimersByTimeAsync(FIRST_CHECK_DELAY_MS);
+      expect(check).toHaveBeenCalledTimes(1);
+      expect(logged).toEqual(['update check failed']);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
