@@ -9,7 +9,8 @@ export type ContactDetail = NonNullable<QueryOutput<'contact'>>;
 export type ComposerMode = 'message' | 'comment';
 
 /** Enough for almost every thread; "Show earlier" asks for more. */
-const FIRST_LIMIT = 1000;
+// The newest part of a thread opens at once; earlier entries come with "Show earlier" (or when a link points there).
+const FIRST_LIMIT = 150;
 
 export interface Draft {
   text: string;
