@@ -40,8 +40,17 @@ function openEverything(file: string): void {
 // In-page code goes as text: tsx would wrap named functions in a helper the page does not have.
 /** Click a row, then the first animation frame in which the thread's last message is on screen. */
 const CLICK_TO_PAINTED = `([row, last]) => new Promise((resolve, reject) => {
-  const el = document.querySelector(row);
-  if (!el) return reject(new Error('no ' + row));
+  const waitUntil = performance.now() + 5000;
+  const start = () => {
+    const el = document.querySelector(row);
+    if (!el) {
+      // The list was refetching a page: wait for the row (not part of the timing).
+      if (performance.now() > waitUntil) return reject(new Error('no ' + row));
+      return requestAnimationFrame(start);
+    }
+    run(el);
+  };
+  const run = (el) => {
   const t0 = performance.now();
   el.click();
   const deadline = t0 + 10000;
@@ -57,6 +66,8 @@ const CLICK_TO_PAINTED = `([row, last]) => new Promise((resolve, reject) => {
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
+  };
+  start();
 })`;
 
 /** Scrolls the list by a step every frame for n frames; the time between frames. */
