@@ -5,13 +5,9 @@ import type { SqlRunner } from '../db/engine';
 import { toNotification } from './rows';
 import { newId, scopeCondition, type Tx, type ViewerCtx } from './store';
 import { decodeCursor, encodeCursor } from './paging';
+import { excerptOf } from '../../src-shared/excerpt';
 
-export const EXCERPT_CHARS = 140;
-
-export function excerptOf(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS - 1)}…` : flat;
-}
+export { excerptOf };
 
 export interface NewNotification {
   userId: string;

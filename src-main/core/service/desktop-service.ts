@@ -18,6 +18,7 @@ import {
 } from '../../../src-shared/desktop/api';
 import { inboxesFor } from '../../../src-shared/access/visibility';
 import { parseMentions } from '../../../src-shared/mentions';
+import { excerptOf } from '../../../src-shared/excerpt';
 import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
 import * as q from '../cache/queries';
@@ -56,11 +57,6 @@ class UserError extends Error {
   }
 }
 
-const EXCERPT = 140;
-const excerpt = (t: string) => {
-  const flat = t.replace(/\s+/g, ' ').trim();
-  return flat.length > EXCERPT ? `${flat.slice(0, EXCERPT - 1)}…` : flat;
-};
 
 export class DesktopService extends EventEmitter<DesktopEvents> {
   cache: Cache | null = null;
@@ -350,7 +346,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
           clientId, kind: 'message', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/messages`, body: { text },
           optimistic: [
             { entity: 'message', id: messageIdFor(clientId), data: { id: messageIdFor(clientId), contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
-            { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerpt(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
+            { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
           ],
         });
         return { client_id: clientId };
