@@ -37,6 +37,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
+parentPort.postMessage('ready');
 parentPort.on('message', (m) => {
   if (m === 'close') {
     db.close();
@@ -65,14 +66,22 @@ class Checkpointer {
   private busy = false;
   private exited = false;
   private readonly timer: NodeJS.Timeout;
+  /** Settles true once the thread has its connection open, false if it never will. */
+  readonly ready: Promise<boolean>;
 
   constructor(file: string, everyMs: number, onFail: () => void) {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, module } });
     this.worker.unref();
-    this.worker.on('message', () => (this.busy = false));
+    let started: (ok: boolean) => void = () => {};
+    this.ready = new Promise<boolean>((resolve) => (started = resolve));
+    this.worker.on('message', (m) => {
+      if (m === 'ready') started(true);
+      else this.busy = false;
+    });
     this.worker.on('error', () => onFail());
     this.worker.on('exit', () => {
+      started(false);
       this.exited = true;
       clearInterval(this.timer);
     });
@@ -259,6 +268,11 @@ export class SqliteDatabase implements Database {
       for (const d of done) d.job.reject(err);
       for (const job of jobs.slice(i)) job.reject(err);
     }
+  }
+
+  /** Whether the checkpointer thread is up (false where it could not start); for tests and benches. */
+  async checkpointerReady(): Promise<boolean> {
+    return (await this.checkpointer?.ready) ?? false;
   }
 
   /** One process owns the file: nothing to coordinate. */

