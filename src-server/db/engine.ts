@@ -10,10 +10,41 @@ export interface SqlRunner {
   run(sql: string, params?: readonly Param[]): Promise<{ changes: number }>;
 }
 
+/** One record of the change feed as a write appends it (the `changes` table; see src-shared/sync/changes). */
+export interface ChangeRow {
+  entity: string;
+  op: string;
+  entity_id: string;
+  contact_id: string | null;
+  target_user_id: string | null;
+  data: string | null;
+  at: number;
+}
+
+/** The runner a transaction body gets: SQL, and the feed it appends to. */
+export interface TxRunner extends SqlRunner {
+  /**
+   * Appends a change record. The engine inserts the records at the end of the transaction, in the
+   * order appended, just before COMMIT: where the feed needs a lock to keep `seq` in commit order
+   * (PostgreSQL), it is held only for that last insert and the commit.
+   */
+  append(row: ChangeRow): void;
+  /**
+   * Inserts the records appended so far and this one now, and answers this one's seq: for the rare
+   * write that needs the number inside its transaction. On PostgreSQL it takes the feed lock early.
+   */
+  appendNow(row: ChangeRow): Promise<number>;
+}
+
 export interface Database extends SqlRunner {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Runs fn in one transaction; every write of the server goes through here. Reads outside see only committed data. */
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction; every write of the server goes through here. Reads outside see only
+   * committed data. An engine may run several callers' bodies in one database transaction (group
+   * commit), one after another, each atomic: it then runs fn again if the group had to be undone,
+   * so fn must do nothing but database work through `tx` (no other side effects).
+   */
+  transaction<T>(fn: (tx: TxRunner) => Promise<T>): Promise<T>;
   /** Runs fn while no other server instance on this database runs an `exclusive` fn (e.g. creating the demo workspace once). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Calls onChange when another instance commits to this database (never for this instance's own commits). */
@@ -24,4 +55,79 @@ export interface Database extends SqlRunner {
 /** `?, ?, ?` for n parameters. */
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
+}
+
+const CHANGE_COLUMNS = '(entity, op, entity_id, contact_id, target_user_id, data, at)';
+/** Rows per INSERT: 7 parameters each, well under both engines' limits on parameters. */
+const CHANGES_PER_INSERT = 500;
+
+/**
+ * Inserts change records in order, a few hundred per statement, and answers the last seq (0 for
+ * none). Both engines hand out `seq` in insertion order within a statement and across statements.
+ */
+export async function insertChanges(sql: SqlRunner, rows: readonly ChangeRow[]): Promise<number> {
+  let last = 0;
+  for (let i = 0; i < rows.length; i += CHANGES_PER_INSERT) {
+    const chunk = rows.slice(i, i + CHANGES_PER_INSERT);
+    const params: Param[] = [];
+    for (const r of chunk) params.push(r.entity, r.op, r.entity_id, r.contact_id, r.target_user_id, r.data, r.at);
+    const values = Array.from({ length: chunk.length }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const got = await sql.all<{ seq: number }>(`INSERT INTO changes ${CHANGE_COLUMNS} VALUES ${values} RETURNING seq`, params);
+    for (const g of got) last = Math.max(last, Number(g.seq));
+  }
+  return last;
+}
+
+/**
+ * The TxRunner an engine hands to transaction bodies: statements go straight to `sql`; change
+ * records wait here until `flush()`, which the engine calls just before COMMIT. A group of bodies
+ * sharing one transaction shares one runner; `beginBody`/`dropBody` keep a failed body's records out.
+ */
+export class BufferedFeedRunner implements TxRunner {
+  private rows: ChangeRow[] = [];
+  private bodyStart = 0;
+  constructor(
+    private readonly sql: SqlRunner,
+    /** Runs before the first insert into the feed (PostgreSQL takes its feed lock here). */
+    private readonly beforeInsert: () => Promise<void> = async () => {},
+  ) {}
+
+  all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return this.sql.all<T>(sql, params);
+  }
+  get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    return this.sql.get<T>(sql, params);
+  }
+  run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
+    return this.sql.run(sql, params);
+  }
+  append(row: ChangeRow): void {
+    this.rows.push(row);
+  }
+  async appendNow(row: ChangeRow): Promise<number> {
+    this.rows.push(row);
+    return this.flush();
+  }
+
+  /** A body starts: what it appends from here on is its own. */
+  beginBody(): void {
+    this.bodyStart = this.rows.length;
+  }
+  /** The body failed and its statements were undone: forget its records not yet inserted. */
+  dropBody(): void {
+    this.rows.length = Math.min(this.rows.length, this.bodyStart);
+  }
+  /** The transaction was undone: forget everything. */
+  clear(): void {
+    this.rows = [];
+    this.bodyStart = 0;
+  }
+  /** Inserts the records appended so far, in order; answers the last seq (0 when there were none). */
+  async flush(): Promise<number> {
+    if (this.rows.length === 0) return 0;
+    const rows = this.rows;
+    this.clear();
+    await this.beforeInsert();
+    return insertChanges(this.sql, rows);
+  }
 }

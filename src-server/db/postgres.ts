@@ -1,11 +1,11 @@
 // PostgreSQL over node-postgres (pg): several server instances may share one database.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { Database, Param, SqlRunner } from './engine';
+import { BufferedFeedRunner, type Database, type Param, type SqlRunner, type TxRunner } from './engine';
 
 /**
  * Advisory lock keys (one 64-bit key space per database; these are ours).
- * - FEED: the change feed's order. See PgTxRunner.
+ * - FEED: the change feed's order. See feedRunner.
  * - MIGRATE: one instance migrates at a time.
  * - EXCLUSIVE: `Database.exclusive` (e.g. only one instance creates the demo workspace).
  */
@@ -112,44 +112,35 @@ class PgRunner implements SqlRunner {
 const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
 
 /**
- * The runner of one write transaction.
- *
  * The feed's order: `changes.seq` comes from a sequence, and sequence numbers are handed out when a
  * row is inserted, not when its transaction commits. Two transactions on two instances could take 41
  * and 42 and commit 42 first; a reader that saw 42 would move its cursor past 41 and never see it.
- * So every write transaction takes one transaction-scoped advisory lock (LOCK.feed) right before its
- * first write statement and holds it until COMMIT or ROLLBACK: seqs are taken and committed in one
- * order, and `seq > cursor` never skips anything. The lock is taken at the first write, not at the
- * first change record, so that a transaction holding row locks always holds the feed lock too (no
- * deadlock between the two); reads before it run concurrently. The same statement queues the
- * NOTIFY, which PostgreSQL delivers to every listener when (and only if) the transaction commits.
+ * So a transaction takes one transaction-scoped advisory lock (LOCK.feed) right before it inserts its
+ * change records, which it does last (BufferedFeedRunner), and holds it until COMMIT: seqs are taken
+ * and committed in one order, and `seq > cursor` never skips anything. Holding the lock, a
+ * transaction only inserts into `changes` and commits, so it never waits for a row lock while others
+ * wait for it: no deadlock, and the lock is held for two statements and the commit. (A transaction
+ * that needs a seq early, `appendNow`, takes it early; a deadlock that could then arise is detected
+ * by PostgreSQL and the group retried.) The same statement queues the NOTIFY, which PostgreSQL
+ * delivers to every listener when (and only if) the transaction commits.
  */
-class PgTxRunner extends PgRunner {
-  private locked = false;
-  constructor(
-    q: pg.PoolClient,
-    private readonly instanceId: string,
-  ) {
-    super(q);
-  }
-  private async before(sql: string): Promise<void> {
-    if (this.locked || !WRITE.test(sql)) return;
-    this.locked = true;
-    await this.q.query('SELECT pg_advisory_xact_lock($1), pg_notify($2, $3)', [LOCK.feed, CHANGES_CHANNEL, this.instanceId]);
-  }
-  override async all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    await this.before(sql);
-    return super.all<T>(sql, params);
-  }
-  override async get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
-    await this.before(sql);
-    return super.get<T>(sql, params);
-  }
-  override async run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
-    await this.before(sql);
-    return super.run(sql, params);
-  }
+function feedRunner(client: pg.PoolClient, instanceId: string): BufferedFeedRunner {
+  let locked = false;
+  return new BufferedFeedRunner(new PgRunner(client), async () => {
+    if (locked) return;
+    locked = true;
+    await client.query('SELECT pg_advisory_xact_lock($1), pg_notify($2, $3)', [LOCK.feed, CHANGES_CHANNEL, instanceId]);
+  });
 }
+
+interface Job {
+  fn: (tx: TxRunner) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** At most this many transactions share one commit. */
+const MAX_GROUP = 64;
 
 /** Errors after which the whole transaction is simply run again: deadlock, serialization failure, a unique key taken concurrently. */
 const RETRY = new Set(['40P01', '40001', '23505']);
@@ -158,6 +149,12 @@ const MAX_ATTEMPTS = 4;
 export interface PostgresOptions {
   /** Connections in this instance's pool (default 10). */
   poolSize?: number;
+  /**
+   * Groups of transactions that may run at once (default 1). One group runs its bodies one after
+   * another on one connection and commits them together; groups running at once can wait on each
+   * other's row locks, and rarely deadlock (PostgreSQL then undoes one, which is run again).
+   */
+  writers?: number;
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -169,6 +166,9 @@ export class PostgresDatabase implements Database {
   private readonly reader: PgRunner;
   private readonly listeners: pg.Client[] = [];
   private closed = false;
+  private readonly queue: Job[] = [];
+  private writing = 0;
+  private scheduled = false;
 
   constructor(
     readonly url: string,
@@ -190,26 +190,90 @@ export class PostgresDatabase implements Database {
     return WRITE.test(sql) ? this.transaction((tx) => tx.run(sql, params)) : this.reader.run(sql, params);
   }
 
-  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const value = await fn(new PgTxRunner(client, this.instanceId));
-        await client.query('COMMIT');
-        return value;
-      } catch (err) {
+  /**
+   * Group commit, as in the SQLite engine: the transactions asked for while a group is running (or
+   * within one turn of the event loop) run next, one after another in one PostgreSQL transaction on
+   * one connection, and share its feed insert, its feed lock and its COMMIT (one WAL flush). A
+   * statement round trip is cheap; a commit and the cross-instance feed lock are not, so per-message
+   * costs fall with the group's size. None resolves before the COMMIT has succeeded.
+   *
+   * Without savepoints (two more round trips per body): when a body fails, the group is rolled back
+   * and its bodies run again each in a transaction of its own, so the one that failed fails alone
+   * and the others commit. Bodies are database work only (see Database.transaction), so running one
+   * again is safe; a deadlock, a serialization failure or a unique key taken concurrently is retried.
+   */
+  transaction<T>(fn: (tx: TxRunner) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.startGroups();
+      });
+    });
+  }
+
+  private startGroups(): void {
+    while (this.writing < (this.opts.writers ?? 1) && this.queue.length > 0) {
+      const group = this.queue.splice(0, MAX_GROUP);
+      this.writing++;
+      void this.runGroup(group).finally(() => {
+        this.writing--;
+        this.startGroups();
+      });
+    }
+  }
+
+  private async runGroup(jobs: Job[]): Promise<void> {
+    if (jobs.length > 1 && (await this.tryGroup(jobs))) return;
+    for (const job of jobs) {
+      for (let attempt = 1; ; attempt++) {
         try {
-          await client.query('ROLLBACK');
-        } catch (e) {
-          broken = e as Error;
+          await this.tryGroup([job], true);
+          break;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code && RETRY.has(code) && attempt < MAX_ATTEMPTS) continue;
+          job.reject(err);
+          break;
         }
-        const code = (err as { code?: string }).code;
-        if (!code || !RETRY.has(code) || attempt >= MAX_ATTEMPTS) throw err;
-      } finally {
-        client.release(broken);
       }
+    }
+  }
+
+  /**
+   * Runs the jobs in one transaction and settles them all when it commits. When something fails it
+   * rolls back and answers false, leaving the jobs unsettled, or, with `rethrow`, throws the error.
+   */
+  private async tryGroup(jobs: Job[], rethrow = false): Promise<boolean> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      if (rethrow) throw err;
+      return false;
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const tx = feedRunner(client, this.instanceId);
+      const values: unknown[] = [];
+      for (const job of jobs) values.push(await job.fn(tx));
+      await tx.flush();
+      await client.query('COMMIT');
+      jobs.forEach((job, i) => job.resolve(values[i]));
+      return true;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (e) {
+        broken = e as Error;
+      }
+      if (rethrow) throw err;
+      return false;
+    } finally {
+      client.release(broken);
     }
   }
 
@@ -275,6 +339,7 @@ export class PostgresDatabase implements Database {
 
   async close(): Promise<void> {
     this.closed = true;
+    while (this.writing > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await Promise.all(this.listeners.splice(0).map((c) => c.end().catch(() => {})));
     await this.pool.end();
   }

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Database, Param, SqlRunner } from './engine';
+import { BufferedFeedRunner, type Database, type Param, type SqlRunner, type TxRunner } from './engine';
 
 type Conn = BetterSqlite3.Database;
 
@@ -111,7 +111,7 @@ class Checkpointer {
 }
 
 interface Job {
-  fn: (tx: SqlRunner) => Promise<unknown>;
+  fn: (tx: TxRunner) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -202,7 +202,7 @@ export class SqliteDatabase implements Database {
     return this.transaction((tx) => tx.run(sql, params));
   }
 
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: TxRunner) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       // Start after this turn's I/O, so the requests that arrived together commit together.
@@ -225,14 +225,17 @@ export class SqliteDatabase implements Database {
   private async runGroup(jobs: Job[]): Promise<void> {
     let done: { job: Job; value: unknown }[] = [];
     let i = 0;
+    const tx = new BufferedFeedRunner(this.w);
     try {
       while (i < jobs.length) {
         this.ctl.begin.run();
+        tx.clear();
         for (; i < jobs.length; i++) {
           const job = jobs[i];
           this.ctl.savepoint.run();
+          tx.beginBody();
           try {
-            const value = await job.fn(this.w);
+            const value = await job.fn(tx);
             this.ctl.release.run();
             done.push({ job, value });
           } catch (err) {
@@ -240,6 +243,7 @@ export class SqliteDatabase implements Database {
               // Undo this job alone; the others in the group go on.
               this.ctl.rollbackTo.run();
               this.ctl.release.run();
+              tx.dropBody();
               job.reject(err);
               continue;
             }
@@ -253,6 +257,8 @@ export class SqliteDatabase implements Database {
           }
         }
         if (!this.writer.inTransaction) continue;
+        // The group's change records, in the order the jobs appended them, then one COMMIT.
+        await tx.flush();
         this.ctl.commit.run();
         this.checkpointer?.wrote();
         for (const d of done) d.job.resolve(d.value);

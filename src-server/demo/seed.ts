@@ -103,7 +103,7 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
     const now = tx.now;
     const summary: DemoSummary = { password: DEMO_PASSWORD, users: [], channel: { id: 'ch_demo', secret }, contacts: contactsN };
     await tx.run("INSERT INTO meta (key, value) VALUES ('settings', ?)", [JSON.stringify({ ...DEFAULT_SETTINGS, name: 'Acme Demo' })]);
-    await tx.emit('settings', 'upsert', 'workspace', null, { ...DEFAULT_SETTINGS, name: 'Acme Demo' });
+    tx.emit('settings', 'upsert', 'workspace', null, { ...DEFAULT_SETTINGS, name: 'Acme Demo' });
     const teams: string[] = [];
     for (let t = 0; t < teamsN; t++) {
       const tid = `t_${TEAM_NAMES[t].toLowerCase()}`;
@@ -134,7 +134,7 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
       await addUser(aid, `agent${a}@demo.test`, name, 'agent', teams[(a - 1) % teamsN]);
     }
     await tx.run('INSERT INTO channels (id, name, secret, created_at) VALUES (?, ?, ?, ?)', ['ch_demo', 'Website chat (custom channel)', secret, now - 90 * DAY]);
-    await tx.emit('channel', 'upsert', 'ch_demo', null, { id: 'ch_demo', name: 'Website chat (custom channel)', kind: 'custom' });
+    tx.emit('channel', 'upsert', 'ch_demo', null, { id: 'ch_demo', name: 'Website chat (custom channel)', kind: 'custom' });
     const categories: string[] = [];
     for (let i = 0; i < CATEGORIES.length; i++) {
       const cid = `cc_${i + 1}`;

@@ -2,19 +2,14 @@
 // into the contact's history, internal records (reset, session_end) never served.
 import type { ChangeRecord, MustRefetchReason, SyncPage } from '../../src-shared/sync/changes';
 import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
-import type { SqlRunner } from '../db/engine';
+import type { ChangeRow, SqlRunner } from '../db/engine';
 import { scopeCondition, type ViewerCtx } from '../workspace/store';
 import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
 
-export interface FeedRow {
+/** A record of the `changes` table as read back, with its seq. */
+export interface FeedRow extends ChangeRow {
   seq: number;
   entity: ChangeRecord['entity'];
-  op: string;
-  entity_id: string;
-  contact_id: string | null;
-  target_user_id: string | null;
-  data: string | null;
-  at: number;
 }
 
 /** The feed as SQL: what `recordVisible` says, for paging in the database. */

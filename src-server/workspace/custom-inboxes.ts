@@ -21,8 +21,8 @@ async function audience(sql: SqlRunner, inbox: CustomInbox): Promise<Set<string>
 
 async function publish(tx: Tx, inbox: CustomInbox | null, id: string, before: Set<string>): Promise<void> {
   const now = inbox ? await audience(tx.sql, inbox) : new Set<string>();
-  for (const u of before) if (!now.has(u)) await tx.emit('custom_inbox', 'delete', id, null, null, u);
-  for (const u of now) await tx.emit('custom_inbox', 'upsert', id, null, inbox, u);
+  for (const u of before) if (!now.has(u)) tx.emit('custom_inbox', 'delete', id, null, null, u);
+  for (const u of now) tx.emit('custom_inbox', 'upsert', id, null, inbox, u);
 }
 
 export async function listCustomInboxes(sql: SqlRunner, viewer: ViewerCtx): Promise<CustomInbox[]> {

@@ -1,7 +1,7 @@
 // The write path: every change of the workspace runs in one transaction that also appends its
 // change records, so the feed and the data never disagree.
 import { randomFillSync } from 'node:crypto';
-import type { Database, Param, SqlRunner } from '../db/engine';
+import type { ChangeRow, Database, Param, SqlRunner, TxRunner } from '../db/engine';
 import type { Entity, ChangeOp } from '../../src-shared/sync/changes';
 import { ApiError } from '../../src-shared/api/errors';
 import { visibilityScope, type VisibilityScope } from '../../src-shared/access/visibility';
@@ -63,27 +63,34 @@ export const DEFAULT_SETTINGS: WorkspaceSettings = {
 
 /** One write transaction: the SQL runner, the time of the write, and the feed it appends to. */
 export class Tx {
-  maxSeq = 0;
+  /** Change records appended by this transaction. */
+  appended = 0;
   constructor(
-    readonly sql: SqlRunner,
+    readonly sql: TxRunner,
     readonly now: number,
   ) {}
 
-  async emit(
-    entity: Entity,
-    op: ChangeOp | InternalOp,
-    id: string,
-    contactId: string | null,
-    data: unknown,
-    targetUserId: string | null = null,
-  ): Promise<number> {
-    const row = await this.sql.get<{ seq: number }>(
-      'INSERT INTO changes (entity, op, entity_id, contact_id, target_user_id, data, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq',
-      [entity, op, id, contactId, targetUserId, data === null || data === undefined ? null : JSON.stringify(data), this.now],
-    );
-    const seq = Number(row!.seq);
-    if (seq > this.maxSeq) this.maxSeq = seq;
-    return seq;
+  private row(entity: Entity, op: ChangeOp | InternalOp, id: string, contactId: string | null, data: unknown, targetUserId: string | null): ChangeRow {
+    this.appended++;
+    return {
+      entity,
+      op,
+      entity_id: id,
+      contact_id: contactId,
+      target_user_id: targetUserId,
+      data: data === null || data === undefined ? null : JSON.stringify(data),
+      at: this.now,
+    };
+  }
+
+  /** Appends a change record; it is written with the transaction's other records just before COMMIT. */
+  emit(entity: Entity, op: ChangeOp | InternalOp, id: string, contactId: string | null, data: unknown, targetUserId: string | null = null): void {
+    this.sql.append(this.row(entity, op, id, contactId, data, targetUserId));
+  }
+
+  /** Appends a change record now and answers its seq (see TxRunner.appendNow: only where the number is needed). */
+  emitNow(entity: Entity, op: ChangeOp | InternalOp, id: string, contactId: string | null, data: unknown, targetUserId: string | null = null): Promise<number> {
+    return this.sql.appendNow(this.row(entity, op, id, contactId, data, targetUserId));
   }
 
   /** Emits the entity's current row as an upsert (or a delete when the row is gone). */
@@ -92,13 +99,13 @@ export class Tx {
     if (!t) throw new Error(`no table for ${entity}`);
     const row = await this.sql.get<Record<string, unknown>>(`SELECT * FROM ${t.table} WHERE id = ?`, [id]);
     if (!row) {
-      await this.emit(entity, 'delete', id, null, null, targetUserId);
+      this.emit(entity, 'delete', id, null, null, targetUserId);
       return null;
     }
     const data = (t.map as (r: Record<string, unknown>) => unknown)(row);
     const contactId = t.contactColumn ? String(row[t.contactColumn]) : null;
     const target = entity === 'notification' ? String(row.user_id) : targetUserId;
-    await this.emit(entity, 'upsert', id, contactId, data, target);
+    this.emit(entity, 'upsert', id, contactId, data, target);
     return data;
   }
 
@@ -111,18 +118,19 @@ export class Store {
   constructor(
     readonly db: Database,
     readonly clock: Clock,
-    private readonly committed: (maxSeq: number) => void,
+    /** Called after a transaction that appended change records has committed. */
+    private readonly committed: () => void,
   ) {}
 
   async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    let maxSeq = 0;
+    let appended = 0;
     const value = await this.db.transaction(async (sql) => {
       const tx = new Tx(sql, this.clock());
       const v = await fn(tx);
-      maxSeq = tx.maxSeq;
+      appended = tx.appended;
       return v;
     });
-    if (maxSeq > 0) this.committed(maxSeq);
+    if (appended > 0) this.committed();
     return value;
   }
 

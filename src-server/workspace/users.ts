@@ -48,7 +48,7 @@ export async function signOut(store: Store, userId: string, tokenHash: string): 
       await tx.run("UPDATE users SET status = 'offline' WHERE id = ?", [userId]);
       await tx.emitRow('user', userId);
     }
-    await tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
+    tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
   });
 }
 
@@ -212,7 +212,7 @@ export async function updateSettings(tx: Tx, patch: Partial<WorkspaceSettings>):
     "INSERT INTO meta (key, value) VALUES ('settings', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [JSON.stringify(settings)],
   );
-  await tx.emit('settings', 'upsert', 'workspace', null, settings);
+  tx.emit('settings', 'upsert', 'workspace', null, settings);
   return settings;
 }
 

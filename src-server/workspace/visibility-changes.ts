@@ -26,13 +26,13 @@ export async function reconcileContactAssignee(tx: Tx, contactId: string, before
     const scope = await scopeOf(tx.sql, user);
     const saw = scopeAllows(scope, before);
     const sees = scopeAllows(scope, after);
-    if (saw && !sees) await tx.emit('contact', 'remove', contactId, contactId, null, user.id);
-    if (!saw && sees) await tx.emit('contact', 'grant', contactId, contactId, null, user.id);
+    if (saw && !sees) tx.emit('contact', 'remove', contactId, contactId, null, user.id);
+    if (!saw && sees) tx.emit('contact', 'grant', contactId, contactId, null, user.id);
   }
 }
 
 export async function resetFeed(tx: Tx, userId: string): Promise<void> {
-  const seq = await tx.emit('user', 'reset', userId, null, null, userId);
+  const seq = await tx.emitNow('user', 'reset', userId, null, null, userId);
   await tx.run('UPDATE users SET refetch_seq = ? WHERE id = ?', [seq, userId]);
 }
 
@@ -64,8 +64,8 @@ export async function reconcileUsers(tx: Tx, userIds: Iterable<string>, mutate: 
       await resetFeed(tx, id);
       continue;
     }
-    for (const c of lost) await tx.emit('contact', 'remove', c.id, c.id, null, id);
-    for (const c of gained) await tx.emit('contact', 'grant', c.id, c.id, null, id);
+    for (const c of lost) tx.emit('contact', 'remove', c.id, c.id, null, id);
+    for (const c of gained) tx.emit('contact', 'grant', c.id, c.id, null, id);
   }
 }
 

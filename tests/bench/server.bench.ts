@@ -156,7 +156,6 @@ async function serverChild(): Promise<void> {
       // checkpoint, a big flush, GC) shows here.
       send({ type: 'stats', elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
       lag.reset();
-      const D = (globalThis as any).__d; if (D) { const q = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return a.length ? `n=${a.length} p50=${s[a.length >> 1].toFixed(1)} p90=${s[Math.floor(a.length * 0.9)].toFixed(1)} p99=${s[Math.floor(a.length * 0.99)].toFixed(1)} max=${s[a.length - 1].toFixed(1)}` : ''; }; console.error('DIST', Object.entries(D).map(([k, v]) => `${k}: ${q(v as number[])}`).join(' | ')); (globalThis as any).__d = undefined; }
     }
     if (m.type === 'stop') void stop();
     if (m.type === 'profile') void profile(m.on, m.name).catch((err) => console.error('profile failed', err));
