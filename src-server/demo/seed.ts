@@ -16,6 +16,8 @@ export interface DemoOptions {
   teams?: number;
   /** Extra managers beyond manager@ and manager2@ (the benchmark uses many). */
   extraManagers?: number;
+  /** The last this many agents start restricted to "User only" (the benchmark's restricted agents). */
+  restrictedAgents?: number;
 }
 
 export interface DemoSummary {
@@ -132,6 +134,11 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
       const aid = `u_agent${a}`;
       agents.push(aid);
       await addUser(aid, `agent${a}@demo.test`, name, 'agent', teams[(a - 1) % teamsN]);
+    }
+    // Restricted from the start: their feed never carried the others' contacts, so no removals.
+    for (const aid of agents.slice(agents.length - Math.min(agentsN, opts.restrictedAgents ?? 0))) {
+      await tx.run("UPDATE users SET contact_visibility = 'user' WHERE id = ?", [aid]);
+      await tx.emitRow('user', aid);
     }
     await tx.run('INSERT INTO channels (id, name, secret, created_at) VALUES (?, ?, ?, ?)', ['ch_demo', 'Website chat (custom channel)', secret, now - 90 * DAY]);
     tx.emit('channel', 'upsert', 'ch_demo', null, { id: 'ch_demo', name: 'Website chat (custom channel)', kind: 'custom' });

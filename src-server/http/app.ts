@@ -31,6 +31,8 @@ export interface ServerOptions {
   databaseUrl?: string;
   /** Connections per instance to PostgreSQL (default 10). */
   poolSize?: number;
+  /** Groups of write transactions running at once on PostgreSQL (default 1; see PostgresOptions.writers). */
+  pgWriters?: number;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -95,7 +97,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const clock = opts.clock ?? Date.now;
   let db: Database;
   if (opts.databaseUrl) {
-    const pgdb = new PostgresDatabase(opts.databaseUrl, { poolSize: opts.poolSize, log });
+    const pgdb = new PostgresDatabase(opts.databaseUrl, { poolSize: opts.poolSize, writers: opts.pgWriters, log });
     try {
       await migratePostgres(pgdb);
     } catch (err) {

@@ -385,20 +385,19 @@ export async function receiveMessage(
   const contactId = String(contact.id);
   const conversationId = (await openConversationId(tx, contact)) ?? (await openConversation(tx, contactId, null));
   const id = newId('m');
-  await tx.run(
+  const excerpt = excerptOf(text);
+  await tx.writeRow(
+    'message',
     `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
-     VALUES (?, ?, ?, 'incoming', ?, 'delivered', ?, ?)`,
+     VALUES (?, ?, ?, 'incoming', ?, 'delivered', ?, ?) RETURNING *`,
     [id, contactId, conversationId, text, channelMessageId, tx.now],
   );
-  await tx.run("UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'incoming' WHERE id = ?", [
+  await tx.writeRow('contact', "UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'incoming' WHERE id = ? RETURNING *", [
     tx.now,
-    excerptOf(text),
+    excerpt,
     contactId,
   ]);
-  await tx.emitRow('message', id);
-  await tx.emitRow('contact', contactId);
   const assignee = (contact.assignee_id as string | null) ?? null;
-  const excerpt = excerptOf(text);
   if (assignee) {
     const u = await tx.sql.get<UserRow>('SELECT * FROM users WHERE id = ? AND deactivated = 0', [assignee]);
     if (u && prefsOf(u).new_message_assigned) {

@@ -24,25 +24,26 @@ export async function verifyInbound(sql: SqlRunner, channelId: string, rawBody: 
 
 export async function ingest(tx: Tx, channelId: string, body: BodyOf<'inbound'>) {
   const { sender, message } = body;
-  let contact = await tx.sql.get<Record<string, unknown>>('SELECT * FROM contacts WHERE channel_id = ? AND external_id = ?', [
-    channelId,
-    sender.id,
-  ]);
-  if (!contact) {
-    const id = newId('c');
-    await tx.run(
-      `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'closed', ?, ?)`,
-      [id, sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now],
-    );
-    contact = (await tx.sql.get<Record<string, unknown>>('SELECT * FROM contacts WHERE id = ?', [id]))!;
-  }
-  // The channel's message id makes a redelivery a no-op.
-  const seen = await tx.sql.get<{ id: string; conversation_id: string }>(
-    'SELECT id, conversation_id FROM messages WHERE contact_id = ? AND channel_message_id = ?',
-    [contact.id as string, message.id],
+  // The sender's contact and, in the same read, whether this message was delivered before: the
+  // channel's message id makes a redelivery a no-op.
+  const found = await tx.sql.get<Record<string, unknown> & { seen_id: string | null; seen_conversation_id: string | null }>(
+    `SELECT c.*, m.id AS seen_id, m.conversation_id AS seen_conversation_id FROM contacts c
+     LEFT JOIN messages m ON m.contact_id = c.id AND m.channel_message_id = ?
+     WHERE c.channel_id = ? AND c.external_id = ?`,
+    [message.id, channelId, sender.id],
   );
-  if (seen) return { contact_id: String(contact.id), conversation_id: seen.conversation_id, message_id: seen.id };
+  let contact: Record<string, unknown>;
+  if (found) {
+    const { seen_id: seenId, seen_conversation_id: seenConversationId, ...row } = found;
+    if (seenId) return { contact_id: String(row.id), conversation_id: String(seenConversationId), message_id: seenId };
+    contact = row;
+  } else {
+    contact = (await tx.sql.get<Record<string, unknown>>(
+      `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'closed', ?, ?) RETURNING *`,
+      [newId('c'), sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now],
+    ))!;
+  }
   const r = await receiveMessage(tx, contact, message.text, message.id);
   return { contact_id: String(contact.id), conversation_id: r.conversationId, message_id: r.messageId };
 }

@@ -23,26 +23,20 @@ export interface NewNotification {
 /** New-message items collapse into the user's unread item for that contact, so a chatty contact is one line. */
 export async function createNotification(tx: Tx, n: NewNotification): Promise<void> {
   if (n.kind === 'new_message_assigned' || n.kind === 'new_message_unassigned') {
-    const open = await tx.sql.get<{ id: string }>(
-      'SELECT id FROM notifications WHERE user_id = ? AND contact_id = ? AND kind = ? AND read_at IS NULL AND archived_at IS NULL',
-      [n.userId, n.contactId, n.kind],
+    const collapsed = await tx.writeRow(
+      'notification',
+      `UPDATE notifications SET count = count + 1, excerpt = ?, message_id = ?, conversation_id = ?, created_at = ?
+       WHERE user_id = ? AND contact_id = ? AND kind = ? AND read_at IS NULL AND archived_at IS NULL RETURNING *`,
+      [n.excerpt, n.messageId ?? null, n.conversationId, tx.now, n.userId, n.contactId, n.kind],
     );
-    if (open) {
-      await tx.run(
-        'UPDATE notifications SET count = count + 1, excerpt = ?, message_id = ?, conversation_id = ?, created_at = ? WHERE id = ?',
-        [n.excerpt, n.messageId ?? null, n.conversationId, tx.now, open.id],
-      );
-      await tx.emitRow('notification', open.id);
-      return;
-    }
+    if (collapsed) return;
   }
-  const id = newId('n');
-  await tx.run(
+  await tx.writeRow(
+    'notification',
     `INSERT INTO notifications (id, user_id, kind, contact_id, conversation_id, comment_id, message_id, actor_id, excerpt, count, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-    [id, n.userId, n.kind, n.contactId, n.conversationId, n.commentId ?? null, n.messageId ?? null, n.actorId, n.excerpt, tx.now],
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING *`,
+    [newId('n'), n.userId, n.kind, n.contactId, n.conversationId, n.commentId ?? null, n.messageId ?? null, n.actorId, n.excerpt, tx.now],
   );
-  await tx.emitRow('notification', id);
 }
 
 const TAB_CONDITION = {

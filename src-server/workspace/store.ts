@@ -54,6 +54,12 @@ const TABLES: Partial<Record<Entity, { table: string; map: Mapper; contactColumn
   custom_inbox: { table: 'custom_inboxes', map: toCustomInbox as Mapper },
 };
 
+function tableOf(entity: Entity) {
+  const t = TABLES[entity];
+  if (!t) throw new Error(`no table for ${entity}`);
+  return t;
+}
+
 export const DEFAULT_SETTINGS: WorkspaceSettings = {
   name: 'IS-Messenger workspace',
   inactivity_timeout_minutes: 15,
@@ -95,17 +101,31 @@ export class Tx {
 
   /** Emits the entity's current row as an upsert (or a delete when the row is gone). */
   async emitRow(entity: Entity, id: string, targetUserId: string | null = null): Promise<unknown> {
-    const t = TABLES[entity];
-    if (!t) throw new Error(`no table for ${entity}`);
-    const row = await this.sql.get<Record<string, unknown>>(`SELECT * FROM ${t.table} WHERE id = ?`, [id]);
+    const row = await this.sql.get<Record<string, unknown>>(`SELECT * FROM ${tableOf(entity).table} WHERE id = ?`, [id]);
     if (!row) {
       this.emit(entity, 'delete', id, null, null, targetUserId);
       return null;
     }
+    return this.emitUpsert(entity, row, targetUserId);
+  }
+
+  /**
+   * Runs an INSERT or UPDATE of one row of the entity's table that ends in `RETURNING *`, and emits
+   * the row it answers as an upsert: the write and the record in one statement, not a write and a
+   * read. Answers the row, or undefined when nothing matched (and nothing is emitted).
+   */
+  async writeRow(entity: Entity, sql: string, params: readonly Param[], targetUserId: string | null = null): Promise<Record<string, unknown> | undefined> {
+    const row = await this.sql.get<Record<string, unknown>>(sql, params);
+    if (row) this.emitUpsert(entity, row, targetUserId);
+    return row;
+  }
+
+  private emitUpsert(entity: Entity, row: Record<string, unknown>, targetUserId: string | null): unknown {
+    const t = tableOf(entity);
     const data = (t.map as (r: Record<string, unknown>) => unknown)(row);
     const contactId = t.contactColumn ? String(row[t.contactColumn]) : null;
     const target = entity === 'notification' ? String(row.user_id) : targetUserId;
-    this.emit(entity, 'upsert', id, contactId, data, target);
+    this.emit(entity, 'upsert', String(row.id), contactId, data, target);
     return data;
   }
 
