@@ -381,6 +381,8 @@ export async function receiveMessage(
   contact: Record<string, unknown>,
   text: string,
   channelMessageId: string | null,
+  /** The notification preferences of the contact's assignee, if it has one who is not deactivated (read with the contact). */
+  assigneePrefs: string | null,
 ): Promise<{ messageId: string; conversationId: string }> {
   const contactId = String(contact.id);
   const conversationId = (await openConversationId(tx, contact)) ?? (await openConversation(tx, contactId, null));
@@ -399,8 +401,7 @@ export async function receiveMessage(
   ]);
   const assignee = (contact.assignee_id as string | null) ?? null;
   if (assignee) {
-    const u = await tx.sql.get<UserRow>('SELECT * FROM users WHERE id = ? AND deactivated = 0', [assignee]);
-    if (u && prefsOf(u).new_message_assigned) {
+    if (assigneePrefs !== null && prefsOf({ notify_prefs: assigneePrefs }).new_message_assigned) {
       await createNotification(tx, { userId: assignee, kind: 'new_message_assigned', contactId, conversationId, messageId: id, actorId: null, excerpt });
     }
   } else {

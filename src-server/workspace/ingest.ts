@@ -24,19 +24,22 @@ export async function verifyInbound(sql: SqlRunner, channelId: string, rawBody: 
 
 export async function ingest(tx: Tx, channelId: string, body: BodyOf<'inbound'>) {
   const { sender, message } = body;
-  // The sender's contact and, in the same read, whether this message was delivered before: the
-  // channel's message id makes a redelivery a no-op.
-  const found = await tx.sql.get<Record<string, unknown> & { seen_id: string | null; seen_conversation_id: string | null }>(
-    `SELECT c.*, m.id AS seen_id, m.conversation_id AS seen_conversation_id FROM contacts c
+  // One read: the sender's contact, whether this message was delivered before (the channel's
+  // message id makes a redelivery a no-op), and the preferences of the contact's assignee.
+  const found = await tx.sql.get<Record<string, unknown> & { seen_id: string | null; seen_conversation_id: string | null; assignee_prefs: string | null }>(
+    `SELECT c.*, m.id AS seen_id, m.conversation_id AS seen_conversation_id, a.notify_prefs AS assignee_prefs FROM contacts c
      LEFT JOIN messages m ON m.contact_id = c.id AND m.channel_message_id = ?
+     LEFT JOIN users a ON a.id = c.assignee_id AND a.deactivated = 0
      WHERE c.channel_id = ? AND c.external_id = ?`,
     [message.id, channelId, sender.id],
   );
   let contact: Record<string, unknown>;
+  let assigneePrefs: string | null = null;
   if (found) {
-    const { seen_id: seenId, seen_conversation_id: seenConversationId, ...row } = found;
+    const { seen_id: seenId, seen_conversation_id: seenConversationId, assignee_prefs: prefs, ...row } = found;
     if (seenId) return { contact_id: String(row.id), conversation_id: String(seenConversationId), message_id: seenId };
     contact = row;
+    assigneePrefs = prefs;
   } else {
     contact = (await tx.sql.get<Record<string, unknown>>(
       `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
@@ -44,6 +47,6 @@ export async function ingest(tx: Tx, channelId: string, body: BodyOf<'inbound'>)
       [newId('c'), sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now],
     ))!;
   }
-  const r = await receiveMessage(tx, contact, message.text, message.id);
+  const r = await receiveMessage(tx, contact, message.text, message.id, assigneePrefs);
   return { contact_id: String(contact.id), conversation_id: r.conversationId, message_id: r.messageId };
 }
