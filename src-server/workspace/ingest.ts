@@ -10,14 +10,32 @@ export function signBody(secret: string, rawBody: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 }
 
+/**
+ * Channel secrets by database and channel id. A channel's secret never changes and channels are
+ * never deleted (no route does either), so a secret read once stays right: an inbound message then
+ * costs no read before its transaction. Unknown ids are not remembered (another instance may create
+ * the channel a moment later).
+ */
+const secrets = new WeakMap<SqlRunner, Map<string, string>>();
+
+async function channelSecret(sql: SqlRunner, channelId: string): Promise<string | undefined> {
+  let known = secrets.get(sql);
+  if (!known) secrets.set(sql, (known = new Map()));
+  const hit = known.get(channelId);
+  if (hit !== undefined) return hit;
+  const ch = await sql.get<{ secret: string }>('SELECT secret FROM channels WHERE id = ?', [channelId]);
+  if (ch) known.set(channelId, ch.secret);
+  return ch?.secret;
+}
+
 /** Checks X-Signature against the channel's secret; 404 for an unknown channel, 401 for a bad signature. */
 export async function verifyInbound(sql: SqlRunner, channelId: string, rawBody: string, signature: string | undefined): Promise<void> {
-  const ch = await sql.get<{ secret: string }>('SELECT secret FROM channels WHERE id = ?', [channelId]);
-  if (!ch) throw new ApiError('not_found', 'channel not found');
+  const secret = await channelSecret(sql, channelId);
+  if (secret === undefined) throw new ApiError('not_found', 'channel not found');
   if (!signature || !/^sha256=[0-9a-f]{64}$/.test(signature)) {
     throw new ApiError('unauthorized', 'X-Signature must be sha256=<hex HMAC-SHA256 of the raw body with the channel secret>');
   }
-  const expected = Buffer.from(signBody(ch.secret, rawBody));
+  const expected = Buffer.from(signBody(secret, rawBody));
   const actual = Buffer.from(signature);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new ApiError('unauthorized', 'signature does not match');
 }
