@@ -26,6 +26,8 @@ interface Conn {
   ready: boolean;
   alive: boolean;
   badFrames: number;
+  /** The client's visibility epoch (see SyncQuery), for its catch-up. */
+  epoch: number | undefined;
 }
 
 export interface StreamHubOptions {
@@ -75,8 +77,8 @@ export class StreamHub {
     });
   }
 
-  attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number): void {
-    const conn: Conn = { ws, userId: user.id, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0 };
+  attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number): void {
+    const conn: Conn = { ws, userId: user.id, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, epoch };
     this.conns.add(conn);
     ws.on('pong', () => (conn.alive = true));
     ws.on('close', () => this.conns.delete(conn));
@@ -139,7 +141,7 @@ export class StreamHub {
       if (!viewer) return conn.ws.close(StreamClose.deactivated, 'deactivated');
       for (let pages = 0; ; pages++) {
         if (pages >= MAX_CATCH_UP_PAGES) return this.send(conn, { type: 'resync' });
-        const page = await syncPage(this.db, viewer, conn.processed, 1000);
+        const page = await syncPage(this.db, viewer, conn.processed, 1000, conn.epoch);
         if (page.must_refetch) return this.send(conn, { type: 'must_refetch', reason: page.reason });
         if (page.changes.length) {
           this.send(conn, { type: 'changes', after: conn.sentUpto, upto: page.next, changes: page.changes });
@@ -199,6 +201,13 @@ export class StreamHub {
   }
 
   private async deliver(rows: FeedRow[], from: number, upto: number): Promise<void> {
+    // First, even with nobody connected: a scope read before a team move or a restriction in this
+    // batch would otherwise outlive it and let later records through to whoever connects next.
+    const now = Date.now();
+    if (now - this.scopesAt >= SCOPE_TTL_MS || rows.some((r) => r.entity === 'user' || r.entity === 'team')) {
+      this.scopes = new Map();
+      this.scopesAt = now;
+    }
     if (this.conns.size === 0) return;
     // The contacts' current assignees, read once for every client.
     const contactIds = [...new Set(rows.map((r) => r.contact_id).filter((id): id is string => id !== null))];
@@ -212,11 +221,6 @@ export class StreamHub {
       for (const f of found) assignee.set(f.id, f.assignee_id);
     }
     const conns = [...this.conns];
-    const now = Date.now();
-    if (now - this.scopesAt >= SCOPE_TTL_MS || rows.some((r) => r.entity === 'user' || r.entity === 'team')) {
-      this.scopes = new Map();
-      this.scopesAt = now;
-    }
     const scopes = this.scopes;
     const missing = [...new Set(conns.filter((c) => c.ready && !scopes.has(c.userId)).map((c) => c.userId))];
     if (missing.length) for (const [id, scope] of await this.scopesOf(missing)) scopes.set(id, scope);

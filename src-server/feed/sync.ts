@@ -3,7 +3,7 @@
 import type { ChangeRecord, MustRefetchReason, SyncPage } from '../../src-shared/sync/changes';
 import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
 import type { ChangeRow, SqlRunner } from '../db/engine';
-import { scopeCondition, type ViewerCtx } from '../workspace/store';
+import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/store';
 import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
 
 /** A record of the `changes` table as read back, with its seq. */
@@ -111,12 +111,26 @@ export function recordJson(row: FeedRow): string {
   return `{"seq":${Number(row.seq)},"entity":"${row.entity}","op":"${row.op}","id":${JSON.stringify(row.entity_id)},"contact_id":${row.contact_id === null ? 'null' : JSON.stringify(row.contact_id)},"data":${row.data ?? 'null'},"at":${Number(row.at)}}`;
 }
 
-type PageRows = { mustRefetch: MustRefetchReason } | { rows: FeedRow[]; next: number; hasMore: boolean; head: number };
+type PageRows = { mustRefetch: MustRefetchReason } | { rows: FeedRow[]; next: number; hasMore: boolean; head: number; epoch: number };
 
-async function pageRows(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<PageRows> {
+/**
+ * Whether a cursor predates the user's last visibility reset: its data was chosen under visibility
+ * since replaced. A cursor from a bootstrap begun after the reset comes with that reset's epoch.
+ */
+export function beforeReset(viewer: ViewerCtx, after: number, epoch: number | undefined): boolean {
+  const reset = Number(viewer.user.refetch_seq);
+  return after > 0 && after < reset && (epoch === undefined || epoch < reset);
+}
+
+async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: number, epoch: number | undefined): Promise<PageRows> {
   const head = await feedHead(sql);
+  // What the user may see, read after the head: a team move or a restriction committed before the
+  // head is then already in the scope that filters the page (with several instances on PostgreSQL,
+  // one may commit between this request's sign-in check and here).
+  const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
+  const viewer: ViewerCtx = { user, scope: await scopeOf(sql, user) };
   if (after > head) return { mustRefetch: 'cursor_ahead' };
-  if (after > 0 && after < Number(viewer.user.refetch_seq)) return { mustRefetch: 'visibility_reset' };
+  if (beforeReset(viewer, after, epoch)) return { mustRefetch: 'visibility_reset' };
   if (after > 0 && after < (await feedFloor(sql))) return { mustRefetch: 'cursor_too_old' };
   const cond = feedCondition(viewer);
   const rows = await sql.all<FeedRow>(
@@ -126,24 +140,24 @@ async function pageRows(sql: SqlRunner, viewer: ViewerCtx, after: number, limit:
     [after, head, ...cond.params, limit],
   );
   const hasMore = rows.length === limit;
-  return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head };
+  return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head, epoch: Number(viewer.user.refetch_seq) };
 }
 
 /** One page of the feed for a user. after=0 is the bootstrap. */
-export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<SyncPage> {
-  const p = await pageRows(sql, viewer, after, limit);
+export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<SyncPage> {
+  const p = await pageRows(sql, viewer, after, limit, epoch);
   if ('mustRefetch' in p) return { must_refetch: true, reason: p.mustRefetch };
-  return { must_refetch: false, changes: await rowsToRecords(sql, p.rows, viewer.user.id), next: p.next, has_more: p.hasMore, head: p.head };
+  return { must_refetch: false, changes: await rowsToRecords(sql, p.rows, viewer.user.id), next: p.next, has_more: p.hasMore, head: p.head, epoch: p.epoch };
 }
 
 /** The same page as JSON text, built from the stored JSON without parsing it (the bootstrap's hot path). */
-export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number): Promise<string> {
-  const p = await pageRows(sql, viewer, after, limit);
+export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<string> {
+  const p = await pageRows(sql, viewer, after, limit, epoch);
   if ('mustRefetch' in p) return JSON.stringify({ must_refetch: true, reason: p.mustRefetch });
   const parts: string[] = [];
   for (const row of p.rows) {
     if (row.op === 'grant') for (const rec of await expandGrant(sql, row, viewer.user.id)) parts.push(JSON.stringify(rec));
     else parts.push(recordJson(row));
   }
-  return `{"must_refetch":false,"changes":[${parts.join(',')}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head}}`;
+  return `{"must_refetch":false,"changes":[${parts.join(',')}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head},"epoch":${p.epoch}}`;
 }

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors';
 import { routes, type RouteDef, type RouteName } from '../../src-shared/api/routes';
-import { STREAM_PATH } from '../../src-shared/sync/changes';
+import { STREAM_PATH, StreamQuery } from '../../src-shared/sync/changes';
 import type { Database } from '../db/engine';
 import { SqliteDatabase } from '../db/sqlite';
 import { PostgresDatabase } from '../db/postgres';
@@ -217,8 +217,9 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== STREAM_PATH) return reject(socket, 404, { code: 'not_found', message: 'no stream here' });
-      const after = z.coerce.number().int().min(0).safeParse(url.searchParams.get('after') ?? '0');
-      if (!after.success) return reject(socket, 400, { code: 'invalid_request', message: 'after must be a cursor (a whole number)' });
+      const epoch = url.searchParams.get('epoch');
+      const q = StreamQuery.safeParse({ after: url.searchParams.get('after') ?? '0', ...(epoch !== null && { epoch }) });
+      if (!q.success) return reject(socket, 400, { code: 'invalid_request', message: 'after and epoch must be whole numbers (a cursor and the epoch that came with it)' });
       const m = BEARER.exec(String(req.headers.authorization ?? ''));
       if (!m) return reject(socket, 401, { code: 'unauthorized', message: 'send Authorization: Bearer <token>' });
       let auth;
@@ -227,7 +228,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
       } catch (err) {
         return reject(socket, 401, errorBody(err).body);
       }
-      wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, after.data));
+      wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, q.data.after, q.data.epoch));
     })().catch((err) => {
       log('upgrade failed', err);
       socket.destroy();

@@ -150,5 +150,5 @@ export const handlers: Handlers = {
     items: dash.leaderboard(await dash.reportRows(db(s), c.viewer, c.query.from, c.query.to), c.query.metric),
   }),
   inbound: async (c, s) => s.store.write((tx) => ingest(tx, c.params.id, c.body)),
-  sync: async (c, s) => new RawJson(await syncPageJson(db(s), c.viewer, c.query.after, c.query.limit)) as never,
+  sync: async (c, s) => new RawJson(await syncPageJson(db(s), c.viewer, c.query.after, c.query.limit, c.query.epoch)) as never,
 };

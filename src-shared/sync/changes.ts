@@ -41,10 +41,23 @@ export type ChangeRecord = z.infer<typeof ChangeRecord>;
 export const MustRefetchReason = z.enum(['cursor_too_old', 'cursor_ahead', 'visibility_reset']);
 export type MustRefetchReason = z.infer<typeof MustRefetchReason>;
 
+/**
+ * A user's visibility epoch: the seq of the last reset of what the user may see (0 when there was
+ * none). Every page says it; a client keeps it with its cursor and sends both back. A cursor from
+ * an older epoch is answered `must_refetch` (its data was chosen under visibility since replaced);
+ * the pages of a bootstrap that started after the reset carry the new epoch and go on.
+ */
+const Epoch = z.coerce.number().int().min(0);
+
 export const SyncQuery = z.object({
   after: z.coerce.number().int().min(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  /** The epoch of the page the cursor came from. Without it, any cursor before the last reset must refetch. */
+  epoch: Epoch.optional(),
 });
+
+/** The stream's query string (/api/v1/stream?after=N&epoch=E): where the client's cursor stands. */
+export const StreamQuery = SyncQuery.pick({ after: true, epoch: true });
 
 export const SyncPage = z.union([
   z.object({
@@ -55,6 +68,8 @@ export const SyncPage = z.union([
     has_more: z.boolean(),
     /** The feed's newest seq when the page was read: lets a client show bootstrap progress. */
     head: z.number().int().min(0),
+    /** The user's visibility epoch (see SyncQuery): keep it with `next`. */
+    epoch: z.number().int().min(0),
   }),
   z.object({ must_refetch: z.literal(true), reason: MustRefetchReason }),
 ]);

@@ -897,9 +897,11 @@ describe('the stream refuses bad tokens and survives garbage frames', () => {
 
   it('refuses a bad cursor with 400 and an unknown path with 404', async () => {
     for (const after of ['-1', 'abc', '1.5', 'NaN', '1e400', '%00', 'x'.repeat(5000)]) {
-      const r = await tryOpen(`${STREAM_PATH}?after=${after}`, { authorization: `Bearer ${agent.token}` });
-      expect(r !== 'open' && r.status, `after=${after}`).toBe(400);
-      expect(r !== 'open' && ApiErrorBody.parse(r.body).code).toBe('invalid_request');
+      for (const query of [`after=${after}`, `after=0&epoch=${after}`]) {
+        const r = await tryOpen(`${STREAM_PATH}?${query}`, { authorization: `Bearer ${agent.token}` });
+        expect(r !== 'open' && r.status, query).toBe(400);
+        expect(r !== 'open' && ApiErrorBody.parse(r.body).code).toBe('invalid_request');
+      }
     }
     const r = await tryOpen('/api/v1/streams', { authorization: `Bearer ${agent.token}` });
     expect(r !== 'open' && r.status).toBe(404);

@@ -131,3 +131,54 @@ describe('the change feed and the live stream', () => {
     stream.close();
   });
 });
+
+describe('the stream after a visibility change made while nobody was connected', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ heartbeatMs: 50, demo: { seed: 7, contacts: 20 } });
+  });
+  afterAll(() => server.stop());
+
+  it("a \"User's team\" agent who reconnects after a team mate left gets nothing more of that mate's contacts", async () => {
+    const owner = await signIn(server, 'owner@demo.test');
+    const agent = await signIn(server, 'agent5@demo.test');
+    const users = (await owner.get('/api/v1/users')).body.items as { id: string; role: string; team_id: string | null }[];
+    const team = users.find((u) => u.id === agent.userId)!.team_id;
+    const mate = users.find((u) => u.role === 'agent' && u.team_id === team && u.id !== agent.userId)!;
+    const otherTeam = users.find((u) => u.team_id !== null && u.team_id !== team)!.team_id;
+    const [theirs, mine] = ((await owner.get('/api/v1/contacts?limit=2')).body.items as { id: string }[]).map((c) => c.id);
+    const ok = (r: { status: number }) => expect([200, 201]).toContain(r.status);
+    ok(await owner.patch(`/api/v1/users/${agent.userId}`, { client_id: clientId(), restrictions: { contact_visibility: 'team' } }));
+    ok(await owner.post(`/api/v1/contacts/${theirs}/assignee`, { client_id: clientId(), assignee_id: mate.id }));
+    ok(await owner.post(`/api/v1/contacts/${mine}/assignee`, { client_id: clientId(), assignee_id: agent.userId }));
+
+    // Connected and live (heartbeats come only once caught up), the hub reads what the agent may see
+    // and keeps it (for up to a second: what follows takes a fraction of that).
+    const first = await openStream(server, agent, (await agent.syncAll()).next);
+    await first.until(() => first.frames.some((f) => f.type === 'heartbeat'), 3000, 'the first stream to be live');
+    ok(await owner.patch(`/api/v1/users/${mate.id}`, { client_id: clientId(), name: 'Renamed Mate' }));
+    await first.until(() => first.changes.some((c) => c.entity === 'user' && c.id === mate.id), 3000, 'the rename');
+    const last = first.frames.filter((f) => f.type === 'changes' || f.type === 'heartbeat').at(-1)!;
+    const cursor = last.type === 'changes' ? last.upto : last.type === 'heartbeat' ? last.head : 0;
+    first.close();
+    for (const deadline = Date.now() + 3000; server.hub.connections > 0; ) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the hub to see the stream closed');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+
+    // With nobody connected, the mate moves to another team: the agent loses their contact.
+    ok(await owner.patch(`/api/v1/users/${mate.id}`, { client_id: clientId(), team_id: otherTeam }));
+    const second = await openStream(server, agent, cursor);
+    await second.until(() => second.changes.some((c) => c.op === 'remove' && c.id === theirs), 3000, 'the removal');
+    const mark = second.frames.length;
+    await second.until(() => second.frames.slice(mark).some((f) => f.type === 'heartbeat'), 3000, 'the second stream to be live');
+
+    // Writes to the lost contact must not reach the agent; one to their own contact does.
+    ok(await owner.post(`/api/v1/contacts/${theirs}/comments`, { client_id: clientId(), text: 'not for agent5' }));
+    ok(await owner.post(`/api/v1/contacts/${mine}/comments`, { client_id: clientId(), text: 'for agent5' }));
+    await second.until(() => second.changes.some((c) => c.entity === 'comment' && c.contact_id === mine), 3000, 'the comment on their own contact');
+    const removedAt = second.changes.findIndex((c) => c.op === 'remove' && c.id === theirs);
+    expect(second.changes.slice(removedAt + 1).filter((c) => c.contact_id === theirs)).toEqual([]);
+    second.close();
+  });
+});

@@ -127,12 +127,15 @@ export class ApiClient {
   /** Every page of the feed after `after`. */
   async syncAll(after = 0, limit = 1000): Promise<{ changes: ChangeRecord[]; next: number }> {
     const changes: ChangeRecord[] = [];
+    // As a client does: the epoch of each page goes back with its cursor (none on the first).
+    let epoch: number | undefined;
     for (;;) {
-      const r = await this.get(`/api/v1/sync?after=${after}&limit=${limit}`);
+      const r = await this.get(`/api/v1/sync?after=${after}&limit=${limit}${epoch === undefined ? '' : `&epoch=${epoch}`}`);
       if (r.status !== 200) throw new Error(`sync answered ${r.status}: ${JSON.stringify(r.body)}`);
       if (r.body.must_refetch) throw new Error(`sync answered must_refetch: ${r.body.reason}`);
       changes.push(...r.body.changes);
       after = r.body.next;
+      epoch = r.body.epoch;
       if (!r.body.has_more) return { changes, next: after };
     }
   }
