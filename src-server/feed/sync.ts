@@ -12,14 +12,20 @@ export interface FeedRow extends ChangeRow {
   entity: ChangeRecord['entity'];
 }
 
-/** The feed as SQL: what `recordVisible` says, for paging in the database. */
+/**
+ * The feed as SQL: what `recordVisible` says, for paging in the database.
+ * The target test is written as COALESCE (null or this user) rather than `IS NULL OR =`: SQLite
+ * would answer the OR through the target index, collecting every untargeted record after the cursor
+ * and sorting them by seq for each page (about 0.4 s a page on a million records). As an expression
+ * it walks the feed in seq order and stops at the page's limit.
+ */
 function feedCondition(viewer: ViewerCtx): { sql: string; params: (string | number)[] } {
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
   return {
-    sql: `(ch.target_user_id IS NULL OR ch.target_user_id = ?)
+    sql: `COALESCE(ch.target_user_id, ?) = ?
       AND ch.op <> 'session_end' AND ch.op <> 'reset'
       AND (ch.contact_id IS NULL OR ch.op = 'remove' OR ${scope.sql})`,
-    params: [viewer.user.id, ...(scope.params as string[])],
+    params: [viewer.user.id, viewer.user.id, ...(scope.params as string[])],
   };
 }
 

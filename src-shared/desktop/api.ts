@@ -47,6 +47,10 @@ export type Session = z.infer<typeof Session>;
 export const InboxRow = Contact.extend({ pending: z.number().int(), unread: z.boolean() });
 export type InboxRow = z.infer<typeof InboxRow>;
 
+/** A row's place in a conversation list (its sort key): where a page continues from. */
+export const ListCursor = z.object({ last_activity_at: z.number(), id: Id }).strict();
+export type ListCursor = z.infer<typeof ListCursor>;
+
 export const LocalMessage = Message.extend({ outbox_error: z.string().nullable() });
 export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_error: z.string().nullable() });
 
@@ -103,17 +107,27 @@ export const queries = {
   /** Each inbox with its open count, and whether it holds a contact with an unread notification (the new-message dot). */
   inboxes: { input: Empty, output: z.array(InboxSummary.extend({ unread: z.boolean() })) },
   channels: { input: Empty, output: z.array(Channel) },
+  /**
+   * A page of a conversation list, newest activity first. The virtualized list asks for the page
+   * after (or before) a row it holds when it scrolls, and by position only when it jumps (a dragged
+   * scrollbar, a refresh): a position costs a walk over the rows before it.
+   */
   conversations: {
     input: z
       .object({
         inbox: InboxKeyParam,
         status: ConversationStatus.optional(),
         q: z.string().max(200).optional(),
-        /** Position in the list (the virtualized list asks by offset). */
+        /** Position in the list. */
         offset: z.number().int().min(0).max(10_000_000).default(0),
+        /** The rows that follow this one in the list (instead of a position). */
+        after: ListCursor.optional(),
+        /** The rows that come just before this one in the list (instead of a position). */
+        before: ListCursor.optional(),
         limit: Limit(500, 100),
       })
-      .strict(),
+      .strict()
+      .refine((i) => (i.after ? 1 : 0) + (i.before ? 1 : 0) + (i.offset > 0 ? 1 : 0) <= 1, 'offset, after and before are alternatives: give one'),
     output: z.object({ items: z.array(InboxRow), total: z.number().int() }),
   },
   contact: {

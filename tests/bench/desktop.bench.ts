@@ -89,14 +89,35 @@ async function main() {
     const rss = process.memoryUsage().rss / 1024 / 1024;
     const raw = rawInsertRate(200_000);
 
-    // Inbox pages as the list asks for them: each inbox and filter, first page and deeper pages.
-    const inboxes = ['all', 'mine', 'unassigned', 'team:t_sales'];
-    const pageTimes: number[] = [];
-    for (let i = 0; i < 600; i++) {
-      const input = { inbox: inboxes[i % inboxes.length], status: i % 3 === 0 ? undefined : i % 3 === 1 ? 'open' : 'closed', offset: i % 2 === 0 ? 0 : Math.floor(Math.random() * 2000) * 50, limit: 50 };
+    const timed = async (input: Record<string, unknown>, times: number[]) => {
       const t0 = performance.now();
-      await call('query', 'conversations', input);
-      pageTimes.push(performance.now() - t0);
+      const page = await call('query', 'conversations', input);
+      times.push(performance.now() - t0);
+      return page as { items: { id: string; last_activity_at: number }[]; total: number };
+    };
+    const lists = ['all', 'mine', 'unassigned', 'team:t_sales'].flatMap((inbox) => [undefined, 'open', 'closed'].map((status) => ({ inbox, status })));
+    // Inbox pages the way the conversation list asks for them (inbox-store's pageRequest), 50 per
+    // inbox and filter, 100 rows each: the first page; then the page after the last row held, as
+    // the list scrolls down (scrolling up asks for the page before a row, at the same cost); and
+    // after every 9 of those a jump to a random page (a dragged scrollbar: the one request by
+    // position, which main walks from the nearer end of the list), from where it scrolls on. One
+    // page in ten is a jump, more than a user makes. The manager's Mine is empty (cheap pages, as
+    // in the former pattern).
+    const walkTimes: number[] = [];
+    for (const list of lists) {
+      let page = await timed({ ...list, limit: 100 }, walkTimes);
+      for (let i = 1; i < 50; i++) {
+        const last = page.items[page.items.length - 1];
+        const jump = i % 10 === 0 || !last;
+        const at = jump ? { offset: Math.floor(Math.random() * Math.ceil(page.total / 100)) * 100 } : { after: { last_activity_at: last.last_activity_at, id: last.id } };
+        page = await timed({ ...list, ...at, limit: 100 }, walkTimes);
+      }
+    }
+    // For comparison with earlier runs: the former pattern, half first pages and half random positions.
+    const positionTimes: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      const list = lists[i % lists.length];
+      await timed({ ...list, offset: i % 2 === 0 ? 0 : Math.floor(Math.random() * 2000) * 50, limit: 50 }, positionTimes);
     }
     const searchTimes: number[] = [];
     const words = ['price', 'refund', 'deliv', 'invoice plan', 'Contact 4242', 'warranty', 'question 77', 'stock size'];
@@ -141,7 +162,8 @@ async function main() {
     line('bootstrap (records/s, end to end)', `${Math.round(bootRate).toLocaleString()} (${records.toLocaleString()} in ${bootSeconds.toFixed(1)} s)`, '');
     line('raw better-sqlite3 inserts/s (same run)', Math.round(raw).toLocaleString(), '');
     line('bootstrap ÷ raw insert throughput', (bootRate / raw).toFixed(3), '≥ 0.25');
-    line('inbox page query p50 / p99', `${ms(pct(pageTimes, 50))} / ${ms(pct(pageTimes, 99))}`, 'p99 ≤ 2 ms');
+    line('inbox page, as the list asks p50 / p99', `${ms(pct(walkTimes, 50))} / ${ms(pct(walkTimes, 99))}`, 'p99 ≤ 2 ms');
+    line('  … by random position p50 / p99', `${ms(pct(positionTimes, 50))} / ${ms(pct(positionTimes, 99))}`, '(the former pattern)');
     line('full-text search p50 / p99', `${ms(pct(searchTimes, 50))} / ${ms(pct(searchTimes, 99))}`, 'p99 ≤ 30 ms');
     line('mention commit → Notifier p50 / p99', `${ms(pct(mentionLatency, 50))} / ${ms(pct(mentionLatency, 99))} (n=${mentionLatency.length})`, 'p50 ≤ 20 ms, p99 ≤ 100 ms');
     line('main-process RSS after bootstrap', `${rss.toFixed(0)} MB`, '≤ 250 MB');

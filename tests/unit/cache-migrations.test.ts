@@ -36,6 +36,78 @@ describe('cache migrations', () => {
     cache.close();
   });
 
+  it("migration 2 brings a version 1 cache's contacts along: their assignee's team, and counts per assignee and status", () => {
+    const file = join(tmp(), 'c.sqlite');
+    const v1 = new BetterSqlite3(file);
+    v1.exec(CACHE_MIGRATIONS[0].sql);
+    v1.pragma('user_version = 1');
+    v1.prepare("INSERT INTO users (id, name, team_id, data) VALUES ('u1', 'Ann', 't1', '{}'), ('u2', 'Bo', NULL, '{}')").run();
+    const contact = v1.prepare("INSERT INTO contacts (id, assignee_id, status, last_activity_at, data) VALUES (?, ?, ?, 1, '{}')");
+    for (const [id, assignee, status] of [['c1', 'u1', 'open'], ['c2', 'u1', 'open'], ['c3', 'u2', 'closed'], ['c4', null, 'open'], ['c5', 'gone', 'closed']]) contact.run(id, assignee, status);
+    v1.close();
+
+    const cache = Cache.open(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
+    expect(cache.all('SELECT id, assignee_team_id AS team FROM contacts ORDER BY id')).toEqual([
+      { id: 'c1', team: 't1' }, { id: 'c2', team: 't1' }, { id: 'c3', team: null }, { id: 'c4', team: null }, { id: 'c5', team: null },
+    ]);
+    expect(cache.all('SELECT assignee_id AS a, status AS s, n FROM contact_counts ORDER BY 1, 2')).toEqual([
+      { a: '', s: 'open', n: 1 }, { a: 'gone', s: 'closed', n: 1 }, { a: 'u1', s: 'open', n: 2 }, { a: 'u2', s: 'closed', n: 1 },
+    ]);
+    // From now on the triggers keep both.
+    cache.upsert('user', { id: 'u2', name: 'Bo', team_id: 't1' });
+    cache.removeContact('c1');
+    expect(cache.get('SELECT assignee_team_id AS team FROM contacts WHERE id = ?', 'c3')).toEqual({ team: 't1' });
+    expect(cache.get("SELECT n FROM contact_counts WHERE assignee_id = 'u1' AND status = 'open'")).toEqual({ n: 1 });
+    cache.close();
+  });
+
+  it("migration 3 rebuilds a version 2 cache's message search with an index of two- and three-letter prefixes", () => {
+    const file = join(tmp(), 'c.sqlite');
+    const v2 = new BetterSqlite3(file);
+    for (const m of CACHE_MIGRATIONS.slice(0, 2)) v2.exec(m.sql);
+    v2.pragma('user_version = 2');
+    const insert = v2.prepare("INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, 'c1', 1, 'read', ?)");
+    const fts = v2.prepare('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)');
+    for (const [id, text] of [['m1', 'Où est mon colis ?'], ['m2', 'question about the price']]) fts.run(insert.run(id, JSON.stringify({ id, text })).lastInsertRowid, text);
+    v2.close();
+
+    const cache = Cache.open(file);
+    expect(cache.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'messages_fts'")!.sql).toContain("prefix = '2 3'");
+    const match = (q: string) => cache.all<{ rowid: number }>('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?', q).length;
+    expect([match('"colis"'), match('"pr"*'), match('"que"*'), match('"ou"')]).toEqual([1, 1, 1, 1]);
+    cache.close();
+  });
+
+  it('a bulk load writes rows without their full-text entries and activity indexes, and builds them all at its end, even across a restart', () => {
+    const file = join(tmp(), 'c.sqlite');
+    const indexes = (c: Cache) => c.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name");
+    const message = (id: string, text: string) => ({ id, contact_id: 'c1', conversation_id: 'v1', direction: 'incoming', text, status: 'delivered', fail_reason: null, author_id: null, created_at: 1 });
+    const matches = (c: Cache, table: string, word: string) => c.all(`SELECT rowid FROM ${table} WHERE ${table} MATCH ?`, word).length;
+    let cache = Cache.open(file);
+    const before = indexes(cache);
+    cache.beginBulkLoad();
+    expect(indexes(cache).map((i) => i.name)).not.toContain('contacts_activity');
+    cache.upsert('message', message('m1', 'where is my parcel'));
+    cache.upsert('contact', { id: 'c1', name: 'Zoë Parcelle', phone: '+4470', email: null, channel_id: 'ch', assignee_id: null, status: 'open', conversation_id: null, last_activity_at: 1, last_message: null, last_message_direction: null, created_at: 1 });
+    expect(matches(cache, 'messages_fts', 'parcel')).toBe(0);
+    cache.close();
+
+    cache = Cache.open(file);
+    expect(cache.bulkLoading).toBe(true);
+    cache.upsert('comment', { id: 'k1', contact_id: 'c1', conversation_id: 'v1', author_id: 'u1', text: 'parcel lost?', mentions: [], created_at: 2 });
+    cache.endBulkLoad();
+    expect(matches(cache, 'messages_fts', 'parcel')).toBe(1);
+    expect(matches(cache, 'comments_fts', 'parcel')).toBe(1);
+    expect(matches(cache, 'contacts_fts', 'zoe')).toBe(1);
+    expect(cache.getMeta('bulk_load')).toBeNull();
+    expect(indexes(cache)).toEqual(before);
+    // After the load, rows are indexed as they come again.
+    cache.upsert('message', message('m2', 'parcel found'));
+    expect(matches(cache, 'messages_fts', 'parcel')).toBe(2);
+    cache.close();
+  });
+
   it('opening again applies nothing twice', () => {
     const file = join(tmp(), 'c.sqlite');
     Cache.open(file).close();

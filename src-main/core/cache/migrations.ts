@@ -6,6 +6,11 @@ export interface CacheMigration {
   sql: string;
 }
 
+/** How every full-text table splits and folds words (a scratch table checking matches must agree). */
+export const TEXT_TOKENIZER = "tokenize = 'unicode61 remove_diacritics 2'";
+/** The prefix lengths (in characters) messages_fts keeps an index for. */
+export const MESSAGE_PREFIXES = '2 3';
+
 export const CACHE_MIGRATIONS: CacheMigration[] = [
   {
     version: 1,
@@ -84,6 +89,63 @@ CREATE VIRTUAL TABLE comments_fts USING fts5(text, tokenize = 'unicode61 remove_
 INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO comments_fts(comments_fts, rank) VALUES ('secure-delete', 1);
+`,
+  },
+  {
+    version: 2,
+    name: "list counts kept with the rows; the assignee's team on each contact",
+    sql: `
+-- A team list is one index range: the assignee's team is copied onto the contact (the contact's
+-- upsert looks it up; these triggers follow users joining, leaving or changing team).
+ALTER TABLE contacts ADD COLUMN assignee_team_id TEXT;
+UPDATE contacts SET assignee_team_id = (SELECT u.team_id FROM users u WHERE u.id = contacts.assignee_id) WHERE assignee_id IS NOT NULL;
+CREATE INDEX contacts_team_activity ON contacts(assignee_team_id, last_activity_at DESC, id DESC);
+CREATE INDEX contacts_team_status_activity ON contacts(assignee_team_id, status, last_activity_at DESC, id DESC);
+CREATE TRIGGER users_team_insert AFTER INSERT ON users BEGIN
+  UPDATE contacts SET assignee_team_id = NEW.team_id WHERE assignee_id = NEW.id;
+END;
+CREATE TRIGGER users_team_update AFTER UPDATE OF team_id ON users WHEN OLD.team_id IS NOT NEW.team_id BEGIN
+  UPDATE contacts SET assignee_team_id = NEW.team_id WHERE assignee_id = NEW.id;
+END;
+CREATE TRIGGER users_team_delete AFTER DELETE ON users BEGIN
+  UPDATE contacts SET assignee_team_id = NULL WHERE assignee_id = OLD.id;
+END;
+
+-- Contacts per (assignee, status), in the same transaction as the rows: every built-in list's
+-- total is a sum of a few of these instead of a COUNT(*) over up to every contact.
+-- '' stands for unassigned (a key column cannot usefully be NULL).
+CREATE TABLE contact_counts (
+  assignee_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (assignee_id, status)
+) WITHOUT ROWID;
+INSERT INTO contact_counts (assignee_id, status, n) SELECT COALESCE(assignee_id, ''), status, COUNT(*) FROM contacts GROUP BY 1, 2;
+CREATE TRIGGER contact_counts_insert AFTER INSERT ON contacts BEGIN
+  INSERT INTO contact_counts (assignee_id, status, n) VALUES (COALESCE(NEW.assignee_id, ''), NEW.status, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER contact_counts_delete AFTER DELETE ON contacts BEGIN
+  UPDATE contact_counts SET n = n - 1 WHERE assignee_id = COALESCE(OLD.assignee_id, '') AND status = OLD.status;
+END;
+CREATE TRIGGER contact_counts_update AFTER UPDATE OF assignee_id, status ON contacts
+  WHEN OLD.assignee_id IS NOT NEW.assignee_id OR OLD.status IS NOT NEW.status BEGIN
+  UPDATE contact_counts SET n = n - 1 WHERE assignee_id = COALESCE(OLD.assignee_id, '') AND status = OLD.status;
+  INSERT INTO contact_counts (assignee_id, status, n) VALUES (COALESCE(NEW.assignee_id, ''), NEW.status, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+`,
+  },
+  {
+    version: 3,
+    name: 'message search keeps prefixes of two and three letters',
+    // A search walks the messages of a word's first letters newest first through this index and
+    // stops early (text-search.ts); without it FTS5 gathers every row of the prefix first.
+    sql: `
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5(text, prefix = '${MESSAGE_PREFIXES}', ${TEXT_TOKENIZER});
+INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO messages_fts (rowid, text) SELECT rowid, data->>'text' FROM messages;
 `,
   },
 ];

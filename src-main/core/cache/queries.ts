@@ -1,33 +1,34 @@
 // The queries the views make, over the cache. Lists are paged and sorted by last activity.
 import type { InboxKey } from '../../../src-shared/access/visibility';
 import type { InboxSummary } from '../../../src-shared/api/routes';
-import type { InboxRow, ThreadEntry } from '../../../src-shared/desktop/api';
+import type { InboxRow, ListCursor, ThreadEntry } from '../../../src-shared/desktop/api';
 import { averagesSince, dashboardPeriods, HOUR_MS } from '../../../src-shared/dashboard';
-import type { Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
+import type { Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
 import type { Cache } from './cache';
+import { ftsQuery, newestMatchingMessages } from './text-search';
 
 type Where = { sql: string; params: unknown[] };
 const parse = <T>(rows: { data: string }[]): T[] => rows.map((r) => JSON.parse(r.data) as T);
-
-/** Words of a search box as an FTS5 query: each word a quoted prefix, all must match. */
-export function ftsQuery(text: string): string | null {
-  const words = text.match(/[\p{L}\p{N}]+/gu);
-  if (!words?.length) return null;
-  return words.slice(0, 8).map((w) => `"${w}"*`).join(' ');
-}
-
-function teamMembers(cache: Cache, teamId: string): string[] {
-  return cache.all<{ id: string }>('SELECT id FROM users WHERE team_id = ?', teamId).map((r) => r.id);
-}
+/**
+ * A stored entity with fields added, assigned onto the parsed object: a spread copy of a parsed
+ * object is a slow clone in V8 that lingers into the next collections (scavenges of several ms on a
+ * 100-row page, where assigning costs none).
+ */
+const withFields = <T, F extends object>(data: string, fields: F): T & F => Object.assign(JSON.parse(data) as T & object, fields) as T & F;
+const join = (w: Where[]) => ({ sql: w.length ? w.map((x) => x.sql).join(' AND ') : '1', params: w.flatMap((x) => x.params) });
 
 /**
- * A team's contacts. The unary + keeps SQLite from answering through the assignee index (one lookup
- * per member, then a sort of all of them): walking the activity index in order and filtering gives
- * a page at once.
+ * One condition of a conversation list; a list is their conjunction. Those on the assignee, the
+ * assignee's team and the status are counted from contact_counts (kept with the rows, migration 2);
+ * a channel or a text needs a COUNT(*).
  */
-function inList(column: string, ids: string[]): Where {
-  return ids.length ? { sql: `+${column} IN (${ids.map(() => '?').join(', ')})`, params: ids } : { sql: '0', params: [] };
-}
+type ListCond =
+  | { kind: 'status'; status: string }
+  | { kind: 'assignee'; id: string | null }
+  | { kind: 'team'; id: string }
+  | { kind: 'channel'; id: string }
+  | { kind: 'text'; q: string }
+  | { kind: 'nothing' };
 
 function searchWhere(q: string): Where | null {
   const fts = ftsQuery(q);
@@ -39,34 +40,63 @@ function searchWhere(q: string): Where | null {
   };
 }
 
-function filterWhere(cache: Cache, me: string, f: InboxFilter): Where[] {
-  const out: Where[] = [];
-  if (f.status) out.push({ sql: 'c.status = ?', params: [f.status] });
-  if (f.assignee === 'me') out.push({ sql: 'c.assignee_id = ?', params: [me] });
-  else if (f.assignee === 'unassigned') out.push({ sql: 'c.assignee_id IS NULL', params: [] });
-  else if (f.assignee) out.push({ sql: 'c.assignee_id = ?', params: [f.assignee] });
-  if (f.team_id) out.push(inList('c.assignee_id', teamMembers(cache, f.team_id)));
-  if (f.channel_id) out.push({ sql: 'c.channel_id = ?', params: [f.channel_id] });
-  if (f.text) {
-    const s = searchWhere(f.text);
-    if (s) out.push(s);
-  }
+function filterConds(me: string, f: InboxFilter): ListCond[] {
+  const out: ListCond[] = [];
+  if (f.status) out.push({ kind: 'status', status: f.status });
+  if (f.assignee) out.push({ kind: 'assignee', id: f.assignee === 'me' ? me : f.assignee === 'unassigned' ? null : f.assignee });
+  if (f.team_id) out.push({ kind: 'team', id: f.team_id });
+  if (f.channel_id) out.push({ kind: 'channel', id: f.channel_id });
+  if (f.text && ftsQuery(f.text)) out.push({ kind: 'text', q: f.text });
   return out;
 }
 
-function inboxWhere(cache: Cache, me: string, inbox: InboxKey): Where[] {
+function inboxConds(cache: Cache, me: string, inbox: InboxKey): ListCond[] {
   if (inbox === 'all') return [];
-  if (inbox === 'mine') return [{ sql: 'c.assignee_id = ?', params: [me] }];
-  if (inbox === 'unassigned') return [{ sql: 'c.assignee_id IS NULL', params: [] }];
-  if (inbox.startsWith('team:')) return [inList('c.assignee_id', teamMembers(cache, inbox.slice(5)))];
+  if (inbox === 'mine') return [{ kind: 'assignee', id: me }];
+  if (inbox === 'unassigned') return [{ kind: 'assignee', id: null }];
+  if (inbox.startsWith('team:')) return [{ kind: 'team', id: inbox.slice(5) }];
   const custom = cache.get<{ data: string }>('SELECT data FROM custom_inboxes WHERE id = ?', inbox.slice(7));
-  if (!custom) return [{ sql: '0', params: [] }];
-  return filterWhere(cache, me, (JSON.parse(custom.data) as CustomInbox).filter);
+  if (!custom) return [{ kind: 'nothing' }];
+  return filterConds(me, (JSON.parse(custom.data) as CustomInbox).filter);
+}
+
+/** A list as SQL over `contacts c`. A team is one range of its index (the assignee's team is on the row). */
+function listWhere(conds: readonly ListCond[]): Where {
+  const parts = conds.map((cond): Where => {
+    switch (cond.kind) {
+      case 'status':
+        return { sql: 'c.status = ?', params: [cond.status] };
+      case 'assignee':
+        return cond.id === null ? { sql: 'c.assignee_id IS NULL', params: [] } : { sql: 'c.assignee_id = ?', params: [cond.id] };
+      case 'team':
+        return { sql: 'c.assignee_team_id = ?', params: [cond.id] };
+      case 'channel':
+        return { sql: 'c.channel_id = ?', params: [cond.id] };
+      case 'text':
+        return searchWhere(cond.q) ?? { sql: '1', params: [] };
+      case 'nothing':
+        return { sql: '0', params: [] };
+    }
+  });
+  return join(parts);
+}
+
+/** The same list over `contact_counts k`, or null when it has a condition the counts do not keep. */
+function countsWhere(conds: readonly ListCond[]): Where | null {
+  const parts: Where[] = [];
+  for (const cond of conds) {
+    if (cond.kind === 'status') parts.push({ sql: 'k.status = ?', params: [cond.status] });
+    else if (cond.kind === 'assignee') parts.push({ sql: 'k.assignee_id = ?', params: [cond.id ?? ''] });
+    else if (cond.kind === 'team') parts.push({ sql: 'k.assignee_id IN (SELECT id FROM users WHERE team_id = ?)', params: [cond.id] });
+    else if (cond.kind === 'nothing') parts.push({ sql: '0', params: [] });
+    else return null;
+  }
+  return join(parts);
 }
 
 const totals = new WeakMap<Cache, { version: number; counts: Map<string, number> }>();
-/** COUNT(*) of a list, remembered until a contact, user or custom inbox changes (the list asks for it with every page). */
-function countContacts(cache: Cache, w: { sql: string; params: unknown[] }): number {
+/** COUNT(*) of a list the kept counts cannot answer, remembered per Cache.listVersion. */
+function countByScan(cache: Cache, w: Where): number {
   let memo = totals.get(cache);
   if (!memo || memo.version !== cache.listVersion) totals.set(cache, (memo = { version: cache.listVersion, counts: new Map() }));
   const key = `${w.sql}\u0000${JSON.stringify(w.params)}`;
@@ -78,28 +108,63 @@ function countContacts(cache: Cache, w: { sql: string; params: unknown[] }): num
   return n;
 }
 
-const join = (w: Where[]) => ({ sql: w.length ? w.map((x) => x.sql).join(' AND ') : '1', params: w.flatMap((x) => x.params) });
+/** How many contacts a list holds: a sum of a few kept counts, or a (remembered) scan. */
+function countList(cache: Cache, conds: readonly ListCond[]): number {
+  const k = countsWhere(conds);
+  if (!k) return countByScan(cache, listWhere(conds));
+  return cache.get<{ n: number }>(`SELECT COALESCE(SUM(k.n), 0) AS n FROM contact_counts k WHERE ${k.sql}`, ...k.params)!.n;
+}
 
-export function conversations(cache: Cache, me: string, q: { inbox: string; status?: string; q?: string; offset?: number; limit?: number }) {
-  const where = inboxWhere(cache, me, q.inbox as InboxKey);
-  if (q.status) where.push({ sql: 'c.status = ?', params: [q.status] });
-  if (q.q) {
-    const s = searchWhere(q.q);
-    if (s) where.push(s);
-  }
-  const w = join(where);
-  // The page's rows are found on the index alone, then read: deep offsets skip index entries, not rows.
+const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
+const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
+
+/**
+ * The rowids of one page of a list (`total` rows), as a subquery on the list's index alone. After or
+ * before a row, the index is entered at that row (keyset). By position, OFFSET skips index entries
+ * one by one, so a position in the second half of the list is counted from the end instead.
+ */
+function pageRowids(w: Where, total: number, p: ListPage, limit: number): Where {
+  const select = (extra: Where | null, order: string, take: number, skip: number): Where => ({
+    sql: `SELECT c.rowid FROM contacts c WHERE ${w.sql}${extra ? ` AND ${extra.sql}` : ''} ${order} LIMIT ? OFFSET ?`,
+    params: [...w.params, ...(extra?.params ?? []), take, skip],
+  });
+  if (p.after) return select({ sql: '(c.last_activity_at, c.id) < (?, ?)', params: [p.after.last_activity_at, p.after.id] }, NEWEST_FIRST, limit, 0);
+  if (p.before) return select({ sql: '(c.last_activity_at, c.id) > (?, ?)', params: [p.before.last_activity_at, p.before.id] }, OLDEST_FIRST, limit, 0);
+  const offset = p.offset ?? 0;
+  const rowsAfterPage = total - offset - limit;
+  if (rowsAfterPage >= offset) return select(null, NEWEST_FIRST, limit, offset);
+  // Read backwards, the page starts after the rows that follow it (and is short at the list's end).
+  const skip = Math.max(0, rowsAfterPage);
+  return select(null, OLDEST_FIRST, Math.max(0, total - offset - skip), skip);
+}
+
+export interface ListPage {
+  inbox: string;
+  status?: string;
+  q?: string;
+  offset?: number;
+  after?: ListCursor;
+  before?: ListCursor;
+  limit?: number;
+}
+
+export function conversations(cache: Cache, me: string, p: ListPage) {
+  const conds = inboxConds(cache, me, p.inbox as InboxKey);
+  if (p.status) conds.push({ kind: 'status', status: p.status });
+  if (p.q && ftsQuery(p.q)) conds.push({ kind: 'text', q: p.q });
+  // The total first: a position from the end needs it (both read in one synchronous call, so they agree).
+  const total = countList(cache, conds);
+  const page = pageRowids(listWhere(conds), total, p, p.limit ?? 100);
+  // The page's rows are found on the index alone, then read.
   const rows = cache.all<{ data: string; pending: number; unread: number }>(
     `SELECT c.data,
        (SELECT COUNT(*) FROM outbox o WHERE o.contact_id = c.id) AS pending,
        EXISTS (SELECT 1 FROM notifications n WHERE n.contact_id = c.id AND n.unread = 1) AS unread
-     FROM contacts c WHERE c.rowid IN (
-       SELECT c.rowid FROM contacts c WHERE ${w.sql} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ? OFFSET ?)
-     ORDER BY c.last_activity_at DESC, c.id DESC`,
-    ...w.params, q.limit ?? 100, q.offset ?? 0,
+     FROM contacts c WHERE c.rowid IN (${page.sql})
+     ${NEWEST_FIRST}`,
+    ...page.params,
   );
-  const total = countContacts(cache, w);
-  const items: InboxRow[] = rows.map((r) => ({ ...(JSON.parse(r.data) as Contact), pending: r.pending, unread: !!r.unread }));
+  const items = rows.map((r) => withFields<Contact, Pick<InboxRow, 'pending' | 'unread'>>(r.data, { pending: r.pending, unread: !!r.unread }));
   return { items, total };
 }
 
@@ -107,11 +172,9 @@ export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]
   const teams = new Map(cache.all<{ id: string; data: string }>('SELECT id, data FROM teams').map((t) => [t.id, (JSON.parse(t.data) as { name: string }).name]));
   const customs = parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes'));
   const names: Record<string, string> = { all: 'All', mine: 'Mine', unassigned: 'Unassigned' };
-  const count = (key: InboxKey) => {
-    return countContacts(cache, join([...inboxWhere(cache, me, key), { sql: "c.status = 'open'", params: [] }]));
-  };
+  const count = (key: InboxKey) => countList(cache, [...inboxConds(cache, me, key), { kind: 'status', status: 'open' }]);
   const unread = (key: InboxKey) => {
-    const w = join([...inboxWhere(cache, me, key), { sql: 'c.id IN (SELECT contact_id FROM notifications WHERE unread = 1)', params: [] }]);
+    const w = join([listWhere(inboxConds(cache, me, key)), { sql: 'c.id IN (SELECT contact_id FROM notifications WHERE unread = 1)', params: [] }]);
     return !!cache.get(`SELECT 1 FROM contacts c WHERE ${w.sql} LIMIT 1`, ...w.params);
   };
   const out: (InboxSummary & { unread: boolean })[] = keys.map((key) => {
@@ -148,17 +211,17 @@ export function thread(cache: Cache, contactId: string, limit: number): ThreadEn
     contactId, contactId, contactId, limit,
   );
   return rows.reverse().map((r): ThreadEntry => {
-    const d = JSON.parse(r.data);
-    if (r.type === 'message') return { type: 'message', at: r.at, message: { ...d, outbox_error: errors.get(r.id) ?? null } };
-    if (r.type === 'comment') return { type: 'comment', at: r.at, comment: { ...d, pending: errors.has(r.id), outbox_error: errors.get(r.id) ?? null } };
-    return { type: 'event', at: r.at, event: d };
+    if (r.type === 'message') return { type: 'message', at: r.at, message: withFields<Message, { outbox_error: string | null }>(r.data, { outbox_error: errors.get(r.id) ?? null }) };
+    if (r.type === 'comment') return { type: 'comment', at: r.at, comment: withFields<Comment, { pending: boolean; outbox_error: string | null }>(r.data, { pending: errors.has(r.id), outbox_error: errors.get(r.id) ?? null }) };
+    return { type: 'event', at: r.at, event: JSON.parse(r.data) };
   });
 }
 
 export function search(cache: Cache, q: string, limit: number) {
   const fts = ftsQuery(q);
   if (!fts) return { contacts: [], messages: [] };
-  // Newest rows first by rowid: FTS5 walks its index in that order and stops at the limit.
+  // Newest rows first by rowid: FTS5 walks its index in that order and stops at the limit (for
+  // messages, without gathering a common word's every row first: newestMatchingMessages).
   const contacts = parse<Contact>(
     cache.all(
       `SELECT c.data FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f JOIN contacts c ON c.rowid = f.rowid`,
@@ -167,9 +230,9 @@ export function search(cache: Cache, q: string, limit: number) {
   ).sort((a, b) => b.last_activity_at - a.last_activity_at);
   const messages = cache
     .all<{ data: string; cdata: string }>(
-      `SELECT m.data, c.data AS cdata FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f
-       JOIN messages m ON m.rowid = f.rowid JOIN contacts c ON c.id = m.contact_id ORDER BY m.created_at DESC`,
-      fts, limit,
+      `SELECT m.data, c.data AS cdata FROM messages m JOIN contacts c ON c.id = m.contact_id
+       WHERE m.rowid IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC`,
+      JSON.stringify(newestMatchingMessages(cache, q, limit)),
     )
     .map((r) => ({ message: JSON.parse(r.data) as Message, contact_name: (JSON.parse(r.cdata) as Contact).name }));
   return { contacts, messages };
@@ -200,15 +263,15 @@ export const unreadCount = (cache: Cache) => cache.get<{ n: number }>('SELECT CO
 export function dashboardOpen(cache: Cache, now: number, teamId: string | undefined, limit: number) {
   const s = settings(cache);
   const threshold = (s?.open_too_long_hours ?? 2) * HOUR_MS;
-  const w: Where[] = [{ sql: "c.status = 'open'", params: [] }];
-  if (teamId) w.push(inList('c.assignee_id', teamMembers(cache, teamId)));
-  const j = join(w);
+  const conds: ListCond[] = [{ kind: 'status', status: 'open' }];
+  if (teamId) conds.push({ kind: 'team', id: teamId });
+  const j = listWhere(conds);
   const rows = cache.all<{ cdata: string; vdata: string }>(
     `SELECT c.data AS cdata, v.data AS vdata FROM contacts c JOIN conversations v ON v.id = c.conversation_id
      WHERE ${j.sql} ORDER BY v.opened_at ASC, v.id ASC LIMIT ?`,
     ...j.params, limit,
   );
-  const total = cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${j.sql}`, ...j.params)!.n;
+  const total = countList(cache, conds);
   return {
     items: rows.map((r) => {
       const conversation = JSON.parse(r.vdata) as Conversation;
@@ -222,7 +285,7 @@ export function dashboardOpen(cache: Cache, now: number, teamId: string | undefi
 
 export function dashboardMembers(cache: Cache, teamId?: string, status?: string) {
   const counts = new Map(
-    cache.all<{ a: string; n: number }>("SELECT assignee_id AS a, COUNT(*) AS n FROM contacts WHERE status = 'open' AND assignee_id IS NOT NULL GROUP BY assignee_id").map((r) => [r.a, r.n]),
+    cache.all<{ a: string; n: number }>("SELECT assignee_id AS a, n FROM contact_counts WHERE status = 'open' AND assignee_id <> ''").map((r) => [r.a, r.n]),
   );
   return users(cache)
     .filter((u) => !u.deactivated && (!teamId || u.team_id === teamId) && (!status || u.status === status))
@@ -245,8 +308,8 @@ export function dashboardSummary(cache: Cache, now: number, tzOffsetMinutes: num
   const fr = "json_extract(data, '$.first_response_at')";
   return {
     figures: {
-      open: cache.get<{ n: number }>("SELECT COUNT(*) AS n FROM contacts WHERE status = 'open'")!.n,
-      unassigned: cache.get<{ n: number }>("SELECT COUNT(*) AS n FROM contacts WHERE status = 'open' AND assignee_id IS NULL")!.n,
+      open: countList(cache, [{ kind: 'status', status: 'open' }]),
+      unassigned: countList(cache, [{ kind: 'status', status: 'open' }, { kind: 'assignee', id: null }]),
       avg_first_response_ms: avg(`${fr} - opened_at`, `${fr} IS NOT NULL AND opened_at >= ?`),
       avg_resolution_ms: avg('closed_at - opened_at', 'closed_at IS NOT NULL AND closed_at >= ?'),
     },

@@ -120,7 +120,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       return;
     }
     this.connect(serverUrl, token);
-    this.state = this.cache.cursor > 0 ? 'ready' : 'bootstrapping';
+    this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
     this.emitSession();
   }
 
@@ -466,11 +466,16 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.cache.upsert('user', answer.user);
     this.opts.settings.set('server_url', serverUrl);
     this.opts.tokens.save(answer.token);
-    this.state = this.cache.cursor > 0 ? 'ready' : 'bootstrapping';
+    this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
     this.progress = 0;
     this.connect(serverUrl, answer.token);
     this.emitSession();
     return this.session();
+  }
+
+  /** Synced at least once, and not in the middle of a bootstrap's bulk load cut short by a restart. */
+  private bootstrapped(cache: Cache): boolean {
+    return cache.cursor > 0 && !cache.bulkLoading;
   }
 
   private serverAllowed(serverUrl: string): boolean {

@@ -66,7 +66,9 @@ export class ServerApi {
     throw new ServerError(res.status, e.success ? e.data.code : 'http_error', e.success ? e.data.message : `the server answered ${res.status}`);
   }
 
-  streamUrl(after: number): string {
-    return `${this.baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/stream?after=${after}`;
+  /** The stream's address from a cursor and the visibility epoch that came with it (see SyncQuery). */
+  streamUrl(after: number, epoch: number | undefined): string {
+    const base = `${this.baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/stream?after=${after}`;
+    return epoch === undefined ? base : `${base}&epoch=${epoch}`;
   }
 }

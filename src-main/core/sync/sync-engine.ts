@@ -2,7 +2,7 @@
 // jitter; detects gaps; rebuilds the cache on must_refetch.
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { ServerFrame, StreamClose, type ChangeRecord } from '../../../src-shared/sync/changes';
+import { ServerFrame, StreamClose, type ChangeRecord, type SyncPage } from '../../../src-shared/sync/changes';
 import type { Applied, Cache } from '../cache/cache';
 import { OfflineError, ServerError, type ServerApi } from './server-api';
 
@@ -98,23 +98,54 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     return this.pulling;
   }
 
+  /**
+   * A page, asked for ahead of need: a failure surfaces where the page is awaited; the no-op handler
+   * only keeps a page abandoned by an error or a stop from being an unhandled rejection.
+   */
+  private fetchPage(after: number, epoch: number | undefined): Promise<SyncPage> {
+    const page = this.api.call('sync', { query: { after, limit: this.opts.pageSize, ...(epoch !== undefined && { epoch }) } });
+    page.catch(() => {});
+    return page;
+  }
+
   private async pullPages(): Promise<void> {
     const bootstrapping = this.cache.cursor === 0;
     const start = this.cache.cursor;
+    if (bootstrapping) this.cache.beginBulkLoad();
+    let next = this.fetchPage(start, this.epoch());
     for (;;) {
-      const page = await this.api.call('sync', { query: { after: this.cache.cursor, limit: this.opts.pageSize } });
+      const page = await next;
       if (page.must_refetch) {
         this.cache.wipeData();
+        this.cache.beginBulkLoad();
         this.emit('applied', { entities: new Set(['*']), contactIds: new Set(), notifications: [], removedContacts: [] }, false);
+        next = this.fetchPage(0, undefined);
         continue;
       }
+      // The next page is read and sent by the server while this one is written here. The request
+      // leaves only once the event loop turns, so it is given one before the synchronous write.
+      if (page.has_more) {
+        next = this.fetchPage(page.next, page.epoch);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // The epoch goes with the cursor. It changes only on a bootstrap's first page (any other page
+      // from an older epoch is answered must_refetch), so storing it ahead of the page is safe.
+      if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
       const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
       if (page.changes.length) this.emit('applied', applied, !bootstrapping);
       if (applied.removedContacts.length) this.cache.checkpoint();
+      // Before the last progress: the app is ready only with its search index.
+      if (!page.has_more) this.cache.endBulkLoad();
       const total = Math.max(1, page.head - start);
       this.emit('progress', Math.min(total, page.next - start), total);
       if (!page.has_more) return;
     }
+  }
+
+  /** The visibility epoch of the cache's cursor (see SyncQuery); none before the first page. */
+  private epoch(): number | undefined {
+    const e = this.cache.getMeta('epoch');
+    return e === null ? undefined : Number(e);
   }
 
   private async connect(): Promise<void> {
@@ -126,7 +157,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       return this.failed(err);
     }
     if (this.stopped) return;
-    const ws = new WebSocket(this.api.streamUrl(this.cache.cursor), { headers: { authorization: `Bearer ${this.api.token}` } });
+    const ws = new WebSocket(this.api.streamUrl(this.cache.cursor, this.epoch()), { headers: { authorization: `Bearer ${this.api.token}` } });
     this.ws = ws;
     ws.on('open', () => {
       this.attempt = 0;

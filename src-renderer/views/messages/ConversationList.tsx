@@ -1,5 +1,6 @@
-// The conversation list: virtualized (only the rows on screen exist in the DOM, pages fetched by
-// offset), so 100,000 conversations scroll as smoothly as ten. J/K anywhere, arrows when focused.
+// The conversation list: virtualized (only the rows on screen exist in the DOM, pages fetched as
+// they come into view: see inbox-store), so 100,000 conversations scroll as smoothly as ten. J/K
+// anywhere, arrows when focused.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { InboxRow } from '../../../src-shared/desktop/api';

@@ -1,8 +1,10 @@
 // The Messages module's left half: the inbox summaries (with open counts), the chosen inbox,
-// open/closed filter and search, and the conversation list, loaded page by page by offset so
-// a 100,000-row inbox costs only the rows on screen.
+// open/closed filter and search, and the conversation list, loaded page by page so a 100,000-row
+// inbox costs only the rows on screen. Scrolling asks for the page after (or before) a page it
+// holds; only a jump (a dragged scrollbar) or a refresh asks by position, which costs main a walk
+// over the rows before it.
 import { create } from 'zustand';
-import type { InboxRow } from '../../../src-shared/desktop/api';
+import type { InboxRow, ListCursor } from '../../../src-shared/desktop/api';
 import type { InboxSummary } from '../../../src-shared/api/routes';
 import { DesktopError, onEvent, query } from '../../bridge/client';
 import { isAffected } from '../../bridge/useQuery';
@@ -44,6 +46,17 @@ export function rowAt(pages: Record<number, InboxRow[]>, index: number): InboxRo
   return pages[Math.floor(index / PAGE_SIZE)]?.[index % PAGE_SIZE];
 }
 
+const cursorOf = (row: InboxRow): ListCursor => ({ last_activity_at: row.last_activity_at, id: row.id });
+
+/** Where a page is asked from: the end of the page before it, the start of the page after it, or its position. */
+export function pageRequest(pages: Record<number, InboxRow[]>, page: number): { after: ListCursor } | { before: ListCursor } | { offset: number } {
+  const prev = pages[page - 1];
+  if (prev?.length === PAGE_SIZE) return { after: cursorOf(prev[PAGE_SIZE - 1]) };
+  const next = pages[page + 1];
+  if (next?.length) return { before: cursorOf(next[0]) };
+  return { offset: page * PAGE_SIZE };
+}
+
 /** The index of a contact among the loaded rows, or -1. */
 export function indexOfContact(pages: Record<number, InboxRow[]>, contactId: string): number {
   for (const [p, rows] of Object.entries(pages)) {
@@ -68,9 +81,11 @@ export const useInbox = create<InboxStore>((set, get) => {
     const key = `${gen}:${page}`;
     if (inflight.has(key) || (!force && get().pages[page])) return;
     inflight.add(key);
-    const { inbox, status, q } = get();
+    const { inbox, status, q, pages } = get();
+    // After a change rows may have moved: a refresh places its pages by position again.
+    const where = force ? { offset: page * PAGE_SIZE } : pageRequest(pages, page);
     try {
-      const res = await query('conversations', { inbox, status, q: q.trim() || undefined, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+      const res = await query('conversations', { inbox, status, q: q.trim() || undefined, ...where, limit: PAGE_SIZE });
       if (gen !== generation) return;
       const pages = { ...get().pages, [page]: res.items };
       // Keep memory flat however far the user scrolls.

@@ -1,0 +1,47 @@
+// Message search finds exactly what FTS5 finds for the query (newest first), however the words
+// split between common starts and rare endings, accents and case included.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cache } from '../../src-main/core/cache/cache';
+import { ftsQuery, newestMatchingMessages } from '../../src-main/core/cache/text-search';
+
+const VOCABULARY = ['question', 'questions', 'questionnaire', 'quest', 'queue', 'quota', 'price', 'priceless', 'prix', 'Été', 'ete', 'été-2', 'refund', 'r', '7', '77', '770', '7712', 'a1', 'ǅemal'];
+let seed = 11;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+
+let dir: string;
+let cache: Cache;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ism-search-'));
+  cache = Cache.open(join(dir, 'c.sqlite'));
+  cache.tx(() => {
+    for (let i = 0; i < 3000; i++) {
+      // Most messages hold the common word; the rest of the words are drawn at random.
+      const text = [rnd() < 0.9 ? 'question' : 'other', ...Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => pick(VOCABULARY))].join(' ');
+      cache.upsert('message', { id: `m${i}`, contact_id: `c${i % 50}`, conversation_id: 'v', direction: 'incoming', text, status: 'delivered', fail_reason: null, author_id: null, created_at: i });
+    }
+  });
+});
+afterAll(() => {
+  cache.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const byFts5 = (text: string, limit: number) =>
+  cache.all<{ rowid: number }>('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?', ftsQuery(text), limit).map((r) => r.rowid);
+
+describe('message search', () => {
+  it("answers FTS5's own newest matches for every kind of query", () => {
+    const queries = ['question 77', 'questionnaire', 'QUEST', 'ete', 'Été 2', 'q', 'pri 7', 'priceless question', 'quota 7712 question', 'a1', 'dzemal', 'ǅem', 'nothing-like-it'];
+    for (let i = 0; i < 150; i++) queries.push(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(VOCABULARY).slice(0, 1 + Math.floor(rnd() * 8))).join(' '));
+    for (const q of queries) for (const limit of [1, 7, 50]) expect(newestMatchingMessages(cache, q, limit), `${q} (${limit})`).toEqual(byFts5(q, limit));
+  });
+
+  it('leaves no message text in its scratch table', () => {
+    newestMatchingMessages(cache, 'question 77', 10);
+    expect(cache.all('SELECT rowid FROM temp.text_check')).toEqual([]);
+  });
+});
