@@ -24,6 +24,8 @@ export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   dashboardMembers: ['user', 'contact', 'team'],
   dashboardSummary: ['contact', 'conversation', 'message', 'settings'],
   reports: ['conversation', 'message', 'comment'],
+  // Kept by the server and asked of it; read again when the connection returns (the view's deps).
+  serverNotificationPrefs: [],
 };
 
 export interface ChangedEvent {

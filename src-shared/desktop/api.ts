@@ -14,6 +14,7 @@ import {
   Message,
   Notification,
   NotificationKind,
+  NotificationPrefs,
   Role,
   Team,
   ThreadEvent,
@@ -174,6 +175,8 @@ export const queries = {
     output: z.object({ rows: z.array(ReportRow), leaderboard: z.array(ReportRow) }),
   },
   prefs: { input: Empty, output: LocalPrefs },
+  /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
+  serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
 } as const;
 
 /** Commands: change something. Writes go through the outbox and work offline. */
@@ -208,6 +211,8 @@ export const commands = {
   updateCustomInbox: { input: CustomInboxInput.partial().extend({ id: Id }).strict(), output: CustomInbox },
   deleteCustomInbox: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
   setPrefs: { input: LocalPrefs.partial().strict(), output: LocalPrefs },
+  /** Online only: which kinds the server puts in my Notification Center. */
+  setServerNotificationPrefs: { input: NotificationPrefs.partial().strict(), output: NotificationPrefs },
   /** What is on screen, so no alert is raised for it. */
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */

@@ -139,6 +139,32 @@ describe('the desktop core against a real server', () => {
     await alice.stop();
   });
 
+  it("the Notification Center kinds chosen in the profile decide what the server creates for that user", async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'agent1@demo.test');
+    const agent = await signIn(server, 'agent1@demo.test');
+    const agentId = (await agent.get('/api/v1/me')).body.user.id as string;
+    expect((await d.query('serverNotificationPrefs', {})).new_message_assigned).toBe(true);
+
+    const first = await inbound(server, 'ext-prefs', 'First question');
+    expect((await owner.post(`/api/v1/contacts/${first.body.contact_id}/assignee`, { client_id: clientId(), assignee_id: agentId })).status).toBe(200);
+    const newMessageItems = async () =>
+      ((await agent.get('/api/v1/notifications?tab=all&limit=200')).body.items as { kind: string; contact_id: string }[]).filter(
+        (n) => n.kind === 'new_message_assigned' && n.contact_id === first.body.contact_id,
+      ).length;
+
+    const off = await d.command('setServerNotificationPrefs', { new_message_assigned: false });
+    expect(off).toMatchObject({ new_message_assigned: false, comment_mention: true });
+    expect((await d.query('serverNotificationPrefs', {})).new_message_assigned).toBe(false);
+    await inbound(server, 'ext-prefs', 'Second question');
+    expect(await newMessageItems()).toBe(0);
+
+    await d.command('setServerNotificationPrefs', { new_message_assigned: true });
+    await inbound(server, 'ext-prefs', 'Third question');
+    expect(await newMessageItems()).toBe(1);
+    await d.stop();
+  });
+
   it('refuses a cache file written by a newer app', async () => {
     const d = await startDesktop();
     await signedIn(d, server.url, 'agent4@demo.test');

@@ -279,6 +279,9 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return q.dashboardMembers(cache, i.team_id as string | undefined, i.status as string | undefined);
       case 'dashboardSummary':
         return q.dashboardSummary(cache, this.clock(), i.tz_offset_minutes as number);
+      case 'serverNotificationPrefs':
+        // The workspace's copy, the one that decides what is created: asked of the server.
+        return (await this.online().call('me')).preferences.notifications;
       case 'reports': {
         // Reports are figures over everyone's history: asked of the server, not kept offline.
         const api = this.online();
@@ -422,6 +425,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'discardOutbox':
         outbox.discard(input.client_id as string);
         return { ok: true };
+      case 'setServerNotificationPrefs':
+        return (await this.online().call('setPreferences', { body: { client_id: clientId, notifications: input } })).notifications;
       case 'setStatus':
         await this.online().call('setStatus', { body: { client_id: clientId, status: input.status } });
         return { ok: true };

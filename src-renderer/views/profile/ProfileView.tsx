@@ -1,9 +1,10 @@
 // Profile: who I am in the workspace, my activity status (F10), and how this machine alerts me
-// (F8: per-kind desktop alerts, do-not-disturb, sound). Settings the organization's policy locks
-// are shown disabled and marked as managed.
+// (F8: per-kind desktop alerts, do-not-disturb, sound), and which kinds the workspace puts in my
+// Notification Center (kept by the server, for every device). Settings the organization's policy
+// locks are shown disabled and marked as managed.
 import { useState } from 'react';
 import type { LocalPrefs } from '../../../src-shared/desktop/api';
-import type { ChosenStatus, NotificationKind } from '../../../src-shared/model';
+import type { ChosenStatus, NotificationKind, NotificationPrefs } from '../../../src-shared/model';
 import { command, DesktopError, isOfflineError, useQuery } from '../../bridge';
 import { Avatar, ErrorState, formatDateTime, Icon, LoadingState, STATUS_LABEL, StatusLabel, StatusDot, toast } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
@@ -41,6 +42,7 @@ export function ProfileView() {
           <div className="profile-stack">
             <StatusPanel />
             <NotificationsPanel />
+            <NotificationCenterPanel />
           </div>
         </div>
       )}
@@ -156,6 +158,25 @@ function StatusPanel() {
   );
 }
 
+/** A switch for each notification kind. */
+function KindSwitches(props: { on: Record<NotificationKind, boolean>; disabled: boolean; saving: string | null; onChange: (kind: NotificationKind, on: boolean) => void }) {
+  return (
+    <div className="profile-switches">
+      {ALERT_KINDS.map((k) => (
+        <Switch
+          key={k.kind}
+          label={k.label}
+          description={k.description}
+          checked={props.on[k.kind]}
+          disabled={props.disabled}
+          busy={props.saving === k.kind}
+          onChange={(on) => props.onChange(k.kind, on)}
+        />
+      ))}
+    </div>
+  );
+}
+
 function NotificationsPanel() {
   const locked = useSession((s) => s.session?.locked ?? []);
   const stored = useQuery('prefs', {}, []);
@@ -197,19 +218,12 @@ function NotificationsPanel() {
                 {prefs.do_not_disturb && <strong> Paused while Do not disturb is on.</strong>}
               </p>
               {alertsLocked && <ManagedBadge id="profile-alerts-managed" />}
-              <div className="profile-switches">
-                {ALERT_KINDS.map((k) => (
-                  <Switch
-                    key={k.kind}
-                    label={k.label}
-                    description={k.description}
-                    checked={prefs.os_alerts[k.kind]}
-                    disabled={alertsLocked}
-                    busy={saving === k.kind}
-                    onChange={(on) => void save(k.kind, { os_alerts: { ...prefs.os_alerts, [k.kind]: on } })}
-                  />
-                ))}
-              </div>
+              <KindSwitches
+                on={prefs.os_alerts}
+                disabled={alertsLocked}
+                saving={saving}
+                onChange={(kind, on) => void save(kind, { os_alerts: { ...prefs.os_alerts, [kind]: on } })}
+              />
             </fieldset>
           </div>
           <div className="profile-group">
@@ -236,6 +250,50 @@ function NotificationsPanel() {
             </fieldset>
           </div>
         </>
+      )}
+    </Panel>
+  );
+}
+
+/** Which kinds the workspace puts in my Notification Center, on every device (kept by the server). */
+function NotificationCenterPanel() {
+  const online = useServerOnline();
+  const stored = useQuery('serverNotificationPrefs', {}, [online], { enabled: online });
+  const [local, setLocal] = useState<NotificationPrefs | null>(null);
+  const [saving, setSaving] = useState<NotificationKind | null>(null);
+  const prefs = local ?? stored.data;
+
+  const save = async (kind: NotificationKind, on: boolean) => {
+    if (!prefs) return;
+    const before = prefs;
+    setLocal({ ...prefs, [kind]: on });
+    setSaving(kind);
+    try {
+      setLocal(await command('setServerNotificationPrefs', { [kind]: on }));
+    } catch (err) {
+      setLocal(before);
+      toast.error(isOfflineError(err) ? "You're offline: this can be changed when the connection returns." : `Couldn't save: ${(err as Error).message}`);
+    } finally {
+      setSaving(null);
+    }
+  };
+
+  return (
+    <Panel title="Notification Center" meta="For your account">
+      {!online && !prefs ? (
+        <p className="profile-group__hint">You're offline: these settings are kept by the workspace and can be seen and changed when the connection returns.</p>
+      ) : stored.loading && !prefs ? (
+        <LoadingState label="Loading your Notification Center settings…" />
+      ) : !prefs ? (
+        stored.error && <ErrorState error={stored.error} onRetry={stored.refresh} what="your Notification Center settings" compact />
+      ) : (
+        <div className="profile-group">
+          <fieldset>
+            <legend className="profile-group__legend">Items in the bell</legend>
+            <p className="profile-group__hint">Which events the workspace adds to your Notification Center, on every computer. An event left out here raises no desktop alert either.</p>
+            <KindSwitches on={prefs} disabled={!online} saving={saving} onChange={(kind, on) => void save(kind, on)} />
+          </fieldset>
+        </div>
       )}
     </Panel>
   );
