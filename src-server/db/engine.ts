@@ -36,6 +36,13 @@ export interface TxRunner extends SqlRunner {
   appendNow(row: ChangeRow): Promise<number>;
 }
 
+/** A transaction body waiting in an engine's group-commit queue, with the promise it settles. */
+export interface Job {
+  fn: (tx: TxRunner) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 export interface Database extends SqlRunner {
   readonly dialect: 'sqlite' | 'postgres';
   /**

@@ -1,7 +1,7 @@
 // PostgreSQL over node-postgres (pg): several server instances may share one database.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { BufferedFeedRunner, type Database, type Param, type SqlRunner, type TxRunner } from './engine';
+import { BufferedFeedRunner, type Database, type Job, type Param, type SqlRunner, type TxRunner } from './engine';
 
 /**
  * Advisory lock keys (one 64-bit key space per database; these are ours).
@@ -131,12 +131,6 @@ function feedRunner(client: pg.PoolClient, instanceId: string): BufferedFeedRunn
     locked = true;
     await client.query('SELECT pg_advisory_xact_lock($1), pg_notify($2, $3)', [LOCK.feed, CHANGES_CHANNEL, instanceId]);
   });
-}
-
-interface Job {
-  fn: (tx: TxRunner) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
 }
 
 /** At most this many transactions share one commit. */

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { BufferedFeedRunner, type Database, type Param, type SqlRunner, type TxRunner } from './engine';
+import { BufferedFeedRunner, type Database, type Job, type Param, type SqlRunner, type TxRunner } from './engine';
 
 type Conn = BetterSqlite3.Database;
 
@@ -108,12 +108,6 @@ class Checkpointer {
     await exited;
     clearTimeout(timer);
   }
-}
-
-interface Job {
-  fn: (tx: TxRunner) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
 }
 
 /** At most this many transactions share one commit. */

@@ -123,7 +123,7 @@ type PageRows = { mustRefetch: MustRefetchReason } | { rows: FeedRow[]; next: nu
  * Whether a cursor predates the user's last visibility reset: its data was chosen under visibility
  * since replaced. A cursor from a bootstrap begun after the reset comes with that reset's epoch.
  */
-export function beforeReset(viewer: ViewerCtx, after: number, epoch: number | undefined): boolean {
+function beforeReset(viewer: ViewerCtx, after: number, epoch: number | undefined): boolean {
   const reset = Number(viewer.user.refetch_seq);
   return after > 0 && after < reset && (epoch === undefined || epoch < reset);
 }
