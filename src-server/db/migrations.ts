@@ -172,6 +172,23 @@ CREATE INDEX changes_contact ON changes(contact_id, seq);
 CREATE INDEX changes_target ON changes(target_user_id, seq);
 `,
   },
+  {
+    version: 2,
+    name: 'one unread New Message item per user and contact',
+    // New-message items collapse into the user's unread one for the contact; the unique index lets a
+    // batch of messages do that with one upsert (and two instances can no longer both insert one).
+    // Older duplicates (that race) are marked read first, keeping the newest.
+    sql: `
+UPDATE notifications SET read_at = created_at
+WHERE read_at IS NULL AND archived_at IS NULL AND kind IN ('new_message_assigned', 'new_message_unassigned')
+  AND EXISTS (SELECT 1 FROM notifications n2
+    WHERE n2.user_id = notifications.user_id AND n2.contact_id = notifications.contact_id AND n2.kind = notifications.kind
+      AND n2.read_at IS NULL AND n2.archived_at IS NULL
+      AND (n2.created_at > notifications.created_at OR (n2.created_at = notifications.created_at AND n2.id > notifications.id)));
+CREATE UNIQUE INDEX notifications_unread_new ON notifications(user_id, contact_id, kind)
+  WHERE read_at IS NULL AND archived_at IS NULL AND kind IN ('new_message_assigned', 'new_message_unassigned');
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

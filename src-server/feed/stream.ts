@@ -32,6 +32,12 @@ interface Conn {
 
 export interface StreamHubOptions {
   heartbeatMs: number;
+  /**
+   * Delivery rounds start at least this far apart (default 20 ms). A quiet workspace's commit is
+   * pushed at once; a busy one's commits wait for the next round and go out together: one feed read
+   * and one frame per client for all of them, instead of one per commit.
+   */
+  minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
   log: (msg: string, err?: unknown) => void;
 }
@@ -48,6 +54,7 @@ export class StreamHub {
   private scopes = new Map<string, VisibilityScope | null>();
   private scopesAt = 0;
   private scheduled = false;
+  private lastRoundAt = 0;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -71,10 +78,13 @@ export class StreamHub {
   notify(): void {
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false;
       void this.flush();
-    });
+    };
+    const wait = this.lastRoundAt + (this.opts.minRoundMs ?? 20) - performance.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number): void {
@@ -165,6 +175,7 @@ export class StreamHub {
       await this.running;
       return this.notify();
     }
+    this.lastRoundAt = performance.now();
     this.running = this.flushOnce().finally(() => (this.running = null));
     await this.running;
   }

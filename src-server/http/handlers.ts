@@ -9,7 +9,7 @@ import * as conv from '../workspace/conversations';
 import * as notes from '../workspace/notifications';
 import * as inboxes from '../workspace/custom-inboxes';
 import * as dash from '../workspace/dashboard';
-import { ingest } from '../workspace/ingest';
+import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson, feedHead } from '../feed/sync';
 
 export interface Ctx<N extends RouteName> {
@@ -26,6 +26,8 @@ export interface Ctx<N extends RouteName> {
 
 export interface Services {
   store: Store;
+  /** Inbound channel messages, written in batches. */
+  inbound: InboundBatcher;
   openapi: () => unknown;
   signInAllowed: (ip: string, email: string) => boolean;
 }
@@ -149,6 +151,6 @@ export const handlers: Handlers = {
     metric: c.query.metric,
     items: dash.leaderboard(await dash.reportRows(db(s), c.viewer, c.query.from, c.query.to), c.query.metric),
   }),
-  inbound: async (c, s) => s.store.write((tx) => ingest(tx, c.params.id, c.body)),
+  inbound: async (c, s) => s.inbound.submit(c.params.id, c.body),
   sync: async (c, s) => new RawJson(await syncPageJson(db(s), c.viewer, c.query.after, c.query.limit, c.query.epoch)) as never,
 };

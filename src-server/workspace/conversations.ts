@@ -8,7 +8,7 @@ import { commentIdFor, messageIdFor, type Comment, type Contact, type Conversati
 import type { Param, SqlRunner } from '../db/engine';
 import { createNotification, excerptOf } from './notifications';
 import { decodeCursor, encodeCursor } from './paging';
-import { prefsOf, toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
+import { toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
 import {
   escapeLike,
   getSettings,
@@ -218,22 +218,20 @@ async function addEvent(
   actorId: string | null,
   extra: { assignee_id?: string | null; closing_category_id?: string | null; closing_summary?: string | null } = {},
 ): Promise<void> {
-  const id = newId('e');
-  await tx.run(
+  await tx.writeRow(
+    'event',
     `INSERT INTO events (id, contact_id, conversation_id, kind, actor_id, assignee_id, closing_category_id, closing_summary, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [id, contactId, conversationId, kind, actorId, extra.assignee_id ?? null, extra.closing_category_id ?? null, extra.closing_summary ?? null, tx.now],
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    [newId('e'), contactId, conversationId, kind, actorId, extra.assignee_id ?? null, extra.closing_category_id ?? null, extra.closing_summary ?? null, tx.now],
   );
-  await tx.emitRow('event', id);
 }
 
 /** Opens a conversation for the contact (there is never a second open one). */
 export async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
   const id = newId('cv');
-  await tx.run("INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?)", [id, contactId, tx.now]);
+  await tx.writeRow('conversation', "INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?) RETURNING *", [id, contactId, tx.now]);
   await tx.run("UPDATE contacts SET status = 'open', conversation_id = ?, last_activity_at = ? WHERE id = ?", [id, tx.now, contactId]);
   await addEvent(tx, contactId, id, 'opened', actorId);
-  await tx.emitRow('conversation', id);
   return id;
 }
 
@@ -373,50 +371,4 @@ export async function reopen(tx: Tx, viewer: ViewerCtx, contactId: string) {
   const c = (await tx.emitRow('contact', contactId)) as Contact;
   const conversation = toConversation((await tx.sql.get('SELECT * FROM conversations WHERE id = ?', [conversationId]))!);
   return { contact: c, conversation };
-}
-
-/** An inbound message from a contact: opens a conversation when none is open and tells who should know. */
-export async function receiveMessage(
-  tx: Tx,
-  contact: Record<string, unknown>,
-  text: string,
-  channelMessageId: string | null,
-  /** The notification preferences of the contact's assignee, if it has one who is not deactivated (read with the contact). */
-  assigneePrefs: string | null,
-): Promise<{ messageId: string; conversationId: string }> {
-  const contactId = String(contact.id);
-  const conversationId = (await openConversationId(tx, contact)) ?? (await openConversation(tx, contactId, null));
-  const id = newId('m');
-  const excerpt = excerptOf(text);
-  await tx.writeRow(
-    'message',
-    `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
-     VALUES (?, ?, ?, 'incoming', ?, 'delivered', ?, ?) RETURNING *`,
-    [id, contactId, conversationId, text, channelMessageId, tx.now],
-  );
-  await tx.writeRow('contact', "UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'incoming' WHERE id = ? RETURNING *", [
-    tx.now,
-    excerpt,
-    contactId,
-  ]);
-  const assignee = (contact.assignee_id as string | null) ?? null;
-  if (assignee) {
-    if (assigneePrefs !== null && prefsOf({ notify_prefs: assigneePrefs }).new_message_assigned) {
-      await createNotification(tx, { userId: assignee, kind: 'new_message_assigned', contactId, conversationId, messageId: id, actorId: null, excerpt });
-    }
-  } else {
-    // Unassigned: everyone who may see it and asked for these (restricted agents never see unassigned contacts).
-    // This runs for every message to an unassigned contact: first the distinct preference texts (a
-    // few, however many users), then only the users whose preferences ask for these.
-    const texts = await tx.sql.all<{ notify_prefs: string }>('SELECT DISTINCT notify_prefs FROM users WHERE deactivated = 0');
-    const asking = texts.map((t) => t.notify_prefs).filter((t) => prefsOf({ notify_prefs: t }).new_message_unassigned);
-    const users = asking.length
-      ? await tx.sql.all<UserRow>(`SELECT * FROM users WHERE deactivated = 0 AND notify_prefs IN (${asking.map(() => '?').join(', ')})`, asking)
-      : [];
-    for (const u of users) {
-      if (!scopeAllows(await scopeOf(tx.sql, u), null)) continue;
-      await createNotification(tx, { userId: u.id, kind: 'new_message_unassigned', contactId, conversationId, messageId: id, actorId: null, excerpt });
-    }
-  }
-  return { messageId: id, conversationId };
 }

@@ -1,10 +1,14 @@
-// The custom channel: a contact's inbound message, signed with the channel's secret.
+// The custom channel: contacts' inbound messages, signed with the channel's secret, written in
+// batches (one transaction and a handful of statements for every message that arrived meanwhile).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../../src-shared/api/errors';
 import type { BodyOf } from '../../src-shared/api/routes';
-import type { SqlRunner } from '../db/engine';
-import { receiveMessage } from './conversations';
-import { newId, type Tx } from './store';
+import { scopeAllows, visibilityScope } from '../../src-shared/access/visibility';
+import type { NotificationKind } from '../../src-shared/model';
+import type { Param, SqlRunner } from '../db/engine';
+import { excerptOf } from './notifications';
+import { prefsOf, type UserRow } from './rows';
+import { newId, type Store, type Tx } from './store';
 
 export function signBody(secret: string, rawBody: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
@@ -40,31 +44,367 @@ export async function verifyInbound(sql: SqlRunner, channelId: string, rawBody: 
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new ApiError('unauthorized', 'signature does not match');
 }
 
-export async function ingest(tx: Tx, channelId: string, body: BodyOf<'inbound'>) {
-  const { sender, message } = body;
-  // One read: the sender's contact, whether this message was delivered before (the channel's
-  // message id makes a redelivery a no-op), and the preferences of the contact's assignee.
-  const found = await tx.sql.get<Record<string, unknown> & { seen_id: string | null; seen_conversation_id: string | null; assignee_prefs: string | null }>(
-    `SELECT c.*, m.id AS seen_id, m.conversation_id AS seen_conversation_id, a.notify_prefs AS assignee_prefs FROM contacts c
-     LEFT JOIN messages m ON m.contact_id = c.id AND m.channel_message_id = ?
-     LEFT JOIN users a ON a.id = c.assignee_id AND a.deactivated = 0
-     WHERE c.channel_id = ? AND c.external_id = ?`,
-    [message.id, channelId, sender.id],
-  );
-  let contact: Record<string, unknown>;
-  let assigneePrefs: string | null = null;
-  if (found) {
-    const { seen_id: seenId, seen_conversation_id: seenConversationId, assignee_prefs: prefs, ...row } = found;
-    if (seenId) return { contact_id: String(row.id), conversation_id: String(seenConversationId), message_id: seenId };
-    contact = row;
-    assigneePrefs = prefs;
-  } else {
-    contact = (await tx.sql.get<Record<string, unknown>>(
-      `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'closed', ?, ?) RETURNING *`,
-      [newId('c'), sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now],
-    ))!;
+/** One inbound message, as the channel delivered it (signature checked). */
+export interface Inbound {
+  channelId: string;
+  body: BodyOf<'inbound'>;
+  /** When the server received it (ms); the message's time. Default: the transaction's. */
+  receivedAt?: number;
+}
+
+export interface InboundResult {
+  contact_id: string;
+  conversation_id: string;
+  message_id: string;
+}
+
+type Row = Record<string, unknown>;
+
+/** Rows per multi-row statement: a few thousand parameters at most, well under both engines' limits. */
+const ROWS_PER_STATEMENT = 250;
+
+/** Runs `sql(n)` (a statement over n rows of VALUES) for the rows in chunks, and answers every row it returns. */
+async function chunked(sql: SqlRunner, rows: readonly Param[][], statement: (n: number) => string): Promise<Row[]> {
+  const out: Row[] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    out.push(...(await sql.all<Row>(statement(chunk.length), chunk.flat())));
   }
-  const r = await receiveMessage(tx, contact, message.text, message.id, assigneePrefs);
-  return { contact_id: String(contact.id), conversation_id: r.conversationId, message_id: r.messageId };
+  return out;
+}
+
+/** `(row), (row), …`: n copies of one row's placeholders. */
+const valuesOf = (row: string, n: number) => Array.from({ length: n }, () => row).join(', ');
+
+/** One contact's share of a batch: its row before, and what the batch writes for it. */
+interface ContactWork {
+  row: Row;
+  /** Preferences of the contact's assignee, when it has one who is not deactivated. */
+  assigneePrefs: string | null;
+  /** The open conversation, or the one this batch opens. */
+  conversationId: string;
+  opensConversation: boolean;
+  eventId: string | null;
+  messages: { id: string; text: string; channelMessageId: string; at: number }[];
+}
+
+/**
+ * Writes a batch of inbound messages in the caller's transaction and answers each one's ids, in
+ * order. Per message, as if each were written alone in arrival order: the sender becomes a contact
+ * the first time (keyed by channel and sender id), a closed contact gets a new open conversation
+ * (with its "opened" event), the message is stored, the contact shows it as its last activity, and
+ * the New Message notifications are created or collapsed into the unread one. A message the channel
+ * delivers again (same message id from the same sender) is a no-op that answers the first one's ids.
+ *
+ * The statements are per batch, not per message: one read finds every sender's contact, earlier
+ * deliveries and the assignees' preferences; then one multi-row write per table. Change records
+ * follow per contact: its conversation and event, its messages, the contact, its notifications.
+ */
+export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundResult[]> {
+  const results: (InboundResult | null)[] = items.map(() => null);
+  if (items.length === 0) return [];
+
+  // 1. One read: each sender's contact, whether its message was delivered before, the assignee's preferences.
+  const found = await chunked(
+    tx.sql,
+    items.map((it, i) => [i, it.channelId, it.body.sender.id, it.body.message.id]),
+    (n) =>
+      `WITH req (i, channel_id, external_id, channel_message_id) AS (VALUES ${valuesOf('(?, ?, ?, ?)', n)})
+       SELECT req.i AS req_i, c.*, m.id AS seen_id, m.conversation_id AS seen_conversation_id, a.notify_prefs AS assignee_prefs
+       FROM req JOIN contacts c ON c.channel_id = req.channel_id AND c.external_id = req.external_id
+       LEFT JOIN messages m ON m.contact_id = c.id AND m.channel_message_id = req.channel_message_id
+       LEFT JOIN users a ON a.id = c.assignee_id AND a.deactivated = 0`,
+  );
+  const work = new Map<string, ContactWork>();
+  const seen = new Map<number, { id: string; conversationId: string }>();
+  for (const f of found) {
+    const { req_i: reqI, seen_id: seenId, seen_conversation_id: seenConversationId, assignee_prefs: prefs, ...row } = f;
+    const i = Number(reqI);
+    if (seenId) seen.set(i, { id: String(seenId), conversationId: String(seenConversationId) });
+    const key = senderKey(items[i]);
+    if (!work.has(key)) work.set(key, newWork(row, (prefs as string | null) ?? null));
+  }
+
+  // 2. Senders never seen become contacts, one row each however many messages they sent.
+  const newSenders = new Map<string, Inbound>();
+  for (const it of items) if (!work.has(senderKey(it)) && !newSenders.has(senderKey(it))) newSenders.set(senderKey(it), it);
+  if (newSenders.size > 0) {
+    const rows = [...newSenders.values()].map(({ channelId, body: { sender } }) => [
+      newId('c'),
+      sender.name?.trim() || sender.phone || `Contact ${sender.id}`,
+      sender.phone ?? null,
+      sender.email ?? null,
+      channelId,
+      sender.id,
+      tx.now,
+      tx.now,
+    ]);
+    const inserted = await chunked(
+      tx.sql,
+      rows,
+      (n) =>
+        `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
+         VALUES ${valuesOf("(?, ?, ?, ?, ?, ?, 'closed', ?, ?)", n)} RETURNING *`,
+    );
+    for (const row of inserted) work.set(`${row.channel_id}\u0000${row.external_id}`, newWork(row, null));
+  }
+
+  // 3. Each message, in arrival order, against its contact; a redelivery answers the first delivery.
+  const firstDelivery = new Map<string, number>();
+  items.forEach((it, i) => {
+    const w = work.get(senderKey(it))!;
+    const contactId = String(w.row.id);
+    const earlier = seen.get(i);
+    if (earlier) {
+      results[i] = { contact_id: contactId, conversation_id: earlier.conversationId, message_id: earlier.id };
+      return;
+    }
+    const deliveryKey = `${senderKey(it)}\u0000${it.body.message.id}`;
+    const first = firstDelivery.get(deliveryKey);
+    if (first !== undefined) {
+      results[i] = results[first];
+      return;
+    }
+    firstDelivery.set(deliveryKey, i);
+    const message = { id: newId('m'), text: it.body.message.text, channelMessageId: it.body.message.id, at: it.receivedAt ?? tx.now };
+    w.messages.push(message);
+    results[i] = { contact_id: contactId, conversation_id: w.conversationId, message_id: message.id };
+  });
+  // Contacts in the order of their first message in the batch.
+  const touched = [...new Set(items.map((it) => work.get(senderKey(it))!))].filter((w) => w.messages.length > 0);
+  if (touched.length === 0) return results as InboundResult[];
+  for (const w of touched) {
+    const times = increasingTimes(w.messages.map((m) => m.at), tx.now);
+    w.messages.forEach((m, j) => (m.at = times[j]));
+  }
+
+  // 4. Conversations opened (and their events, at the first message's time), messages, contacts: one statement each.
+  const opening = touched.filter((w) => w.opensConversation);
+  const conversations = byId(
+    await chunked(
+      tx.sql,
+      opening.map((w) => [w.conversationId, String(w.row.id), w.messages[0].at]),
+      (n) => `INSERT INTO conversations (id, contact_id, status, opened_at) VALUES ${valuesOf("(?, ?, 'open', ?)", n)} RETURNING *`,
+    ),
+  );
+  const events = byId(
+    await chunked(
+      tx.sql,
+      opening.map((w) => [(w.eventId = newId('e')), String(w.row.id), w.conversationId, w.messages[0].at]),
+      (n) => `INSERT INTO events (id, contact_id, conversation_id, kind, created_at) VALUES ${valuesOf("(?, ?, ?, 'opened', ?)", n)} RETURNING *`,
+    ),
+  );
+  const messages = byId(
+    await chunked(
+      tx.sql,
+      touched.flatMap((w) => w.messages.map((m) => [m.id, String(w.row.id), w.conversationId, m.text, m.channelMessageId, m.at])),
+      (n) =>
+        `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
+         VALUES ${valuesOf("(?, ?, ?, 'incoming', ?, 'delivered', ?, ?)", n)} RETURNING *`,
+    ),
+  );
+  const contacts = byId(
+    await chunked(
+      tx.sql,
+      touched.map((w) => {
+        const last = w.messages[w.messages.length - 1];
+        return [String(w.row.id), w.conversationId, Math.max(last.at, Number(w.row.last_activity_at)), excerptOf(last.text)];
+      }),
+      (n) =>
+        `UPDATE contacts SET status = 'open', conversation_id = v.column2, last_activity_at = v.column3, last_message = v.column4,
+           last_message_direction = 'incoming'
+         FROM (VALUES ${valuesOf('(?, ?, CAST(? AS BIGINT), ?)', n)}) AS v WHERE contacts.id = v.column1 RETURNING *`,
+    ),
+  );
+
+  // 5. New Message notifications: to the assignee, or for an unassigned contact to everyone who may see it and asked.
+  const wanted: NewMessageNote[] = [];
+  const unassigned = touched.filter((w) => !w.row.assignee_id);
+  const askingUnassigned = unassigned.length > 0 ? await usersAskingForUnassigned(tx.sql) : [];
+  for (const w of touched) {
+    const assignee = (w.row.assignee_id as string | null) ?? null;
+    const users = assignee
+      ? w.assigneePrefs !== null && prefsOf({ notify_prefs: w.assigneePrefs }).new_message_assigned
+        ? [assignee]
+        : []
+      : askingUnassigned;
+    const last = w.messages[w.messages.length - 1];
+    for (const userId of users) {
+      wanted.push({
+        userId,
+        kind: assignee ? 'new_message_assigned' : 'new_message_unassigned',
+        contactId: String(w.row.id),
+        conversationId: w.conversationId,
+        messageId: last.id,
+        excerpt: excerptOf(last.text),
+        count: w.messages.length,
+      });
+    }
+  }
+  const notifications = await upsertNewMessageNotes(tx, wanted);
+
+  // 6. The change records, contact by contact.
+  for (const w of touched) {
+    const contactId = String(w.row.id);
+    if (w.opensConversation) {
+      tx.upserted('conversation', conversations.get(w.conversationId)!);
+      tx.upserted('event', events.get(w.eventId!)!);
+    }
+    for (const m of w.messages) tx.upserted('message', messages.get(m.id)!);
+    tx.upserted('contact', contacts.get(contactId)!);
+    for (const n of notifications.get(contactId) ?? []) tx.upserted('notification', n);
+  }
+  return results as InboundResult[];
+}
+
+/**
+ * A contact's messages show in the order they arrived (a thread sorts by time, then by id, which is
+ * random): each keeps the time it was received, made strictly increasing by moving earlier ones
+ * back a millisecond where several arrived within one, and none later than `ceiling`.
+ */
+function increasingTimes(arrivals: readonly number[], ceiling: number): number[] {
+  const out = arrivals.slice();
+  let next = ceiling + 1;
+  for (let j = out.length - 1; j >= 0; j--) next = out[j] = Math.min(out[j], next - 1);
+  return out;
+}
+
+/** A sender is a contact of one channel. */
+const senderKey = (it: Inbound) => `${it.channelId}\u0000${it.body.sender.id}`;
+
+function newWork(row: Row, assigneePrefs: string | null): ContactWork {
+  const open = row.status === 'open' && row.conversation_id ? String(row.conversation_id) : null;
+  return { row, assigneePrefs, conversationId: open ?? newId('cv'), opensConversation: open === null, eventId: null, messages: [] };
+}
+
+function byId(rows: Row[]): Map<string, Row> {
+  return new Map(rows.map((r) => [String(r.id), r]));
+}
+
+/**
+ * The active users who asked for New Message (unassigned) items and may see unassigned contacts:
+ * first the distinct preference texts (a few, however many users), then only the users holding one
+ * that asks. Only an unrestricted scope includes unassigned contacts, and whether a scope is
+ * unrestricted does not depend on team members, so none are read.
+ */
+async function usersAskingForUnassigned(sql: SqlRunner): Promise<string[]> {
+  const texts = await sql.all<{ notify_prefs: string }>('SELECT DISTINCT notify_prefs FROM users WHERE deactivated = 0');
+  const asking = texts.map((t) => t.notify_prefs).filter((t) => prefsOf({ notify_prefs: t }).new_message_unassigned);
+  if (asking.length === 0) return [];
+  const users = await sql.all<UserRow>(`SELECT * FROM users WHERE deactivated = 0 AND notify_prefs IN (${asking.map(() => '?').join(', ')})`, asking);
+  return users
+    .filter((u) => scopeAllows(visibilityScope({ id: u.id, role: u.role, team_id: u.team_id, restrictions: { contact_visibility: u.contact_visibility } }, () => []), null))
+    .map((u) => u.id);
+}
+
+/** The condition of the unique index notifications_unread_new (server migration 2), word for word. */
+const UNREAD_NEW_MESSAGE = "read_at IS NULL AND archived_at IS NULL AND kind IN ('new_message_assigned', 'new_message_unassigned')";
+
+interface NewMessageNote {
+  userId: string;
+  kind: Extract<NotificationKind, 'new_message_assigned' | 'new_message_unassigned'>;
+  contactId: string;
+  conversationId: string;
+  messageId: string;
+  excerpt: string;
+  /** Messages this batch adds to the item. */
+  count: number;
+}
+
+/**
+ * New-message items collapse into the user's unread item for that contact (a chatty contact is one
+ * line): one upsert on the index that allows one such unread item per user, contact and kind.
+ * Answers the rows by contact.
+ */
+async function upsertNewMessageNotes(tx: Tx, wanted: NewMessageNote[]): Promise<Map<string, Row[]>> {
+  const byContact = new Map<string, Row[]>();
+  const rows = await chunked(
+    tx.sql,
+    wanted.map((n) => [newId('n'), n.userId, n.kind, n.contactId, n.conversationId, n.messageId, n.excerpt, n.count, tx.now]),
+    (k) =>
+      `INSERT INTO notifications (id, user_id, kind, contact_id, conversation_id, comment_id, message_id, actor_id, excerpt, count, created_at)
+       VALUES ${valuesOf('(?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)', k)}
+       ON CONFLICT (user_id, contact_id, kind) WHERE ${UNREAD_NEW_MESSAGE}
+       DO UPDATE SET count = notifications.count + excluded.count, excerpt = excluded.excerpt, message_id = excluded.message_id,
+         conversation_id = excluded.conversation_id, created_at = excluded.created_at
+       RETURNING *`,
+  );
+  for (const r of rows) {
+    const list = byContact.get(String(r.contact_id));
+    if (list) list.push(r);
+    else byContact.set(String(r.contact_id), [r]);
+  }
+  return byContact;
+}
+
+/** One inbound message written alone (in the caller's transaction). */
+export async function ingest(tx: Tx, channelId: string, body: BodyOf<'inbound'>): Promise<InboundResult> {
+  return (await ingestMany(tx, [{ channelId, body }]))[0];
+}
+
+/** At most this many inbound messages share one batch. */
+const MAX_BATCH = 256;
+
+/**
+ * Gathers inbound messages into batches: while one batch is being written, the messages that arrive
+ * wait for the next, so a busy server writes many per transaction and a quiet one writes each at
+ * once (within one turn of the event loop). If a batch fails, its messages are written again each
+ * on its own, so a bad one fails alone and the others are answered.
+ */
+export class InboundBatcher {
+  private pending: { item: Inbound; resolve: (r: InboundResult) => void; reject: (err: unknown) => void }[] = [];
+  private running = false;
+  private scheduled = false;
+
+  constructor(private readonly store: Store) {}
+
+  submit(channelId: string, body: BodyOf<'inbound'>): Promise<InboundResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item: { channelId, body, receivedAt: this.store.clock() }, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.scheduled || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.runBatch();
+    });
+  }
+
+  private async runBatch(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    // Each sender's messages get increasing times here already, so that they keep their order also
+    // when written one by one below.
+    const bySender = new Map<string, Inbound[]>();
+    for (const { item } of batch) {
+      const same = bySender.get(senderKey(item));
+      if (same) same.push(item);
+      else bySender.set(senderKey(item), [item]);
+    }
+    for (const items of bySender.values()) {
+      const times = increasingTimes(items.map((it) => it.receivedAt!), items[items.length - 1].receivedAt!);
+      items.forEach((it, j) => (it.receivedAt = times[j]));
+    }
+    try {
+      const results = await this.store.write((tx) => ingestMany(tx, batch.map((b) => b.item)));
+      batch.forEach((b, i) => b.resolve(results[i]));
+    } catch (err) {
+      if (batch.length === 1) batch[0].reject(err);
+      else {
+        await Promise.all(
+          batch.map((b) =>
+            this.store.write(async (tx) => (await ingestMany(tx, [b.item]))[0]).then(b.resolve, b.reject),
+          ),
+        );
+      }
+    } finally {
+      this.running = false;
+      this.schedule();
+    }
+  }
 }

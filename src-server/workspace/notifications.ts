@@ -20,17 +20,8 @@ export interface NewNotification {
   excerpt: string;
 }
 
-/** New-message items collapse into the user's unread item for that contact, so a chatty contact is one line. */
+/** A Notification Center item (mentions, assignments). New-message items are written by ingest, which collapses them. */
 export async function createNotification(tx: Tx, n: NewNotification): Promise<void> {
-  if (n.kind === 'new_message_assigned' || n.kind === 'new_message_unassigned') {
-    const collapsed = await tx.writeRow(
-      'notification',
-      `UPDATE notifications SET count = count + 1, excerpt = ?, message_id = ?, conversation_id = ?, created_at = ?
-       WHERE user_id = ? AND contact_id = ? AND kind = ? AND read_at IS NULL AND archived_at IS NULL RETURNING *`,
-      [n.excerpt, n.messageId ?? null, n.conversationId, tx.now, n.userId, n.contactId, n.kind],
-    );
-    if (collapsed) return;
-  }
   await tx.writeRow(
     'notification',
     `INSERT INTO notifications (id, user_id, kind, contact_id, conversation_id, comment_id, message_id, actor_id, excerpt, count, created_at)

@@ -106,7 +106,7 @@ export class Tx {
       this.emit(entity, 'delete', id, null, null, targetUserId);
       return null;
     }
-    return this.emitUpsert(entity, row, targetUserId);
+    return this.upserted(entity, row, targetUserId);
   }
 
   /**
@@ -116,11 +116,12 @@ export class Tx {
    */
   async writeRow(entity: Entity, sql: string, params: readonly Param[], targetUserId: string | null = null): Promise<Record<string, unknown> | undefined> {
     const row = await this.sql.get<Record<string, unknown>>(sql, params);
-    if (row) this.emitUpsert(entity, row, targetUserId);
+    if (row) this.upserted(entity, row, targetUserId);
     return row;
   }
 
-  private emitUpsert(entity: Entity, row: Record<string, unknown>, targetUserId: string | null): unknown {
+  /** Emits a row of the entity's table, as a write just left it (e.g. from RETURNING *), as an upsert; answers its entity. */
+  upserted(entity: Entity, row: Record<string, unknown>, targetUserId: string | null = null): unknown {
     const t = tableOf(entity);
     const data = (t.map as (r: Record<string, unknown>) => unknown)(row);
     const contactId = t.contactColumn ? String(row[t.contactColumn]) : null;
