@@ -69,17 +69,34 @@ const CHANGE_COLUMNS = '(entity, op, entity_id, contact_id, target_user_id, data
 const CHANGES_PER_INSERT = 500;
 
 /**
+ * A statement the first insert of a transaction's records starts with: a common table expression
+ * (`name AS (SELECT …)`) that the insert reads, so it runs before any record takes its seq.
+ */
+export interface FeedLead {
+  name: string;
+  sql: string;
+  params: readonly Param[];
+}
+
+/**
  * Inserts change records in order, a few hundred per statement, and answers the last seq (0 for
  * none). Both engines hand out `seq` in insertion order within a statement and across statements.
+ * With `lead`, the first statement runs it first (PostgreSQL takes its feed lock so).
  */
-export async function insertChanges(sql: SqlRunner, rows: readonly ChangeRow[]): Promise<number> {
+export async function insertChanges(sql: SqlRunner, rows: readonly ChangeRow[], lead?: FeedLead): Promise<number> {
   let last = 0;
   for (let i = 0; i < rows.length; i += CHANGES_PER_INSERT) {
     const chunk = rows.slice(i, i + CHANGES_PER_INSERT);
-    const params: Param[] = [];
+    const params: Param[] = i === 0 && lead ? [...lead.params] : [];
     for (const r of chunk) params.push(r.entity, r.op, r.entity_id, r.contact_id, r.target_user_id, r.data, r.at);
-    const values = Array.from({ length: chunk.length }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const got = await sql.all<{ seq: number }>(`INSERT INTO changes ${CHANGE_COLUMNS} VALUES ${values} RETURNING seq`, params);
+    const values = Array.from({ length: chunk.length }, () => '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))').join(', ');
+    const statement =
+      i === 0 && lead
+        ? `WITH ${lead.name} AS (${lead.sql}) INSERT INTO changes ${CHANGE_COLUMNS}
+           SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 FROM (VALUES ${values}) AS v CROSS JOIN ${lead.name}
+           RETURNING seq`
+        : `INSERT INTO changes ${CHANGE_COLUMNS} VALUES ${values} RETURNING seq`;
+    const got = await sql.all<{ seq: number }>(statement, params);
     for (const g of got) last = Math.max(last, Number(g.seq));
   }
   return last;
@@ -95,8 +112,8 @@ export class BufferedFeedRunner implements TxRunner {
   private bodyStart = 0;
   constructor(
     private readonly sql: SqlRunner,
-    /** Runs before the first insert into the feed (PostgreSQL takes its feed lock here). */
-    private readonly beforeInsert: () => Promise<void> = async () => {},
+    /** Inserts records into the feed (PostgreSQL takes its feed lock with the first). */
+    private readonly insert: (rows: readonly ChangeRow[]) => Promise<number> = (rows) => insertChanges(sql, rows),
   ) {}
 
   all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
@@ -134,7 +151,6 @@ export class BufferedFeedRunner implements TxRunner {
     if (this.rows.length === 0) return 0;
     const rows = this.rows;
     this.clear();
-    await this.beforeInsert();
-    return insertChanges(this.sql, rows);
+    return this.insert(rows);
   }
 }

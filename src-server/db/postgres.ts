@@ -1,7 +1,7 @@
 // PostgreSQL over node-postgres (pg): several server instances may share one database.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { BufferedFeedRunner, type Database, type Job, type Param, type SqlRunner, type TxRunner } from './engine';
+import { BufferedFeedRunner, insertChanges, type Database, type Job, type Param, type SqlRunner, type TxRunner } from './engine';
 
 /**
  * Advisory lock keys (one 64-bit key space per database; these are ours).
@@ -119,19 +119,37 @@ const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
  * change records, which it does last (BufferedFeedRunner), and holds it until COMMIT: seqs are taken
  * and committed in one order, and `seq > cursor` never skips anything. Holding the lock, a
  * transaction only inserts into `changes` and commits, so it never waits for a row lock while others
- * wait for it: no deadlock, and the lock is held for two statements and the commit. (A transaction
+ * wait for it: no deadlock, and the lock is held for one statement and the commit. (A transaction
  * that needs a seq early, `appendNow`, takes it early; a deadlock that could then arise is detected
- * by PostgreSQL and the group retried.) The same statement queues the NOTIFY, which PostgreSQL
- * delivers to every listener when (and only if) the transaction commits.
+ * by PostgreSQL and the group retried.) The lock is taken by the first insert's statement itself,
+ * which also queues the NOTIFY, which PostgreSQL delivers to every listener when (and only if) the
+ * transaction commits.
  */
 function feedRunner(client: pg.PoolClient, instanceId: string): BufferedFeedRunner {
+  const sql = new PgRunner(client);
   let locked = false;
-  return new BufferedFeedRunner(new PgRunner(client), async () => {
-    if (locked) return;
+  return new BufferedFeedRunner(sql, (rows) => {
+    if (locked) return insertChanges(sql, rows);
     locked = true;
-    await client.query('SELECT pg_advisory_xact_lock($1), pg_notify($2, $3)', [LOCK.feed, CHANGES_CHANNEL, instanceId]);
+    // The lock in the insert's own statement (one round trip less): its common table expression
+    // calls a volatile function, so PostgreSQL runs it once, as the insert reads its first row, and
+    // before that row's seq is drawn.
+    return insertChanges(sql, rows, {
+      name: 'feed_lock',
+      sql: `SELECT pg_advisory_xact_lock(${LOCK.feed}) AS locked, pg_notify('${CHANGES_CHANNEL}', ?) AS notified`,
+      params: [instanceId],
+    });
   });
 }
+
+/**
+ * Planner settings for this server's sessions. The workspace's working set is in memory and its
+ * statements look rows up by key, so an index probe costs about what reading a page in order does
+ * (PostgreSQL's documentation suggests random_page_cost 1.1 for cached or solid-state data; its
+ * default 4 models spinning disks). With the default, an inbound batch's VALUES list joined to a
+ * few thousand contacts was planned as a scan of the whole table, twice per batch.
+ */
+const SESSION_OPTIONS = '-c random_page_cost=1.1';
 
 /** At most this many transactions share one commit. */
 const MAX_GROUP = 64;
@@ -168,7 +186,7 @@ export class PostgresDatabase implements Database {
     readonly url: string,
     private readonly opts: PostgresOptions = {},
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: TYPES });
+    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: TYPES, options: SESSION_OPTIONS });
     this.pool.on('error', (err) => this.opts.log?.('postgres pool client failed', err));
     this.reader = new PgRunner(this.pool);
   }

@@ -256,6 +256,33 @@ export class StreamHub {
       }
       return shared;
     };
+    // For restricted users (a few assignees each), the records that may concern them, found through
+    // an index of the batch instead of testing every record for every client. A superset: the rule
+    // below still decides.
+    let index: { common: number[]; byTarget: Map<string, number[]>; byAssignee: Map<string, number[]> } | null = null;
+    const push = (m: Map<string, number[]>, key: string, i: number) => {
+      const list = m.get(key);
+      if (list) list.push(i);
+      else m.set(key, [i]);
+    };
+    const candidates = (userId: string, userIds: readonly string[]): number[] => {
+      if (!index) {
+        index = { common: [], byTarget: new Map(), byAssignee: new Map() };
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i];
+          if (r.target_user_id !== null) push(index.byTarget, r.target_user_id, i);
+          else if (r.contact_id === null || r.op === 'remove') index.common.push(i);
+          else {
+            const a = assignee.get(r.contact_id);
+            if (a) push(index.byAssignee, a, i);
+          }
+        }
+      }
+      const lists = [index.common, index.byTarget.get(userId), ...userIds.map((u) => index!.byAssignee.get(u))].filter(
+        (l): l is number[] => l !== undefined && l.length > 0,
+      );
+      return lists.length === 1 ? lists[0] : lists.flat().sort((x, y) => x - y);
+    };
     for (const conn of conns) {
       if (!conn.ready) continue;
       if (conn.processed < from) {
@@ -289,7 +316,7 @@ export class StreamHub {
       const picked: number[] = [];
       let grants: Map<number, string[]> | null = null;
       let ended = false;
-      for (let i = 0; i < rows.length; i++) {
+      for (const i of scope.kind === 'all' ? rows.keys() : candidates(conn.userId, scope.userIds)) {
         const r = rows[i];
         if (Number(r.seq) <= conn.processed) continue;
         if (r.target_user_id === conn.userId && r.op === 'session_end') {

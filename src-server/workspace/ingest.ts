@@ -60,21 +60,47 @@ export interface InboundResult {
 
 type Row = Record<string, unknown>;
 
-/** Rows per multi-row statement: a few thousand parameters at most, well under both engines' limits. */
-const ROWS_PER_STATEMENT = 250;
+/**
+ * Multi-row statements take their rows as a VALUES list of one of these lengths, padded with rows of
+ * NULLs that every statement skips (no key matches NULL; inserts select `WHERE v.column1 IS NOT
+ * NULL`). So each statement has a few shapes, and PostgreSQL parses and plans each once per
+ * connection rather than once per batch size. The largest keeps a statement under 2,500 parameters.
+ */
+const ROW_COUNTS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const MAX_ROWS = ROW_COUNTS[ROW_COUNTS.length - 1];
 
-/** Runs `sql(n)` (a statement over n rows of VALUES) for the rows in chunks, and answers every row it returns. */
-async function chunked(sql: SqlRunner, rows: readonly Param[][], statement: (n: number) => string): Promise<Row[]> {
+/**
+ * Runs `statement(values)` for the rows, `values` being their VALUES list (each row as `row`, e.g.
+ * `(?, CAST(? AS BIGINT))`, padded as above; SQLite and PostgreSQL name the columns column1, column2,
+ * and so on), in chunks of at most MAX_ROWS, and answers every row the statements return.
+ */
+async function chunked(sql: SqlRunner, rows: readonly Param[][], row: string, statement: (values: string) => string): Promise<Row[]> {
   const out: Row[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    out.push(...(await sql.all<Row>(statement(chunk.length), chunk.flat())));
+  for (let i = 0; i < rows.length; i += MAX_ROWS) {
+    const chunk = rows.slice(i, i + MAX_ROWS);
+    const n = ROW_COUNTS.find((c) => c >= chunk.length)!;
+    const params = chunk.flat();
+    for (let k = chunk.length * chunk[0].length, end = n * chunk[0].length; k < end; k++) params.push(null);
+    out.push(...(await sql.all<Row>(statement(`VALUES ${Array.from({ length: n }, () => row).join(', ')}`), params)));
   }
   return out;
 }
 
-/** `(row), (row), …`: n copies of one row's placeholders. */
-const valuesOf = (row: string, n: number) => Array.from({ length: n }, () => row).join(', ');
+/**
+ * Rows of a statement that locks existing rows (an update, an upsert), sorted by the key columns
+ * given: two server instances writing batches that share contacts then lock them in the same order
+ * instead of deadlocking (which PostgreSQL detects only after a second).
+ */
+function inLockOrder(rows: Param[][], key: readonly number[]): Param[][] {
+  return rows.sort((a, b) => {
+    for (const k of key) {
+      const x = String(a[k]);
+      const y = String(b[k]);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  });
+}
 
 /** One contact's share of a batch: its row before, and what the batch writes for it. */
 interface ContactWork {
@@ -104,16 +130,20 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
   const results: (InboundResult | null)[] = items.map(() => null);
   if (items.length === 0) return [];
 
-  // 1. One read: each sender's contact, whether its message was delivered before, the assignee's preferences.
+  // 1. One read: each sender's contact, whether its message was delivered before, the assignee's
+  // preferences. The lookups are subqueries, which both engines run per row through the unique
+  // indexes (a join could be planned as a scan of a contact's every message).
   const found = await chunked(
     tx.sql,
     items.map((it, i) => [i, it.channelId, it.body.sender.id, it.body.message.id]),
-    (n) =>
-      `WITH req (i, channel_id, external_id, channel_message_id) AS (VALUES ${valuesOf('(?, ?, ?, ?)', n)})
-       SELECT req.i AS req_i, c.*, m.id AS seen_id, m.conversation_id AS seen_conversation_id, a.notify_prefs AS assignee_prefs
-       FROM req JOIN contacts c ON c.channel_id = req.channel_id AND c.external_id = req.external_id
-       LEFT JOIN messages m ON m.contact_id = c.id AND m.channel_message_id = req.channel_message_id
-       LEFT JOIN users a ON a.id = c.assignee_id AND a.deactivated = 0`,
+    '(?, ?, ?, ?)',
+    (values) =>
+      `WITH req (i, channel_id, external_id, channel_message_id) AS (${values})
+       SELECT req.i AS req_i, c.*,
+         (SELECT m.id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_id,
+         (SELECT m.conversation_id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_conversation_id,
+         (SELECT a.notify_prefs FROM users a WHERE a.id = c.assignee_id AND a.deactivated = 0) AS assignee_prefs
+       FROM req JOIN contacts c ON c.channel_id = req.channel_id AND c.external_id = req.external_id`,
   );
   const work = new Map<string, ContactWork>();
   const seen = new Map<number, { id: string; conversationId: string }>();
@@ -142,9 +172,11 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
     const inserted = await chunked(
       tx.sql,
       rows,
-      (n) =>
+      '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))',
+      (values) =>
         `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
-         VALUES ${valuesOf("(?, ?, ?, ?, ?, ?, 'closed', ?, ?)", n)} RETURNING *`,
+         SELECT column1, column2, column3, column4, column5, column6, 'closed', column7, column8 FROM (${values}) AS v
+         WHERE column1 IS NOT NULL RETURNING *`,
     );
     for (const row of inserted) work.set(`${row.channel_id}\u0000${row.external_id}`, newWork(row, null));
   }
@@ -184,36 +216,56 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
     await chunked(
       tx.sql,
       opening.map((w) => [w.conversationId, String(w.row.id), w.messages[0].at]),
-      (n) => `INSERT INTO conversations (id, contact_id, status, opened_at) VALUES ${valuesOf("(?, ?, 'open', ?)", n)} RETURNING *`,
+      '(?, ?, CAST(? AS BIGINT))',
+      (values) =>
+        `INSERT INTO conversations (id, contact_id, status, opened_at)
+         SELECT column1, column2, 'open', column3 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
     ),
   );
   const events = byId(
     await chunked(
       tx.sql,
       opening.map((w) => [(w.eventId = newId('e')), String(w.row.id), w.conversationId, w.messages[0].at]),
-      (n) => `INSERT INTO events (id, contact_id, conversation_id, kind, created_at) VALUES ${valuesOf("(?, ?, ?, 'opened', ?)", n)} RETURNING *`,
+      '(?, ?, ?, CAST(? AS BIGINT))',
+      (values) =>
+        `INSERT INTO events (id, contact_id, conversation_id, kind, created_at)
+         SELECT column1, column2, column3, 'opened', column4 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
     ),
   );
   const messages = byId(
     await chunked(
       tx.sql,
       touched.flatMap((w) => w.messages.map((m) => [m.id, String(w.row.id), w.conversationId, m.text, m.channelMessageId, m.at])),
-      (n) =>
+      '(?, ?, ?, ?, ?, CAST(? AS BIGINT))',
+      (values) =>
         `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
-         VALUES ${valuesOf("(?, ?, ?, 'incoming', ?, 'delivered', ?, ?)", n)} RETURNING *`,
+         SELECT column1, column2, column3, 'incoming', column4, 'delivered', column5, column6 FROM (${values}) AS v
+         WHERE column1 IS NOT NULL RETURNING *`,
     ),
   );
+  const contactRows = inLockOrder(
+    touched.map((w) => {
+      const last = w.messages[w.messages.length - 1];
+      return [String(w.row.id), w.conversationId, Math.max(last.at, Number(w.row.last_activity_at)), excerptOf(last.text)];
+    }),
+    [0],
+  );
+  if (tx.dialect === 'postgres') {
+    // Two instances' batches often share contacts. The update below locks its rows in whatever order
+    // its plan visits them, so two of them could deadlock (PostgreSQL notices after a second and
+    // undoes one); locking them first in id order, just before, keeps the wait and not the deadlock.
+    // (The lock an update takes, which leaves other batches' foreign-key checks free to go on.)
+    await chunked(tx.sql, contactRows.map((r) => [r[0]]), '(?)', (values) => `SELECT c.id FROM contacts c JOIN (${values}) AS v ON c.id = v.column1 ORDER BY c.id FOR NO KEY UPDATE OF c`);
+  }
   const contacts = byId(
     await chunked(
       tx.sql,
-      touched.map((w) => {
-        const last = w.messages[w.messages.length - 1];
-        return [String(w.row.id), w.conversationId, Math.max(last.at, Number(w.row.last_activity_at)), excerptOf(last.text)];
-      }),
-      (n) =>
+      contactRows,
+      '(?, ?, CAST(? AS BIGINT), ?)',
+      (values) =>
         `UPDATE contacts SET status = 'open', conversation_id = v.column2, last_activity_at = v.column3, last_message = v.column4,
            last_message_direction = 'incoming'
-         FROM (VALUES ${valuesOf('(?, ?, CAST(? AS BIGINT), ?)', n)}) AS v WHERE contacts.id = v.column1 RETURNING *`,
+         FROM (${values}) AS v WHERE contacts.id = v.column1 RETURNING *`,
     ),
   );
 
@@ -282,17 +334,18 @@ function byId(rows: Row[]): Map<string, Row> {
 }
 
 /**
- * The active users who asked for New Message (unassigned) items and may see unassigned contacts:
- * first the distinct preference texts (a few, however many users), then only the users holding one
- * that asks. Only an unrestricted scope includes unassigned contacts, and whether a scope is
- * unrestricted does not depend on team members, so none are read.
+ * The active users who asked for New Message (unassigned) items and may see unassigned contacts. The
+ * preferences are JSON as setPreferences writes it; the condition (word for word that of the partial
+ * index users_asking_unassigned, server migration 2) finds the few that ask without reading every
+ * user, and prefsOf confirms each. Only an unrestricted scope includes unassigned contacts, and
+ * whether a scope is unrestricted does not depend on team members, so none are read.
  */
 async function usersAskingForUnassigned(sql: SqlRunner): Promise<string[]> {
-  const texts = await sql.all<{ notify_prefs: string }>('SELECT DISTINCT notify_prefs FROM users WHERE deactivated = 0');
-  const asking = texts.map((t) => t.notify_prefs).filter((t) => prefsOf({ notify_prefs: t }).new_message_unassigned);
-  if (asking.length === 0) return [];
-  const users = await sql.all<UserRow>(`SELECT * FROM users WHERE deactivated = 0 AND notify_prefs IN (${asking.map(() => '?').join(', ')})`, asking);
+  const users = await sql.all<UserRow>(
+    `SELECT id, role, team_id, contact_visibility, notify_prefs FROM users WHERE deactivated = 0 AND notify_prefs LIKE '%"new_message_unassigned":true%'`,
+  );
   return users
+    .filter((u) => prefsOf(u).new_message_unassigned)
     .filter((u) => scopeAllows(visibilityScope({ id: u.id, role: u.role, team_id: u.team_id, restrictions: { contact_visibility: u.contact_visibility } }, () => []), null))
     .map((u) => u.id);
 }
@@ -320,10 +373,15 @@ async function upsertNewMessageNotes(tx: Tx, wanted: NewMessageNote[]): Promise<
   const byContact = new Map<string, Row[]>();
   const rows = await chunked(
     tx.sql,
-    wanted.map((n) => [newId('n'), n.userId, n.kind, n.contactId, n.conversationId, n.messageId, n.excerpt, n.count, tx.now]),
-    (k) =>
+    inLockOrder(
+      wanted.map((n) => [newId('n'), n.userId, n.kind, n.contactId, n.conversationId, n.messageId, n.excerpt, n.count, tx.now]),
+      [1, 3, 2],
+    ),
+    '(?, ?, ?, ?, ?, ?, ?, CAST(? AS INTEGER), CAST(? AS BIGINT))',
+    (values) =>
       `INSERT INTO notifications (id, user_id, kind, contact_id, conversation_id, comment_id, message_id, actor_id, excerpt, count, created_at)
-       VALUES ${valuesOf('(?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)', k)}
+       SELECT column1, column2, column3, column4, column5, NULL, column6, NULL, column7, column8, column9 FROM (${values}) AS v
+       WHERE column1 IS NOT NULL
        ON CONFLICT (user_id, contact_id, kind) WHERE ${UNREAD_NEW_MESSAGE}
        DO UPDATE SET count = notifications.count + excluded.count, excerpt = excluded.excerpt, message_id = excluded.message_id,
          conversation_id = excluded.conversation_id, created_at = excluded.created_at

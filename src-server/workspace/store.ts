@@ -74,6 +74,8 @@ export class Tx {
   constructor(
     readonly sql: TxRunner,
     readonly now: number,
+    /** The engine: for the rare statement only one of them needs (PostgreSQL's row locks; SQLite has one writer). */
+    readonly dialect: Database['dialect'] = 'sqlite',
   ) {}
 
   private row(entity: Entity, op: ChangeOp | InternalOp, id: string, contactId: string | null, data: unknown, targetUserId: string | null): ChangeRow {
@@ -146,7 +148,7 @@ export class Store {
   async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     let appended = 0;
     const value = await this.db.transaction(async (sql) => {
-      const tx = new Tx(sql, this.clock());
+      const tx = new Tx(sql, this.clock(), this.db.dialect);
       const v = await fn(tx);
       appended = tx.appended;
       return v;

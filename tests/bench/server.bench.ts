@@ -11,8 +11,8 @@
 //    slow server. Other work on the machine skews everything; the load average is printed at the end.
 //
 // What it measures:
-//  - inbound messages/s: POST /api/v1/channels/:id/inbound, signed, 48 requests in flight over
-//    keep-alive connections, 10,000 per run (90% from existing contacts, 10% from new senders), with
+//  - inbound messages/s: POST /api/v1/channels/:id/inbound, signed, 48 requests in flight (200 on
+//    PostgreSQL) over keep-alive connections, 10,000 per run (90% from existing contacts, 10% from new senders), with
 //    the 200 streams connected (10 managers, 95 unrestricted agents, 95 "User only" agents); a warm-up
 //    run, then BENCH_RUNS measured runs, and one run paced at the goal rate;
 //  - push latency: for every message record any stream receives, receive time minus the record's
@@ -38,7 +38,7 @@
 //
 // Environment knobs (optional): BENCH_MESSAGES (per run, default 10000), BENCH_RUNS (default 3),
 // BENCH_CONCURRENCY (default 48), BENCH_CONTACTS (default 2000), BENCH_PACED_RATE (default 2000
-// messages/s), BENCH_CPU_PROF=<dir> (the server child writes a V8 CPU profile of each measured
+// messages/s), BENCH_CPU_PROF=<dir> (each server child and the load side write a V8 CPU profile of each measured
 // inbound run there, e.g. for `npx speedscope` or Chrome DevTools).
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -76,10 +76,16 @@ const CFG = {
   restrictedAgents: PG_URL ? 950 : 95,
   messagesPerRun: env('BENCH_MESSAGES', 10_000),
   runs: env('BENCH_RUNS', 3),
-  concurrency: env('BENCH_CONCURRENCY', 48),
+  /**
+   * Inbound requests in flight. PostgreSQL mode stands for a large workspace behind a load balancer,
+   * where many channels deliver at once: 200 (the servers write whatever arrives meanwhile in one
+   * batch, so fewer in flight leaves them waiting rather than busy).
+   */
+  concurrency: env('BENCH_CONCURRENCY', PG_URL ? 200 : 48),
+  warmUpMessages: PG_URL ? 5000 : 1000,
   /** Share of inbound messages from senders the workspace has never seen (they become contacts). */
   newSenderShare: 0.1,
-  pacedRate: env('BENCH_PACED_RATE', 2000),
+  pacedRate: env('BENCH_PACED_RATE', PG_URL ? 3000 : 2000),
   runDeadlineMs: 120_000,
   syncRepeats: 3,
   syncDeadlineMs: 60_000,
@@ -92,6 +98,33 @@ const GOAL_P99_MS = PG_URL ? 100 : 50;
 // ---------------------------------------------------------------------------------------------
 // The server child
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * BENCH_CPU_PROF=<dir>: a V8 CPU profile of this process between `profile(true, name)` and
+ * `profile(false, name)`, written to <dir>/<name>-<who>.cpuprofile. Does nothing without the variable.
+ */
+function cpuProfiler(who: string): (on: boolean, name: string) => Promise<void> {
+  let session: import('node:inspector').Session | null = null;
+  return async (on, name) => {
+    const dir = process.env.BENCH_CPU_PROF;
+    if (!dir) return;
+    const inspector = await import('node:inspector');
+    const post = (method: string, params?: object) =>
+      new Promise<any>((resolve, reject) => session!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+    if (on) {
+      session = new inspector.Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.start');
+    } else if (session) {
+      const { profile: p } = await post('Profiler.stop');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, `${name}-${who}.cpuprofile`), JSON.stringify(p));
+      session.disconnect();
+      session = null;
+    }
+  };
+}
 
 type ChildMsg =
   | { type: 'ready'; url: string; port: number; demo: DemoSummary; seedMs: number }
@@ -130,26 +163,7 @@ async function serverChild(): Promise<void> {
     process.exit(0);
   };
   // BENCH_CPU_PROF=<dir>: the parent has the server profiled during the measured inbound runs only.
-  let profiler: import('node:inspector').Session | null = null;
-  const profile = async (on: boolean, name: string) => {
-    const dir = process.env.BENCH_CPU_PROF;
-    if (!dir) return;
-    const inspector = await import('node:inspector');
-    const post = (method: string, params?: object) =>
-      new Promise<any>((resolve, reject) => profiler!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
-    if (on) {
-      profiler = new inspector.Session();
-      profiler.connect();
-      await post('Profiler.enable');
-      await post('Profiler.start');
-    } else if (profiler) {
-      const { profile: p } = await post('Profiler.stop');
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(p));
-      profiler.disconnect();
-      profiler = null;
-    }
-  };
+  const profile = cpuProfiler(`server-${process.pid}`);
   process.on('message', (m: ParentMsg) => {
     if (m.type === 'stats') {
       // The server's event-loop delay since the last stats: a long synchronous stretch (a WAL
@@ -225,7 +239,7 @@ class Child {
   }
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: CFG.concurrency });
 
 function request(
   port: number,
@@ -339,6 +353,24 @@ function scanMessageTimes(buf: Buffer, vias?: number[]): number[] {
   }
 }
 
+/**
+ * Frames scanned lately, by header and length: the managers of one instance get the same frame (one
+ * buffer on the server, a copy each here), so it is scanned once and the others are compared byte
+ * for byte to it (much cheaper than scanning), each still timed on its own arrival.
+ */
+const scanned = new Map<string, { buf: Buffer; times: number[]; vias: number[] }>();
+function scanOnce(buf: Buffer): { times: number[]; vias: number[] } {
+  const end = buf.indexOf(0x5b); // '[' after {"type":"changes","after":…,"upto":…,"changes":
+  const key = `${buf.toString('latin1', 0, end > 0 && end < 100 ? end : 100)}|${buf.length}`;
+  const hit = scanned.get(key);
+  if (hit && hit.buf.equals(buf)) return hit;
+  const vias: number[] = [];
+  const entry = { buf, times: scanMessageTimes(buf, vias), vias };
+  if (scanned.size >= 256) scanned.clear();
+  scanned.set(key, entry);
+  return entry;
+}
+
 /** Which instance a bench message was sent through: its text carries `[via:N]` (PostgreSQL mode); -1 if none. */
 const VIA = Buffer.from('[via:');
 function viaOf(buf: Buffer, from: number, to: number): number {
@@ -378,8 +410,7 @@ class StreamConn {
         bench.lastFrameAt = at;
         this.frames++;
         if (!this.restricted && data.length > CHANGES_PREFIX.length && data.subarray(0, CHANGES_PREFIX.length).equals(CHANGES_PREFIX)) {
-          const vias: number[] = [];
-          const times = scanMessageTimes(data, vias);
+          const { times, vias } = scanOnce(data);
           if (this.frames % CHECK_EVERY === 0) {
             const parsed = (JSON.parse(data.toString('utf8')).changes as { entity: string; at: number }[]).filter((r) => r.entity === 'message').map((r) => r.at);
             bench.scanChecks++;
@@ -509,6 +540,7 @@ async function loadSide(): Promise<void> {
       }),
     );
   const children: Child[] = [forkChild()];
+  const loadProfile = cpuProfiler('load');
   const child = children[0];
   /** Every instance's stats: CPU summed, event-loop utilisation averaged, lag the worst. */
   const statsAll = () => Promise.all(children.map((c) => c.stats()));
@@ -615,7 +647,7 @@ async function loadSide(): Promise<void> {
       const deadline = t0 + CFG.runDeadlineMs;
       let next = 0;
       await Promise.all(
-        Array.from({ length: Math.min(opts.rate ? 64 : CFG.concurrency, bodies.length) }, async () => {
+        Array.from({ length: Math.min(CFG.concurrency, bodies.length) }, async () => {
           while (next < bodies.length && performance.now() < deadline) {
             const i = next++;
             if (opts.rate) {
@@ -684,12 +716,16 @@ async function loadSide(): Promise<void> {
       );
 
     console.log(`\ninbound: ${fmt(CFG.messagesPerRun)} messages per run, ${CFG.concurrency} in flight, ${fmt(CFG.newSenderShare * 100)}% from new senders`);
-    printRun(await runInbound('warm-up', makeBodies('w', Math.min(1000, CFG.messagesPerRun)), { measure: false }));
+    // Warm-up: the JIT, and on PostgreSQL each connection's prepared statements (each shape of batch
+    // statement is planned on its first executions on each of 16 connections).
+    printRun(await runInbound('warm-up', makeBodies('w', Math.min(CFG.warmUpMessages, CFG.messagesPerRun)), { measure: false }));
     const runs: RunResult[] = [];
     for (let k = 1; k <= CFG.runs; k++) {
-      child.send({ type: 'profile', on: true, name: `inbound-run-${k}` });
+      for (const c of children) c.proc.send({ type: 'profile', on: true, name: `inbound-run-${k}` });
+      await loadProfile(true, `inbound-run-${k}`);
       const r = await runInbound(`run ${k} (saturating)`, makeBodies(`r${k}`, CFG.messagesPerRun), { measure: true });
-      child.send({ type: 'profile', on: false, name: `inbound-run-${k}` });
+      await loadProfile(false, `inbound-run-${k}`);
+      for (const c of children) c.proc.send({ type: 'profile', on: false, name: `inbound-run-${k}` });
       runs.push(r);
       printRun(r);
     }

@@ -82,5 +82,34 @@ describe.skipIf(testEngine !== 'postgres')(
       expect(rows.map((r) => r.entity_id)).toEqual(['c-1', 'c-2', 'c-3']);
       expect(rows[1].seq).toBe(seq);
     });
+
+    it('a second instance inserting records waits for the first to commit: seqs follow commit order', async () => {
+      const other = new PostgresDatabase(database.url);
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let firstHolds!: () => void;
+        const holding = new Promise<void>((r) => (firstHolds = r));
+        // The first takes the feed lock (its first insert of records) and keeps its transaction open.
+        const first = db.transaction(async (tx) => {
+          await tx.appendNow(record('d-first'));
+          firstHolds();
+          await held;
+        });
+        await holding;
+        let secondDone = false;
+        const second = other.transaction(async (tx) => tx.appendNow(record('d-second'))).then((seq) => ((secondDone = true), seq));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(secondDone).toBe(false); // blocked on the lock, before drawing a seq
+        release();
+        await first;
+        const secondSeq = await second;
+        const rows = await db.all<{ seq: number; entity_id: string }>("SELECT seq, entity_id FROM changes WHERE entity_id LIKE 'd-%' ORDER BY seq");
+        expect(rows.map((r) => r.entity_id)).toEqual(['d-first', 'd-second']);
+        expect(rows[1].seq).toBe(secondSeq);
+      } finally {
+        await other.close();
+      }
+    });
   },
 );
