@@ -64,9 +64,26 @@ export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
 
+/**
+ * `(?, ?, …)` for an IN list of these values (at least one), padded by repeating the last to a power
+ * of two: a list of any length is one of a few statement texts, which PostgreSQL prepares once per
+ * connection rather than once per length. Repeats change nothing an IN list matches.
+ */
+export function inList(values: readonly Param[]): { sql: string; params: Param[] } {
+  let n = 1;
+  while (n < values.length) n *= 2;
+  const params = [...values];
+  while (params.length < n) params.push(values[values.length - 1]);
+  return { sql: `(${placeholders(n)})`, params };
+}
+
 const CHANGE_COLUMNS = '(entity, op, entity_id, contact_id, target_user_id, data, at)';
-/** Rows per INSERT: 7 parameters each, well under both engines' limits on parameters. */
-const CHANGES_PER_INSERT = 500;
+/**
+ * Rows per INSERT (7 parameters each, well under both engines' limits on parameters). A statement
+ * takes 1, 2, 4 … 512 rows, padded with rows of NULLs it skips, so that it has a few texts, which
+ * PostgreSQL prepares once per connection rather than once per number of records.
+ */
+const CHANGES_PER_INSERT = 512;
 
 /**
  * A statement the first insert of a transaction's records starts with: a common table expression
@@ -84,21 +101,25 @@ export interface FeedLead {
  * With `lead`, the first statement runs it first (PostgreSQL takes its feed lock so).
  */
 export async function insertChanges(sql: SqlRunner, rows: readonly ChangeRow[], lead?: FeedLead): Promise<number> {
-  let last = 0;
+  // All statements are issued at once, in order (a pipelining engine sends them together; each
+  // engine runs one connection's statements in the order issued, and a VALUES list in its order).
+  const pending: Promise<{ seq: number }[]>[] = [];
   for (let i = 0; i < rows.length; i += CHANGES_PER_INSERT) {
     const chunk = rows.slice(i, i + CHANGES_PER_INSERT);
+    let n = 1;
+    while (n < chunk.length) n *= 2;
     const params: Param[] = i === 0 && lead ? [...lead.params] : [];
     for (const r of chunk) params.push(r.entity, r.op, r.entity_id, r.contact_id, r.target_user_id, r.data, r.at);
-    const values = Array.from({ length: chunk.length }, () => '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))').join(', ');
-    const statement =
-      i === 0 && lead
-        ? `WITH ${lead.name} AS (${lead.sql}) INSERT INTO changes ${CHANGE_COLUMNS}
-           SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 FROM (VALUES ${values}) AS v CROSS JOIN ${lead.name}
-           RETURNING seq`
-        : `INSERT INTO changes ${CHANGE_COLUMNS} VALUES ${values} RETURNING seq`;
-    const got = await sql.all<{ seq: number }>(statement, params);
-    for (const g of got) last = Math.max(last, Number(g.seq));
+    for (let k = chunk.length; k < n; k++) params.push(null, null, null, null, null, null, null);
+    const values = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))').join(', ');
+    const withLead = i === 0 && lead;
+    const statement = `${withLead ? `WITH ${lead.name} AS (${lead.sql}) ` : ''}INSERT INTO changes ${CHANGE_COLUMNS}
+      SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 FROM (VALUES ${values}) AS v${withLead ? ` CROSS JOIN ${lead.name}` : ''}
+      WHERE v.column1 IS NOT NULL RETURNING seq`;
+    pending.push(sql.all<{ seq: number }>(statement, params));
   }
+  let last = 0;
+  for (const got of await Promise.all(pending)) for (const g of got) last = Math.max(last, Number(g.seq));
   return last;
 }
 

@@ -1,5 +1,7 @@
-// PostgreSQL over node-postgres (pg): several server instances may share one database.
-import pg from 'pg';
+// PostgreSQL over postgres.js: several server instances may share one database. The driver
+// pipelines: statements issued together on one connection go out in one write and PostgreSQL
+// answers them in order, so a transaction's independent statements cost one round trip.
+import postgres from 'postgres';
 import { randomUUID } from 'node:crypto';
 import { BufferedFeedRunner, insertChanges, type Database, type Job, type Param, type SqlRunner, type TxRunner } from './engine';
 
@@ -14,28 +16,22 @@ const LOCK = { feed: 7_361_001, migrate: 7_361_002, exclusive: 7_361_003 } as co
 /** The channel every instance LISTENs on; a committing instance NOTIFYs it with its own id. */
 export const CHANGES_CHANNEL = 'ism_changes';
 
-const OID = { int8: 20, numeric: 1700 } as const;
-const toNumber = (v: string) => Number(v);
-
 /**
  * Types as the rest of the server expects them from SQLite: BIGINT (times, seqs, COUNT(*), SUM)
- * and NUMERIC (AVG) as JavaScript numbers. Our values stay far below 2^53.
+ * and NUMERIC (AVG) as JavaScript numbers (INTEGER already is one). Our values stay far below 2^53.
  */
 const TYPES = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === OID.int8 || oid === OID.numeric) return toNumber;
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-} as unknown as pg.CustomTypesConfig;
+  number64: { to: 20, from: [20, 1700], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) },
+};
 
 interface Translated {
   text: string;
-  /** A prepared statement's name: each connection parses and plans a repeated query once. */
-  name?: string;
+  /** Prepared (parsed and planned once per connection), unless too many distinct texts came before. */
+  prepare: boolean;
 }
 const translated = new Map<string, Translated>();
-/** Queries beyond this many distinct texts (long IN lists vary) are sent unnamed, parsed each time. */
-const MAX_NAMED = 2000;
+/** Queries beyond this many distinct texts (long IN lists vary) are sent unprepared, parsed each time. */
+const MAX_PREPARED = 2000;
 
 /** `?` placeholders to `$1, $2, …` (not inside string literals or quoted names). Cached per text. */
 export function toPgSql(sql: string): string {
@@ -58,11 +54,8 @@ function translate(sql: string): Translated {
     } else if (ch === '?') out += `$${++n}`;
     else out += ch;
   }
-  t = { text: out };
-  if (translated.size < MAX_NAMED) {
-    t.name = `ism_${translated.size}`;
-    translated.set(sql, t);
-  }
+  t = { text: out, prepare: translated.size < MAX_PREPARED };
+  if (t.prepare) translated.set(sql, t);
   return t;
 }
 
@@ -81,23 +74,24 @@ function decodeText(s: string): string {
   return s.replace(/\uFFFF([0\uFFFF])/g, (_m, c: string) => (c === '0' ? '\u0000' : ESC));
 }
 
-type Queryable = pg.Pool | pg.PoolClient;
+type Sql = postgres.Sql<{ number64: number }>;
+type Row = Record<string, unknown>;
 
-async function query<T>(q: Queryable, sql: string, params: readonly Param[] = []): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+async function query<T>(q: Sql, sql: string, params: readonly Param[] = []): Promise<{ rows: T[]; count: number }> {
   const t = translate(sql);
-  const values = params.map((p) => (typeof p === 'string' ? encodeText(p) : p));
-  const r = await q.query<T & pg.QueryResultRow>({ text: t.text, name: t.name, values });
-  for (const row of r.rows as Record<string, unknown>[]) {
+  const values = params.map((p) => (typeof p === 'string' ? encodeText(p) : (p ?? null)));
+  const r = await q.unsafe<Row[]>(t.text, values as postgres.ParameterOrJSON<never>[], { prepare: t.prepare });
+  for (const row of r) {
     for (const k in row) {
       const v = row[k];
       if (typeof v === 'string' && v.indexOf(ESC) >= 0) row[k] = decodeText(v);
     }
   }
-  return r;
+  return { rows: r as unknown as T[], count: r.count };
 }
 
 class PgRunner implements SqlRunner {
-  constructor(protected readonly q: Queryable) {}
+  constructor(protected readonly q: Sql) {}
   async all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
     return (await query<T>(this.q, sql, params)).rows;
   }
@@ -105,7 +99,7 @@ class PgRunner implements SqlRunner {
     return (await query<T>(this.q, sql, params)).rows[0];
   }
   async run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
-    return { changes: (await query(this.q, sql, params)).rowCount ?? 0 };
+    return { changes: (await query(this.q, sql, params)).count };
   }
 }
 
@@ -125,8 +119,8 @@ const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
  * which also queues the NOTIFY, which PostgreSQL delivers to every listener when (and only if) the
  * transaction commits.
  */
-function feedRunner(client: pg.PoolClient, instanceId: string): BufferedFeedRunner {
-  const sql = new PgRunner(client);
+function feedRunner(conn: Sql, instanceId: string): BufferedFeedRunner {
+  const sql = new PgRunner(conn);
   let locked = false;
   return new BufferedFeedRunner(sql, (rows) => {
     if (locked) return insertChanges(sql, rows);
@@ -149,7 +143,15 @@ function feedRunner(client: pg.PoolClient, instanceId: string): BufferedFeedRunn
  * default 4 models spinning disks). With the default, an inbound batch's VALUES list joined to a
  * few thousand contacts was planned as a scan of the whole table, twice per batch.
  */
-const SESSION_OPTIONS = '-c random_page_cost=1.1';
+const SESSION_SETTINGS = { random_page_cost: '1.1' };
+
+/**
+ * How a write transaction starts. Its statements look rows up by key, so one generic plan per
+ * prepared statement serves them; by default PostgreSQL plans a statement afresh on its first five
+ * runs on each connection (a large VALUES list takes milliseconds to plan), for every shape of the
+ * inbound batch's statements on every connection of the pool.
+ */
+const BEGIN_WRITE = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan';
 
 /** At most this many transactions share one commit. */
 const MAX_GROUP = 64;
@@ -174,9 +176,9 @@ export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   /** Tells this instance's own notifications from the others'. */
   readonly instanceId = randomUUID();
-  private readonly pool: pg.Pool;
+  private readonly sql: Sql;
   private readonly reader: PgRunner;
-  private readonly listeners: pg.Client[] = [];
+  private readonly listeners: postgres.ListenMeta[] = [];
   private closed = false;
   private readonly queue: Job[] = [];
   private writing = 0;
@@ -186,9 +188,13 @@ export class PostgresDatabase implements Database {
     readonly url: string,
     private readonly opts: PostgresOptions = {},
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: TYPES, options: SESSION_OPTIONS });
-    this.pool.on('error', (err) => this.opts.log?.('postgres pool client failed', err));
-    this.reader = new PgRunner(this.pool);
+    this.sql = postgres(url, {
+      max: opts.poolSize ?? 10,
+      types: TYPES,
+      connection: SESSION_SETTINGS,
+      onnotice: () => {},
+    });
+    this.reader = new PgRunner(this.sql);
   }
 
   all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
@@ -257,91 +263,85 @@ export class PostgresDatabase implements Database {
   /**
    * Runs the jobs in one transaction and settles them all when it commits. When something fails it
    * rolls back and answers false, leaving the jobs unsettled, or, with `rethrow`, throws the error.
+   * BEGIN goes out with the first body's first statement, COMMIT with the feed's insert (pipelined).
    */
   private async tryGroup(jobs: Job[], rethrow = false): Promise<boolean> {
-    let client: pg.PoolClient;
+    let conn: postgres.ReservedSql<{ number64: number }>;
     try {
-      client = await this.pool.connect();
+      conn = await this.sql.reserve();
     } catch (err) {
       if (rethrow) throw err;
       return false;
     }
-    let broken: Error | undefined;
+    const begun = conn.unsafe(BEGIN_WRITE).execute();
     try {
-      await client.query('BEGIN');
-      const tx = feedRunner(client, this.instanceId);
+      const tx = feedRunner(conn, this.instanceId);
       const values: unknown[] = [];
       for (const job of jobs) values.push(await job.fn(tx));
-      await tx.flush();
-      await client.query('COMMIT');
+      const flushed = tx.flush();
+      // A COMMIT that follows a failed statement rolls back (and says so without an error): it
+      // counts only if everything before it succeeded, which the awaits below check first.
+      const committed = conn.unsafe('COMMIT').execute();
+      const [, , commit] = await Promise.all([begun, flushed, committed]);
+      if (commit.command !== 'COMMIT') throw new Error(`the transaction was not committed (${commit.command})`);
       jobs.forEach((job, i) => job.resolve(values[i]));
       return true;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (e) {
-        broken = e as Error;
-      }
+      await begun.catch(() => {});
+      await conn.unsafe('ROLLBACK').catch(() => {});
       if (rethrow) throw err;
       return false;
     } finally {
-      client.release(broken);
+      conn.release();
     }
   }
 
   /** Runs fn while holding a session advisory lock: one instance at a time, across the database. */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const conn = await this.sql.reserve();
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [LOCK.exclusive]);
+      await conn.unsafe('SELECT pg_advisory_lock($1)', [LOCK.exclusive]);
       try {
         return await fn();
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [LOCK.exclusive]);
+        await conn.unsafe('SELECT pg_advisory_unlock($1)', [LOCK.exclusive]);
       }
     } finally {
-      client.release();
+      conn.release();
     }
   }
 
   /**
-   * Calls onChange whenever another instance commits a write (LISTEN on a dedicated connection),
-   * and once after every reconnect (notifications sent while disconnected are lost).
+   * Calls onChange whenever another instance commits a write (LISTEN on a connection of its own,
+   * which the driver reconnects), and again after every reconnect (notifications sent while
+   * disconnected are lost).
    */
   async watchChanges(onChange: () => void): Promise<void> {
-    const connect = async (): Promise<void> => {
-      const client = new pg.Client({ connectionString: this.url, types: TYPES });
-      client.on('notification', (n) => {
-        if (n.payload !== this.instanceId) onChange();
-      });
-      client.on('error', (err) => {
-        if (this.closed) return;
-        this.opts.log?.('postgres LISTEN connection failed; reconnecting', err);
-        const i = this.listeners.indexOf(client);
-        if (i >= 0) this.listeners.splice(i, 1);
-        void client.end().catch(() => {});
-        const retry = () => {
-          if (this.closed) return;
-          connect()
-            .then(onChange)
-            .catch(() => setTimeout(retry, 1000).unref());
-        };
-        setTimeout(retry, 200).unref();
-      });
-      await client.connect();
-      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
-      this.listeners.push(client);
-    };
-    await connect();
+    let listening = false;
+    const meta = await this.sql.listen(
+      CHANGES_CHANNEL,
+      (payload) => {
+        if (payload !== this.instanceId) onChange();
+      },
+      () => {
+        if (listening) onChange();
+        listening = true;
+      },
+    );
+    this.listeners.push(meta);
   }
 
-  /** Schema work on one connection (migrations). */
-  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  /** Schema work on one connection (migrations): `query` answers rows; with no parameters it may hold several statements. */
+  async withClient<T>(fn: (client: { query<R = Row>(sql: string, params?: Param[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T> {
+    const conn = await this.sql.reserve();
     try {
-      return await fn(client);
+      return await fn({
+        query: async <R>(sql: string, params: Param[] = []) => ({
+          rows: (await (params.length ? conn.unsafe(sql, params as never[]) : conn.unsafe(sql).simple())) as unknown as R[],
+        }),
+      });
     } finally {
-      client.release();
+      conn.release();
     }
   }
 
@@ -352,7 +352,7 @@ export class PostgresDatabase implements Database {
   async close(): Promise<void> {
     this.closed = true;
     while (this.writing > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
-    await Promise.all(this.listeners.splice(0).map((c) => c.end().catch(() => {})));
-    await this.pool.end();
+    await Promise.all(this.listeners.splice(0).map((l) => l.unlisten().catch(() => {})));
+    await this.sql.end({ timeout: 5 });
   }
 }

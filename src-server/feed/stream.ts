@@ -4,7 +4,7 @@
 import type { WebSocket } from 'ws';
 import { ClientFrame, StreamClose, type ServerFrame } from '../../src-shared/sync/changes';
 import type { VisibilityScope } from '../../src-shared/access/visibility';
-import type { Database } from '../db/engine';
+import { inList, type Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
 import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, syncPage, type FeedRow } from './sync';
@@ -201,9 +201,10 @@ export class StreamHub {
     const out = new Map<string, VisibilityScope | null>();
     for (let i = 0; i < userIds.length; i += 500) {
       const chunk = userIds.slice(i, i + 500);
+      const ids = inList(chunk);
       const users = await this.db.all<Pick<UserRow, 'id' | 'role' | 'team_id' | 'contact_visibility' | 'deactivated'>>(
-        `SELECT id, role, team_id, contact_visibility, deactivated FROM users WHERE id IN (${chunk.map(() => '?').join(', ')})`,
-        chunk,
+        `SELECT id, role, team_id, contact_visibility, deactivated FROM users WHERE id IN ${ids.sql}`,
+        ids.params,
       );
       for (const u of users) out.set(u.id, Number(u.deactivated) ? null : await scopeOf(this.db, u));
     }
@@ -225,10 +226,8 @@ export class StreamHub {
     const assignee = new Map<string, string | null>();
     for (let i = 0; i < contactIds.length; i += 500) {
       const chunk = contactIds.slice(i, i + 500);
-      const found = await this.db.all<{ id: string; assignee_id: string | null }>(
-        `SELECT id, assignee_id FROM contacts WHERE id IN (${chunk.map(() => '?').join(', ')})`,
-        chunk,
-      );
+      const ids = inList(chunk);
+      const found = await this.db.all<{ id: string; assignee_id: string | null }>(`SELECT id, assignee_id FROM contacts WHERE id IN ${ids.sql}`, ids.params);
       for (const f of found) assignee.set(f.id, f.assignee_id);
     }
     const conns = [...this.conns];

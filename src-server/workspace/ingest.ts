@@ -75,15 +75,17 @@ const MAX_ROWS = ROW_COUNTS[ROW_COUNTS.length - 1];
  * and so on), in chunks of at most MAX_ROWS, and answers every row the statements return.
  */
 async function chunked(sql: SqlRunner, rows: readonly Param[][], row: string, statement: (values: string) => string): Promise<Row[]> {
-  const out: Row[] = [];
+  // Every chunk is issued at once, in order: an engine runs one connection's statements in the
+  // order issued, and a pipelining one sends them together.
+  const pending: Promise<Row[]>[] = [];
   for (let i = 0; i < rows.length; i += MAX_ROWS) {
     const chunk = rows.slice(i, i + MAX_ROWS);
     const n = ROW_COUNTS.find((c) => c >= chunk.length)!;
     const params = chunk.flat();
     for (let k = chunk.length * chunk[0].length, end = n * chunk[0].length; k < end; k++) params.push(null);
-    out.push(...(await sql.all<Row>(statement(`VALUES ${Array.from({ length: n }, () => row).join(', ')}`), params)));
+    pending.push(sql.all<Row>(statement(`VALUES ${Array.from({ length: n }, () => row).join(', ')}`), params));
   }
-  return out;
+  return (await Promise.all(pending)).flat();
 }
 
 /**
@@ -132,19 +134,24 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
 
   // 1. One read: each sender's contact, whether its message was delivered before, the assignee's
   // preferences. The lookups are subqueries, which both engines run per row through the unique
-  // indexes (a join could be planned as a scan of a contact's every message).
-  const found = await chunked(
-    tx.sql,
-    items.map((it, i) => [i, it.channelId, it.body.sender.id, it.body.message.id]),
-    '(?, ?, ?, ?)',
-    (values) =>
-      `WITH req (i, channel_id, external_id, channel_message_id) AS (${values})
-       SELECT req.i AS req_i, c.*,
-         (SELECT m.id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_id,
-         (SELECT m.conversation_id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_conversation_id,
-         (SELECT a.notify_prefs FROM users a WHERE a.id = c.assignee_id AND a.deactivated = 0) AS assignee_prefs
-       FROM req JOIN contacts c ON c.channel_id = req.channel_id AND c.external_id = req.external_id`,
-  );
+  // indexes (a join could be planned as a scan of a contact's every message). Beside it, who asked
+  // to hear of unassigned contacts' messages (an index lookup, asked whether needed or not: sent
+  // together with the first, it costs no round trip of its own).
+  const [found, askingUnassigned] = await Promise.all([
+    chunked(
+      tx.sql,
+      items.map((it, i) => [i, it.channelId, it.body.sender.id, it.body.message.id]),
+      '(?, ?, ?, ?)',
+      (values) =>
+        `WITH req (i, channel_id, external_id, channel_message_id) AS (${values})
+         SELECT req.i AS req_i, c.*,
+           (SELECT m.id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_id,
+           (SELECT m.conversation_id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_conversation_id,
+           (SELECT a.notify_prefs FROM users a WHERE a.id = c.assignee_id AND a.deactivated = 0) AS assignee_prefs
+         FROM req JOIN contacts c ON c.channel_id = req.channel_id AND c.external_id = req.external_id`,
+    ),
+    usersAskingForUnassigned(tx.sql),
+  ]);
   const work = new Map<string, ContactWork>();
   const seen = new Map<number, { id: string; conversationId: string }>();
   for (const f of found) {
@@ -155,30 +162,15 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
     if (!work.has(key)) work.set(key, newWork(row, (prefs as string | null) ?? null));
   }
 
-  // 2. Senders never seen become contacts, one row each however many messages they sent.
-  const newSenders = new Map<string, Inbound>();
-  for (const it of items) if (!work.has(senderKey(it)) && !newSenders.has(senderKey(it))) newSenders.set(senderKey(it), it);
-  if (newSenders.size > 0) {
-    const rows = [...newSenders.values()].map(({ channelId, body: { sender } }) => [
-      newId('c'),
-      sender.name?.trim() || sender.phone || `Contact ${sender.id}`,
-      sender.phone ?? null,
-      sender.email ?? null,
-      channelId,
-      sender.id,
-      tx.now,
-      tx.now,
-    ]);
-    const inserted = await chunked(
-      tx.sql,
-      rows,
-      '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))',
-      (values) =>
-        `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
-         SELECT column1, column2, column3, column4, column5, column6, 'closed', column7, column8 FROM (${values}) AS v
-         WHERE column1 IS NOT NULL RETURNING *`,
-    );
-    for (const row of inserted) work.set(`${row.channel_id}\u0000${row.external_id}`, newWork(row, null));
+  // 2. Senders never seen become contacts (closed, unassigned), one row each however many messages they sent.
+  const newContacts: Param[][] = [];
+  for (const it of items) {
+    const key = senderKey(it);
+    if (work.has(key)) continue;
+    const { channelId, body: { sender } } = it;
+    const row = [newId('c'), sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now];
+    newContacts.push(row);
+    work.set(key, newWork({ id: row[0], status: 'closed', conversation_id: null, assignee_id: null, last_activity_at: tx.now }, null));
   }
 
   // 3. Each message, in arrival order, against its contact; a redelivery answers the first delivery.
@@ -210,69 +202,8 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
     w.messages.forEach((m, j) => (m.at = times[j]));
   }
 
-  // 4. Conversations opened (and their events, at the first message's time), messages, contacts: one statement each.
-  const opening = touched.filter((w) => w.opensConversation);
-  const conversations = byId(
-    await chunked(
-      tx.sql,
-      opening.map((w) => [w.conversationId, String(w.row.id), w.messages[0].at]),
-      '(?, ?, CAST(? AS BIGINT))',
-      (values) =>
-        `INSERT INTO conversations (id, contact_id, status, opened_at)
-         SELECT column1, column2, 'open', column3 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
-    ),
-  );
-  const events = byId(
-    await chunked(
-      tx.sql,
-      opening.map((w) => [(w.eventId = newId('e')), String(w.row.id), w.conversationId, w.messages[0].at]),
-      '(?, ?, ?, CAST(? AS BIGINT))',
-      (values) =>
-        `INSERT INTO events (id, contact_id, conversation_id, kind, created_at)
-         SELECT column1, column2, column3, 'opened', column4 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
-    ),
-  );
-  const messages = byId(
-    await chunked(
-      tx.sql,
-      touched.flatMap((w) => w.messages.map((m) => [m.id, String(w.row.id), w.conversationId, m.text, m.channelMessageId, m.at])),
-      '(?, ?, ?, ?, ?, CAST(? AS BIGINT))',
-      (values) =>
-        `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
-         SELECT column1, column2, column3, 'incoming', column4, 'delivered', column5, column6 FROM (${values}) AS v
-         WHERE column1 IS NOT NULL RETURNING *`,
-    ),
-  );
-  const contactRows = inLockOrder(
-    touched.map((w) => {
-      const last = w.messages[w.messages.length - 1];
-      return [String(w.row.id), w.conversationId, Math.max(last.at, Number(w.row.last_activity_at)), excerptOf(last.text)];
-    }),
-    [0],
-  );
-  if (tx.dialect === 'postgres') {
-    // Two instances' batches often share contacts. The update below locks its rows in whatever order
-    // its plan visits them, so two of them could deadlock (PostgreSQL notices after a second and
-    // undoes one); locking them first in id order, just before, keeps the wait and not the deadlock.
-    // (The lock an update takes, which leaves other batches' foreign-key checks free to go on.)
-    await chunked(tx.sql, contactRows.map((r) => [r[0]]), '(?)', (values) => `SELECT c.id FROM contacts c JOIN (${values}) AS v ON c.id = v.column1 ORDER BY c.id FOR NO KEY UPDATE OF c`);
-  }
-  const contacts = byId(
-    await chunked(
-      tx.sql,
-      contactRows,
-      '(?, ?, CAST(? AS BIGINT), ?)',
-      (values) =>
-        `UPDATE contacts SET status = 'open', conversation_id = v.column2, last_activity_at = v.column3, last_message = v.column4,
-           last_message_direction = 'incoming'
-         FROM (${values}) AS v WHERE contacts.id = v.column1 RETURNING *`,
-    ),
-  );
-
-  // 5. New Message notifications: to the assignee, or for an unassigned contact to everyone who may see it and asked.
+  // 4. New Message notifications: to the assignee, or for an unassigned contact to everyone who may see it and asked.
   const wanted: NewMessageNote[] = [];
-  const unassigned = touched.filter((w) => !w.row.assignee_id);
-  const askingUnassigned = unassigned.length > 0 ? await usersAskingForUnassigned(tx.sql) : [];
   for (const w of touched) {
     const assignee = (w.row.assignee_id as string | null) ?? null;
     const users = assignee
@@ -293,7 +224,76 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
       });
     }
   }
-  const notifications = await upsertNewMessageNotes(tx, wanted);
+
+  // 5. The writes, one statement per table, all issued together in this order (new contacts before
+  // the rows referring to them): contacts, conversations opened and their events (at the first
+  // message's time), messages, the contacts' new state, the notifications.
+  const opening = touched.filter((w) => w.opensConversation);
+  const contactRows = inLockOrder(
+    touched.map((w) => {
+      const last = w.messages[w.messages.length - 1];
+      return [String(w.row.id), w.conversationId, Math.max(last.at, Number(w.row.last_activity_at)), excerptOf(last.text)];
+    }),
+    [0],
+  );
+  const [, conversationRows, eventRows, messageRows, , contactRowsAfter, notifications] = await Promise.all([
+    chunked(
+      tx.sql,
+      newContacts,
+      '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))',
+      (values) =>
+        `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
+         SELECT column1, column2, column3, column4, column5, column6, 'closed', column7, column8 FROM (${values}) AS v
+         WHERE column1 IS NOT NULL RETURNING id`,
+    ),
+    chunked(
+      tx.sql,
+      opening.map((w) => [w.conversationId, String(w.row.id), w.messages[0].at]),
+      '(?, ?, CAST(? AS BIGINT))',
+      (values) =>
+        `INSERT INTO conversations (id, contact_id, status, opened_at)
+         SELECT column1, column2, 'open', column3 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
+    ),
+    chunked(
+      tx.sql,
+      opening.map((w) => [(w.eventId = newId('e')), String(w.row.id), w.conversationId, w.messages[0].at]),
+      '(?, ?, ?, CAST(? AS BIGINT))',
+      (values) =>
+        `INSERT INTO events (id, contact_id, conversation_id, kind, created_at)
+         SELECT column1, column2, column3, 'opened', column4 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
+    ),
+    chunked(
+      tx.sql,
+      touched.flatMap((w) => w.messages.map((m) => [m.id, String(w.row.id), w.conversationId, m.text, m.channelMessageId, m.at])),
+      '(?, ?, ?, ?, ?, CAST(? AS BIGINT))',
+      (values) =>
+        `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
+         SELECT column1, column2, column3, 'incoming', column4, 'delivered', column5, column6 FROM (${values}) AS v
+         WHERE column1 IS NOT NULL RETURNING *`,
+    ),
+    // Two instances' batches often share contacts. The update below locks its rows in whatever order
+    // its plan visits them, so two of them could deadlock (PostgreSQL notices after a second and
+    // undoes one); locking them first in id order, just before, keeps the wait and not the deadlock.
+    // (The lock an update takes, which leaves other batches' foreign-key checks free to go on.
+    // SQLite has one writer and no such locks.)
+    tx.dialect === 'postgres'
+      ? chunked(tx.sql, contactRows.map((r) => [r[0]]), '(?)', (values) => `SELECT c.id FROM contacts c JOIN (${values}) AS v ON c.id = v.column1 ORDER BY c.id FOR NO KEY UPDATE OF c`)
+      : [],
+    chunked(
+      tx.sql,
+      contactRows,
+      '(?, ?, CAST(? AS BIGINT), ?)',
+      (values) =>
+        `UPDATE contacts SET status = 'open', conversation_id = v.column2, last_activity_at = v.column3, last_message = v.column4,
+           last_message_direction = 'incoming'
+         FROM (${values}) AS v WHERE contacts.id = v.column1 RETURNING *`,
+    ),
+    upsertNewMessageNotes(tx, wanted),
+  ]);
+  const conversations = byId(conversationRows);
+  const events = byId(eventRows);
+  const messages = byId(messageRows);
+  const contacts = byId(contactRowsAfter);
 
   // 6. The change records, contact by contact.
   for (const w of touched) {

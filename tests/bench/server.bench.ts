@@ -1,14 +1,20 @@
 // npm run bench:server: the workspace server under load. Prints figures; it is not a test and never
 // fails on a time.
 //
-// Process layout: this file runs twice.
+// Process layout: this file runs as three kinds of process.
 //  - The parent (`tsx tests/bench/server.bench.ts`) is the load side: it signs the 200 users in, holds
-//    their 200 WebSocket stream connections, sends the signed inbound messages and pages /sync.
-//  - A child process (the same file, forked with `--server-child`) runs createServer on 127.0.0.1
+//    their 200 WebSocket stream connections (and times the pushes they receive), generates and signs
+//    the inbound messages, and pages /sync.
+//  - A server child (the same file, forked with `--server-child`) runs createServer on 127.0.0.1
 //    over a temporary SQLite file. The server thus has an event loop of its own: the load side does
 //    not steal its time, except for sharing the machine's two cores, and the figures say how busy
 //    each side was (event-loop utilisation, CPU) so a saturated load side can be told apart from a
 //    slow server. Other work on the machine skews everything; the load average is printed at the end.
+//  - The sender child (the same file, forked with `--sender-child`, once the servers are up) sends
+//    the inbound requests: the parent hands it each run's signed bodies over IPC before the timed
+//    part, then says `go`; it answers with its counts, its own duration and how busy its loop was.
+//    Sending takes an event loop of its own so that it does not delay the streams' frames: every
+//    push-latency sample is timed on the parent's loop, and any lag there would be added to it.
 //
 // What it measures:
 //  - inbound messages/s: POST /api/v1/channels/:id/inbound, signed, 48 requests in flight (200 on
@@ -25,8 +31,9 @@
 // nothing of other agents' contacts, and the fast frame scan (see scanMessageTimes) agreed with a
 // full parse.
 //
-// Everything is bounded: each phase has a deadline, the whole bench has a watchdog, the child is
-// stopped (then killed if it does not stop), and the temporary directory is removed.
+// Everything is bounded: each phase has a deadline, the whole bench has a watchdog, the children are
+// stopped (then killed if they do not stop; they also stop when the parent goes away), and the
+// temporary directory is removed.
 //
 // PostgreSQL (`npm run bench:server -- --database-url postgres://…`, or BENCH_DATABASE_URL): the
 // same bench over a fresh database created on that server (and dropped afterwards) with TWO server
@@ -37,9 +44,10 @@
 // <= 100 ms.
 //
 // Environment knobs (optional): BENCH_MESSAGES (per run, default 10000), BENCH_RUNS (default 3),
-// BENCH_CONCURRENCY (default 48), BENCH_CONTACTS (default 2000), BENCH_PACED_RATE (default 2000
-// messages/s), BENCH_CPU_PROF=<dir> (each server child and the load side write a V8 CPU profile of each measured
-// inbound run there, e.g. for `npx speedscope` or Chrome DevTools).
+// BENCH_CONCURRENCY (default 48; 200 on PostgreSQL), BENCH_WARM_UP (messages before the measured
+// runs, default 1000; 20000 on PostgreSQL), BENCH_CONTACTS (default 2000), BENCH_PACED_RATE (default
+// 2000 messages/s; 3000 on PostgreSQL), BENCH_PG_WRITERS, BENCH_CPU_PROF=<dir> (each server child, the sender child and the load side write a V8 CPU
+// profile of each measured inbound run there, e.g. for `npx speedscope` or Chrome DevTools).
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -51,6 +59,7 @@ import WebSocket from 'ws';
 import { DEMO_PASSWORD, prng, type DemoSummary } from '../../src-server/demo/seed';
 import { signBody } from '../../src-server/workspace/ingest';
 import { STREAM_PATH } from '../../src-shared/sync/changes';
+import { createScratchDatabase } from '../support/postgres';
 
 const SELF = fileURLToPath(import.meta.url);
 const env = (name: string, dflt: number) => {
@@ -82,7 +91,7 @@ const CFG = {
    * batch, so fewer in flight leaves them waiting rather than busy).
    */
   concurrency: env('BENCH_CONCURRENCY', PG_URL ? 200 : 48),
-  warmUpMessages: PG_URL ? 5000 : 1000,
+  warmUpMessages: env('BENCH_WARM_UP', PG_URL ? 20_000 : 1000),
   /** Share of inbound messages from senders the workspace has never seen (they become contacts). */
   newSenderShare: 0.1,
   pacedRate: env('BENCH_PACED_RATE', PG_URL ? 3000 : 2000),
@@ -126,11 +135,53 @@ function cpuProfiler(who: string): (on: boolean, name: string) => Promise<void> 
   };
 }
 
-type ChildMsg =
+/** What the parent tells either kind of child. */
+type CommonCmd = { type: 'stop' } | { type: 'profile'; on: boolean; name: string };
+
+/** A server child's messages to the parent, and the parent's to it (besides CommonCmd). */
+type ServerMsg =
   | { type: 'ready'; url: string; port: number; demo: DemoSummary; seedMs: number }
   | { type: 'stats'; elu: EventLoopUtilization; cpu: NodeJS.CpuUsage; lagP99: number; lagMax: number }
   | { type: 'stopped' };
-type ParentMsg = { type: 'stats' } | { type: 'stop' } | { type: 'profile'; on: boolean; name: string };
+type ServerCmd = { type: 'stats' };
+
+/**
+ * What both kinds of child do alike: `stop` (or the parent going away: a child never outlives it)
+ * runs `close` and exits; `profile` starts or stops the CPU profile, written as <name>-<who>; every
+ * other message goes to `handle`. Ctrl-C reaches the whole process group, and the parent stops its
+ * children in order, so SIGINT is ignored here. Returns the way to answer the parent.
+ */
+function childSide<Out extends { type: string }, In extends { type: string }>(
+  who: string,
+  close: () => Promise<void>,
+  handle: (m: In) => void,
+): (m: Out) => void {
+  const send = (m: Out | { type: 'stopped' }) => process.send!(m);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const hard = setTimeout(() => process.exit(3), 10_000);
+    try {
+      await close();
+    } finally {
+      clearTimeout(hard);
+    }
+    if (process.connected) send({ type: 'stopped' });
+    process.exit(0);
+  };
+  // BENCH_CPU_PROF=<dir>: the parent has the children profiled during the measured inbound runs only.
+  const profile = cpuProfiler(who);
+  process.on('message', (m: In | CommonCmd) => {
+    const c = m as CommonCmd;
+    if (c.type === 'stop') void stop();
+    else if (c.type === 'profile') void profile(c.on, c.name).catch((err) => console.error('profile failed', err));
+    else handle(m as In);
+  });
+  process.on('disconnect', () => void stop());
+  process.on('SIGINT', () => {});
+  return send;
+}
 
 async function serverChild(): Promise<void> {
   const { createServer } = await import('../../src-server/http/app');
@@ -146,71 +197,145 @@ async function serverChild(): Promise<void> {
     log: (msg, err) => console.error(`[server] ${msg}`, err ?? ''),
   });
   const seedMs = performance.now() - t0;
-  const send = (m: ChildMsg) => process.send!(m);
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    const hard = setTimeout(() => process.exit(3), 10_000);
-    try {
-      await server.close();
-    } finally {
-      clearTimeout(hard);
-    }
-    if (process.connected) send({ type: 'stopped' });
-    process.exit(0);
-  };
-  // BENCH_CPU_PROF=<dir>: the parent has the server profiled during the measured inbound runs only.
-  const profile = cpuProfiler(`server-${process.pid}`);
-  process.on('message', (m: ParentMsg) => {
+  const send = childSide<ServerMsg, ServerCmd>(`server-${process.pid}`, () => server.close(), (m) => {
     if (m.type === 'stats') {
       // The server's event-loop delay since the last stats: a long synchronous stretch (a WAL
       // checkpoint, a big flush, GC) shows here.
       send({ type: 'stats', elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
       lag.reset();
     }
-    if (m.type === 'stop') void stop();
-    if (m.type === 'profile') void profile(m.on, m.name).catch((err) => console.error('profile failed', err));
   });
-  // The parent went away (crashed or was killed): do not outlive it.
-  process.on('disconnect', () => void stop());
-  // Ctrl-C reaches the whole process group: the parent stops this child in order.
-  process.on('SIGINT', () => {});
   send({ type: 'ready', url: server.url, port: server.port, demo: server.demo!, seedMs });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sender child
+// ---------------------------------------------------------------------------------------------
+
+interface InboundBody {
+  raw: string;
+  sig: string;
+}
+type GoCmd = { type: 'go'; ports: number[]; path: string; concurrency: number; rate?: number; deadlineMs: number };
+type SenderCmd = { type: 'bodies'; bodies: InboundBody[] } | GoCmd;
+type SenderMsg =
+  | { type: 'ready' }
+  | { type: 'ready-to-send' }
+  /** `seconds` from the first request to the last answer; the loop's utilisation and p99 lag (ms) meanwhile. */
+  | { type: 'ran'; ok: number; failed: number; firstError: string; seconds: number; elu: number; lagP99: number }
+  | { type: 'stopped' };
+
+/**
+ * Sends the signed inbound requests: `bodies` hands over a run's bodies (answered `ready-to-send`),
+ * `go` sends them, `concurrency` in flight, request i to ports[i % ports.length], paced at `rate`
+ * requests/s if given, and stops starting new ones at the deadline (answered `ran`).
+ */
+async function senderChild(): Promise<void> {
+  let bodies: InboundBody[] = [];
+  /** Keep-alive connections, kept from run to run. */
+  let agent: http.Agent | null = null;
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  const run = async (go: GoCmd): Promise<SenderMsg> => {
+    if (agent?.maxSockets !== go.concurrency) {
+      agent?.destroy();
+      agent = new http.Agent({ keepAlive: true, maxSockets: go.concurrency });
+    }
+    const via = agent;
+    const todo = bodies;
+    bodies = [];
+    let ok = 0;
+    let failed = 0;
+    let firstError = '';
+    lag.reset();
+    lag.enable();
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    const deadline = t0 + go.deadlineMs;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(go.concurrency, todo.length) }, async () => {
+        while (next < todo.length && performance.now() < deadline) {
+          const i = next++;
+          if (go.rate) {
+            const due = t0 + (i * 1000) / go.rate;
+            const wait = due - performance.now();
+            if (wait > 1) await sleep(wait);
+          }
+          const b = todo[i];
+          try {
+            const r = await request(go.ports[i % go.ports.length], 'POST', go.path, b.raw, { 'x-signature': b.sig }, false, via);
+            if (r.status === 200) ok++;
+            else {
+              failed++;
+              firstError ||= `status ${r.status}`;
+            }
+          } catch (err) {
+            failed++;
+            firstError ||= String(err);
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    lag.disable();
+    return { type: 'ran', ok, failed, firstError, seconds, elu, lagP99: lag.percentile(99) / 1e6 };
+  };
+  const send = childSide<SenderMsg, SenderCmd>(
+    'sender',
+    async () => agent?.destroy(),
+    (m) => {
+      if (m.type === 'bodies') {
+        bodies = m.bodies;
+        send({ type: 'ready-to-send' });
+      } else if (m.type === 'go') {
+        run(m).then(send, (err) => {
+          console.error('bench sender child: the run failed', err);
+          process.exit(1);
+        });
+      }
+    },
+  );
+  send({ type: 'ready' });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The load side
 // ---------------------------------------------------------------------------------------------
 
-class Child {
-  private waiters: { take: (m: ChildMsg) => boolean; fail: (err: Error) => void }[] = [];
+/** A child process seen from the parent: Out is what it says, In what it is told (besides CommonCmd). */
+class Child<Out extends { type: string }, In extends { type: string }> {
+  private waiters: { take: (m: Out) => boolean; fail: (err: Error) => void }[] = [];
   exited = false;
-  constructor(readonly proc: ChildProcess) {
-    proc.on('message', (m: ChildMsg) => {
+  /** `what`: how errors name it, e.g. "sender child". */
+  constructor(
+    readonly what: string,
+    readonly proc: ChildProcess,
+  ) {
+    proc.on('message', (m: Out) => {
       this.waiters = this.waiters.filter((w) => !w.take(m));
     });
     proc.on('exit', (code, signal) => {
       this.exited = true;
       const waiters = this.waiters;
       this.waiters = [];
-      for (const w of waiters) w.fail(new Error(`server child exited (${code ?? signal})`));
+      for (const w of waiters) w.fail(new Error(`${this.what} exited (${code ?? signal})`));
     });
   }
-  wait<T extends ChildMsg['type']>(type: T, ms: number): Promise<Extract<ChildMsg, { type: T }>> {
+  wait<T extends Out['type']>(type: T, ms: number): Promise<Extract<Out, { type: T }>> {
     return new Promise((resolve, reject) => {
-      if (this.exited) return reject(new Error(`server child has exited; no '${type}'`));
+      if (this.exited) return reject(new Error(`${this.what} has exited; no '${type}'`));
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`server child: no '${type}' within ${ms} ms`));
+        reject(new Error(`${this.what}: no '${type}' within ${ms} ms`));
       }, ms);
       const waiter = {
-        take: (m: ChildMsg) => {
+        take: (m: Out) => {
           if (m.type !== type) return false;
           clearTimeout(timer);
-          resolve(m as Extract<ChildMsg, { type: T }>);
+          resolve(m as Extract<Out, { type: T }>);
           return true;
         },
         fail: (err: Error) => {
@@ -221,12 +346,13 @@ class Child {
       this.waiters.push(waiter);
     });
   }
-  send(m: ParentMsg) {
+  send(m: In | CommonCmd) {
     if (!this.exited && this.proc.connected) this.proc.send(m);
   }
-  async stats() {
-    const p = this.wait('stats', 5000);
-    this.send({ type: 'stats' });
+  /** Sends m and waits (at most ms) for the answer of type `answer`. */
+  async ask<T extends Out['type']>(m: In, answer: T, ms: number): Promise<Extract<Out, { type: T }>> {
+    const p = this.wait(answer, ms);
+    this.send(m);
     return p;
   }
   async stop(): Promise<void> {
@@ -238,7 +364,10 @@ class Child {
     clearTimeout(timer);
   }
 }
+type ServerChild = Child<ServerMsg, ServerCmd>;
+type SenderChild = Child<SenderMsg, SenderCmd>;
 
+/** The load side's keep-alive connections (sign-in, /health, /sync); the sender child has its own. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: CFG.concurrency });
 
 function request(
@@ -248,6 +377,7 @@ function request(
   body?: string | Buffer,
   headers: Record<string, string> = {},
   wantBody = true,
+  via: http.Agent = agent,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -256,7 +386,7 @@ function request(
         port,
         method,
         path,
-        agent,
+        agent: via,
         headers: {
           ...(body !== undefined && { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
           ...headers,
@@ -493,8 +623,12 @@ interface RunResult {
   serverCpu: number;
   serverLagP99: number;
   serverLagMax: number;
-  loadElu: number;
-  loadLagP99: number;
+  /** The load side's loop, which holds the streams and times the pushes (ms for the lag). */
+  streamsElu: number;
+  streamsLagP99: number;
+  /** The sender child's loop while it sent. */
+  senderElu: number;
+  senderLagP99: number;
 }
 
 function median(xs: number[]): number {
@@ -514,36 +648,20 @@ async function loadSide(): Promise<void> {
   const execArgv = [...process.execArgv];
   // PostgreSQL: a fresh database on the server given, dropped at the end.
   let pgDb: { url: string; drop(): Promise<void> } | null = null;
-  if (PG_URL) {
-    const pg = (await import('pg')).default;
-    const name = `ism_bench_${Date.now().toString(36)}`;
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
-    await admin(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${name}`;
-    pgDb = { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-  }
-  const forkChild = () =>
+  if (PG_URL) pgDb = await createScratchDatabase(PG_URL, 'ism_bench');
+  const forkChild = (flag: string, extraEnv: Record<string, string> = {}) =>
+    fork(SELF, [flag], { execArgv, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const forkServer = (k: number): ServerChild =>
     new Child(
-      fork(SELF, ['--server-child'], {
-        execArgv,
-        env: { ...process.env, BENCH_DB_FILE: dbFile, ...(pgDb && { BENCH_CHILD_DATABASE_URL: pgDb.url }) },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
+      INSTANCES > 1 ? `server child ${k + 1}` : 'server child',
+      forkChild('--server-child', { BENCH_DB_FILE: dbFile, ...(pgDb && { BENCH_CHILD_DATABASE_URL: pgDb.url }) }),
     );
-  const children: Child[] = [forkChild()];
+  const servers: ServerChild[] = [forkServer(0)];
+  /** Forked once the servers are up. */
+  let senderChild: SenderChild | null = null;
   const loadProfile = cpuProfiler('load');
-  const child = children[0];
   /** Every instance's stats: CPU summed, event-loop utilisation averaged, lag the worst. */
-  const statsAll = () => Promise.all(children.map((c) => c.stats()));
+  const statsAll = () => Promise.all(servers.map((c) => c.ask({ type: 'stats' }, 'stats', 5000)));
   const conns: StreamConn[] = [];
   // Once, whoever asks first (the end, a failure, a signal, the watchdog); the others wait for it.
   let cleaning: Promise<void> | null = null;
@@ -551,6 +669,7 @@ async function loadSide(): Promise<void> {
     (cleaning ??= (async () => {
       for (const c of conns) c.ws?.terminate();
       agent.destroy();
+      const children = [...servers, ...(senderChild ? [senderChild] : [])];
       await Promise.all(children.map((c) => c.stop().catch(() => c.proc.kill('SIGKILL'))));
       await pgDb?.drop().catch((err) => console.error('bench: could not drop the database', err));
       rmSync(dir, { recursive: true, force: true });
@@ -566,20 +685,22 @@ async function loadSide(): Promise<void> {
     console.log(`IS-Messenger server bench: ${CFG.contacts} contacts, 10 managers, ${CFG.agents} agents (${CFG.restrictedAgents} "User only"), node ${process.version}`);
     console.log(
       PG_URL
-        ? `layout: PostgreSQL (${new URL(PG_URL).host}), two server instances in two child processes; load generator, ${CFG.agents + 10 + CFG.extraManagers - 8} stream clients (half on each instance) and sync pager in this process`
-        : 'layout: server in a child process (own event loop); load generator, 200 stream clients and sync pager in this process',
+        ? `layout: PostgreSQL (${new URL(PG_URL).host}), two server instances in two child processes; inbound sender in a child process; ${CFG.agents + 10 + CFG.extraManagers - 8} stream clients (half on each instance) and sync pager in this process`
+        : 'layout: server in a child process (own event loop); inbound sender in a child process; 200 stream clients and sync pager in this process',
     );
-    const ready = await child.wait('ready', 600_000);
+    const ready = await servers[0].wait('ready', 600_000);
     const { port, demo } = ready;
     console.log(`server up on ${ready.url}; demo workspace created in ${fmt(ready.seedMs / 1000, 1)} s`);
     const ports = [port];
     for (let k = 1; k < INSTANCES; k++) {
-      const c = forkChild();
-      children.push(c);
+      const c = forkServer(k);
+      servers.push(c);
       const r = await c.wait('ready', 120_000);
       ports.push(r.port);
       console.log(`instance ${k + 1} up on ${r.url} (same database) in ${fmt(r.seedMs / 1000, 1)} s`);
     }
+    const sender: SenderChild = (senderChild = new Child('sender child', forkChild('--sender-child')));
+    await sender.wait('ready', 60_000);
 
     // --- users and streams -----------------------------------------------------------------
     const signIn = async (email: string) =>
@@ -616,7 +737,7 @@ async function loadSide(): Promise<void> {
     const channel = demo.channel;
     const texts = ['Hi, is the offer still valid?', 'Where is my order?', 'Can you call me back?', 'Thanks, that helped!', 'I was charged twice.'];
     let newSenders = 0;
-    const makeBodies = (tag: string, n: number): { raw: string; sig: string }[] =>
+    const makeBodies = (tag: string, n: number): InboundBody[] =>
       Array.from({ length: n }, (_, i) => {
         const fresh = rnd() < CFG.newSenderShare;
         const sender = fresh
@@ -630,7 +751,18 @@ async function loadSide(): Promise<void> {
     const path = `/api/v1/channels/${channel.id}/inbound`;
     const lag = monitorEventLoopDelay({ resolution: 10 });
 
-    const runInbound = async (label: string, bodies: { raw: string; sig: string }[], opts: { rate?: number; measure: boolean }): Promise<RunResult> => {
+    /**
+     * One inbound run: the bodies go to the sender child first, then the measurement window opens
+     * (the collectors, the servers' stats, the profiles if `profile` names the run) and the sender
+     * is told to go; once it has sent them all, the last pushes drain.
+     */
+    const runInbound = async (label: string, bodies: InboundBody[], opts: { rate?: number; measure: boolean; profile?: string }): Promise<RunResult> => {
+      await sender.ask({ type: 'bodies', bodies }, 'ready-to-send', 60_000);
+      const profiled = [...servers, sender];
+      if (opts.profile) {
+        for (const c of profiled) c.send({ type: 'profile', on: true, name: opts.profile });
+        await loadProfile(true, opts.profile);
+      }
       const samples = new Samples();
       const cross = new Samples();
       const before = conns.reduce((n, c) => n + c.messages, 0);
@@ -640,37 +772,12 @@ async function loadSide(): Promise<void> {
       lag.enable();
       bench.current = opts.measure ? samples : null;
       bench.cross = opts.measure && INSTANCES > 1 ? cross : null;
-      let ok = 0;
-      let failed = 0;
-      let firstError = '';
-      const t0 = performance.now();
-      const deadline = t0 + CFG.runDeadlineMs;
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(CFG.concurrency, bodies.length) }, async () => {
-          while (next < bodies.length && performance.now() < deadline) {
-            const i = next++;
-            if (opts.rate) {
-              const due = t0 + (i * 1000) / opts.rate;
-              const wait = due - performance.now();
-              if (wait > 1) await sleep(wait);
-            }
-            const b = bodies[i];
-            try {
-              const r = await request(ports[i % INSTANCES], 'POST', path, b.raw, { 'x-signature': b.sig }, false);
-              if (r.status === 200) ok++;
-              else {
-                failed++;
-                firstError ||= `status ${r.status}`;
-              }
-            } catch (err) {
-              failed++;
-              firstError ||= String(err);
-            }
-          }
-        }),
+      const ran = await sender.ask(
+        { type: 'go', ports, path, concurrency: CFG.concurrency, rate: opts.rate, deadlineMs: CFG.runDeadlineMs },
+        'ran',
+        // Requests still in flight at the deadline may take their 30 s timeout.
+        CFG.runDeadlineMs + 60_000,
       );
-      const seconds = (performance.now() - t0) / 1000;
       // Let the last pushes arrive: until the streams are quiet for 300 ms (at most 10 s).
       const drainUntil = Date.now() + 10_000;
       while (Date.now() < drainUntil && Date.now() - bench.lastFrameAt < 300) await sleep(50);
@@ -679,6 +786,11 @@ async function loadSide(): Promise<void> {
       lag.disable();
       const elu = performance.eventLoopUtilization(elu0);
       const s1 = await statsAll();
+      if (opts.profile) {
+        await loadProfile(false, opts.profile);
+        for (const c of profiled) c.send({ type: 'profile', on: false, name: opts.profile });
+      }
+      const { ok, failed, firstError, seconds } = ran;
       const serverElu = s1.reduce((n, s, k) => n + performance.eventLoopUtilization(s.elu, s0[k].elu).utilization, 0) / s1.length;
       const cpuMs = s1.reduce((n, s, k) => n + (s.cpu.user + s.cpu.system - s0[k].cpu.user - s0[k].cpu.system) / 1000, 0);
       const [p50, p90, p99, max] = samples.percentiles([50, 90, 99, 100]);
@@ -703,8 +815,10 @@ async function loadSide(): Promise<void> {
         serverCpu: cpuMs / (seconds * 1000),
         serverLagP99: Math.max(...s1.map((s) => s.lagP99)),
         serverLagMax: Math.max(...s1.map((s) => s.lagMax)),
-        loadElu: elu.utilization,
-        loadLagP99: lag.percentile(99) / 1e6,
+        streamsElu: elu.utilization,
+        streamsLagP99: lag.percentile(99) / 1e6,
+        senderElu: ran.elu,
+        senderLagP99: ran.lagP99,
       };
     };
     const printRun = (r: RunResult) =>
@@ -712,20 +826,19 @@ async function loadSide(): Promise<void> {
         `  ${r.label.padEnd(22)} ${fmt(r.ok).padStart(6)} ok ${r.failed ? `${r.failed} failed (${r.firstError}) ` : ''}in ${fmt(r.seconds, 2)} s = ${fmt(r.perSecond).padStart(5)} msg/s | ` +
           `push p50 ${fmt(r.p50, 1)} p90 ${fmt(r.p90, 1)} p99 ${fmt(r.p99, 1)} max ${fmt(r.max)} ms over ${fmt(r.deliveries)} deliveries | ` +
           (r.crossN ? `cross-instance p50 ${fmt(r.crossP50, 1)} p99 ${fmt(r.crossP99, 1)} ms (${fmt(r.crossN)}) | ` : '') +
-          `server loop ${fmt(r.serverElu * 100)}% (lag p99 ${fmt(r.serverLagP99)} max ${fmt(r.serverLagMax)} ms) cpu ${fmt(r.serverCpu * 100)}% (${fmt((r.serverCpu * r.seconds * 1000) / Math.max(1, r.ok), 2)} ms/msg), load side loop ${fmt(r.loadElu * 100)}% (lag p99 ${fmt(r.loadLagP99, 1)} ms)`,
+          `server loop ${fmt(r.serverElu * 100)}% (lag p99 ${fmt(r.serverLagP99)} max ${fmt(r.serverLagMax)} ms) cpu ${fmt(r.serverCpu * 100)}% (${fmt((r.serverCpu * r.seconds * 1000) / Math.max(1, r.ok), 2)} ms/msg), ` +
+          `load side: streams loop ${fmt(r.streamsElu * 100)}% (lag p99 ${fmt(r.streamsLagP99, 1)} ms), sender loop ${fmt(r.senderElu * 100)}% (lag p99 ${fmt(r.senderLagP99, 1)} ms)`,
       );
 
     console.log(`\ninbound: ${fmt(CFG.messagesPerRun)} messages per run, ${CFG.concurrency} in flight, ${fmt(CFG.newSenderShare * 100)}% from new senders`);
-    // Warm-up: the JIT, and on PostgreSQL each connection's prepared statements (each shape of batch
-    // statement is planned on its first executions on each of 16 connections).
-    printRun(await runInbound('warm-up', makeBodies('w', Math.min(CFG.warmUpMessages, CFG.messagesPerRun)), { measure: false }));
+    // Warm-up, so that the runs measure a server that has been up a while: the JIT of every process,
+    // and on PostgreSQL each of the 16 connections' prepared statements (every shape of statement
+    // is parsed and described once per connection) and the statistics of the growing tables. With
+    // 5,000 messages the first measured run was a quarter slower than the later ones.
+    printRun(await runInbound('warm-up', makeBodies('w', CFG.warmUpMessages), { measure: false }));
     const runs: RunResult[] = [];
     for (let k = 1; k <= CFG.runs; k++) {
-      for (const c of children) c.proc.send({ type: 'profile', on: true, name: `inbound-run-${k}` });
-      await loadProfile(true, `inbound-run-${k}`);
-      const r = await runInbound(`run ${k} (saturating)`, makeBodies(`r${k}`, CFG.messagesPerRun), { measure: true });
-      await loadProfile(false, `inbound-run-${k}`);
-      for (const c of children) c.proc.send({ type: 'profile', on: false, name: `inbound-run-${k}` });
+      const r = await runInbound(`run ${k} (saturating)`, makeBodies(`r${k}`, CFG.messagesPerRun), { measure: true, profile: `inbound-run-${k}` });
       runs.push(r);
       printRun(r);
     }
@@ -814,9 +927,10 @@ async function loadSide(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--server-child')) {
-  serverChild().catch((err) => {
-    console.error('bench server child failed', err);
+const childMain = process.argv.includes('--server-child') ? serverChild : process.argv.includes('--sender-child') ? senderChild : null;
+if (childMain) {
+  childMain().catch((err) => {
+    console.error(`bench ${childMain === serverChild ? 'server' : 'sender'} child failed`, err);
     process.exit(1);
   });
 } else {

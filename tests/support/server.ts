@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import pg from 'pg';
+import { createScratchDatabase } from './postgres';
 import { createServer, type ServerOptions, type WorkspaceServer } from '../../src-server/http/app';
 import { DEMO_PASSWORD } from '../../src-server/demo/seed';
 import { signBody } from '../../src-server/workspace/ingest';
@@ -29,20 +29,7 @@ export const testEngine: 'sqlite' | 'postgres' = process.env.ISM_TEST_DB === 'po
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = process.env.ISM_TEST_DATABASE_URL;
   if (!admin) throw new Error('ISM_TEST_DB=postgres needs ISM_TEST_DATABASE_URL (run through scripts/pg-test-cluster.sh run ...)');
-  const name = `ism_test_${randomBytes(6).toString('hex')}`;
-  const exec = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await exec(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return createScratchDatabase(admin, 'ism_test');
 }
 
 export async function startServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
