@@ -33,9 +33,9 @@ interface Conn {
 export interface StreamHubOptions {
   heartbeatMs: number;
   /**
-   * Delivery rounds start at least this far apart (default 20 ms). A quiet workspace's commit is
-   * pushed at once; a busy one's commits wait for the next round and go out together: one feed read
-   * and one frame per client for all of them, instead of one per commit.
+   * Delivery rounds start at least this far apart (default 0). A quiet workspace's commit is pushed
+   * at once; a busy one's commits wait for the next round and go out together: one feed read and
+   * one frame per client for all of them, instead of one per commit.
    */
   minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
@@ -82,7 +82,7 @@ export class StreamHub {
       this.scheduled = false;
       void this.flush();
     };
-    const wait = this.lastRoundAt + (this.opts.minRoundMs ?? 20) - performance.now();
+    const wait = this.lastRoundAt + (this.opts.minRoundMs ?? 0) - performance.now();
     if (wait > 0) setTimeout(run, wait);
     else setImmediate(run);
   }

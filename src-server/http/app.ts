@@ -42,6 +42,8 @@ export interface ServerOptions {
   /** Contacts write in every few seconds. */
   simulate?: boolean | { everyMs: number };
   heartbeatMs?: number;
+  /** Least time between the stream's delivery rounds (default: 20 ms on PostgreSQL, none on SQLite). */
+  streamRoundMs?: number;
   /** How often users silent past the inactivity timeout are set offline. */
   sweepMs?: number;
   signInLimit?: { perIp: number; perEmail: number; windowMs: number };
@@ -115,6 +117,9 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const store = new Store(db, clock, () => hub?.notify());
   hub = new StreamHub(db, {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
+    // PostgreSQL: every instance's commits nudge every instance, and each round reads the feed over
+    // the network, so rounds are spaced; SQLite's rounds follow its group commits and read in-process.
+    minRoundMs: opts.streamRoundMs ?? (db.dialect === 'postgres' ? 20 : 0),
     onPresence: (userId, idle) => reportPresence(store, userId, idle),
     log,
   });
