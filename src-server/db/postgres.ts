@@ -80,7 +80,9 @@ type Row = Record<string, unknown>;
 async function query<T>(q: Sql, sql: string, params: readonly Param[] = []): Promise<{ rows: T[]; count: number }> {
   const t = translate(sql);
   const values = params.map((p) => (typeof p === 'string' ? encodeText(p) : (p ?? null)));
-  const r = await q.unsafe<Row[]>(t.text, values as postgres.ParameterOrJSON<never>[], { prepare: t.prepare });
+  // execute(): handed to the connection now, in call order. (Awaiting the query itself hands it over
+  // a microtask later, behind a COMMIT executed meanwhile: see tryGroup.)
+  const r = await q.unsafe<Row[]>(t.text, values as postgres.ParameterOrJSON<never>[], { prepare: t.prepare }).execute();
   for (const row of r) {
     for (const k in row) {
       const v = row[k];
@@ -144,6 +146,12 @@ function feedRunner(conn: Sql, instanceId: string): BufferedFeedRunner {
  * few thousand contacts was planned as a scan of the whole table, twice per batch.
  */
 const SESSION_SETTINGS = { random_page_cost: '1.1' };
+
+/** The driver's errors for a connection that closed under a statement (it then takes the connection back itself). */
+function connectionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('CONNECTION_');
+}
 
 /**
  * How a write transaction starts. Its statements look rows up by key, so one generic plan per
@@ -274,40 +282,60 @@ export class PostgresDatabase implements Database {
       return false;
     }
     const begun = conn.unsafe(BEGIN_WRITE).execute();
+    let commitSent = false;
+    let lost = false;
     try {
       const tx = feedRunner(conn, this.instanceId);
       const values: unknown[] = [];
       for (const job of jobs) values.push(await job.fn(tx));
+      // The change records' inserts are handed to the connection here, before the COMMIT below.
       const flushed = tx.flush();
       // A COMMIT that follows a failed statement rolls back (and says so without an error): it
       // counts only if everything before it succeeded, which the awaits below check first.
       const committed = conn.unsafe('COMMIT').execute();
+      commitSent = true;
       const [, , commit] = await Promise.all([begun, flushed, committed]);
       if (commit.command !== 'COMMIT') throw new Error(`the transaction was not committed (${commit.command})`);
       jobs.forEach((job, i) => job.resolve(values[i]));
       return true;
     } catch (err) {
       await begun.catch(() => {});
-      await conn.unsafe('ROLLBACK').catch(() => {});
+      lost = connectionLost(err);
+      // The connection is gone (the driver has taken it back): nothing to roll back, and running
+      // anything on it would throw out of the driver.
+      if (!lost) await conn.unsafe('ROLLBACK').catch(() => {});
+      if (lost && commitSent) {
+        // The COMMIT may have happened: running the bodies again could write them twice.
+        for (const job of jobs) job.reject(err);
+        return true;
+      }
       if (rethrow) throw err;
       return false;
     } finally {
-      conn.release();
+      if (!lost) conn.release();
     }
   }
 
   /** Runs fn while holding a session advisory lock: one instance at a time, across the database. */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const conn = await this.sql.reserve();
+    let lost = false;
     try {
       await conn.unsafe('SELECT pg_advisory_lock($1)', [LOCK.exclusive]);
       try {
         return await fn();
       } finally {
-        await conn.unsafe('SELECT pg_advisory_unlock($1)', [LOCK.exclusive]);
+        // (A session lock ends with its connection.)
+        await conn.unsafe('SELECT pg_advisory_unlock($1)', [LOCK.exclusive]).catch((err: unknown) => {
+          lost = connectionLost(err);
+          if (!lost) throw err;
+        });
       }
+    } catch (err) {
+      lost ||= connectionLost(err);
+      throw err;
     } finally {
-      conn.release();
+      if (!lost) conn.release();
     }
   }
 
@@ -334,14 +362,18 @@ export class PostgresDatabase implements Database {
   /** Schema work on one connection (migrations): `query` answers rows; with no parameters it may hold several statements. */
   async withClient<T>(fn: (client: { query<R = Row>(sql: string, params?: Param[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T> {
     const conn = await this.sql.reserve();
+    let lost = false;
     try {
       return await fn({
         query: async <R>(sql: string, params: Param[] = []) => ({
           rows: (await (params.length ? conn.unsafe(sql, params as never[]) : conn.unsafe(sql).simple())) as unknown as R[],
         }),
       });
+    } catch (err) {
+      lost = connectionLost(err);
+      throw err;
     } finally {
-      conn.release();
+      if (!lost) conn.release();
     }
   }
 

@@ -137,6 +137,11 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
   // indexes (a join could be planned as a scan of a contact's every message). Beside it, who asked
   // to hear of unassigned contacts' messages (an index lookup, asked whether needed or not: sent
   // together with the first, it costs no round trip of its own).
+  // On PostgreSQL the read locks the contacts, in id order: what the batch writes is decided from
+  // this read (a conversation closed meanwhile by another instance must not be reopened by a stale
+  // row), and two instances' batches sharing contacts lock them in one order (no deadlock). The
+  // lock is the one an update takes, so other batches' foreign-key checks go on. SQLite has one
+  // writer and no such locks.
   const [found, askingUnassigned] = await Promise.all([
     chunked(
       tx.sql,
@@ -148,7 +153,8 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
            (SELECT m.id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_id,
            (SELECT m.conversation_id FROM messages m WHERE m.contact_id = c.id AND m.channel_message_id = req.channel_message_id) AS seen_conversation_id,
            (SELECT a.notify_prefs FROM users a WHERE a.id = c.assignee_id AND a.deactivated = 0) AS assignee_prefs
-         FROM req JOIN contacts c ON c.channel_id = req.channel_id AND c.external_id = req.external_id`,
+         FROM req JOIN contacts c ON c.channel_id = req.channel_id AND c.external_id = req.external_id
+         ${tx.dialect === 'postgres' ? 'ORDER BY c.id FOR NO KEY UPDATE OF c' : ''}`,
     ),
     usersAskingForUnassigned(tx.sql),
   ]);
@@ -236,10 +242,11 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
     }),
     [0],
   );
-  const [, conversationRows, eventRows, messageRows, , contactRowsAfter, notifications] = await Promise.all([
+  const [, conversationRows, eventRows, messageRows, contactRowsAfter, notifications] = await Promise.all([
     chunked(
       tx.sql,
-      newContacts,
+      // (In key order: two instances inserting the same new senders wait rather than deadlock.)
+      inLockOrder(newContacts, [4, 5]),
       '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))',
       (values) =>
         `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
@@ -271,14 +278,6 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
          SELECT column1, column2, column3, 'incoming', column4, 'delivered', column5, column6 FROM (${values}) AS v
          WHERE column1 IS NOT NULL RETURNING *`,
     ),
-    // Two instances' batches often share contacts. The update below locks its rows in whatever order
-    // its plan visits them, so two of them could deadlock (PostgreSQL notices after a second and
-    // undoes one); locking them first in id order, just before, keeps the wait and not the deadlock.
-    // (The lock an update takes, which leaves other batches' foreign-key checks free to go on.
-    // SQLite has one writer and no such locks.)
-    tx.dialect === 'postgres'
-      ? chunked(tx.sql, contactRows.map((r) => [r[0]]), '(?)', (values) => `SELECT c.id FROM contacts c JOIN (${values}) AS v ON c.id = v.column1 ORDER BY c.id FOR NO KEY UPDATE OF c`)
-      : [],
     chunked(
       tx.sql,
       contactRows,

@@ -83,6 +83,19 @@ describe.skipIf(testEngine !== 'postgres')(
       expect(rows[1].seq).toBe(seq);
     });
 
+    it("a body's rows and its change records commit in one transaction, also when the records take several inserts", async () => {
+      const ids = Array.from({ length: 1200 }, (_, i) => `e-${String(i).padStart(4, '0')}`);
+      await db.transaction(async (tx) => {
+        await tx.run("INSERT INTO t (v) VALUES ('e1')");
+        for (const id of ids) tx.append(record(id));
+      });
+      // xmin: the transaction that wrote each row (one, if the inserts went before the COMMIT).
+      const data = await db.get<{ x: string }>("SELECT xmin::text AS x FROM t WHERE v = 'e1'");
+      const written = await db.all<{ x: string }>("SELECT DISTINCT xmin::text AS x FROM changes WHERE entity_id LIKE 'e-%'");
+      expect(written.map((r) => r.x)).toEqual([data!.x]);
+      expect(await feed('e-')).toEqual(ids);
+    });
+
     it('a second instance inserting records waits for the first to commit: seqs follow commit order', async () => {
       const other = new PostgresDatabase(database.url);
       try {
