@@ -64,25 +64,46 @@ export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
 
+/** The smallest power of two at or above n (at least 1). */
+function roundUp(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
 /**
  * `(?, ?, …)` for an IN list of these values (at least one), padded by repeating the last to a power
  * of two: a list of any length is one of a few statement texts, which PostgreSQL prepares once per
  * connection rather than once per length. Repeats change nothing an IN list matches.
  */
 export function inList(values: readonly Param[]): { sql: string; params: Param[] } {
-  let n = 1;
-  while (n < values.length) n *= 2;
+  const n = roundUp(values.length);
   const params = [...values];
   while (params.length < n) params.push(values[values.length - 1]);
   return { sql: `(${placeholders(n)})`, params };
 }
 
-const CHANGE_COLUMNS = '(entity, op, entity_id, contact_id, target_user_id, data, at)';
 /**
- * Rows per INSERT (7 parameters each, well under both engines' limits on parameters). A statement
- * takes 1, 2, 4 … 512 rows, padded with rows of NULLs it skips, so that it has a few texts, which
- * PostgreSQL prepares once per connection rather than once per number of records.
+ * Rows for multi-row statements as `VALUES (…), (…)` lists of at most `maxRows` rows each, every list
+ * padded to a power of two with rows of NULLs, which the statement must skip (no key matches NULL;
+ * inserts select `WHERE v.column1 IS NOT NULL`). So a statement has a few texts, each prepared once
+ * per connection on PostgreSQL. `row` is one row's placeholders, e.g. `(?, CAST(? AS BIGINT))`; both
+ * engines name the columns column1, column2, and so on. Rows keep their order.
  */
+export function paddedValues(rows: readonly Param[][], row: string, maxRows: number): { values: string; params: Param[] }[] {
+  const out: { values: string; params: Param[] }[] = [];
+  for (let i = 0; i < rows.length; i += maxRows) {
+    const chunk = rows.slice(i, i + maxRows);
+    const n = roundUp(chunk.length);
+    const params = chunk.flat();
+    for (let k = chunk.length * chunk[0].length, end = n * chunk[0].length; k < end; k++) params.push(null);
+    out.push({ values: `VALUES ${Array.from({ length: n }, () => row).join(', ')}`, params });
+  }
+  return out;
+}
+
+const CHANGE_COLUMNS = '(entity, op, entity_id, contact_id, target_user_id, data, at)';
+/** Records per INSERT (7 parameters each, well under both engines' limits), padded as paddedValues says. */
 const CHANGES_PER_INSERT = 512;
 
 /**
@@ -103,21 +124,18 @@ export interface FeedLead {
 export async function insertChanges(sql: SqlRunner, rows: readonly ChangeRow[], lead?: FeedLead): Promise<number> {
   // All statements are issued at once, in order (a pipelining engine sends them together; each
   // engine runs one connection's statements in the order issued, and a VALUES list in its order).
-  const pending: Promise<{ seq: number }[]>[] = [];
-  for (let i = 0; i < rows.length; i += CHANGES_PER_INSERT) {
-    const chunk = rows.slice(i, i + CHANGES_PER_INSERT);
-    let n = 1;
-    while (n < chunk.length) n *= 2;
-    const params: Param[] = i === 0 && lead ? [...lead.params] : [];
-    for (const r of chunk) params.push(r.entity, r.op, r.entity_id, r.contact_id, r.target_user_id, r.data, r.at);
-    for (let k = chunk.length; k < n; k++) params.push(null, null, null, null, null, null, null);
-    const values = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))').join(', ');
+  const lists = paddedValues(
+    rows.map((r) => [r.entity, r.op, r.entity_id, r.contact_id, r.target_user_id, r.data, r.at]),
+    '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))',
+    CHANGES_PER_INSERT,
+  );
+  const pending = lists.map(({ values, params }, i) => {
     const withLead = i === 0 && lead;
     const statement = `${withLead ? `WITH ${lead.name} AS (${lead.sql}) ` : ''}INSERT INTO changes ${CHANGE_COLUMNS}
-      SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 FROM (VALUES ${values}) AS v${withLead ? ` CROSS JOIN ${lead.name}` : ''}
+      SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 FROM (${values}) AS v${withLead ? ` CROSS JOIN ${lead.name}` : ''}
       WHERE v.column1 IS NOT NULL RETURNING seq`;
-    pending.push(sql.all<{ seq: number }>(statement, params));
-  }
+    return sql.all<{ seq: number }>(statement, withLead ? [...lead.params, ...params] : params);
+  });
   let last = 0;
   for (const got of await Promise.all(pending)) for (const g of got) last = Math.max(last, Number(g.seq));
   return last;

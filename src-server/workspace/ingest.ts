@@ -5,7 +5,7 @@ import { ApiError } from '../../src-shared/api/errors';
 import type { BodyOf } from '../../src-shared/api/routes';
 import { scopeAllows, visibilityScope } from '../../src-shared/access/visibility';
 import type { NotificationKind } from '../../src-shared/model';
-import type { Param, SqlRunner } from '../db/engine';
+import { paddedValues, type Param, type SqlRunner } from '../db/engine';
 import { excerptOf } from './notifications';
 import { prefsOf, type UserRow } from './rows';
 import { newId, type Store, type Tx } from './store';
@@ -60,32 +60,18 @@ export interface InboundResult {
 
 type Row = Record<string, unknown>;
 
-/**
- * Multi-row statements take their rows as a VALUES list of one of these lengths, padded with rows of
- * NULLs that every statement skips (no key matches NULL; inserts select `WHERE v.column1 IS NOT
- * NULL`). So each statement has a few shapes, and PostgreSQL parses and plans each once per
- * connection rather than once per batch size. The largest keeps a statement under 2,500 parameters.
- */
-const ROW_COUNTS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-const MAX_ROWS = ROW_COUNTS[ROW_COUNTS.length - 1];
+/** Rows per multi-row statement: a few thousand parameters at most. */
+const MAX_ROWS = 256;
 
 /**
- * Runs `statement(values)` for the rows, `values` being their VALUES list (each row as `row`, e.g.
- * `(?, CAST(? AS BIGINT))`, padded as above; SQLite and PostgreSQL name the columns column1, column2,
- * and so on), in chunks of at most MAX_ROWS, and answers every row the statements return.
+ * Runs `statement(values)` for the rows, `values` being a padded VALUES list of them (see
+ * paddedValues: the statement must skip rows of NULLs), and answers every row the statements return.
+ * Every list is issued at once, in order: an engine runs one connection's statements in the order
+ * issued, and a pipelining one sends them together.
  */
 async function chunked(sql: SqlRunner, rows: readonly Param[][], row: string, statement: (values: string) => string): Promise<Row[]> {
-  // Every chunk is issued at once, in order: an engine runs one connection's statements in the
-  // order issued, and a pipelining one sends them together.
-  const pending: Promise<Row[]>[] = [];
-  for (let i = 0; i < rows.length; i += MAX_ROWS) {
-    const chunk = rows.slice(i, i + MAX_ROWS);
-    const n = ROW_COUNTS.find((c) => c >= chunk.length)!;
-    const params = chunk.flat();
-    for (let k = chunk.length * chunk[0].length, end = n * chunk[0].length; k < end; k++) params.push(null);
-    pending.push(sql.all<Row>(statement(`VALUES ${Array.from({ length: n }, () => row).join(', ')}`), params));
-  }
-  return (await Promise.all(pending)).flat();
+  const lists = paddedValues(rows, row, MAX_ROWS);
+  return (await Promise.all(lists.map(({ values, params }) => sql.all<Row>(statement(values), params)))).flat();
 }
 
 /**
