@@ -132,7 +132,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
       if (!empty) return null;
       const summary = await seedDemoWorkspace(store, opts.demo || {});
       // PostgreSQL plans by its statistics, which a bulk load leaves empty until autovacuum comes
-      // by: without them the inbound batch's lookups were planned as scans (half the speed).
+      // by; until then the planner guesses the tables' sizes.
       if (db.dialect === 'postgres') await db.run('ANALYZE');
       return summary;
     });
