@@ -7,7 +7,7 @@
 #   scripts/pg-test-cluster.sh run CMD ARGS...     starts one, runs CMD with those variables set, stops it (whatever CMD does)
 #
 # Tests run with fsync off (a crash loses nothing we keep); --durable keeps PostgreSQL's defaults
-# (use it for benchmarks). Needs Debian's PostgreSQL 15 (or PG_BIN pointing at initdb and pg_ctl).
+# and keeps commit timestamps, which the server bench times pushes from (use it for benchmarks). Needs Debian's PostgreSQL 15 (or PG_BIN pointing at initdb and pg_ctl).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)}
@@ -43,7 +43,8 @@ start() {
   local port
   port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200 -c shared_buffers=128MB"
-  [ $durable = 0 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  # Benchmarks time pushes from each commit: PostgreSQL keeps commit times (pg_xact_commit_timestamp).
+  if [ $durable = 0 ]; then opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; else opts="$opts -c track_commit_timestamp=on"; fi
   as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 30 start >/dev/null || {
     cat "$dir/server.log" >&2
     exit 1

@@ -49,9 +49,9 @@
 // 2000 messages/s; 3000 on PostgreSQL), BENCH_PG_WRITERS, BENCH_CPU_PROF=<dir> (each server child, the sender child and the load side write a V8 CPU
 // profile of each measured inbound run there, e.g. for `npx speedscope` or Chrome DevTools).
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import os, { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance, monitorEventLoopDelay, type EventLoopUtilization } from 'node:perf_hooks';
@@ -59,6 +59,7 @@ import WebSocket from 'ws';
 import { DEMO_PASSWORD, prng, type DemoSummary } from '../../src-server/demo/seed';
 import { signBody } from '../../src-server/workspace/ingest';
 import { STREAM_PATH } from '../../src-shared/sync/changes';
+import postgres from 'postgres';
 import { createScratchDatabase } from '../support/postgres';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -224,7 +225,7 @@ type SenderMsg =
   | { type: 'ready' }
   | { type: 'ready-to-send' }
   /** `seconds` from the first request to the last answer; the loop's utilisation and p99 lag (ms) meanwhile. */
-  | { type: 'ran'; ok: number; failed: number; firstError: string; seconds: number; elu: number; lagP99: number }
+  | { type: 'ran'; ok: number; failed: number; firstError: string; seconds: number; elu: number; lagP99: number; cpuMs: number }
   | { type: 'stopped' };
 
 /**
@@ -251,6 +252,7 @@ async function senderChild(): Promise<void> {
     lag.reset();
     lag.enable();
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + go.deadlineMs;
     let next = 0;
@@ -281,7 +283,8 @@ async function senderChild(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const elu = performance.eventLoopUtilization(elu0).utilization;
     lag.disable();
-    return { type: 'ran', ok, failed, firstError, seconds, elu, lagP99: lag.percentile(99) / 1e6 };
+    const cpu = process.cpuUsage(cpu0);
+    return { type: 'ran', ok, failed, firstError, seconds, elu, lagP99: lag.percentile(99) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 };
   };
   const send = childSide<SenderMsg, SenderCmd>(
     'sender',
@@ -443,10 +446,65 @@ class Samples {
   }
 }
 
+/**
+ * Every message delivery of a run (PostgreSQL mode): the record's seq, when it arrived, and whether
+ * another instance than the one it was written through pushed it. Timed against the commit after
+ * the run (see commitLatencies).
+ */
+class DeliveryLog {
+  private seqs = new Float64Array(1 << 20);
+  private times = new Float64Array(1 << 20);
+  private crossed = new Uint8Array(1 << 20);
+  n = 0;
+  add(seq: number, at: number, cross: boolean) {
+    if (this.n === this.seqs.length) {
+      const grow = <A extends Float64Array | Uint8Array>(a: A): A => {
+        const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.seqs = grow(this.seqs);
+      this.times = grow(this.times);
+      this.crossed = grow(this.crossed);
+    }
+    this.seqs[this.n] = seq;
+    this.times[this.n] = at;
+    this.crossed[this.n++] = cross ? 1 : 0;
+  }
+  /** The lowest and highest seq delivered. */
+  range(): [number, number] {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < this.n; i++) {
+      lo = Math.min(lo, this.seqs[i]);
+      hi = Math.max(hi, this.seqs[i]);
+    }
+    return [lo, hi];
+  }
+  /** Receive time minus commit time for every delivery (all, and cross-instance only); NaN commits are left out. */
+  latencies(committedAt: (seq: number) => number): { all: Samples; cross: Samples; missing: number } {
+    const all = new Samples();
+    const cross = new Samples();
+    let missing = 0;
+    for (let i = 0; i < this.n; i++) {
+      const c = committedAt(this.seqs[i]);
+      if (!Number.isFinite(c)) {
+        missing++;
+        continue;
+      }
+      all.add(this.times[i] - c);
+      if (this.crossed[i]) cross.add(this.times[i] - c);
+    }
+    return { all, cross, missing };
+  }
+}
+
 interface Bench {
   current: Samples | null;
   /** Messages pushed by another instance than the one they were written through. */
   cross: Samples | null;
+  /** PostgreSQL mode: every delivery, for the latency from commit. */
+  log: DeliveryLog | null;
   lastFrameAt: number;
   violations: string[];
   scanChecks: number;
@@ -466,7 +524,7 @@ const CHECK_EVERY = 25;
  * key "at", and a quote inside a string is escaped, so the first ,"at": after "entity":"message" is
  * the record's own. The clients check this against a full parse every CHECK_EVERY frames.
  */
-function scanMessageTimes(buf: Buffer, vias?: number[]): number[] {
+function scanMessageTimes(buf: Buffer, vias?: number[], seqs?: number[]): number[] {
   const out: number[] = [];
   let pos = 0;
   for (;;) {
@@ -476,6 +534,7 @@ function scanMessageTimes(buf: Buffer, vias?: number[]): number[] {
     pos = buf.indexOf(AT_KEY, pos);
     if (pos < 0) return out;
     if (vias) vias.push(viaOf(buf, from, pos));
+    if (seqs) seqs.push(seqBefore(buf, from));
     pos += AT_KEY.length;
     let v = 0;
     for (let c = buf[pos]; c >= 48 && c <= 57; c = buf[++pos]) v = v * 10 + (c - 48);
@@ -483,19 +542,30 @@ function scanMessageTimes(buf: Buffer, vias?: number[]): number[] {
   }
 }
 
+/** The seq of the record whose `"entity":"message"` starts at `entityAt`: the digits of `{"seq":N,` just before it (NaN if not so). */
+const SEQ_KEY = Buffer.from('{"seq":');
+function seqBefore(buf: Buffer, entityAt: number): number {
+  let i = entityAt - 2; // the last digit (before the comma)
+  let v = 0;
+  for (let scale = 1; i >= 0 && buf[i] >= 48 && buf[i] <= 57; i--, scale *= 10) v += (buf[i] - 48) * scale;
+  const start = i + 1 - SEQ_KEY.length;
+  return buf[entityAt - 1] === 0x2c && start >= 0 && buf.subarray(start, i + 1).equals(SEQ_KEY) ? v : NaN;
+}
+
 /**
  * Frames scanned lately, by header and length: the managers of one instance get the same frame (one
  * buffer on the server, a copy each here), so it is scanned once and the others are compared byte
  * for byte to it (much cheaper than scanning), each still timed on its own arrival.
  */
-const scanned = new Map<string, { buf: Buffer; times: number[]; vias: number[] }>();
-function scanOnce(buf: Buffer): { times: number[]; vias: number[] } {
+const scanned = new Map<string, { buf: Buffer; times: number[]; vias: number[]; seqs: number[] }>();
+function scanOnce(buf: Buffer): { times: number[]; vias: number[]; seqs: number[] } {
   const end = buf.indexOf(0x5b); // '[' after {"type":"changes","after":…,"upto":…,"changes":
   const key = `${buf.toString('latin1', 0, end > 0 && end < 100 ? end : 100)}|${buf.length}`;
   const hit = scanned.get(key);
   if (hit && hit.buf.equals(buf)) return hit;
   const vias: number[] = [];
-  const entry = { buf, times: scanMessageTimes(buf, vias), vias };
+  const seqs: number[] = [];
+  const entry = { buf, times: scanMessageTimes(buf, vias, seqs), vias, seqs };
   if (scanned.size >= 256) scanned.clear();
   scanned.set(key, entry);
   return entry;
@@ -540,11 +610,11 @@ class StreamConn {
         bench.lastFrameAt = at;
         this.frames++;
         if (!this.restricted && data.length > CHANGES_PREFIX.length && data.subarray(0, CHANGES_PREFIX.length).equals(CHANGES_PREFIX)) {
-          const { times, vias } = scanOnce(data);
+          const { times, vias, seqs } = scanOnce(data);
           if (this.frames % CHECK_EVERY === 0) {
-            const parsed = (JSON.parse(data.toString('utf8')).changes as { entity: string; at: number }[]).filter((r) => r.entity === 'message').map((r) => r.at);
+            const parsed = (JSON.parse(data.toString('utf8')).changes as { seq: number; entity: string; at: number }[]).filter((r) => r.entity === 'message');
             bench.scanChecks++;
-            if (parsed.length !== times.length || parsed.some((t, i) => t !== times[i])) bench.scanMismatches++;
+            if (parsed.length !== times.length || parsed.some((r, i) => r.at !== times[i] || r.seq !== seqs[i])) bench.scanMismatches++;
           }
           const c = bench.current;
           if (c) {
@@ -552,6 +622,8 @@ class StreamConn {
             this.messages += times.length;
             const x = bench.cross;
             if (x) for (let i = 0; i < times.length; i++) if (vias[i] >= 0 && vias[i] !== this.instance) x.add(at - times[i]);
+            const log = bench.log;
+            if (log) for (let i = 0; i < seqs.length; i++) log.add(seqs[i], at, vias[i] >= 0 && vias[i] !== this.instance);
           }
           return;
         }
@@ -575,7 +647,7 @@ class StreamConn {
     });
   }
 
-  private onChanges(changes: { entity: string; op: string; contact_id: string | null; data: any; at: number }[], at: number, bench: Bench) {
+  private onChanges(changes: { seq: number; entity: string; op: string; contact_id: string | null; data: any; at: number }[], at: number, bench: Bench) {
     const c = bench.current;
     if (this.restricted) {
       // The visibility rule, checked from the outside: a "User only" agent hears only of contacts
@@ -598,7 +670,9 @@ class StreamConn {
       c.add(at - r.at);
       this.messages++;
       const m = /\[via:(\d)\]/.exec(String(r.data?.text ?? ''));
-      if (bench.cross && m && Number(m[1]) !== this.instance) bench.cross.add(at - r.at);
+      const crossed = m !== null && Number(m[1]) !== this.instance;
+      if (bench.cross && crossed) bench.cross.add(at - r.at);
+      bench.log?.add(r.seq, at, crossed);
     }
   }
 }
@@ -618,6 +692,11 @@ interface RunResult {
   crossN: number;
   crossP50: number;
   crossP99: number;
+  /** PostgreSQL: from the commit (PostgreSQL's commit timestamp of the record's transaction) to receipt; NaN if not tracked. */
+  commitP50: number;
+  commitP99: number;
+  commitCrossP50: number;
+  commitCrossP99: number;
   deliveries: number;
   serverElu: number;
   serverCpu: number;
@@ -629,6 +708,40 @@ interface RunResult {
   /** The sender child's loop while it sent. */
   senderElu: number;
   senderLagP99: number;
+  /** CPU time per message (ms): the server instances, the sender child, this process (the streams), and the rest of the machine (PostgreSQL, other work). */
+  cpuPerMsg: { servers: number; sender: number; streams: number; rest: number };
+  /** The machine's busy share of all its cores over the run, and how many cores. */
+  machineBusy: number;
+  cores: number;
+}
+
+/**
+ * The whole machine's CPU time so far (ms, all cores): busy and idle. From /proc/stat where there is
+ * one (it counts softirq, where loopback networking spends much of its time, and steal; os.cpus()
+ * leaves them out), else from os.cpus().
+ */
+function machineCpu(): { busy: number; idle: number; cores: number } {
+  const cores = os.cpus().length;
+  try {
+    // cpu  user nice system idle iowait irq softirq steal (in clock ticks; 100 per second on Linux)
+    const f = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const tick = 10;
+    return { busy: (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) * tick, idle: (f[3] + f[4]) * tick, cores };
+  } catch {
+    let busy = 0;
+    let idle = 0;
+    for (const c of os.cpus()) {
+      busy += c.times.user + c.times.nice + c.times.sys + c.times.irq;
+      idle += c.times.idle;
+    }
+    return { busy, idle, cores };
+  }
+}
+
+/** Each side's CPU time (ms) per message, the rest of the machine's being what none of ours used. */
+function perMessage(messages: number, servers: number, sender: number, streams: number, machine: number): RunResult['cpuPerMsg'] {
+  const n = Math.max(1, messages);
+  return { servers: servers / n, sender: sender / n, streams: streams / n, rest: Math.max(0, machine - servers - sender - streams) / n };
 }
 
 function median(xs: number[]): number {
@@ -649,6 +762,8 @@ async function loadSide(): Promise<void> {
   // PostgreSQL: a fresh database on the server given, dropped at the end.
   let pgDb: { url: string; drop(): Promise<void> } | null = null;
   if (PG_URL) pgDb = await createScratchDatabase(PG_URL, 'ism_bench');
+  /** The load side's own connection to the bench database (commit times, after each run). */
+  const feedDb = pgDb ? postgres(pgDb.url, { max: 1, onnotice: () => {} }) : null;
   const forkChild = (flag: string, extraEnv: Record<string, string> = {}) =>
     fork(SELF, [flag], { execArgv, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const forkServer = (k: number): ServerChild =>
@@ -671,6 +786,7 @@ async function loadSide(): Promise<void> {
       agent.destroy();
       const children = [...servers, ...(senderChild ? [senderChild] : [])];
       await Promise.all(children.map((c) => c.stop().catch(() => c.proc.kill('SIGKILL'))));
+      await feedDb?.end({ timeout: 5 }).catch(() => {});
       await pgDb?.drop().catch((err) => console.error('bench: could not drop the database', err));
       rmSync(dir, { recursive: true, force: true });
     })());
@@ -721,7 +837,26 @@ async function loadSide(): Promise<void> {
     });
     console.log(`signed in ${tokens.size} users in ${fmt((performance.now() - t1) / 1000, 1)} s; ${restricted.size} agents restricted to "User only"`);
 
-    const bench: Bench = { current: null, cross: null, lastFrameAt: 0, violations: [], scanChecks: 0, scanMismatches: 0 };
+    const bench: Bench = { current: null, cross: null, log: null, lastFrameAt: 0, violations: [], scanChecks: 0, scanMismatches: 0 };
+    // PostgreSQL: the commit time of each message record, from PostgreSQL itself (its commit
+    // timestamps, if the cluster keeps them: track_commit_timestamp = on, as
+    // scripts/pg-test-cluster.sh --durable sets), so that push latency is also timed from the commit
+    // as the goal puts it; a record's `at` is its transaction's start, before the batch was written.
+    const tracksCommits = feedDb ? (await feedDb.unsafe<{ track_commit_timestamp: string }[]>('SHOW track_commit_timestamp'))[0].track_commit_timestamp === 'on' : false;
+    if (feedDb && !tracksCommits) console.log('note: this PostgreSQL does not keep commit timestamps (track_commit_timestamp = off): latency from commit is not reported');
+    const commitLatencies = async (log: DeliveryLog) => {
+      const none = { all: new Samples(), cross: new Samples(), missing: log.n };
+      if (!feedDb || !tracksCommits || log.n === 0) return none;
+      const [lo, hi] = log.range();
+      const rows = await feedDb.unsafe<{ seq: number; committed: number | null }[]>(
+        `SELECT seq::float8 AS seq, (EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1000)::float8 AS committed
+           FROM changes WHERE seq BETWEEN $1 AND $2 AND entity = 'message'`,
+        [lo, hi],
+      );
+      const committed = new Float64Array(hi - lo + 1).fill(NaN);
+      for (const r of rows) if (r.committed !== null) committed[r.seq - lo] = r.committed;
+      return log.latencies((seq) => committed[seq - lo]);
+    };
     const head0 = (await json<{ head: number }>(port, 'GET', '/health')).head;
     for (const [i, u] of people.entries()) {
       const c = new StreamConn(u.id, u.role, restricted.has(u.id));
@@ -768,10 +903,14 @@ async function loadSide(): Promise<void> {
       const before = conns.reduce((n, c) => n + c.messages, 0);
       const s0 = await statsAll();
       const elu0 = performance.eventLoopUtilization();
+      const cpu0 = process.cpuUsage();
+      const m0 = machineCpu();
       lag.reset();
       lag.enable();
       bench.current = opts.measure ? samples : null;
       bench.cross = opts.measure && INSTANCES > 1 ? cross : null;
+      const log = new DeliveryLog();
+      bench.log = opts.measure && tracksCommits ? log : null;
       const ran = await sender.ask(
         { type: 'go', ports, path, concurrency: CFG.concurrency, rate: opts.rate, deadlineMs: CFG.runDeadlineMs },
         'ran',
@@ -783,8 +922,11 @@ async function loadSide(): Promise<void> {
       while (Date.now() < drainUntil && Date.now() - bench.lastFrameAt < 300) await sleep(50);
       bench.current = null;
       bench.cross = null;
+      bench.log = null;
       lag.disable();
       const elu = performance.eventLoopUtilization(elu0);
+      const cpu = process.cpuUsage(cpu0);
+      const m1 = machineCpu();
       const s1 = await statsAll();
       if (opts.profile) {
         await loadProfile(false, opts.profile);
@@ -795,6 +937,10 @@ async function loadSide(): Promise<void> {
       const cpuMs = s1.reduce((n, s, k) => n + (s.cpu.user + s.cpu.system - s0[k].cpu.user - s0[k].cpu.system) / 1000, 0);
       const [p50, p90, p99, max] = samples.percentiles([50, 90, 99, 100]);
       const [crossP50, crossP99] = cross.percentiles([50, 99]);
+      const fromCommit = await commitLatencies(log);
+      if (fromCommit.missing) console.log(`  (${fmt(fromCommit.missing)} deliveries without a commit time)`);
+      const [commitP50, commitP99] = fromCommit.all.percentiles([50, 99]);
+      const [commitCrossP50, commitCrossP99] = fromCommit.cross.percentiles([50, 99]);
       return {
         label,
         sent: ok + failed,
@@ -810,6 +956,10 @@ async function loadSide(): Promise<void> {
         crossN: cross.n,
         crossP50,
         crossP99,
+        commitP50,
+        commitP99,
+        commitCrossP50,
+        commitCrossP99,
         deliveries: conns.reduce((n, c) => n + c.messages, 0) - before,
         serverElu,
         serverCpu: cpuMs / (seconds * 1000),
@@ -819,6 +969,9 @@ async function loadSide(): Promise<void> {
         streamsLagP99: lag.percentile(99) / 1e6,
         senderElu: ran.elu,
         senderLagP99: ran.lagP99,
+        cpuPerMsg: perMessage(ok, cpuMs, ran.cpuMs, (cpu.user + cpu.system) / 1000, m1.busy - m0.busy),
+        machineBusy: (m1.busy - m0.busy) / (m1.busy - m0.busy + m1.idle - m0.idle),
+        cores: m1.cores,
       };
     };
     const printRun = (r: RunResult) =>
@@ -826,8 +979,13 @@ async function loadSide(): Promise<void> {
         `  ${r.label.padEnd(22)} ${fmt(r.ok).padStart(6)} ok ${r.failed ? `${r.failed} failed (${r.firstError}) ` : ''}in ${fmt(r.seconds, 2)} s = ${fmt(r.perSecond).padStart(5)} msg/s | ` +
           `push p50 ${fmt(r.p50, 1)} p90 ${fmt(r.p90, 1)} p99 ${fmt(r.p99, 1)} max ${fmt(r.max)} ms over ${fmt(r.deliveries)} deliveries | ` +
           (r.crossN ? `cross-instance p50 ${fmt(r.crossP50, 1)} p99 ${fmt(r.crossP99, 1)} ms (${fmt(r.crossN)}) | ` : '') +
+          (Number.isFinite(r.commitP99)
+            ? `from commit: p50 ${fmt(r.commitP50, 1)} p99 ${fmt(r.commitP99, 1)}, cross-instance p50 ${fmt(r.commitCrossP50, 1)} p99 ${fmt(r.commitCrossP99, 1)} ms | `
+            : '') +
           `server loop ${fmt(r.serverElu * 100)}% (lag p99 ${fmt(r.serverLagP99)} max ${fmt(r.serverLagMax)} ms) cpu ${fmt(r.serverCpu * 100)}% (${fmt((r.serverCpu * r.seconds * 1000) / Math.max(1, r.ok), 2)} ms/msg), ` +
-          `load side: streams loop ${fmt(r.streamsElu * 100)}% (lag p99 ${fmt(r.streamsLagP99, 1)} ms), sender loop ${fmt(r.senderElu * 100)}% (lag p99 ${fmt(r.senderLagP99, 1)} ms)`,
+          `load side: streams loop ${fmt(r.streamsElu * 100)}% (lag p99 ${fmt(r.streamsLagP99, 1)} ms), sender loop ${fmt(r.senderElu * 100)}% (lag p99 ${fmt(r.senderLagP99, 1)} ms) | ` +
+          `machine ${fmt(r.machineBusy * 100)}% of ${r.cores} cores; cpu ms/msg: servers ${fmt(r.cpuPerMsg.servers, 3)}, sender ${fmt(r.cpuPerMsg.sender, 3)}, ` +
+          `streams ${fmt(r.cpuPerMsg.streams, 3)}, rest ${fmt(r.cpuPerMsg.rest, 3)} (${PG_URL ? 'PostgreSQL and ' : ''}other work)`,
       );
 
     console.log(`\ninbound: ${fmt(CFG.messagesPerRun)} messages per run, ${CFG.concurrency} in flight, ${fmt(CFG.newSenderShare * 100)}% from new senders`);
@@ -910,9 +1068,19 @@ async function loadSide(): Promise<void> {
       `  push latency p99 paced    ${fmt(paced.p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.p99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s, p50 ${fmt(paced.p50, 1)} ms)`,
     );
     if (INSTANCES > 1) {
+      // The goal is about a committed change reaching a client on the other instance: timed from the
+      // commit when PostgreSQL keeps commit times; the time from the record's `at` (its transaction's
+      // start) adds how long the write itself took, and is printed beside it.
       const crossP99 = median(runs.map((r) => r.crossP99));
-      console.log(`  cross-instance push p99   ${fmt(crossP99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(crossP99 <= GOAL_P99_MS)}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.crossP50)), 1)} ms)`);
-      console.log(`  cross-instance push p99 paced ${fmt(paced.crossP99, 1).padStart(4)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.crossP99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s)`);
+      const byCommit = Number.isFinite(paced.commitCrossP99);
+      const commitCrossP99 = median(runs.map((r) => r.commitCrossP99));
+      if (byCommit) {
+        console.log(`  cross-instance p99 from commit ${fmt(commitCrossP99, 1).padStart(5)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(commitCrossP99 <= GOAL_P99_MS)}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.commitCrossP50)), 1)} ms)`);
+        console.log(`  cross-instance p99 from commit, paced ${fmt(paced.commitCrossP99, 1).padStart(5)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.commitCrossP99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s, p50 ${fmt(paced.commitCrossP50, 1)} ms)`);
+      }
+      const also = byCommit ? '(from the transaction\'s start: includes writing the batch)' : `goal <= ${GOAL_P99_MS} ms`;
+      console.log(`  cross-instance push p99   ${fmt(crossP99, 1).padStart(8)} ms   ${also}${byCommit ? '' : `      ${verdict(crossP99 <= GOAL_P99_MS)}`}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.crossP50)), 1)} ms)`);
+      console.log(`  cross-instance push p99 paced ${fmt(paced.crossP99, 1).padStart(4)} ms   ${also}${byCommit ? '' : `      ${verdict(paced.crossP99 <= GOAL_P99_MS)}`}  (at ${fmt(paced.perSecond)} msg/s)`);
     }
     for (const [label, rates] of Object.entries(syncRates)) {
       console.log(`  sync pages/s, ${label.padEnd(18)} ${fmt(median(rates), 1).padStart(6)}      (limit=1000, no goal set)`);
