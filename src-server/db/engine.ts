@@ -83,27 +83,67 @@ export function inList(values: readonly Param[]): { sql: string; params: Param[]
   return { sql: `(${placeholders(n)})`, params };
 }
 
+/** The type of a column of a multi-row statement's rows (see rowLists): text as given, or an integer type. */
+export type ColumnType = 'text' | 'integer' | 'bigint';
+
 /**
- * Rows for multi-row statements as `VALUES (…), (…)` lists of at most `maxRows` rows each, every list
- * padded to a power of two with rows of NULLs, which the statement must skip (no key matches NULL;
- * inserts select `WHERE v.column1 IS NOT NULL`). So a statement has a few texts, each prepared once
- * per connection on PostgreSQL. `row` is one row's placeholders, e.g. `(?, CAST(? AS BIGINT))`; both
- * engines name the columns column1, column2, and so on. Rows keep their order.
+ * Rows for multi-row statements, as row sources to select from (`FROM (${values}) AS v`) whose
+ * columns are named column1, column2, and so on, in the rows' order; at most `maxRows` rows each:
+ * - SQLite: `VALUES (…), (…)` lists, each padded to a power of two with rows of NULLs, which the
+ *   statement must skip (no key matches NULL; inserts select `WHERE v.column1 IS NOT NULL`): a
+ *   statement has a few texts whatever the number of rows.
+ * - PostgreSQL: one `SELECT * FROM unnest(CAST(? AS TEXT[]), …) AS u (column1, …)`, one array
+ *   parameter per column, whatever the number of rows (`maxRows` is for SQLite's parameter limit):
+ *   one short statement text, prepared once per connection, and a handful of parameters for the
+ *   driver to bind rather than thousands (each statement's thousands of parameters had been a tenth
+ *   of an instance's CPU, most of it the driver's work to tell prepared statements apart).
  */
-export function paddedValues(rows: readonly Param[][], row: string, maxRows: number): { values: string; params: Param[] }[] {
+export function rowLists(
+  dialect: Database['dialect'],
+  rows: readonly Param[][],
+  columns: readonly ColumnType[],
+  maxRows: number,
+): { values: string; params: Param[] }[] {
+  if (rows.length === 0) return [];
+  if (dialect === 'postgres') {
+    const arrays = columns.map((type) => `CAST(? AS ${type.toUpperCase()}[])`);
+    const names = columns.map((_, c) => `column${c + 1}`);
+    return [
+      {
+        values: `SELECT * FROM unnest(${arrays.join(', ')}) AS u (${names.join(', ')})`,
+        params: columns.map((_, c) => pgArray(rows.map((r) => r[c]))),
+      },
+    ];
+  }
+  const row = `(${columns.map((type) => (type === 'text' ? '?' : `CAST(? AS ${type.toUpperCase()})`)).join(', ')})`;
   const out: { values: string; params: Param[] }[] = [];
   for (let i = 0; i < rows.length; i += maxRows) {
     const chunk = rows.slice(i, i + maxRows);
     const n = roundUp(chunk.length);
     const params = chunk.flat();
-    for (let k = chunk.length * chunk[0].length, end = n * chunk[0].length; k < end; k++) params.push(null);
+    for (let k = chunk.length * columns.length, end = n * columns.length; k < end; k++) params.push(null);
     out.push({ values: `VALUES ${Array.from({ length: n }, () => row).join(', ')}`, params });
   }
   return out;
 }
 
+/** A PostgreSQL array literal of these values: strings quoted (backslash and quote escaped), numbers as they are, NULL for null. */
+export function pgArray(values: readonly Param[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null) out += 'NULL';
+    else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new Error(`not a number for a PostgreSQL array: ${v}`);
+      out += String(v);
+    } else out += `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `${out}}`;
+}
+
 const CHANGE_COLUMNS = '(entity, op, entity_id, contact_id, target_user_id, data, at)';
-/** Records per INSERT (7 parameters each, well under both engines' limits), padded as paddedValues says. */
+/** Records per INSERT on SQLite (7 parameters each, well under its limit; see rowLists). */
 const CHANGES_PER_INSERT = 512;
 
 /**
@@ -121,12 +161,13 @@ export interface FeedLead {
  * none). Both engines hand out `seq` in insertion order within a statement and across statements.
  * With `lead`, the first statement runs it first (PostgreSQL takes its feed lock so).
  */
-export async function insertChanges(sql: SqlRunner, rows: readonly ChangeRow[], lead?: FeedLead): Promise<number> {
+export async function insertChanges(sql: SqlRunner, dialect: Database['dialect'], rows: readonly ChangeRow[], lead?: FeedLead): Promise<number> {
   // All statements are issued at once, in order (a pipelining engine sends them together; each
-  // engine runs one connection's statements in the order issued, and a VALUES list in its order).
-  const lists = paddedValues(
+  // engine runs one connection's statements in the order issued, and a row source in its order).
+  const lists = rowLists(
+    dialect,
     rows.map((r) => [r.entity, r.op, r.entity_id, r.contact_id, r.target_user_id, r.data, r.at]),
-    '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))',
+    ['text', 'text', 'text', 'text', 'text', 'text', 'bigint'],
     CHANGES_PER_INSERT,
   );
   const pending = lists.map(({ values, params }, i) => {
@@ -152,7 +193,7 @@ export class BufferedFeedRunner implements TxRunner {
   constructor(
     private readonly sql: SqlRunner,
     /** Inserts records into the feed (PostgreSQL takes its feed lock with the first). */
-    private readonly insert: (rows: readonly ChangeRow[]) => Promise<number> = (rows) => insertChanges(sql, rows),
+    private readonly insert: (rows: readonly ChangeRow[]) => Promise<number> = (rows) => insertChanges(sql, 'sqlite', rows),
   ) {}
 
   all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {

@@ -125,12 +125,12 @@ function feedRunner(conn: Sql, instanceId: string): BufferedFeedRunner {
   const sql = new PgRunner(conn);
   let locked = false;
   return new BufferedFeedRunner(sql, (rows) => {
-    if (locked) return insertChanges(sql, rows);
+    if (locked) return insertChanges(sql, 'postgres', rows);
     locked = true;
     // The lock in the insert's own statement (one round trip less): its common table expression
     // calls a volatile function, so PostgreSQL runs it once, as the insert reads its first row, and
     // before that row's seq is drawn.
-    return insertChanges(sql, rows, {
+    return insertChanges(sql, 'postgres', rows, {
       name: 'feed_lock',
       sql: `SELECT pg_advisory_xact_lock(${LOCK.feed}) AS locked, pg_notify('${CHANGES_CHANNEL}', ?) AS notified`,
       params: [instanceId],
@@ -142,8 +142,8 @@ function feedRunner(conn: Sql, instanceId: string): BufferedFeedRunner {
  * Planner settings for this server's sessions. The workspace's working set is in memory and its
  * statements look rows up by key, so an index probe costs about what reading a page in order does
  * (PostgreSQL's documentation suggests random_page_cost 1.1 for cached or solid-state data; its
- * default 4 models spinning disks). With the default, an inbound batch's VALUES list joined to a
- * few thousand contacts was planned as a scan of the whole table, twice per batch.
+ * default 4 models spinning disks). With the default, an inbound batch's rows joined to a few
+ * thousand contacts were planned as a scan of the whole table, twice per batch.
  */
 const SESSION_SETTINGS = { random_page_cost: '1.1' };
 
@@ -156,8 +156,7 @@ function connectionLost(err: unknown): boolean {
 /**
  * How a write transaction starts. Its statements look rows up by key, so one generic plan per
  * prepared statement serves them; by default PostgreSQL plans a statement afresh on its first five
- * runs on each connection (a large VALUES list takes milliseconds to plan), for every shape of the
- * inbound batch's statements on every connection of the pool.
+ * runs on each connection, for every statement of the inbound batch on every connection of the pool.
  */
 const BEGIN_WRITE = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan';
 

@@ -10,6 +10,7 @@ import { scopeOf, type ViewerCtx } from '../workspace/store';
 import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, syncPage, type FeedRow } from './sync';
 
 const BATCH = 5000;
+const NONE: readonly number[] = [];
 /** A client further behind than this many pages is told to page through /sync first. */
 const MAX_CATCH_UP_PAGES = 5;
 const MAX_BAD_FRAMES = 10;
@@ -264,7 +265,7 @@ export class StreamHub {
       if (list) list.push(i);
       else m.set(key, [i]);
     };
-    const candidates = (userId: string, userIds: readonly string[]): number[] => {
+    const candidates = (userId: string, userIds: readonly string[]): readonly number[] => {
       if (!index) {
         index = { common: [], byTarget: new Map(), byAssignee: new Map() };
         for (let i = 0; i < rows.length; i++) {
@@ -277,10 +278,16 @@ export class StreamHub {
           }
         }
       }
-      const lists = [index.common, index.byTarget.get(userId), ...userIds.map((u) => index!.byAssignee.get(u))].filter(
-        (l): l is number[] => l !== undefined && l.length > 0,
-      );
-      return lists.length === 1 ? lists[0] : lists.flat().sort((x, y) => x - y);
+      // Most restricted clients have nothing in a round: no lists gathered for them.
+      const lists: number[][] = [];
+      if (index.common.length) lists.push(index.common);
+      const targeted = index.byTarget.get(userId);
+      if (targeted) lists.push(targeted);
+      for (const u of userIds) {
+        const assigned = index.byAssignee.get(u);
+        if (assigned) lists.push(assigned);
+      }
+      return lists.length === 0 ? NONE : lists.length === 1 ? lists[0] : lists.flat().sort((x, y) => x - y);
     };
     for (const conn of conns) {
       if (!conn.ready) continue;

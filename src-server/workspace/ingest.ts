@@ -5,7 +5,7 @@ import { ApiError } from '../../src-shared/api/errors';
 import type { BodyOf } from '../../src-shared/api/routes';
 import { scopeAllows, visibilityScope } from '../../src-shared/access/visibility';
 import type { NotificationKind } from '../../src-shared/model';
-import { paddedValues, type Param, type SqlRunner } from '../db/engine';
+import { rowLists, type ColumnType, type Param, type SqlRunner } from '../db/engine';
 import { excerptOf } from './notifications';
 import { prefsOf, type UserRow } from './rows';
 import { newId, type Store, type Tx } from './store';
@@ -60,18 +60,23 @@ export interface InboundResult {
 
 type Row = Record<string, unknown>;
 
-/** Rows per multi-row statement: a few thousand parameters at most. */
+/** Rows per multi-row statement on SQLite (a few thousand parameters at most); PostgreSQL takes any number (see rowLists). */
 const MAX_ROWS = 256;
 
 /**
- * Runs `statement(values)` for the rows, `values` being a padded VALUES list of them (see
- * paddedValues: the statement must skip rows of NULLs), and answers every row the statements return.
- * Every list is issued at once, in order: an engine runs one connection's statements in the order
- * issued, and a pipelining one sends them together.
+ * Runs `statement(values)` for the rows, `values` being a row source of them (see rowLists: the
+ * statement must skip rows of NULLs), and answers every row the statements return. Every statement
+ * is issued at once, in order: an engine runs one connection's statements in the order issued, and
+ * a pipelining one sends them together.
  */
-async function chunked(sql: SqlRunner, rows: readonly Param[][], row: string, statement: (values: string) => string): Promise<Row[]> {
-  const lists = paddedValues(rows, row, MAX_ROWS);
-  return (await Promise.all(lists.map(({ values, params }) => sql.all<Row>(statement(values), params)))).flat();
+async function chunked(
+  tx: Tx,
+  rows: readonly Param[][],
+  columns: readonly ColumnType[],
+  statement: (values: string) => string,
+): Promise<Row[]> {
+  const lists = rowLists(tx.dialect, rows, columns, MAX_ROWS);
+  return (await Promise.all(lists.map(({ values, params }) => tx.sql.all<Row>(statement(values), params)))).flat();
 }
 
 /**
@@ -130,9 +135,9 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
   // writer and no such locks.
   const [found, askingUnassigned] = await Promise.all([
     chunked(
-      tx.sql,
+      tx,
       items.map((it, i) => [i, it.channelId, it.body.sender.id, it.body.message.id]),
-      '(?, ?, ?, ?)',
+      ['integer', 'text', 'text', 'text'],
       (values) =>
         `WITH req (i, channel_id, external_id, channel_message_id) AS (${values})
          SELECT req.i AS req_i, c.*,
@@ -230,44 +235,44 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
   );
   const [, conversationRows, eventRows, messageRows, contactRowsAfter, notifications] = await Promise.all([
     chunked(
-      tx.sql,
+      tx,
       // (In key order: two instances inserting the same new senders wait rather than deadlock.)
       inLockOrder(newContacts, [4, 5]),
-      '(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))',
+      ['text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint'],
       (values) =>
         `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, status, last_activity_at, created_at)
          SELECT column1, column2, column3, column4, column5, column6, 'closed', column7, column8 FROM (${values}) AS v
          WHERE column1 IS NOT NULL RETURNING id`,
     ),
     chunked(
-      tx.sql,
+      tx,
       opening.map((w) => [w.conversationId, String(w.row.id), w.messages[0].at]),
-      '(?, ?, CAST(? AS BIGINT))',
+      ['text', 'text', 'bigint'],
       (values) =>
         `INSERT INTO conversations (id, contact_id, status, opened_at)
          SELECT column1, column2, 'open', column3 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
     ),
     chunked(
-      tx.sql,
+      tx,
       opening.map((w) => [(w.eventId = newId('e')), String(w.row.id), w.conversationId, w.messages[0].at]),
-      '(?, ?, ?, CAST(? AS BIGINT))',
+      ['text', 'text', 'text', 'bigint'],
       (values) =>
         `INSERT INTO events (id, contact_id, conversation_id, kind, created_at)
          SELECT column1, column2, column3, 'opened', column4 FROM (${values}) AS v WHERE column1 IS NOT NULL RETURNING *`,
     ),
     chunked(
-      tx.sql,
+      tx,
       touched.flatMap((w) => w.messages.map((m) => [m.id, String(w.row.id), w.conversationId, m.text, m.channelMessageId, m.at])),
-      '(?, ?, ?, ?, ?, CAST(? AS BIGINT))',
+      ['text', 'text', 'text', 'text', 'text', 'bigint'],
       (values) =>
         `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, channel_message_id, created_at)
          SELECT column1, column2, column3, 'incoming', column4, 'delivered', column5, column6 FROM (${values}) AS v
          WHERE column1 IS NOT NULL RETURNING *`,
     ),
     chunked(
-      tx.sql,
+      tx,
       contactRows,
-      '(?, ?, CAST(? AS BIGINT), ?)',
+      ['text', 'text', 'bigint', 'text'],
       (values) =>
         `UPDATE contacts SET status = 'open', conversation_id = v.column2, last_activity_at = v.column3, last_message = v.column4,
            last_message_direction = 'incoming'
@@ -357,12 +362,12 @@ interface NewMessageNote {
 async function upsertNewMessageNotes(tx: Tx, wanted: NewMessageNote[]): Promise<Map<string, Row[]>> {
   const byContact = new Map<string, Row[]>();
   const rows = await chunked(
-    tx.sql,
+    tx,
     inLockOrder(
       wanted.map((n) => [newId('n'), n.userId, n.kind, n.contactId, n.conversationId, n.messageId, n.excerpt, n.count, tx.now]),
       [1, 3, 2],
     ),
-    '(?, ?, ?, ?, ?, ?, ?, CAST(? AS INTEGER), CAST(? AS BIGINT))',
+    ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'integer', 'bigint'],
     (values) =>
       `INSERT INTO notifications (id, user_id, kind, contact_id, conversation_id, comment_id, message_id, actor_id, excerpt, count, created_at)
        SELECT column1, column2, column3, column4, column5, NULL, column6, NULL, column7, column8, column9 FROM (${values}) AS v

@@ -133,6 +133,25 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     expect(await sql("SELECT id FROM messages WHERE text = 'never stored'")).toHaveLength(0);
   });
 
+  it('texts, names and ids with quotes, backslashes, braces, commas, NUL and the word NULL are stored byte for byte in one batch', async () => {
+    // On PostgreSQL a batch's rows travel as array literals (one parameter per column), where these
+    // characters are syntax; on SQLite as a VALUES list. Either way what the contact sent is kept.
+    const awkward = ['"quoted", {braced}', 'back\\slash \\" and \\\\', 'NULL', '{}', '{NULL}', ' a, b ', 'a\u0000b \uffff end', 'ключ 🙂 \u202e'];
+    const sender = `awk"ward\\{${randomUUID()}},NULL`;
+    const name = 'Ann "Quote" O\'Brien, {NULL} \\';
+    const answers = await Promise.all(awkward.map((text, i) => batcher.submit(channelId(), body(sender, text, `awk-"${i}"\\`, name))));
+    expect(new Set(answers.map((a) => a.message_id)).size).toBe(awkward.length);
+    const contact = await contactOf(sender);
+    expect(contact).toBeDefined();
+    expect(contact.name).toBe(name);
+    expect(await texts(String(contact.id))).toEqual(awkward);
+    const stored = await sql<{ channel_message_id: string }>('SELECT channel_message_id FROM messages WHERE contact_id = ? ORDER BY created_at', [String(contact.id)]);
+    expect(stored.map((m) => m.channel_message_id)).toEqual(awkward.map((_, i) => `awk-"${i}"\\`));
+    // A redelivery of them all finds every one (the lookup matches the same bytes).
+    const again = await Promise.all(awkward.map((text, i) => batcher.submit(channelId(), body(sender, text, `awk-"${i}"\\`, name))));
+    expect(again.map((a) => a.message_id)).toEqual(answers.map((a) => a.message_id));
+  });
+
   it('over HTTP: a burst of signed requests is answered, each message stored once', async () => {
     const senders = Array.from({ length: 6 }, () => `burst-${randomUUID()}`);
     const sentTexts = Array.from({ length: 60 }, (_, i) => ({ sender: senders[i % 6], text: `burst message ${i}` }));
