@@ -167,7 +167,7 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
     const { channelId, body: { sender } } = it;
     const row = [newId('c'), sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now];
     newContacts.push(row);
-    work.set(key, newWork({ id: row[0], status: 'closed', conversation_id: null, assignee_id: null, last_activity_at: tx.now }, null));
+    work.set(key, newWork({ id: row[0], status: 'closed', conversation_id: null, assignee_id: null, last_activity_at: null }, null));
   }
 
   // 3. Each message, in arrival order, against its contact; a redelivery answers the first delivery.
@@ -195,7 +195,8 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
   const touched = [...new Set(items.map((it) => work.get(senderKey(it))!))].filter((w) => w.messages.length > 0);
   if (touched.length === 0) return results as InboundResult[];
   for (const w of touched) {
-    const times = increasingTimes(w.messages.map((m) => m.at), tx.now);
+    const lastActivity = w.row.last_activity_at;
+    const times = increasingTimes(w.messages.map((m) => m.at), lastActivity === null ? -Infinity : Number(lastActivity));
     w.messages.forEach((m, j) => (m.at = times[j]));
   }
 
@@ -300,14 +301,16 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
 }
 
 /**
- * A contact's messages show in the order they arrived (a thread sorts by time, then by id, which is
- * random): each keeps the time it was received, made strictly increasing by moving earlier ones
- * back a millisecond where several arrived within one, and none later than `ceiling`.
+ * A contact's messages show in the order they were stored (a thread sorts by time, then by id, which
+ * is random): each keeps the time it was received, unless that is not after the time before it (the
+ * previous message of the batch, or for the first the contact's last activity): then it takes the
+ * next millisecond. So several arriving within one millisecond, in one batch or in two, keep their
+ * order, and so does a message received by an instance whose clock is a little behind another's.
  */
-function increasingTimes(arrivals: readonly number[], ceiling: number): number[] {
-  const out = arrivals.slice();
-  let next = ceiling + 1;
-  for (let j = out.length - 1; j >= 0; j--) next = out[j] = Math.min(out[j], next - 1);
+function increasingTimes(arrivals: readonly number[], after = -Infinity): number[] {
+  const out: number[] = [];
+  let last = after;
+  for (const at of arrivals) out.push((last = Math.max(at, last + 1)));
   return out;
 }
 
@@ -435,7 +438,7 @@ export class InboundBatcher {
       else bySender.set(senderKey(item), [item]);
     }
     for (const items of bySender.values()) {
-      const times = increasingTimes(items.map((it) => it.receivedAt!), items[items.length - 1].receivedAt!);
+      const times = increasingTimes(items.map((it) => it.receivedAt!));
       items.forEach((it, j) => (it.receivedAt = times[j]));
     }
     try {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboundBatcher, type InboundResult } from '../../src-server/workspace/ingest';
+import { Store } from '../../src-server/workspace/store';
 import type { BodyOf } from '../../src-shared/api/routes';
 import { clientId, inbound, signIn, startServer, testEngine, type ApiClient, type TestServer } from '../support/server';
 
@@ -118,6 +119,24 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
       [`${alice.userId} ${mine.id}`, `${manager.userId} ${unassignedRow.id}`, `${manager.userId} ${nadia.id}`].sort(),
     );
     expect(items.find((n) => n.contact_id === nadia.id)?.count).toBe(4);
+  });
+
+  it('a contact\'s messages keep the order they were stored in, within one millisecond and behind a slow clock', async () => {
+    // Another instance's clock, 5 ms behind the contact's last activity and standing still: every
+    // message is received "at the same time", and before what the contact last did.
+    const sender = `same-ms-${randomUUID()}`;
+    expect((await batcher.submit(channelId(), body(sender, 'zero', 'sm-0'))).message_id).toBeTruthy();
+    const contact = await contactOf(sender);
+    const frozen = Number(contact.last_activity_at) - 5;
+    const behind = new InboundBatcher(new Store(server.store.db, () => frozen, () => {}));
+    await behind.submit(channelId(), body(sender, 'one', 'sm-1'));
+    await behind.submit(channelId(), body(sender, 'two', 'sm-2'));
+    await Promise.all(['three', 'four', 'five'].map((text, i) => behind.submit(channelId(), body(sender, text, `sm-${i + 3}`))));
+    expect(await texts(String(contact.id))).toEqual(['zero', 'one', 'two', 'three', 'four', 'five']);
+    const times = (await sql<{ created_at: number }>('SELECT created_at FROM messages WHERE contact_id = ? ORDER BY created_at', [String(contact.id)])).map((m) => Number(m.created_at));
+    expect(new Set(times).size).toBe(6);
+    const after = await contactOf(sender);
+    expect(Number(after.last_activity_at)).toBe(times[5]);
   });
 
   it('a bad message in a batch fails alone: the others are stored and answered', async () => {

@@ -110,11 +110,15 @@ export async function restartServer(server: TestServer): Promise<TestServer> {
   return Object.assign(await startServer({ dbFile, port }), { demo });
 }
 
-/** A screenshot of the page for docs/screenshots (overwritten every run). */
+/**
+ * A screenshot of the page: into docs/screenshots with `npm run screenshots` (UPDATE_SCREENSHOTS=1),
+ * else into test-results/, so that a test run leaves the working tree as it was.
+ */
 export async function snap(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? SCREENSHOTS_DIR : join(ROOT, 'test-results/screenshots');
+  mkdirSync(dir, { recursive: true });
   // No caret blink, no running animations: the same view gives the same picture.
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  await page.screenshot({ path: join(dir, `${name}.png`), animations: 'disabled', caret: 'hide' });
 }
 
 /** axe-core on what is on screen: no serious or critical violation. */
