@@ -92,8 +92,8 @@ export type ColumnType = 'text' | 'integer' | 'bigint';
  * - SQLite: `VALUES (…), (…)` lists, each padded to a power of two with rows of NULLs, which the
  *   statement must skip (no key matches NULL; inserts select `WHERE v.column1 IS NOT NULL`): a
  *   statement has a few texts whatever the number of rows.
- * - PostgreSQL: one `SELECT * FROM unnest(CAST(? AS TEXT[]), …) AS u (column1, …)`, one array
- *   parameter per column, whatever the number of rows (`maxRows` is for SQLite's parameter limit):
+ * - PostgreSQL: one `SELECT * FROM unnest(CAST(? AS TEXT[]), …) WITH ORDINALITY AS u (column1, …,
+ *   ordinal) ORDER BY ordinal`, one array parameter per column, whatever the number of rows (`maxRows` is for SQLite's parameter limit):
  *   one short statement text, prepared once per connection, and a handful of parameters for the
  *   driver to bind rather than thousands (each statement's thousands of parameters had been a tenth
  *   of an instance's CPU, most of it the driver's work to tell prepared statements apart).
@@ -110,7 +110,8 @@ export function rowLists(
     const names = columns.map((_, c) => `column${c + 1}`);
     return [
       {
-        values: `SELECT * FROM unnest(${arrays.join(', ')}) AS u (${names.join(', ')})`,
+        // (In the arrays' order, said rather than left to the plan: the feed's seqs follow it.)
+        values: `SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS u (${names.join(', ')}, ordinal) ORDER BY ordinal`,
         params: columns.map((_, c) => pgArray(rows.map((r) => r[c]))),
       },
     ];

@@ -196,7 +196,7 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
   if (touched.length === 0) return results as InboundResult[];
   for (const w of touched) {
     const lastActivity = w.row.last_activity_at;
-    const times = increasingTimes(w.messages.map((m) => m.at), lastActivity === null ? -Infinity : Number(lastActivity));
+    const times = increasingTimes(w.messages.map((m) => m.at), lastActivity === null ? -Infinity : Number(lastActivity), tx.now + MAX_AHEAD_MS);
     w.messages.forEach((m, j) => (m.at = times[j]));
   }
 
@@ -304,15 +304,23 @@ export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<Inb
  * A contact's messages show in the order they were stored (a thread sorts by time, then by id, which
  * is random): each keeps the time it was received, unless that is not after the time before it (the
  * previous message of the batch, or for the first the contact's last activity): then it takes the
- * next millisecond. So several arriving within one millisecond, in one batch or in two, keep their
- * order, and so does a message received by an instance whose clock is a little behind another's.
+ * next millisecond, though never past `ceiling`. So several arriving within one millisecond, in one
+ * batch or in two, keep their order, and so does a message received by an instance whose clock is a
+ * little behind another's.
  */
-function increasingTimes(arrivals: readonly number[], after = -Infinity): number[] {
+function increasingTimes(arrivals: readonly number[], after = -Infinity, ceiling = Infinity): number[] {
   const out: number[] = [];
   let last = after;
-  for (const at of arrivals) out.push((last = Math.max(at, last + 1)));
+  for (const at of arrivals) out.push((last = Math.max(at, Math.min(last + 1, ceiling))));
   return out;
 }
+
+/**
+ * How far past its transaction's time a message's time may be moved (increasingTimes): another
+ * instance's clock may be a little ahead, but a clock far ahead must not carry a contact's thread
+ * into the future, where replies (stamped with their own transaction's time) would sort before it.
+ */
+const MAX_AHEAD_MS = 1000;
 
 /** A sender is a contact of one channel. */
 const senderKey = (it: Inbound) => `${it.channelId}\u0000${it.body.sender.id}`;
@@ -431,15 +439,15 @@ export class InboundBatcher {
     const batch = this.pending.splice(0, MAX_BATCH);
     // Each sender's messages get increasing times here already, so that they keep their order also
     // when written one by one below.
-    const bySender = new Map<string, Inbound[]>();
-    for (const { item } of batch) {
-      const same = bySender.get(senderKey(item));
-      if (same) same.push(item);
-      else bySender.set(senderKey(item), [item]);
+    const bySender = new Map<string, typeof batch>();
+    for (const b of batch) {
+      const same = bySender.get(senderKey(b.item));
+      if (same) same.push(b);
+      else bySender.set(senderKey(b.item), [b]);
     }
     for (const items of bySender.values()) {
-      const times = increasingTimes(items.map((it) => it.receivedAt!));
-      items.forEach((it, j) => (it.receivedAt = times[j]));
+      const times = increasingTimes(items.map((b) => b.item.receivedAt!));
+      items.forEach((b, j) => (b.item.receivedAt = times[j]));
     }
     try {
       const results = await this.store.write((tx) => ingestMany(tx, batch.map((b) => b.item)));
@@ -447,10 +455,14 @@ export class InboundBatcher {
     } catch (err) {
       if (batch.length === 1) batch[0].reject(err);
       else {
+        // One sender's messages one after another (each takes its time after the one before it,
+        // which must be stored first); different senders' at once.
         await Promise.all(
-          batch.map((b) =>
-            this.store.write(async (tx) => (await ingestMany(tx, [b.item]))[0]).then(b.resolve, b.reject),
-          ),
+          [...bySender.values()].map(async (items) => {
+            for (const b of items) {
+              await this.store.write(async (tx) => (await ingestMany(tx, [b.item]))[0]).then(b.resolve, b.reject);
+            }
+          }),
         );
       }
     } finally {

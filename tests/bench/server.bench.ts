@@ -246,11 +246,11 @@ async function senderChild(): Promise<void> {
   const closePools = () => Promise.all([...pools.values()].map((p) => p.close().catch(() => {})));
   const lag = monitorEventLoopDelay({ resolution: 10 });
   const run = async (go: GoCmd): Promise<SenderMsg> => {
-    const perPort = Math.ceil(go.concurrency / go.ports.length);
-    if (poolSize !== perPort) {
+    if (poolSize !== go.concurrency) {
       await closePools();
-      pools = new Map(go.ports.map((port) => [port, new Pool(`http://127.0.0.1:${port}`, { connections: perPort, pipelining: 1 })]));
-      poolSize = perPort;
+      // Up to all of them in flight to one instance if the other is slower, as with one agent for both.
+      pools = new Map(go.ports.map((port) => [port, new Pool(`http://127.0.0.1:${port}`, { connections: go.concurrency, pipelining: 1 })]));
+      poolSize = go.concurrency;
     }
     const todo = bodies;
     bodies = [];
@@ -489,6 +489,7 @@ class DeliveryLog {
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < this.n; i++) {
+      if (!Number.isFinite(this.seqs[i])) continue;
       lo = Math.min(lo, this.seqs[i]);
       hi = Math.max(hi, this.seqs[i]);
     }
@@ -730,16 +731,17 @@ interface RunResult {
 
 /**
  * The whole machine's CPU time so far (ms, all cores): busy and idle. From /proc/stat where there is
- * one (it counts softirq, where loopback networking spends much of its time, and steal; os.cpus()
- * leaves them out), else from os.cpus().
+ * one (it counts softirq, where loopback networking spends much of its time; os.cpus() leaves it
+ * out), else from os.cpus().
  */
 function machineCpu(): { busy: number; idle: number; cores: number } {
   const cores = os.cpus().length;
   try {
     // cpu  user nice system idle iowait irq softirq steal (in clock ticks; 100 per second on Linux)
     const f = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    // (Steal, time the host gave to others, is neither: the shares are of the time this machine had.)
     const tick = 10;
-    return { busy: (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) * tick, idle: (f[3] + f[4]) * tick, cores };
+    return { busy: (f[0] + f[1] + f[2] + f[5] + f[6]) * tick, idle: (f[3] + f[4]) * tick, cores };
   } catch {
     let busy = 0;
     let idle = 0;
@@ -855,19 +857,34 @@ async function loadSide(): Promise<void> {
     // timestamps, if the cluster keeps them: track_commit_timestamp = on, as
     // scripts/pg-test-cluster.sh --durable sets), so that push latency is also timed from the commit
     // as the goal puts it; a record's `at` is its transaction's start, before the batch was written.
+    // (PostgreSQL stamps the commit just before flushing it to disk: the flush is timed too.)
     const tracksCommits = feedDb ? (await feedDb.unsafe<{ track_commit_timestamp: string }[]>('SHOW track_commit_timestamp'))[0].track_commit_timestamp === 'on' : false;
     if (feedDb && !tracksCommits) console.log('note: this PostgreSQL does not keep commit timestamps (track_commit_timestamp = off): latency from commit is not reported');
+    // Commit times are PostgreSQL's clock, receipts this machine's: the same clock when PostgreSQL
+    // runs here, else corrected by the offset seen over the quickest of a few round trips.
+    let pgClockAhead = 0;
+    if (feedDb && tracksCommits) {
+      let best = Infinity;
+      for (let k = 0; k < 20; k++) {
+        const t0 = performance.timeOrigin + performance.now();
+        const [{ now }] = await feedDb.unsafe<{ now: number }[]>('SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::float8 AS now');
+        const t1 = performance.timeOrigin + performance.now();
+        if (t1 - t0 < best) (best = t1 - t0), (pgClockAhead = now - (t0 + t1) / 2);
+      }
+      console.log(`PostgreSQL's clock is ${fmt(Math.round(pgClockAhead * 10) / 10 || 0, 1)} ms ahead of this machine's (±${fmt(best / 2, 1)} ms); commit times are corrected by it`);
+    }
     const commitLatencies = async (log: DeliveryLog) => {
       const none = { all: new Samples(), cross: new Samples(), missing: log.n };
       if (!feedDb || !tracksCommits || log.n === 0) return none;
       const [lo, hi] = log.range();
+      if (!Number.isFinite(lo)) return none;
       const rows = await feedDb.unsafe<{ seq: number; committed: number | null }[]>(
         `SELECT seq::float8 AS seq, (EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1000)::float8 AS committed
            FROM changes WHERE seq BETWEEN $1 AND $2 AND entity = 'message'`,
         [lo, hi],
       );
       const committed = new Float64Array(hi - lo + 1).fill(NaN);
-      for (const r of rows) if (r.committed !== null) committed[r.seq - lo] = r.committed;
+      for (const r of rows) if (r.committed !== null) committed[r.seq - lo] = r.committed - pgClockAhead;
       return log.latencies((seq) => committed[seq - lo]);
     };
     const head0 = (await json<{ head: number }>(port, 'GET', '/health')).head;
@@ -922,8 +939,8 @@ async function loadSide(): Promise<void> {
       lag.enable();
       bench.current = opts.measure ? samples : null;
       bench.cross = opts.measure && INSTANCES > 1 ? cross : null;
-      const log = new DeliveryLog();
-      bench.log = opts.measure && tracksCommits ? log : null;
+      const log = opts.measure && tracksCommits ? new DeliveryLog() : null;
+      bench.log = log;
       const ran = await sender.ask(
         { type: 'go', ports, path, concurrency: CFG.concurrency, rate: opts.rate, deadlineMs: CFG.runDeadlineMs },
         'ran',
@@ -950,7 +967,7 @@ async function loadSide(): Promise<void> {
       const cpuMs = s1.reduce((n, s, k) => n + (s.cpu.user + s.cpu.system - s0[k].cpu.user - s0[k].cpu.system) / 1000, 0);
       const [p50, p90, p99, max] = samples.percentiles([50, 90, 99, 100]);
       const [crossP50, crossP99] = cross.percentiles([50, 99]);
-      const fromCommit = await commitLatencies(log);
+      const fromCommit = log ? await commitLatencies(log) : { all: new Samples(), cross: new Samples(), missing: 0 };
       if (fromCommit.missing) console.log(`  (${fmt(fromCommit.missing)} deliveries without a commit time)`);
       const [commitP50, commitP99] = fromCommit.all.percentiles([50, 99]);
       const [commitCrossP50, commitCrossP99] = fromCommit.cross.percentiles([50, 99]);

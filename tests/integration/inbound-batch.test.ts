@@ -137,6 +137,13 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     expect(new Set(times).size).toBe(6);
     const after = await contactOf(sender);
     expect(Number(after.last_activity_at)).toBe(times[5]);
+    // A last activity an hour ahead (a clock far off) does not carry the next message an hour into
+    // the future: it is moved at most a second past its own transaction's time.
+    await server.store.db.run('UPDATE contacts SET last_activity_at = ? WHERE id = ?', [frozen + 3_600_000, String(contact.id)]);
+    const six = await behind.submit(channelId(), body(sender, 'six', 'sm-6'));
+    const [{ created_at: sixAt }] = await sql<{ created_at: number }>('SELECT created_at FROM messages WHERE id = ?', [six.message_id]);
+    expect(Number(sixAt)).toBeGreaterThanOrEqual(frozen);
+    expect(Number(sixAt)).toBeLessThanOrEqual(frozen + 1000);
   });
 
   it('a bad message in a batch fails alone: the others are stored and answered', async () => {

@@ -30,7 +30,9 @@ describe('rowLists', () => {
   it('PostgreSQL: one unnest over one array parameter per column, whatever the number of rows', () => {
     const [list, ...more] = rowLists('postgres', rows, ['text', 'bigint', 'text'], 3);
     expect(more).toEqual([]);
-    expect(list.values).toBe('SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[])) AS u (column1, column2, column3)');
+    expect(list.values).toBe(
+      'SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[])) WITH ORDINALITY AS u (column1, column2, column3, ordinal) ORDER BY ordinal',
+    );
     expect(list.params).toEqual([
       '{"plain","\\"quoted\\", {braced}","back\\\\slash \\\\\\" end\\\\",NULL}',
       '{1,2,3,4}',
