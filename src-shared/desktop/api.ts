@@ -45,7 +45,8 @@ export const Session = z.object({
 export type Session = z.infer<typeof Session>;
 
 /** A row of the conversation list: the contact, with what the list shows of it. */
-export const InboxRow = Contact.extend({ pending: z.number().int(), unread: z.boolean() });
+/** A list row: the contact, its writes waiting to be sent (`pending`) and refused by the server (`failed`), and whether it has unread notifications. */
+export const InboxRow = Contact.extend({ pending: z.number().int(), failed: z.number().int(), unread: z.boolean() });
 export type InboxRow = z.infer<typeof InboxRow>;
 
 /** A row's place in a conversation list (its sort key): where a page continues from. */
@@ -133,7 +134,14 @@ export const queries = {
   },
   contact: {
     input: z.object({ id: Id }).strict(),
-    output: z.object({ contact: Contact, conversations: z.array(Conversation) }).nullable(),
+    output: z
+      .object({
+        contact: Contact,
+        conversations: z.array(Conversation),
+        /** This contact's assignments, closes and reopens the server refused: shown with the reason, to retry or discard. */
+        failed_writes: z.array(OutboxItem),
+      })
+      .nullable(),
   },
   thread: {
     input: z.object({ contact_id: Id, limit: Limit(5000, 500) }).strict(),

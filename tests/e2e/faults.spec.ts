@@ -60,6 +60,32 @@ test('a message written while the server is down shows pending, and is delivered
   await expect(page.locator('li.entry--outgoing').filter({ hasText: text })).toHaveCount(1);
 });
 
+test('an assignment the server refuses is put back, and the conversation and its row say so until dismissed', async ({ browser }) => {
+  const manager = await signedInApp(browser, server, 'manager2@demo.test');
+  apps.push(manager);
+  const { page } = manager;
+  const contact = ((await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; status: string }[]).find(
+    (c) => c.status === 'open',
+  )!;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
+  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
+  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
+  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+
+  // No menu offers a user who does not exist: the write goes to this user's core as the renderer's would.
+  const r = await manager.host.service.handle({ kind: 'command', name: 'assign', input: { contact_id: contact.id, assignee_id: 'u_nobody' } });
+  expect(r.ok).toBe(true);
+  const banner = page.getByRole('alert').filter({ hasText: "Couldn't change the assignee" });
+  await expect(banner).toBeVisible({ timeout: 5000 });
+  const row = page.locator(`[role="option"][data-contact-id="${contact.id}"]`);
+  await expect(row.getByText('Not saved')).toBeVisible();
+  await expect(row.getByText('Pending')).toHaveCount(0);
+  await expectAccessible(page, 'a conversation with a refused write');
+  await banner.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(banner).toBeHidden();
+  await expect(row.getByText('Not saved')).toHaveCount(0);
+});
+
 test("a contact named like markup, and such a message, render as plain text", async ({ browser }) => {
   const manager = await signedInApp(browser, server, 'manager@demo.test');
   apps.push(manager);

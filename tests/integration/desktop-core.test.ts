@@ -74,6 +74,38 @@ describe('the desktop core against a real server', () => {
     await d.stop();
   });
 
+  it('a refused assignment or close is undone and shown with the reason in the conversation and the list, to retry or dismiss', async () => {
+    const d = await startDesktop();
+    await signedIn(d, server.url, 'manager2@demo.test');
+    const contact = (await d.query('conversations', { inbox: 'all', status: 'open', limit: 1 })).items[0];
+    const row = async () => (await d.query('conversations', { inbox: 'all', status: 'open', limit: 500 })).items.find((c) => c.id === contact.id)!;
+    const failedWrites = async () => (await d.query('contact', { id: contact.id }))!.failed_writes;
+
+    // An assignee the server does not know: refused, put back, and said so.
+    const assign = await d.command('assign', { contact_id: contact.id, assignee_id: 'u_nobody' });
+    await eventually(async () => (await failedWrites()).length === 1, 3000, 'the refused assignment');
+    const [refused] = await failedWrites();
+    expect(refused).toMatchObject({ client_id: assign.client_id, kind: 'assign', state: 'failed' });
+    expect(refused.error?.length).toBeGreaterThan(0);
+    expect((await d.query('contact', { id: contact.id }))!.contact.assignee_id).toBe(contact.assignee_id);
+    expect(await row()).toMatchObject({ failed: 1, pending: 0 });
+    // Retried, it is refused again; dismissed, it is gone.
+    await d.command('retryOutbox', { client_id: assign.client_id });
+    await eventually(async () => (await d.query('outbox')).some((o) => o.client_id === assign.client_id && o.state === 'failed'), 3000, 'refused again');
+    await d.command('discardOutbox', { client_id: assign.client_id });
+    expect(await failedWrites()).toEqual([]);
+    expect(await row()).toMatchObject({ failed: 0, pending: 0 });
+
+    // A closing category the workspace does not have: the conversation stays open, and says why.
+    const close = await d.command('close', { contact_id: contact.id, closing_category_id: 'cat_nope', summary: 'Done' });
+    await eventually(async () => (await failedWrites()).some((w) => w.client_id === close.client_id && w.kind === 'close'), 3000, 'the refused close');
+    expect((await d.query('contact', { id: contact.id }))!.contact.status).toBe('open');
+    expect((await row()).failed).toBe(1);
+    await d.command('discardOutbox', { client_id: close.client_id });
+    expect(await failedWrites()).toEqual([]);
+    await d.stop();
+  });
+
   it('a restriction turned on removes every other contact from the cache and from the bytes of the cache file', async () => {
     const d = await startDesktop();
     await signedIn(d, server.url, 'agent5@demo.test');

@@ -1,7 +1,7 @@
 // The queries the views make, over the cache. Lists are paged and sorted by last activity.
 import type { InboxKey } from '../../../src-shared/access/visibility';
 import type { InboxSummary } from '../../../src-shared/api/routes';
-import type { InboxRow, ListCursor, ThreadEntry } from '../../../src-shared/desktop/api';
+import type { InboxRow, ListCursor, OutboxItem, ThreadEntry } from '../../../src-shared/desktop/api';
 import { averagesSince, dashboardPeriods, HOUR_MS } from '../../../src-shared/dashboard';
 import type { Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
 import type { Cache } from './cache';
@@ -156,15 +156,16 @@ export function conversations(cache: Cache, me: string, p: ListPage) {
   const total = countList(cache, conds);
   const page = pageRowids(listWhere(conds), total, p, p.limit ?? 100);
   // The page's rows are found on the index alone, then read.
-  const rows = cache.all<{ data: string; pending: number; unread: number }>(
+  const rows = cache.all<{ data: string; pending: number; failed: number; unread: number }>(
     `SELECT c.data,
-       (SELECT COUNT(*) FROM outbox o WHERE o.contact_id = c.id) AS pending,
+       (SELECT COUNT(*) FROM outbox o WHERE o.contact_id = c.id AND o.state = 'pending') AS pending,
+       (SELECT COUNT(*) FROM outbox o WHERE o.contact_id = c.id AND o.state = 'failed') AS failed,
        EXISTS (SELECT 1 FROM notifications n WHERE n.contact_id = c.id AND n.unread = 1) AS unread
      FROM contacts c WHERE c.rowid IN (${page.sql})
      ${NEWEST_FIRST}`,
     ...page.params,
   );
-  const items = rows.map((r) => withFields<Contact, Pick<InboxRow, 'pending' | 'unread'>>(r.data, { pending: r.pending, unread: !!r.unread }));
+  const items = rows.map((r) => withFields<Contact, Pick<InboxRow, 'pending' | 'failed' | 'unread'>>(r.data, { pending: r.pending, failed: r.failed, unread: !!r.unread }));
   return { items, total };
 }
 
@@ -191,7 +192,12 @@ export function contactDetail(cache: Cache, id: string) {
   const contact = cache.contact(id);
   if (!contact) return null;
   const conversations = parse<Conversation>(cache.all('SELECT data FROM conversations WHERE contact_id = ? ORDER BY opened_at DESC', id));
-  return { contact, conversations };
+  // (A refused message or comment shows in the thread, where it was written.)
+  const failed_writes = cache.all<OutboxItem>(
+    "SELECT client_id, kind, contact_id, state, error, created_at FROM outbox WHERE contact_id = ? AND state = 'failed' AND kind IN ('assign', 'close', 'reopen') ORDER BY position",
+    id,
+  );
+  return { contact, conversations, failed_writes };
 }
 
 /** Messages, comments and events of a contact in time order, the newest `limit`, with pending and failed writes. */

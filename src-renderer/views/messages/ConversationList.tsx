@@ -198,11 +198,18 @@ const ConversationRow = memo(function ConversationRow({ row, index, total, selec
           ) : (
             <span className="conv-row__assignee conv-row__assignee--none">Unassigned</span>
           )}
-          {row.pending > 0 && (
-            <span className="conv-row__pending" title={`${row.pending} change(s) waiting to be sent`}>
-              <Icon name="clock" size={13} />
-              Pending
+          {row.failed > 0 ? (
+            <span className="conv-row__failed" title={`${row.failed} change(s) the server refused: open the conversation to retry or dismiss`}>
+              <Icon name="alert" size={13} />
+              Not saved
             </span>
+          ) : (
+            row.pending > 0 && (
+              <span className="conv-row__pending" title={`${row.pending} change(s) waiting to be sent`}>
+                <Icon name="clock" size={13} />
+                Pending
+              </span>
+            )
           )}
           {showClosed && row.status === 'closed' && <span className="pill pill--closed">Closed</span>}
           {row.unread && (

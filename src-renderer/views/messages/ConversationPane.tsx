@@ -1,13 +1,15 @@
 // The open conversation: header with actions, the thread, the composer, and the contact's details.
 import { useState } from 'react';
 import { command, DesktopError } from '../../bridge/client';
-import { Avatar, Button, EmptyState, ErrorState, IconButton, LoadingState, toast } from '../../ui';
+import type { OutboxItem } from '../../../src-shared/desktop/api';
+import { Avatar, Button, EmptyState, ErrorState, Icon, IconButton, LoadingState, toast } from '../../ui';
 import { useNavigation } from '../shell/navigation-store';
 import { AssignMenu } from './AssignMenu';
 import { CloseDialog } from './CloseDialog';
 import { Composer } from './Composer';
 import { ContactPanel } from './ContactPanel';
 import { useConversation } from './conversation-store';
+import { useOutboxActions } from './outbox-actions';
 import { Thread } from './Thread';
 
 export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { contactId: string; detailsOpen: boolean; onToggleDetails: () => void }) {
@@ -85,11 +87,41 @@ export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { 
             <IconButton icon="panel" label={detailsOpen ? 'Hide contact details' : 'Show contact details'} aria-pressed={detailsOpen} onClick={onToggleDetails} />
           </div>
         </header>
+        {detail.failed_writes.length > 0 && <FailedWrites items={detail.failed_writes} />}
         <Thread contact={contact} entries={entries} />
         <Composer contact={contact} />
       </section>
       {detailsOpen && <ContactPanel detail={detail} />}
       {closing && <CloseDialog contact={contact} onClose={() => setClosing(false)} />}
     </>
+  );
+}
+
+const REFUSED: Partial<Record<OutboxItem['kind'], string>> = {
+  assign: "Couldn't change the assignee",
+  close: "Couldn't close this conversation",
+  reopen: "Couldn't reopen this conversation",
+};
+
+/** The contact's assignments, closes and reopens the server refused: undone here, said so, with the reason, to retry or discard. */
+function FailedWrites({ items }: { items: OutboxItem[] }) {
+  const { busy, act } = useOutboxActions();
+  return (
+    <div className="failed-writes">
+      {items.map((item) => (
+        <div key={item.client_id} className="alert alert--danger failed-writes__item" role="alert">
+          <Icon name="alert" size={15} />
+          <span className="failed-writes__text">
+            {REFUSED[item.kind] ?? "Couldn't save a change"}: <span className="failed-writes__reason">{item.error ?? 'refused by the server'}</span>
+          </span>
+          <Button size="sm" variant="secondary" busy={busy === `retry:${item.client_id}`} onClick={() => void act(item.client_id, 'retry')}>
+            Retry
+          </Button>
+          <Button size="sm" variant="ghost" busy={busy === `discard:${item.client_id}`} onClick={() => void act(item.client_id, 'discard')}>
+            Dismiss
+          </Button>
+        </div>
+      ))}
+    </div>
   );
 }

@@ -4,11 +4,11 @@ import { Fragment, memo, useEffect, useLayoutEffect, useRef, useState } from 're
 import type { ThreadEntry } from '../../../src-shared/desktop/api';
 import { splitMentions } from '../../../src-shared/mentions';
 import type { Contact, Message, ThreadEvent, User } from '../../../src-shared/model';
-import { command, DesktopError } from '../../bridge/client';
 import { Avatar, Button, EmptyState, formatClock, formatDateTime, formatDay, Icon, sameDay, toast } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
 import { useNavigation } from '../shell/navigation-store';
 import { useConversation } from './conversation-store';
+import { useOutboxActions } from './outbox-actions';
 
 const NEAR_BOTTOM_PX = 160;
 
@@ -152,27 +152,18 @@ export function Thread({ contact, entries }: { contact: Contact; entries: Thread
 const clientIdOf = (entityId: string) => entityId.replace(/^[mk]_/, '');
 
 function OutboxFailure({ entityId, reason, what }: { entityId: string; reason: string; what: 'message' | 'comment' }) {
-  const [busy, setBusy] = useState<'retry' | 'discard' | null>(null);
-  const act = async (kind: 'retry' | 'discard') => {
-    setBusy(kind);
-    try {
-      await command(kind === 'retry' ? 'retryOutbox' : 'discardOutbox', { client_id: clientIdOf(entityId) });
-    } catch (err) {
-      toast.error(`Couldn't ${kind}: ${(err as DesktopError).message}`);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const clientId = clientIdOf(entityId);
+  const { busy, act } = useOutboxActions();
   return (
     <div className="entry__failure" role="alert">
       <Icon name="alert" size={15} />
       <span className="entry__failure-text">
         Not sent: <span className="entry__failure-reason">{reason}</span>
       </span>
-      <Button size="sm" variant="secondary" busy={busy === 'retry'} onClick={() => void act('retry')} aria-label={`Retry sending this ${what}`}>
+      <Button size="sm" variant="secondary" busy={busy === `retry:${clientId}`} onClick={() => void act(clientId, 'retry')} aria-label={`Retry sending this ${what}`}>
         Retry
       </Button>
-      <Button size="sm" variant="ghost" busy={busy === 'discard'} onClick={() => void act('discard')} aria-label={`Discard this ${what}`}>
+      <Button size="sm" variant="ghost" busy={busy === `discard:${clientId}`} onClick={() => void act(clientId, 'discard')} aria-label={`Discard this ${what}`}>
         Discard
       </Button>
     </div>

@@ -60,7 +60,7 @@ export const useConversation = create<ConversationStore>((set, get) => ({
         const id = get().contactId;
         if (!id) return;
         const thread = isAffected(change, ['message', 'comment', 'event', 'outbox'], id);
-        const detail = isAffected(change, ['contact', 'conversation'], id);
+        const detail = isAffected(change, ['contact', 'conversation', 'outbox'], id);
         if (!thread && !detail) return;
         pending = { thread: pending.thread || thread, detail: pending.detail || detail };
         window.clearTimeout(timer);
