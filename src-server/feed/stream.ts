@@ -162,6 +162,10 @@ export class StreamHub {
         if (!page.has_more && conn.processed >= this.last) break;
         if (!page.has_more) break;
       }
+      // Catch-up pages leave out sign-out records (as /sync does): a session ended meanwhile is seen here.
+      if (!(await this.db.get('SELECT 1 AS found FROM sessions WHERE token_hash = ?', [conn.tokenHash]))) {
+        return conn.ws.close(StreamClose.signedOut, 'signed out');
+      }
       conn.ready = true;
       // Anything committed while catching up is picked up by the next flush (or now).
       if (conn.processed < this.last) conn.ready = false, void this.catchUp(conn);
@@ -361,7 +365,23 @@ export class StreamHub {
     }
   }
 
+  /**
+   * Closes the streams whose session no longer exists, however it ended: a sign-out record closes a
+   * live stream at once (deliver), and this, every heartbeat, is the net under it.
+   */
+  private async closeEndedSessions(): Promise<void> {
+    const conns = [...this.conns].filter((c) => c.ready);
+    const hashes = [...new Set(conns.map((c) => c.tokenHash))];
+    const alive = new Set<string>();
+    for (let i = 0; i < hashes.length; i += 500) {
+      const list = inList(hashes.slice(i, i + 500));
+      for (const r of await this.db.all<{ token_hash: string }>(`SELECT token_hash FROM sessions WHERE token_hash IN ${list.sql}`, list.params)) alive.add(r.token_hash);
+    }
+    for (const c of conns) if (!alive.has(c.tokenHash) && this.conns.has(c)) c.ws.close(StreamClose.signedOut, 'signed out');
+  }
+
   private heartbeat(): void {
+    void this.closeEndedSessions().catch((err) => this.opts.log('stream session check failed', err));
     for (const conn of this.conns) {
       if (!conn.alive) {
         conn.ws.terminate();

@@ -104,6 +104,19 @@ describe('the change feed and the live stream', () => {
     expect(again.status).toBe(403);
   });
 
+  it('closes a stream whose session is gone however it ended, within a heartbeat', async () => {
+    // A session row removed without its sign-out record (as if the stream had read past that record
+    // while catching up): the heartbeat's check closes the stream all the same.
+    const agent = await signIn(server, 'agent6@demo.test');
+    const stream = await openStream(server, agent, (await agent.syncAll()).next);
+    await stream.until(() => stream.frames.some((f) => f.type === 'heartbeat'), 3000, 'the stream to be live');
+    const [{ n }] = await server.store.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [agent.userId]);
+    expect(Number(n)).toBe(1);
+    await server.store.db.run('DELETE FROM sessions WHERE user_id = ?', [agent.userId]);
+    await stream.until(() => stream.closeCode !== null, 2000, 'close after the session went');
+    expect(stream.closeCode).toBe(4001);
+  });
+
   it("tells a restricted agent's feed and stream to remove exactly the contacts they lost, and grants history on assignment", async () => {
     const owner = await signIn(server, 'owner@demo.test');
     const agent = await signIn(server, 'agent5@demo.test');
