@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as asar from '@electron/asar';
 
 const ROOT = resolve(__dirname, '..', '..');
+const FUSE_SENTINEL = Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX');
+/** RunAsNode, cookie encryption, NODE_OPTIONS, --inspect, asar integrity, only app.asar, browser V8 snapshot, file:// privileges. */
+const ELECTRON_DEFAULT_FUSES = '10110001';
 const OUT = mkdtempSync(join(tmpdir(), 'ism-packaging-'));
 const UNPACKED = join(OUT, 'release', 'linux-unpacked');
 const ASAR = join(UNPACKED, 'resources', 'app.asar');
@@ -26,7 +29,9 @@ beforeAll(() => {
   if (needed.some((f) => !existsSync(join(ROOT, f)))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
   const electronDist = join(OUT, 'electron-dist');
   mkdirSync(electronDist);
-  writeFileSync(join(electronDist, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary"\n');
+  // With a fuse wire as Electron's executable holds one (@electron/fuses' sentinel, version 1, 8
+  // fuses, each '1' or '0'), set as Electron ships it, for the packaging step to flip.
+  writeFileSync(join(electronDist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary"\n# '), FUSE_SENTINEL, Buffer.from([1, 8]), Buffer.from(ELECTRON_DEFAULT_FUSES), Buffer.from('\n')]));
   chmodSync(join(electronDist, 'electron'), 0o755);
   const bin = join(ROOT, 'node_modules', '.bin', 'electron-builder');
   const run = spawnSync(
@@ -65,6 +70,15 @@ describe('the package electron-builder makes (linux --dir, stand-in Electron)', 
     expect(readFileSync(join(UNPACKED, 'is-messenger'), 'utf8')).toContain('stand-in for the Electron binary');
     expect(existsSync(ASAR)).toBe(true);
     expect(log).not.toMatch(/downloading|downloaded/i);
+  });
+
+  it('flips the fuses: no running as Node, no NODE_OPTIONS or --inspect, only app.asar', () => {
+    const exe = readFileSync(join(UNPACKED, 'is-messenger'));
+    const at = exe.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+    expect([exe[at], exe[at + 1]]).toEqual([1, 8]);
+    const wire = exe.subarray(at + 2, at + 10).toString('latin1');
+    // Changed: run as Node 1→0, NODE_OPTIONS 1→0, --inspect 1→0, only app.asar 0→1; the rest as shipped.
+    expect(wire).toBe('00000101');
   });
 
   it('holds the entry points, and package.json points at the main bundle', () => {
