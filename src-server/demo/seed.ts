@@ -7,7 +7,7 @@ import { formatMention } from '../../src-shared/mentions';
 import type { Store, Tx } from '../workspace/store';
 import { DEFAULT_SETTINGS } from '../workspace/store';
 import { excerptOf } from '../workspace/notifications';
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export interface DemoOptions {
   seed?: number;
@@ -99,7 +99,10 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
   const agentsN = opts.agents ?? 12;
   const teamsN = Math.min(opts.teams ?? 3, TEAM_NAMES.length);
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const secret = createHash('sha256').update(`demo-channel-${seed}`).digest('hex').slice(0, 32);
+  // Random, unlike the rest of the demo: a secret anyone could work out from the source would let
+  // anyone who reaches the server post as any contact (the same seed gives the same workspace, not
+  // the same secret).
+  const secret = randomBytes(16).toString('hex');
 
   return store.write(async (tx: Tx) => {
     const now = tx.now;

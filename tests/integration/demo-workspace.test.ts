@@ -74,6 +74,9 @@ describe('the demo workspace on an empty database', () => {
       };
       expect(await shape(other)).toEqual(await shape(server));
       expect(await shape(different)).not.toEqual(await shape(server));
+      // Not the channel's secret: nobody can work it out from the seed.
+      expect(other.demo!.channel.secret).toMatch(/^[0-9a-f]{32}$/);
+      expect(other.demo!.channel.secret).not.toBe(server.demo!.channel.secret);
     } finally {
       await other.stop();
       await different.stop();
