@@ -194,7 +194,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
         if (def.auth === 'session') {
           const m = BEARER.exec(String(req.headers.authorization ?? ''));
           if (!m) throw new ApiError('unauthorized', 'send the session token as Authorization: Bearer <token>');
-          const { user, tokenHash } = await authenticate(db, m[1]);
+          const { user, tokenHash } = await authenticate(store, m[1]);
           if (def.roles && !def.roles.includes(user.role)) throw new ApiError('forbidden', `only ${def.roles.join(' and ')} users may do this`);
           ctx.viewer = await loadViewer(db, user.id);
           ctx.tokenHash = tokenHash;
@@ -235,7 +235,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
       if (!m) return reject(socket, 401, { code: 'unauthorized', message: 'send Authorization: Bearer <token>' });
       let auth;
       try {
-        auth = await authenticate(db, m[1]);
+        auth = await authenticate(store, m[1]);
       } catch (err) {
         return reject(socket, 401, errorBody(err).body);
       }

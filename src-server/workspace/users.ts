@@ -28,6 +28,8 @@ export async function signIn(store: Store, email: string, password: string): Pro
   if (Number(row.deactivated)) throw new ApiError('forbidden', 'this user is deactivated');
   const token = newToken();
   const user = await store.write(async (tx) => {
+    // This user's sessions unused too long (their tokens are refused anyway) go now.
+    await tx.run('DELETE FROM sessions WHERE user_id = ? AND last_seen_at < ?', [row.id, tx.now - SESSION_IDLE_MS]);
     await tx.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)', [
       hashToken(token),
       row.id,
@@ -52,16 +54,34 @@ export async function signOut(store: Store, userId: string, tokenHash: string): 
   });
 }
 
+/**
+ * A session unused for this long ends: its token is refused (and the session removed, as a sign-out
+ * would), so a token that leaked from a machine nobody uses any more stops working on its own. An
+ * app in daily use never meets it.
+ */
+export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
+/** A session's last use is written down at most this often (not on every request). */
+const SESSION_SEEN_EVERY_MS = 3600_000;
+
 /** The user behind a session token, or 401. */
-export async function authenticate(sql: SqlRunner, token: string): Promise<{ user: UserRow; tokenHash: string }> {
+export async function authenticate(store: Store, token: string): Promise<{ user: UserRow; tokenHash: string }> {
   const tokenHash = hashToken(token);
-  const row = await sql.get<UserRow>(
-    'SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?',
+  const row = await store.db.get<UserRow & { session_seen_at: number }>(
+    'SELECT u.*, s.last_seen_at AS session_seen_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?',
     [tokenHash],
   );
   if (!row) throw new ApiError('unauthorized', 'sign in first: the session is missing, expired or ended');
-  if (Number(row.deactivated)) throw new ApiError('unauthorized', 'this user is deactivated');
-  return { user: row, tokenHash };
+  const { session_seen_at: seenAt, ...user } = row;
+  const idle = store.clock() - Number(seenAt);
+  if (idle > SESSION_IDLE_MS) {
+    await signOut(store, user.id, tokenHash);
+    throw new ApiError('unauthorized', 'the session expired after 30 days unused: sign in again');
+  }
+  if (Number(user.deactivated)) throw new ApiError('unauthorized', 'this user is deactivated');
+  if (idle > SESSION_SEEN_EVERY_MS) {
+    await store.write((tx) => tx.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?', [tx.now, tokenHash, tx.now]));
+  }
+  return { user: user as UserRow, tokenHash };
 }
 
 export async function me(sql: SqlRunner, user: UserRow) {
