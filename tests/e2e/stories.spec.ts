@@ -4,7 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { createOsNotifier, type OsNotifier } from '../../src-main/core/notifications/os-notifier';
 import { startNotificationSession, type NotificationSession, type NotifyCall } from '../support/notification-daemon';
-import { signIn, type ApiClient, type TestServer } from '../support/server';
+import { ApiClient, signIn, type TestServer } from '../support/server';
 import { eventually, expectAccessible, openApp, signedInApp, signInThroughUi, snap, startDemoServer, unreadOf, type AppUser } from './support/harness';
 
 test.describe.configure({ mode: 'serial' });
@@ -223,6 +223,47 @@ test('story 3: restricting Bob to his own contacts reaches his running app withi
     expect((await bobApi.get(`/api/v1/contacts/${other.id}`)).status).toBe(404);
   } finally {
     await bob.close();
+  }
+});
+
+test('a manager deactivates an agent who left (their running app is signed out), sets the other restrictions, and reactivates them', async ({ browser }) => {
+  const leaver = userByEmail('agent9@demo.test');
+  const app = await signedInApp(browser, server, 'agent9@demo.test');
+  try {
+    const { page } = manager;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+    const row = page.getByRole('row').filter({ hasText: leaver.email });
+    const edit = async () => {
+      await row.getByRole('button', { name: `Edit ${leaver.name}` }).click();
+      const dialog = page.getByRole('dialog', { name: `Edit ${leaver.name}` });
+      await expect(dialog).toBeVisible();
+      return dialog;
+    };
+    let dialog = await edit();
+    await dialog.getByRole('switch', { name: 'Restrict integrations' }).check();
+    await dialog.getByRole('switch', { name: 'Restrict workspace settings' }).check();
+    await dialog.getByRole('switch', { name: 'Deactivated' }).check();
+    await expect(dialog.getByText(/can't sign in, and their app is signed out at once/)).toBeVisible();
+    await expectAccessible(page, 'the edit-user dialog, deactivating');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(row.getByText('Deactivated')).toBeVisible();
+
+    // Their running app is signed out, and the server agrees.
+    await expect(app.page.getByRole('button', { name: 'Sign in' })).toBeVisible({ timeout: 5000 });
+    const saved = ((await managerApi.get('/api/v1/users')).body.items as { id: string; deactivated: boolean; restrictions: Record<string, unknown> }[]).find((u) => u.id === leaver.id)!;
+    expect(saved).toMatchObject({ deactivated: true, restrictions: { integrations: true, workspace_settings: true } });
+    expect((await new ApiClient(server.url).post('/api/v1/auth/sign-in', { email: leaver.email, password: 'demo-password' })).status).toBe(403);
+
+    // Back: reactivated, they can sign in again.
+    dialog = await edit();
+    await dialog.getByRole('switch', { name: 'Deactivated' }).uncheck();
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(row.getByText('Deactivated')).toHaveCount(0);
+    expect((await new ApiClient(server.url).post('/api/v1/auth/sign-in', { email: leaver.email, password: 'demo-password' })).status).toBe(200);
+  } finally {
+    await app.close();
   }
 });
 

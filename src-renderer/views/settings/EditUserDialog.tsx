@@ -25,23 +25,25 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
   const [visibility, setVisibility] = useState<ContactVisibility>(user.restrictions.contact_visibility);
   const [dataExport, setDataExport] = useState(user.restrictions.data_export);
   const [contactDeletion, setContactDeletion] = useState(user.restrictions.contact_deletion);
+  const [workspaceSettings, setWorkspaceSettings] = useState(user.restrictions.workspace_settings);
+  const [integrations, setIntegrations] = useState(user.restrictions.integrations);
+  const [deactivated, setDeactivated] = useState(user.deactivated);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
 
+  const r = user.restrictions;
+  const restrictions = {
+    ...(visibility !== r.contact_visibility && { contact_visibility: visibility }),
+    ...(dataExport !== r.data_export && { data_export: dataExport }),
+    ...(contactDeletion !== r.contact_deletion && { contact_deletion: contactDeletion }),
+    ...(workspaceSettings !== r.workspace_settings && { workspace_settings: workspaceSettings }),
+    ...(integrations !== r.integrations && { integrations }),
+  };
   const patch = {
     ...(role !== user.role && { role }),
     ...((teamId || null) !== user.team_id && { team_id: teamId || null }),
-    ...(visibility !== user.restrictions.contact_visibility ||
-    dataExport !== user.restrictions.data_export ||
-    contactDeletion !== user.restrictions.contact_deletion
-      ? {
-          restrictions: {
-            ...(visibility !== user.restrictions.contact_visibility && { contact_visibility: visibility }),
-            ...(dataExport !== user.restrictions.data_export && { data_export: dataExport }),
-            ...(contactDeletion !== user.restrictions.contact_deletion && { contact_deletion: contactDeletion }),
-          },
-        }
-      : {}),
+    ...(Object.keys(restrictions).length > 0 && { restrictions }),
+    ...(deactivated !== user.deactivated && { deactivated }),
   };
   const dirty = Object.keys(patch).length > 0;
   const firstName = user.name.split(/\s+/)[0] ?? user.name;
@@ -156,6 +158,38 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
             checked={contactDeletion}
             onChange={setContactDeletion}
             disabled={!restrictable}
+          />
+          <Switch
+            label="Restrict workspace settings"
+            description="They can't change the workspace's settings."
+            checked={workspaceSettings}
+            onChange={setWorkspaceSettings}
+            disabled={!restrictable}
+          />
+          <Switch
+            label="Restrict integrations"
+            description="They can't manage integrations and API access."
+            checked={integrations}
+            onChange={setIntegrations}
+            disabled={!restrictable}
+          />
+        </div>
+      </section>
+
+      <section className="users-dialog__restrictions" aria-labelledby="users-account-title">
+        <h3 id="users-account-title" className="users-dialog__section-title">
+          Account
+        </h3>
+        <div className="users-dialog__switches">
+          <Switch
+            label="Deactivated"
+            description={
+              deactivated
+                ? `${firstName} can't sign in, and their app is signed out at once. Their contacts stay assigned to them until you reassign them.`
+                : `${firstName} can sign in. Deactivate someone who has left: they can't sign in again until you turn this off.`
+            }
+            checked={deactivated}
+            onChange={setDeactivated}
           />
         </div>
       </section>
