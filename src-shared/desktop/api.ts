@@ -215,6 +215,11 @@ export const commands = {
       .strict(),
     output: User,
   },
+  /** Online only, Owners: Settings > Workspace. */
+  updateWorkspace: {
+    input: WorkspaceSettings.partial().extend({ name: z.string().trim().min(1).max(120).optional() }).strict(),
+    output: WorkspaceSettings,
+  },
   createCustomInbox: { input: CustomInboxInput.strict(), output: CustomInbox },
   updateCustomInbox: { input: CustomInboxInput.partial().extend({ id: Id }).strict(), output: CustomInbox },
   deleteCustomInbox: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },

@@ -267,6 +267,45 @@ test('a manager deactivates an agent who left (their running app is signed out),
   }
 });
 
+test("an Owner changes the workspace's settings in Settings; a Manager sees them change, read-only", async ({ browser }) => {
+  const before = (await managerApi.get('/api/v1/workspace')).body as { inactivity_timeout_minutes: number; open_too_long_hours: number };
+  const owner = await signedInApp(browser, server, 'owner@demo.test');
+  try {
+    const openSettings = async (page: AppUser['page']) => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+      const card = page.getByRole('form', { name: 'Workspace' });
+      await expect(card).toBeVisible();
+      return card;
+    };
+    const managerCard = await openSettings(manager.page);
+    await expect(managerCard.getByText('Only Owners change these.')).toBeVisible();
+    await expect(managerCard.getByRole('spinbutton', { name: 'Open too long after' })).toBeDisabled();
+    await expect(managerCard.getByRole('button', { name: 'Save settings' })).toHaveCount(0);
+
+    const card = await openSettings(owner.page);
+    const inactivity = card.getByRole('spinbutton', { name: 'Inactivity timeout' });
+    await inactivity.fill('0');
+    await expect(card.getByRole('alert')).toContainText('whole number of minutes');
+    await expect(card.getByRole('button', { name: 'Save settings' })).toBeDisabled();
+    await inactivity.fill('20');
+    await card.getByRole('spinbutton', { name: 'Open too long after' }).fill('1.5');
+    await expectAccessible(owner.page, 'Settings with the Workspace card');
+    await card.getByRole('button', { name: 'Save settings' }).click();
+    await expect(owner.page.getByText('Saved the workspace settings')).toBeVisible();
+    expect((await managerApi.get('/api/v1/workspace')).body).toMatchObject({ inactivity_timeout_minutes: 20, open_too_long_hours: 1.5 });
+    // The Manager's running app follows.
+    await expect(managerCard.getByRole('spinbutton', { name: 'Open too long after' })).toHaveValue('1.5', { timeout: 5000 });
+
+    // As it was, for the tests after this one.
+    await inactivity.fill(String(before.inactivity_timeout_minutes));
+    await card.getByRole('spinbutton', { name: 'Open too long after' }).fill(String(before.open_too_long_hours));
+    await card.getByRole('button', { name: 'Save settings' }).click();
+    await expect(managerCard.getByRole('spinbutton', { name: 'Open too long after' })).toHaveValue(String(before.open_too_long_hours), { timeout: 5000 });
+  } finally {
+    await owner.close();
+  }
+});
+
 test('every other main view: close dialog, Reports, Profile', async () => {
   const { page } = manager;
   const nav = page.getByRole('navigation', { name: 'Main' });

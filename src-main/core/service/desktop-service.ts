@@ -434,6 +434,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         const { id, ...patch } = input;
         return this.online().call('updateUser', { params: { id: id as string }, body: { client_id: clientId, ...patch } });
       }
+      case 'updateWorkspace':
+        return this.online().call('updateWorkspace', { body: { client_id: clientId, ...input } });
       case 'createCustomInbox':
         return this.online().call('createCustomInbox', { body: { client_id: clientId, ...input } });
       case 'updateCustomInbox': {

@@ -9,12 +9,14 @@ import { useNow } from '../dashboard/useNow';
 import { useSession } from '../session/session-store';
 import { editBlockedReason, restrictionSummary, ROLE_LABEL } from './access';
 import { EditUserDialog } from './EditUserDialog';
+import { WorkspaceCard } from './WorkspaceCard';
 import './users.css';
 
 type RoleFilter = 'all' | Role;
 
 export function UsersView() {
   const actor = useSession((s) => s.me?.user ?? s.session?.user ?? null);
+  const settings = useSession((s) => s.me?.settings ?? null);
   const users = useQuery('users', {}, []);
   const teams = useQuery('teams', {}, []);
   const now = useNow(30_000);
@@ -52,7 +54,7 @@ export function UsersView() {
         titleId="users-title"
         eyebrow="Settings"
         title="Users"
-        subtitle="Access levels, teams and Advanced Restrictions. Changes reach each person's app within seconds."
+        subtitle="Access levels, teams and Advanced Restrictions, and the workspace's settings. Changes reach each person's app within seconds."
         actions={<ConnectionPill />}
       />
 
@@ -138,6 +140,8 @@ export function UsersView() {
           </div>
         )}
       </div>
+
+      {settings && actor && <WorkspaceCard settings={settings} actor={actor} />}
 
       {editingUser && actor && <EditUserDialog user={editingUser} actor={actor} teams={teamList} onClose={() => setEditing(null)} />}
     </section>

@@ -141,6 +141,25 @@ export function RadioCards<V extends string>({
   );
 }
 
+/** A form field's label and hint around its control, which gets the ids to refer to them. */
+function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (ids: { id: string; describedBy: string | undefined }) => ReactNode }) {
+  const id = useId();
+  const hintId = useId();
+  return (
+    <div className="ctl-field">
+      <label htmlFor={id} className="ctl-field__label">
+        {label}
+      </label>
+      {children({ id, describedBy: hint ? hintId : undefined })}
+      {hint && (
+        <p id={hintId} className="ctl-field__hint">
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** A labelled <select> for a form. */
 export function SelectField({
   label,
@@ -157,21 +176,61 @@ export function SelectField({
   hint?: ReactNode;
   disabled?: boolean;
 }) {
-  const id = useId();
-  const hintId = useId();
   return (
-    <div className="ctl-field">
-      <label htmlFor={id} className="ctl-field__label">
-        {label}
-      </label>
-      <select id={id} className="ctl-select" value={value} disabled={disabled} aria-describedby={hint ? hintId : undefined} onChange={(e) => onChange(e.target.value)}>
-        {children}
-      </select>
-      {hint && (
-        <p id={hintId} className="ctl-field__hint">
-          {hint}
-        </p>
+    <Field label={label} hint={hint}>
+      {({ id, describedBy }) => (
+        <select id={id} className="ctl-select" value={value} disabled={disabled} aria-describedby={describedBy} onChange={(e) => onChange(e.target.value)}>
+          {children}
+        </select>
       )}
-    </div>
+    </Field>
+  );
+}
+
+/** A labelled <input> for a form (text or a number with bounds). */
+export function InputField({
+  label,
+  value,
+  onChange,
+  hint,
+  disabled,
+  type = 'text',
+  min,
+  max,
+  step,
+  suffix,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  hint?: ReactNode;
+  disabled?: boolean;
+  type?: 'text' | 'number';
+  min?: number;
+  max?: number;
+  step?: number;
+  /** A unit after the box, e.g. "minutes". */
+  suffix?: string;
+}) {
+  return (
+    <Field label={label} hint={hint}>
+      {({ id, describedBy }) => (
+        <span className="ctl-input-row">
+          <input
+            id={id}
+            className="ctl-input"
+            type={type}
+            value={value}
+            min={min}
+            max={max}
+            step={step}
+            disabled={disabled}
+            aria-describedby={describedBy}
+            onChange={(e) => onChange(e.target.value)}
+          />
+          {suffix && <span className="ctl-input-row__suffix">{suffix}</span>}
+        </span>
+      )}
+    </Field>
   );
 }

@@ -1,0 +1,157 @@
+// Settings > Workspace (Owners change it; Managers see it): the workspace's name, when an idle user
+// shows offline, when the Dashboard calls a conversation open too long, and whether closing asks
+// for a closing note. Saved straight to the server (it needs a connection); every app follows.
+import { useEffect, useState } from 'react';
+import type { User, WorkspaceSettings } from '../../../src-shared/model';
+import { command, DesktopError, isOfflineError } from '../../bridge';
+import { Button, Icon, toast } from '../../ui';
+import { useServerOnline } from '../dashboard/layout';
+import { InputField, Switch } from './controls';
+
+interface Draft {
+  name: string;
+  inactivity: string;
+  openTooLong: string;
+  noteRequired: boolean;
+}
+
+const draftOf = (s: WorkspaceSettings): Draft => ({
+  name: s.name,
+  inactivity: String(s.inactivity_timeout_minutes),
+  openTooLong: String(s.open_too_long_hours),
+  noteRequired: s.closing_note_required,
+});
+
+/** What the draft changes, or the first reason it cannot be saved. */
+function changesOf(d: Draft, s: WorkspaceSettings): { patch: Partial<WorkspaceSettings> } | { invalid: string } {
+  const name = d.name.trim();
+  if (!name || name.length > 120) return { invalid: 'The name takes 1 to 120 characters.' };
+  const inactivity = Number(d.inactivity);
+  if (!Number.isInteger(inactivity) || inactivity < 1 || inactivity > 24 * 60) return { invalid: 'The inactivity timeout is a whole number of minutes, 1 to 1,440.' };
+  const openTooLong = Number(d.openTooLong);
+  if (!Number.isFinite(openTooLong) || openTooLong < 0.25 || openTooLong > 24 * 30) return { invalid: '"Open too long" is 0.25 to 720 hours.' };
+  return {
+    patch: {
+      ...(name !== s.name && { name }),
+      ...(inactivity !== s.inactivity_timeout_minutes && { inactivity_timeout_minutes: inactivity }),
+      ...(openTooLong !== s.open_too_long_hours && { open_too_long_hours: openTooLong }),
+      ...(d.noteRequired !== s.closing_note_required && { closing_note_required: d.noteRequired }),
+    },
+  };
+}
+
+export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings; actor: User }) {
+  const online = useServerOnline();
+  const owner = actor.role === 'owner';
+  const [draft, setDraft] = useState<Draft>(() => draftOf(settings));
+  /** Edited and not saved: another Owner's change that arrives meanwhile does not overwrite it. */
+  const [touched, setTouched] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<DesktopError | null>(null);
+  useEffect(() => {
+    if (!touched) setDraft(draftOf(settings));
+  }, [settings, touched]);
+
+  const changes = changesOf(draft, settings);
+  const dirty = 'patch' in changes ? Object.keys(changes.patch).length > 0 : true;
+  const set = (part: Partial<Draft>) => {
+    setTouched(true);
+    setDraft((d) => ({ ...d, ...part }));
+  };
+
+  const save = async () => {
+    if (!('patch' in changes) || !dirty || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await command('updateWorkspace', changes.patch);
+      setDraft(draftOf(saved));
+      setTouched(false);
+      toast.success('Saved the workspace settings');
+    } catch (err) {
+      setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="sv-card workspace-card"
+      aria-labelledby="workspace-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <div className="workspace-card__header">
+        <h2 id="workspace-title" className="workspace-card__title">
+          Workspace
+        </h2>
+        {!owner && <p className="workspace-card__hint">Only Owners change these.</p>}
+      </div>
+      {error && (
+        <div className="alert alert--danger" role="alert">
+          <Icon name={isOfflineError(error) ? 'wifiOff' : 'alert'} size={18} />
+          <div>
+            <p className="alert__title">{isOfflineError(error) ? "You're offline" : "Couldn't save the settings"}</p>
+            <p className="alert__body">{error.message}</p>
+          </div>
+        </div>
+      )}
+      <div className="workspace-card__fields">
+        <InputField label="Workspace name" value={draft.name} onChange={(name) => set({ name })} disabled={!owner} />
+        <InputField
+          label="Inactivity timeout"
+          type="number"
+          min={1}
+          max={1440}
+          step={1}
+          suffix="minutes"
+          value={draft.inactivity}
+          onChange={(inactivity) => set({ inactivity })}
+          disabled={!owner}
+          hint="A user idle this long shows as offline, and goes back to their status when they return."
+        />
+        <InputField
+          label="Open too long after"
+          type="number"
+          min={0.25}
+          max={720}
+          step={0.25}
+          suffix="hours"
+          value={draft.openTooLong}
+          onChange={(openTooLong) => set({ openTooLong })}
+          disabled={!owner}
+          hint="The Dashboard marks conversations open longer than this."
+        />
+      </div>
+      <Switch
+        label="Closing note required"
+        description="Closing a conversation asks for a category and a summary."
+        checked={draft.noteRequired}
+        onChange={(noteRequired) => set({ noteRequired })}
+        disabled={!owner}
+      />
+      {owner && (
+        <div className="workspace-card__footer">
+          {'invalid' in changes && (
+            <p className="form-error" role="alert">
+              {changes.invalid}
+            </p>
+          )}
+          <Button variant="ghost" disabled={!dirty || busy} onClick={() => {
+              setTouched(false);
+              setDraft(draftOf(settings));
+            }}
+          >
+            Undo changes
+          </Button>
+          <Button variant="primary" type="submit" busy={busy} disabled={!dirty || 'invalid' in changes || !online} title={!online ? 'Changing settings needs a connection to the server' : undefined}>
+            Save settings
+          </Button>
+        </div>
+      )}
+    </form>
+  );
+}
