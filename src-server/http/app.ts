@@ -141,15 +141,26 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   // Commits of other instances (PostgreSQL): the hub reads the feed itself, so a nudge is enough.
   await db.watchChanges(() => hub!.notify());
 
+  // Sign-in: every attempt counts against its address; failed ones against the email from that
+  // address (so nobody can lock a user out from another address by failing on purpose) and,
+  // ten times as many, against the email from anywhere (guessing from many addresses stays slow).
   const limits = opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 };
   const perIp = new AttemptLimiter(limits.perIp, limits.windowMs, clock);
-  const perEmail = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
+  const failedFromIp = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
+  const failedAnywhere = new AttemptLimiter(limits.perEmail * 10, limits.windowMs, clock);
+  const pair = (ip: string, email: string) => `${email}\u0000${ip}`;
   let openapi: Record<string, unknown> | null = null;
   const services: Services = {
     store,
     inbound: new InboundBatcher(store),
     openapi: () => (openapi ??= openapiDocument()),
-    signInAllowed: (ip, email) => perIp.take(ip) && perEmail.take(email),
+    signInLimit: {
+      allowed: (ip, email) => perIp.take(ip) && failedFromIp.allows(pair(ip, email)) && failedAnywhere.allows(email),
+      failed: (ip, email) => {
+        failedFromIp.take(pair(ip, email));
+        failedAnywhere.take(email);
+      },
+    },
   };
 
   const app = Fastify({

@@ -54,6 +54,11 @@ export class AttemptLimiter {
     h.count += 1;
     return h.count <= this.max;
   }
+  /** Whether the key is under its limit, without counting. */
+  allows(key: string): boolean {
+    const h = this.hits.get(key);
+    return !h || h.resetAt <= this.clock() || h.count < this.max;
+  }
   private sweep(now: number): void {
     for (const [k, h] of this.hits) if (h.resetAt <= now) this.hits.delete(k);
   }

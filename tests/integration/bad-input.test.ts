@@ -1,6 +1,7 @@
 // Bad input, thrown at every route of the route table (so a new route is covered without touching
 // this file): the server never answers 500, every rejection is a JSON {code, message} with the status
 // that code stands for, nothing is written by a rejected request, and the server keeps serving.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { z } from 'zod';
@@ -773,6 +774,30 @@ describe('sign-in is rate limited', () => {
 
   const attempt = (email: string, password: string) =>
     raw(server.url, 'POST', '/api/v1/auth/sign-in', { body: JSON.stringify({ email, password }), headers: { 'content-type': 'application/json' } });
+  /** A sign-in from another local address than 127.0.0.1: its status. */
+  const signInFrom = (localAddress: string, email: string, password: string) =>
+    new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ email, password });
+      const url = new URL('/api/v1/auth/sign-in', server.url);
+      const req = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('a password guessed from many addresses is slowed down all the same', async () => {
+    // Failures for one email from anywhere: ten times the per-address limit (3 here) in a window.
+    let limited = 0;
+    for (let i = 0; i < 40; i++) if ((await signInFrom(`127.0.1.${1 + (i % 20)}`, 'manager2@demo.test', `guess-${i}`)) === 429) limited++;
+    expect(limited).toBe(10);
+    now += 61_000;
+    expect(await signInFrom('127.0.1.1', 'manager2@demo.test', 'demo-password')).toBe(200);
+  });
 
   it('answers 429 rate_limited after repeated attempts for one email, even with the right password, until the window passes', async () => {
     for (let i = 0; i < 3; i++) expect(problem(await attempt('owner@demo.test', `wrong-${i}`), 401)).toBeNull();
@@ -782,8 +807,10 @@ describe('sign-in is rate limited', () => {
     expect(problem(await attempt('owner@demo.test', 'demo-password'), 429)).toBeNull();
     // The same email in other letter case or with spaces is the same email.
     expect(problem(await attempt('  OWNER@Demo.Test ', 'demo-password'), 429)).toBeNull();
-    // Other people are not locked out.
+    // Other people are not locked out, and neither is the owner from another address: failing on
+    // purpose from one address does not lock a user out (127.0.0.2 is this machine too).
     expect((await attempt('manager@demo.test', 'demo-password')).status).toBe(200);
+    expect(await signInFrom('127.0.0.2', 'owner@demo.test', 'demo-password')).toBe(200);
     expect((await raw(server.url, 'GET', '/health')).status).toBe(200);
     // A minute later the owner may try again.
     now += 61_000;
