@@ -183,7 +183,10 @@ export const Notification = z.object({
 });
 export type Notification = z.infer<typeof Notification>;
 
-export const ClosingCategory = z.object({ id: Id, name: z.string(), position: z.number().int() });
+/** A category a closing note chooses from. An archived one is no longer offered; conversations closed with it keep it. */
+export const ClosingCategory = z.object({ id: Id, name: z.string(), position: z.number().int(), archived: z.boolean().default(false) });
+/** A closing category's name as the workspace defines it. */
+export const ClosingCategoryName = z.string().trim().min(1).max(60);
 export type ClosingCategory = z.infer<typeof ClosingCategory>;
 
 export const InboxFilter = z.object({

@@ -192,6 +192,13 @@ CREATE UNIQUE INDEX notifications_unread_new ON notifications(user_id, contact_i
 CREATE INDEX users_asking_unassigned ON users(id) WHERE deactivated = 0 AND notify_prefs LIKE '%"new_message_unassigned":true%';
 `,
   },
+  {
+    version: 3,
+    name: 'closing categories the workspace defines: archived ones stay for the conversations closed with them',
+    sql: `
+ALTER TABLE closing_categories ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -112,6 +112,11 @@ export const handlers: Handlers = {
     return command(s, c.viewer, client_id, 'updateWorkspace', (tx) => users.updateSettings(tx, patch));
   },
   listClosingCategories: async (_c, s) => ({ items: await users.listClosingCategories(db(s)) }),
+  createClosingCategory: async (c, s) => command(s, c.viewer, c.body.client_id, 'createClosingCategory', (tx) => users.createClosingCategory(tx, c.body.name)),
+  updateClosingCategory: async (c, s) => {
+    const { client_id, ...patch } = c.body;
+    return command(s, c.viewer, client_id, 'updateClosingCategory', (tx) => users.updateClosingCategory(tx, c.params.id, patch));
+  },
   listChannels: async (_c, s) => ({ items: await users.listChannels(db(s)) }),
   listInboxes: async (c, s) => ({ items: await conv.inboxSummaries(db(s), c.viewer) }),
   listConversations: async (c, s) => conv.listConversations(db(s), c.viewer, c.query),

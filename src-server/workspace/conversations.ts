@@ -347,8 +347,9 @@ export async function close(tx: Tx, viewer: ViewerCtx, contactId: string, body: 
     throw new ApiError('invalid_request', 'a closing note (category and summary) is required to close a conversation');
   }
   if (body.closing_category_id) {
-    const cat = await tx.sql.get('SELECT id FROM closing_categories WHERE id = ?', [body.closing_category_id]);
+    const cat = await tx.sql.get<{ archived: number }>('SELECT archived FROM closing_categories WHERE id = ?', [body.closing_category_id]);
     if (!cat) throw new ApiError('invalid_request', `closing_category_id: no category ${body.closing_category_id}`);
+    if (Number(cat.archived)) throw new ApiError('invalid_request', `closing_category_id: the category ${body.closing_category_id} is archived; choose another`);
   }
   await tx.run(
     "UPDATE conversations SET status = 'closed', closed_at = ?, closed_by = ?, closing_category_id = ?, closing_summary = ? WHERE id = ?",

@@ -157,6 +157,7 @@ export const toClosingCategory = (r: Row): ClosingCategory => ({
   id: String(r.id),
   name: String(r.name),
   position: num(r.position),
+  archived: !!Number(r.archived),
 });
 
 export const toChannel = (r: Row): Channel => ({ id: String(r.id), name: String(r.name), kind: 'custom' });

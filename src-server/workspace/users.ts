@@ -240,6 +240,43 @@ export async function listClosingCategories(sql: SqlRunner) {
   return (await sql.all('SELECT * FROM closing_categories ORDER BY position, id')).map(toClosingCategory);
 }
 
+/** Two categories on offer may not share a name (in any letter case); an archived one's name is free. */
+async function assertCategoryNameFree(tx: Tx, name: string, except: string | null): Promise<void> {
+  const taken = await tx.sql.get<{ id: string }>('SELECT id FROM closing_categories WHERE lower(name) = lower(?) AND archived = 0 AND id <> ?', [name, except ?? '']);
+  if (taken) throw new ApiError('conflict', `a closing category is already called ${JSON.stringify(name)}`);
+}
+
+export async function createClosingCategory(tx: Tx, name: string) {
+  await assertCategoryNameFree(tx, name, null);
+  const last = await tx.sql.get<{ position: number | null }>('SELECT MAX(position) AS position FROM closing_categories');
+  const id = newId('cc');
+  await tx.run('INSERT INTO closing_categories (id, name, position, archived) VALUES (?, ?, ?, 0)', [id, name, Number(last?.position ?? -1) + 1]);
+  return toClosingCategory((await tx.emitRow('closing_category', id)) as never);
+}
+
+/** Renames, moves (`position`: its place in the list, the others renumbered) or archives/restores a category. */
+export async function updateClosingCategory(tx: Tx, id: string, patch: { name?: string; position?: number; archived?: boolean }) {
+  const current = await tx.sql.get<{ name: string; archived: number }>('SELECT name, archived FROM closing_categories WHERE id = ?', [id]);
+  if (!current) throw new ApiError('not_found', `no closing category ${id}`);
+  const archived = patch.archived ?? !!Number(current.archived);
+  // On offer, its name must be free: when renamed, and when brought back from the archive.
+  if (!archived && (patch.name !== undefined || patch.archived === false)) await assertCategoryNameFree(tx, patch.name ?? current.name, id);
+  if (patch.name !== undefined) await tx.run('UPDATE closing_categories SET name = ? WHERE id = ?', [patch.name, id]);
+  if (patch.archived !== undefined) await tx.run('UPDATE closing_categories SET archived = ? WHERE id = ?', [patch.archived ? 1 : 0, id]);
+  const moved = new Set<string>();
+  if (patch.position !== undefined) {
+    const order = (await tx.sql.all<{ id: string; position: number }>('SELECT id, position FROM closing_categories ORDER BY position, id')).filter((r) => r.id !== id);
+    order.splice(Math.min(patch.position, order.length), 0, { id, position: -1 });
+    for (const [i, r] of order.entries()) {
+      if (Number(r.position) === i) continue;
+      await tx.run('UPDATE closing_categories SET position = ? WHERE id = ?', [i, r.id]);
+      if (r.id !== id) moved.add(r.id);
+    }
+  }
+  for (const other of moved) await tx.emitRow('closing_category', other);
+  return toClosingCategory((await tx.emitRow('closing_category', id)) as never);
+}
+
 export async function listChannels(sql: SqlRunner) {
   return (await sql.all('SELECT id, name FROM channels ORDER BY name, id')).map(toChannel);
 }

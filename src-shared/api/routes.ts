@@ -5,6 +5,7 @@ import {
   ChosenStatus,
   ClientId,
   ClosingCategory,
+  ClosingCategoryName,
   Comment,
   Contact,
   ContactVisibility,
@@ -332,6 +333,28 @@ export const routes = {
     summary: 'The categories a closing note chooses from',
     auth: 'session',
     response: z.object({ items: z.array(ClosingCategory) }),
+  }),
+  createClosingCategory: route({
+    method: 'POST',
+    path: '/api/v1/closing-categories',
+    summary: 'Add a closing category, at the end of the list (Owners)',
+    auth: 'session',
+    roles: ['owner'],
+    status: 201,
+    body: z.object({ client_id: ClientId, name: ClosingCategoryName }).strict(),
+    response: ClosingCategory,
+  }),
+  updateClosingCategory: route({
+    method: 'PATCH',
+    path: '/api/v1/closing-categories/:id',
+    summary: 'Rename a closing category, move it (position: its place in the list, from 0), or archive or restore it (Owners)',
+    auth: 'session',
+    roles: ['owner'],
+    params: IdParam,
+    body: z
+      .object({ client_id: ClientId, name: ClosingCategoryName.optional(), position: z.number().int().min(0).max(10_000).optional(), archived: z.boolean().optional() })
+      .strict(),
+    response: ClosingCategory,
   }),
   listChannels: route({
     method: 'GET',

@@ -6,6 +6,7 @@ import {
   ActivityStatus,
   ChosenStatus,
   ClosingCategory,
+  ClosingCategoryName,
   Comment,
   Contact,
   Conversation,
@@ -214,6 +215,12 @@ export const commands = {
       .object({ id: Id, role: Role.optional(), team_id: Id.nullable().optional(), restrictions: RestrictionsPatch.optional(), deactivated: z.boolean().optional() })
       .strict(),
     output: User,
+  },
+  /** Online only, Owners: Settings > Closing categories. */
+  createClosingCategory: { input: z.object({ name: ClosingCategoryName }).strict(), output: ClosingCategory },
+  updateClosingCategory: {
+    input: z.object({ id: Id, name: ClosingCategoryName.optional(), position: z.number().int().min(0).max(10_000).optional(), archived: z.boolean().optional() }).strict(),
+    output: ClosingCategory,
   },
   /** Online only, Owners: Settings > Workspace. */
   updateWorkspace: {

@@ -306,6 +306,51 @@ test("an Owner changes the workspace's settings in Settings; a Manager sees them
   }
 });
 
+test('an Owner adds, moves, archives and restores a closing category; the close dialog offers what is on the list, in order', async ({ browser }) => {
+  const owner = await signedInApp(browser, server, 'owner@demo.test');
+  const name = 'Refund issued';
+  try {
+    const offeredInCloseDialog = async () => {
+      const { page } = manager;
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
+      await page.locator('[role="option"][data-contact-id]').first().click();
+      await page.locator('.thread-header').getByRole('button', { name: 'Close', exact: true }).click();
+      const dialog = page.getByRole('dialog');
+      const options = (await dialog.getByRole('combobox', { name: /Category/ }).locator('option').allTextContents()).slice(1);
+      await page.keyboard.press('Escape');
+      await expect(dialog).toBeHidden();
+      return options;
+    };
+    const { page } = owner;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+    const card = page.getByRole('region', { name: 'Closing categories' });
+    const onOffer = card.getByRole('list', { name: 'Closing categories on offer' });
+    await expect(onOffer.getByRole('listitem').first()).toBeVisible();
+    const before = (await onOffer.locator('.categories__name').allTextContents());
+
+    await card.getByRole('textbox', { name: 'New closing category' }).fill(name);
+    await card.getByRole('button', { name: 'Add category' }).click();
+    await expect(onOffer.locator('.categories__name').last()).toHaveText(name);
+    await expectAccessible(page, 'Settings with the closing categories');
+    // To the top, one step at a time.
+    for (let i = before.length; i > 0; i--) {
+      await card.getByRole('button', { name: `Move ${name} up` }).click();
+      await expect(onOffer.locator('.categories__name').nth(i - 1)).toHaveText(name);
+    }
+    await expect.poll(offeredInCloseDialog, { timeout: 5000 }).toEqual([name, ...before]);
+
+    await card.getByRole('button', { name: `Archive ${name}` }).click();
+    await expect(card.getByRole('list', { name: 'Archived closing categories' })).toContainText(name);
+    await expect.poll(offeredInCloseDialog, { timeout: 5000 }).toEqual(before);
+    await card.getByRole('button', { name: `Restore ${name}` }).click();
+    await expect(onOffer).toContainText(name);
+    await card.getByRole('button', { name: `Archive ${name}` }).click();
+    await expect(card.getByRole('list', { name: 'Archived closing categories' })).toContainText(name);
+  } finally {
+    await owner.close();
+  }
+});
+
 test('every other main view: close dialog, Reports, Profile', async () => {
   const { page } = manager;
   const nav = page.getByRole('navigation', { name: 'Main' });

@@ -3,7 +3,7 @@ import type { InboxKey } from '../../../src-shared/access/visibility';
 import type { InboxSummary } from '../../../src-shared/api/routes';
 import type { InboxRow, ListCursor, OutboxItem, ThreadEntry } from '../../../src-shared/desktop/api';
 import { averagesSince, dashboardPeriods, HOUR_MS } from '../../../src-shared/dashboard';
-import type { Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
+import type { ClosingCategory, Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
 import type { Cache } from './cache';
 import { ftsQuery, newestMatchingMessages } from './text-search';
 
@@ -247,7 +247,9 @@ export function search(cache: Cache, q: string, limit: number) {
 export const users = (cache: Cache) => parse<User>(cache.all('SELECT data FROM users ORDER BY name, id'));
 export const teams = (cache: Cache) => parse<{ id: string; name: string; created_at: number }>(cache.all('SELECT data FROM teams')).sort((a, b) => a.name.localeCompare(b.name));
 export const channels = (cache: Cache) => parse<{ id: string; name: string; kind: 'custom' }>(cache.all('SELECT data FROM channels')).sort((a, b) => a.name.localeCompare(b.name));
-export const closingCategories = (cache: Cache) => parse<{ id: string; name: string; position: number }>(cache.all('SELECT data FROM closing_categories ORDER BY position, id'));
+/** The workspace's closing categories, archived ones too (cached before archiving existed: not archived). */
+export const closingCategories = (cache: Cache): ClosingCategory[] =>
+  parse<ClosingCategory>(cache.all('SELECT data FROM closing_categories ORDER BY position, id')).map((c) => ({ ...c, archived: c.archived ?? false }));
 export const customInboxes = (cache: Cache) => parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes')).sort((a, b) => a.name.localeCompare(b.name));
 export const settings = (cache: Cache): WorkspaceSettings | null => {
   const r = cache.get<{ data: string }>("SELECT data FROM settings WHERE id = 'workspace'");

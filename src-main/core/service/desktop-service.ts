@@ -434,6 +434,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         const { id, ...patch } = input;
         return this.online().call('updateUser', { params: { id: id as string }, body: { client_id: clientId, ...patch } });
       }
+      case 'createClosingCategory':
+        return this.online().call('createClosingCategory', { body: { client_id: clientId, name: input.name as string } });
+      case 'updateClosingCategory': {
+        const { id, ...patch } = input;
+        return this.online().call('updateClosingCategory', { params: { id: id as string }, body: { client_id: clientId, ...patch } });
+      }
       case 'updateWorkspace':
         return this.online().call('updateWorkspace', { body: { client_id: clientId, ...input } });
       case 'createCustomInbox':

@@ -10,7 +10,9 @@ import { useSession } from '../session/session-store';
 const SUMMARY_MAX = 2000;
 
 export function CloseDialog({ contact, onClose }: { contact: Contact; onClose: () => void }) {
-  const categories = useDirectory((s) => s.categories);
+  // (Archived ones stay in the directory: conversations closed with them still name them.)
+  const all = useDirectory((s) => s.categories);
+  const categories = all.filter((c) => !c.archived);
   const required = useSession((s) => s.me?.settings.closing_note_required ?? false);
   const [categoryId, setCategoryId] = useState('');
   const [summary, setSummary] = useState('');

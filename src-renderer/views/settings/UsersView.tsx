@@ -9,6 +9,7 @@ import { useNow } from '../dashboard/useNow';
 import { useSession } from '../session/session-store';
 import { editBlockedReason, restrictionSummary, ROLE_LABEL } from './access';
 import { EditUserDialog } from './EditUserDialog';
+import { CategoriesCard } from './CategoriesCard';
 import { WorkspaceCard } from './WorkspaceCard';
 import './users.css';
 
@@ -142,6 +143,7 @@ export function UsersView() {
       </div>
 
       {settings && actor && <WorkspaceCard settings={settings} actor={actor} />}
+      {actor && <CategoriesCard actor={actor} />}
 
       {editingUser && actor && <EditUserDialog user={editingUser} actor={actor} teams={teamList} onClose={() => setEditing(null)} />}
     </section>
