@@ -64,6 +64,9 @@ export const ThreadEntry = z.discriminatedUnion('type', [
 ]);
 export type ThreadEntry = z.infer<typeof ThreadEntry>;
 
+/** The most notifications one query answers (the Notification Center asks for more, page by page, up to this). */
+export const NOTIFICATIONS_MAX = 5000;
+
 export const OutboxItem = z.object({
   client_id: z.string(),
   kind: z.enum(['message', 'comment', 'assign', 'close', 'reopen', 'notification_read', 'notification_archive', 'notification_archive_all']),
@@ -160,7 +163,7 @@ export const queries = {
   closingCategories: { input: Empty, output: z.array(ClosingCategory) },
   customInboxes: { input: Empty, output: z.array(CustomInbox) },
   notifications: {
-    input: z.object({ tab: z.enum(['new', 'archived', 'all']).default('new'), limit: Limit(500, 100) }).strict(),
+    input: z.object({ tab: z.enum(['new', 'archived', 'all']).default('new'), limit: Limit(NOTIFICATIONS_MAX, 100) }).strict(),
     output: z.object({ items: z.array(Notification), unread: z.number().int() }),
   },
   outbox: { input: Empty, output: z.array(OutboxItem) },

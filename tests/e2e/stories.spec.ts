@@ -1,6 +1,7 @@
 // The three supervision stories of PRODUCT.md, end to end: the real renderer in Chromium through
 // host mode, each user with their own core and cache, against the real server; the mention reaches
 // a real notification daemon (dunst on a private D-Bus session) and its activation comes back.
+import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { createOsNotifier, type OsNotifier } from '../../src-main/core/notifications/os-notifier';
 import { startNotificationSession, type NotificationSession, type NotifyCall } from '../support/notification-daemon';
@@ -349,6 +350,27 @@ test('an Owner adds, moves, archives and restores a closing category; the close 
   } finally {
     await owner.close();
   }
+});
+
+test('the Notification Center shows 200 items, and older ones a page at a time', async () => {
+  // 230 mentions of the manager by the owner: more than the first page.
+  const ownerApi = await signIn(server, 'owner@demo.test');
+  const managerId = userByEmail('manager@demo.test').id;
+  const contact = contacts.find((c) => c.status === 'open')!;
+  for (let i = 0; i < 230; i++) {
+    const r = await ownerApi.post(`/api/v1/contacts/${contact.id}/comments`, { client_id: randomUUID(), text: `{{@user.${managerId}}} look at this (${i})` });
+    expect(r.status).toBe(201);
+  }
+  const { page } = manager;
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  await page.getByRole('tab', { name: /^All/ }).click();
+  const panel = page.getByRole('tabpanel');
+  await expect(panel.locator('.notif-list > li')).toHaveCount(200, { timeout: 10_000 });
+  const total = ((await manager.host.service.handle({ kind: 'query', name: 'notifications', input: { tab: 'all', limit: 5000 } })) as { ok: true; value: { items: unknown[] } }).value.items.length;
+  expect(total).toBeGreaterThanOrEqual(230);
+  await panel.getByRole('button', { name: 'Show older' }).click();
+  await expect(panel.locator('.notif-list > li')).toHaveCount(Math.min(400, total), { timeout: 5000 });
+  if (total <= 400) await expect(panel.getByRole('button', { name: 'Show older' })).toHaveCount(0);
 });
 
 test('every other main view: close dialog, Reports, Profile', async () => {

@@ -33,6 +33,7 @@ const KIND_LABEL: Record<NotificationKind, string> = {
 export function NotificationCenter() {
   const tab = useNotifications((s) => s.tab);
   const items = useNotifications((s) => s.items);
+  const hasOlder = useNotifications((s) => s.hasOlder);
   const error = useNotifications((s) => s.error);
   const setTab = useNotifications((s) => s.setTab);
   const unread = useSession((s) => s.unread);
@@ -108,11 +109,20 @@ export function NotificationCenter() {
                 : 'When a teammate mentions you or assigns you a contact, you will see it here.'}
           </EmptyState>
         ) : (
-          <ul className="notif-list">
-            {items.map((n) => (
-              <NotificationItem key={n.id} n={n} />
-            ))}
-          </ul>
+          <>
+            <ul className="notif-list">
+              {items.map((n) => (
+                <NotificationItem key={n.id} n={n} />
+              ))}
+            </ul>
+            {hasOlder && (
+              <div className="notif-list__more">
+                <Button variant="secondary" onClick={() => useNotifications.getState().showOlder()}>
+                  Show older
+                </Button>
+              </div>
+            )}
+          </>
         )}
       </div>
     </div>

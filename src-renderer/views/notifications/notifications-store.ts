@@ -3,12 +3,20 @@ import { create } from 'zustand';
 import type { Notification } from '../../../src-shared/model';
 import { DesktopError, onEvent, query } from '../../bridge/client';
 import { isAffected } from '../../bridge/useQuery';
+import { NOTIFICATIONS_MAX } from '../../../src-shared/desktop/api';
+
+/** Items shown at first, and added by each "Show older". */
+const PAGE = 200;
 
 export type NotificationTab = 'new' | 'archived' | 'all';
 
 interface NotificationsStore {
   tab: NotificationTab;
   items: Notification[] | null;
+  /** How many the tab shows now: PAGE, then a PAGE more for each "Show older". */
+  limit: number;
+  /** The tab may hold older items than those shown. */
+  hasOlder: boolean;
   error: DesktopError | null;
   /** Contact names by id; null when the contact is no longer visible. */
   contacts: Record<string, string | null>;
@@ -17,6 +25,7 @@ interface NotificationsStore {
   /** The view is shown (true) or hidden (false): only a shown view re-queries on changes. */
   setActive: (active: boolean) => void;
   load: () => Promise<void>;
+  showOlder: () => void;
   reset: () => void;
 }
 
@@ -26,13 +35,15 @@ let subscribed = false;
 export const useNotifications = create<NotificationsStore>((set, get) => ({
   tab: 'new',
   items: null,
+  limit: PAGE,
+  hasOlder: false,
   error: null,
   contacts: {},
   active: false,
 
   setTab(tab) {
     if (tab === get().tab) return;
-    set({ tab, items: null, error: null });
+    set({ tab, items: null, limit: PAGE, hasOlder: false, error: null });
     void get().load();
   },
 
@@ -53,9 +64,10 @@ export const useNotifications = create<NotificationsStore>((set, get) => ({
   async load() {
     const mine = ++seq;
     try {
-      const { items } = await query('notifications', { tab: get().tab, limit: 200 });
+      const limit = get().limit;
+      const { items } = await query('notifications', { tab: get().tab, limit });
       if (mine !== seq) return;
-      set({ items, error: null });
+      set({ items, hasOlder: items.length === limit && limit < NOTIFICATIONS_MAX, error: null });
       const known = get().contacts;
       const unknown = [...new Set(items.map((n) => n.contact_id))].filter((id) => !(id in known));
       if (unknown.length === 0) return;
@@ -66,8 +78,13 @@ export const useNotifications = create<NotificationsStore>((set, get) => ({
     }
   },
 
+  showOlder() {
+    set({ limit: Math.min(NOTIFICATIONS_MAX, get().limit + PAGE) });
+    void get().load();
+  },
+
   reset() {
     seq++;
-    set({ tab: 'new', items: null, error: null, contacts: {}, active: false });
+    set({ tab: 'new', items: null, limit: PAGE, hasOlder: false, error: null, contacts: {}, active: false });
   },
 }));
