@@ -31,6 +31,9 @@ class Statements implements SqlRunner {
   }
 }
 
+/** What the WAL file is cut back to when it starts over (bytes). */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 2 ** 20;
+
 /** The checkpointer thread: its own connection, copying the WAL back into the database file. */
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -148,6 +151,9 @@ export class SqliteDatabase implements Database {
     //   files: about a fifth less CPU per inbound message in the write path.
     this.writer.pragma('cache_size = -65536');
     this.writer.pragma('temp_store = MEMORY');
+    // - the WAL file cut back to WAL_SIZE_LIMIT_BYTES each time it starts over: a burst (or a busy
+    //   machine holding the checkpointer back) would otherwise leave it at its largest for good.
+    this.writer.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     // - checkpoints in a thread of their own (see Checkpointer); the writer checkpoints only when the
     //   WAL passes ~80 MiB (or every ~40 MiB if that thread cannot start), not every 4 MiB.
     const ownCheckpoints = () => this.writer.open && this.writer.pragma('wal_autocheckpoint = 10000');
