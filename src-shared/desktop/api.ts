@@ -64,6 +64,9 @@ export const ThreadEntry = z.discriminatedUnion('type', [
 ]);
 export type ThreadEntry = z.infer<typeof ThreadEntry>;
 
+/** The most open conversations the Dashboard's Contacts widget lists (it shows 100 more at a time). */
+export const DASHBOARD_OPEN_MAX = 5000;
+
 /** The most notifications one query answers (the Notification Center asks for more, page by page, up to this). */
 export const NOTIFICATIONS_MAX = 5000;
 
@@ -168,7 +171,7 @@ export const queries = {
   },
   outbox: { input: Empty, output: z.array(OutboxItem) },
   dashboardOpen: {
-    input: z.object({ team_id: Id.optional(), limit: Limit(500, 100) }).strict(),
+    input: z.object({ team_id: Id.optional(), limit: Limit(DASHBOARD_OPEN_MAX, 100) }).strict(),
     output: z.object({ items: z.array(OpenConversationRow), total: z.number().int(), threshold_hours: z.number() }),
   },
   dashboardMembers: {

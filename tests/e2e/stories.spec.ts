@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { createOsNotifier, type OsNotifier } from '../../src-main/core/notifications/os-notifier';
 import { startNotificationSession, type NotificationSession, type NotifyCall } from '../support/notification-daemon';
-import { ApiClient, signIn, type TestServer } from '../support/server';
+import { ApiClient, inbound, signIn, type TestServer } from '../support/server';
 import { eventually, expectAccessible, openApp, signedInApp, signInThroughUi, snap, startDemoServer, unreadOf, type AppUser } from './support/harness';
 
 test.describe.configure({ mode: 'serial' });
@@ -398,4 +398,21 @@ test('every other main view: close dialog, Reports, Profile', async () => {
   await expect(page.locator('.profile')).not.toContainText('Loading');
   await snap(page, 'profile');
   await expectAccessible(page, 'Profile');
+});
+
+test("the Dashboard's Contacts widget lists 100 open conversations, and 100 more at a time", async () => {
+  // New senders each open a conversation: more open than the first page.
+  const openTotal = async () => ((await manager.host.service.handle({ kind: 'query', name: 'dashboardOpen', input: { limit: 1 } })) as { ok: true; value: { total: number } }).value.total;
+  const openNow = await openTotal();
+  expect(openNow).toBeGreaterThan(0);
+  for (let i = openNow; i < 130; i++) expect((await inbound(server, `widget-${randomUUID()}`, `Hello (${i})`)).status).toBe(200);
+  await expect.poll(openTotal, { timeout: 10_000 }).toBeGreaterThanOrEqual(130);
+  const { page } = manager;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Dashboard' }).click();
+  const table = page.getByRole('table', { name: /Open conversations, longest open first/ });
+  await expect(table.locator('tbody tr')).toHaveCount(100, { timeout: 10_000 });
+  const total = await openTotal();
+  await page.getByRole('button', { name: `Show ${Math.min(100, total - 100)} more` }).click();
+  await expect(table.locator('tbody tr')).toHaveCount(Math.min(200, total));
+  await expectAccessible(page, 'the Dashboard with more rows');
 });

@@ -4,18 +4,22 @@
 import { useState } from 'react';
 import type { Team, User } from '../../../src-shared/model';
 import { useQuery } from '../../bridge';
-import { Avatar, EmptyState, ErrorState, formatCount, formatDateTime, formatDuration, Icon, Skeleton } from '../../ui';
+import { DASHBOARD_OPEN_MAX } from '../../../src-shared/desktop/api';
+import { Avatar, Button, EmptyState, ErrorState, formatCount, formatDateTime, formatDuration, Icon, Skeleton } from '../../ui';
 import { useNavigation } from '../shell/navigation-store';
 import { FilterSelect, Panel } from './layout';
 
 const HOUR_MS = 3_600_000;
+/** Rows listed at first, and added by each "Show more". */
+const PAGE = 100;
 
 const hoursLabel = (h: number) => (h === 1 ? '1 hour' : `${Number.isInteger(h) ? h : h.toFixed(1)} hours`);
 
 export function ContactsWidget({ now, teams, usersById }: { now: number; teams: Team[]; usersById: Map<string, User> }) {
   const [team, setTeam] = useState('all');
+  const [limit, setLimit] = useState(PAGE);
   const teamId = team === 'all' ? undefined : team;
-  const open = useQuery('dashboardOpen', { team_id: teamId, limit: 100 }, [teamId]);
+  const open = useQuery('dashboardOpen', { team_id: teamId, limit }, [teamId, limit]);
   const openConversation = useNavigation((s) => s.openConversation);
 
   const data = open.data;
@@ -48,7 +52,17 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
           </>
         )
       }
-      actions={<FilterSelect label="Team" value={team} onChange={setTeam} options={teamOptions} />}
+      actions={
+        <FilterSelect
+          label="Team"
+          value={team}
+          onChange={(t) => {
+            setTeam(t);
+            setLimit(PAGE);
+          }}
+          options={teamOptions}
+        />
+      }
       footer={
         data && (
           <>
@@ -57,8 +71,13 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
               Highlighted: open longer than {hoursLabel(data.threshold_hours)}
             </span>
             {data.total > rows.length && (
-              <span>
+              <span className="dash-contacts__more">
                 Showing the {formatCount(rows.length)} longest open of {formatCount(data.total)}
+                {limit < DASHBOARD_OPEN_MAX && (
+                  <Button size="sm" variant="secondary" onClick={() => setLimit((l) => Math.min(DASHBOARD_OPEN_MAX, l + PAGE))}>
+                    Show {formatCount(Math.min(PAGE, data.total - rows.length))} more
+                  </Button>
+                )}
               </span>
             )}
           </>
