@@ -106,6 +106,26 @@ describe('the desktop core against a real server', () => {
     await d.stop();
   });
 
+  it('a return from idle is reported at once, whatever tells idle time (in Electron, powerMonitor), not at the next 30 s report', async () => {
+    const d = await startDesktop({ idleCheckMs: 50 });
+    await signedIn(d, server.url, 'agent10@demo.test');
+    const me = d.service.session().user!.id;
+    const statusOf = async () => ((await owner.get('/api/v1/users')).body.items as { id: string; status: string }[]).find((u) => u.id === me)!.status;
+    // Away for an hour (the server heard so through another session of theirs), as the idle source says.
+    let idle = 3600;
+    d.service.idleSeconds = () => idle;
+    const other = await signIn(server, 'agent10@demo.test');
+    expect((await other.post('/api/v1/me/presence', { idle_seconds: 3600 })).status).toBe(200);
+    expect(await statusOf()).toBe('offline');
+    await new Promise((r) => setTimeout(r, 200));
+    // Back at the keyboard.
+    idle = 0;
+    const t0 = Date.now();
+    await eventually(async () => (await statusOf()) === 'online', 2000, 'back online');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await d.stop();
+  });
+
   it('a restriction turned on removes every other contact from the cache and from the bytes of the cache file', async () => {
     const d = await startDesktop();
     await signedIn(d, server.url, 'agent5@demo.test');

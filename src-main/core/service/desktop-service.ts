@@ -41,6 +41,8 @@ export interface DesktopOptions {
   sync?: SyncEngineOptions;
   /** At most `limit` OS alerts per `windowMs`, then one summary (default 3 per 10 s). */
   alertBurst?: { limit: number; windowMs: number };
+  /** How often idle time is looked at, to report a return from idle at once (default 5 s; it is reported anyway every 30 s). */
+  idleCheckMs?: number;
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -58,6 +60,10 @@ class UserError extends Error {
 }
 
 
+/** Idle longer than this (s) and then active within RETURNED_WITHIN_S: the user is back, and says so at once. */
+const RETURNED_AFTER_S = 60;
+const RETURNED_WITHIN_S = 5;
+
 export class DesktopService extends EventEmitter<DesktopEvents> {
   cache: Cache | null = null;
   private api: ServerApi | null = null;
@@ -69,6 +75,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   private focus = { contactId: null as string | null, windowFocused: false };
   private lastActivity = 0;
   private presenceTimer: NodeJS.Timeout | null = null;
+  private returnTimer: NodeJS.Timeout | null = null;
   private readonly clock: () => number;
   private readonly log: (msg: string, err?: unknown) => void;
   /** Where idle time comes from: Electron's powerMonitor, or the renderer's reports in host mode. */
@@ -154,6 +161,15 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.sync.start();
     this.presenceTimer = setInterval(() => this.reportPresence(), 30_000);
     this.presenceTimer.unref?.();
+    // A return from idle (whatever tells idle time: Electron's powerMonitor, or the renderer in host
+    // mode) is reported at once, so that the status shows back without waiting for the next report.
+    let lastIdle = this.idleSeconds();
+    this.returnTimer = setInterval(() => {
+      const idle = this.idleSeconds();
+      if (lastIdle > RETURNED_AFTER_S && idle < RETURNED_WITHIN_S) this.reportPresence();
+      lastIdle = idle;
+    }, this.opts.idleCheckMs ?? 5_000);
+    this.returnTimer.unref?.();
   }
 
   private reportPresence(): void {
@@ -326,7 +342,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         const before = this.idleSeconds();
         this.lastActivity = now - (input.idle_seconds as number) * 1000;
         // Coming back from idle: tell the server at once so the status returns.
-        if (before > 60 && (input.idle_seconds as number) < 5) this.reportPresence();
+        if (before > RETURNED_AFTER_S && (input.idle_seconds as number) < RETURNED_WITHIN_S) this.reportPresence();
         return { ok: true };
       }
       default:
@@ -513,6 +529,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
 
   private stopEngines(): void {
     if (this.presenceTimer) clearInterval(this.presenceTimer);
+    if (this.returnTimer) clearInterval(this.returnTimer);
     this.sync?.stop();
     this.outbox?.stop();
     this.sync?.removeAllListeners();
