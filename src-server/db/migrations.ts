@@ -194,9 +194,12 @@ CREATE INDEX users_asking_unassigned ON users(id) WHERE deactivated = 0 AND noti
   },
   {
     version: 3,
-    name: 'closing categories the workspace defines: archived ones stay for the conversations closed with them',
+    name: 'closing categories the workspace defines (archived ones stay for the conversations closed with them); sessions seen now',
+    // Sessions end after 30 days unused, counted from last_seen_at, which until now was written only
+    // at sign-in: every session counts as seen at the upgrade, or all older than 30 days would end.
     sql: `
 ALTER TABLE closing_categories ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET last_seen_at = {{NOW_MS}} WHERE last_seen_at < {{NOW_MS}};
 `,
   },
 ];
@@ -205,7 +208,9 @@ export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** The migration's SQL for one engine. */
 export function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
-  return m.sql.replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY');
+  return m.sql
+    .replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY')
+    .replaceAll('{{NOW_MS}}', dialect === 'sqlite' ? "(CAST(unixepoch('subsec') * 1000 AS INTEGER))" : '(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))');
 }
 
 function newerError(current: number): Error {

@@ -6,6 +6,7 @@ import { ClientFrame, StreamClose, type ServerFrame } from '../../src-shared/syn
 import type { VisibilityScope } from '../../src-shared/access/visibility';
 import { inList, type Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
+import { SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
 import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, syncPage, type FeedRow } from './sync';
 
@@ -40,6 +41,8 @@ export interface StreamHubOptions {
    */
   minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
+  /** The server's clock (default Date.now): a connected stream counts as use of its session. */
+  clock?: () => number;
   log: (msg: string, err?: unknown) => void;
 }
 
@@ -367,17 +370,28 @@ export class StreamHub {
 
   /**
    * Closes the streams whose session no longer exists, however it ended: a sign-out record closes a
-   * live stream at once (deliver), and this, every heartbeat, is the net under it.
+   * live stream at once (deliver), and this, every heartbeat, is the net under it. A connected stream
+   * is use of its session: its last use is written down as requests do (at most hourly), so a client
+   * that only listens does not find its session expired when it reconnects.
    */
   private async closeEndedSessions(): Promise<void> {
     const conns = [...this.conns].filter((c) => c.ready);
     const hashes = [...new Set(conns.map((c) => c.tokenHash))];
     const alive = new Set<string>();
+    const now = (this.opts.clock ?? Date.now)();
+    const stale: string[] = [];
     for (let i = 0; i < hashes.length; i += 500) {
       const list = inList(hashes.slice(i, i + 500));
-      for (const r of await this.db.all<{ token_hash: string }>(`SELECT token_hash FROM sessions WHERE token_hash IN ${list.sql}`, list.params)) alive.add(r.token_hash);
+      for (const r of await this.db.all<{ token_hash: string; last_seen_at: number }>(`SELECT token_hash, last_seen_at FROM sessions WHERE token_hash IN ${list.sql}`, list.params)) {
+        alive.add(r.token_hash);
+        if (now - Number(r.last_seen_at) > SESSION_SEEN_EVERY_MS) stale.push(r.token_hash);
+      }
     }
     for (const c of conns) if (!alive.has(c.tokenHash) && this.conns.has(c)) c.ws.close(StreamClose.signedOut, 'signed out');
+    for (let i = 0; i < stale.length; i += 500) {
+      const list = inList(stale.slice(i, i + 500));
+      await this.db.run(`UPDATE sessions SET last_seen_at = ? WHERE last_seen_at < ? AND token_hash IN ${list.sql}`, [now, now, ...list.params]);
+    }
   }
 
   private heartbeat(): void {

@@ -121,6 +121,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     // the network, so rounds are spaced; SQLite's rounds follow its group commits and read in-process.
     minRoundMs: opts.streamRoundMs ?? (db.dialect === 'postgres' ? 20 : 0),
     onPresence: (userId, idle) => reportPresence(store, userId, idle),
+    clock,
     log,
   });
 
@@ -142,8 +143,10 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   await db.watchChanges(() => hub!.notify());
 
   // Sign-in: every attempt counts against its address; failed ones against the email from that
-  // address (so nobody can lock a user out from another address by failing on purpose) and,
-  // ten times as many, against the email from anywhere (guessing from many addresses stays slow).
+  // address (so failing on purpose from one address does not lock a user out elsewhere) and, ten
+  // times as many, against the email from anywhere (guessing from many addresses stays slow). An
+  // attempt is counted as it starts (attempts sent together cannot all pass before the first has
+  // failed) and given back if the password was right.
   const limits = opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 };
   const perIp = new AttemptLimiter(limits.perIp, limits.windowMs, clock);
   const failedFromIp = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
@@ -155,10 +158,10 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     inbound: new InboundBatcher(store),
     openapi: () => (openapi ??= openapiDocument()),
     signInLimit: {
-      allowed: (ip, email) => perIp.take(ip) && failedFromIp.allows(pair(ip, email)) && failedAnywhere.allows(email),
-      failed: (ip, email) => {
-        failedFromIp.take(pair(ip, email));
-        failedAnywhere.take(email);
+      start: (ip, email) => perIp.take(ip) && failedFromIp.take(pair(ip, email)) && failedAnywhere.take(email),
+      succeeded: (ip, email) => {
+        failedFromIp.giveBack(pair(ip, email));
+        failedAnywhere.giveBack(email);
       },
     },
   };

@@ -29,8 +29,8 @@ export interface Services {
   /** Inbound channel messages, written in batches. */
   inbound: InboundBatcher;
   openapi: () => unknown;
-  /** Sign-in attempts: `allowed` counts one from this address; `failed` counts a wrong password or unknown email. */
-  signInLimit: { allowed: (ip: string, email: string) => boolean; failed: (ip: string, email: string) => void };
+  /** Sign-in attempts: `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
+  signInLimit: { start: (ip: string, email: string) => boolean; succeeded: (ip: string, email: string) => void };
 }
 
 /** An answer already serialised (large pages are built from stored JSON). */
@@ -79,13 +79,10 @@ export const handlers: Handlers = {
   health: async (_c, s) => ({ ok: true, head: await feedHead(db(s)) }),
   openapi: async (_c, s) => s.openapi() as Record<string, unknown>,
   signIn: async (c, s) => {
-    if (!s.signInLimit.allowed(c.ip, c.body.email)) throw new ApiError('rate_limited', 'too many sign-in attempts; wait a minute and try again');
-    try {
-      return await users.signIn(s.store, c.body.email, c.body.password);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'unauthorized') s.signInLimit.failed(c.ip, c.body.email);
-      throw err;
-    }
+    if (!s.signInLimit.start(c.ip, c.body.email)) throw new ApiError('rate_limited', 'too many sign-in attempts; wait a minute and try again');
+    const signedIn = await users.signIn(s.store, c.body.email, c.body.password);
+    s.signInLimit.succeeded(c.ip, c.body.email);
+    return signedIn;
   },
   signOut: async (c, s) => {
     await users.signOut(s.store, c.viewer.user.id, c.tokenHash);

@@ -54,10 +54,10 @@ export class AttemptLimiter {
     h.count += 1;
     return h.count <= this.max;
   }
-  /** Whether the key is under its limit, without counting. */
-  allows(key: string): boolean {
+  /** Takes back an attempt counted by `take` (it turned out not to count, e.g. a correct password). */
+  giveBack(key: string): void {
     const h = this.hits.get(key);
-    return !h || h.resetAt <= this.clock() || h.count < this.max;
+    if (h && h.resetAt > this.clock() && h.count > 0) h.count -= 1;
   }
   private sweep(now: number): void {
     for (const [k, h] of this.hits) if (h.resetAt <= now) this.hits.delete(k);

@@ -61,7 +61,7 @@ export async function signOut(store: Store, userId: string, tokenHash: string): 
  */
 export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
 /** A session's last use is written down at most this often (not on every request). */
-const SESSION_SEEN_EVERY_MS = 3600_000;
+export const SESSION_SEEN_EVERY_MS = 3600_000;
 
 /** The user behind a session token, or 401. */
 export async function authenticate(store: Store, token: string): Promise<{ user: UserRow; tokenHash: string }> {

@@ -790,6 +790,13 @@ describe('sign-in is rate limited', () => {
       req.end(body);
     });
 
+  it('guesses sent all at once are counted as they arrive, not as they fail', async () => {
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt('agent11@demo.test', `parallel-${i}`).then((a) => a.status)));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(37);
+    now += 61_000;
+  });
+
   it('a password guessed from many addresses is slowed down all the same', async () => {
     // Failures for one email from anywhere: ten times the per-address limit (3 here) in a window.
     let limited = 0;

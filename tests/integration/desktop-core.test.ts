@@ -89,9 +89,14 @@ describe('the desktop core against a real server', () => {
     expect(refused.error?.length).toBeGreaterThan(0);
     expect((await d.query('contact', { id: contact.id }))!.contact.assignee_id).toBe(contact.assignee_id);
     expect(await row()).toMatchObject({ failed: 1, pending: 0 });
-    // Retried, it is refused again; dismissed, it is gone.
+    // Meanwhile the contact moves on (a reply from someone else); retried, the assignment is refused
+    // again, and what came in meanwhile stays.
+    const reply = `Meanwhile ${clientId()}`;
+    expect((await owner.post(`/api/v1/contacts/${contact.id}/messages`, { client_id: clientId(), text: reply })).status).toBe(201);
+    await eventually(async () => (await d.query('contact', { id: contact.id }))!.contact.last_message === reply, 3000, 'the reply in the cache');
     await d.command('retryOutbox', { client_id: assign.client_id });
     await eventually(async () => (await d.query('outbox')).some((o) => o.client_id === assign.client_id && o.state === 'failed'), 3000, 'refused again');
+    expect((await d.query('contact', { id: contact.id }))!.contact).toMatchObject({ last_message: reply, assignee_id: contact.assignee_id });
     await d.command('discardOutbox', { client_id: assign.client_id });
     expect(await failedWrites()).toEqual([]);
     expect(await row()).toMatchObject({ failed: 0, pending: 0 });

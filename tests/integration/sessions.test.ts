@@ -2,8 +2,11 @@
 // removed, as a sign-out would), while one in use keeps working however old it is. The server's
 // clock is the test's, moved forward by hand. Runs on SQLite and (in the PostgreSQL pass) on PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratePostgres, migrateSqlite } from '../../src-server/db/migrations';
+import type { PostgresDatabase } from '../../src-server/db/postgres';
+import type { SqliteDatabase } from '../../src-server/db/sqlite';
 import { SESSION_IDLE_MS } from '../../src-server/workspace/users';
-import { openStream, signIn, startServer, type TestServer } from '../support/server';
+import { openStream, signIn, startServer, testEngine, type TestServer } from '../support/server';
 
 const DAY = 24 * 3600_000;
 
@@ -47,5 +50,47 @@ describe(`sessions unused for ${SESSION_IDLE_MS / DAY} days end`, () => {
     await signIn(server, 'agent8@demo.test');
     expect(await sessionsOf(first.userId)).toBe(1);
     expect((await second.get('/api/v1/me')).status).toBe(401);
+  });
+
+  it('the upgrade that brought expiry counts every session as seen then: none in use ends at once', async () => {
+    const agent = await signIn(server, 'agent12@demo.test');
+    const db = server.store.db;
+    // A session from before the upgrade: last_seen_at was written only at sign-in, long ago.
+    await db.run('UPDATE sessions SET last_seen_at = 0');
+    await db.run('ALTER TABLE closing_categories DROP COLUMN archived');
+    const before = Date.now();
+    if (testEngine === 'postgres') {
+      await db.run('DELETE FROM schema_migrations WHERE version = 3');
+      await migratePostgres(db as PostgresDatabase);
+    } else {
+      (db as SqliteDatabase).setUserVersion(2);
+      migrateSqlite(db as SqliteDatabase);
+    }
+    const [seen] = await db.all<{ last_seen_at: number }>('SELECT last_seen_at FROM sessions WHERE user_id = ?', [agent.userId]);
+    expect(Number(seen.last_seen_at)).toBeGreaterThanOrEqual(before - 1000);
+    now = Date.now();
+    expect((await agent.get('/api/v1/me')).status).toBe(200);
+  });
+
+  it('a stream left connected counts as use of its session: a client that only listens is not signed out', async () => {
+    let t = Date.now();
+    const s = await startServer({ clock: () => t, heartbeatMs: 100 });
+    try {
+      const agent = await signIn(s, 'agent3@demo.test');
+      const stream = await openStream(s, agent, (await agent.syncAll()).next);
+      await stream.until(() => stream.frames.some((f) => f.type === 'heartbeat'), 3000, 'the stream to be live');
+      const seen = async () => Number((await s.store.db.all<{ last_seen_at: number }>('SELECT last_seen_at FROM sessions WHERE user_id = ?', [agent.userId]))[0].last_seen_at);
+      // 40 days connected and nothing else: the heartbeats write the session's use down as they go.
+      for (const days of [20, 20]) {
+        t += days * DAY;
+        const deadline = Date.now() + 3000;
+        while ((await seen()) < t && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(await seen()).toBe(t);
+      }
+      stream.close();
+      expect((await agent.get('/api/v1/me')).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
   });
 });

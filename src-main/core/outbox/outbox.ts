@@ -171,17 +171,31 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
   }
 
-  /** Puts an entity back as it was, unless the server has replaced the optimistic version meanwhile. */
+  /** The entity as cached now (null: not there). */
+  private current(u: UndoEntry): Record<string, unknown> | null {
+    const table = TABLE_OF[u.entity];
+    const row = table ? this.cache.get<{ data: string }>(`SELECT data FROM ${table} WHERE id = ?`, u.id) : undefined;
+    return row ? (JSON.parse(row.data) as Record<string, unknown>) : null;
+  }
+
+  /**
+   * Puts an entity back as it was, unless the server has replaced the optimistic version meanwhile.
+   * An entity that existed gets back only the fields the write changed, over what it holds now
+   * (a message that came in since stays its last message).
+   */
   private restore(u: UndoEntry): void {
     const table = TABLE_OF[u.entity];
     if (!table) return;
-    const now = this.cache.get<{ data: string }>(`SELECT data FROM ${table} WHERE id = ?`, u.id);
-    if (!now) return;
-    const current = JSON.parse(now.data) as Record<string, unknown>;
-    const untouched = JSON.stringify(current) === JSON.stringify(u.after) || (u.entity === 'message' && current.status === 'failed');
+    const current = this.current(u);
+    if (!current) return;
+    if (u.before) {
+      const keys = changedKeys(u);
+      if (keys.every((k) => same(current[k], u.after[k]))) this.cache.upsert(u.entity, { ...current, ...pick(u.before, keys) });
+      return;
+    }
+    const untouched = same(current, u.after) || (u.entity === 'message' && current.status === 'failed');
     if (!untouched) return;
-    if (u.before) this.cache.upsert(u.entity, u.before);
-    else if (u.entity === 'message' || u.entity === 'comment') {
+    if (u.entity === 'message' || u.entity === 'comment') {
       const row = this.cache.get<{ rowid: number }>(`SELECT rowid FROM ${table} WHERE id = ?`, u.id);
       if (row) this.cache.run(`DELETE FROM ${table}_fts WHERE rowid = ?`, row.rowid);
       this.cache.run(`DELETE FROM ${table} WHERE id = ?`, u.id);
@@ -193,7 +207,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (!row || row.state !== 'failed') return;
     this.cache.tx(() => {
       this.cache.run("UPDATE outbox SET state = 'pending', error = NULL WHERE client_id = ?", clientId);
-      for (const u of JSON.parse(row.undo) as UndoEntry[]) this.cache.upsert(u.entity, u.after);
+      for (const u of JSON.parse(row.undo) as UndoEntry[]) {
+        // The write's own change again, over what the entity holds now.
+        const current = u.before ? this.current(u) : null;
+        this.cache.upsert(u.entity, current ? { ...current, ...pick(u.after, changedKeys(u)) } : u.after);
+      }
     });
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
     this.kick();
@@ -208,4 +226,16 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     });
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
   }
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The fields an optimistic change changed. */
+function changedKeys(u: UndoEntry): string[] {
+  const keys = new Set([...Object.keys(u.before ?? {}), ...Object.keys(u.after)]);
+  return [...keys].filter((k) => !same(u.before?.[k], u.after[k]));
+}
+
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
 }

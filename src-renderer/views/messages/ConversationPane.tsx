@@ -114,10 +114,10 @@ function FailedWrites({ items }: { items: OutboxItem[] }) {
           <span className="failed-writes__text">
             {REFUSED[item.kind] ?? "Couldn't save a change"}: <span className="failed-writes__reason">{item.error ?? 'refused by the server'}</span>
           </span>
-          <Button size="sm" variant="secondary" busy={busy === `retry:${item.client_id}`} onClick={() => void act(item.client_id, 'retry')}>
+          <Button size="sm" variant="secondary" busy={busy === `retry:${item.client_id}`} onClick={() => void act(item.client_id, 'retry')} aria-label={`Retry: ${REFUSED[item.kind] ?? 'the change'}`}>
             Retry
           </Button>
-          <Button size="sm" variant="ghost" busy={busy === `discard:${item.client_id}`} onClick={() => void act(item.client_id, 'discard')}>
+          <Button size="sm" variant="ghost" busy={busy === `discard:${item.client_id}`} onClick={() => void act(item.client_id, 'discard')} aria-label={`Dismiss: ${REFUSED[item.kind] ?? 'the change'}`}>
             Dismiss
           </Button>
         </div>

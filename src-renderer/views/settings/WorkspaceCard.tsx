@@ -48,9 +48,14 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
+  /** Saved, and not yet back through the feed: the form keeps showing it until it is. */
+  const [saved, setSaved] = useState<WorkspaceSettings | null>(null);
   useEffect(() => {
-    if (!touched) setDraft(draftOf(settings));
-  }, [settings, touched]);
+    if (saved && JSON.stringify(draftOf(settings)) === JSON.stringify(draftOf(saved))) {
+      setSaved(null);
+      setTouched(false);
+    } else if (!touched && !saved) setDraft(draftOf(settings));
+  }, [settings, touched, saved]);
 
   const changes = changesOf(draft, settings);
   const dirty = 'patch' in changes ? Object.keys(changes.patch).length > 0 : true;
@@ -64,9 +69,9 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
     setBusy(true);
     setError(null);
     try {
-      const saved = await command('updateWorkspace', changes.patch);
-      setDraft(draftOf(saved));
-      setTouched(false);
+      const answer = await command('updateWorkspace', changes.patch);
+      setDraft(draftOf(answer));
+      setSaved(answer);
       toast.success('Saved the workspace settings');
     } catch (err) {
       setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
@@ -140,8 +145,12 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
               {changes.invalid}
             </p>
           )}
-          <Button variant="ghost" disabled={!dirty || busy} onClick={() => {
+          <Button
+            variant="ghost"
+            disabled={!dirty || busy}
+            onClick={() => {
               setTouched(false);
+              setSaved(null);
               setDraft(draftOf(settings));
             }}
           >
