@@ -199,6 +199,7 @@ CREATE INDEX users_asking_unassigned ON users(id) WHERE deactivated = 0 AND noti
     // at sign-in: every session counts as seen at the upgrade, or all older than 30 days would end.
     sql: `
 ALTER TABLE closing_categories ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX closing_categories_on_offer ON closing_categories (lower(name)) WHERE archived = 0;
 UPDATE sessions SET last_seen_at = {{NOW_MS}} WHERE last_seen_at < {{NOW_MS}};
 `,
   },

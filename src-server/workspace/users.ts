@@ -240,7 +240,11 @@ export async function listClosingCategories(sql: SqlRunner) {
   return (await sql.all('SELECT * FROM closing_categories ORDER BY position, id')).map(toClosingCategory);
 }
 
-/** Two categories on offer may not share a name (in any letter case); an archived one's name is free. */
+/**
+ * Two categories on offer may not share a name (in any letter case); an archived one's name is free.
+ * (The unique index closing_categories_on_offer, migration 3, holds it also for two Owners at once:
+ * the second's insert then fails, is run again, and lands here.)
+ */
 async function assertCategoryNameFree(tx: Tx, name: string, except: string | null): Promise<void> {
   const taken = await tx.sql.get<{ id: string }>('SELECT id FROM closing_categories WHERE lower(name) = lower(?) AND archived = 0 AND id <> ?', [name, except ?? '']);
   if (taken) throw new ApiError('conflict', `a closing category is already called ${JSON.stringify(name)}`);

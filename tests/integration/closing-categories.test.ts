@@ -30,6 +30,9 @@ describe('closing categories the workspace defines', () => {
     expect(await list()).toHaveLength(before.length + 1);
 
     expect((await owner.post('/api/v1/closing-categories', { client_id: clientId(), name: 'REFUND ISSUED' })).status).toBe(409);
+    // Two Owners adding the same name at once: one gets it.
+    const [a, b] = await Promise.all(['Wrong number', 'wrong NUMBER'].map((name) => owner.post('/api/v1/closing-categories', { client_id: clientId(), name })));
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
     expect((await manager.post('/api/v1/closing-categories', { client_id: clientId(), name: 'Managers may not' })).status).toBe(403);
     expect((await owner.post('/api/v1/closing-categories', { client_id: clientId(), name: '   ' })).status).toBe(400);
 
@@ -38,7 +41,7 @@ describe('closing categories the workspace defines', () => {
     const moved = await owner.patch(`/api/v1/closing-categories/${added.body.id}`, { client_id: clientId(), position: 0 });
     expect(moved.status).toBe(200);
     const after = await list();
-    expect(after.map((c) => c.id)).toEqual([added.body.id, ...before.map((c) => c.id)]);
+    expect(after.map((c) => c.id)).toEqual([added.body.id, ...before.map((c) => c.id), (a.status === 201 ? a : b).body.id]);
     expect(after.map((c) => c.position)).toEqual(after.map((_, i) => i));
     expect((await owner.patch('/api/v1/closing-categories/cc_nope', { client_id: clientId(), name: 'x' })).status).toBe(404);
   });

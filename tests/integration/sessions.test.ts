@@ -57,6 +57,7 @@ describe(`sessions unused for ${SESSION_IDLE_MS / DAY} days end`, () => {
     const db = server.store.db;
     // A session from before the upgrade: last_seen_at was written only at sign-in, long ago.
     await db.run('UPDATE sessions SET last_seen_at = 0');
+    await db.run('DROP INDEX closing_categories_on_offer');
     await db.run('ALTER TABLE closing_categories DROP COLUMN archived');
     const before = Date.now();
     if (testEngine === 'postgres') {

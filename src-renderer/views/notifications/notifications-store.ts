@@ -65,9 +65,11 @@ export const useNotifications = create<NotificationsStore>((set, get) => ({
     const mine = ++seq;
     try {
       const limit = get().limit;
-      const { items } = await query('notifications', { tab: get().tab, limit });
+      // One more than shown: whether there are older ones to offer.
+      const { items: page } = await query('notifications', { tab: get().tab, limit: Math.min(NOTIFICATIONS_MAX, limit + 1) });
       if (mine !== seq) return;
-      set({ items, hasOlder: items.length === limit && limit < NOTIFICATIONS_MAX, error: null });
+      const items = page.slice(0, limit);
+      set({ items, hasOlder: page.length > limit, error: null });
       const known = get().contacts;
       const unknown = [...new Set(items.map((n) => n.contact_id))].filter((id) => !(id in known));
       if (unknown.length === 0) return;
