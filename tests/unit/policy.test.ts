@@ -21,17 +21,27 @@ const dir = mkdtempSync(join(tmpdir(), 'ism-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('policyFilePath', () => {
+  const none = () => false;
+  const deployed = () => true;
+
   it('is the machine-wide place of each OS', () => {
-    expect(policyFilePath('win32', { ProgramData: 'D:\\PD' })).toBe('D:\\PD\\IS-Messenger\\policy.json');
-    expect(policyFilePath('win32', {})).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
-    expect(policyFilePath('darwin', {})).toBe('/Library/Application Support/IS-Messenger/policy.json');
-    expect(policyFilePath('linux', {})).toBe('/etc/is-messenger/policy.json');
-    expect(policyFilePath('freebsd', {})).toBe('/etc/is-messenger/policy.json');
+    expect(policyFilePath('win32', { ProgramData: 'D:\\PD' }, none)).toBe('D:\\PD\\IS-Messenger\\policy.json');
+    expect(policyFilePath('win32', {}, none)).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
+    expect(policyFilePath('darwin', {}, none)).toBe('/Library/Application Support/IS-Messenger/policy.json');
+    expect(policyFilePath('linux', {}, none)).toBe('/etc/is-messenger/policy.json');
+    expect(policyFilePath('freebsd', {}, none)).toBe('/etc/is-messenger/policy.json');
   });
 
-  it('ISM_POLICY_FILE overrides it on every OS', () => {
-    for (const os of ['win32', 'darwin', 'linux'] as const) expect(policyFilePath(os, { ISM_POLICY_FILE: '/tmp/p.json' })).toBe('/tmp/p.json');
-    expect(policyFilePath('linux', { ISM_POLICY_FILE: '  ' })).toBe('/etc/is-messenger/policy.json');
+  it('ISM_POLICY_FILE names another file on every OS, where no machine-wide policy is deployed', () => {
+    for (const os of ['win32', 'darwin', 'linux'] as const) expect(policyFilePath(os, { ISM_POLICY_FILE: '/tmp/p.json' }, none)).toBe('/tmp/p.json');
+    expect(policyFilePath('linux', { ISM_POLICY_FILE: '  ' }, none)).toBe('/etc/is-messenger/policy.json');
+  });
+
+  it('a deployed machine-wide policy cannot be set aside with ISM_POLICY_FILE', () => {
+    expect(policyFilePath('linux', { ISM_POLICY_FILE: '/tmp/mine.json' }, deployed)).toBe('/etc/is-messenger/policy.json');
+    const seen: string[] = [];
+    policyFilePath('win32', { ISM_POLICY_FILE: 'C:\\mine.json', ProgramData: 'D:\\PD' }, (f) => (seen.push(f), true));
+    expect(seen).toEqual(['D:\\PD\\IS-Messenger\\policy.json']);
   });
 });
 

@@ -16,24 +16,28 @@
 // Precedence, per setting: a locked setting is the policy's value (or the built-in default when the
 // policy gives none); otherwise the user's own choice; otherwise the policy's default; otherwise
 // the built-in default. An invalid key is reported and ignored on its own: the valid keys still apply.
+import { existsSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LOCAL_PREFS, LocalPrefs } from '../../../src-shared/desktop/api';
 import type { PolicyView } from '../service/ports';
 
-/** Overrides where the policy file is read from (tests, or IT trying a policy out). */
+/** Names another policy file (tests, or IT trying a policy out on a machine that has none). */
 export const POLICY_FILE_ENV = 'ISM_POLICY_FILE';
 
-/** The machine-wide policy file of each OS, or the file named by ISM_POLICY_FILE. */
-export function policyFilePath(platform: NodeJS.Platform, env: Record<string, string | undefined>): string {
-  const override = env[POLICY_FILE_ENV]?.trim();
-  if (override) return override;
+/**
+ * The machine-wide policy file of each OS; or the file named by ISM_POLICY_FILE, but only where no
+ * machine-wide policy is deployed: a user cannot set aside what IT locked by naming a file of their own.
+ */
+export function policyFilePath(platform: NodeJS.Platform, env: Record<string, string | undefined>, exists: (file: string) => boolean = existsSync): string {
+  let machine: string;
   if (platform === 'win32') {
     const programData = env.ProgramData || env.PROGRAMDATA || env.ALLUSERSPROFILE || 'C:\\ProgramData';
-    return win32.join(programData, 'IS-Messenger', 'policy.json');
-  }
-  if (platform === 'darwin') return posix.join('/Library', 'Application Support', 'IS-Messenger', 'policy.json');
-  return posix.join('/etc', 'is-messenger', 'policy.json');
+    machine = win32.join(programData, 'IS-Messenger', 'policy.json');
+  } else if (platform === 'darwin') machine = posix.join('/Library', 'Application Support', 'IS-Messenger', 'policy.json');
+  else machine = posix.join('/etc', 'is-messenger', 'policy.json');
+  const override = env[POLICY_FILE_ENV]?.trim();
+  return override && !exists(machine) ? override : machine;
 }
 
 /** Settings a policy may lock (the names the renderer marks "Managed by your organization"). */
