@@ -2,14 +2,23 @@
 // server (it needs a connection); the user's running app follows within seconds.
 import { useState } from 'react';
 import type { ContactVisibility, Role, Team, User } from '../../../src-shared/model';
-import { command, DesktopError, isOfflineError } from '../../bridge';
+import { command, DesktopError } from '../../bridge';
 import { Button, Dialog, Icon, toast } from '../../ui';
 import { useServerOnline } from '../dashboard/layout';
 import { ROLE_DESCRIPTION, ROLE_LABEL, roleBlockedReason, VISIBILITY_DESCRIPTION, VISIBILITY_LABEL } from './access';
-import { RadioCards, SelectField, Switch } from './controls';
+import { RadioCards, SaveError, SelectField, Switch } from './controls';
 
 const ROLES: Role[] = ['agent', 'manager', 'owner'];
 const VISIBILITIES: ContactVisibility[] = ['off', 'user', 'team'];
+
+type SwitchKey = 'data_export' | 'contact_deletion' | 'workspace_settings' | 'integrations';
+/** The Advanced Restrictions that are on or off (contact visibility has its own cards). */
+const RESTRICTION_SWITCHES: { key: SwitchKey; label: string; description: string }[] = [
+  { key: 'data_export', label: 'Restrict data export', description: "They can't export contacts or conversations." },
+  { key: 'contact_deletion', label: 'Restrict contact deletion', description: "They can't delete contacts." },
+  { key: 'workspace_settings', label: 'Restrict workspace settings', description: "They can't change the workspace's settings." },
+  { key: 'integrations', label: 'Restrict integrations', description: "They can't manage integrations and API access." },
+];
 
 const ERROR_TITLE: Record<string, string> = {
   forbidden: "You can't make this change",
@@ -23,10 +32,12 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
   const [role, setRole] = useState<Role>(user.role);
   const [teamId, setTeamId] = useState<string>(user.team_id ?? '');
   const [visibility, setVisibility] = useState<ContactVisibility>(user.restrictions.contact_visibility);
-  const [dataExport, setDataExport] = useState(user.restrictions.data_export);
-  const [contactDeletion, setContactDeletion] = useState(user.restrictions.contact_deletion);
-  const [workspaceSettings, setWorkspaceSettings] = useState(user.restrictions.workspace_settings);
-  const [integrations, setIntegrations] = useState(user.restrictions.integrations);
+  const [switches, setSwitches] = useState<Record<SwitchKey, boolean>>(() => ({
+    data_export: user.restrictions.data_export,
+    contact_deletion: user.restrictions.contact_deletion,
+    workspace_settings: user.restrictions.workspace_settings,
+    integrations: user.restrictions.integrations,
+  }));
   const [deactivated, setDeactivated] = useState(user.deactivated);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
@@ -34,10 +45,7 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
   const r = user.restrictions;
   const restrictions = {
     ...(visibility !== r.contact_visibility && { contact_visibility: visibility }),
-    ...(dataExport !== r.data_export && { data_export: dataExport }),
-    ...(contactDeletion !== r.contact_deletion && { contact_deletion: contactDeletion }),
-    ...(workspaceSettings !== r.workspace_settings && { workspace_settings: workspaceSettings }),
-    ...(integrations !== r.integrations && { integrations }),
+    ...Object.fromEntries(RESTRICTION_SWITCHES.filter(({ key }) => switches[key] !== r[key]).map(({ key }) => [key, switches[key]])),
   };
   const patch = {
     ...(role !== user.role && { role }),
@@ -96,15 +104,7 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
           </div>
         </div>
       )}
-      {error && (
-        <div className="alert alert--danger users-dialog__alert" role="alert">
-          <Icon name={isOfflineError(error) ? 'wifiOff' : 'alert'} size={18} />
-          <div>
-            <p className="alert__title">{isOfflineError(error) ? "You're offline" : ERROR_TITLE[error.code] ?? "Couldn't save the changes"}</p>
-            <p className="alert__body">{error.message}</p>
-          </div>
-        </div>
-      )}
+      {error && <SaveError error={error} title={ERROR_TITLE[error.code] ?? "Couldn't save the changes"} className="users-dialog__alert" />}
 
       <RadioCards<Role>
         legend="Access level"
@@ -145,34 +145,16 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
           options={VISIBILITIES.map((v) => ({ value: v, label: VISIBILITY_LABEL[v], description: VISIBILITY_DESCRIPTION[v] }))}
         />
         <div className="users-dialog__switches">
-          <Switch
-            label="Restrict data export"
-            description="They can't export contacts or conversations."
-            checked={dataExport}
-            onChange={setDataExport}
-            disabled={!restrictable}
-          />
-          <Switch
-            label="Restrict contact deletion"
-            description="They can't delete contacts."
-            checked={contactDeletion}
-            onChange={setContactDeletion}
-            disabled={!restrictable}
-          />
-          <Switch
-            label="Restrict workspace settings"
-            description="They can't change the workspace's settings."
-            checked={workspaceSettings}
-            onChange={setWorkspaceSettings}
-            disabled={!restrictable}
-          />
-          <Switch
-            label="Restrict integrations"
-            description="They can't manage integrations and API access."
-            checked={integrations}
-            onChange={setIntegrations}
-            disabled={!restrictable}
-          />
+          {RESTRICTION_SWITCHES.map(({ key, label, description }) => (
+            <Switch
+              key={key}
+              label={label}
+              description={description}
+              checked={switches[key]}
+              onChange={(on) => setSwitches((s) => ({ ...s, [key]: on }))}
+              disabled={!restrictable}
+            />
+          ))}
         </div>
       </section>
 

@@ -3,10 +3,10 @@
 // for a closing note. Saved straight to the server (it needs a connection); every app follows.
 import { useEffect, useState } from 'react';
 import type { User, WorkspaceSettings } from '../../../src-shared/model';
-import { command, DesktopError, isOfflineError } from '../../bridge';
-import { Button, Icon, toast } from '../../ui';
+import { command, DesktopError } from '../../bridge';
+import { Button, toast } from '../../ui';
 import { useServerOnline } from '../dashboard/layout';
-import { InputField, Switch } from './controls';
+import { InputField, SaveError, Switch } from './controls';
 
 interface Draft {
   name: string;
@@ -95,15 +95,7 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
         </h2>
         {!owner && <p className="workspace-card__hint">Only Owners change these.</p>}
       </div>
-      {error && (
-        <div className="alert alert--danger" role="alert">
-          <Icon name={isOfflineError(error) ? 'wifiOff' : 'alert'} size={18} />
-          <div>
-            <p className="alert__title">{isOfflineError(error) ? "You're offline" : "Couldn't save the settings"}</p>
-            <p className="alert__body">{error.message}</p>
-          </div>
-        </div>
-      )}
+      {error && <SaveError error={error} title="Couldn't save the settings" />}
       <div className="workspace-card__fields">
         <InputField label="Workspace name" value={draft.name} onChange={(name) => set({ name })} disabled={!owner} />
         <InputField

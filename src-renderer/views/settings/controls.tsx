@@ -1,6 +1,7 @@
 // Form controls for the settings-like views (Settings > Users, Profile): a labelled switch, a group
 // of radio cards with one-line explanations, and the mark for settings the organization manages.
 import { useId, type ReactNode } from 'react';
+import { DesktopError, isOfflineError } from '../../bridge';
 import { Icon } from '../../ui';
 import './controls.css';
 
@@ -232,5 +233,19 @@ export function InputField({
         </span>
       )}
     </Field>
+  );
+}
+
+/** Why a save failed: offline, or the server's reason under `title`. */
+export function SaveError({ error, title, className }: { error: DesktopError; title: string; className?: string }) {
+  const offline = isOfflineError(error);
+  return (
+    <div className={`alert alert--danger${className ? ` ${className}` : ''}`} role="alert">
+      <Icon name={offline ? 'wifiOff' : 'alert'} size={18} />
+      <div>
+        <p className="alert__title">{offline ? "You're offline" : title}</p>
+        <p className="alert__body">{error.message}</p>
+      </div>
+    </div>
   );
 }
