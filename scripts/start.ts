@@ -19,7 +19,7 @@ let serverUrl = values.server ?? process.env.ISM_SERVER_URL ?? null;
 let stopServer: (() => Promise<void>) | null = null;
 if (!serverUrl) {
   mkdirSync(resolve(root, 'data'), { recursive: true });
-  const server = await createServer({ dbFile: resolve(root, 'data/workspace.sqlite'), port: 4010, simulate: true, log: (m, e) => console.error(`[server] ${m}`, e ?? '') });
+  const server = await createServer({ dbFile: resolve(root, 'data/workspace.sqlite'), port: 4010, demo: {}, simulate: true, log: (m, e) => console.error(`[server] ${m}`, e ?? '') });
   serverUrl = server.url;
   stopServer = () => server.close();
   console.log(`Demo workspace server on ${serverUrl} — sign in as manager@demo.test / demo-password (agents: agent1@demo.test …)`);

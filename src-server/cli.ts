@@ -1,4 +1,5 @@
-// npm run server -- --port 4010 --db ./data/workspace.sqlite [--seed N] [--simulate]
+// npm run server -- --port 4010 --db ./data/workspace.sqlite                       (your workspace: prints a setup code)
+// npm run server -- --port 4010 --db ./data/demo.sqlite --demo [--seed N] [--simulate]   (the demo workspace)
 // npm run server -- --port 4011 --database-url postgres://user:password@host:5432/db   (PostgreSQL; run several on one database)
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
     seed: { type: 'string', default: '1' },
     contacts: { type: 'string', default: '500' },
+    demo: { type: 'boolean', default: false },
     simulate: { type: 'boolean', default: false },
     host: { type: 'string', default: '127.0.0.1' },
   },
@@ -32,8 +34,9 @@ const server = await createServer({
   ...(databaseUrl ? { databaseUrl } : { dbFile }),
   port,
   host: values.host,
-  demo: { seed, contacts },
-  simulate: values.simulate,
+  demo: values.demo ? { seed, contacts } : false,
+  // Simulated contacts belong to the demo: never written into a real workspace.
+  simulate: values.demo && values.simulate,
 });
 const where = databaseUrl ? `PostgreSQL ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}` : dbFile;
 console.log(`IS-Messenger workspace server on ${server.url} (database ${where})`);
@@ -42,7 +45,10 @@ if (server.demo) {
   for (const u of server.demo.users.slice(0, 20)) console.log(`  ${u.role.padEnd(8)} ${u.email.padEnd(22)} ${u.name}`);
   console.log(`Custom channel ${server.demo.channel.id}, secret ${server.demo.channel.secret}`);
 }
-if (values.simulate) console.log('Simulating contacts writing in every few seconds.');
+// The app's "Set up this workspace" asks for it (valid 24 hours, once; each start prints a fresh one).
+if (server.setupCode) console.log(`setup code: ${server.setupCode}`);
+if (values.simulate && !values.demo) console.log('--simulate goes with --demo: ignored.');
+else if (values.simulate) console.log('Simulating contacts writing in every few seconds.');
 const stop = async () => {
   await server.close();
   process.exit(0);

@@ -203,6 +203,16 @@ CREATE UNIQUE INDEX closing_categories_on_offer ON closing_categories (lower(nam
 UPDATE sessions SET last_seen_at = {{NOW_MS}} WHERE last_seen_at < {{NOW_MS}};
 `,
   },
+  {
+    version: 6,
+    name: 'real workspaces: setup codes for the first Owner; a password given by someone else is changed at first sign-in',
+    // Only a code's hash is kept. Each start while setup is pending adds one (every instance prints
+    // its own), and any unexpired, unused one sets the workspace up once.
+    sql: `
+CREATE TABLE setup_codes (code_hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

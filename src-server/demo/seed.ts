@@ -2,6 +2,7 @@
 // same workspace (names, texts, assignments, and times relative to the moment it is created).
 import { hashPassword } from '../workspace/passwords';
 import { avatarColorFor } from '../workspace/users';
+import { DEFAULT_CLOSING_CATEGORIES } from '../workspace/setup';
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 import { formatMention } from '../../src-shared/mentions';
 import type { Store, Tx } from '../workspace/store';
@@ -82,7 +83,7 @@ const COMMENTS = [
   'customer asked for a call back',
   'VIP customer, handle with care',
 ];
-const CATEGORIES = ['Resolved', 'Sale closed', 'Not interested', 'Spam', 'Follow-up later'];
+const CATEGORIES = DEFAULT_CLOSING_CATEGORIES;
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

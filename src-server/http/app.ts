@@ -19,6 +19,7 @@ import { InboundBatcher, verifyInbound } from '../workspace/ingest';
 import { handlers, RawJson, type Services } from './handlers';
 import { openapiDocument } from './openapi';
 import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/seed';
+import { createEmptyWorkspace, databaseEmpty, issueSetupCode, setupNeeded } from '../workspace/setup';
 import { Simulator } from '../demo/simulate';
 
 export interface ServerOptions {
@@ -37,7 +38,10 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   clock?: Clock;
-  /** Create the demo workspace when the database is empty (default: yes). */
+  /**
+   * Create the demo workspace when the database is empty. Without it (the default) an empty database
+   * becomes an empty workspace waiting for its first Owner (`setupCode`).
+   */
   demo?: false | DemoOptions;
   /** Contacts write in every few seconds. */
   simulate?: boolean | { everyMs: number };
@@ -59,9 +63,13 @@ export interface WorkspaceServer {
   store: Store;
   hub: StreamHub;
   demo: DemoSummary | null;
+  /** While the workspace waits for its first Owner: the code this start issued (print it; only its hash is stored). */
+  setupCode: string | null;
   app: FastifyInstance;
   close(): Promise<void>;
 }
+
+const PASSWORD_FIRST = 'Choose your own password first: the one you were given works only for that.';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{20,200})$/i;
 
@@ -125,19 +133,20 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     log,
   });
 
-  let demo: DemoSummary | null = null;
-  // Instances starting together on one database: one creates the demo workspace, the others then find it.
-  if (opts.demo !== false) {
-    demo = await db.exclusive(async () => {
-      const empty = !(await db.get('SELECT id FROM users LIMIT 1'));
-      if (!empty) return null;
-      const summary = await seedDemoWorkspace(store, opts.demo || {});
+  // Instances starting together on one database: one creates the workspace (the demo, or an empty
+  // one), the others then find it. Each start while setup is pending issues its own setup code.
+  const { demo, setupCode } = await db.exclusive(async () => {
+    const empty = await databaseEmpty(db);
+    if (empty && opts.demo) {
+      const summary = await seedDemoWorkspace(store, opts.demo);
       // PostgreSQL plans by its statistics, which a bulk load leaves empty until autovacuum comes
       // by; until then the planner guesses the tables' sizes.
       if (db.dialect === 'postgres') await db.run('ANALYZE');
-      return summary;
-    });
-  }
+      return { demo: summary, setupCode: null };
+    }
+    if (empty) await createEmptyWorkspace(store);
+    return { demo: null, setupCode: (await setupNeeded(db)) ? await issueSetupCode(store) : null };
+  });
   await hub.start();
   // Commits of other instances (PostgreSQL): the hub reads the feed itself, so a nudge is enough.
   await db.watchChanges(() => hub!.notify());
@@ -152,6 +161,9 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const failedFromIp = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
   const failedAnywhere = new AttemptLimiter(limits.perEmail * 10, limits.windowMs, clock);
   const pair = (ip: string, email: string) => `${email}\u0000${ip}`;
+  // Setup codes are guessed like passwords: failed attempts count per address and from anywhere.
+  const setupFailedFromIp = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
+  const setupFailedAnywhere = new AttemptLimiter(limits.perEmail * 10, limits.windowMs, clock);
   let openapi: Record<string, unknown> | null = null;
   const services: Services = {
     store,
@@ -162,6 +174,13 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
       succeeded: (ip, email) => {
         failedFromIp.giveBack(pair(ip, email));
         failedAnywhere.giveBack(email);
+      },
+    },
+    setupLimit: {
+      start: (ip) => perIp.take(ip) && setupFailedFromIp.take(ip) && setupFailedAnywhere.take('setup'),
+      succeeded: (ip) => {
+        setupFailedFromIp.giveBack(ip);
+        setupFailedAnywhere.giveBack('setup');
       },
     },
   };
@@ -209,6 +228,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
           const m = BEARER.exec(String(req.headers.authorization ?? ''));
           if (!m) throw new ApiError('unauthorized', 'send the session token as Authorization: Bearer <token>');
           const { user, tokenHash } = await authenticate(store, m[1]);
+          if (Number(user.must_change_password) && !def.beforeOwnPassword) throw new ApiError('forbidden', PASSWORD_FIRST);
           if (def.roles && !def.roles.includes(user.role)) throw new ApiError('forbidden', `only ${def.roles.join(' and ')} users may do this`);
           ctx.viewer = await loadViewer(db, user.id);
           ctx.tokenHash = tokenHash;
@@ -234,7 +254,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const reject = (socket: Duplex, status: number, body: ApiErrorBody) => {
     const text = JSON.stringify(body);
     socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
     );
   };
@@ -253,6 +273,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
       } catch (err) {
         return reject(socket, 401, errorBody(err).body);
       }
+      if (Number(auth.user.must_change_password)) return reject(socket, 403, { code: 'forbidden', message: PASSWORD_FIRST });
       wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, q.data.after, q.data.epoch));
     })().catch((err) => {
       log('upgrade failed', err);
@@ -274,6 +295,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     store,
     hub,
     demo,
+    setupCode,
     app,
     async close() {
       simulator?.stop();

@@ -2,7 +2,12 @@
 import type { z } from 'zod';
 import { ApiError } from '../../src-shared/api/errors';
 import type { BodyOf, ParamsOf, QueryOf, RouteName, Routes } from '../../src-shared/api/routes';
-import { hashPassword } from '../workspace/passwords';
+import { hashPassword, verifyPassword } from '../workspace/passwords';
+import { oneTimePassword } from '../workspace/one-time-codes';
+import { assertPasswordAllowed } from '../workspace/password-rule';
+import * as people from '../workspace/people';
+import * as setup from '../workspace/setup';
+import * as teams from '../workspace/teams';
 import { getSettings, loadViewer, type Store, type Tx, type ViewerCtx } from '../workspace/store';
 import * as users from '../workspace/users';
 import * as conv from '../workspace/conversations';
@@ -31,6 +36,8 @@ export interface Services {
   openapi: () => unknown;
   /** Sign-in attempts: `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
   signInLimit: { start: (ip: string, email: string) => boolean; succeeded: (ip: string, email: string) => void };
+  /** Setup attempts, limited as sign-in is: `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
+  setupLimit: { start: (ip: string) => boolean; succeeded: (ip: string) => void };
 }
 
 /** An answer already serialised (large pages are built from stored JSON). */
@@ -75,20 +82,48 @@ async function fresh(tx: Tx, viewer: ViewerCtx): Promise<ViewerCtx> {
 
 const db = (s: Services) => s.store.db;
 
+/** Sign-in's answer, with whether the password is still one someone else gave. */
+async function signedIn(s: Services, email: string, password: string) {
+  const { token, user } = await users.signIn(s.store, email, password);
+  const row = await db(s).get<{ must_change_password: number }>('SELECT must_change_password FROM users WHERE id = ?', [user.id]);
+  return { token, user, password_change_required: !!Number(row?.must_change_password) };
+}
+
 export const handlers: Handlers = {
   health: async (_c, s) => ({ ok: true, head: await feedHead(db(s)) }),
   openapi: async (_c, s) => s.openapi() as Record<string, unknown>,
   signIn: async (c, s) => {
     if (!s.signInLimit.start(c.ip, c.body.email)) throw new ApiError('rate_limited', 'too many sign-in attempts; wait a minute and try again');
-    const signedIn = await users.signIn(s.store, c.body.email, c.body.password);
+    const answer = await signedIn(s, c.body.email, c.body.password);
     s.signInLimit.succeeded(c.ip, c.body.email);
-    return signedIn;
+    return answer;
+  },
+  setupStatus: async (_c, s) => ({ needed: await setup.setupNeeded(db(s)) }),
+  setup: async (c, s) => {
+    assertPasswordAllowed(c.body.password, c.body.email);
+    if (!s.setupLimit.start(c.ip)) throw new ApiError('rate_limited', 'Too many setup attempts; wait a minute and try again.');
+    const hash = await hashPassword(c.body.password);
+    await s.store.write((tx) => setup.setUpWorkspace(tx, c.body, hash));
+    s.setupLimit.succeeded(c.ip);
+    return signedIn(s, c.body.email, c.body.password);
   },
   signOut: async (c, s) => {
     await users.signOut(s.store, c.viewer.user.id, c.tokenHash);
     return { ok: true };
   },
-  me: async (c, s) => users.me(db(s), c.viewer.user),
+  me: async (c, s) => ({ ...(await users.me(db(s), c.viewer.user)), password_change_required: !!Number(c.viewer.user.must_change_password) }),
+  changePassword: async (c, s) => {
+    const me = c.viewer.user;
+    // Guessing the current password from a stolen session is sign-in guessing: limited the same way.
+    if (!s.signInLimit.start(c.ip, me.email)) throw new ApiError('rate_limited', 'Too many attempts; wait a minute and try again.');
+    if (!(await verifyPassword(c.body.current_password, me.password_hash))) throw new ApiError('forbidden', 'The current password is not right.');
+    s.signInLimit.succeeded(c.ip, me.email);
+    if (c.body.new_password === c.body.current_password) throw new ApiError('invalid_request', 'Choose a new password, not the current one.');
+    assertPasswordAllowed(c.body.new_password, me.email);
+    const hash = await hashPassword(c.body.new_password);
+    await s.store.write((tx) => people.changeOwnPassword(tx, me.id, c.tokenHash, hash));
+    return { ok: true };
+  },
   setStatus: async (c, s) => command(s, c.viewer, c.body.client_id, 'setStatus', (tx) => users.setChosenStatus(tx, c.viewer.user.id, c.body.status)),
   presence: async (c, s) => users.reportPresence(s.store, c.viewer.user.id, c.body.idle_seconds),
   setPreferences: async (c, s) =>
@@ -96,13 +131,33 @@ export const handlers: Handlers = {
   listUsers: async (c, s) => ({ items: await users.listUsers(db(s), c.query) }),
   getUser: async (c, s) => users.getUser(db(s), c.params.id),
   createUser: async (c, s) => {
-    const hash = await hashPassword(c.body.password);
-    return command(s, c.viewer, c.body.client_id, 'createUser', async (tx) => users.createUser(tx, (await fresh(tx, c.viewer)).user, c.body, hash));
+    // The one-time password is answered once: the stored replay answer holds the user only.
+    const password = oneTimePassword();
+    const hash = await hashPassword(password);
+    let created = false;
+    const user = await command(s, c.viewer, c.body.client_id, 'createUser', async (tx) => {
+      created = true;
+      return people.createUser(tx, (await fresh(tx, c.viewer)).user, c.body, hash);
+    });
+    return { user, one_time_password: created ? password : null };
+  },
+  resetPassword: async (c, s) => {
+    const password = oneTimePassword();
+    const hash = await hashPassword(password);
+    const user = await s.store.write(async (tx) => people.resetPassword(tx, (await fresh(tx, c.viewer)).user, c.params.id, hash));
+    return { user, one_time_password: password };
   },
   updateUser: async (c, s) =>
     command(s, c.viewer, c.body.client_id, 'updateUser', async (tx) => users.updateUser(tx, (await fresh(tx, c.viewer)).user, c.params.id, c.body)),
-  listTeams: async (_c, s) => ({ items: await users.listTeams(db(s)) }),
-  createTeam: async (c, s) => command(s, c.viewer, c.body.client_id, 'createTeam', (tx) => users.createTeam(tx, c.body.name)),
+  listTeams: async (_c, s) => ({ items: await teams.listTeams(db(s)) }),
+  createTeam: async (c, s) => command(s, c.viewer, c.body.client_id, 'createTeam', (tx) => teams.createTeam(tx, c.body.name)),
+  updateTeam: async (c, s) => command(s, c.viewer, c.body.client_id, 'updateTeam', (tx) => teams.renameTeam(tx, c.params.id, c.body.name)),
+  deleteTeam: async (c, s) =>
+    command(s, c.viewer, c.query.client_id, 'deleteTeam', async (tx) => {
+      const to = c.query.members_to;
+      await teams.deleteTeam(tx, c.params.id, to === 'none' ? null : to);
+      return { ok: true as const };
+    }),
   getWorkspace: async (_c, s) => getSettings(db(s)),
   updateWorkspace: async (c, s) => {
     const { client_id, ...patch } = c.body;

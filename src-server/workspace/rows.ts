@@ -39,6 +39,8 @@ export interface UserRow {
   avatar_color: string;
   notify_prefs: string;
   refetch_seq: number;
+  /** 1 while the password is one someone else gave (a new user's, or after a reset): choose one first. */
+  must_change_password: number;
   created_at: number;
 }
 

@@ -3,11 +3,11 @@ import { ApiError } from '../../src-shared/api/errors';
 import { canManageUser, inboxesFor } from '../../src-shared/access/visibility';
 import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
 import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '../../src-shared/model';
-import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 import { hashPassword, hashToken, newToken, verifyPassword } from './passwords';
-import { prefsOf, toUser, toTeam, toClosingCategory, toChannel, type UserRow } from './rows';
+import { prefsOf, toUser, toClosingCategory, toChannel, type UserRow } from './rows';
 import { getSettings, loadUserRow, newId, type Store, type Tx } from './store';
 import { reconcileUsers, teamWatchers } from './visibility-changes';
+import { assertAnotherOwnerRemains } from './owners';
 import type { SqlRunner } from '../db/engine';
 
 const AVATAR_COLORS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
@@ -168,21 +168,6 @@ async function requireTeam(tx: Tx, teamId: string | null): Promise<void> {
   if (!t) throw new ApiError('invalid_request', `team_id: no team ${teamId}`);
 }
 
-/** passwordHash is computed before the transaction (scrypt is slow on purpose). */
-export async function createUser(tx: Tx, actor: UserRow, body: BodyOf<'createUser'>, passwordHash: string): Promise<User> {
-  if (actor.role === 'manager' && body.role !== 'agent') throw new ApiError('forbidden', 'Managers may add Agents only');
-  await requireTeam(tx, body.team_id);
-  const exists = await tx.sql.get('SELECT id FROM users WHERE email = ?', [body.email]);
-  if (exists) throw new ApiError('conflict', 'a user with this email exists');
-  const id = newId('u');
-  await tx.run(
-    `INSERT INTO users (id, email, name, password_hash, role, team_id, avatar_color, notify_prefs, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [id, body.email, body.name, passwordHash, body.role, body.team_id, avatarColorFor(body.email), JSON.stringify(DEFAULT_NOTIFICATION_PREFS), tx.now],
-  );
-  return (await tx.emitRow('user', id)) as User;
-}
-
 export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body: BodyOf<'updateUser'>): Promise<User> {
   const target = await loadUserRow(tx.sql, targetId);
   if (!target) throw new ApiError('not_found', 'user not found');
@@ -191,6 +176,8 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
     throw new ApiError('forbidden', actor.role === 'manager' ? 'Managers manage Agents only' : 'not allowed');
   }
   if (body.team_id !== undefined) await requireTeam(tx, body.team_id);
+  const stopsBeingOwner = (body.role !== undefined && body.role !== 'owner') || body.deactivated === true;
+  if (target.role === 'owner' && !Number(target.deactivated) && stopsBeingOwner) await assertAnotherOwnerRemains(tx, target);
   const newTeam = body.team_id === undefined ? target.team_id : body.team_id;
   const affected = [target.id, ...(await teamWatchers(tx, target.team_id)), ...(await teamWatchers(tx, newTeam))];
   await reconcileUsers(tx, affected, async () => {
@@ -214,16 +201,6 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
   });
   if (body.deactivated) await tx.run('DELETE FROM sessions WHERE user_id = ?', [target.id]);
   return (await tx.emitRow('user', target.id)) as User;
-}
-
-export async function listTeams(sql: SqlRunner) {
-  return (await sql.all('SELECT * FROM teams ORDER BY name, id')).map(toTeam);
-}
-
-export async function createTeam(tx: Tx, name: string) {
-  const id = newId('t');
-  await tx.run('INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)', [id, name, tx.now]);
-  return toTeam((await tx.emitRow('team', id)) as never);
 }
 
 export async function updateSettings(tx: Tx, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {

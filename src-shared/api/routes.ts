@@ -28,6 +28,7 @@ import {
   Channel,
 } from '../model';
 import { SyncPage, SyncQuery } from '../sync/changes';
+import { NewPassword } from '../passwords';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. */
@@ -46,6 +47,8 @@ export interface RouteDef {
   response: z.ZodType;
   /** Status of a success answer (default 200). */
   status?: number;
+  /** A session whose password someone else gave (a new user, a reset) may call it before choosing their own. */
+  beforeOwnPassword?: boolean;
 }
 
 const route = <T extends RouteDef>(def: T): T => def;
@@ -83,7 +86,15 @@ export const MeResponse = z.object({
   settings: WorkspaceSettings,
   preferences: Preferences,
   inboxes: z.array(z.string()),
+  /** The password was given by someone else: choose one (PUT /me/password) before anything else. */
+  password_change_required: z.boolean(),
 });
+
+/** Sign-in and setup answer a session token. */
+export const SignedIn = z.object({ token: z.string(), user: User, password_change_required: z.boolean() });
+
+/** A new user, or a reset: the one-time password is in this answer only (null when a replay answers). */
+export const UserWithOneTimePassword = z.object({ user: User, one_time_password: z.string().nullable() });
 
 export const ThreadItem = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), at: z.number(), message: Message }),
@@ -200,13 +211,37 @@ export const routes = {
     summary: 'Sign in with email and password; answers a session token',
     auth: 'none',
     body: z.object({ email: Email, password: z.string().min(1).max(200) }).strict(),
-    response: z.object({ token: z.string(), user: User }),
+    response: SignedIn,
+  }),
+  setupStatus: route({
+    method: 'GET',
+    path: '/api/v1/setup',
+    summary: 'Whether this workspace still waits for its first Owner',
+    auth: 'none',
+    response: z.object({ needed: z.boolean() }),
+  }),
+  setup: route({
+    method: 'POST',
+    path: '/api/v1/setup',
+    summary: 'Set the workspace up: the first Owner, with the setup code the server printed; answers like sign-in',
+    auth: 'none',
+    body: z
+      .object({
+        code: z.string().trim().min(1).max(100),
+        workspace_name: z.string().trim().min(1).max(120),
+        name: z.string().trim().min(1).max(120),
+        email: Email,
+        password: NewPassword,
+      })
+      .strict(),
+    response: SignedIn,
   }),
   signOut: route({
     method: 'POST',
     path: '/api/v1/auth/sign-out',
     summary: 'End this session; its stream closes and the user goes offline',
     auth: 'session',
+    beforeOwnPassword: true,
     response: Ok,
   }),
   me: route({
@@ -214,7 +249,17 @@ export const routes = {
     path: '/api/v1/me',
     summary: 'The signed-in user, the workspace settings, preferences and the inboxes the user may open',
     auth: 'session',
+    beforeOwnPassword: true,
     response: MeResponse,
+  }),
+  changePassword: route({
+    method: 'PUT',
+    path: '/api/v1/me/password',
+    summary: "Change one's own password (the current one is required); the user's other sessions end",
+    auth: 'session',
+    beforeOwnPassword: true,
+    body: z.object({ current_password: z.string().min(1).max(200), new_password: NewPassword }).strict(),
+    response: Ok,
   }),
   setStatus: route({
     method: 'PUT',
@@ -259,7 +304,7 @@ export const routes = {
   createUser: route({
     method: 'POST',
     path: '/api/v1/users',
-    summary: 'Add a user (Owners add anyone; Managers add Agents)',
+    summary: 'Add a user with access level, team and Advanced Restrictions (Owners add anyone; Managers add Agents); answers a one-time password',
     auth: 'session',
     roles: SUPERVISORS,
     status: 201,
@@ -268,12 +313,21 @@ export const routes = {
         client_id: ClientId,
         email: Email,
         name: z.string().trim().min(1).max(120),
-        password: z.string().min(8).max(200),
         role: Role,
         team_id: Id.nullable().default(null),
+        restrictions: RestrictionsPatch.default({}),
       })
       .strict(),
-    response: User,
+    response: UserWithOneTimePassword,
+  }),
+  resetPassword: route({
+    method: 'POST',
+    path: '/api/v1/users/:id/password-reset',
+    summary: "Give a user a new one-time password (Owners: anyone else; Managers: Agents); the user's sessions end",
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    response: UserWithOneTimePassword,
   }),
   updateUser: route({
     method: 'PATCH',
@@ -310,6 +364,26 @@ export const routes = {
     status: 201,
     body: z.object({ client_id: ClientId, name: z.string().trim().min(1).max(80) }).strict(),
     response: Team,
+  }),
+  updateTeam: route({
+    method: 'PATCH',
+    path: '/api/v1/teams/:id',
+    summary: 'Rename a team',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    body: z.object({ client_id: ClientId, name: z.string().trim().min(1).max(80) }).strict(),
+    response: Team,
+  }),
+  deleteTeam: route({
+    method: 'DELETE',
+    path: '/api/v1/teams/:id',
+    summary: "Delete a team; one with members needs members_to: another team's id, or none",
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    query: z.object({ client_id: ClientId, members_to: Id.optional() }).strict(),
+    response: Ok,
   }),
   getWorkspace: route({
     method: 'GET',
