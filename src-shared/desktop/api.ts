@@ -26,11 +26,13 @@ import {
   MESSAGE_MAX_CHARS,
   ConversationStatus,
 } from '../model';
-import { CustomInboxInput, InboxKeyParam, InboxSummary, ReportMetric, ReportRow, RestrictionsPatch } from '../api/routes';
+import { CustomInboxInput, InboxKeyParam, InboxSummary, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
+import { NewPassword } from '../passwords';
 
 const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
 
-export const SessionState = z.enum(['signed_out', 'bootstrapping', 'ready']);
+/** password_change: signed in with a password someone else gave; nothing opens until the user chooses their own. */
+export const SessionState = z.enum(['signed_out', 'password_change', 'bootstrapping', 'ready']);
 export const Connection = z.enum(['online', 'connecting', 'offline']);
 
 export const Session = z.object({
@@ -190,6 +192,8 @@ export const queries = {
     output: z.object({ rows: z.array(ReportRow), leaderboard: z.array(ReportRow) }),
   },
   prefs: { input: Empty, output: LocalPrefs },
+  /** Signed out: whether the server at this address waits for its first Owner (the sign-in screen offers setup). */
+  setupStatus: { input: z.object({ server_url: z.string().url().max(500) }).strict(), output: z.object({ needed: z.boolean() }) },
   /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
 } as const;
@@ -201,6 +205,25 @@ export const commands = {
     output: Session,
   },
   signOut: { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  /** A new workspace's first Owner, with the setup code the server printed; then signed in as them. */
+  setUpWorkspace: {
+    input: z
+      .object({
+        server_url: z.string().url().max(500),
+        code: z.string().trim().min(1).max(100),
+        workspace_name: z.string().trim().min(1).max(120),
+        name: z.string().trim().min(1).max(120),
+        email: z.string().email().max(254),
+        password: NewPassword,
+      })
+      .strict(),
+    output: Session,
+  },
+  /**
+   * Choose one's own password: in Profile (the current one required), or right after signing in with
+   * a one-time password (state password_change: the one just typed is the current one).
+   */
+  changePassword: { input: z.object({ current_password: z.string().min(1).max(200).optional(), new_password: NewPassword }).strict(), output: z.object({ ok: z.literal(true) }) },
   sendMessage: { input: z.object({ contact_id: Id, text: NonEmpty(MESSAGE_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
   addComment: { input: z.object({ contact_id: Id, text: NonEmpty(COMMENT_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
   assign: { input: z.object({ contact_id: Id, assignee_id: Id.nullable() }).strict(), output: z.object({ client_id: z.string() }) },
@@ -222,6 +245,20 @@ export const commands = {
       .strict(),
     output: User,
   },
+  /** Online only: Settings > Users > Add user; the answer holds the one-time password, shown once. */
+  createUser: {
+    input: z
+      .object({ email: z.string().email().max(254), name: z.string().trim().min(1).max(120), role: Role, team_id: Id.nullable(), restrictions: RestrictionsPatch })
+      .strict(),
+    output: UserWithOneTimePassword,
+  },
+  /** Online only: a new one-time password for someone else; their sessions end. */
+  resetPassword: { input: z.object({ id: Id }).strict(), output: UserWithOneTimePassword },
+  /** Online only: Settings > Teams. */
+  createTeam: { input: z.object({ name: z.string().trim().min(1).max(80) }).strict(), output: Team },
+  updateTeam: { input: z.object({ id: Id, name: z.string().trim().min(1).max(80) }).strict(), output: Team },
+  /** members_to: where its members go (a team, or null for none); needed when it has members. */
+  deleteTeam: { input: z.object({ id: Id, members_to: Id.nullable().optional() }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Online only, Owners: Settings > Closing categories. */
   createClosingCategory: { input: z.object({ name: ClosingCategoryName }).strict(), output: ClosingCategory },
   updateClosingCategory: {

@@ -71,6 +71,11 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   outbox: Outbox | null = null;
   private readonly center: NotificationCenter;
   private state: Session['state'] = 'signed_out';
+  /**
+   * Signed in with a one-time password (state password_change): kept in memory only, until the user
+   * has chosen their own; nothing is cached or synced before. A restart asks to sign in again.
+   */
+  private pending: { serverUrl: string; api: ServerApi; token: string; user: User; password: string } | null = null;
   private progress = 0;
   private focus = { contactId: null as string | null, windowFocused: false };
   private lastActivity = 0;
@@ -182,7 +187,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       state: this.state,
       connection: this.sync?.connection ?? 'offline',
       server_url: this.policy.serverUrlLocked && this.policy.serverUrl ? this.policy.serverUrl : ((this.opts.settings.get('server_url') as string | undefined) ?? this.policy.serverUrl),
-      user: this.cache && userId ? q.user(this.cache, userId) : null,
+      user: this.pending?.user ?? (this.cache && userId ? q.user(this.cache, userId) : null),
       progress: this.state === 'ready' ? 1 : this.progress,
       locked: [...this.policy.locked, ...(this.policy.serverUrlLocked ? ['server_url'] : [])],
     };
@@ -254,6 +259,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   private async query(name: QueryName, input: Record<string, never>): Promise<unknown> {
     if (name === 'session') return this.session();
     if (name === 'prefs') return this.prefs();
+    if (name === 'setupStatus') return this.unauthenticated(String((input as Record<string, unknown>).server_url), (api) => api.call('setupStatus'));
     const cache = this.requireCache();
     const i = input as Record<string, unknown>;
     switch (name) {
@@ -328,6 +334,15 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'signOut':
         await this.signOut(true);
         return { ok: true };
+      case 'setUpWorkspace': {
+        const { server_url: serverUrl, ...body } = input as { server_url: string; code: string; workspace_name: string; name: string; email: string; password: string };
+        if (!this.serverAllowed(serverUrl)) throw new UserError('locked', `Your organization requires the server ${this.policy.serverUrl}.`);
+        if (this.cache || this.pending) await this.signOut(true);
+        const answer = await this.unauthenticated(serverUrl, (api) => api.call('setup', { body }));
+        return this.begin(serverUrl, answer);
+      }
+      case 'changePassword':
+        return this.changePassword(input.current_password as string | undefined, input.new_password as string);
       case 'setPrefs': {
         for (const k of Object.keys(input)) if (this.policy.locked.includes(k)) throw new UserError('locked', `${k} is managed by your organization`);
         // Only what the user chose is stored, so a later change of the policy's defaults still reaches the rest.
@@ -452,6 +467,19 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       }
       case 'createClosingCategory':
         return this.online().call('createClosingCategory', { body: { client_id: clientId, name: input.name as string } });
+      case 'createUser':
+        return this.online().call('createUser', { body: { client_id: clientId, ...input } });
+      case 'resetPassword':
+        return this.online().call('resetPassword', { params: { id: input.id as string } });
+      case 'createTeam':
+        return this.online().call('createTeam', { body: { client_id: clientId, name: input.name as string } });
+      case 'updateTeam':
+        return this.online().call('updateTeam', { params: { id: input.id as string }, body: { client_id: clientId, name: input.name as string } });
+      case 'deleteTeam': {
+        const to = input.members_to as string | null | undefined;
+        await this.online().call('deleteTeam', { params: { id: input.id as string }, query: { client_id: clientId, ...(to !== undefined && { members_to: to ?? 'none' }) } });
+        return { ok: true };
+      }
       case 'updateClosingCategory': {
         const { id, ...patch } = input;
         return this.online().call('updateClosingCategory', { params: { id: id as string }, body: { client_id: clientId, ...patch } });
@@ -476,7 +504,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     if (!this.serverAllowed(serverUrl)) {
       throw new UserError('locked', `Your organization requires the server ${this.policy.serverUrl}.`);
     }
-    if (this.cache) await this.signOut(true);
+    if (this.cache || this.pending) await this.signOut(true);
     const api = new ServerApi(serverUrl);
     let answer;
     try {
@@ -486,6 +514,29 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       if (err instanceof ServerError && err.status === 401) throw new UserError('wrong_password', 'Wrong email or password.');
       throw err;
     }
+    if (answer.password_change_required) {
+      api.token = answer.token;
+      this.pending = { serverUrl, api, token: answer.token, user: answer.user, password };
+      this.state = 'password_change';
+      this.emitSession();
+      return this.session();
+    }
+    return this.begin(serverUrl, answer);
+  }
+
+  /** A call to a server not signed in to (setup); no answer is 'unreachable'. */
+  private async unauthenticated<T>(serverUrl: string, fn: (api: ServerApi) => Promise<T>): Promise<T> {
+    try {
+      return await fn(new ServerApi(serverUrl));
+    } catch (err) {
+      if (err instanceof OfflineError) throw new UserError('unreachable', `The server at ${serverUrl} cannot be reached. Check the address and your connection.`);
+      throw err;
+    }
+  }
+
+  /** Signed in: the cache opens (a previous user's is wiped), the token is kept, sync starts. */
+  private begin(serverUrl: string, answer: { token: string; user: User }): Session {
+    this.pending = null;
     this.cache = Cache.open(this.cacheFile);
     if (this.cache.getMeta('user_id') && this.cache.getMeta('user_id') !== answer.user.id) {
       this.cache.destroy();
@@ -502,6 +553,19 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return this.session();
   }
 
+  /** One's own new password: right after a one-time sign-in (then the app opens), or from Profile. */
+  private async changePassword(current: string | undefined, next: string): Promise<{ ok: true }> {
+    const pending = this.pending;
+    if (pending) {
+      await pending.api.call('changePassword', { body: { current_password: current ?? pending.password, new_password: next } });
+      this.begin(pending.serverUrl, { token: pending.token, user: pending.user });
+      return { ok: true };
+    }
+    if (!current) throw new UserError('invalid_request', 'Enter your current password.');
+    await this.online().call('changePassword', { body: { current_password: current, new_password: next } });
+    return { ok: true };
+  }
+
   /** Synced at least once, and not in the middle of a bootstrap's bulk load cut short by a restart. */
   private bootstrapped(cache: Cache): boolean {
     return cache.cursor > 0 && !cache.bulkLoading;
@@ -514,7 +578,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
 
   /** Sign-out deletes the cache file and the token. */
   async signOut(tellServer: boolean): Promise<void> {
-    const api = this.api;
+    const api = this.api ?? this.pending?.api ?? null;
+    this.pending = null;
     this.stopEngines();
     if (tellServer && api) await api.call('signOut').catch(() => undefined);
     this.cache?.destroy();
