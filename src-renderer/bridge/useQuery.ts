@@ -7,6 +7,7 @@ import { DesktopError, onEvent, query } from './client';
 export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   session: [],
   prefs: [],
+  setupStatus: [],
   me: ['user', 'settings', 'team'],
   inboxes: ['contact', 'custom_inbox', 'team', 'user', 'settings', 'notification'],
   channels: ['channel'],

@@ -12,6 +12,7 @@ import { Panel, useServerOnline, ViewHeader } from '../dashboard/layout';
 import { useSession } from '../session/session-store';
 import { ROLE_LABEL } from '../settings/access';
 import { ManagedBadge, RadioCards, Switch } from '../settings/controls';
+import { PasswordPanel } from './PasswordPanel';
 import './profile.css';
 
 const ALERT_KINDS: readonly { kind: NotificationKind; label: string; description: string }[] = [
@@ -41,6 +42,7 @@ export function ProfileView() {
           <Details />
           <div className="profile-stack">
             <StatusPanel />
+            <PasswordPanel />
             <NotificationsPanel />
             <NotificationCenterPanel />
           </div>

@@ -1,8 +1,36 @@
 // F1 Sign in: server address, email, password. The address may be fixed by the machine policy.
-import { useId, useState, type FormEvent } from 'react';
-import { command, DesktopError } from '../../bridge/client';
+// A server that waits for its first Owner (F17) is noticed, and "Set up this workspace" offered.
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { command, DesktopError, query } from '../../bridge/client';
 import { Button, Icon } from '../../ui';
+import { SetupView } from './SetupView';
 import { useSession } from './session-store';
+
+/** The address as typed, made a URL (https:// unless a scheme is given). */
+const serverAddress = (typed: string) => {
+  const url = typed.trim().replace(/\/+$/, '');
+  return /^https?:\/\//i.test(url) ? url : `https://${url}`;
+};
+
+/** Whether the server at this address waits for setup (asked a moment after typing stops); false when unknown. */
+function useSetupNeeded(typed: string): boolean {
+  const [needed, setNeeded] = useState(false);
+  useEffect(() => {
+    setNeeded(false);
+    if (!typed.trim()) return;
+    let live = true;
+    const t = setTimeout(() => {
+      query('setupStatus', { server_url: serverAddress(typed) })
+        .then((r) => live && setNeeded(r.needed))
+        .catch(() => undefined);
+    }, 400);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [typed]);
+  return needed;
+}
 
 const ERROR_TITLES: Record<string, string> = {
   wrong_password: 'Wrong email or password',
@@ -22,14 +50,15 @@ export function SignInView() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
   const ids = { server: useId(), email: useId(), password: useId(), hint: useId(), error: useId() };
+  const setupNeeded = useSetupNeeded(serverUrl);
+  const [settingUp, setSettingUp] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const url = serverUrl.trim().replace(/\/+$/, '');
-      await command('signIn', { server_url: /^https?:\/\//i.test(url) ? url : `https://${url}`, email: email.trim(), password });
+      await command('signIn', { server_url: serverAddress(serverUrl), email: email.trim(), password });
       // The 'session' event moves the app on to the first sync or the inbox.
     } catch (err) {
       setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
@@ -39,6 +68,8 @@ export function SignInView() {
 
   const invalid = (field: 'server' | 'credentials') =>
     error !== null && (field === 'server' ? ['unreachable', 'locked'].includes(error.code) : error.code === 'wrong_password');
+
+  if (settingUp) return <SetupView serverUrl={serverAddress(serverUrl)} onBack={() => setSettingUp(false)} />;
 
   return (
     <main className="signin">
@@ -88,6 +119,19 @@ export function SignInView() {
             </p>
           )}
         </div>
+
+        {setupNeeded && (
+          <div className="alert alert--info" role="status">
+            <Icon name="users" size={18} />
+            <div>
+              <p className="alert__title">This server has no workspace yet</p>
+              <p className="alert__body">Whoever started it has a setup code to create the workspace and its first Owner.</p>
+              <Button size="sm" variant="primary" onClick={() => setSettingUp(true)}>
+                Set up this workspace
+              </Button>
+            </div>
+          </div>
+        )}
 
         <div className="field">
           <label htmlFor={ids.email} className="field__label">

@@ -5,20 +5,11 @@ import type { ContactVisibility, Role, Team, User } from '../../../src-shared/mo
 import { command, DesktopError } from '../../bridge';
 import { Button, Dialog, Icon, toast } from '../../ui';
 import { useServerOnline } from '../dashboard/layout';
-import { ROLE_DESCRIPTION, ROLE_LABEL, roleBlockedReason, VISIBILITY_DESCRIPTION, VISIBILITY_LABEL } from './access';
+import { RESTRICTION_SWITCHES, ROLE_DESCRIPTION, ROLE_LABEL, roleBlockedReason, VISIBILITY_DESCRIPTION, VISIBILITY_LABEL, type SwitchKey } from './access';
 import { RadioCards, SaveError, SelectField, Switch } from './controls';
 
 const ROLES: Role[] = ['agent', 'manager', 'owner'];
 const VISIBILITIES: ContactVisibility[] = ['off', 'user', 'team'];
-
-type SwitchKey = 'data_export' | 'contact_deletion' | 'workspace_settings' | 'integrations';
-/** The Advanced Restrictions that are on or off (contact visibility has its own cards). */
-const RESTRICTION_SWITCHES: { key: SwitchKey; label: string; description: string }[] = [
-  { key: 'data_export', label: 'Restrict data export', description: "They can't export contacts or conversations." },
-  { key: 'contact_deletion', label: 'Restrict contact deletion', description: "They can't delete contacts." },
-  { key: 'workspace_settings', label: 'Restrict workspace settings', description: "They can't change the workspace's settings." },
-  { key: 'integrations', label: 'Restrict integrations', description: "They can't manage integrations and API access." },
-];
 
 const ERROR_TITLE: Record<string, string> = {
   forbidden: "You can't make this change",
@@ -27,8 +18,23 @@ const ERROR_TITLE: Record<string, string> = {
   conflict: 'Someone else changed this user',
 };
 
-export function EditUserDialog({ user, actor, teams, onClose }: { user: User; actor: User; teams: Team[]; onClose: () => void }) {
+export function EditUserDialog({
+  user,
+  actor,
+  teams,
+  onClose,
+  onReset,
+}: {
+  user: User;
+  actor: User;
+  teams: Team[];
+  onClose: () => void;
+  /** A new one-time password was made: show it (once). */
+  onReset: (password: string) => void;
+}) {
   const online = useServerOnline();
+  const [confirmReset, setConfirmReset] = useState(false);
+  const [resetting, setResetting] = useState(false);
   const [role, setRole] = useState<Role>(user.role);
   const [teamId, setTeamId] = useState<string>(user.team_id ?? '');
   const [visibility, setVisibility] = useState<ContactVisibility>(user.restrictions.contact_visibility);
@@ -69,6 +75,18 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
     } catch (err) {
       setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
       setBusy(false);
+    }
+  };
+
+  const reset = async () => {
+    setResetting(true);
+    setError(null);
+    try {
+      const r = await command('resetPassword', { id: user.id });
+      onReset(r.one_time_password ?? '');
+    } catch (err) {
+      setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
+      setResetting(false);
     }
   };
 
@@ -173,6 +191,25 @@ export function EditUserDialog({ user, actor, teams, onClose }: { user: User; ac
             checked={deactivated}
             onChange={setDeactivated}
           />
+        </div>
+        <div className="users-dialog__reset">
+          <p className="users-dialog__section-hint">
+            A new one-time password signs {firstName} out everywhere at once; they choose their own at next sign-in.
+          </p>
+          {confirmReset ? (
+            <span className="users-dialog__reset-actions">
+              <Button size="sm" variant="danger" busy={resetting} disabled={!online} onClick={() => void reset()}>
+                Reset and sign {firstName} out
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => setConfirmReset(false)}>
+                Keep the password
+              </Button>
+            </span>
+          ) : (
+            <Button size="sm" disabled={!online} onClick={() => setConfirmReset(true)}>
+              Reset password
+            </Button>
+          )}
         </div>
       </section>
     </Dialog>

@@ -9,6 +9,9 @@ import { useNow } from '../dashboard/useNow';
 import { useSession } from '../session/session-store';
 import { editBlockedReason, restrictionSummary, ROLE_LABEL } from './access';
 import { EditUserDialog } from './EditUserDialog';
+import { AddUserDialog } from './AddUserDialog';
+import { OneTimePasswordDialog } from './OneTimePasswordDialog';
+import { TeamsCard } from './TeamsCard';
 import { CategoriesCard } from './CategoriesCard';
 import { WorkspaceCard } from './WorkspaceCard';
 import './users.css';
@@ -25,6 +28,8 @@ export function UsersView() {
   const [role, setRole] = useState<RoleFilter>('all');
   const [team, setTeam] = useState('all');
   const [editing, setEditing] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [oneTime, setOneTime] = useState<{ title: string; user: User; password: string } | null>(null);
   const searchId = useId();
 
   if (actor && actor.role === 'agent') {
@@ -56,7 +61,14 @@ export function UsersView() {
         eyebrow="Settings"
         title="Users"
         subtitle="Access levels, teams and Advanced Restrictions, and the workspace's settings. Changes reach each person's app within seconds."
-        actions={<ConnectionPill />}
+        actions={
+          <>
+            <ConnectionPill />
+            <Button variant="primary" icon="userPlus" onClick={() => setAdding(true)}>
+              Add user
+            </Button>
+          </>
+        }
       />
 
       <div className="sv-card">
@@ -142,10 +154,34 @@ export function UsersView() {
         )}
       </div>
 
+      {actor && <TeamsCard users={all} teams={teamList} />}
       {settings && actor && <WorkspaceCard settings={settings} actor={actor} />}
       {actor && <CategoriesCard actor={actor} />}
 
-      {editingUser && actor && <EditUserDialog user={editingUser} actor={actor} teams={teamList} onClose={() => setEditing(null)} />}
+      {editingUser && actor && (
+        <EditUserDialog
+          user={editingUser}
+          actor={actor}
+          teams={teamList}
+          onClose={() => setEditing(null)}
+          onReset={(password) => {
+            setEditing(null);
+            setOneTime({ title: `New password for ${editingUser.name}`, user: editingUser, password });
+          }}
+        />
+      )}
+      {adding && actor && (
+        <AddUserDialog
+          actor={actor}
+          teams={teamList}
+          onClose={() => setAdding(false)}
+          onAdded={({ user, password }) => {
+            setAdding(false);
+            setOneTime({ title: `${user.name} was added`, user, password });
+          }}
+        />
+      )}
+      {oneTime && <OneTimePasswordDialog title={oneTime.title} name={oneTime.user.name} email={oneTime.user.email} password={oneTime.password} onClose={() => setOneTime(null)} />}
     </section>
   );
 }

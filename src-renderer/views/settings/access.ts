@@ -18,6 +18,15 @@ export const VISIBILITY_DESCRIPTION: Record<ContactVisibility, string> = {
   team: "Sees contacts assigned to them or to their team: Mine and the team's inbox.",
 };
 
+export type SwitchKey = 'data_export' | 'contact_deletion' | 'workspace_settings' | 'integrations';
+/** The Advanced Restrictions that are on or off (contact visibility has its own cards). */
+export const RESTRICTION_SWITCHES: { key: SwitchKey; label: string; description: string }[] = [
+  { key: 'data_export', label: 'Restrict data export', description: "They can't export contacts or conversations." },
+  { key: 'contact_deletion', label: 'Restrict contact deletion', description: "They can't delete contacts." },
+  { key: 'workspace_settings', label: 'Restrict workspace settings', description: "They can't change the workspace's settings." },
+  { key: 'integrations', label: 'Restrict integrations', description: "They can't manage integrations and API access." },
+];
+
 /** Why `actor` may not edit `target`, or null when they may. */
 export function editBlockedReason(actor: Pick<User, 'id' | 'role'> | null, target: Pick<User, 'id' | 'role'>): string | null {
   if (!actor) return 'Loading your account…';

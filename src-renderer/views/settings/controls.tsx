@@ -206,7 +206,7 @@ export function InputField({
   onChange: (value: string) => void;
   hint?: ReactNode;
   disabled?: boolean;
-  type?: 'text' | 'number';
+  type?: 'text' | 'number' | 'email';
   min?: number;
   max?: number;
   step?: number;

@@ -7,6 +7,7 @@ import { useConversation } from '../messages/conversation-store';
 import { useInbox } from '../messages/inbox-store';
 import { useNotifications } from '../notifications/notifications-store';
 import { BootstrapView } from '../session/BootstrapView';
+import { ChoosePasswordView } from '../session/ChoosePasswordView';
 import { SignInView } from '../session/SignInView';
 import { useSession } from '../session/session-store';
 import { AppShell } from './AppShell';
@@ -60,6 +61,7 @@ export function App() {
     );
   }
   if (state === 'signed_out') return <SignInView />;
+  if (state === 'password_change') return <ChoosePasswordView />;
   if (state === 'bootstrapping') return <BootstrapView />;
   return <AppShell />;
 }
