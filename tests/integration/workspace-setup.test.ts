@@ -58,6 +58,10 @@ describe('a server without --demo', () => {
     expect((await anon(server).get('/api/v1/setup')).body).toEqual({ needed: true });
     const demoOwner = await anon(server).post('/api/v1/auth/sign-in', { email: 'owner@demo.test', password: 'demo-password' });
     expect(demoOwner.status).toBe(401);
+    // Only the code's hash is kept.
+    const stored = JSON.stringify(await server.store.db.all('SELECT * FROM setup_codes'));
+    expect(stored).not.toContain(server.setupCode!);
+    expect(stored).not.toContain(server.setupCode!.replaceAll('-', ''));
 
     const r = await anon(server).post('/api/v1/setup', setupBody(server.setupCode!));
     expect(r.status).toBe(200);
