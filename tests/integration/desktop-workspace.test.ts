@@ -2,7 +2,7 @@
 // who chooses their password at first sign-in (nothing cached before), and changing one's password.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../support/server';
+import { ApiClient, startServer, type TestServer } from '../support/server';
 import { eventually, startDesktop, type TestDesktop } from '../support/desktop';
 
 const OWNER_PASSWORD = 'copper-willow-sunrise';
@@ -61,5 +61,24 @@ describe('the desktop core on a workspace set up from the app', () => {
     await owner.command('changePassword', { current_password: OWNER_PASSWORD, new_password: 'another-long-phrase' });
     expect(owner.service.session().state).toBe('ready');
     expect((await owner.query('users', {})).length).toBeGreaterThan(0);
+  });
+
+  it("a reset from Settings signs the user's running app out, and signing out ends the session on the server", async () => {
+    const owner = await desktop();
+    await owner.command('signIn', { server_url: server.url, email: 'olga@acme.test', password: 'another-long-phrase' });
+    await eventually(() => owner.service.session().state === 'ready', 10_000, 'ready');
+    const agent = desktops[1];
+    expect(agent.service.session().state).toBe('ready');
+    const ann = (await owner.query('users', {})).find((u) => u.email === 'ann@acme.test')!;
+    const reset = await owner.command('resetPassword', { id: ann.id });
+    expect(reset.one_time_password).toEqual(expect.any(String));
+    await eventually(() => agent.service.session().state === 'signed_out', 5000, "the agent's app signed out");
+
+    const token = owner.store.load();
+    const api = new ApiClient(server.url);
+    api.token = token;
+    expect((await api.get('/api/v1/me')).status).toBe(200);
+    await owner.command('signOut', {});
+    expect((await api.get('/api/v1/me')).status).toBe(401);
   });
 });

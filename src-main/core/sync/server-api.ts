@@ -49,7 +49,8 @@ export class ServerApi {
         method,
         url: path,
         params: query,
-        data: body,
+        // A POST without a body still goes as JSON: axios would label it a form, which the server refuses.
+        data: body === undefined && method !== 'GET' && method !== 'DELETE' ? {} : body,
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
       });
     } catch (err) {
