@@ -6,14 +6,8 @@ import type { BodyOf } from '../../src-shared/api/routes';
 import { DEFAULT_NOTIFICATION_PREFS, NO_RESTRICTIONS, type User } from '../../src-shared/model';
 import type { UserRow } from './rows';
 import { loadUserRow, newId, type Tx } from './store';
-import { avatarColorFor } from './users';
+import { avatarColorFor, requireTeam } from './users';
 import { teamWatchers, reconcileUsers } from './visibility-changes';
-
-async function requireTeam(tx: Tx, teamId: string | null): Promise<void> {
-  if (teamId === null) return;
-  const t = await tx.sql.get('SELECT id FROM teams WHERE id = ?', [teamId]);
-  if (!t) throw new ApiError('invalid_request', `team_id: no team ${teamId}`);
-}
 
 /**
  * Adds a user with their access level, team and Advanced Restrictions in one write, so an agent is

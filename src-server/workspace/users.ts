@@ -1,4 +1,4 @@
-// Users, sessions, activity status, preferences, teams and workspace settings.
+// Users, sessions, activity status, preferences, access changes and workspace settings.
 import { ApiError } from '../../src-shared/api/errors';
 import { canManageUser, inboxesFor } from '../../src-shared/access/visibility';
 import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
@@ -162,7 +162,8 @@ export async function getUser(sql: SqlRunner, id: string): Promise<User> {
   return toUser(row);
 }
 
-async function requireTeam(tx: Tx, teamId: string | null): Promise<void> {
+/** 400 unless the team exists (null: no team). */
+export async function requireTeam(tx: Tx, teamId: string | null): Promise<void> {
   if (teamId === null) return;
   const t = await tx.sql.get('SELECT id FROM teams WHERE id = ?', [teamId]);
   if (!t) throw new ApiError('invalid_request', `team_id: no team ${teamId}`);
