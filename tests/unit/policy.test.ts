@@ -25,11 +25,18 @@ describe('policyFilePath', () => {
   const deployed = () => true;
 
   it('is the machine-wide place of each OS', () => {
-    expect(policyFilePath('win32', { ProgramData: 'D:\\PD' }, none)).toBe('D:\\PD\\IS-Messenger\\policy.json');
     expect(policyFilePath('win32', {}, none)).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
     expect(policyFilePath('darwin', {}, none)).toBe('/Library/Application Support/IS-Messenger/policy.json');
     expect(policyFilePath('linux', {}, none)).toBe('/etc/is-messenger/policy.json');
     expect(policyFilePath('freebsd', {}, none)).toBe('/etc/is-messenger/policy.json');
+  });
+
+  it("on Windows it is the machine's ProgramData folder, whatever the user's environment says", () => {
+    const mine = { ProgramData: 'D:\\Mine', PROGRAMDATA: 'D:\\Mine', ALLUSERSPROFILE: 'D:\\Mine' };
+    expect(policyFilePath('win32', mine, none)).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
+    // Pointing the environment at an empty folder does not make ISM_POLICY_FILE count either.
+    const deployedThere = (f: string) => f === 'C:\\ProgramData\\IS-Messenger\\policy.json';
+    expect(policyFilePath('win32', { ...mine, ISM_POLICY_FILE: 'D:\\Mine\\mine.json' }, deployedThere)).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
   });
 
   it('ISM_POLICY_FILE names another file on every OS, where no machine-wide policy is deployed', () => {
@@ -37,11 +44,13 @@ describe('policyFilePath', () => {
     expect(policyFilePath('linux', { ISM_POLICY_FILE: '  ' }, none)).toBe('/etc/is-messenger/policy.json');
   });
 
-  it('a deployed machine-wide policy cannot be set aside with ISM_POLICY_FILE', () => {
-    expect(policyFilePath('linux', { ISM_POLICY_FILE: '/tmp/mine.json' }, deployed)).toBe('/etc/is-messenger/policy.json');
-    const seen: string[] = [];
-    policyFilePath('win32', { ISM_POLICY_FILE: 'C:\\mine.json', ProgramData: 'D:\\PD' }, (f) => (seen.push(f), true));
-    expect(seen).toEqual(['D:\\PD\\IS-Messenger\\policy.json']);
+  it('ISM_POLICY_FILE never overrides a deployed machine-wide policy', () => {
+    for (const os of ['win32', 'darwin', 'linux'] as const) {
+      const seen: string[] = [];
+      const machine = policyFilePath(os, {}, none);
+      expect(policyFilePath(os, { ISM_POLICY_FILE: '/tmp/mine.json' }, (f) => (seen.push(f), true))).toBe(machine);
+      expect(seen).toEqual([machine]);
+    }
   });
 });
 
@@ -61,6 +70,7 @@ describe('parsePolicy', () => {
     expect(policy).toEqual({
       serverUrl: 'https://messenger.example.com',
       serverUrlLocked: true,
+      insecureServers: [],
       updates: { enabled: true, channel: 'beta', url: 'https://updates.example.com/ism' },
       prefs: { os_alerts: { new_message_unassigned: true, comment_mention: false }, do_not_disturb: true, sound: false },
       locked: ['sound', 'do_not_disturb'],
@@ -89,6 +99,7 @@ describe('parsePolicy', () => {
     expect(policy).toEqual({
       serverUrl: null,
       serverUrlLocked: false,
+      insecureServers: [],
       updates: { enabled: true, channel: null, url: null },
       prefs: { os_alerts: { contact_assigned: false }, do_not_disturb: true },
       locked: ['sound'],
@@ -117,7 +128,7 @@ describe('parsePolicy', () => {
   it('locking server_url through "locked" is the same as server_url_locked', () => {
     const { policy } = parsePolicy({ server_url: 'https://a.example', locked: ['server_url'] });
     expect(policy.serverUrlLocked).toBe(true);
-    expect(policyView(policy)).toEqual({ serverUrl: 'https://a.example', serverUrlLocked: true, locked: [] });
+    expect(policyView(policy)).toEqual({ serverUrl: 'https://a.example', serverUrlLocked: true, insecureServers: [], locked: [] });
   });
 
   it('server_url_locked without a server is refused', () => {
