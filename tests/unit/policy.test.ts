@@ -131,6 +131,31 @@ describe('parsePolicy', () => {
     expect(policyView(policy)).toEqual({ serverUrl: 'https://a.example', serverUrlLocked: true, insecureServers: [], locked: [] });
   });
 
+  it('server_url over plain http:// to another machine is refused unless allow_insecure_servers lists it', () => {
+    const refused = parsePolicy({ server_url: 'http://chat.lan:4010' });
+    expect(refused.policy.serverUrl).toBeNull();
+    expect(refused.problems.join('\n')).toMatch(/server_url: .*not a secure address.*ignored/);
+    const listed = parsePolicy({ server_url: 'http://chat.lan:4010/', allow_insecure_servers: ['http://chat.lan:4010'] });
+    expect(listed.problems).toEqual([]);
+    expect(listed.policy.serverUrl).toBe('http://chat.lan:4010');
+    expect(policyView(listed.policy).insecureServers).toEqual(['http://chat.lan:4010']);
+    // this machine needs no listing
+    expect(parsePolicy({ server_url: 'http://127.0.0.1:4010' }).policy.serverUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it('allow_insecure_servers takes http:// addresses only', () => {
+    for (const bad of [['https://a.example'], ['javascript:alert(1)'], ['http://u:p@a.example'], 'http://a.example']) {
+      const r = parsePolicy({ allow_insecure_servers: bad });
+      expect(r.policy.insecureServers).toEqual([]);
+      expect(r.problems.join('\n')).toMatch(/allow_insecure_servers: .*ignored/);
+    }
+  });
+
+  it('--server over http:// to another machine is not offered', () => {
+    expect(policyView(EMPTY_POLICY, 'http://chat.lan:4010').serverUrl).toBeNull();
+    expect(policyView(parsePolicy({ allow_insecure_servers: ['http://chat.lan:4010'] }).policy, 'http://chat.lan:4010').serverUrl).toBe('http://chat.lan:4010');
+  });
+
   it('server_url_locked without a server is refused', () => {
     const { policy, problems } = parsePolicy({ server_url_locked: true });
     expect(policy.serverUrlLocked).toBe(false);
