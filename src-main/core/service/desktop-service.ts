@@ -1,7 +1,6 @@
 // DesktopService: the desktop API (src-shared/desktop/api.ts) over the cache, sync, outbox and
 // notifications. Every call is validated here, whichever transport brought it.
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -21,6 +20,7 @@ import { parseMentions } from '../../../src-shared/mentions';
 import { excerptOf } from '../../../src-shared/excerpt';
 import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
+import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
@@ -88,7 +88,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.log = opts.log ?? (() => {});
     this.lastActivity = this.clock();
     this.idleSeconds = () => Math.max(0, (this.clock() - this.lastActivity) / 1000);
-    mkdirSync(opts.dataDir, { recursive: true });
+    makePrivateFolder(opts.dataDir, { recursive: true });
     this.center = new NotificationCenter(opts.notifier, () => ({
       prefs: this.prefs(),
       focus: this.focus,
