@@ -1,12 +1,14 @@
 // The machine policy (src-main/core/policy): where the file lives, the key-by-key validation, the
 // reading that never throws, and the precedence policy-locked > user > policy default > built-in.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOCAL_PREFS, type LocalPrefs } from '../../src-shared/desktop/api';
 import {
   EMPTY_POLICY,
+  LOCKABLE,
+  POLICY_KEYS,
   effectivePrefs,
   parsePolicy,
   parsePolicyText,
@@ -263,5 +265,35 @@ describe('precedence: policy-locked > user setting > policy default > built-in d
   it('--server is used only when the policy names no server', () => {
     expect(policyView(EMPTY_POLICY, 'http://127.0.0.1:1').serverUrl).toBe('http://127.0.0.1:1');
     expect(policyView(parsePolicy({ server_url: 'https://p.example' }).policy, 'http://127.0.0.1:1').serverUrl).toBe('https://p.example');
+  });
+});
+
+describe('docs/deploying.md matches the code, key for key', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'deploying.md'), 'utf8');
+  /** The first column of the first table after `heading`: each row's `key`. */
+  const tableKeys = (heading: string) => {
+    const section = doc.slice(doc.indexOf(heading) + heading.length);
+    const rows = section.slice(section.indexOf('\n|')).split('\n').slice(1);
+    const keys: string[] = [];
+    for (const row of rows) {
+      if (!row.startsWith('|')) break;
+      const m = /^\|\s*`([^`]+)`\s*\|/.exec(row);
+      if (m) keys.push(m[1]);
+    }
+    return keys;
+  };
+
+  it('every policy key is documented, and every documented key exists', () => {
+    expect(tableKeys('### Keys').sort()).toEqual(Object.keys(POLICY_KEYS).sort());
+  });
+
+  it('the notification settings and the lockable settings too', () => {
+    expect(tableKeys('`notifications`:').sort()).toEqual(['do_not_disturb', 'os_alerts', 'sound']);
+    const lockedRow = doc.split('\n').find((l) => l.startsWith('| `locked` |'))!;
+    expect([...lockedRow.split('|')[2].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]).sort()).toEqual([...LOCKABLE].sort());
+  });
+
+  it('the policy file places are the ones the code reads', () => {
+    for (const os of ['win32', 'darwin', 'linux'] as const) expect(doc).toContain(`\`${policyFilePath(os, {}, () => false)}\``);
   });
 });
