@@ -1,6 +1,6 @@
 // When the app checks for updates (src-main/electron/update-plan.ts): never when the policy turns
 // them off, outside a packaged build, or on Windows installs the NSIS installer did not make.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppUpdater } from 'electron-updater/out/AppUpdater';
@@ -89,6 +89,12 @@ describe('configureUpdater: never a downgrade, whatever the channel', () => {
     const updater = installed();
     updater.channel = 'beta';
     expect(await wouldInstall(updater, '1.1.0')).toBe(true);
+  });
+
+  it('the update server built into the package is https:// too', () => {
+    const yml = readFileSync(join(__dirname, '..', '..', 'electron-builder.yml'), 'utf8');
+    const publish = yml.slice(yml.indexOf('\npublish:'));
+    expect(/\n\s+url:\s*(\S+)/.exec(publish)?.[1]).toMatch(/^https:\/\//);
   });
 
   it('update_url must be https://: anything else is refused with the reason, and the build’s server stays', () => {
