@@ -197,7 +197,8 @@ export const queries = {
 /** Commands: change something. Writes go through the outbox and work offline. */
 export const commands = {
   signIn: {
-    input: z.object({ server_url: z.string().url().max(500), email: z.string().email().max(254), password: z.string().min(1).max(200) }).strict(),
+    // server_url: the core checks it (server-address.ts) and says what is wrong in words.
+    input: z.object({ server_url: z.string().max(500), email: z.string().email().max(254), password: z.string().min(1).max(200) }).strict(),
     output: Session,
   },
   signOut: { input: Empty, output: z.object({ ok: z.literal(true) }) },

@@ -1,7 +1,6 @@
 // DesktopService: the desktop API (src-shared/desktop/api.ts) over the cache, sync, outbox and
 // notifications. Every call is validated here, whichever transport brought it.
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -21,9 +20,11 @@ import { parseMentions } from '../../../src-shared/mentions';
 import { excerptOf } from '../../../src-shared/excerpt';
 import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
+import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
+import { checkServerAddress } from '../../../src-shared/desktop/server-address';
 import { NotificationCenter, type Notifier, type OsAlert } from '../notifications/notification-center';
 import { OfflineError, ServerApi, ServerError } from '../sync/server-api';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
@@ -87,7 +88,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.log = opts.log ?? (() => {});
     this.lastActivity = this.clock();
     this.idleSeconds = () => Math.max(0, (this.clock() - this.lastActivity) / 1000);
-    mkdirSync(opts.dataDir, { recursive: true });
+    makePrivateFolder(opts.dataDir, { recursive: true });
     this.center = new NotificationCenter(opts.notifier, () => ({
       prefs: this.prefs(),
       focus: this.focus,
@@ -109,17 +110,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     const token = this.opts.tokens.load();
     const serverUrl = this.opts.settings.get('server_url') as string | undefined;
     if (!token || !serverUrl) return;
-    if (!this.serverAllowed(serverUrl)) {
-      // The policy now requires another server: the old session is not resumed.
-      this.log(`the machine policy requires ${this.policy.serverUrl}: signing out of ${serverUrl}`);
-      try {
-        this.cache = Cache.open(this.cacheFile); // so that signing out deletes it
-      } catch {
-        this.cache = null;
-      }
-      await this.signOut(false);
-      return;
-    }
+    const checked = checkServerAddress(serverUrl, this.policy.insecureServers);
+    // A session saved for an address no longer allowed (plain http:// to another machine): its token
+    // is not sent there again; the user signs in anew.
+    if (!checked.ok) return this.dropSavedSession(`the saved server address is not allowed (${checked.reason}): signing out`);
+    // The policy now requires another server: the old session is not resumed.
+    if (!this.serverAllowed(serverUrl)) return this.dropSavedSession(`the machine policy requires ${this.policy.serverUrl}: signing out of ${serverUrl}`);
     this.cache = Cache.open(this.cacheFile);
     if (!this.cache.getMeta('user_id')) {
       this.cache.destroy();
@@ -129,6 +125,17 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.connect(serverUrl, token);
     this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
     this.emitSession();
+  }
+
+  /** Signs out of the saved session without telling its server, deleting the cache file. */
+  private async dropSavedSession(why: string): Promise<void> {
+    this.log(why);
+    try {
+      this.cache = Cache.open(this.cacheFile); // so that signing out deletes it
+    } catch {
+      this.cache = null;
+    }
+    await this.signOut(false);
   }
 
   private connect(serverUrl: string, token: string): void {
@@ -472,7 +479,11 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     }
   }
 
-  async signIn(serverUrl: string, email: string, password: string): Promise<Session> {
+  async signIn(address: string, email: string, password: string): Promise<Session> {
+    // Before anything is sent: a password goes only where it travels encrypted (or stays on this machine).
+    const checked = checkServerAddress(address, this.policy.insecureServers);
+    if (!checked.ok) throw new UserError('insecure_server', checked.reason);
+    const serverUrl = checked.url;
     if (!this.serverAllowed(serverUrl)) {
       throw new UserError('locked', `Your organization requires the server ${this.policy.serverUrl}.`);
     }

@@ -8,6 +8,7 @@ const ERROR_TITLES: Record<string, string> = {
   wrong_password: 'Wrong email or password',
   unreachable: "Can't reach the server",
   locked: 'This server is not allowed',
+  insecure_server: "This server address can't be used",
   rate_limited: 'Too many attempts',
   invalid_request: 'Check the details you entered',
   disconnected: 'The app lost its link to the desktop service',
@@ -29,7 +30,8 @@ export function SignInView() {
     setError(null);
     try {
       const url = serverUrl.trim().replace(/\/+$/, '');
-      await command('signIn', { server_url: /^https?:\/\//i.test(url) ? url : `https://${url}`, email: email.trim(), password });
+      // "messenger.example.com" means https://; any address with a scheme goes as typed, for the core to judge.
+      await command('signIn', { server_url: url.includes('://') ? url : `https://${url}`, email: email.trim(), password });
       // The 'session' event moves the app on to the first sync or the inbox.
     } catch (err) {
       setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
@@ -38,7 +40,7 @@ export function SignInView() {
   };
 
   const invalid = (field: 'server' | 'credentials') =>
-    error !== null && (field === 'server' ? ['unreachable', 'locked'].includes(error.code) : error.code === 'wrong_password');
+    error !== null && (field === 'server' ? ['unreachable', 'locked', 'insecure_server'].includes(error.code) : error.code === 'wrong_password');
 
   return (
     <main className="signin">
