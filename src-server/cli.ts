@@ -58,6 +58,12 @@ if (server.demo) {
   for (const u of server.demo.users.slice(0, 20)) console.log(`  ${u.role.padEnd(8)} ${u.email.padEnd(22)} ${u.name}`);
   console.log(`Custom channel ${server.demo.channel.id}, secret ${server.demo.channel.secret}`);
 }
+if (!tls && !trustProxy?.length && !['127.0.0.1', 'localhost', '::1'].includes(values.host!)) {
+  console.warn(
+    `Warning: plain HTTP on ${values.host}: passwords and session tokens would cross the network in clear. ` +
+      'Give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy with --trust-proxy (README).',
+  );
+}
 if (values.simulate) console.log('Simulating contacts writing in every few seconds.');
 const stop = async () => {
   await server.close();
