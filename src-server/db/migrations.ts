@@ -203,6 +203,16 @@ CREATE UNIQUE INDEX closing_categories_on_offer ON closing_categories (lower(nam
 UPDATE sessions SET last_seen_at = {{NOW_MS}} WHERE last_seen_at < {{NOW_MS}};
 `,
   },
+  {
+    version: 5,
+    name: 'sign-in attempts counted in the database, shared by every instance',
+    // A fixed window per key (an address, an email, both); workspace/sign-in-limits.ts. IF NOT EXISTS:
+    // a test that replays earlier migrations on SQLite (user_version set back) runs this one again.
+    sql: `
+CREATE TABLE IF NOT EXISTS sign_in_attempts (key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, reset_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS sign_in_attempts_reset ON sign_in_attempts(reset_at);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -6,7 +6,7 @@ import { ClientFrame, StreamClose, type ServerFrame } from '../../src-shared/syn
 import type { VisibilityScope } from '../../src-shared/access/visibility';
 import { inList, type Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
-import { SESSION_SEEN_EVERY_MS } from '../workspace/users';
+import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
 import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, syncPage, type FeedRow } from './sync';
 
@@ -41,6 +41,8 @@ export interface StreamHubOptions {
    */
   minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
+  /** Ends a session past its maximum age, as a sign-out would (a stream in use keeps it from idling, not from this). */
+  endSession: (userId: string, tokenHash: string) => Promise<unknown>;
   /** The server's clock (default Date.now): a connected stream counts as use of its session. */
   clock?: () => number;
   log: (msg: string, err?: unknown) => void;
@@ -372,7 +374,8 @@ export class StreamHub {
    * Closes the streams whose session no longer exists, however it ended: a sign-out record closes a
    * live stream at once (deliver), and this, every heartbeat, is the net under it. A connected stream
    * is use of its session: its last use is written down as requests do (at most hourly), so a client
-   * that only listens does not find its session expired when it reconnects.
+   * that only listens does not find its session expired when it reconnects. A session past its
+   * maximum age is ended here, and its streams closed, however busy they are.
    */
   private async closeEndedSessions(): Promise<void> {
     const conns = [...this.conns].filter((c) => c.ready);
@@ -382,7 +385,15 @@ export class StreamHub {
     const stale: string[] = [];
     for (let i = 0; i < hashes.length; i += 500) {
       const list = inList(hashes.slice(i, i + 500));
-      for (const r of await this.db.all<{ token_hash: string; last_seen_at: number }>(`SELECT token_hash, last_seen_at FROM sessions WHERE token_hash IN ${list.sql}`, list.params)) {
+      const sessions = await this.db.all<{ token_hash: string; user_id: string; last_seen_at: number; created_at: number }>(
+        `SELECT token_hash, user_id, last_seen_at, created_at FROM sessions WHERE token_hash IN ${list.sql}`,
+        list.params,
+      );
+      for (const r of sessions) {
+        if (now - Number(r.created_at) > SESSION_MAX_MS) {
+          await this.opts.endSession(r.user_id, r.token_hash);
+          continue;
+        }
         alive.add(r.token_hash);
         if (now - Number(r.last_seen_at) > SESSION_SEEN_EVERY_MS) stale.push(r.token_hash);
       }

@@ -30,7 +30,7 @@ export interface Services {
   inbound: InboundBatcher;
   openapi: () => unknown;
   /** Sign-in attempts: `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
-  signInLimit: { start: (ip: string, email: string) => boolean; succeeded: (ip: string, email: string) => void };
+  signInLimit: { start: (ip: string, email: string) => Promise<boolean>; succeeded: (ip: string, email: string) => Promise<void> };
 }
 
 /** An answer already serialised (large pages are built from stored JSON). */
@@ -79,15 +79,16 @@ export const handlers: Handlers = {
   health: async (_c, s) => ({ ok: true, head: await feedHead(db(s)) }),
   openapi: async (_c, s) => s.openapi() as Record<string, unknown>,
   signIn: async (c, s) => {
-    if (!s.signInLimit.start(c.ip, c.body.email)) throw new ApiError('rate_limited', 'too many sign-in attempts; wait a minute and try again');
+    if (!(await s.signInLimit.start(c.ip, c.body.email))) throw new ApiError('rate_limited', 'too many sign-in attempts; wait a minute and try again');
     const signedIn = await users.signIn(s.store, c.body.email, c.body.password);
-    s.signInLimit.succeeded(c.ip, c.body.email);
+    await s.signInLimit.succeeded(c.ip, c.body.email);
     return signedIn;
   },
   signOut: async (c, s) => {
     await users.signOut(s.store, c.viewer.user.id, c.tokenHash);
     return { ok: true };
   },
+  signOutEverywhere: async (c, s) => ({ ok: true, ended: await users.signOutEverywhere(s.store, c.viewer.user.id) }),
   me: async (c, s) => users.me(db(s), c.viewer.user),
   setStatus: async (c, s) => command(s, c.viewer, c.body.client_id, 'setStatus', (tx) => users.setChosenStatus(tx, c.viewer.user.id, c.body.status)),
   presence: async (c, s) => users.reportPresence(s.store, c.viewer.user.id, c.body.idle_seconds),

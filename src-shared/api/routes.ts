@@ -209,6 +209,13 @@ export const routes = {
     auth: 'session',
     response: Ok,
   }),
+  signOutEverywhere: route({
+    method: 'POST',
+    path: '/api/v1/auth/sign-out-everywhere',
+    summary: "End every one of the user's sessions, this one included: on every device the token is refused and the stream closes",
+    auth: 'session',
+    response: z.object({ ok: z.literal(true), ended: z.number().int() }),
+  }),
   me: route({
     method: 'GET',
     path: '/api/v1/me',

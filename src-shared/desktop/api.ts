@@ -202,6 +202,8 @@ export const commands = {
     output: Session,
   },
   signOut: { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  /** Online only: ends every session of the user on every device, then signs this app out (its cache wiped). */
+  signOutEverywhere: { input: Empty, output: z.object({ ok: z.literal(true), ended: z.number().int() }) },
   sendMessage: { input: z.object({ contact_id: Id, text: NonEmpty(MESSAGE_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
   addComment: { input: z.object({ contact_id: Id, text: NonEmpty(COMMENT_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
   assign: { input: z.object({ contact_id: Id, assignee_id: Id.nullable() }).strict(), output: z.object({ client_id: z.string() }) },

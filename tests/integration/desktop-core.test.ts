@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, inbound, signIn, startServer, type ApiClient, type TestServer } from '../support/server';
+import { ApiClient, clientId, inbound, signIn, startServer, type TestServer } from '../support/server';
 import { eventually, signedIn, startDesktop, type TestDesktop, RecordingNotifier } from '../support/desktop';
 import { Cache, CacheTooNewError } from '../../src-main/core/cache/cache';
 
@@ -165,12 +165,37 @@ describe('the desktop core against a real server', () => {
     await signedIn(d, server.url, 'agent3@demo.test');
     const file = d.service.cacheFile;
     expect(existsSync(file)).toBe(true);
+    const token = d.store.load()!;
     await d.command('signOut', {});
+    // The server ended the session too: the token is refused.
+    const old = new ApiClient(server.url);
+    old.token = token;
+    expect((await old.get('/api/v1/me')).status).toBe(401);
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}-wal`)).toBe(false);
     expect(d.store.load()).toBeNull();
     expect(d.service.session().state).toBe('signed_out');
     await d.stop();
+  });
+
+  it('"sign out everywhere" ends the other devices\' sessions and signs this app out as a sign-out does', async () => {
+    const d = await startDesktop();
+    const other = await startDesktop();
+    await signedIn(d, server.url, 'agent11@demo.test');
+    await signedIn(other, server.url, 'agent11@demo.test');
+    const elsewhere = await signIn(server, 'agent11@demo.test');
+    const file = d.service.cacheFile;
+    expect(await d.command('signOutEverywhere', {})).toEqual({ ok: true, ended: 3 });
+    // This app: signed out, its cache file and token gone.
+    expect(d.service.session().state).toBe('signed_out');
+    expect(existsSync(file)).toBe(false);
+    expect(d.store.load()).toBeNull();
+    // The other devices: their tokens are refused; the other app finds out and signs out on its own.
+    expect((await elsewhere.get('/api/v1/me')).status).toBe(401);
+    await eventually(() => other.service.session().state === 'signed_out', 10_000, 'the other app to be signed out');
+    expect(existsSync(other.service.cacheFile)).toBe(false);
+    await d.stop();
+    await other.stop();
   });
 
   it('a mention reaches the mentioned agent as an OS alert within a second, not for the author', async () => {

@@ -335,6 +335,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'signOut':
         await this.signOut(true);
         return { ok: true };
+      case 'signOutEverywhere': {
+        // The server ends this session too; what is left here goes as at any sign-out. Offline, nothing changes.
+        const { ended } = await this.online().call('signOutEverywhere');
+        await this.signOut(false);
+        return { ok: true, ended };
+      }
       case 'setPrefs': {
         for (const k of Object.keys(input)) if (this.policy.locked.includes(k)) throw new UserError('locked', `${k} is managed by your organization`);
         // Only what the user chose is stored, so a later change of the policy's defaults still reaches the rest.

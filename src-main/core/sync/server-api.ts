@@ -49,7 +49,8 @@ export class ServerApi {
         method,
         url: path,
         params: query,
-        data: body,
+        // A write without a body sends {} as JSON: given nothing, axios labels the empty body as a form, which the server refuses.
+        data: body === undefined && method !== 'GET' ? {} : body,
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
       });
     } catch (err) {
