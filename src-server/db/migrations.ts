@@ -203,6 +203,15 @@ CREATE UNIQUE INDEX closing_categories_on_offer ON closing_categories (lower(nam
 UPDATE sessions SET last_seen_at = {{NOW_MS}} WHERE last_seen_at < {{NOW_MS}};
 `,
   },
+  {
+    version: 4,
+    name: 'a replay must match the first request: its route, its target and its body',
+    // Rows stored before this have neither (NULL): their replays are matched by route alone.
+    sql: `
+ALTER TABLE idempotency ADD COLUMN target TEXT;
+ALTER TABLE idempotency ADD COLUMN request_hash TEXT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -361,10 +361,11 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'sendMessage': {
         const c = this.contactOrFail(contactId);
         const text = input.text as string;
+        const id = await messageIdFor(me.id, clientId);
         outbox.enqueue({
           clientId, kind: 'message', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/messages`, body: { text },
           optimistic: [
-            { entity: 'message', id: messageIdFor(clientId), data: { id: messageIdFor(clientId), contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
+            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
             { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
           ],
         });
@@ -373,9 +374,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'addComment': {
         const c = this.contactOrFail(contactId);
         const text = input.text as string;
+        const id = await commentIdFor(me.id, clientId);
         outbox.enqueue({
           clientId, kind: 'comment', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/comments`, body: { text },
-          optimistic: [{ entity: 'comment', id: commentIdFor(clientId), data: { id: commentIdFor(clientId), contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: now, pending: true } }],
+          optimistic: [{ entity: 'comment', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: now, pending: true } }],
         });
         return { client_id: clientId };
       }
