@@ -80,7 +80,8 @@ export const User = z.object({
   name: z.string(),
   role: Role,
   team_id: Id.nullable(),
-  restrictions: Restrictions,
+  /** null: not shown to this reader (Agents see other users' names, teams and status, not their restrictions). */
+  restrictions: Restrictions.nullable(),
   status: ActivityStatus,
   chosen_status: ChosenStatus,
   last_active_at: z.number().nullable(),

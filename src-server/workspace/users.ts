@@ -6,8 +6,8 @@ import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '.
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 import { hashPassword, hashToken, newToken, verifyPassword } from './passwords';
 import { prefsOf, toUser, toTeam, toClosingCategory, toChannel, type UserRow } from './rows';
-import { getSettings, loadUserRow, newId, type Store, type Tx } from './store';
-import { reconcileUsers, teamWatchers } from './visibility-changes';
+import { getSettings, loadUserRow, newId, scopeOf, type Store, type Tx } from './store';
+import { reconcileUsers, resetFeed, teamWatchers } from './visibility-changes';
 import type { SqlRunner } from '../db/engine';
 
 const AVATAR_COLORS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
@@ -144,7 +144,13 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
   return { notifications: prefs };
 }
 
-export async function listUsers(sql: SqlRunner, q: QueryOf<'listUsers'>): Promise<User[]> {
+/** A user as this viewer is shown them: Agents see other users' names, teams and status, not their restrictions (the feed does the same). */
+export function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
+  const user = toUser(row);
+  return viewer.role === 'agent' && row.id !== viewer.id ? { ...user, restrictions: null } : user;
+}
+
+export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'listUsers'>): Promise<User[]> {
   const where: string[] = [];
   const params: string[] = [];
   if (q.status) (where.push('status = ?'), params.push(q.status));
@@ -153,13 +159,13 @@ export async function listUsers(sql: SqlRunner, q: QueryOf<'listUsers'>): Promis
     `SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`,
     params,
   );
-  return rows.map(toUser);
+  return rows.map((r) => userAsSeenBy(viewer, r));
 }
 
-export async function getUser(sql: SqlRunner, id: string): Promise<User> {
+export async function getUser(sql: SqlRunner, viewer: UserRow, id: string): Promise<User> {
   const row = await loadUserRow(sql, id);
   if (!row) throw new ApiError('not_found', 'user not found');
-  return toUser(row);
+  return userAsSeenBy(viewer, row);
 }
 
 async function requireTeam(tx: Tx, teamId: string | null): Promise<void> {
@@ -213,6 +219,17 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
     if (sets.length) await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...params, target.id]);
   });
   if (body.deactivated) await tx.run('DELETE FROM sessions WHERE user_id = ?', [target.id]);
+  // Becoming an Agent or no longer one changes what the user is shown of everyone else: their
+  // records again, for this user only (served with or without restrictions as the feed now decides).
+  if (body.role !== undefined && (body.role === 'agent') !== (target.role === 'agent')) {
+    for (const u of await tx.sql.all<{ id: string }>('SELECT id FROM users WHERE id <> ? ORDER BY id', [target.id])) await tx.emitRow('user', u.id, target.id);
+  }
+  // While deactivated, nobody worked out what the user lost (contacts reassigned away): a restricted
+  // user coming back re-syncs from scratch instead of keeping what their cache still holds.
+  if (body.deactivated === false && Number(target.deactivated)) {
+    const now = await loadUserRow(tx.sql, target.id);
+    if (now && (await scopeOf(tx.sql, now)).kind !== 'all') await resetFeed(tx, target.id);
+  }
   return (await tx.emitRow('user', target.id)) as User;
 }
 

@@ -16,7 +16,7 @@ import {
   type Reply,
   type Session,
 } from '../../../src-shared/desktop/api';
-import { inboxesFor } from '../../../src-shared/access/visibility';
+import { inboxesFor, knownViewer, type Viewer } from '../../../src-shared/access/visibility';
 import { parseMentions } from '../../../src-shared/mentions';
 import { excerptOf } from '../../../src-shared/excerpt';
 import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
@@ -234,6 +234,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return this.cache;
   }
 
+  /** The signed-in user as the visibility rule's viewer (their own record always has its restrictions; the narrowest if it ever lacked them). */
+  private meAsViewer(): Viewer {
+    const me = this.me();
+    return knownViewer(me) ?? { ...me, restrictions: { contact_visibility: 'user' } };
+  }
+
   private me(): User {
     const cache = this.requireCache();
     const u = q.user(cache, cache.getMeta('user_id') ?? '');
@@ -261,11 +267,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         const user = this.me();
         const teams = q.teams(cache).map((t) => t.id);
         const settings = q.settings(cache);
-        return settings ? { user, settings, inboxes: inboxesFor(user, teams) } : null;
+        return settings ? { user, settings, inboxes: inboxesFor(this.meAsViewer(), teams) } : null;
       }
       case 'inboxes': {
-        const user = this.me();
-        return q.inboxSummaries(cache, user.id, inboxesFor(user, q.teams(cache).map((t) => t.id)));
+        return q.inboxSummaries(cache, this.me().id, inboxesFor(this.meAsViewer(), q.teams(cache).map((t) => t.id)));
       }
       case 'conversations':
         return q.conversations(cache, this.me().id, i as never);
