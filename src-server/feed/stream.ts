@@ -36,6 +36,8 @@ interface Conn {
   badFrames: number;
   /** The client's visibility epoch (see SyncQuery), for its catch-up. */
   epoch: number | undefined;
+  /** Contacts granted to this user whose grant was not sent (no longer visible when it was delivered). */
+  withheld?: Set<string>;
 }
 
 export interface StreamHubOptions {
@@ -348,14 +350,12 @@ export class StreamHub {
       }
       const picked: number[] = [];
       let grants: Map<number, string[]> | null = null;
-      /** Contacts granted to this user in this batch: a later removal of one is for a contact this client never got (as in /sync). */
-      let granted: Set<string> | null = null;
       let ended = false;
       for (const i of scope.kind === 'all' ? rows.keys() : candidates(conn.userId, scope.userIds)) {
         const r = rows[i];
         if (Number(r.seq) <= conn.processed) continue;
-        if (r.target_user_id === conn.userId && r.op === 'grant') (granted ??= new Set()).add(r.contact_id!);
-        if (r.target_user_id === conn.userId && r.op === 'remove' && granted?.has(r.contact_id!)) continue;
+        // The removal of a contact whose grant this client was not sent (as /sync does).
+        if (r.target_user_id === conn.userId && r.op === 'remove' && conn.withheld?.delete(r.contact_id!)) continue;
         if (r.target_user_id === conn.userId && r.op === 'session_end') {
           if (r.data && (JSON.parse(r.data) as { token_hash?: string }).token_hash === conn.tokenHash) ended = true;
           continue;
@@ -364,11 +364,19 @@ export class StreamHub {
           this.send(conn, { type: 'must_refetch', reason: 'visibility_reset' });
           continue;
         }
-        if (!recordVisible(r, conn.userId, scope, (id) => assignee.get(id))) continue;
+        const withhold = () => r.op === 'grant' && r.target_user_id === conn.userId && (conn.withheld ??= new Set()).add(r.contact_id!);
+        if (!recordVisible(r, conn.userId, scope, (id) => assignee.get(id))) {
+          withhold();
+          continue;
+        }
         if (r.op === 'grant') {
           // Expanded for this user (their own notifications are part of it): never shared.
           const expanded = await expandGrant(this.db, r, conn.userId);
-          if (!expanded.length) continue;
+          if (!expanded.length) {
+            withhold();
+            continue;
+          }
+          conn.withheld?.delete(r.contact_id!);
           (grants ??= new Map()).set(i, expanded.map((rec) => JSON.stringify(rec)));
         }
         picked.push(i);

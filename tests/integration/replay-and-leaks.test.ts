@@ -140,6 +140,32 @@ describe('replays, client ids and what the feed tells a client', () => {
     expect(removals((await agent.syncAll(from)).changes)).toEqual([kept.id]);
   });
 
+  it('a live stream sends no removal of a contact granted and taken away before the grant could be sent', async () => {
+    // Delivery rounds a second apart: the grant and the removal are delivered in one round, when the
+    // contact is no longer the agent's, so the grant is not sent.
+    const slow = await startServer({ streamRoundMs: 1000 });
+    try {
+      const boss = await signIn(slow, 'manager@demo.test');
+      const agent = await signIn(slow, 'agent9@demo.test');
+      expect((await boss.patch(`/api/v1/users/${agent.userId}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+      const stream = await openStream(slow, agent, (await agent.syncAll(0)).next);
+      const passing = ((await boss.get('/api/v1/contacts?limit=200')).body.items as Contact[]).find((c) => c.assignee_id !== null && c.assignee_id !== agent.userId)!;
+      // A round starts now; what follows waits for the next.
+      expect((await agent.put('/api/v1/me/status', { client_id: clientId(), status: 'busy' })).status).toBe(200);
+      for (const assignee of [agent.userId, passing.assignee_id]) {
+        expect((await boss.post(`/api/v1/contacts/${passing.id}/assignee`, { client_id: clientId(), assignee_id: assignee })).status).toBe(200);
+      }
+      expect((await agent.put('/api/v1/me/status', { client_id: clientId(), status: 'online' })).status).toBe(200);
+      await stream.until(() => stream.changes.some((c) => c.entity === 'user' && (c.data as User).chosen_status === 'online'), 5000, 'the last status');
+      const about = stream.changes.filter((c) => c.id === passing.id || c.contact_id === passing.id);
+      // Either it was sent and then removed, or nothing of it at all.
+      expect(about.length === 0 || about[0].op !== 'remove', JSON.stringify(about)).toBe(true);
+      stream.close();
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('a restricted agent reactivated after losing contacts while deactivated does not keep them: its cursor must refetch', async () => {
     const agent = await signIn(server, 'agent10@demo.test');
     await restrict(agent.userId, 'user');
