@@ -258,7 +258,7 @@ export class StreamHub {
     };
     // Agents are shown other users' records without their restrictions (as /sync does).
     const redactedJson = new Map<number, string>();
-    const recordJsonFor = (viewer: { id: string; role: string }) => (i: number) => {
+    const recordJsonFor = (viewer: { id: string; role: UserRow['role'] }) => (i: number) => {
       if (!redactsUser(rows[i], viewer)) return recordJson(i);
       let s = redactedJson.get(i);
       if (s === undefined) redactedJson.set(i, (s = recordJsonOf(rows[i], true)));

@@ -1,7 +1,8 @@
 // Serving the change feed to one user: the visibility rule applied to every record, grants expanded
 // into the contact's history, internal records (reset, session_end) never served.
 import type { ChangeRecord, MustRefetchReason, SyncPage } from '../../src-shared/sync/changes';
-import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
+import { scopeAllows, showsRestrictions, type VisibilityScope } from '../../src-shared/access/visibility';
+import type { Role } from '../../src-shared/model';
 import type { ChangeRow, SqlRunner } from '../db/engine';
 import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/store';
 import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
@@ -56,9 +57,9 @@ export function recordVisible(
   return scopeAllows(scope, assignee);
 }
 
-/** Whether this viewer is shown a user record without its restrictions: Agents see other users' names, teams and status, not what they may see. */
-export function redactsUser(row: Pick<FeedRow, 'entity' | 'entity_id'>, viewer: { id: string; role: string }): boolean {
-  return row.entity === 'user' && viewer.role === 'agent' && row.entity_id !== viewer.id;
+/** Whether this viewer is shown a user record without its restrictions (Agents see other users' names, teams and status, not what they may see). */
+export function redactsUser(row: Pick<FeedRow, 'entity' | 'entity_id'>, viewer: { id: string; role: Role }): boolean {
+  return row.entity === 'user' && !showsRestrictions(viewer, row.entity_id);
 }
 
 function redactedData(data: string | null): string | null {
@@ -115,7 +116,7 @@ export async function expandGrant(sql: SqlRunner, row: FeedRow, userId: string):
 }
 
 /** Turns visible feed rows into records for this viewer, expanding grants. */
-export async function rowsToRecords(sql: SqlRunner, rows: FeedRow[], viewer: { id: string; role: string }): Promise<ChangeRecord[]> {
+export async function rowsToRecords(sql: SqlRunner, rows: FeedRow[], viewer: { id: string; role: Role }): Promise<ChangeRecord[]> {
   const out: ChangeRecord[] = [];
   for (const row of rows) {
     if (row.op === 'grant') out.push(...(await expandGrant(sql, row, viewer.id)));

@@ -1,6 +1,6 @@
 // Users, sessions, activity status, preferences, teams and workspace settings.
 import { ApiError } from '../../src-shared/api/errors';
-import { canManageUser, inboxesFor } from '../../src-shared/access/visibility';
+import { canManageUser, inboxesFor, showsRestrictions } from '../../src-shared/access/visibility';
 import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
 import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '../../src-shared/model';
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
@@ -144,10 +144,10 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
   return { notifications: prefs };
 }
 
-/** A user as this viewer is shown them: Agents see other users' names, teams and status, not their restrictions (the feed does the same). */
+/** A user as this viewer is shown them (the feed does the same: `redactsUser`). */
 export function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
   const user = toUser(row);
-  return viewer.role === 'agent' && row.id !== viewer.id ? { ...user, restrictions: null } : user;
+  return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null };
 }
 
 export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'listUsers'>): Promise<User[]> {

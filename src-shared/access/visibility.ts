@@ -76,6 +76,11 @@ export function canUseInbox(viewer: Viewer, inbox: InboxKey, teamIds: readonly s
   return inboxesFor(viewer, teamIds).includes(inbox);
 }
 
+/** Whether a reader is shown a user's restrictions: their own, and everyone's for Owners and Managers (not an Agent, for others'). */
+export function showsRestrictions(reader: { id: string; role: Role }, userId: string): boolean {
+  return reader.role !== 'agent' || reader.id === userId;
+}
+
 export function isSupervisor(viewer: { role: Role }): boolean {
   return viewer.role === 'owner' || viewer.role === 'manager';
 }
