@@ -41,7 +41,8 @@ function feedCondition(viewer: ViewerCtx, after: number, epoch: number): { sql: 
 
 /**
  * The same rule for one record in memory (the stream's path). `assigneeOf` gives the contact's
- * current assignee; a removal is for the caller to weigh (see `removalServed`).
+ * current assignee. A removal passes whatever the assignee: the caller withholds one whose grant it
+ * did not send.
  */
 export function recordVisible(
   row: Pick<FeedRow, 'op' | 'contact_id' | 'target_user_id'>,
