@@ -129,7 +129,7 @@ describe('replays, client ids and what the feed tells a client', () => {
     const stream = await openStream(server, agent, cursor);
     const probe = await owner.patch(`/api/v1/users/${agent.userId}`, { client_id: clientId(), name: 'Agent Nine' });
     expect(probe.status).toBe(200);
-    await stream.until(() => stream.changes.some((c) => c.entity === 'user' && c.id === agent.userId), 3000, 'the rename');
+    await stream.until(() => stream.changes.some((c) => c.entity === 'user' && c.id === agent.userId), 10_000, 'the rename');
     expect(stream.changes.filter((c) => c.contact_id === passing.id || c.id === passing.id)).toEqual([]);
     stream.close();
 
@@ -156,7 +156,7 @@ describe('replays, client ids and what the feed tells a client', () => {
         expect((await boss.post(`/api/v1/contacts/${passing.id}/assignee`, { client_id: clientId(), assignee_id: assignee })).status).toBe(200);
       }
       expect((await agent.put('/api/v1/me/status', { client_id: clientId(), status: 'online' })).status).toBe(200);
-      await stream.until(() => stream.changes.some((c) => c.entity === 'user' && (c.data as User).chosen_status === 'online'), 5000, 'the last status');
+      await stream.until(() => stream.changes.some((c) => c.entity === 'user' && c.id === agent.userId && (c.data as User).chosen_status === 'online'), 10_000, 'the last status');
       const about = stream.changes.filter((c) => c.id === passing.id || c.contact_id === passing.id);
       // Either it was sent and then removed, or nothing of it at all.
       expect(about.length === 0 || about[0].op !== 'remove', JSON.stringify(about)).toBe(true);
@@ -219,10 +219,10 @@ describe('replays, client ids and what the feed tells a client', () => {
     expect(boot.changes.filter((c) => c.entity === 'user' && c.id !== agent.userId).every((c) => (c.data as User).restrictions === null)).toBe(true);
     expect(userRecords(boot.changes, agent.userId).every((u) => u.restrictions !== null)).toBe(true);
     await restrict(target.id, 'user');
-    await managerStream.until(() => userRecords(managerStream.changes, target.id).length > 0, 3000, "the manager's record");
+    await managerStream.until(() => userRecords(managerStream.changes, target.id).length > 0, 10_000, "the manager's record");
     expect(userRecords(managerStream.changes, target.id).at(-1)!.restrictions!.contact_visibility).toBe('user');
     for (const s of [stream, unrestrictedStream]) {
-      await s.until(() => userRecords(s.changes, target.id).length > 0, 3000, "the agent's record");
+      await s.until(() => userRecords(s.changes, target.id).length > 0, 10_000, "the agent's record");
       expect(userRecords(s.changes, target.id).every((u) => u.restrictions === null)).toBe(true);
     }
     for (const s of [stream, unrestrictedStream, managerStream]) s.close();
