@@ -204,6 +204,15 @@ UPDATE sessions SET last_seen_at = {{NOW_MS}} WHERE last_seen_at < {{NOW_MS}};
 `,
   },
   {
+    version: 4,
+    name: 'a replay must match the first request: its route, its target and its body',
+    // Rows stored before this have neither (NULL): their replays are matched by route alone.
+    sql: `
+ALTER TABLE idempotency ADD COLUMN target TEXT;
+ALTER TABLE idempotency ADD COLUMN request_hash TEXT;
+`,
+  },
+  {
     version: 5,
     name: 'sign-in attempts counted in the database, shared by every instance',
     // A fixed window per key (an address, an email, both); workspace/sign-in-limits.ts. IF NOT EXISTS:

@@ -1,13 +1,13 @@
 // Users, sessions, activity status, preferences, teams and workspace settings.
 import { ApiError } from '../../src-shared/api/errors';
-import { canManageUser, inboxesFor } from '../../src-shared/access/visibility';
+import { canManageUser, inboxesFor, showsRestrictions } from '../../src-shared/access/visibility';
 import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
 import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '../../src-shared/model';
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 import { hashPassword, hashToken, needsRehash, newToken, verifyPassword } from './passwords';
 import { prefsOf, toUser, toTeam, toClosingCategory, toChannel, type UserRow } from './rows';
-import { getSettings, loadUserRow, newId, type Store, type Tx } from './store';
-import { reconcileUsers, teamWatchers } from './visibility-changes';
+import { getSettings, loadUserRow, newId, scopeOf, type Store, type Tx } from './store';
+import { reconcileUsers, resetFeed, teamWatchers } from './visibility-changes';
 import type { SqlRunner } from '../db/engine';
 
 const AVATAR_COLORS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
@@ -167,7 +167,13 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
   return { notifications: prefs };
 }
 
-export async function listUsers(sql: SqlRunner, q: QueryOf<'listUsers'>): Promise<User[]> {
+/** A user as this viewer is shown them (the feed does the same: `redactsUser`). */
+export function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
+  const user = toUser(row);
+  return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null };
+}
+
+export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'listUsers'>): Promise<User[]> {
   const where: string[] = [];
   const params: string[] = [];
   if (q.status) (where.push('status = ?'), params.push(q.status));
@@ -176,13 +182,13 @@ export async function listUsers(sql: SqlRunner, q: QueryOf<'listUsers'>): Promis
     `SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`,
     params,
   );
-  return rows.map(toUser);
+  return rows.map((r) => userAsSeenBy(viewer, r));
 }
 
-export async function getUser(sql: SqlRunner, id: string): Promise<User> {
+export async function getUser(sql: SqlRunner, viewer: UserRow, id: string): Promise<User> {
   const row = await loadUserRow(sql, id);
   if (!row) throw new ApiError('not_found', 'user not found');
-  return toUser(row);
+  return userAsSeenBy(viewer, row);
 }
 
 async function requireTeam(tx: Tx, teamId: string | null): Promise<void> {
@@ -236,6 +242,17 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
     if (sets.length) await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...params, target.id]);
   });
   if (body.deactivated) await tx.run('DELETE FROM sessions WHERE user_id = ?', [target.id]);
+  // Becoming an Agent or no longer one changes what the user is shown of everyone else: their
+  // records again, for this user only (served with or without restrictions as the feed now decides).
+  if (body.role !== undefined && (body.role === 'agent') !== (target.role === 'agent')) {
+    for (const u of await tx.sql.all<{ id: string }>('SELECT id FROM users WHERE id <> ? ORDER BY id', [target.id])) await tx.emitRow('user', u.id, target.id);
+  }
+  // While deactivated, nobody worked out what the user lost (contacts reassigned away): a restricted
+  // user coming back re-syncs from scratch instead of keeping what their cache still holds.
+  if (body.deactivated === false && Number(target.deactivated)) {
+    const now = await loadUserRow(tx.sql, target.id);
+    if (now && (await scopeOf(tx.sql, now)).kind !== 'all') await resetFeed(tx, target.id);
+  }
   return (await tx.emitRow('user', target.id)) as User;
 }
 

@@ -54,8 +54,9 @@ export type InboxRow = z.infer<typeof InboxRow>;
 export const ListCursor = z.object({ last_activity_at: z.number(), id: Id }).strict();
 export type ListCursor = z.infer<typeof ListCursor>;
 
-export const LocalMessage = Message.extend({ outbox_error: z.string().nullable() });
-export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_error: z.string().nullable() });
+/** A message or comment as the thread shows it; written here and not yet accepted, it has its outbox row's client id (to retry or discard) and the server's refusal. */
+export const LocalMessage = Message.extend({ outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
+export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
 
 export const ThreadEntry = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), at: z.number(), message: LocalMessage }),

@@ -531,7 +531,7 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
 
   /** What a client could observe about the workspace (and the feed head, which moves on any write). */
   const snapshot = async () => ({
-    head: (await owner.get('/health')).body.head,
+    head: (await owner.head()),
     contact: (await owner.get(`/api/v1/contacts/${contactId}`)).body,
     thread: (await owner.get(`/api/v1/contacts/${contactId}/thread?limit=500`)).body,
     contacts: (await owner.get('/api/v1/contacts?limit=200')).body,
@@ -643,7 +643,7 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
       'a\u0000b',
     ];
     const name = '<b onmouseover=alert(1)>Eve</b> {{@user.u_owner}}';
-    const head = (await owner.get('/health')).body.head;
+    const head = (await owner.head());
     const agentNotes = (await agent.get('/api/v1/notifications?tab=all&limit=200')).body.items.length;
     const managerNotes = (await manager.get('/api/v1/notifications?tab=all&limit=200')).body.items.length;
     let id = '';
@@ -699,7 +699,7 @@ describe('the custom channel checks its signature before it reads a body', () =>
   const good = JSON.stringify({ sender: { id: 'sig-1', name: 'Sig' }, message: { id: 'sig-m-1', text: 'Hello' } });
 
   it('refuses a missing or wrong X-Signature with 401, an unknown channel with 404, and writes nothing', async () => {
-    const head = (await owner.get('/health')).body.head;
+    const head = (await owner.head());
     const contacts = (await owner.get('/api/v1/contacts?limit=200')).body.items.length;
     const right = signBody(secret, good);
     const cases: [string | undefined, number, string?][] = [
@@ -724,12 +724,12 @@ describe('the custom channel checks its signature before it reads a body', () =>
       const a = await post(good, sig, at);
       expect(problem(a, status), `X-Signature ${String(sig).slice(0, 80)}`).toBeNull();
     }
-    expect((await owner.get('/health')).body.head).toBe(head);
+    expect((await owner.head())).toBe(head);
     expect((await owner.get('/api/v1/contacts?limit=200')).body.items.length).toBe(contacts);
   });
 
   it('answers 400 to a correctly signed body that is not a valid message, and writes nothing', async () => {
-    const head = (await owner.get('/health')).body.head;
+    const head = (await owner.head());
     const bodies = [
       '',
       'null',
@@ -753,7 +753,7 @@ describe('the custom channel checks its signature before it reads a body', () =>
       const a = await post(body, signBody(secret, body));
       expect(problem(a, 400), `body ${body.slice(0, 80)}`).toBeNull();
     }
-    expect((await owner.get('/health')).body.head).toBe(head);
+    expect((await owner.head())).toBe(head);
   });
 
   it('refuses a signed body over the limit with 413, and still takes a good message afterwards', async () => {

@@ -15,7 +15,7 @@ import {
   type Reply,
   type Session,
 } from '../../../src-shared/desktop/api';
-import { inboxesFor } from '../../../src-shared/access/visibility';
+import { inboxesFor, knownViewer, type Viewer } from '../../../src-shared/access/visibility';
 import { parseMentions } from '../../../src-shared/mentions';
 import { excerptOf } from '../../../src-shared/excerpt';
 import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
@@ -241,6 +241,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return this.cache;
   }
 
+  /** The signed-in user as the visibility rule's viewer (their own record always has its restrictions; the narrowest if it ever lacked them). */
+  private meAsViewer(): Viewer {
+    const me = this.me();
+    return knownViewer(me) ?? { ...me, restrictions: { contact_visibility: 'user' } };
+  }
+
   private me(): User {
     const cache = this.requireCache();
     const u = q.user(cache, cache.getMeta('user_id') ?? '');
@@ -268,11 +274,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         const user = this.me();
         const teams = q.teams(cache).map((t) => t.id);
         const settings = q.settings(cache);
-        return settings ? { user, settings, inboxes: inboxesFor(user, teams) } : null;
+        return settings ? { user, settings, inboxes: inboxesFor(this.meAsViewer(), teams) } : null;
       }
       case 'inboxes': {
-        const user = this.me();
-        return q.inboxSummaries(cache, user.id, inboxesFor(user, q.teams(cache).map((t) => t.id)));
+        return q.inboxSummaries(cache, this.me().id, inboxesFor(this.meAsViewer(), q.teams(cache).map((t) => t.id)));
       }
       case 'conversations':
         return q.conversations(cache, this.me().id, i as never);
@@ -374,10 +379,11 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'sendMessage': {
         const c = this.contactOrFail(contactId);
         const text = input.text as string;
+        const id = await messageIdFor(me.id, clientId);
         outbox.enqueue({
           clientId, kind: 'message', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/messages`, body: { text },
           optimistic: [
-            { entity: 'message', id: messageIdFor(clientId), data: { id: messageIdFor(clientId), contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
+            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
             { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
           ],
         });
@@ -386,9 +392,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'addComment': {
         const c = this.contactOrFail(contactId);
         const text = input.text as string;
+        const id = await commentIdFor(me.id, clientId);
         outbox.enqueue({
           clientId, kind: 'comment', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/comments`, body: { text },
-          optimistic: [{ entity: 'comment', id: commentIdFor(clientId), data: { id: commentIdFor(clientId), contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: now, pending: true } }],
+          optimistic: [{ entity: 'comment', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: now, pending: true } }],
         });
         return { client_id: clientId };
       }
