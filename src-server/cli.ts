@@ -1,7 +1,9 @@
 // npm run server -- --port 4010 --db ./data/workspace.sqlite                       (your workspace: prints a setup code)
 // npm run server -- --port 4010 --db ./data/demo.sqlite --demo [--seed N] [--simulate]   (the demo workspace)
 // npm run server -- --port 4011 --database-url postgres://user:password@host:5432/db   (PostgreSQL; run several on one database)
-import { mkdirSync } from 'node:fs';
+// Exposed to other machines: --tls-cert FILE --tls-key FILE (HTTPS), or behind a reverse proxy with
+// --trust-proxy ADDRESSES; either way --public-url URL, the address people use (README).
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from './http/app';
@@ -16,6 +18,10 @@ const { values } = parseArgs({
     demo: { type: 'boolean', default: false },
     simulate: { type: 'boolean', default: false },
     host: { type: 'string', default: '127.0.0.1' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'public-url': { type: 'string', multiple: true },
+    'trust-proxy': { type: 'string' },
   },
 });
 
@@ -26,6 +32,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port
 if (!Number.isInteger(seed)) throw new Error(`--seed: ${values.seed} is not a whole number`);
 if (!Number.isInteger(contacts) || contacts < 1) throw new Error(`--contacts: ${values.contacts} is not a positive whole number`);
 
+if (!values['tls-cert'] !== !values['tls-key']) throw new Error('--tls-cert and --tls-key go together: the certificate (PEM, with its chain) and its private key');
+const tls = values['tls-cert'] ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } : undefined;
+const publicUrls = values['public-url'] ?? [];
+for (const u of publicUrls) if (!/^https?:\/\/[^/]+/.test(u)) throw new Error(`--public-url: ${u} is not an http(s):// address`);
+// Comma-separated addresses, CIDR ranges or names (loopback, linklocal, uniquelocal) of the proxies to believe.
+const trustProxy = values['trust-proxy']?.split(',').map((a) => a.trim()).filter(Boolean);
+
 const databaseUrl = values['database-url'] ?? process.env.ISM_DATABASE_URL;
 if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('--database-url: give a postgres://… URL');
 const dbFile = resolve(values.db!);
@@ -34,6 +47,9 @@ const server = await createServer({
   ...(databaseUrl ? { databaseUrl } : { dbFile }),
   port,
   host: values.host,
+  tls,
+  publicUrls,
+  ...(trustProxy?.length && { trustProxy }),
   demo: values.demo ? { seed, contacts } : false,
   // Simulated contacts belong to the demo: never written into a real workspace.
   simulate: values.demo && values.simulate,
@@ -47,6 +63,12 @@ if (server.demo) {
 }
 // The app's "Set up this workspace" asks for it (valid 24 hours, once; each start prints a fresh one).
 if (server.setupCode) console.log(`setup code: ${server.setupCode}`);
+if (!tls && !trustProxy?.length && !['127.0.0.1', 'localhost', '::1'].includes(values.host!)) {
+  console.warn(
+    `Warning: plain HTTP on ${values.host}: passwords and session tokens would cross the network in clear. ` +
+      'Give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy with --trust-proxy (README).',
+  );
+}
 if (values.simulate && !values.demo) console.log('--simulate goes with --demo: ignored.');
 else if (values.simulate) console.log('Simulating contacts writing in every few seconds.');
 const stop = async () => {

@@ -5,14 +5,20 @@ import { z } from 'zod';
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id (1-64 letters, digits, _ or -)');
 export type Id = z.infer<typeof Id>;
 
-/**
- * Client-generated id carried by every create and command: the idempotency key. A message or comment
- * created with it takes the id m_<client_id> / k_<client_id>, so the client knows it before the server answers.
- */
+/** Client-generated id carried by every create and command: the idempotency key (per user). */
 export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,60}$/, 'client_id must be 8-60 letters, digits, _ or -');
 
-export const messageIdFor = (clientId: string) => `m_${clientId}`;
-export const commentIdFor = (clientId: string) => `k_${clientId}`;
+/**
+ * The id of the message or comment a user creates with a client_id: a digest of the pair, so the
+ * client knows it before the server answers, and one user's client ids never meet another's (a
+ * client id someone else used is a new write, not a clash that tells what they wrote).
+ */
+async function ownedId(prefix: 'm' | 'k', userId: string, clientId: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${userId}\n${clientId}`)));
+  return `${prefix}_${btoa(String.fromCharCode(...digest.subarray(0, 18))).replace(/\+/g, '-').replace(/\//g, '_')}`;
+}
+export const messageIdFor = (userId: string, clientId: string) => ownedId('m', userId, clientId);
+export const commentIdFor = (userId: string, clientId: string) => ownedId('k', userId, clientId);
 
 export const Role = z.enum(['owner', 'manager', 'agent']);
 export type Role = z.infer<typeof Role>;
@@ -74,7 +80,8 @@ export const User = z.object({
   name: z.string(),
   role: Role,
   team_id: Id.nullable(),
-  restrictions: Restrictions,
+  /** null: not shown to this reader (Agents see other users' names, teams and status, not their restrictions). */
+  restrictions: Restrictions.nullable(),
   status: ActivityStatus,
   chosen_status: ChosenStatus,
   last_active_at: z.number().nullable(),

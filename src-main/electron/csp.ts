@@ -6,7 +6,7 @@
  * may be inline because React sets style attributes. The renderer never talks to the network
  * (it reaches main through the desktop API), so connect-src stays 'self'.
  */
-export const CONTENT_SECURITY_POLICY = [
+const DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -17,7 +17,16 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+
+export const CONTENT_SECURITY_POLICY = DIRECTIVES.join('; ');
+
+/**
+ * The same policy for the `<meta>` tag in src-renderer/index.html (a unit test keeps them equal), so
+ * the page carries it wherever it is loaded, not only where the header is injected. Browsers ignore
+ * frame-ancestors in a `<meta>` (and warn about it): it is left to the header.
+ */
+export const META_CONTENT_SECURITY_POLICY = DIRECTIVES.filter((d) => !d.startsWith('frame-ancestors ')).join('; ');
 
 /**
  * Response headers with the app's CSP, replacing any the response brought (header names are

@@ -9,7 +9,7 @@
 //
 // The machine policy (docs/deploying.md) is read once at start from the OS's machine-wide place.
 // The log goes to stderr and to app.getPath('logs')/main.log.
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { app, powerMonitor, type BrowserWindow } from 'electron';
 import { createOsNotifier } from '../core/notifications/os-notifier';
@@ -17,6 +17,7 @@ import type { Notifier, OsAlert } from '../core/notifications/notification-cente
 import { DesktopService } from '../core/service/desktop-service';
 import { policyDefaultPrefs, policyFilePath, policyView } from '../core/policy/policy';
 import { readPolicyFile } from '../core/policy/read';
+import { makePrivateFile, makePrivateFolder } from '../core/storage/private-folder';
 import { parseShellArgs } from './args';
 import { APP_NAME, badgeCount } from './badge';
 import { fallbackPageUrl } from './csp';
@@ -58,9 +59,10 @@ function openLogFile(): void {
   try {
     const dir = app.getPath('logs');
     if (typeof dir !== 'string' || !dir) return;
-    mkdirSync(dir, { recursive: true });
+    makePrivateFolder(dir);
     const file = join(dir, 'main.log');
     if (existsSync(file) && statSync(file).size > LOG_MAX_BYTES) renameSync(file, join(dir, 'main.old.log'));
+    makePrivateFile(file);
     logFile = file;
   } catch (err) {
     log('no log file', err);
@@ -200,6 +202,12 @@ function main(): void {
   app.setName(APP_NAME);
   // Set before anything reads it: the single-instance lock, electron-store and the cache live here.
   app.setPath('userData', args.dataDir ? resolve(args.dataDir) : join(app.getPath('appData'), APP_NAME));
+  // Readable by this OS user only: settings, the sealed token, the cache (data/, made private by the core).
+  try {
+    makePrivateFolder(app.getPath('userData'));
+  } catch (err) {
+    log('could not make the data folder private', err);
+  }
   openLogFile();
   if (!app.requestSingleInstanceLock()) {
     // Another instance runs: it receives our argv (and any deep link) in 'second-instance'.

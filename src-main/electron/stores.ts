@@ -3,6 +3,7 @@
 import { safeStorage } from 'electron';
 import Store from 'electron-store';
 import type { KeyValueStore } from '../core/service/ports';
+import { PRIVATE_FILE_MODE } from '../core/storage/private-folder';
 import type { Cipher } from './token-store';
 
 /** A KeyValueStore in electron-store (a JSON file in userData, written atomically). */
@@ -16,6 +17,8 @@ export class ElectronSettings implements KeyValueStore {
       accessPropertiesByDotNotation: false,
       // A damaged settings file must not stop the app from starting: it starts from defaults.
       clearInvalidConfig: true,
+      // Readable by this OS user only (the folder is 0700 too: main.ts).
+      configFileMode: PRIVATE_FILE_MODE,
     });
   }
 

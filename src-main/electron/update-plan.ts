@@ -3,7 +3,8 @@
 // Off when the machine policy says "updates": "off", in a build that is not packaged (no
 // app-update.yml), with ISM_DISABLE_UPDATES=1, and on Windows when the app was not installed by
 // the NSIS installer (MSI or a copied folder: IT deploys new versions itself). Otherwise the
-// policy's update_url / update_channel, or the build's publish settings (electron-builder.yml).
+// policy's update_url / update_channel (https:// only), or the build's publish settings
+// (electron-builder.yml). Never a downgrade (configureUpdater).
 import type { UpdatePolicy } from '../core/policy/policy';
 
 /** How often a running app checks again. */
@@ -30,6 +31,30 @@ export function updatePlan(ctx: UpdateContext): UpdatePlan {
   if (!ctx.packaged) return { enabled: false, reason: 'not a packaged build' };
   if (ctx.platform === 'win32' && !ctx.nsisInstall) return { enabled: false, reason: 'not installed by the NSIS installer (MSI installs are updated by IT)' };
   return { enabled: true, url: ctx.policy.url, channel: ctx.policy.channel, firstDelayMs: FIRST_CHECK_DELAY_MS, intervalMs: UPDATE_INTERVAL_MS };
+}
+
+/** The part of electron-updater's AppUpdater that configureUpdater sets (a real one in the tests). */
+export interface ConfigurableUpdater {
+  autoDownload: boolean;
+  autoInstallOnAppQuit: boolean;
+  allowDowngrade: boolean;
+  allowPrerelease: boolean;
+  channel: string | null;
+  setFeedURL(options: { provider: 'generic'; url: string; channel?: string }): void;
+}
+
+/**
+ * Applies an enabled plan to electron-updater. Never a downgrade, whatever the channel: an older
+ * build may carry fixed flaws. electron-updater's `channel` setter turns `allowDowngrade` back on,
+ * so it is set last.
+ */
+export function configureUpdater(updater: ConfigurableUpdater, plan: Extract<UpdatePlan, { enabled: true }>): void {
+  updater.autoDownload = true;
+  updater.autoInstallOnAppQuit = true;
+  updater.allowPrerelease = false;
+  if (plan.url) updater.setFeedURL({ provider: 'generic', url: plan.url, ...(plan.channel ? { channel: plan.channel } : {}) });
+  if (plan.channel) updater.channel = plan.channel;
+  updater.allowDowngrade = false;
 }
 
 export interface Timers {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { app } from 'electron';
 import type { UpdatePolicy } from '../core/policy/policy';
-import { scheduleChecks, updatePlan } from './update-plan';
+import { configureUpdater, scheduleChecks, updatePlan } from './update-plan';
 
 export function startUpdates(policy: UpdatePolicy, log: (msg: string, err?: unknown) => void): () => void {
   const exe = process.execPath;
@@ -25,11 +25,7 @@ export function startUpdates(policy: UpdatePolicy, log: (msg: string, err?: unkn
     if (!updater) {
       updater = (await import('electron-updater')).autoUpdater;
       updater.logger = { info: (m) => log(`updates: ${m}`), warn: (m) => log(`updates: ${m}`), error: (m) => log(`updates: ${m}`), debug: () => {} };
-      updater.autoDownload = true;
-      updater.autoInstallOnAppQuit = true;
-      updater.allowDowngrade = false;
-      if (plan.url) updater.setFeedURL({ provider: 'generic', url: plan.url, ...(plan.channel ? { channel: plan.channel } : {}) });
-      if (plan.channel) updater.channel = plan.channel;
+      configureUpdater(updater, plan);
       updater.on('error', (err) => log('updates', err));
     }
     await updater.checkForUpdates();

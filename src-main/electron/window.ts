@@ -3,6 +3,7 @@
 import { app, BrowserWindow, screen, session, type WebContents } from 'electron';
 import type { KeyValueStore } from '../core/service/ports';
 import { withCsp } from './csp';
+import { spellcheckFor } from './spellcheck';
 import { MIN_HEIGHT, MIN_WIDTH, restoreWindowState, windowStateToSave } from './window-state';
 
 export const WEB_PREFERENCES = {
@@ -16,7 +17,7 @@ export const WEB_PREFERENCES = {
   webviewTag: false,
   navigateOnDragDrop: false,
   safeDialogs: true,
-  spellcheck: true,
+  spellcheck: spellcheckFor(process.platform),
 } as const;
 
 /** Session-wide: the CSP on every response, every permission request and check refused. */
@@ -30,6 +31,8 @@ export function hardenSession(log: (msg: string) => void): void {
     callback(false);
   });
   ses.setPermissionCheckHandler(() => false);
+  // The session's spellchecker downloads dictionaries even for windows that do not check spelling.
+  ses.setSpellCheckerEnabled(spellcheckFor(process.platform));
 }
 
 /** For every webContents the app ever creates: no navigation away, no new windows, no <webview>. */

@@ -9,6 +9,7 @@ import { confStore, fileTokenStore } from './stores';
 import { createOsNotifier } from '../core/notifications/os-notifier';
 import { policyDefaultPrefs, policyFilePath, policyView } from '../core/policy/policy';
 import { readPolicyFile } from '../core/policy/read';
+import { checkServerAddress } from '../../src-shared/desktop/server-address';
 
 const { values } = parseArgs({
   options: {
@@ -22,15 +23,19 @@ const { values } = parseArgs({
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: ${values.port} is not a port`);
-if (values.server && !/^https?:\/\/[^\s]+$/.test(values.server)) throw new Error(`--server: ${values.server} is not an http(s) URL`);
 
 const policyFile = values.policy ? resolve(values.policy) : policyFilePath(process.platform, process.env);
 const machine = readPolicyFile(policyFile, (msg) => console.error(`[policy] ${msg}`));
 if (machine.file) console.error(`[policy] applied ${machine.file}`);
+const server = values.server ? checkServerAddress(values.server, machine.policy.insecureServers) : null;
+if (server && !server.ok) {
+  console.error(`--server: ${server.reason}`);
+  process.exit(2);
+}
 
 const dataDir = resolve(values.data!);
 const settings = confStore(dataDir);
-if (values.server && !settings.get('server_url')) settings.set('server_url', values.server);
+if (server?.ok && !settings.get('server_url')) settings.set('server_url', server.url);
 let activate: (alert: Parameters<typeof host.service.activate>[0]) => void = () => {};
 const notifier = createOsNotifier({ onClick: (alert) => activate(alert), onError: (err) => console.error(`[notifications] ${err.message}`) });
 const host = await startHost({

@@ -204,6 +204,25 @@ UPDATE sessions SET last_seen_at = {{NOW_MS}} WHERE last_seen_at < {{NOW_MS}};
 `,
   },
   {
+    version: 4,
+    name: 'a replay must match the first request: its route, its target and its body',
+    // Rows stored before this have neither (NULL): their replays are matched by route alone.
+    sql: `
+ALTER TABLE idempotency ADD COLUMN target TEXT;
+ALTER TABLE idempotency ADD COLUMN request_hash TEXT;
+`,
+  },
+  {
+    version: 5,
+    name: 'sign-in attempts counted in the database, shared by every instance',
+    // A fixed window per key (an address, an email, both); workspace/sign-in-limits.ts. IF NOT EXISTS:
+    // a test that replays earlier migrations on SQLite (user_version set back) runs this one again.
+    sql: `
+CREATE TABLE IF NOT EXISTS sign_in_attempts (key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, reset_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS sign_in_attempts_reset ON sign_in_attempts(reset_at);
+`,
+  },
+  {
     version: 6,
     name: 'real workspaces: setup codes for the first Owner; a password given by someone else is changed at first sign-in',
     // Only a code's hash is kept. Each start while setup is pending adds one (every instance prints

@@ -6,9 +6,9 @@ import { ClientFrame, StreamClose, type ServerFrame } from '../../src-shared/syn
 import type { VisibilityScope } from '../../src-shared/access/visibility';
 import { inList, type Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
-import { SESSION_SEEN_EVERY_MS } from '../workspace/users';
+import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
-import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, syncPage, type FeedRow } from './sync';
+import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, redactsUser, syncPage, type FeedRow } from './sync';
 
 const BATCH = 5000;
 const NONE: readonly number[] = [];
@@ -16,6 +16,12 @@ const NONE: readonly number[] = [];
 const MAX_CATCH_UP_PAGES = 5;
 const MAX_BAD_FRAMES = 10;
 const SCOPE_TTL_MS = 1000;
+
+/** What a connected user may see, and their access level (what they are shown of other users). */
+interface Seen {
+  scope: VisibilityScope;
+  role: UserRow['role'];
+}
 
 interface Conn {
   ws: WebSocket;
@@ -30,6 +36,8 @@ interface Conn {
   badFrames: number;
   /** The client's visibility epoch (see SyncQuery), for its catch-up. */
   epoch: number | undefined;
+  /** Contacts granted to this user whose grant was not sent (no longer visible when it was delivered). */
+  withheld?: Set<string>;
 }
 
 export interface StreamHubOptions {
@@ -41,6 +49,8 @@ export interface StreamHubOptions {
    */
   minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
+  /** Ends a session past its maximum age, as a sign-out would (a stream in use keeps it from idling, not from this). */
+  endSession: (userId: string, tokenHash: string) => Promise<unknown>;
   /** The server's clock (default Date.now): a connected stream counts as use of its session. */
   clock?: () => number;
   log: (msg: string, err?: unknown) => void;
@@ -55,7 +65,7 @@ export class StreamHub {
    * record in the same transaction, so a batch with a user or team record drops this first. It is
    * also dropped every SCOPE_TTL_MS, so a write that broke that rule could not go unnoticed for long.
    */
-  private scopes = new Map<string, VisibilityScope | null>();
+  private scopes = new Map<string, Seen | null>();
   private scopesAt = 0;
   private scheduled = false;
   private lastRoundAt = 0;
@@ -205,8 +215,8 @@ export class StreamHub {
   }
 
   /** What each of these users may see now (null: deactivated or gone), read in one query, not one per client. */
-  private async scopesOf(userIds: string[]): Promise<Map<string, VisibilityScope | null>> {
-    const out = new Map<string, VisibilityScope | null>();
+  private async scopesOf(userIds: string[]): Promise<Map<string, Seen | null>> {
+    const out = new Map<string, Seen | null>();
     for (let i = 0; i < userIds.length; i += 500) {
       const chunk = userIds.slice(i, i + 500);
       const ids = inList(chunk);
@@ -214,7 +224,7 @@ export class StreamHub {
         `SELECT id, role, team_id, contact_visibility, deactivated FROM users WHERE id IN ${ids.sql}`,
         ids.params,
       );
-      for (const u of users) out.set(u.id, Number(u.deactivated) ? null : await scopeOf(this.db, u));
+      for (const u of users) out.set(u.id, Number(u.deactivated) ? null : { scope: await scopeOf(this.db, u), role: u.role });
     }
     for (const id of userIds) if (!out.has(id)) out.set(id, null);
     return out;
@@ -248,6 +258,15 @@ export class StreamHub {
       if (s === undefined) json.set(i, (s = recordJsonOf(rows[i])));
       return s;
     };
+    // Agents are shown other users' records without their restrictions (as /sync does).
+    const redactedJson = new Map<number, string>();
+    const recordJsonFor = (viewer: { id: string; role: UserRow['role'] }) => (i: number) => {
+      if (!redactsUser(rows[i], viewer)) return recordJson(i);
+      let s = redactedJson.get(i);
+      if (s === undefined) redactedJson.set(i, (s = recordJsonOf(rows[i], true)));
+      return s;
+    };
+    const usersIn = new Set(rows.filter((r) => r.entity === 'user').map((r) => r.entity_id));
     // Clients that see the same records from the same cursor get the same frame: encode it once.
     const frames = new Map<string, Buffer>();
     // Most clients see everything (owners, managers, unrestricted agents) and are addressed by no
@@ -306,18 +325,23 @@ export class StreamHub {
       }
       // (A client that finished catching up during this flush was not among those read above.)
       if (!scopes.has(conn.userId)) scopes.set(conn.userId, (await this.scopesOf([conn.userId])).get(conn.userId) ?? null);
-      const scope = scopes.get(conn.userId);
-      if (!scope) {
+      const seen = scopes.get(conn.userId);
+      if (!seen) {
         conn.ws.close(StreamClose.deactivated, 'deactivated');
         continue;
       }
+      const { scope } = seen;
+      const viewer = { id: conn.userId, role: seen.role };
+      const encode = recordJsonFor(viewer);
+      // A frame's text depends on who reads it only through user records: an agent's own is whole.
+      const audience = seen.role !== 'agent' ? 'all' : usersIn.has(conn.userId) ? `agent:${conn.userId}` : 'agents';
       if (scope.kind === 'all' && conn.processed === from && !addressed.has(conn.userId)) {
         const picked = sharedRows(scope);
         if (picked.length) {
-          const key = `${conn.sentUpto}:shared`;
+          const key = `${conn.sentUpto}:shared:${audience}`;
           let frame = frames.get(key);
           if (!frame) {
-            frame = Buffer.from(`{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${picked.map(recordJson).join(',')}]}`);
+            frame = Buffer.from(`{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${picked.map(encode).join(',')}]}`);
             frames.set(key, frame);
           }
           this.sendRaw(conn, frame);
@@ -332,6 +356,8 @@ export class StreamHub {
       for (const i of scope.kind === 'all' ? rows.keys() : candidates(conn.userId, scope.userIds)) {
         const r = rows[i];
         if (Number(r.seq) <= conn.processed) continue;
+        // The removal of a contact whose grant this client was not sent (as /sync does).
+        if (r.target_user_id === conn.userId && r.op === 'remove' && conn.withheld?.delete(r.contact_id!)) continue;
         if (r.target_user_id === conn.userId && r.op === 'session_end') {
           if (r.data && (JSON.parse(r.data) as { token_hash?: string }).token_hash === conn.tokenHash) ended = true;
           continue;
@@ -340,22 +366,30 @@ export class StreamHub {
           this.send(conn, { type: 'must_refetch', reason: 'visibility_reset' });
           continue;
         }
-        if (!recordVisible(r, conn.userId, scope, (id) => assignee.get(id))) continue;
+        const withhold = () => r.op === 'grant' && r.target_user_id === conn.userId && (conn.withheld ??= new Set()).add(r.contact_id!);
+        if (!recordVisible(r, conn.userId, scope, (id) => assignee.get(id))) {
+          withhold();
+          continue;
+        }
         if (r.op === 'grant') {
           // Expanded for this user (their own notifications are part of it): never shared.
           const expanded = await expandGrant(this.db, r, conn.userId);
-          if (!expanded.length) continue;
+          if (!expanded.length) {
+            withhold();
+            continue;
+          }
+          conn.withheld?.delete(r.contact_id!);
           (grants ??= new Map()).set(i, expanded.map((rec) => JSON.stringify(rec)));
         }
         picked.push(i);
       }
       if (picked.length) {
         const build = () =>
-          `{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${picked.map((i) => grants?.get(i)?.join(',') ?? recordJson(i)).join(',')}]}`;
+          `{"type":"changes","after":${conn.sentUpto},"upto":${upto},"changes":[${picked.map((i) => grants?.get(i)?.join(',') ?? encode(i)).join(',')}]}`;
         let frame: Buffer | string;
         if (grants) frame = build();
         else {
-          const key = `${conn.sentUpto}:${picked.join(',')}`;
+          const key = `${conn.sentUpto}:${audience}:${picked.join(',')}`;
           let cached = frames.get(key);
           if (!cached) frames.set(key, (cached = Buffer.from(build())));
           frame = cached;
@@ -372,7 +406,8 @@ export class StreamHub {
    * Closes the streams whose session no longer exists, however it ended: a sign-out record closes a
    * live stream at once (deliver), and this, every heartbeat, is the net under it. A connected stream
    * is use of its session: its last use is written down as requests do (at most hourly), so a client
-   * that only listens does not find its session expired when it reconnects.
+   * that only listens does not find its session expired when it reconnects. A session past its
+   * maximum age is ended here, and its streams closed, however busy they are.
    */
   private async closeEndedSessions(): Promise<void> {
     const conns = [...this.conns].filter((c) => c.ready);
@@ -382,7 +417,15 @@ export class StreamHub {
     const stale: string[] = [];
     for (let i = 0; i < hashes.length; i += 500) {
       const list = inList(hashes.slice(i, i + 500));
-      for (const r of await this.db.all<{ token_hash: string; last_seen_at: number }>(`SELECT token_hash, last_seen_at FROM sessions WHERE token_hash IN ${list.sql}`, list.params)) {
+      const sessions = await this.db.all<{ token_hash: string; user_id: string; last_seen_at: number; created_at: number }>(
+        `SELECT token_hash, user_id, last_seen_at, created_at FROM sessions WHERE token_hash IN ${list.sql}`,
+        list.params,
+      );
+      for (const r of sessions) {
+        if (now - Number(r.created_at) > SESSION_MAX_MS) {
+          await this.opts.endSession(r.user_id, r.token_hash);
+          continue;
+        }
         alive.add(r.token_hash);
         if (now - Number(r.last_seen_at) > SESSION_SEEN_EVERY_MS) stale.push(r.token_hash);
       }

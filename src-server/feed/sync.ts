@@ -1,7 +1,8 @@
 // Serving the change feed to one user: the visibility rule applied to every record, grants expanded
 // into the contact's history, internal records (reset, session_end) never served.
 import type { ChangeRecord, MustRefetchReason, SyncPage } from '../../src-shared/sync/changes';
-import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
+import { scopeAllows, showsRestrictions, type VisibilityScope } from '../../src-shared/access/visibility';
+import type { Role } from '../../src-shared/model';
 import type { ChangeRow, SqlRunner } from '../db/engine';
 import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/store';
 import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
@@ -18,18 +19,31 @@ export interface FeedRow extends ChangeRow {
  * would answer the OR through the target index, collecting every untargeted record after the cursor
  * and sorting them by seq for each page (about 0.4 s a page on a million records). As an expression
  * it walks the feed in seq order and stops at the page's limit.
+ *
+ * A removal is served only to a client that held the contact at its cursor: not before the client's
+ * data was chosen (its epoch: a bootstrap sends only what the user sees now, so the contacts lost
+ * before it began were never sent), and not when the contact was granted after the cursor (that
+ * grant, of a contact no longer visible, was not served). Otherwise a client would learn the ids of
+ * contacts it never had.
  */
-function feedCondition(viewer: ViewerCtx): { sql: string; params: (string | number)[] } {
+function feedCondition(viewer: ViewerCtx, after: number, epoch: number): { sql: string; params: (string | number)[] } {
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
   return {
     sql: `COALESCE(ch.target_user_id, ?) = ?
       AND ch.op <> 'session_end' AND ch.op <> 'reset'
-      AND (ch.contact_id IS NULL OR ch.op = 'remove' OR ${scope.sql})`,
-    params: [viewer.user.id, viewer.user.id, ...(scope.params as string[])],
+      AND (ch.contact_id IS NULL
+        OR (ch.op = 'remove' AND ch.seq > ? AND NOT EXISTS (SELECT 1 FROM changes g
+          WHERE g.contact_id = ch.contact_id AND g.seq > ? AND g.seq < ch.seq AND g.op = 'grant' AND g.target_user_id = ?))
+        OR (ch.op <> 'remove' AND ${scope.sql}))`,
+    params: [viewer.user.id, viewer.user.id, epoch, after, viewer.user.id, ...(scope.params as string[])],
   };
 }
 
-/** The same rule for one record in memory (the stream's path). `assigneeOf` gives the contact's current assignee. */
+/**
+ * The same rule for one record in memory (the stream's path). `assigneeOf` gives the contact's
+ * current assignee. A removal passes whatever the assignee: the caller withholds one whose grant it
+ * did not send.
+ */
 export function recordVisible(
   row: Pick<FeedRow, 'op' | 'contact_id' | 'target_user_id'>,
   userId: string,
@@ -44,14 +58,24 @@ export function recordVisible(
   return scopeAllows(scope, assignee);
 }
 
-export function toRecord(row: FeedRow): ChangeRecord {
+/** Whether this viewer is shown a user record without its restrictions (Agents see other users' names, teams and status, not what they may see). */
+export function redactsUser(row: Pick<FeedRow, 'entity' | 'entity_id'>, viewer: { id: string; role: Role }): boolean {
+  return row.entity === 'user' && !showsRestrictions(viewer, row.entity_id);
+}
+
+function redactedData(data: string | null): string | null {
+  return data === null ? null : JSON.stringify({ ...(JSON.parse(data) as object), restrictions: null });
+}
+
+export function toRecord(row: FeedRow, redact = false): ChangeRecord {
+  const data = redact ? redactedData(row.data) : row.data;
   return {
     seq: Number(row.seq),
     entity: row.entity,
     op: row.op as ChangeRecord['op'],
     id: row.entity_id,
     contact_id: row.contact_id,
-    data: row.data === null ? null : JSON.parse(row.data),
+    data: data === null ? null : JSON.parse(data),
     at: Number(row.at),
   };
 }
@@ -92,12 +116,12 @@ export async function expandGrant(sql: SqlRunner, row: FeedRow, userId: string):
   return out;
 }
 
-/** Turns visible feed rows into records, expanding grants. */
-export async function rowsToRecords(sql: SqlRunner, rows: FeedRow[], userId: string): Promise<ChangeRecord[]> {
+/** Turns visible feed rows into records for this viewer, expanding grants. */
+export async function rowsToRecords(sql: SqlRunner, rows: FeedRow[], viewer: { id: string; role: Role }): Promise<ChangeRecord[]> {
   const out: ChangeRecord[] = [];
   for (const row of rows) {
-    if (row.op === 'grant') out.push(...(await expandGrant(sql, row, userId)));
-    else out.push(toRecord(row));
+    if (row.op === 'grant') out.push(...(await expandGrant(sql, row, viewer.id)));
+    else out.push(toRecord(row, redactsUser(row, viewer)));
   }
   return out;
 }
@@ -113,22 +137,23 @@ export async function feedFloor(sql: SqlRunner): Promise<number> {
 }
 
 /** A record as JSON straight from its row: the stored data is already JSON, so it is not parsed again. */
-export function recordJson(row: FeedRow): string {
-  return `{"seq":${Number(row.seq)},"entity":"${row.entity}","op":"${row.op}","id":${JSON.stringify(row.entity_id)},"contact_id":${row.contact_id === null ? 'null' : JSON.stringify(row.contact_id)},"data":${row.data ?? 'null'},"at":${Number(row.at)}}`;
+export function recordJson(row: FeedRow, redact = false): string {
+  const data = redact ? redactedData(row.data) : row.data;
+  return `{"seq":${Number(row.seq)},"entity":"${row.entity}","op":"${row.op}","id":${JSON.stringify(row.entity_id)},"contact_id":${row.contact_id === null ? 'null' : JSON.stringify(row.contact_id)},"data":${data ?? 'null'},"at":${Number(row.at)}}`;
 }
 
-type PageRows = { mustRefetch: MustRefetchReason } | { rows: FeedRow[]; next: number; hasMore: boolean; head: number; epoch: number };
+type PageRows = { mustRefetch: MustRefetchReason } | { rows: FeedRow[]; next: number; hasMore: boolean; head: number; epoch: number; viewer: ViewerCtx };
 
 /**
  * Whether a cursor predates the user's last visibility reset: its data was chosen under visibility
- * since replaced. A cursor from a bootstrap begun after the reset comes with that reset's epoch.
+ * since replaced. A cursor from a bootstrap begun after the reset comes with an epoch after it.
  */
 function beforeReset(viewer: ViewerCtx, after: number, epoch: number | undefined): boolean {
   const reset = Number(viewer.user.refetch_seq);
   return after > 0 && after < reset && (epoch === undefined || epoch < reset);
 }
 
-async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: number, epoch: number | undefined): Promise<PageRows> {
+async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: number, asEpoch: number | undefined): Promise<PageRows> {
   const head = await feedHead(sql);
   // What the user may see, read after the head: a team move or a restriction committed before the
   // head is then already in the scope that filters the page (with several instances on PostgreSQL,
@@ -136,9 +161,11 @@ async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: 
   const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
   const viewer: ViewerCtx = { user, scope: await scopeOf(sql, user) };
   if (after > head) return { mustRefetch: 'cursor_ahead' };
-  if (beforeReset(viewer, after, epoch)) return { mustRefetch: 'visibility_reset' };
+  if (beforeReset(viewer, after, asEpoch)) return { mustRefetch: 'visibility_reset' };
   if (after > 0 && after < (await feedFloor(sql))) return { mustRefetch: 'cursor_too_old' };
-  const cond = feedCondition(viewer);
+  // A bootstrap's data is chosen as of now: its epoch is the head (see SyncPage.epoch).
+  const epoch = after === 0 ? head : (asEpoch ?? Number(viewer.user.refetch_seq));
+  const cond = feedCondition(viewer, after, epoch);
   const rows = await sql.all<FeedRow>(
     `SELECT ch.* FROM changes ch LEFT JOIN contacts c ON c.id = ch.contact_id
      WHERE ch.seq > ? AND ch.seq <= ? AND ${cond.sql}
@@ -146,14 +173,14 @@ async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: 
     [after, head, ...cond.params, limit],
   );
   const hasMore = rows.length === limit;
-  return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head, epoch: Number(viewer.user.refetch_seq) };
+  return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head, epoch, viewer };
 }
 
 /** One page of the feed for a user. after=0 is the bootstrap. */
 export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<SyncPage> {
   const p = await pageRows(sql, viewer, after, limit, epoch);
   if ('mustRefetch' in p) return { must_refetch: true, reason: p.mustRefetch };
-  return { must_refetch: false, changes: await rowsToRecords(sql, p.rows, viewer.user.id), next: p.next, has_more: p.hasMore, head: p.head, epoch: p.epoch };
+  return { must_refetch: false, changes: await rowsToRecords(sql, p.rows, p.viewer.user), next: p.next, has_more: p.hasMore, head: p.head, epoch: p.epoch };
 }
 
 /** The same page as JSON text, built from the stored JSON without parsing it (the bootstrap's hot path). */
@@ -163,7 +190,7 @@ export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: num
   const parts: string[] = [];
   for (const row of p.rows) {
     if (row.op === 'grant') for (const rec of await expandGrant(sql, row, viewer.user.id)) parts.push(JSON.stringify(rec));
-    else parts.push(recordJson(row));
+    else parts.push(recordJson(row, redactsUser(row, p.viewer.user)));
   }
   return `{"must_refetch":false,"changes":[${parts.join(',')}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head},"epoch":${p.epoch}}`;
 }

@@ -12,12 +12,13 @@ import { SqliteDatabase } from '../db/sqlite';
 import { PostgresDatabase } from '../db/postgres';
 import { migratePostgres, migrateSqlite } from '../db/migrations';
 import { StreamHub } from '../feed/stream';
-import { AttemptLimiter } from '../workspace/passwords';
+import { SignInLimits } from '../workspace/sign-in-limits';
 import { loadViewer, Store, type Clock } from '../workspace/store';
-import { authenticate, reportPresence, sweepInactive } from '../workspace/users';
+import { authenticate, reportPresence, signOut, sweepInactive } from '../workspace/users';
 import { InboundBatcher, verifyInbound } from '../workspace/ingest';
 import { handlers, RawJson, type Services } from './handlers';
 import { openapiDocument } from './openapi';
+import { ANSWER_HEADERS, createHttpServer, hostCheck, type TlsFiles } from './transport';
 import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/seed';
 import { createEmptyWorkspace, databaseEmpty, issueSetupCode, setupNeeded } from '../workspace/setup';
 import { Simulator } from '../demo/simulate';
@@ -35,6 +36,19 @@ export interface ServerOptions {
   /** Groups of write transactions running at once on PostgreSQL (default 1; see PostgresOptions.writers). */
   pgWriters?: number;
   host?: string;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: TlsFiles;
+  /**
+   * The addresses people reach this server by (e.g. https://chat.example.com): requests naming any
+   * other host than these and the loopback names are refused (DNS rebinding).
+   */
+  publicUrls?: string[];
+  /**
+   * Believe X-Forwarded-For (the client's address, which sign-in limits count) from these proxies:
+   * Fastify's trustProxy (addresses, CIDR ranges or names like 'loopback'; true trusts anyone, so
+   * use it only where nothing else can reach the server). Default: no proxy is believed.
+   */
+  trustProxy?: boolean | string | string[];
   /** 0 picks a free port. */
   port?: number;
   clock?: Clock;
@@ -129,6 +143,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     // the network, so rounds are spaced; SQLite's rounds follow its group commits and read in-process.
     minRoundMs: opts.streamRoundMs ?? (db.dialect === 'postgres' ? 20 : 0),
     onPresence: (userId, idle) => reportPresence(store, userId, idle),
+    endSession: (userId, tokenHash) => signOut(store, userId, tokenHash),
     clock,
     log,
   });
@@ -151,44 +166,26 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   // Commits of other instances (PostgreSQL): the hub reads the feed itself, so a nudge is enough.
   await db.watchChanges(() => hub!.notify());
 
-  // Sign-in: every attempt counts against its address; failed ones against the email from that
-  // address (so failing on purpose from one address does not lock a user out elsewhere) and, ten
-  // times as many, against the email from anywhere (guessing from many addresses stays slow). An
-  // attempt is counted as it starts (attempts sent together cannot all pass before the first has
-  // failed) and given back if the password was right.
-  const limits = opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 };
-  const perIp = new AttemptLimiter(limits.perIp, limits.windowMs, clock);
-  const failedFromIp = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
-  const failedAnywhere = new AttemptLimiter(limits.perEmail * 10, limits.windowMs, clock);
-  const pair = (ip: string, email: string) => `${email}\u0000${ip}`;
-  // Setup codes are guessed like passwords: failed attempts count per address and from anywhere.
-  const setupFailedFromIp = new AttemptLimiter(limits.perEmail, limits.windowMs, clock);
-  const setupFailedAnywhere = new AttemptLimiter(limits.perEmail * 10, limits.windowMs, clock);
+  const signInLimits = new SignInLimits(store, opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 });
   let openapi: Record<string, unknown> | null = null;
   const services: Services = {
     store,
     inbound: new InboundBatcher(store),
     openapi: () => (openapi ??= openapiDocument()),
-    signInLimit: {
-      start: (ip, email) => perIp.take(ip) && failedFromIp.take(pair(ip, email)) && failedAnywhere.take(email),
-      succeeded: (ip, email) => {
-        failedFromIp.giveBack(pair(ip, email));
-        failedAnywhere.giveBack(email);
-      },
-    },
-    setupLimit: {
-      start: (ip) => perIp.take(ip) && setupFailedFromIp.take(ip) && setupFailedAnywhere.take('setup'),
-      succeeded: (ip) => {
-        setupFailedFromIp.giveBack(ip);
-        setupFailedAnywhere.giveBack('setup');
-      },
-    },
+    signInLimit: signInLimits,
+    setupLimit: { start: (ip) => signInLimits.startSetup(ip), succeeded: (ip) => signInLimits.setupSucceeded(ip) },
   };
+
+  const listenHost = opts.host ?? '127.0.0.1';
+  const checkHost = hostCheck(opts.publicUrls ?? [], listenHost);
 
   const app = Fastify({
     bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
     logger: false,
     return503OnClosing: false,
+    trustProxy: opts.trustProxy ?? false,
+    // The Host check and the answer headers come before Fastify sees a request (see transport.ts).
+    serverFactory: (handler, o) => createHttpServer(opts.tls, checkHost, handler, o),
     // Errors the router raises before any route runs (a malformed URL, an over-long id) answer {code, message} too.
     frameworkErrors: (err, _req, reply) => {
       const { status, body } = errorBody(err);
@@ -255,11 +252,15 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     const text = JSON.stringify(body);
     socket.end(
       `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        Object.entries(ANSWER_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
+        `Connection: close\r\n\r\n${text}`,
     );
   };
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     void (async () => {
+      const refused = checkHost(req.headers.host);
+      if (refused) return reject(socket, 400, refused);
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== STREAM_PATH) return reject(socket, 404, { code: 'not_found', message: 'no stream here' });
       const epoch = url.searchParams.get('epoch');
@@ -281,16 +282,19 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     });
   });
 
-  const sweeper = setInterval(() => void sweepInactive(store).catch((err) => log('sweep failed', err)), opts.sweepMs ?? 30_000);
+  const sweeper = setInterval(() => {
+    void sweepInactive(store).catch((err) => log('sweep failed', err));
+    void signInLimits.sweep().catch((err) => log('sign-in limits sweep failed', err));
+  }, opts.sweepMs ?? 30_000);
   sweeper.unref();
 
-  const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const address = await app.listen({ host: listenHost, port: opts.port ?? 0 });
   const port = Number(new URL(address).port);
   const simulator = opts.simulate ? new Simulator(store, typeof opts.simulate === 'object' ? opts.simulate.everyMs : 3000, log) : null;
   simulator?.start();
 
   return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${listenHost}:${port}`,
     port,
     store,
     hub,

@@ -1,4 +1,5 @@
 // Each route of the contract bound to the workspace code that answers it.
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { ApiError } from '../../src-shared/api/errors';
 import type { BodyOf, ParamsOf, QueryOf, RouteName, Routes } from '../../src-shared/api/routes';
@@ -8,14 +9,14 @@ import { assertPasswordAllowed } from '../workspace/password-rule';
 import * as people from '../workspace/people';
 import * as setup from '../workspace/setup';
 import * as teams from '../workspace/teams';
-import { getSettings, loadViewer, type Store, type Tx, type ViewerCtx } from '../workspace/store';
+import { getSettings, loadViewer, visibleContact, type Store, type Tx, type ViewerCtx } from '../workspace/store';
 import * as users from '../workspace/users';
 import * as conv from '../workspace/conversations';
 import * as notes from '../workspace/notifications';
 import * as inboxes from '../workspace/custom-inboxes';
 import * as dash from '../workspace/dashboard';
 import type { InboundBatcher } from '../workspace/ingest';
-import { syncPageJson, feedHead } from '../feed/sync';
+import { syncPageJson } from '../feed/sync';
 
 export interface Ctx<N extends RouteName> {
   params: ParamsOf<N>;
@@ -35,9 +36,9 @@ export interface Services {
   inbound: InboundBatcher;
   openapi: () => unknown;
   /** Sign-in attempts: `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
-  signInLimit: { start: (ip: string, email: string) => boolean; succeeded: (ip: string, email: string) => void };
-  /** Setup attempts, limited as sign-in is: `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
-  setupLimit: { start: (ip: string) => boolean; succeeded: (ip: string) => void };
+  signInLimit: { start: (ip: string, email: string) => Promise<boolean>; succeeded: (ip: string, email: string) => Promise<void> };
+  /** Setup attempts, limited as sign-in is (the same table): `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
+  setupLimit: { start: (ip: string) => Promise<boolean>; succeeded: (ip: string) => Promise<void> };
 }
 
 /** An answer already serialised (large pages are built from stored JSON). */
@@ -48,36 +49,78 @@ export class RawJson {
 type Handler<N extends RouteName> = (ctx: Ctx<N>, s: Services) => Promise<z.input<Routes[N]['response']>>;
 export type Handlers = { [N in RouteName]: Handler<N> };
 
+/** What a command's client_id stands for: the first request made with it, which a replay must repeat. */
+interface CommandKey {
+  clientId: string;
+  route: RouteName;
+  /** The entity in the path (a contact, a user, a notification…), '' for none. */
+  target?: string;
+  /** The request's own fields (the body, or the query of a DELETE; never a password); client_id is left out. */
+  request: Record<string, unknown>;
+  /**
+   * Re-checks, on a replay, what the handler checks before it writes (may the viewer still see the
+   * contact?): a replay is answered only as a fresh request would be, never with what is now hidden.
+   */
+  guard?: (tx: Tx, viewer: ViewerCtx) => Promise<unknown>;
+}
+
+/** A digest of the request's fields, in a fixed key order. */
+function requestHash(request: Record<string, unknown>): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.keys(v).sort().filter((k) => k !== 'client_id').map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('base64url');
+}
+
 /**
- * A command: runs once per (user, client_id). A replay answers the first result and changes nothing;
- * the result is stored in the same transaction as the write.
+ * A command: runs once per (user, client_id). A replay (same route, target and fields) answers the
+ * first result and changes nothing, after the same checks a fresh request meets; the same client_id
+ * on another route or target, or with other fields, is refused (409). The result is stored in the
+ * same transaction as the write. Keys are per user: another user's client ids never meet these.
  */
-async function command<T>(s: Services, viewer: ViewerCtx, clientId: string, route: RouteName, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function command<T>(s: Services, viewer: ViewerCtx, key: CommandKey, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const target = key.target ?? '';
+  const hash = requestHash(key.request);
   return s.store.write(async (tx) => {
-    const prev = await tx.sql.get<{ route: string; body: string }>('SELECT route, body FROM idempotency WHERE user_id = ? AND client_id = ?', [
-      viewer.user.id,
-      clientId,
-    ]);
+    const prev = await tx.sql.get<{ route: string; target: string | null; request_hash: string | null; body: string }>(
+      'SELECT route, target, request_hash, body FROM idempotency WHERE user_id = ? AND client_id = ?',
+      [viewer.user.id, key.clientId],
+    );
     if (prev) {
-      if (prev.route !== route) throw new ApiError('conflict', `client_id ${clientId} was already used for another request`);
+      if (prev.route !== key.route || (prev.target !== null && prev.target !== target)) {
+        throw new ApiError('conflict', 'this client_id was already used for another request; send a new one');
+      }
+      if (prev.request_hash !== null && prev.request_hash !== hash) {
+        throw new ApiError('idempotency_mismatch', 'this client_id was already used with other content; send a new one');
+      }
+      if (key.guard) await key.guard(tx, await fresh(tx, viewer));
       return JSON.parse(prev.body) as T;
     }
     const result = await fn(tx);
-    await tx.run('INSERT INTO idempotency (user_id, client_id, route, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      viewer.user.id,
-      clientId,
-      route,
-      200,
-      JSON.stringify(result ?? null),
-      tx.now,
-    ]);
+    await tx.run(
+      'INSERT INTO idempotency (user_id, client_id, route, target, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [viewer.user.id, key.clientId, key.route, target, hash, 200, JSON.stringify(result ?? null), tx.now],
+    );
     return result;
   });
+}
+
+/** A command on one contact: a replay is answered only while the viewer may still see the contact (404 otherwise, as for any request). */
+function onContact(c: { params: { id: string }; body: Record<string, unknown> & { client_id: string } }, route: RouteName): CommandKey {
+  return { clientId: c.body.client_id, route, target: c.params.id, request: c.body, guard: (tx, v) => visibleContact(tx.sql, v, c.params.id) };
 }
 
 /** Re-reads the viewer inside the transaction, so a command sees the restrictions as they are now. */
 async function fresh(tx: Tx, viewer: ViewerCtx): Promise<ViewerCtx> {
   return (await loadViewer(tx.sql, viewer.user.id)) ?? viewer;
+}
+
+/** A command on one of the viewer's notifications: a replay is answered only while its contact is visible. */
+function onNotification(c: { params: { id: string }; body: { client_id: string } }, route: RouteName): CommandKey {
+  return { clientId: c.body.client_id, route, target: c.params.id, request: c.body, guard: (tx, v) => notes.ownVisibleNotification(tx, v, c.params.id) };
 }
 
 const db = (s: Services) => s.store.db;
@@ -90,52 +133,55 @@ async function signedIn(s: Services, email: string, password: string) {
 }
 
 export const handlers: Handlers = {
-  health: async (_c, s) => ({ ok: true, head: await feedHead(db(s)) }),
+  health: async () => ({ ok: true }),
   openapi: async (_c, s) => s.openapi() as Record<string, unknown>,
   signIn: async (c, s) => {
-    if (!s.signInLimit.start(c.ip, c.body.email)) throw new ApiError('rate_limited', 'too many sign-in attempts; wait a minute and try again');
+    if (!(await s.signInLimit.start(c.ip, c.body.email))) throw new ApiError('rate_limited', 'too many sign-in attempts; wait a minute and try again');
     const answer = await signedIn(s, c.body.email, c.body.password);
-    s.signInLimit.succeeded(c.ip, c.body.email);
+    await s.signInLimit.succeeded(c.ip, c.body.email);
     return answer;
   },
   setupStatus: async (_c, s) => ({ needed: await setup.setupNeeded(db(s)) }),
   setup: async (c, s) => {
     assertPasswordAllowed(c.body.password, c.body.email);
-    if (!s.setupLimit.start(c.ip)) throw new ApiError('rate_limited', 'Too many setup attempts; wait a minute and try again.');
+    if (!(await s.setupLimit.start(c.ip))) throw new ApiError('rate_limited', 'Too many setup attempts; wait a minute and try again.');
     const hash = await hashPassword(c.body.password);
     await s.store.write((tx) => setup.setUpWorkspace(tx, c.body, hash));
-    s.setupLimit.succeeded(c.ip);
+    await s.setupLimit.succeeded(c.ip);
     return signedIn(s, c.body.email, c.body.password);
   },
   signOut: async (c, s) => {
     await users.signOut(s.store, c.viewer.user.id, c.tokenHash);
     return { ok: true };
   },
+  signOutEverywhere: async (c, s) => ({ ok: true, ended: await users.signOutEverywhere(s.store, c.viewer.user.id) }),
   me: async (c, s) => ({ ...(await users.me(db(s), c.viewer.user)), password_change_required: !!Number(c.viewer.user.must_change_password) }),
   changePassword: async (c, s) => {
     const me = c.viewer.user;
     // Guessing the current password from a stolen session is sign-in guessing: limited the same way.
-    if (!s.signInLimit.start(c.ip, me.email)) throw new ApiError('rate_limited', 'Too many attempts; wait a minute and try again.');
+    if (!(await s.signInLimit.start(c.ip, me.email))) throw new ApiError('rate_limited', 'Too many attempts; wait a minute and try again.');
     if (!(await verifyPassword(c.body.current_password, me.password_hash))) throw new ApiError('forbidden', 'The current password is not right.');
-    s.signInLimit.succeeded(c.ip, me.email);
+    await s.signInLimit.succeeded(c.ip, me.email);
     if (c.body.new_password === c.body.current_password) throw new ApiError('invalid_request', 'Choose a new password, not the current one.');
     assertPasswordAllowed(c.body.new_password, me.email);
     const hash = await hashPassword(c.body.new_password);
     await s.store.write((tx) => people.changeOwnPassword(tx, me.id, c.tokenHash, hash));
     return { ok: true };
   },
-  setStatus: async (c, s) => command(s, c.viewer, c.body.client_id, 'setStatus', (tx) => users.setChosenStatus(tx, c.viewer.user.id, c.body.status)),
+  setStatus: async (c, s) => command(s, c.viewer, { clientId: c.body.client_id, route: 'setStatus', request: c.body }, (tx) => users.setChosenStatus(tx, c.viewer.user.id, c.body.status)),
   presence: async (c, s) => users.reportPresence(s.store, c.viewer.user.id, c.body.idle_seconds),
   setPreferences: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'setPreferences', (tx) => users.setPreferences(tx, c.viewer.user.id, c.body.notifications)),
-  listUsers: async (c, s) => ({ items: await users.listUsers(db(s), c.query) }),
-  getUser: async (c, s) => users.getUser(db(s), c.params.id),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'setPreferences', request: c.body }, (tx) => users.setPreferences(tx, c.viewer.user.id, c.body.notifications)),
+  listUsers: async (c, s) => ({ items: await users.listUsers(db(s), c.viewer.user, c.query) }),
+  getUser: async (c, s) => users.getUser(db(s), c.viewer.user, c.params.id),
   createUser: async (c, s) => {
-    // The one-time password is answered once: the stored replay answer holds the user only.
+    // The one-time password is made here and answered once: the request has no password (so none is
+    // in the replay's digest), and the stored replay answer holds the user only (a replay answers
+    // one_time_password null).
     const password = oneTimePassword();
     const hash = await hashPassword(password);
     let created = false;
-    const user = await command(s, c.viewer, c.body.client_id, 'createUser', async (tx) => {
+    const user = await command(s, c.viewer, { clientId: c.body.client_id, route: 'createUser', request: c.body }, async (tx) => {
       created = true;
       return people.createUser(tx, (await fresh(tx, c.viewer)).user, c.body, hash);
     });
@@ -148,12 +194,13 @@ export const handlers: Handlers = {
     return { user, one_time_password: password };
   },
   updateUser: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'updateUser', async (tx) => users.updateUser(tx, (await fresh(tx, c.viewer)).user, c.params.id, c.body)),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'updateUser', target: c.params.id, request: c.body }, async (tx) => users.updateUser(tx, (await fresh(tx, c.viewer)).user, c.params.id, c.body)),
   listTeams: async (_c, s) => ({ items: await teams.listTeams(db(s)) }),
-  createTeam: async (c, s) => command(s, c.viewer, c.body.client_id, 'createTeam', (tx) => teams.createTeam(tx, c.body.name)),
-  updateTeam: async (c, s) => command(s, c.viewer, c.body.client_id, 'updateTeam', (tx) => teams.renameTeam(tx, c.params.id, c.body.name)),
+  createTeam: async (c, s) => command(s, c.viewer, { clientId: c.body.client_id, route: 'createTeam', request: c.body }, (tx) => teams.createTeam(tx, c.body.name)),
+  updateTeam: async (c, s) =>
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'updateTeam', target: c.params.id, request: c.body }, (tx) => teams.renameTeam(tx, c.params.id, c.body.name)),
   deleteTeam: async (c, s) =>
-    command(s, c.viewer, c.query.client_id, 'deleteTeam', async (tx) => {
+    command(s, c.viewer, { clientId: c.query.client_id, route: 'deleteTeam', target: c.params.id, request: c.query }, async (tx) => {
       const to = c.query.members_to;
       await teams.deleteTeam(tx, c.params.id, to === 'none' ? null : to);
       return { ok: true as const };
@@ -161,13 +208,13 @@ export const handlers: Handlers = {
   getWorkspace: async (_c, s) => getSettings(db(s)),
   updateWorkspace: async (c, s) => {
     const { client_id, ...patch } = c.body;
-    return command(s, c.viewer, client_id, 'updateWorkspace', (tx) => users.updateSettings(tx, patch));
+    return command(s, c.viewer, { clientId: client_id, route: 'updateWorkspace', request: patch }, (tx) => users.updateSettings(tx, patch));
   },
   listClosingCategories: async (_c, s) => ({ items: await users.listClosingCategories(db(s)) }),
-  createClosingCategory: async (c, s) => command(s, c.viewer, c.body.client_id, 'createClosingCategory', (tx) => users.createClosingCategory(tx, c.body.name)),
+  createClosingCategory: async (c, s) => command(s, c.viewer, { clientId: c.body.client_id, route: 'createClosingCategory', request: c.body }, (tx) => users.createClosingCategory(tx, c.body.name)),
   updateClosingCategory: async (c, s) => {
     const { client_id, ...patch } = c.body;
-    return command(s, c.viewer, client_id, 'updateClosingCategory', (tx) => users.updateClosingCategory(tx, c.params.id, patch));
+    return command(s, c.viewer, { clientId: client_id, route: 'updateClosingCategory', target: c.params.id, request: patch }, (tx) => users.updateClosingCategory(tx, c.params.id, patch));
   },
   listChannels: async (_c, s) => ({ items: await users.listChannels(db(s)) }),
   listInboxes: async (c, s) => ({ items: await conv.inboxSummaries(db(s), c.viewer) }),
@@ -175,37 +222,37 @@ export const handlers: Handlers = {
   listContacts: async (c, s) => conv.listContacts(db(s), c.viewer, c.query),
   getContact: async (c, s) => conv.contactDetail(db(s), c.viewer, c.params.id),
   updateContact: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'updateContact', async (tx) => conv.updateContact(tx, await fresh(tx, c.viewer), c.params.id, c.body)),
+    command(s, c.viewer, onContact(c, 'updateContact'), async (tx) => conv.updateContact(tx, await fresh(tx, c.viewer), c.params.id, c.body)),
   getThread: async (c, s) => conv.thread(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   listMessages: async (c, s) => conv.listMessages(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   sendMessage: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'sendMessage', async (tx) => conv.sendMessage(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
+    command(s, c.viewer, onContact(c, 'sendMessage'), async (tx) => conv.sendMessage(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
   listComments: async (c, s) => conv.listComments(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   addComment: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'addComment', async (tx) => conv.addComment(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
+    command(s, c.viewer, onContact(c, 'addComment'), async (tx) => conv.addComment(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
   assign: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'assign', async (tx) => conv.assign(tx, await fresh(tx, c.viewer), c.params.id, c.body.assignee_id)),
-  close: async (c, s) => command(s, c.viewer, c.body.client_id, 'close', async (tx) => conv.close(tx, await fresh(tx, c.viewer), c.params.id, c.body)),
-  reopen: async (c, s) => command(s, c.viewer, c.body.client_id, 'reopen', async (tx) => conv.reopen(tx, await fresh(tx, c.viewer), c.params.id)),
+    command(s, c.viewer, onContact(c, 'assign'), async (tx) => conv.assign(tx, await fresh(tx, c.viewer), c.params.id, c.body.assignee_id)),
+  close: async (c, s) => command(s, c.viewer, onContact(c, 'close'), async (tx) => conv.close(tx, await fresh(tx, c.viewer), c.params.id, c.body)),
+  reopen: async (c, s) => command(s, c.viewer, onContact(c, 'reopen'), async (tx) => conv.reopen(tx, await fresh(tx, c.viewer), c.params.id)),
   listCustomInboxes: async (c, s) => ({ items: await inboxes.listCustomInboxes(db(s), c.viewer) }),
   createCustomInbox: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'createCustomInbox', async (tx) => inboxes.createCustomInbox(tx, await fresh(tx, c.viewer), c.body)),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'createCustomInbox', request: c.body }, async (tx) => inboxes.createCustomInbox(tx, await fresh(tx, c.viewer), c.body)),
   updateCustomInbox: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'updateCustomInbox', async (tx) =>
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'updateCustomInbox', target: c.params.id, request: c.body }, async (tx) =>
       inboxes.updateCustomInbox(tx, await fresh(tx, c.viewer), c.params.id, c.body),
     ),
   deleteCustomInbox: async (c, s) =>
-    command(s, c.viewer, c.query.client_id, 'deleteCustomInbox', async (tx) => {
+    command(s, c.viewer, { clientId: c.query.client_id, route: 'deleteCustomInbox', target: c.params.id, request: c.query }, async (tx) => {
       await inboxes.deleteCustomInbox(tx, await fresh(tx, c.viewer), c.params.id);
       return { ok: true as const };
     }),
   listNotifications: async (c, s) => notes.listNotifications(db(s), c.viewer, c.query.tab, c.query.cursor, c.query.limit),
   markNotificationRead: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'markNotificationRead', async (tx) => notes.markRead(tx, await fresh(tx, c.viewer), c.params.id)),
+    command(s, c.viewer, onNotification(c, 'markNotificationRead'), async (tx) => notes.markRead(tx, await fresh(tx, c.viewer), c.params.id)),
   archiveNotification: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'archiveNotification', async (tx) => notes.archive(tx, await fresh(tx, c.viewer), c.params.id)),
+    command(s, c.viewer, onNotification(c, 'archiveNotification'), async (tx) => notes.archive(tx, await fresh(tx, c.viewer), c.params.id)),
   archiveAllNotifications: async (c, s) =>
-    command(s, c.viewer, c.body.client_id, 'archiveAllNotifications', async (tx) => ({ archived: await notes.archiveAll(tx, await fresh(tx, c.viewer)) })),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'archiveAllNotifications', request: c.body }, async (tx) => ({ archived: await notes.archiveAll(tx, await fresh(tx, c.viewer)) })),
   dashboard: async (c, s) => dash.dashboardSummary(db(s), c.viewer, s.store.clock(), c.query.tz_offset_minutes),
   dashboardOpenConversations: async (c, s) => dash.openConversations(db(s), c.viewer, s.store.clock(), c.query),
   dashboardMembers: async (c, s) => dash.members(db(s), c.viewer, c.query),

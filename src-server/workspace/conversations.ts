@@ -261,14 +261,16 @@ export async function setAssignee(tx: Tx, contact: Record<string, unknown>, assi
   }
 }
 
-async function claimId(tx: Tx, table: 'messages' | 'comments', id: string): Promise<string> {
-  if (await tx.sql.get(`SELECT id FROM ${table} WHERE id = ?`, [id])) throw new ApiError('conflict', 'client_id is already taken; use a new one');
-  return id;
+/** The id a user's client_id gives (see messageIdFor); taken only if this user used the client_id before, which `command()` answers first. */
+async function claimId(tx: Tx, table: 'messages' | 'comments', id: Promise<string>): Promise<string> {
+  const claimed = await id;
+  if (await tx.sql.get(`SELECT id FROM ${table} WHERE id = ?`, [claimed])) throw new ApiError('conflict', 'client_id was already used; use a new one');
+  return claimed;
 }
 
 export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, text: string, clientId: string): Promise<Message> {
   const contact = await visibleContact(tx.sql, viewer, contactId);
-  const id = await claimId(tx, 'messages', messageIdFor(clientId));
+  const id = await claimId(tx, 'messages', messageIdFor(viewer.user.id, clientId));
   const conversationId = (await openConversationId(tx, contact)) ?? (await openConversation(tx, contactId, viewer.user.id));
   await tx.run(
     `INSERT INTO messages (id, contact_id, conversation_id, direction, text, status, author_id, created_at)
@@ -301,7 +303,7 @@ export async function addComment(tx: Tx, viewer: ViewerCtx, contactId: string, t
     if (!u) throw new ApiError('invalid_request', `text: mentions ${uid}, who is not a user of this workspace`);
     users.set(uid, u);
   }
-  const id = await claimId(tx, 'comments', commentIdFor(clientId));
+  const id = await claimId(tx, 'comments', commentIdFor(viewer.user.id, clientId));
   const conversationId = (contact.conversation_id as string | null) ?? null;
   await tx.run(
     'INSERT INTO comments (id, contact_id, conversation_id, author_id, text, mentions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -66,7 +66,8 @@ export async function listNotifications(
   };
 }
 
-async function ownVisibleNotification(tx: Tx, viewer: ViewerCtx, id: string) {
+/** The viewer's own notification, if its contact is visible to them; 404 otherwise. */
+export async function ownVisibleNotification(tx: Tx, viewer: ViewerCtx, id: string) {
   const cond = scopeCondition(viewer.scope, 'c.assignee_id');
   const row = await tx.sql.get<Record<string, unknown>>(
     `SELECT n.* FROM notifications n JOIN contacts c ON c.id = n.contact_id WHERE n.id = ? AND n.user_id = ? AND ${cond.sql}`,

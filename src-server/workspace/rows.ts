@@ -12,6 +12,7 @@ import type {
   User,
   NotificationPrefs,
   Channel,
+  ContactVisibility,
 } from '../../src-shared/model';
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 
@@ -27,7 +28,7 @@ export interface UserRow {
   password_hash: string;
   role: User['role'];
   team_id: string | null;
-  contact_visibility: User['restrictions']['contact_visibility'];
+  contact_visibility: ContactVisibility;
   restrict_export: number;
   restrict_deletion: number;
   restrict_settings: number;

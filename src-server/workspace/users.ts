@@ -1,12 +1,12 @@
 // Users, sessions, activity status, preferences, access changes and workspace settings.
 import { ApiError } from '../../src-shared/api/errors';
-import { canManageUser, inboxesFor } from '../../src-shared/access/visibility';
+import { canManageUser, inboxesFor, showsRestrictions } from '../../src-shared/access/visibility';
 import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
 import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '../../src-shared/model';
-import { hashPassword, hashToken, newToken, verifyPassword } from './passwords';
+import { hashPassword, hashToken, needsRehash, newToken, verifyPassword } from './passwords';
 import { prefsOf, toUser, toClosingCategory, toChannel, type UserRow } from './rows';
-import { getSettings, loadUserRow, newId, type Store, type Tx } from './store';
-import { reconcileUsers, teamWatchers } from './visibility-changes';
+import { getSettings, loadUserRow, newId, scopeOf, type Store, type Tx } from './store';
+import { reconcileUsers, resetFeed, teamWatchers } from './visibility-changes';
 import { assertAnotherOwnerRemains } from './owners';
 import type { SqlRunner } from '../db/engine';
 
@@ -26,10 +26,15 @@ export async function signIn(store: Store, email: string, password: string): Pro
   }
   if (!(await verifyPassword(password, row.password_hash))) throw new ApiError('unauthorized', 'wrong email or password');
   if (Number(row.deactivated)) throw new ApiError('forbidden', 'this user is deactivated');
+  // A hash made with older parameters is replaced now that the password is known to be right
+  // (computed before the transaction: hashing is slow on purpose).
+  const rehashed = needsRehash(row.password_hash) ? await hashPassword(password) : null;
   const token = newToken();
   const user = await store.write(async (tx) => {
-    // This user's sessions unused too long (their tokens are refused anyway) go now.
-    await tx.run('DELETE FROM sessions WHERE user_id = ? AND last_seen_at < ?', [row.id, tx.now - SESSION_IDLE_MS]);
+    // Unless the password changed meanwhile.
+    if (rehashed) await tx.run('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?', [rehashed, row.id, row.password_hash]);
+    // This user's sessions unused too long, or too old (their tokens are refused anyway), go now.
+    await tx.run('DELETE FROM sessions WHERE user_id = ? AND (last_seen_at < ? OR created_at < ?)', [row.id, tx.now - SESSION_IDLE_MS, tx.now - SESSION_MAX_MS]);
     await tx.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)', [
       hashToken(token),
       row.id,
@@ -43,15 +48,27 @@ export async function signIn(store: Store, email: string, password: string): Pro
 }
 
 export async function signOut(store: Store, userId: string, tokenHash: string): Promise<void> {
-  await store.write(async (tx) => {
-    await tx.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
-    const left = await tx.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [userId]);
-    if (Number(left?.n) === 0) {
-      await tx.run("UPDATE users SET status = 'offline' WHERE id = ?", [userId]);
-      await tx.emitRow('user', userId);
-    }
-    tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
+  await store.write((tx) => endSessions(tx, userId, [tokenHash]));
+}
+
+/** Sign out everywhere: every session of the user ends, and every stream on them closes. Answers how many ended. */
+export async function signOutEverywhere(store: Store, userId: string): Promise<number> {
+  return store.write(async (tx) => {
+    const sessions = await tx.sql.all<{ token_hash: string }>('SELECT token_hash FROM sessions WHERE user_id = ?', [userId]);
+    await endSessions(tx, userId, sessions.map((s) => s.token_hash));
+    return sessions.length;
   });
+}
+
+/** Ends these sessions of the user: a sign-out record for each closes its streams, on every instance. */
+async function endSessions(tx: Tx, userId: string, tokenHashes: readonly string[]): Promise<void> {
+  for (const tokenHash of tokenHashes) await tx.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+  const left = await tx.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [userId]);
+  if (Number(left?.n) === 0) {
+    await tx.run("UPDATE users SET status = 'offline' WHERE id = ?", [userId]);
+    await tx.emitRow('user', userId);
+  }
+  for (const tokenHash of tokenHashes) tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
 }
 
 /**
@@ -60,22 +77,28 @@ export async function signOut(store: Store, userId: string, tokenHash: string): 
  * app in daily use never meets it.
  */
 export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
+/** However much it is used, a session ends this long after its sign-in (a stolen token does not live forever). */
+export const SESSION_MAX_MS = 90 * 24 * 3600_000;
 /** A session's last use is written down at most this often (not on every request). */
 export const SESSION_SEEN_EVERY_MS = 3600_000;
 
 /** The user behind a session token, or 401. */
 export async function authenticate(store: Store, token: string): Promise<{ user: UserRow; tokenHash: string }> {
   const tokenHash = hashToken(token);
-  const row = await store.db.get<UserRow & { session_seen_at: number }>(
-    'SELECT u.*, s.last_seen_at AS session_seen_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?',
+  const row = await store.db.get<UserRow & { session_seen_at: number; session_created_at: number }>(
+    'SELECT u.*, s.last_seen_at AS session_seen_at, s.created_at AS session_created_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?',
     [tokenHash],
   );
   if (!row) throw new ApiError('unauthorized', 'sign in first: the session is missing, expired or ended');
-  const { session_seen_at: seenAt, ...user } = row;
+  const { session_seen_at: seenAt, session_created_at: createdAt, ...user } = row;
   const idle = store.clock() - Number(seenAt);
   if (idle > SESSION_IDLE_MS) {
     await signOut(store, user.id, tokenHash);
     throw new ApiError('unauthorized', 'the session expired after 30 days unused: sign in again');
+  }
+  if (store.clock() - Number(createdAt) > SESSION_MAX_MS) {
+    await signOut(store, user.id, tokenHash);
+    throw new ApiError('unauthorized', 'the session expired 90 days after signing in: sign in again');
   }
   if (Number(user.deactivated)) throw new ApiError('unauthorized', 'this user is deactivated');
   if (idle > SESSION_SEEN_EVERY_MS) {
@@ -144,7 +167,13 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
   return { notifications: prefs };
 }
 
-export async function listUsers(sql: SqlRunner, q: QueryOf<'listUsers'>): Promise<User[]> {
+/** A user as this viewer is shown them (the feed does the same: `redactsUser`). */
+export function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
+  const user = toUser(row);
+  return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null };
+}
+
+export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'listUsers'>): Promise<User[]> {
   const where: string[] = [];
   const params: string[] = [];
   if (q.status) (where.push('status = ?'), params.push(q.status));
@@ -153,13 +182,13 @@ export async function listUsers(sql: SqlRunner, q: QueryOf<'listUsers'>): Promis
     `SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`,
     params,
   );
-  return rows.map(toUser);
+  return rows.map((r) => userAsSeenBy(viewer, r));
 }
 
-export async function getUser(sql: SqlRunner, id: string): Promise<User> {
+export async function getUser(sql: SqlRunner, viewer: UserRow, id: string): Promise<User> {
   const row = await loadUserRow(sql, id);
   if (!row) throw new ApiError('not_found', 'user not found');
-  return toUser(row);
+  return userAsSeenBy(viewer, row);
 }
 
 /** 400 unless the team exists (null: no team). */
@@ -201,6 +230,17 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
     if (sets.length) await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...params, target.id]);
   });
   if (body.deactivated) await tx.run('DELETE FROM sessions WHERE user_id = ?', [target.id]);
+  // Becoming an Agent or no longer one changes what the user is shown of everyone else: their
+  // records again, for this user only (served with or without restrictions as the feed now decides).
+  if (body.role !== undefined && (body.role === 'agent') !== (target.role === 'agent')) {
+    for (const u of await tx.sql.all<{ id: string }>('SELECT id FROM users WHERE id <> ? ORDER BY id', [target.id])) await tx.emitRow('user', u.id, target.id);
+  }
+  // While deactivated, nobody worked out what the user lost (contacts reassigned away): a restricted
+  // user coming back re-syncs from scratch instead of keeping what their cache still holds.
+  if (body.deactivated === false && Number(target.deactivated)) {
+    const now = await loadUserRow(tx.sql, target.id);
+    if (now && (await scopeOf(tx.sql, now)).kind !== 'all') await resetFeed(tx, target.id);
+  }
   return (await tx.emitRow('user', target.id)) as User;
 }
 

@@ -9,6 +9,14 @@ export interface Viewer {
   restrictions: Pick<Restrictions, 'contact_visibility'>;
 }
 
+/**
+ * A user record as a Viewer when its restrictions are known to the reader (always for one's own
+ * record; Agents are not shown other users' restrictions): null otherwise, when no hint can be given.
+ */
+export function knownViewer(user: Omit<Viewer, 'restrictions'> & { restrictions: Viewer['restrictions'] | null }): Viewer | null {
+  return user.restrictions ? { id: user.id, role: user.role, team_id: user.team_id, restrictions: user.restrictions } : null;
+}
+
 /** What a viewer may see, as the set of assignees whose contacts they see (or everything). */
 export type VisibilityScope = { kind: 'all' } | { kind: 'assignees'; userIds: string[] };
 
@@ -66,6 +74,11 @@ export function inboxesFor(viewer: Viewer, teamIds: readonly string[]): InboxKey
 export function canUseInbox(viewer: Viewer, inbox: InboxKey, teamIds: readonly string[]): boolean {
   if (inbox.startsWith('custom:')) return true;
   return inboxesFor(viewer, teamIds).includes(inbox);
+}
+
+/** Whether a reader is shown a user's restrictions: their own, and everyone's for Owners and Managers (not an Agent, for others'). */
+export function showsRestrictions(reader: { id: string; role: Role }, userId: string): boolean {
+  return reader.role !== 'agent' || reader.id === userId;
 }
 
 export function isSupervisor(viewer: { role: Role }): boolean {

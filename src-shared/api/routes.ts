@@ -194,9 +194,9 @@ export const routes = {
   health: route({
     method: 'GET',
     path: '/health',
-    summary: 'Liveness: answers 200 while the server serves',
+    summary: 'Liveness: answers 200 while the server serves (and nothing about the workspace)',
     auth: 'none',
-    response: z.object({ ok: z.literal(true), head: z.number().int() }),
+    response: z.object({ ok: z.literal(true) }),
   }),
   openapi: route({
     method: 'GET',
@@ -243,6 +243,14 @@ export const routes = {
     auth: 'session',
     beforeOwnPassword: true,
     response: Ok,
+  }),
+  signOutEverywhere: route({
+    method: 'POST',
+    path: '/api/v1/auth/sign-out-everywhere',
+    summary: "End every one of the user's sessions, this one included: on every device the token is refused and the stream closes",
+    auth: 'session',
+    beforeOwnPassword: true,
+    response: z.object({ ok: z.literal(true), ended: z.number().int() }),
   }),
   me: route({
     method: 'GET',

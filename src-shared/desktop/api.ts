@@ -56,8 +56,9 @@ export type InboxRow = z.infer<typeof InboxRow>;
 export const ListCursor = z.object({ last_activity_at: z.number(), id: Id }).strict();
 export type ListCursor = z.infer<typeof ListCursor>;
 
-export const LocalMessage = Message.extend({ outbox_error: z.string().nullable() });
-export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_error: z.string().nullable() });
+/** A message or comment as the thread shows it; written here and not yet accepted, it has its outbox row's client id (to retry or discard) and the server's refusal. */
+export const LocalMessage = Message.extend({ outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
+export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
 
 export const ThreadEntry = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), at: z.number(), message: LocalMessage }),
@@ -192,8 +193,11 @@ export const queries = {
     output: z.object({ rows: z.array(ReportRow), leaderboard: z.array(ReportRow) }),
   },
   prefs: { input: Empty, output: LocalPrefs },
-  /** Signed out: whether the server at this address waits for its first Owner (the sign-in screen offers setup). */
-  setupStatus: { input: z.object({ server_url: z.string().url().max(500) }).strict(), output: z.object({ needed: z.boolean() }) },
+  /**
+   * Signed out: whether the server at this address waits for its first Owner (the sign-in screen
+   * offers setup). server_url: checked by the core as for sign-in (server-address.ts).
+   */
+  setupStatus: { input: z.object({ server_url: z.string().max(500) }).strict(), output: z.object({ needed: z.boolean() }) },
   /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
 } as const;
@@ -201,15 +205,19 @@ export const queries = {
 /** Commands: change something. Writes go through the outbox and work offline. */
 export const commands = {
   signIn: {
-    input: z.object({ server_url: z.string().url().max(500), email: z.string().email().max(254), password: z.string().min(1).max(200) }).strict(),
+    // server_url: the core checks it (server-address.ts) and says what is wrong in words.
+    input: z.object({ server_url: z.string().max(500), email: z.string().email().max(254), password: z.string().min(1).max(200) }).strict(),
     output: Session,
   },
   signOut: { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  /** Online only: ends every session of the user on every device, then signs this app out (its cache wiped). */
+  signOutEverywhere: { input: Empty, output: z.object({ ok: z.literal(true), ended: z.number().int() }) },
   /** A new workspace's first Owner, with the setup code the server printed; then signed in as them. */
   setUpWorkspace: {
     input: z
       .object({
-        server_url: z.string().url().max(500),
+        // server_url: checked by the core as for sign-in (server-address.ts).
+        server_url: z.string().max(500),
         code: z.string().trim().min(1).max(100),
         workspace_name: z.string().trim().min(1).max(120),
         name: z.string().trim().min(1).max(120),

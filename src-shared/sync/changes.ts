@@ -42,10 +42,11 @@ export const MustRefetchReason = z.enum(['cursor_too_old', 'cursor_ahead', 'visi
 export type MustRefetchReason = z.infer<typeof MustRefetchReason>;
 
 /**
- * A user's visibility epoch: the seq of the last reset of what the user may see (0 when there was
- * none). Every page says it; a client keeps it with its cursor and sends both back. A cursor from
- * an older epoch is answered `must_refetch` (its data was chosen under visibility since replaced);
- * the pages of a bootstrap that started after the reset carry the new epoch and go on.
+ * A cache's visibility epoch: the seq as of which its data was chosen, the feed's head when its
+ * bootstrap began. Every page says it; a client keeps it with its cursor and sends both back. A
+ * cursor from an epoch before the user's last visibility reset is answered `must_refetch` (its data
+ * was chosen under visibility since replaced); the pages of a bootstrap that started after the reset
+ * go on. Removals from before the epoch are never served: that client never had those contacts.
  */
 const Epoch = z.coerce.number().int().min(0);
 

@@ -887,7 +887,7 @@ async function loadSide(): Promise<void> {
       for (const r of rows) if (r.committed !== null) committed[r.seq - lo] = r.committed - pgClockAhead;
       return log.latencies((seq) => committed[seq - lo]);
     };
-    const head0 = (await json<{ head: number }>(port, 'GET', '/health')).head;
+    const head0 = (await json<{ head: number }>(port, 'GET', '/api/v1/sync?after=0&limit=1', tokens.get(managers[0].id))).head;
     for (const [i, u] of people.entries()) {
       const c = new StreamConn(u.id, u.role, restricted.has(u.id));
       c.instance = i % INSTANCES;

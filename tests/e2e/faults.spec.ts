@@ -2,8 +2,9 @@
 // as pending and is delivered once when it returns; a contact's markup renders as plain text.
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
+import { DEMO_PASSWORD } from '../../src-server/demo/seed';
 import { inbound, signIn, type TestServer } from '../support/server';
-import { expectAccessible, restartServer, signedInApp, startDemoServer, type AppUser } from './support/harness';
+import { expectAccessible, openApp, restartServer, signedInApp, startDemoServer, type AppUser } from './support/harness';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -20,6 +21,28 @@ test.afterAll(async () => {
   for (const a of apps) await a.close();
   apps = [];
   await server?.stop();
+});
+
+test('the sign-in screen says in words why an http:// address on another machine or a file: address is refused', async ({ browser }) => {
+  const app = await openApp(browser, 'manager@demo.test');
+  apps.push(app);
+  const { page } = app;
+  await page.getByLabel('Email').fill(app.email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  // 0.0.0.0 reaches this machine without being a loopback name: it stands for another host.
+  for (const [address, words] of [
+    [server.url.replace('127.0.0.1', '0.0.0.0'), /not a secure address \(http:\/\/\): your password would travel unencrypted/],
+    ['file:///etc/passwd', /must start with https:\/\//],
+  ] as const) {
+    await page.getByLabel('Server address').fill(address);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText("This server address can't be used");
+    await expect(alert).toContainText(words);
+    await expect(alert).not.toContainText(/server_url|Invalid URL/);
+    await expect(page.getByLabel('Server address')).toHaveAttribute('aria-invalid', 'true');
+  }
+  expect(app.host.service.session().state).toBe('signed_out');
 });
 
 test('a message written while the server is down shows pending, and is delivered once when it returns', async ({ browser }) => {

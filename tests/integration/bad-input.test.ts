@@ -304,6 +304,8 @@ async function runCases(baseUrl: string, cases: Case[], concurrency = 12): Promi
 const routeList = Object.entries(routes) as [string, RouteDef][];
 /** Stands for the scratch session's current token in sign-out cases. */
 const SCRATCH = 'SCRATCH_TOKEN_PLACEHOLDER';
+/** Routes that end the session they are called with (sign-out, and sign-out everywhere). */
+const ENDS_SESSION = new Set(['signOut', 'signOutEverywhere']);
 
 describe('every route of the route table, given malformed input', () => {
   let server: TestServer;
@@ -343,7 +345,7 @@ describe('every route of the route table, given malformed input', () => {
 
   function casesFor(name: string, def: RouteDef): Case[] {
     const cases: Case[] = [];
-    const token = name === 'signOut' ? SCRATCH : owner.token!;
+    const token = ENDS_SESSION.has(name) ? SCRATCH : owner.token!;
     const auth: Record<string, string> = def.auth === 'session' ? { authorization: `Bearer ${token}` } : {};
     const baseQuery: Record<string, string> =
       SAMPLE_OVERRIDES[name]?.query ??
@@ -419,7 +421,7 @@ describe('every route of the route table, given malformed input', () => {
       cases.push(queryOracle('query with an unknown field', `${qs}&unexpected_field=1`));
     }
     // Malformed query strings on any route.
-    if (name !== 'signOut') {
+    if (!ENDS_SESSION.has(name)) {
       for (const q of ['%', '%%%', '=&=&', 'a[b]=1', `${qs}&%00=%00`]) cases.push(queryOracle(`raw query ${q.slice(0, 20)}`, q, 'any'));
     }
 
@@ -467,7 +469,7 @@ describe('every route of the route table, given malformed input', () => {
       const cases = casesFor(name, def);
       expect(cases.length).toBeGreaterThan(0);
       let failures: string[];
-      if (name === 'signOut') {
+      if (ENDS_SESSION.has(name)) {
         // Each accepted sign-out ends the scratch session: run one at a time and sign in again.
         failures = [];
         for (const c of cases) {
@@ -529,7 +531,7 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
 
   /** What a client could observe about the workspace (and the feed head, which moves on any write). */
   const snapshot = async () => ({
-    head: (await owner.get('/health')).body.head,
+    head: (await owner.head()),
     contact: (await owner.get(`/api/v1/contacts/${contactId}`)).body,
     thread: (await owner.get(`/api/v1/contacts/${contactId}/thread?limit=500`)).body,
     contacts: (await owner.get('/api/v1/contacts?limit=200')).body,
@@ -649,7 +651,7 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
       'a\u0000b',
     ];
     const name = '<b onmouseover=alert(1)>Eve</b> {{@user.u_owner}}';
-    const head = (await owner.get('/health')).body.head;
+    const head = (await owner.head());
     const agentNotes = (await agent.get('/api/v1/notifications?tab=all&limit=200')).body.items.length;
     const managerNotes = (await manager.get('/api/v1/notifications?tab=all&limit=200')).body.items.length;
     let id = '';
@@ -705,7 +707,7 @@ describe('the custom channel checks its signature before it reads a body', () =>
   const good = JSON.stringify({ sender: { id: 'sig-1', name: 'Sig' }, message: { id: 'sig-m-1', text: 'Hello' } });
 
   it('refuses a missing or wrong X-Signature with 401, an unknown channel with 404, and writes nothing', async () => {
-    const head = (await owner.get('/health')).body.head;
+    const head = (await owner.head());
     const contacts = (await owner.get('/api/v1/contacts?limit=200')).body.items.length;
     const right = signBody(secret, good);
     const cases: [string | undefined, number, string?][] = [
@@ -730,12 +732,12 @@ describe('the custom channel checks its signature before it reads a body', () =>
       const a = await post(good, sig, at);
       expect(problem(a, status), `X-Signature ${String(sig).slice(0, 80)}`).toBeNull();
     }
-    expect((await owner.get('/health')).body.head).toBe(head);
+    expect((await owner.head())).toBe(head);
     expect((await owner.get('/api/v1/contacts?limit=200')).body.items.length).toBe(contacts);
   });
 
   it('answers 400 to a correctly signed body that is not a valid message, and writes nothing', async () => {
-    const head = (await owner.get('/health')).body.head;
+    const head = (await owner.head());
     const bodies = [
       '',
       'null',
@@ -759,7 +761,7 @@ describe('the custom channel checks its signature before it reads a body', () =>
       const a = await post(body, signBody(secret, body));
       expect(problem(a, 400), `body ${body.slice(0, 80)}`).toBeNull();
     }
-    expect((await owner.get('/health')).body.head).toBe(head);
+    expect((await owner.head())).toBe(head);
   });
 
   it('refuses a signed body over the limit with 413, and still takes a good message afterwards', async () => {

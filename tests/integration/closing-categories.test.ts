@@ -51,7 +51,7 @@ describe('closing categories the workspace defines', () => {
     const first = await openContact();
     expect((await manager.post(`/api/v1/contacts/${first}/close`, { client_id: clientId(), closing_category_id: cat.id, summary: 'A bot' })).status).toBe(200);
 
-    const head = (await manager.get('/health')).body.head as number;
+    const head = await manager.head();
     expect((await owner.patch(`/api/v1/closing-categories/${cat.id}`, { client_id: clientId(), archived: true })).body.archived).toBe(true);
     // Still listed (its conversations name it), marked archived; the feed says so to every client.
     expect((await list()).find((c) => c.id === cat.id)?.archived).toBe(true);

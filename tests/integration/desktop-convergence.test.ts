@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient, clientId, inbound, signIn, startServer, type TestServer } from '../support/server';
 import { eventually, signedIn, startDesktop, type TestDesktop } from '../support/desktop';
 import { prng } from '../../src-server/demo/seed';
-import type { Contact } from '../../src-shared/model';
+import { commentIdFor, messageIdFor, type Contact } from '../../src-shared/model';
 
 async function restart(server: TestServer): Promise<TestServer> {
   const { dbFile, port, demo } = server;
@@ -155,12 +155,14 @@ describe('outbox exactly-once', () => {
     }
     await eventually(async () => (await desktop.query('outbox')).length === 0, 60_000, 'the outbox to drain');
     const manager = await signIn(server, 'owner@demo.test');
+    const me = desktop.service.session().user!.id;
     for (const c of contacts) {
       const messages = ((await manager.get(`/api/v1/contacts/${c}/messages?limit=500`)).body.items as { id: string; text: string }[]);
       const comments = ((await manager.get(`/api/v1/contacts/${c}/comments?limit=500`)).body.items as { id: string; text: string }[]);
       for (const w of written.filter((x) => x.contact === c)) {
         const list = w.kind === 'message' ? messages : comments;
-        expect(list.filter((m) => m.id === `${w.kind === 'message' ? 'm' : 'k'}_${w.client_id}`)).toHaveLength(1);
+        const id = await (w.kind === 'message' ? messageIdFor : commentIdFor)(me, w.client_id);
+        expect(list.filter((m) => m.id === id)).toHaveLength(1);
       }
       const texts = [...messages, ...comments].map((m) => m.text).filter((t) => /^(write|note) \d+$/.test(t));
       expect(new Set(texts).size).toBe(texts.length);

@@ -1,8 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, inbound, signIn, startServer, type ApiClient, type TestServer } from '../support/server';
+import { ApiClient, clientId, inbound, signIn, startServer, type TestServer } from '../support/server';
 import { eventually, signedIn, startDesktop, type TestDesktop, RecordingNotifier } from '../support/desktop';
 import { Cache, CacheTooNewError } from '../../src-main/core/cache/cache';
+import { commentIdFor, messageIdFor } from '../../src-shared/model';
 
 describe('the desktop core against a real server', () => {
   let server: TestServer;
@@ -50,7 +51,9 @@ describe('the desktop core against a real server', () => {
     await signedIn(d, server.url, 'agent1@demo.test');
     const contact = (await d.query('conversations', { inbox: 'mine', limit: 1 })).items[0];
     const { client_id } = await d.command('sendMessage', { contact_id: contact.id, text: 'On its way!' });
-    const status = async () => (await d.query('thread', { contact_id: contact.id, limit: 500 })).find((e) => e.type === 'message' && e.message.id === `m_${client_id}`);
+    // The optimistic row has the id the server gives the message: the server's row replaces it.
+    const id = await messageIdFor(d.service.session().user!.id, client_id);
+    const status = async () => (await d.query('thread', { contact_id: contact.id, limit: 500 })).find((e) => e.type === 'message' && e.message.id === id);
     const first = await status();
     expect(first?.type === 'message' && ['pending', 'sent'].includes(first.message.status)).toBe(true);
     await eventually(async () => { const s = await status(); return s?.type === 'message' && s.message.status === 'sent'; }, 3000, 'sent');
@@ -66,11 +69,13 @@ describe('the desktop core against a real server', () => {
     const item = (await d.query('outbox')).find((o) => o.client_id === client_id)!;
     expect(item.error).toContain('not a user of this workspace');
     const thread = await d.query('thread', { contact_id: contact.id, limit: 500 });
-    const c = thread.find((e) => e.type === 'comment' && e.comment.id === `k_${client_id}`);
+    const id = await commentIdFor(d.service.session().user!.id, client_id);
+    const c = thread.find((e) => e.type === 'comment' && e.comment.id === id);
     expect(c?.type === 'comment' && c.comment.outbox_error).toContain('not a user');
+    expect(c?.type === 'comment' && c.comment.outbox_id).toBe(client_id);
     await d.command('discardOutbox', { client_id });
     expect(await d.query('outbox')).toEqual([]);
-    expect((await d.query('thread', { contact_id: contact.id, limit: 500 })).some((e) => e.type === 'comment' && e.comment.id === `k_${client_id}`)).toBe(false);
+    expect((await d.query('thread', { contact_id: contact.id, limit: 500 })).some((e) => e.type === 'comment' && e.comment.id === id)).toBe(false);
     await d.stop();
   });
 
@@ -165,12 +170,37 @@ describe('the desktop core against a real server', () => {
     await signedIn(d, server.url, 'agent3@demo.test');
     const file = d.service.cacheFile;
     expect(existsSync(file)).toBe(true);
+    const token = d.store.load()!;
     await d.command('signOut', {});
+    // The server ended the session too: the token is refused.
+    const old = new ApiClient(server.url);
+    old.token = token;
+    expect((await old.get('/api/v1/me')).status).toBe(401);
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}-wal`)).toBe(false);
     expect(d.store.load()).toBeNull();
     expect(d.service.session().state).toBe('signed_out');
     await d.stop();
+  });
+
+  it('"sign out everywhere" ends the other devices\' sessions and signs this app out as a sign-out does', async () => {
+    const d = await startDesktop();
+    const other = await startDesktop();
+    await signedIn(d, server.url, 'agent11@demo.test');
+    await signedIn(other, server.url, 'agent11@demo.test');
+    const elsewhere = await signIn(server, 'agent11@demo.test');
+    const file = d.service.cacheFile;
+    expect(await d.command('signOutEverywhere', {})).toEqual({ ok: true, ended: 3 });
+    // This app: signed out, its cache file and token gone.
+    expect(d.service.session().state).toBe('signed_out');
+    expect(existsSync(file)).toBe(false);
+    expect(d.store.load()).toBeNull();
+    // The other devices: their tokens are refused; the other app finds out and signs out on its own.
+    expect((await elsewhere.get('/api/v1/me')).status).toBe(401);
+    await eventually(() => other.service.session().state === 'signed_out', 10_000, 'the other app to be signed out');
+    expect(existsSync(other.service.cacheFile)).toBe(false);
+    await d.stop();
+    await other.stop();
   });
 
   it('a mention reaches the mentioned agent as an OS alert within a second, not for the author', async () => {

@@ -167,4 +167,24 @@ describe('host mode with --policy FILE', () => {
     expect(stderr).toContain('notifications.sound');
     expect(stderr).toContain(`applied ${file}`);
   });
+
+  it('--server over http:// to another machine is refused at start, with the reason', async () => {
+    const dir = tempDir();
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((done) => {
+        const p = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'src-main/host/cli.ts'), '--data', join(dir, 'data'), '--renderer', dir, ...args], {
+          cwd: ROOT,
+          env: { ...process.env, ISM_POLICY_FILE: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        p.stderr!.on('data', (d) => (stderr += String(d)));
+        // A host that starts prints its URL: it was let through (the test fails); stop it.
+        createInterface({ input: p.stdout! }).on('line', (line) => line.includes('Open ') && p.kill('SIGTERM'));
+        p.once('exit', (code) => done({ code, stderr }));
+      });
+    const refused = await run(['--server', 'http://chat.lan:4010']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--server: chat\.lan:4010 is not a secure address/);
+  });
 });

@@ -6,7 +6,7 @@
 // window state saved. What only real Electron can show (the renderer's isolation, the CSP in force)
 // is tests/electron, which runs where the Electron binary exists.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ interface State {
   visible: boolean;
   focused: number;
   webPreferences: Record<string, unknown>;
+  spellChecker?: boolean;
   url: string;
   userData: string;
   events: [string, any][];
@@ -95,6 +96,9 @@ describe('the built Electron shell, under a stand-in for electron, against a rea
     expect(s.windows).toBe(1);
     expect(s.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
     expect(s.webPreferences.preload).toBe(join(dir, 'dist', 'main', 'preload.cjs'));
+    // No spellchecker where it would download dictionaries (Linux, Windows); macOS uses its own.
+    const spellcheck = process.platform === 'darwin';
+    expect([s.webPreferences.spellcheck, s.spellChecker]).toEqual([spellcheck, spellcheck]);
     expect(s.url).toMatch(/^data:text\/html/);
     expect(decodeURIComponent(s.url)).toContain('The renderer is not built');
     expect(s.handlers).toEqual(['desktop:call']);
@@ -133,6 +137,14 @@ describe('the built Electron shell, under a stand-in for electron, against a rea
     const token = readFileSync(join(dataDir(), 'session-token.bin'));
     expect(token.subarray(0, 7).toString()).toBe('sealed:'); // through safeStorage, never plaintext
     expect(JSON.parse(readFileSync(join(dataDir(), 'settings.json'), 'utf8'))).toMatchObject({ server_url: server.url });
+    if (process.platform !== 'win32') {
+      // Readable by this OS user only: userData and data/ 0700, what is written there 0600.
+      const mode = (p: string) => (statSync(join(dataDir(), p)).mode & 0o777).toString(8);
+      expect([mode('.'), mode('data')]).toEqual(['700', '700']);
+      for (const f of ['settings.json', 'session-token.bin', 'data/cache.sqlite', 'data/cache.sqlite-wal', 'logs/main.log']) {
+        if (existsSync(join(dataDir(), f))) expect(`${f} ${mode(f)}`).toBe(`${f} 600`);
+      }
+    }
   });
 
   it('a mention raises an Electron notification (markup escaped on Linux); its click brings the window up on the comment and marks it read', async () => {

@@ -30,7 +30,7 @@ describe('people', () => {
   afterAll(() => server.stop());
 
   it('an agent added with "User only" is restricted from the first record anyone receives, and sees nobody else\'s contacts', async () => {
-    const from = (await owner.get('/health')).body.head;
+    const from = await owner.head();
     const r = await manager.post('/api/v1/users', {
       client_id: clientId(),
       email: 'rita@demo.test',
@@ -73,6 +73,18 @@ describe('people', () => {
     const replay = await owner.post('/api/v1/users', body);
     expect(replay.body.user.id).toBe(first.body.user.id);
     expect(replay.body.one_time_password).toBeNull();
+    // The replay table holds neither the password nor anything made from it.
+    const stored = JSON.stringify(await server.store.db.all('SELECT * FROM idempotency WHERE client_id = ?', [body.client_id]));
+    expect(stored).toContain(first.body.user.id);
+    expect(stored).not.toContain(first.body.one_time_password);
+    expect(stored).not.toContain(first.body.one_time_password.replaceAll('-', ''));
+    // The request's fields are the replay's key: other fields under the same client id are refused.
+    const other = await owner.post('/api/v1/users', { ...body, name: 'Twice' });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('idempotency_mismatch');
+    // The new user's one-time password is hashed as every password is.
+    const [{ password_hash: hash }] = await server.store.db.all<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = ?', [first.body.user.id]);
+    expect(hash).toMatch(/^\$argon2id\$/);
   });
 
   it('until they choose their own password, a new user can do nothing else, not even open the stream', async () => {
@@ -96,7 +108,7 @@ describe('people', () => {
 
   it("a reset ends the user's sessions and closes their stream at once; the old password stops working", async () => {
     const agent = await signIn(server, 'agent2@demo.test');
-    const head = (await agent.get('/health')).body.head;
+    const head = await agent.head();
     const stream = await openStream(server, agent, head);
     const r = await manager.post(`/api/v1/users/${agent.userId}/password-reset`);
     expect(r.status).toBe(200);
@@ -124,7 +136,7 @@ describe('people', () => {
   it('changing one\'s own password needs the current one and ends one\'s other sessions, not this one', async () => {
     const here = await signIn(server, 'agent3@demo.test');
     const laptop = await signIn(server, 'agent3@demo.test');
-    const laptopStream = await openStream(server, laptop, (await laptop.get('/health')).body.head);
+    const laptopStream = await openStream(server, laptop, await laptop.head());
     const wrong = await here.put('/api/v1/me/password', { current_password: 'not-it-at-all', new_password: OWN_PASSWORD });
     expect(wrong.status).toBe(403);
     expect(wrong.body.message).toMatch(/current password/);

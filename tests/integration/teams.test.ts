@@ -55,7 +55,7 @@ describe('teams', () => {
     const seen = async () => new Set(((await watcher.get('/api/v1/contacts?limit=200')).body.items as { id: string }[]).map((c) => c.id));
     expect((await seen()).has(onboardingContact.id)).toBe(false);
 
-    const stream = await openStream(server, watcher, (await watcher.get('/health')).body.head);
+    const stream = await openStream(server, watcher, await watcher.head());
     const refused = await manager.request('DELETE', `/api/v1/teams/${onboarding}?client_id=${clientId()}`);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/move them to another team or to none/);

@@ -80,7 +80,7 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
   };
   const viewerOf = (w: World, userId: string): Viewer => {
     const u = w.users.get(userId)!;
-    return { id: u.id, role: u.role, team_id: u.team_id, restrictions: { contact_visibility: u.restrictions.contact_visibility } };
+    return { id: u.id, role: u.role, team_id: u.team_id, restrictions: { contact_visibility: u.restrictions!.contact_visibility } };
   };
   const membersOf = (w: World) => (teamId: string) => [...w.users.values()].filter((u) => u.team_id === teamId).map((u) => u.id);
   /** The shared rule over the server's real data: the contacts this user may see. */
@@ -319,7 +319,7 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
       ['POST', `/api/v1/contacts/${id}/close`, { client_id: clientId(), closing_category_id: null, summary: 'closed by someone who cannot see it' }],
       ['POST', `/api/v1/contacts/${id}/open`, { client_id: clientId() }],
     ];
-    const headBefore = (await owner.get('/health')).body.head as number;
+    const headBefore = await owner.head();
     for (const s of RESTRICTED) {
       const seat = seats[s];
       const me = idOf(s);

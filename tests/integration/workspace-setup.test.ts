@@ -2,6 +2,7 @@
 // and the first Owner created once with it; on both engines, also with two instances at once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,25 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
+
+/** A POST with a Host header of our choosing (fetch will not send one), answered with its headers. */
+function postWithHost(url: string, host: string, body: unknown): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }> {
+  const u = new URL(url);
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, agent: false },
+      (res) => {
+        let answer = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (answer += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(answer) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
 
 /** A server on a fresh, empty database, without the demo. */
 async function emptyServer(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
@@ -68,6 +88,9 @@ describe('a server without --demo', () => {
     const owner = new ApiClient(server.url);
     owner.token = r.body.token;
     expect((await owner.get('/api/v1/users')).body.items.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([['founder@acme.test', 'owner']]);
+    // The Owner's password is stored as every password is: argon2id.
+    const [{ password_hash: hash }] = await server.store.db.all<{ password_hash: string }>('SELECT password_hash FROM users');
+    expect(hash).toMatch(/^\$argon2id\$/);
     expect((await owner.get('/api/v1/contacts')).body.items).toEqual([]);
     expect((await owner.get('/api/v1/teams')).body.items).toEqual([]);
     expect((await owner.get('/api/v1/closing-categories')).body.items.map((c: { name: string }) => c.name)).toEqual(DEFAULT_CLOSING_CATEGORIES);
@@ -126,6 +149,40 @@ describe('a server without --demo', () => {
     expect(statuses).toEqual([403, 403, 403, 429]);
     // Even the right code waits for the window to pass.
     expect((await anon(server).post('/api/v1/setup', setupBody(server.setupCode!))).status).toBe(429);
+  });
+
+  it('setup attempts are counted in the database with sign-in\'s: a restart does not reset them', async () => {
+    const limit = { signInLimit: { perIp: 300, perEmail: 3, windowMs: 60_000 } };
+    let where: { databaseUrl: string } | { dbFile: string };
+    if (testEngine === 'postgres') {
+      const db = await createTestDatabase();
+      cleanups.push(() => db.drop());
+      where = { databaseUrl: db.url };
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'ism-setup-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      where = { dbFile: join(dir, 'workspace.sqlite') };
+    }
+    const first = await startServer({ demo: false, ...limit, ...where });
+    for (let i = 0; i < 3; i++) expect((await anon(first).post('/api/v1/setup', setupBody(`wrong-code-${i}`))).status).toBe(403);
+    await first.stop();
+    const second = await emptyServer({ ...limit, ...where });
+    expect((await anon(second).post('/api/v1/setup', setupBody(second.setupCode!))).status).toBe(429);
+    const keys = (await second.store.db.all<{ key: string }>('SELECT key FROM sign_in_attempts')).map((r) => r.key);
+    expect(keys).toContain('setup code');
+  });
+
+  it('setup passes the Host check like every route, and its answer (a session token) is not stored by caches', async () => {
+    const server = await emptyServer();
+    const refused = await postWithHost(`${server.url}/api/v1/setup`, 'evil.example', setupBody(server.setupCode!));
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('invalid_request');
+    expect((await anon(server).get('/api/v1/setup')).body).toEqual({ needed: true });
+    const r = await postWithHost(`${server.url}/api/v1/setup`, new URL(server.url).host, setupBody(server.setupCode!));
+    expect(r.status).toBe(200);
+    expect(r.body.token).toEqual(expect.any(String));
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('each start prints a fresh code; a second setup with another valid code is refused with 409', async () => {

@@ -106,6 +106,7 @@ const electron = {
       webRequest: { onHeadersReceived: (fn) => void (csp = fn) },
       setPermissionRequestHandler: (fn) => void (permissionHandler = fn),
       setPermissionCheckHandler: (fn) => void (permissionCheck = fn),
+      setSpellCheckerEnabled: (on) => void (rec.spellChecker = on),
     },
   },
   Tray: class {

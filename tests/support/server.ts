@@ -111,6 +111,13 @@ export class ApiClient {
     return this.request<T>('PUT', path, body);
   }
 
+  /** The feed's head as a sync page tells this user (it moves on any write; /health no longer says it). */
+  async head(): Promise<number> {
+    const r = await this.get('/api/v1/sync?after=0&limit=1');
+    if (r.status !== 200) throw new Error(`sync answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body.head as number;
+  }
+
   /** Every page of the feed after `after`. */
   async syncAll(after = 0, limit = 1000): Promise<{ changes: ChangeRecord[]; next: number }> {
     const changes: ChangeRecord[] = [];

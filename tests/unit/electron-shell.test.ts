@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseShellArgs } from '../../src-main/electron/args';
 import { badgeCount, badgeLabel, trayTooltip } from '../../src-main/electron/badge';
-import { CONTENT_SECURITY_POLICY, fallbackPageUrl, withCsp } from '../../src-main/electron/csp';
+import { CONTENT_SECURITY_POLICY, fallbackPageUrl, META_CONTENT_SECURITY_POLICY, withCsp } from '../../src-main/electron/csp';
+import { spellcheckFor } from '../../src-main/electron/spellcheck';
 import { deepLinkFromArgv, parseDeepLink } from '../../src-main/electron/deep-link';
 import { SafeTokenStore, type Cipher } from '../../src-main/electron/token-store';
 import { isTrustedPageUrl, senderRefusal, trustedPages } from '../../src-main/electron/trust';
@@ -122,6 +123,15 @@ describe('the Content-Security-Policy', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|\*/);
   });
 
+  it("is also in the renderer's index.html as a <meta>, equal to the header but for frame-ancestors (ignored there)", () => {
+    const html = readFileSync(join(__dirname, '..', '..', 'src-renderer', 'index.html'), 'utf8');
+    const metas = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/gi)].map((m) => m[1]);
+    expect(metas).toEqual([META_CONTENT_SECURITY_POLICY]);
+    expect(`${META_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`).toBe(CONTENT_SECURITY_POLICY);
+    // in the <head>, before anything it governs
+    expect(html.indexOf('Content-Security-Policy')).toBeLessThan(html.search(/<link|<script/));
+  });
+
   it('replaces whatever CSP a response brought, in any spelling, and keeps the other headers', () => {
     const out = withCsp({ 'content-security-policy': ["default-src *"], 'Content-Type': ['text/html'] });
     expect(out).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
@@ -133,6 +143,13 @@ describe('the Content-Security-Policy', () => {
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'`);
     expect(html).toContain('/opt/&lt;b&gt;&amp;&quot;app&quot;/index.html');
     expect(html).not.toMatch(/<script/i);
+  });
+});
+
+describe('spellcheck', () => {
+  it("only with the OS's own spell checker (macOS); off where Chromium downloads dictionaries (Windows, Linux)", () => {
+    expect(spellcheckFor('darwin')).toBe(true);
+    for (const os of ['linux', 'win32', 'freebsd'] as const) expect(spellcheckFor(os)).toBe(false);
   });
 });
 

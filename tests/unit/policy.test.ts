@@ -1,12 +1,14 @@
 // The machine policy (src-main/core/policy): where the file lives, the key-by-key validation, the
 // reading that never throws, and the precedence policy-locked > user > policy default > built-in.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOCAL_PREFS, type LocalPrefs } from '../../src-shared/desktop/api';
 import {
   EMPTY_POLICY,
+  LOCKABLE,
+  POLICY_KEYS,
   effectivePrefs,
   parsePolicy,
   parsePolicyText,
@@ -25,11 +27,18 @@ describe('policyFilePath', () => {
   const deployed = () => true;
 
   it('is the machine-wide place of each OS', () => {
-    expect(policyFilePath('win32', { ProgramData: 'D:\\PD' }, none)).toBe('D:\\PD\\IS-Messenger\\policy.json');
     expect(policyFilePath('win32', {}, none)).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
     expect(policyFilePath('darwin', {}, none)).toBe('/Library/Application Support/IS-Messenger/policy.json');
     expect(policyFilePath('linux', {}, none)).toBe('/etc/is-messenger/policy.json');
     expect(policyFilePath('freebsd', {}, none)).toBe('/etc/is-messenger/policy.json');
+  });
+
+  it("on Windows it is the machine's ProgramData folder, whatever the user's environment says", () => {
+    const mine = { ProgramData: 'D:\\Mine', PROGRAMDATA: 'D:\\Mine', ALLUSERSPROFILE: 'D:\\Mine' };
+    expect(policyFilePath('win32', mine, none)).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
+    // Pointing the environment at an empty folder does not make ISM_POLICY_FILE count either.
+    const deployedThere = (f: string) => f === 'C:\\ProgramData\\IS-Messenger\\policy.json';
+    expect(policyFilePath('win32', { ...mine, ISM_POLICY_FILE: 'D:\\Mine\\mine.json' }, deployedThere)).toBe('C:\\ProgramData\\IS-Messenger\\policy.json');
   });
 
   it('ISM_POLICY_FILE names another file on every OS, where no machine-wide policy is deployed', () => {
@@ -37,11 +46,13 @@ describe('policyFilePath', () => {
     expect(policyFilePath('linux', { ISM_POLICY_FILE: '  ' }, none)).toBe('/etc/is-messenger/policy.json');
   });
 
-  it('a deployed machine-wide policy cannot be set aside with ISM_POLICY_FILE', () => {
-    expect(policyFilePath('linux', { ISM_POLICY_FILE: '/tmp/mine.json' }, deployed)).toBe('/etc/is-messenger/policy.json');
-    const seen: string[] = [];
-    policyFilePath('win32', { ISM_POLICY_FILE: 'C:\\mine.json', ProgramData: 'D:\\PD' }, (f) => (seen.push(f), true));
-    expect(seen).toEqual(['D:\\PD\\IS-Messenger\\policy.json']);
+  it('ISM_POLICY_FILE never overrides a deployed machine-wide policy', () => {
+    for (const os of ['win32', 'darwin', 'linux'] as const) {
+      const seen: string[] = [];
+      const machine = policyFilePath(os, {}, none);
+      expect(policyFilePath(os, { ISM_POLICY_FILE: '/tmp/mine.json' }, (f) => (seen.push(f), true))).toBe(machine);
+      expect(seen).toEqual([machine]);
+    }
   });
 });
 
@@ -61,6 +72,7 @@ describe('parsePolicy', () => {
     expect(policy).toEqual({
       serverUrl: 'https://messenger.example.com',
       serverUrlLocked: true,
+      insecureServers: [],
       updates: { enabled: true, channel: 'beta', url: 'https://updates.example.com/ism' },
       prefs: { os_alerts: { new_message_unassigned: true, comment_mention: false }, do_not_disturb: true, sound: false },
       locked: ['sound', 'do_not_disturb'],
@@ -89,6 +101,7 @@ describe('parsePolicy', () => {
     expect(policy).toEqual({
       serverUrl: null,
       serverUrlLocked: false,
+      insecureServers: [],
       updates: { enabled: true, channel: null, url: null },
       prefs: { os_alerts: { contact_assigned: false }, do_not_disturb: true },
       locked: ['sound'],
@@ -117,7 +130,32 @@ describe('parsePolicy', () => {
   it('locking server_url through "locked" is the same as server_url_locked', () => {
     const { policy } = parsePolicy({ server_url: 'https://a.example', locked: ['server_url'] });
     expect(policy.serverUrlLocked).toBe(true);
-    expect(policyView(policy)).toEqual({ serverUrl: 'https://a.example', serverUrlLocked: true, locked: [] });
+    expect(policyView(policy)).toEqual({ serverUrl: 'https://a.example', serverUrlLocked: true, insecureServers: [], locked: [] });
+  });
+
+  it('server_url over plain http:// to another machine is refused unless allow_insecure_servers lists it', () => {
+    const refused = parsePolicy({ server_url: 'http://chat.lan:4010' });
+    expect(refused.policy.serverUrl).toBeNull();
+    expect(refused.problems.join('\n')).toMatch(/server_url: .*not a secure address.*ignored/);
+    const listed = parsePolicy({ server_url: 'http://chat.lan:4010/', allow_insecure_servers: ['http://chat.lan:4010'] });
+    expect(listed.problems).toEqual([]);
+    expect(listed.policy.serverUrl).toBe('http://chat.lan:4010');
+    expect(policyView(listed.policy).insecureServers).toEqual(['http://chat.lan:4010']);
+    // this machine needs no listing
+    expect(parsePolicy({ server_url: 'http://127.0.0.1:4010' }).policy.serverUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it('allow_insecure_servers takes http:// addresses only', () => {
+    for (const bad of [['https://a.example'], ['javascript:alert(1)'], ['http://u:p@a.example'], 'http://a.example']) {
+      const r = parsePolicy({ allow_insecure_servers: bad });
+      expect(r.policy.insecureServers).toEqual([]);
+      expect(r.problems.join('\n')).toMatch(/allow_insecure_servers: .*ignored/);
+    }
+  });
+
+  it('--server over http:// to another machine is not offered', () => {
+    expect(policyView(EMPTY_POLICY, 'http://chat.lan:4010').serverUrl).toBeNull();
+    expect(policyView(parsePolicy({ allow_insecure_servers: ['http://chat.lan:4010'] }).policy, 'http://chat.lan:4010').serverUrl).toBe('http://chat.lan:4010');
   });
 
   it('server_url_locked without a server is refused', () => {
@@ -227,5 +265,35 @@ describe('precedence: policy-locked > user setting > policy default > built-in d
   it('--server is used only when the policy names no server', () => {
     expect(policyView(EMPTY_POLICY, 'http://127.0.0.1:1').serverUrl).toBe('http://127.0.0.1:1');
     expect(policyView(parsePolicy({ server_url: 'https://p.example' }).policy, 'http://127.0.0.1:1').serverUrl).toBe('https://p.example');
+  });
+});
+
+describe('docs/deploying.md matches the code, key for key', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'deploying.md'), 'utf8');
+  /** The first column of the first table after `heading`: each row's `key`. */
+  const tableKeys = (heading: string) => {
+    const section = doc.slice(doc.indexOf(heading) + heading.length);
+    const rows = section.slice(section.indexOf('\n|')).split('\n').slice(1);
+    const keys: string[] = [];
+    for (const row of rows) {
+      if (!row.startsWith('|')) break;
+      const m = /^\|\s*`([^`]+)`\s*\|/.exec(row);
+      if (m) keys.push(m[1]);
+    }
+    return keys;
+  };
+
+  it('every policy key is documented, and every documented key exists', () => {
+    expect(tableKeys('### Keys').sort()).toEqual(Object.keys(POLICY_KEYS).sort());
+  });
+
+  it('the notification settings and the lockable settings too', () => {
+    expect(tableKeys('`notifications`:').sort()).toEqual(['do_not_disturb', 'os_alerts', 'sound']);
+    const lockedRow = doc.split('\n').find((l) => l.startsWith('| `locked` |'))!;
+    expect([...lockedRow.split('|')[2].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]).sort()).toEqual([...LOCKABLE].sort());
+  });
+
+  it('the policy file places are the ones the code reads', () => {
+    for (const os of ['win32', 'darwin', 'linux'] as const) expect(doc).toContain(`\`${policyFilePath(os, {}, () => false)}\``);
   });
 });

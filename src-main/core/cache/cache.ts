@@ -5,6 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
+import { makePrivateFile } from '../storage/private-folder';
 
 export class CacheTooNewError extends Error {
   constructor(found: number) {
@@ -78,6 +79,9 @@ export class Cache {
   }
 
   static open(file: string): Cache {
+    // SQLite creates the -wal and -shm files with the database file's mode: a private file makes all three private.
+    makePrivateFile(file);
+    for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) makePrivateFile(f);
     const cache = new Cache(file);
     try {
       cache.migrate();

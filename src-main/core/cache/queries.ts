@@ -202,12 +202,16 @@ export function contactDetail(cache: Cache, id: string) {
 
 /** Messages, comments and events of a contact in time order, the newest `limit`, with pending and failed writes. */
 export function thread(cache: Cache, contactId: string, limit: number): ThreadEntry[] {
-  const errors = new Map(
-    cache.all<{ client_id: string; kind: string; error: string | null }>("SELECT client_id, kind, error FROM outbox WHERE contact_id = ? AND kind IN ('message', 'comment')", contactId).map((r) => [
-      `${r.kind === 'message' ? 'm' : 'k'}_${r.client_id}`,
-      r.error,
-    ]),
-  );
+  // A message or comment written here and not yet accepted: its id is the one its outbox row created.
+  const local = new Map<string, { outbox_id: string; outbox_error: string | null }>();
+  for (const r of cache.all<{ client_id: string; error: string | null; undo: string }>(
+    "SELECT client_id, error, undo FROM outbox WHERE contact_id = ? AND kind IN ('message', 'comment')",
+    contactId,
+  )) {
+    for (const u of JSON.parse(r.undo) as { entity: string; id: string }[]) {
+      if (u.entity === 'message' || u.entity === 'comment') local.set(u.id, { outbox_id: r.client_id, outbox_error: r.error });
+    }
+  }
   const rows = cache.all<{ type: string; at: number; id: string; data: string }>(
     `SELECT * FROM (
        SELECT 'message' AS type, created_at AS at, id, data FROM messages WHERE contact_id = ?
@@ -217,8 +221,9 @@ export function thread(cache: Cache, contactId: string, limit: number): ThreadEn
     contactId, contactId, contactId, limit,
   );
   return rows.reverse().map((r): ThreadEntry => {
-    if (r.type === 'message') return { type: 'message', at: r.at, message: withFields<Message, { outbox_error: string | null }>(r.data, { outbox_error: errors.get(r.id) ?? null }) };
-    if (r.type === 'comment') return { type: 'comment', at: r.at, comment: withFields<Comment, { pending: boolean; outbox_error: string | null }>(r.data, { pending: errors.has(r.id), outbox_error: errors.get(r.id) ?? null }) };
+    const outbox = local.get(r.id) ?? { outbox_id: null, outbox_error: null };
+    if (r.type === 'message') return { type: 'message', at: r.at, message: withFields<Message, typeof outbox>(r.data, outbox) };
+    if (r.type === 'comment') return { type: 'comment', at: r.at, comment: withFields<Comment, typeof outbox & { pending: boolean }>(r.data, { pending: local.has(r.id), ...outbox }) };
     return { type: 'event', at: r.at, event: JSON.parse(r.data) };
   });
 }

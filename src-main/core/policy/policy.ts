@@ -5,9 +5,10 @@
 // {
 //   "server_url": "https://messenger.example.com",   the server the sign-in screen uses
 //   "server_url_locked": true,                        the user may not sign in to another
+//   "allow_insecure_servers": ["http://chat.lan:4010"], servers allowed over plain http:// besides this machine
 //   "updates": "on" | "off",                          "off": the app never checks for updates
 //   "update_channel": "latest" | "beta" | …,          the update channel (latest.yml, beta.yml…)
-//   "update_url": "https://updates.example.com/ism",  the update server (generic provider)
+//   "update_url": "https://updates.example.com/ism",  the update server (generic provider; https:// only)
 //   "notifications": {                                defaults for the user's notification settings
 //     "os_alerts": { "comment_mention": true, … }, "do_not_disturb": false, "sound": true },
 //   "locked": ["os_alerts", "do_not_disturb", "sound", "server_url"]   settings the user may not change
@@ -20,10 +21,18 @@ import { existsSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LOCAL_PREFS, LocalPrefs } from '../../../src-shared/desktop/api';
+import { checkServerAddress, serverOrigin } from '../../../src-shared/desktop/server-address';
 import type { PolicyView } from '../service/ports';
 
 /** Names another policy file (tests, or IT trying a policy out on a machine that has none). */
 export const POLICY_FILE_ENV = 'ISM_POLICY_FILE';
+
+/**
+ * Windows' machine-wide folder for program data. Fixed, never read from the environment
+ * (ProgramData, ALLUSERSPROFILE): a user sets their own environment, and with it could point the
+ * app away from the policy IT deployed.
+ */
+export const WINDOWS_PROGRAM_DATA = 'C:\\ProgramData';
 
 /**
  * The machine-wide policy file of each OS; or the file named by ISM_POLICY_FILE, but only where no
@@ -31,10 +40,8 @@ export const POLICY_FILE_ENV = 'ISM_POLICY_FILE';
  */
 export function policyFilePath(platform: NodeJS.Platform, env: Record<string, string | undefined>, exists: (file: string) => boolean = existsSync): string {
   let machine: string;
-  if (platform === 'win32') {
-    const programData = env.ProgramData || env.PROGRAMDATA || env.ALLUSERSPROFILE || 'C:\\ProgramData';
-    machine = win32.join(programData, 'IS-Messenger', 'policy.json');
-  } else if (platform === 'darwin') machine = posix.join('/Library', 'Application Support', 'IS-Messenger', 'policy.json');
+  if (platform === 'win32') machine = win32.join(WINDOWS_PROGRAM_DATA, 'IS-Messenger', 'policy.json');
+  else if (platform === 'darwin') machine = posix.join('/Library', 'Application Support', 'IS-Messenger', 'policy.json');
   else machine = posix.join('/etc', 'is-messenger', 'policy.json');
   const override = env[POLICY_FILE_ENV]?.trim();
   return override && !exists(machine) ? override : machine;
@@ -44,28 +51,37 @@ export function policyFilePath(platform: NodeJS.Platform, env: Record<string, st
 export const LOCKABLE = ['server_url', 'os_alerts', 'do_not_disturb', 'sound'] as const;
 export type Lockable = (typeof LOCKABLE)[number];
 
-const HttpUrl = z
+/** An update server: https:// only, since what it serves is installed (docs/deploying.md, Updates). */
+const HttpsUrl = z
   .string()
   .max(500)
   .refine((s) => {
     try {
       const u = new URL(s);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+      return u.protocol === 'https:' && !u.username && !u.password;
     } catch {
       return false;
     }
-  }, 'must be an http(s) URL without credentials')
+  }, 'must be an https:// URL without credentials')
   .transform((s) => s.replace(/\/+$/, ''));
+
+/** A server that may be reached over plain http:// (a test server on the LAN): its origin. */
+const InsecureServer = z
+  .string()
+  .max(500)
+  .refine((s) => serverOrigin(s)?.startsWith('http://') === true && !/@/.test(s), 'must be an http:// address such as "http://chat.lan:4010"')
+  .transform((s) => serverOrigin(s)!);
 
 const AlertKind = z.enum(['comment_mention', 'contact_assigned', 'new_message_assigned', 'new_message_unassigned']);
 
 /** One schema per top-level key, so that each is accepted or refused on its own. */
-const KEYS = {
-  server_url: HttpUrl,
+export const POLICY_KEYS = {
+  server_url: z.string().max(500),
   server_url_locked: z.boolean(),
+  allow_insecure_servers: z.array(InsecureServer).max(50),
   updates: z.enum(['on', 'off']),
   update_channel: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a channel name such as "latest" or "beta"'),
-  update_url: HttpUrl,
+  update_url: HttpsUrl,
   notifications: z.record(z.string(), z.unknown()),
   locked: z.array(z.unknown()).max(50),
 } as const;
@@ -81,6 +97,8 @@ export type UpdatePolicy = {
 export interface MachinePolicy {
   serverUrl: string | null;
   serverUrlLocked: boolean;
+  /** Origins the desktop may sign in to over plain http:// (besides this machine). */
+  insecureServers: string[];
   updates: UpdatePolicy;
   /** Notification defaults the policy sets (per key; per kind for os_alerts). */
   prefs: { os_alerts?: Partial<LocalPrefs['os_alerts']>; do_not_disturb?: boolean; sound?: boolean };
@@ -90,6 +108,7 @@ export interface MachinePolicy {
 export const EMPTY_POLICY: MachinePolicy = {
   serverUrl: null,
   serverUrlLocked: false,
+  insecureServers: [],
   updates: { enabled: true, channel: null, url: null },
   prefs: {},
   locked: [],
@@ -106,26 +125,32 @@ const reason = (err: z.ZodError) => err.issues.map((i) => (i.path.length ? `${i.
 /** Validates a parsed policy file key by key: a refused key is reported and the others still apply. */
 export function parsePolicy(raw: unknown): PolicyParse {
   const problems: string[] = [];
-  const policy: MachinePolicy = { ...EMPTY_POLICY, updates: { ...EMPTY_POLICY.updates }, prefs: {}, locked: [] };
+  const policy: MachinePolicy = { ...EMPTY_POLICY, insecureServers: [], updates: { ...EMPTY_POLICY.updates }, prefs: {}, locked: [] };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { policy, problems: ['the policy must be a JSON object: ignored'] };
   }
-  const take = <K extends keyof typeof KEYS>(key: K): z.infer<(typeof KEYS)[K]> | undefined => {
+  const take = <K extends keyof typeof POLICY_KEYS>(key: K): z.infer<(typeof POLICY_KEYS)[K]> | undefined => {
     if (!(key in raw)) return undefined;
     const value = (raw as Record<string, unknown>)[key];
-    const parsed = KEYS[key].safeParse(value);
+    const parsed = POLICY_KEYS[key].safeParse(value);
     if (!parsed.success) {
       problems.push(`${key}: ${reason(parsed.error)}: ignored`);
       return undefined;
     }
-    return parsed.data as z.infer<(typeof KEYS)[K]>;
+    return parsed.data as z.infer<(typeof POLICY_KEYS)[K]>;
   };
   for (const key of Object.keys(raw)) {
     // "$schema", "$comment"… are for people and editors.
-    if (!(key in KEYS) && !key.startsWith('$')) problems.push(`${key}: not a policy key: ignored`);
+    if (!(key in POLICY_KEYS) && !key.startsWith('$')) problems.push(`${key}: not a policy key: ignored`);
   }
 
-  policy.serverUrl = take('server_url') ?? null;
+  policy.insecureServers = take('allow_insecure_servers') ?? [];
+  const serverUrl = take('server_url');
+  if (serverUrl !== undefined) {
+    const checked = checkServerAddress(serverUrl, policy.insecureServers);
+    if (checked.ok) policy.serverUrl = checked.url;
+    else problems.push(`server_url: ${checked.reason.replace(/\.$/, '')}: ignored`);
+  }
   policy.serverUrlLocked = take('server_url_locked') ?? false;
   if (policy.serverUrlLocked && !policy.serverUrl) {
     problems.push('server_url_locked: there is no valid server_url to lock to: ignored');
@@ -202,8 +227,9 @@ export function policyDefaultPrefs(policy: MachinePolicy, builtIn: LocalPrefs = 
 /** What the desktop core needs of the policy. `fallbackServerUrl` is the shell's --server. */
 export function policyView(policy: MachinePolicy, fallbackServerUrl: string | null = null): PolicyView {
   return {
-    serverUrl: policy.serverUrl ?? fallbackServerUrl,
+    serverUrl: policy.serverUrl ?? (fallbackServerUrl && checkServerAddress(fallbackServerUrl, policy.insecureServers).ok ? fallbackServerUrl : null),
     serverUrlLocked: policy.serverUrlLocked,
+    insecureServers: policy.insecureServers,
     locked: policy.locked.filter((k) => k !== 'server_url'),
   };
 }

@@ -1,7 +1,6 @@
 // DesktopService: the desktop API (src-shared/desktop/api.ts) over the cache, sync, outbox and
 // notifications. Every call is validated here, whichever transport brought it.
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -16,14 +15,16 @@ import {
   type Reply,
   type Session,
 } from '../../../src-shared/desktop/api';
-import { inboxesFor } from '../../../src-shared/access/visibility';
+import { inboxesFor, knownViewer, type Viewer } from '../../../src-shared/access/visibility';
 import { parseMentions } from '../../../src-shared/mentions';
 import { excerptOf } from '../../../src-shared/excerpt';
 import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
+import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
+import { checkServerAddress } from '../../../src-shared/desktop/server-address';
 import { NotificationCenter, type Notifier, type OsAlert } from '../notifications/notification-center';
 import { OfflineError, ServerApi, ServerError } from '../sync/server-api';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
@@ -92,7 +93,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.log = opts.log ?? (() => {});
     this.lastActivity = this.clock();
     this.idleSeconds = () => Math.max(0, (this.clock() - this.lastActivity) / 1000);
-    mkdirSync(opts.dataDir, { recursive: true });
+    makePrivateFolder(opts.dataDir, { recursive: true });
     this.center = new NotificationCenter(opts.notifier, () => ({
       prefs: this.prefs(),
       focus: this.focus,
@@ -114,17 +115,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     const token = this.opts.tokens.load();
     const serverUrl = this.opts.settings.get('server_url') as string | undefined;
     if (!token || !serverUrl) return;
-    if (!this.serverAllowed(serverUrl)) {
-      // The policy now requires another server: the old session is not resumed.
-      this.log(`the machine policy requires ${this.policy.serverUrl}: signing out of ${serverUrl}`);
-      try {
-        this.cache = Cache.open(this.cacheFile); // so that signing out deletes it
-      } catch {
-        this.cache = null;
-      }
-      await this.signOut(false);
-      return;
-    }
+    const checked = checkServerAddress(serverUrl, this.policy.insecureServers);
+    // A session saved for an address no longer allowed (plain http:// to another machine): its token
+    // is not sent there again; the user signs in anew.
+    if (!checked.ok) return this.dropSavedSession(`the saved server address is not allowed (${checked.reason}): signing out`);
+    // The policy now requires another server: the old session is not resumed.
+    if (!this.serverAllowed(serverUrl)) return this.dropSavedSession(`the machine policy requires ${this.policy.serverUrl}: signing out of ${serverUrl}`);
     this.cache = Cache.open(this.cacheFile);
     if (!this.cache.getMeta('user_id')) {
       this.cache.destroy();
@@ -134,6 +130,17 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.connect(serverUrl, token);
     this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
     this.emitSession();
+  }
+
+  /** Signs out of the saved session without telling its server, deleting the cache file. */
+  private async dropSavedSession(why: string): Promise<void> {
+    this.log(why);
+    try {
+      this.cache = Cache.open(this.cacheFile); // so that signing out deletes it
+    } catch {
+      this.cache = null;
+    }
+    await this.signOut(false);
   }
 
   private connect(serverUrl: string, token: string): void {
@@ -239,6 +246,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return this.cache;
   }
 
+  /** The signed-in user as the visibility rule's viewer (their own record always has its restrictions; the narrowest if it ever lacked them). */
+  private meAsViewer(): Viewer {
+    const me = this.me();
+    return knownViewer(me) ?? { ...me, restrictions: { contact_visibility: 'user' } };
+  }
+
   private me(): User {
     const cache = this.requireCache();
     const u = q.user(cache, cache.getMeta('user_id') ?? '');
@@ -259,7 +272,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   private async query(name: QueryName, input: Record<string, never>): Promise<unknown> {
     if (name === 'session') return this.session();
     if (name === 'prefs') return this.prefs();
-    if (name === 'setupStatus') return this.unauthenticated(String((input as Record<string, unknown>).server_url), (api) => api.call('setupStatus'));
+    if (name === 'setupStatus') return this.unauthenticated(this.allowedServer(String((input as Record<string, unknown>).server_url)), (api) => api.call('setupStatus'));
     const cache = this.requireCache();
     const i = input as Record<string, unknown>;
     switch (name) {
@@ -267,11 +280,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         const user = this.me();
         const teams = q.teams(cache).map((t) => t.id);
         const settings = q.settings(cache);
-        return settings ? { user, settings, inboxes: inboxesFor(user, teams) } : null;
+        return settings ? { user, settings, inboxes: inboxesFor(this.meAsViewer(), teams) } : null;
       }
       case 'inboxes': {
-        const user = this.me();
-        return q.inboxSummaries(cache, user.id, inboxesFor(user, q.teams(cache).map((t) => t.id)));
+        return q.inboxSummaries(cache, this.me().id, inboxesFor(this.meAsViewer(), q.teams(cache).map((t) => t.id)));
       }
       case 'conversations':
         return q.conversations(cache, this.me().id, i as never);
@@ -334,9 +346,15 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'signOut':
         await this.signOut(true);
         return { ok: true };
+      case 'signOutEverywhere': {
+        // The server ends this session too; what is left here goes as at any sign-out. Offline, nothing changes.
+        const { ended } = await this.online().call('signOutEverywhere');
+        await this.signOut(false);
+        return { ok: true, ended };
+      }
       case 'setUpWorkspace': {
-        const { server_url: serverUrl, ...body } = input as { server_url: string; code: string; workspace_name: string; name: string; email: string; password: string };
-        if (!this.serverAllowed(serverUrl)) throw new UserError('locked', `Your organization requires the server ${this.policy.serverUrl}.`);
+        const { server_url: address, ...body } = input as { server_url: string; code: string; workspace_name: string; name: string; email: string; password: string };
+        const serverUrl = this.allowedServer(address);
         if (this.cache || this.pending) await this.signOut(true);
         const answer = await this.unauthenticated(serverUrl, (api) => api.call('setup', { body }));
         return this.begin(serverUrl, answer);
@@ -376,10 +394,11 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'sendMessage': {
         const c = this.contactOrFail(contactId);
         const text = input.text as string;
+        const id = await messageIdFor(me.id, clientId);
         outbox.enqueue({
           clientId, kind: 'message', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/messages`, body: { text },
           optimistic: [
-            { entity: 'message', id: messageIdFor(clientId), data: { id: messageIdFor(clientId), contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
+            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
             { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
           ],
         });
@@ -388,9 +407,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'addComment': {
         const c = this.contactOrFail(contactId);
         const text = input.text as string;
+        const id = await commentIdFor(me.id, clientId);
         outbox.enqueue({
           clientId, kind: 'comment', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/comments`, body: { text },
-          optimistic: [{ entity: 'comment', id: commentIdFor(clientId), data: { id: commentIdFor(clientId), contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: now, pending: true } }],
+          optimistic: [{ entity: 'comment', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: now, pending: true } }],
         });
         return { client_id: clientId };
       }
@@ -500,10 +520,20 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     }
   }
 
-  async signIn(serverUrl: string, email: string, password: string): Promise<Session> {
-    if (!this.serverAllowed(serverUrl)) {
-      throw new UserError('locked', `Your organization requires the server ${this.policy.serverUrl}.`);
-    }
+  /**
+   * The server address typed in, checked before anything is sent to it (sign-in, setup, whether it
+   * needs setup): a password goes only where it travels encrypted (or stays on this machine), and
+   * only to the server the machine policy requires, if it requires one.
+   */
+  private allowedServer(address: string): string {
+    const checked = checkServerAddress(address, this.policy.insecureServers);
+    if (!checked.ok) throw new UserError('insecure_server', checked.reason);
+    if (!this.serverAllowed(checked.url)) throw new UserError('locked', `Your organization requires the server ${this.policy.serverUrl}.`);
+    return checked.url;
+  }
+
+  async signIn(address: string, email: string, password: string): Promise<Session> {
+    const serverUrl = this.allowedServer(address);
     if (this.cache || this.pending) await this.signOut(true);
     const api = new ServerApi(serverUrl);
     let answer;

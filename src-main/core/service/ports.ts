@@ -17,11 +17,13 @@ export interface KeyValueStore {
 export interface PolicyView {
   serverUrl: string | null;
   serverUrlLocked: boolean;
+  /** Origins the user may sign in to over plain http:// besides this machine (`allow_insecure_servers`). */
+  insecureServers: string[];
   /** Setting keys the user may not change. */
   locked: string[];
 }
 
-export const NO_POLICY: PolicyView = { serverUrl: null, serverUrlLocked: false, locked: [] };
+export const NO_POLICY: PolicyView = { serverUrl: null, serverUrlLocked: false, insecureServers: [], locked: [] };
 
 /** A KeyValueStore in memory (tests and first runs). */
 export class MemoryStore implements KeyValueStore, TokenStore {

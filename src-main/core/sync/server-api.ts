@@ -49,7 +49,8 @@ export class ServerApi {
         method,
         url: path,
         params: query,
-        // A POST without a body still goes as JSON: axios would label it a form, which the server refuses.
+        // A POST or PUT without a body sends {} as JSON: given nothing, axios labels the empty body as a
+        // form, which the server refuses. (GET and DELETE carry their arguments in the query: no body.)
         data: body === undefined && method !== 'GET' && method !== 'DELETE' ? {} : body,
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
       });

@@ -1,7 +1,7 @@
 // The composer: a Message to the contact, or an internal Comment for the team. In a comment, "@"
 // offers the workspace's users (warning about anyone who cannot see this contact).
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { canSeeContact } from '../../../src-shared/access/visibility';
+import { canSeeContact, knownViewer } from '../../../src-shared/access/visibility';
 import { COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS, type Contact, type User } from '../../../src-shared/model';
 import { command, DesktopError } from '../../bridge/client';
 import { Avatar, Button, formatCount, Icon, STATUS_LABEL, StatusDot, toast } from '../../ui';
@@ -30,7 +30,11 @@ export function Composer({ contact }: { contact: Contact }) {
 
   const canSee = useMemo(() => {
     const members = teamMembersOf(users);
-    return (u: User) => canSeeContact(u, contact, members);
+    // Whose restrictions this user is not shown (an Agent is not shown other users'), no warning.
+    return (u: User) => {
+      const viewer = knownViewer(u);
+      return viewer === null || canSeeContact(viewer, contact, members);
+    };
   }, [users, contact]);
 
   const stored = isComment ? toStoredText(text, mentions) : text;

@@ -118,6 +118,7 @@ export function Thread({ contact, entries }: { contact: Contact; entries: Thread
                   <MessageItem
                     domId={id}
                     message={e.message}
+                    outboxId={e.message.outbox_id}
                     outboxError={e.message.outbox_error}
                     contactName={contact.name}
                     author={e.message.author_id ? usersById.get(e.message.author_id) : undefined}
@@ -131,8 +132,8 @@ export function Thread({ contact, entries }: { contact: Contact; entries: Thread
                     at={e.comment.created_at}
                     author={usersById.get(e.comment.author_id)}
                     pending={e.comment.pending}
+                    outboxId={e.comment.outbox_id}
                     outboxError={e.comment.outbox_error}
-                    commentId={e.comment.id}
                     usersById={usersById}
                     highlighted={highlight === id}
                   />
@@ -148,11 +149,8 @@ export function Thread({ contact, entries }: { contact: Contact; entries: Thread
   );
 }
 
-/** The outbox id behind a locally written message (m_<client_id>) or comment (k_<client_id>). */
-const clientIdOf = (entityId: string) => entityId.replace(/^[mk]_/, '');
-
-function OutboxFailure({ entityId, reason, what }: { entityId: string; reason: string; what: 'message' | 'comment' }) {
-  const clientId = clientIdOf(entityId);
+/** A write the server refused, by its outbox row's client id: retry or discard it. */
+function OutboxFailure({ clientId, reason, what }: { clientId: string; reason: string; what: 'message' | 'comment' }) {
   const { busy, act } = useOutboxActions();
   return (
     <div className="entry__failure" role="alert">
@@ -185,6 +183,7 @@ function MessageStatus({ status }: { status: Message['status'] }) {
 const MessageItem = memo(function MessageItem({
   domId,
   message,
+  outboxId,
   outboxError,
   contactName,
   author,
@@ -193,6 +192,7 @@ const MessageItem = memo(function MessageItem({
 }: {
   domId: string;
   message: Message;
+  outboxId: string | null;
   outboxError: string | null;
   contactName: string;
   author: User | undefined;
@@ -215,7 +215,7 @@ const MessageItem = memo(function MessageItem({
         </time>
         {out && <MessageStatus status={outboxError ? 'failed' : message.status} />}
       </div>
-      {out && failed && (outboxError !== null ? <OutboxFailure entityId={message.id} reason={outboxError} what="message" /> : message.fail_reason && <p className="entry__failure-static">{message.fail_reason}</p>)}
+      {out && failed && (outboxError !== null && outboxId !== null ? <OutboxFailure clientId={outboxId} reason={outboxError} what="message" /> : message.fail_reason && <p className="entry__failure-static">{message.fail_reason}</p>)}
     </li>
   );
 });
@@ -226,8 +226,8 @@ const CommentItem = memo(function CommentItem({
   at,
   author,
   pending,
+  outboxId,
   outboxError,
-  commentId,
   usersById,
   highlighted,
 }: {
@@ -236,8 +236,8 @@ const CommentItem = memo(function CommentItem({
   at: number;
   author: User | undefined;
   pending: boolean;
+  outboxId: string | null;
   outboxError: string | null;
-  commentId: string;
   usersById: Map<string, User>;
   highlighted: boolean;
 }) {
@@ -272,7 +272,7 @@ const CommentItem = memo(function CommentItem({
           )}
         </p>
       </div>
-      {outboxError !== null && <OutboxFailure entityId={commentId} reason={outboxError} what="comment" />}
+      {outboxError !== null && outboxId !== null && <OutboxFailure clientId={outboxId} reason={outboxError} what="comment" />}
     </li>
   );
 });

@@ -1,12 +1,12 @@
 // Profile: who I am in the workspace, my activity status (F10), and how this machine alerts me
 // (F8: per-kind desktop alerts, do-not-disturb, sound), and which kinds the workspace puts in my
-// Notification Center (kept by the server, for every device). Settings the organization's policy
-// locks are shown disabled and marked as managed.
+// Notification Center (kept by the server, for every device), and signing out on every device.
+// Settings the organization's policy locks are shown disabled and marked as managed.
 import { useState } from 'react';
 import type { LocalPrefs } from '../../../src-shared/desktop/api';
 import type { ChosenStatus, NotificationKind, NotificationPrefs } from '../../../src-shared/model';
 import { command, DesktopError, isOfflineError, useQuery } from '../../bridge';
-import { Avatar, ErrorState, formatDateTime, Icon, LoadingState, STATUS_LABEL, StatusLabel, StatusDot, toast } from '../../ui';
+import { Avatar, Button, Dialog, ErrorState, formatDateTime, Icon, LoadingState, STATUS_LABEL, StatusLabel, StatusDot, toast } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
 import { Panel, useServerOnline, ViewHeader } from '../dashboard/layout';
 import { useSession } from '../session/session-store';
@@ -45,6 +45,7 @@ export function ProfileView() {
             <PasswordPanel />
             <NotificationsPanel />
             <NotificationCenterPanel />
+            <SessionsPanel />
           </div>
         </div>
       )}
@@ -296,6 +297,71 @@ function NotificationCenterPanel() {
             <KindSwitches on={prefs} disabled={!online} saving={saving} onChange={(kind, on) => void save(kind, on)} />
           </fieldset>
         </div>
+      )}
+    </Panel>
+  );
+}
+
+/** Sign out everywhere: for a lost or shared computer. Asks first; this app is signed out too (its cache wiped). */
+function SessionsPanel() {
+  const online = useServerOnline();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const close = () => {
+    if (busy) return;
+    setAsking(false);
+    setError(null);
+  };
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await command('signOutEverywhere', {});
+      // The session event takes the app to the sign-in screen.
+    } catch (err) {
+      setError(isOfflineError(err) ? "You're offline: signing out everywhere needs a connection to the server." : `Couldn't sign out everywhere: ${(err as Error).message}`);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Panel title="Sessions" meta="Every device">
+      <div className="profile-group">
+        <p className="profile-group__hint">
+          Signed in on a computer you no longer use, or one someone else may use? Sign out everywhere ends every session of your account, this one
+          included. You then sign in again here.
+        </p>
+        <Button variant="danger" icon="logout" disabled={!online} onClick={() => setAsking(true)}>
+          Sign out everywhere
+        </Button>
+        {!online && <p className="profile-group__hint">You're offline: this needs a connection to the server.</p>}
+      </div>
+      {asking && (
+        <Dialog
+          title="Sign out everywhere?"
+          description="Every computer signed in to your account is signed out, this one too. Messages and comments on this computer that have not been sent yet are lost."
+          onClose={close}
+          onSubmit={() => void confirm()}
+          size="sm"
+          footer={
+            <>
+              <Button onClick={close} disabled={busy}>
+                Cancel
+              </Button>
+              <Button type="submit" variant="danger" icon="logout" busy={busy}>
+                Sign out everywhere
+              </Button>
+            </>
+          }
+        >
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+        </Dialog>
       )}
     </Panel>
   );

@@ -12,6 +12,7 @@ const ERROR_TITLES: Record<string, string> = {
   rate_limited: 'Too many attempts',
   invalid_request: 'Check the details you entered',
   locked: 'This server is not allowed',
+  insecure_server: "This server address can't be used",
 };
 
 export function SetupView({ serverUrl, onBack }: { serverUrl: string; onBack: () => void }) {

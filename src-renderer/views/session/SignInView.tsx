@@ -6,10 +6,13 @@ import { Button, Icon } from '../../ui';
 import { SetupView } from './SetupView';
 import { useSession } from './session-store';
 
-/** The address as typed, made a URL (https:// unless a scheme is given). */
+/**
+ * The address as typed, made a URL: "messenger.example.com" means https://; any address with a
+ * scheme goes as typed, for the core to judge (checkServerAddress, with the reason in words).
+ */
 const serverAddress = (typed: string) => {
   const url = typed.trim().replace(/\/+$/, '');
-  return /^https?:\/\//i.test(url) ? url : `https://${url}`;
+  return url.includes('://') ? url : `https://${url}`;
 };
 
 /** Whether the server at this address waits for setup (asked a moment after typing stops); false when unknown. */
@@ -36,6 +39,7 @@ const ERROR_TITLES: Record<string, string> = {
   wrong_password: 'Wrong email or password',
   unreachable: "Can't reach the server",
   locked: 'This server is not allowed',
+  insecure_server: "This server address can't be used",
   rate_limited: 'Too many attempts',
   invalid_request: 'Check the details you entered',
   disconnected: 'The app lost its link to the desktop service',
@@ -67,7 +71,7 @@ export function SignInView() {
   };
 
   const invalid = (field: 'server' | 'credentials') =>
-    error !== null && (field === 'server' ? ['unreachable', 'locked'].includes(error.code) : error.code === 'wrong_password');
+    error !== null && (field === 'server' ? ['unreachable', 'locked', 'insecure_server'].includes(error.code) : error.code === 'wrong_password');
 
   if (settingUp) return <SetupView serverUrl={serverAddress(serverUrl)} onBack={() => setSettingUp(false)} />;
 

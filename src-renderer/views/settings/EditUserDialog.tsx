@@ -1,7 +1,7 @@
 // Settings > Users > Edit: access level, team and Advanced Restrictions. Saved straight to the
 // server (it needs a connection); the user's running app follows within seconds.
 import { useState } from 'react';
-import type { ContactVisibility, Role, Team, User } from '../../../src-shared/model';
+import { NO_RESTRICTIONS, type ContactVisibility, type Role, type Team, type User } from '../../../src-shared/model';
 import { command, DesktopError } from '../../bridge';
 import { Button, Dialog, Icon, toast } from '../../ui';
 import { useServerOnline } from '../dashboard/layout';
@@ -37,18 +37,19 @@ export function EditUserDialog({
   const [resetting, setResetting] = useState(false);
   const [role, setRole] = useState<Role>(user.role);
   const [teamId, setTeamId] = useState<string>(user.team_id ?? '');
-  const [visibility, setVisibility] = useState<ContactVisibility>(user.restrictions.contact_visibility);
+  // Owners and Managers, who edit users, are always shown their restrictions.
+  const r = user.restrictions ?? NO_RESTRICTIONS;
+  const [visibility, setVisibility] = useState<ContactVisibility>(r.contact_visibility);
   const [switches, setSwitches] = useState<Record<SwitchKey, boolean>>(() => ({
-    data_export: user.restrictions.data_export,
-    contact_deletion: user.restrictions.contact_deletion,
-    workspace_settings: user.restrictions.workspace_settings,
-    integrations: user.restrictions.integrations,
+    data_export: r.data_export,
+    contact_deletion: r.contact_deletion,
+    workspace_settings: r.workspace_settings,
+    integrations: r.integrations,
   }));
   const [deactivated, setDeactivated] = useState(user.deactivated);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
 
-  const r = user.restrictions;
   const restrictions = {
     ...(visibility !== r.contact_visibility && { contact_visibility: visibility }),
     ...Object.fromEntries(RESTRICTION_SWITCHES.filter(({ key }) => switches[key] !== r[key]).map(({ key }) => [key, switches[key]])),

@@ -189,7 +189,7 @@ export function UsersView() {
 function UserRow({ user, actor, teamName, now, onEdit }: { user: User; actor: User | null; teamName?: string; now: number; onEdit: () => void }) {
   const blocked = editBlockedReason(actor, user);
   const reasonId = useId();
-  const restrictions = user.role === 'agent' ? restrictionSummary(user.restrictions) : [];
+  const restrictions = user.role === 'agent' && user.restrictions ? restrictionSummary(user.restrictions) : [];
   const isMe = actor?.id === user.id;
   return (
     <tr className={user.deactivated ? 'users-row--deactivated' : undefined}>
