@@ -43,33 +43,3 @@ export function newToken(): string {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
-
-/** A fixed-window limiter for sign-in attempts, keyed by address and by email. */
-export class AttemptLimiter {
-  private readonly hits = new Map<string, { count: number; resetAt: number }>();
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-    private readonly clock: () => number,
-  ) {}
-  /** Counts an attempt; false when the key is over its limit. */
-  take(key: string): boolean {
-    const now = this.clock();
-    let h = this.hits.get(key);
-    if (!h || h.resetAt <= now) {
-      h = { count: 0, resetAt: now + this.windowMs };
-      this.hits.set(key, h);
-      if (this.hits.size > 100_000) this.sweep(now);
-    }
-    h.count += 1;
-    return h.count <= this.max;
-  }
-  /** Takes back an attempt counted by `take` (it turned out not to count, e.g. a correct password). */
-  giveBack(key: string): void {
-    const h = this.hits.get(key);
-    if (h && h.resetAt > this.clock() && h.count > 0) h.count -= 1;
-  }
-  private sweep(now: number): void {
-    for (const [k, h] of this.hits) if (h.resetAt <= now) this.hits.delete(k);
-  }
-}

@@ -6,7 +6,7 @@ import type { BodyOf } from '../../src-shared/api/routes';
 import { DEFAULT_NOTIFICATION_PREFS, NO_RESTRICTIONS, type User } from '../../src-shared/model';
 import type { UserRow } from './rows';
 import { loadUserRow, newId, type Tx } from './store';
-import { avatarColorFor, requireTeam } from './users';
+import { avatarColorFor, endSessions, requireTeam } from './users';
 import { teamWatchers, reconcileUsers } from './visibility-changes';
 
 /**
@@ -48,22 +48,6 @@ export async function createUser(tx: Tx, actor: UserRow, body: BodyOf<'createUse
   return (await tx.emitRow('user', id)) as User;
 }
 
-/**
- * Ends a user's sessions (all, or all but `keep`): their tokens are refused from now on, and each
- * session's stream closes on its session_end record.
- */
-export async function endSessions(tx: Tx, userId: string, keep: string | null): Promise<number> {
-  const sessions = await tx.sql.all<{ token_hash: string }>('SELECT token_hash FROM sessions WHERE user_id = ?', [userId]);
-  let ended = 0;
-  for (const s of sessions) {
-    if (s.token_hash === keep) continue;
-    await tx.run('DELETE FROM sessions WHERE token_hash = ?', [s.token_hash]);
-    tx.emit('user', 'session_end', userId, null, { token_hash: s.token_hash }, userId);
-    ended++;
-  }
-  return ended;
-}
-
 /** A supervisor gives a user a new one-time password: the user's sessions end, and they choose their own at next sign-in. */
 export async function resetPassword(tx: Tx, actor: UserRow, targetId: string, passwordHash: string): Promise<User> {
   const target = await loadUserRow(tx.sql, targetId);
@@ -71,7 +55,7 @@ export async function resetPassword(tx: Tx, actor: UserRow, targetId: string, pa
   if (actor.id === target.id) throw new ApiError('forbidden', 'Change your own password in Profile.');
   if (!canManageUser(actor, target)) throw new ApiError('forbidden', actor.role === 'manager' ? "Managers reset Agents' passwords only." : 'not allowed');
   await tx.run("UPDATE users SET password_hash = ?, must_change_password = 1, status = 'offline' WHERE id = ?", [passwordHash, target.id]);
-  await endSessions(tx, target.id, null);
+  await endSessions(tx, target.id);
   return (await tx.emitRow('user', target.id)) as User;
 }
 
@@ -81,5 +65,5 @@ export async function resetPassword(tx: Tx, actor: UserRow, targetId: string, pa
  */
 export async function changeOwnPassword(tx: Tx, userId: string, keepTokenHash: string, passwordHash: string): Promise<void> {
   await tx.run('UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?', [passwordHash, userId]);
-  await endSessions(tx, userId, keepTokenHash);
+  await endSessions(tx, userId, { keep: keepTokenHash });
 }

@@ -48,27 +48,44 @@ export async function signIn(store: Store, email: string, password: string): Pro
 }
 
 export async function signOut(store: Store, userId: string, tokenHash: string): Promise<void> {
-  await store.write((tx) => endSessions(tx, userId, [tokenHash]));
+  await store.write(async (tx) => {
+    await endSessions(tx, userId, { only: tokenHash });
+    await offlineWithoutSessions(tx, userId);
+  });
 }
 
 /** Sign out everywhere: every session of the user ends, and every stream on them closes. Answers how many ended. */
 export async function signOutEverywhere(store: Store, userId: string): Promise<number> {
   return store.write(async (tx) => {
-    const sessions = await tx.sql.all<{ token_hash: string }>('SELECT token_hash FROM sessions WHERE user_id = ?', [userId]);
-    await endSessions(tx, userId, sessions.map((s) => s.token_hash));
-    return sessions.length;
+    const ended = await endSessions(tx, userId);
+    await offlineWithoutSessions(tx, userId);
+    return ended;
   });
 }
 
-/** Ends these sessions of the user: a sign-out record for each closes its streams, on every instance. */
-async function endSessions(tx: Tx, userId: string, tokenHashes: readonly string[]): Promise<void> {
-  for (const tokenHash of tokenHashes) await tx.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+/**
+ * Ends sessions of the user (`only` that one, or every one but `keep`): their tokens are refused from
+ * now on, and a session_end record for each closes its streams, on every instance. Answers how many ended.
+ */
+export async function endSessions(tx: Tx, userId: string, which: { only?: string; keep?: string } = {}): Promise<number> {
+  const sessions = which.only
+    ? [{ token_hash: which.only }]
+    : await tx.sql.all<{ token_hash: string }>('SELECT token_hash FROM sessions WHERE user_id = ?', [userId]);
+  const ending = sessions.map((s) => s.token_hash).filter((h) => h !== which.keep);
+  for (const tokenHash of ending) {
+    await tx.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+    tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
+  }
+  return ending.length;
+}
+
+/** A user signed out of their last session shows as offline to everyone. */
+async function offlineWithoutSessions(tx: Tx, userId: string): Promise<void> {
   const left = await tx.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [userId]);
   if (Number(left?.n) === 0) {
     await tx.run("UPDATE users SET status = 'offline' WHERE id = ?", [userId]);
     await tx.emitRow('user', userId);
   }
-  for (const tokenHash of tokenHashes) tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
 }
 
 /**
