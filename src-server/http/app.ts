@@ -18,7 +18,9 @@ import { authenticate, reportPresence, signOut, sweepInactive } from '../workspa
 import { InboundBatcher, verifyInbound } from '../workspace/ingest';
 import { handlers, RawJson, type Services } from './handlers';
 import { openapiDocument } from './openapi';
-import { ANSWER_HEADERS, createHttpServer, hostCheck, type TlsFiles } from './transport';
+import { checkText, decodeBody } from './text';
+import { ANSWER_HEADERS, answerClientError, createHttpServer, hostCheck, type TlsFiles } from './transport';
+import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from './connection-limits';
 import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/seed';
 import { Simulator } from '../demo/simulate';
 
@@ -62,6 +64,8 @@ export interface ServerOptions {
   sweepMs?: number;
   signInLimit?: { perIp: number; perEmail: number; windowMs: number };
   bodyLimitBytes?: number;
+  /** Bounds on connections, pipelining, unread answers, bodies in flight and slow requests (defaults in connection-limits.ts). */
+  limits?: Partial<ConnectionLimits>;
   /** Check every answer against its contract (tests turn this on). */
   validateResponses?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -72,6 +76,8 @@ export interface WorkspaceServer {
   port: number;
   store: Store;
   hub: StreamHub;
+  /** Connections open now and body bytes arriving, as the limits count them. */
+  guard: ConnectionGuard;
   demo: DemoSummary | null;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -106,6 +112,18 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: s
   const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (!r.success) throw new ApiError('invalid_request', describeIssues(where, r.error));
   return r.data;
+}
+
+/** Addresses that are trusted proxies: many clients arrive from each, so the per-address cap does not count them. */
+function proxyAddresses(trust: ServerOptions['trustProxy']): (address: string) => boolean {
+  if (trust === true) return () => true;
+  if (!trust) return () => false;
+  const listed = new Set((Array.isArray(trust) ? trust : trust.split(',')).map((a) => a.trim()));
+  const loopback = listed.has('loopback');
+  return (address) => {
+    const plain = address.replace(/^::ffff:/, '');
+    return listed.has(address) || listed.has(plain) || (loopback && (plain === '127.0.0.1' || address === '::1'));
+  };
 }
 
 export async function createServer(opts: ServerOptions): Promise<WorkspaceServer> {
@@ -169,13 +187,15 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const listenHost = opts.host ?? '127.0.0.1';
   const checkHost = hostCheck(opts.publicUrls ?? [], listenHost);
 
+  const guard = new ConnectionGuard({ ...defaultConnectionLimits(), ...opts.limits }, proxyAddresses(opts.trustProxy), ANSWER_HEADERS);
   const app = Fastify({
     bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
     logger: false,
     return503OnClosing: false,
     trustProxy: opts.trustProxy ?? false,
-    // The Host check and the answer headers come before Fastify sees a request (see transport.ts).
-    serverFactory: (handler, o) => createHttpServer(opts.tls, checkHost, handler, o),
+    // The Host check, the connection limits and the answer headers come before Fastify sees a request (see transport.ts).
+    serverFactory: (handler, o) => createHttpServer(opts.tls, checkHost, guard, handler, o),
+    clientErrorHandler: answerClientError,
     // Errors the router raises before any route runs (a malformed URL, an over-long id) answer {code, message} too.
     frameworkErrors: (err, _req, reply) => {
       const { status, body } = errorBody(err);
@@ -185,14 +205,32 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   // Bodies are JSON only: drop Fastify's default text/plain parser, so any other type answers 400.
   app.removeContentTypeParser('text/plain');
   // Keep the raw body: the channel signature is over the exact bytes sent.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
-    if ((body as string).length === 0) return done(null, undefined);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, bytes, done) => {
+    let body: string;
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new ApiError('invalid_request', 'the body is not valid JSON'), undefined);
+      body = decodeBody(bytes as Buffer);
+    } catch (err) {
+      return done(err as Error, undefined);
     }
+    (req as FastifyRequest & { rawBody?: string }).rawBody = body;
+    if (body.length === 0) return done(null, undefined);
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return done(new ApiError('invalid_request', 'the body is not valid JSON'), undefined);
+    }
+    try {
+      checkText(parsed);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    done(null, parsed);
+  });
+  // Bodies still arriving share one budget of memory (a client sending half a body and stopping holds it until its request times out).
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    done(null, hasBody ? guard.meter(req.raw, payload) : payload);
   });
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorBody(err);
@@ -286,6 +324,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     port,
     store,
     hub,
+    guard,
     demo,
     app,
     async close() {
