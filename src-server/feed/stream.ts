@@ -15,6 +15,9 @@ const NONE: readonly number[] = [];
 /** A client further behind than this many pages is told to page through /sync first. */
 const MAX_CATCH_UP_PAGES = 5;
 const MAX_BAD_FRAMES = 10;
+/** Frames a client may send: a burst of this many, refilled at FRAMES_PER_SECOND; beyond, the stream closes. */
+const FRAME_BURST = 20;
+const FRAMES_PER_SECOND = 5;
 const SCOPE_TTL_MS = 1000;
 
 /** What a connected user may see, and their access level (what they are shown of other users). */
@@ -34,6 +37,9 @@ interface Conn {
   ready: boolean;
   alive: boolean;
   badFrames: number;
+  /** Frames the client may still send now (token bucket), and when it was last refilled. */
+  frameTokens: number;
+  frameRefilledAt: number;
   /** The client's visibility epoch (see SyncQuery), for its catch-up. */
   epoch: number | undefined;
   /** Contacts granted to this user whose grant was not sent (no longer visible when it was delivered). */
@@ -102,7 +108,7 @@ export class StreamHub {
   }
 
   attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number): void {
-    const conn: Conn = { ws, userId: user.id, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, epoch };
+    const conn: Conn = { ws, userId: user.id, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, frameTokens: FRAME_BURST, frameRefilledAt: performance.now(), epoch };
     this.conns.add(conn);
     ws.on('pong', () => (conn.alive = true));
     ws.on('close', () => this.conns.delete(conn));
@@ -135,6 +141,14 @@ export class StreamHub {
   }
 
   private onFrame(conn: Conn, text: string | null): void {
+    const now = performance.now();
+    conn.frameTokens = Math.min(FRAME_BURST, conn.frameTokens + ((now - conn.frameRefilledAt) / 1000) * FRAMES_PER_SECOND);
+    conn.frameRefilledAt = now;
+    if (conn.frameTokens < 1) {
+      if (conn.ws.readyState === conn.ws.OPEN) conn.ws.close(StreamClose.tooManyFrames, 'too many frames: at most 5 a second');
+      return;
+    }
+    conn.frameTokens -= 1;
     let frame: ClientFrame | null = null;
     try {
       const parsed = ClientFrame.safeParse(text === null ? null : JSON.parse(text));

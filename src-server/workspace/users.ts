@@ -9,6 +9,7 @@ import { prefsOf, toUser, toTeam, toClosingCategory, toChannel, type UserRow } f
 import { getSettings, loadUserRow, newId, scopeOf, type Store, type Tx } from './store';
 import { reconcileUsers, resetFeed, teamWatchers } from './visibility-changes';
 import type { SqlRunner } from '../db/engine';
+import { PresenceGate } from './presence';
 
 const AVATAR_COLORS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
 export const avatarColorFor = (seed: string) =>
@@ -129,18 +130,36 @@ export async function setChosenStatus(tx: Tx, userId: string, status: ChosenStat
 /** Last-active changes are published at most this often when the status itself does not change. */
 const LAST_ACTIVE_GRANULARITY_MS = 60_000;
 
+const presenceGates = new WeakMap<Store, PresenceGate>();
+
+/** A presence report (OS idle time): sets the status offline past the inactivity timeout, back on return, coalesced (presence.ts). */
 export async function reportPresence(store: Store, userId: string, idleSeconds: number): Promise<User> {
-  return store.write(async (tx) => {
+  let gate = presenceGates.get(store);
+  if (!gate) presenceGates.set(store, (gate = new PresenceGate()));
+  return gate.serial(userId, () => writePresence(store, gate, userId, idleSeconds));
+}
+
+async function writePresence(store: Store, gate: PresenceGate, userId: string, idleSeconds: number): Promise<User> {
+  const now = store.clock();
+  const mayChange = gate.mayChange(userId, now);
+  const { user, wanted, changed } = await store.write(async (tx) => {
     const row = (await loadUserRow(tx.sql, userId))!;
     const settings = await getSettings(tx.sql);
     const idle = idleSeconds >= settings.inactivity_timeout_minutes * 60;
-    const status = idle ? 'offline' : row.chosen_status;
+    const wanted = idle ? 'offline' : row.chosen_status;
+    // Coming back is shown at once; going offline waits out the gap (presence.ts).
+    const status = mayChange || wanted !== 'offline' ? wanted : row.status;
     const lastActive = Math.max(Number(row.last_active_at ?? 0), tx.now - Math.round(idleSeconds * 1000));
     const publish = status !== row.status || lastActive - Number(row.last_active_at ?? 0) >= LAST_ACTIVE_GRANULARITY_MS;
     await tx.run('UPDATE users SET status = ?, last_active_at = ? WHERE id = ?', [status, lastActive, userId]);
-    if (publish) return (await tx.emitRow('user', userId)) as User;
-    return toUser({ ...row, status, last_active_at: lastActive });
+    const user = publish ? ((await tx.emitRow('user', userId)) as User) : toUser({ ...row, status, last_active_at: lastActive });
+    return { user, wanted, changed: status !== row.status };
   });
+  if (changed) gate.changed(userId, now);
+  if (wanted !== user.status) {
+    gate.hold(userId, now, idleSeconds, (idle) => void reportPresence(store, userId, idle).catch(() => {}));
+  } else gate.settled(userId);
+  return user;
 }
 
 /** Users active but silent past the workspace's inactivity timeout go offline (their app stopped reporting). */

@@ -99,4 +99,12 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 
 export const STREAM_PATH = '/api/v1/stream';
 /** Close codes the stream uses. */
-export const StreamClose = { signedOut: 4001, deactivated: 4003, badFrames: 4008 } as const;
+export const StreamClose = {
+  signedOut: 4001,
+  deactivated: 4003,
+  badFrames: 4008,
+  /** The client sent frames faster than the stream takes them (a burst of 20, then 5 a second). */
+  tooManyFrames: 4029,
+  /** The server is busy (too many streams for this user or address, or a reconnect storm): reconnect after the reason's retry_after_ms. */
+  tryAgainLater: 1013,
+} as const;
