@@ -29,6 +29,8 @@ interface Seen {
 interface Conn {
   ws: WebSocket;
   userId: string;
+  /** The client's address (each address may hold a bounded number of streams). */
+  address: string;
   tokenHash: string;
   /** The cursor the client holds from us: the `upto` of the last frame (or heartbeat) sent. */
   sentUpto: number;
@@ -55,6 +57,9 @@ export interface StreamHubOptions {
    */
   minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
+  /** Streams one user may hold open at once (default 20), and one address (default 500). */
+  maxStreamsPerUser?: number;
+  maxStreamsPerAddress?: number;
   /** Ends a session past its maximum age, as a sign-out would (a stream in use keeps it from idling, not from this). */
   endSession: (userId: string, tokenHash: string) => Promise<unknown>;
   /** The server's clock (default Date.now): a connected stream counts as use of its session. */
@@ -107,8 +112,21 @@ export class StreamHub {
     else setImmediate(run);
   }
 
-  attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number): void {
-    const conn: Conn = { ws, userId: user.id, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, frameTokens: FRAME_BURST, frameRefilledAt: performance.now(), epoch };
+  /** Why one more stream for this user from this address is refused (null: it is taken). */
+  refusal(userId: string, address: string): string | null {
+    let mine = 0;
+    let here = 0;
+    for (const c of this.conns) {
+      if (c.userId === userId) mine += 1;
+      if (address && c.address === address) here += 1;
+    }
+    if (mine >= (this.opts.maxStreamsPerUser ?? 20)) return `this user has ${mine} streams open, the most there may be: close one (an app left open elsewhere) first`;
+    if (here >= (this.opts.maxStreamsPerAddress ?? 500)) return 'too many streams from this address: try again later';
+    return null;
+  }
+
+  attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number, address = ''): void {
+    const conn: Conn = { ws, userId: user.id, address, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, frameTokens: FRAME_BURST, frameRefilledAt: performance.now(), epoch };
     this.conns.add(conn);
     ws.on('pong', () => (conn.alive = true));
     ws.on('close', () => this.conns.delete(conn));

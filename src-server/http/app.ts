@@ -58,6 +58,9 @@ export interface ServerOptions {
   /** Contacts write in every few seconds. */
   simulate?: boolean | { everyMs: number };
   heartbeatMs?: number;
+  /** Streams one user may hold open at once (default 20), and one address (default 500); beyond, the upgrade answers 429. */
+  maxStreamsPerUser?: number;
+  maxStreamsPerAddress?: number;
   /** Least time between the stream's delivery rounds (default: 20 ms on PostgreSQL, none on SQLite). */
   streamRoundMs?: number;
   /** How often users silent past the inactivity timeout are set offline. */
@@ -153,6 +156,8 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     // the network, so rounds are spaced; SQLite's rounds follow its group commits and read in-process.
     minRoundMs: opts.streamRoundMs ?? (db.dialect === 'postgres' ? 20 : 0),
     onPresence: (userId, idle) => reportPresence(store, userId, idle),
+    maxStreamsPerUser: opts.maxStreamsPerUser,
+    maxStreamsPerAddress: opts.maxStreamsPerAddress,
     endSession: (userId, tokenHash) => signOut(store, userId, tokenHash),
     clock,
     log,
@@ -187,7 +192,8 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const listenHost = opts.host ?? '127.0.0.1';
   const checkHost = hostCheck(opts.publicUrls ?? [], listenHost);
 
-  const guard = new ConnectionGuard({ ...defaultConnectionLimits(), ...opts.limits }, proxyAddresses(opts.trustProxy), ANSWER_HEADERS);
+  const isProxy = proxyAddresses(opts.trustProxy);
+  const guard = new ConnectionGuard({ ...defaultConnectionLimits(), ...opts.limits }, isProxy, ANSWER_HEADERS);
   const app = Fastify({
     bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
     logger: false,
@@ -278,7 +284,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const reject = (socket: Duplex, status: number, body: ApiErrorBody) => {
     const text = JSON.stringify(body);
     socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : status === 429 ? 'Too Many Requests' : 'Bad Request'}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
         Object.entries(ANSWER_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
         `Connection: close\r\n\r\n${text}`,
@@ -301,7 +307,11 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
       } catch (err) {
         return reject(socket, 401, errorBody(err).body);
       }
-      wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, q.data.after, q.data.epoch));
+      // Behind a trusted proxy every stream comes from the proxy: no per-address count then.
+      const address = isProxy(req.socket.remoteAddress ?? '') ? '' : (req.socket.remoteAddress ?? '');
+      const tooMany = hub!.refusal(auth.user.id, address);
+      if (tooMany) return reject(socket, 429, { code: 'rate_limited', message: tooMany });
+      wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, q.data.after, q.data.epoch, address));
     })().catch((err) => {
       log('upgrade failed', err);
       socket.destroy();

@@ -42,6 +42,12 @@ export async function signIn(store: Store, email: string, password: string): Pro
       tx.now,
       tx.now,
     ]);
+    // Beyond the bound, the sessions signed in longest ago end (as a sign-out would: their streams close).
+    const surplus = await tx.sql.all<{ token_hash: string }>(
+      'SELECT token_hash FROM sessions WHERE user_id = ? AND token_hash <> ? ORDER BY created_at DESC, token_hash LIMIT 1000 OFFSET ?',
+      [row.id, hashToken(token), MAX_SESSIONS_PER_USER - 1],
+    );
+    if (surplus.length) await endSessions(tx, row.id, surplus.map((r) => r.token_hash));
     await tx.run('UPDATE users SET status = chosen_status, last_active_at = ? WHERE id = ?', [tx.now, row.id]);
     return (await tx.emitRow('user', row.id)) as User;
   });
@@ -80,6 +86,8 @@ async function endSessions(tx: Tx, userId: string, tokenHashes: readonly string[
 export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
 /** However much it is used, a session ends this long after its sign-in (a stolen token does not live forever). */
 export const SESSION_MAX_MS = 90 * 24 * 3600_000;
+/** Sessions one user may hold at once (devices, browsers); a sign-in beyond it ends the oldest. */
+export const MAX_SESSIONS_PER_USER = 20;
 /** A session's last use is written down at most this often (not on every request). */
 export const SESSION_SEEN_EVERY_MS = 3600_000;
 
