@@ -8,6 +8,7 @@ import { inList, type Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
 import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
+import { pagesWaiting } from './turns';
 import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, redactsUser, syncPage, type FeedRow } from './sync';
 
 const BATCH = 5000;
@@ -48,6 +49,13 @@ interface Conn {
   withheld?: Set<string>;
 }
 
+export interface ReconnectSpread {
+  minMs?: number;
+  perClientMs: number;
+  minWindowMs: number;
+  maxWindowMs: number;
+}
+
 export interface StreamHubOptions {
   heartbeatMs: number;
   /**
@@ -57,6 +65,14 @@ export interface StreamHubOptions {
    */
   minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
+  /**
+   * The reconnect delay suggested in each hello: minMs plus a random point in a window of
+   * perClientMs for each client connected, at least minWindowMs and at most maxWindowMs (defaults
+   * 0, 10 ms, 1 s, 30 s).
+   */
+  reconnectSpread?: ReconnectSpread;
+  /** Pages waiting for their turn beyond which a new stream is closed with 1013 and a retry delay (default 64). */
+  maxPagesWaiting?: number;
   /** Streams one user may hold open at once (default 20), and one address (default 500). */
   maxStreamsPerUser?: number;
   maxStreamsPerAddress?: number;
@@ -132,8 +148,20 @@ export class StreamHub {
     ws.on('close', () => this.conns.delete(conn));
     ws.on('error', () => this.conns.delete(conn));
     ws.on('message', (data, isBinary) => this.onFrame(conn, isBinary ? null : data.toString()));
-    this.send(conn, { type: 'hello', head: this.last, user_id: user.id });
+    // A reconnect storm in progress: this client comes back later, at its own point of the window.
+    if (pagesWaiting() > (this.opts.maxPagesWaiting ?? 64)) {
+      ws.close(StreamClose.tryAgainLater, `retry_after_ms=${this.reconnectDelay()}`);
+      return;
+    }
+    this.send(conn, { type: 'hello', head: this.last, user_id: user.id, reconnect_ms: this.reconnectDelay() });
     void this.catchUp(conn);
+  }
+
+  /** A jittered reconnect delay, spread over a window that grows with the clients connected. */
+  private reconnectDelay(): number {
+    const { minMs = 0, perClientMs, minWindowMs, maxWindowMs } = this.opts.reconnectSpread ?? { perClientMs: 10, minWindowMs: 1000, maxWindowMs: 30_000 };
+    const window = Math.min(maxWindowMs, Math.max(minWindowMs, this.conns.size * perClientMs));
+    return minMs + Math.floor(Math.random() * window);
   }
 
   closeUser(userId: string, code: number, reason: string): void {

@@ -11,7 +11,7 @@ import type { Database } from '../db/engine';
 import { SqliteDatabase } from '../db/sqlite';
 import { PostgresDatabase } from '../db/postgres';
 import { migratePostgres, migrateSqlite } from '../db/migrations';
-import { StreamHub } from '../feed/stream';
+import { StreamHub, type ReconnectSpread } from '../feed/stream';
 import { SignInLimits } from '../workspace/sign-in-limits';
 import { loadViewer, Store, type Clock } from '../workspace/store';
 import { authenticate, reportPresence, signOut, sweepInactive } from '../workspace/users';
@@ -58,6 +58,10 @@ export interface ServerOptions {
   /** Contacts write in every few seconds. */
   simulate?: boolean | { everyMs: number };
   heartbeatMs?: number;
+  /** The reconnect delays suggested in the stream's hello (see StreamHubOptions.reconnectSpread). */
+  reconnectSpread?: ReconnectSpread;
+  /** Pages waiting for their turn beyond which a new stream is told to come back later (1013; default 64). */
+  maxPagesWaiting?: number;
   /** Streams one user may hold open at once (default 20), and one address (default 500); beyond, the upgrade answers 429. */
   maxStreamsPerUser?: number;
   maxStreamsPerAddress?: number;
@@ -157,6 +161,8 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     minRoundMs: opts.streamRoundMs ?? (db.dialect === 'postgres' ? 20 : 0),
     onPresence: (userId, idle) => reportPresence(store, userId, idle),
     maxStreamsPerUser: opts.maxStreamsPerUser,
+    reconnectSpread: opts.reconnectSpread,
+    maxPagesWaiting: opts.maxPagesWaiting,
     maxStreamsPerAddress: opts.maxStreamsPerAddress,
     endSession: (userId, tokenHash) => signOut(store, userId, tokenHash),
     clock,
