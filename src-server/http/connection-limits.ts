@@ -90,6 +90,8 @@ export class ConnectionGuard {
 
   /** Counts each new connection; one over a cap is answered 503 (plain HTTP) or closed (TLS) at once. */
   attach(server: Server, tls: boolean): void {
+    // Over TLS, requests arrive on the TLS socket wrapped around the counted one.
+    if (tls) server.on('secureConnection', (socket: Socket) => this.sockets.set(socket, { waiting: 0 }));
     server.on('connection', (socket: Socket) => {
       const address = socket.remoteAddress ?? '';
       const counted = !this.exempt(address);
