@@ -242,7 +242,11 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   // Bodies still arriving share one budget of memory (a client sending half a body and stopping holds it until its request times out).
   app.addHook('preParsing', (req, _reply, payload, done) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    done(null, hasBody ? guard.meter(req.raw, payload) : payload);
+    try {
+      done(null, hasBody ? guard.meter(req.raw, payload) : payload);
+    } catch (err) {
+      done(err as Error);
+    }
   });
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorBody(err);

@@ -145,9 +145,10 @@ export class ConnectionGuard {
   }
 
   /**
-   * The body as it arrives, counted against the bytes all bodies still arriving may hold: beyond
-   * that, the request fails with 503 server_busy. A body's bytes are given back once it has arrived
-   * or its request is gone.
+   * Bodies still arriving share one budget of bytes. A body of declared length takes its length from
+   * the budget before a byte is read (none left: 503 server_busy, thrown here), given back once the
+   * body has arrived or its request is gone. A chunked body is counted as it arrives; one that runs
+   * past the budget has its connection cut.
    */
   meter<S extends NodeJS.ReadableStream>(req: IncomingMessage, body: S): S {
     let held = 0;
@@ -155,23 +156,33 @@ export class ConnectionGuard {
       this.bodyBytes -= held;
       held = 0;
     };
+    req.once('end', release);
+    req.once('close', release);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > 0) {
+      if (this.bodyBytes + declared > this.limits.bodyBudgetBytes) {
+        release();
+        throw new ApiError('server_busy', 'the server is receiving too much at once: send the request again in a few seconds');
+      }
+      held = declared;
+      this.bodyBytes += declared;
+      return body;
+    }
     const self = this;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         if (self.bodyBytes + chunk.length > self.limits.bodyBudgetBytes) {
           release();
-          return done(new ApiError('server_busy', 'the server is receiving too much at once: send the request again in a few seconds'));
+          req.socket.destroy();
+          return done();
         }
         held += chunk.length;
         self.bodyBytes += chunk.length;
         done(null, chunk);
       },
-      flush(done) {
-        release();
-        done();
-      },
     });
-    req.once('close', release);
+    // Errors reach the framework through its own listeners; none may go unheard and end the process.
+    counter.on('error', () => {});
     body.on('error', (err) => counter.destroy(err));
     return body.pipe(counter) as unknown as S;
   }

@@ -9,7 +9,12 @@
 //     last one took.
 //  2. 1,000 streams open at once from after=0 (catching up through the stream itself), /health the
 //     same way; printed likewise.
-// Goal (issue 14): /health p99 <= 100 ms while every client catches up.
+//  3. The inbox list of an agent shown 100 custom inboxes (the bounds: 50 shared with their team, 50
+//     with them): GET /api/v1/inboxes p50/p99.
+//  4. The server's memory (RSS) with 8 clients that pipeline 5,000 requests each and never read, and
+//     with 500 clients that send 250 KB of a 262 KB body and stop.
+// Goals (issue 14): /health p99 <= 100 ms while every client catches up; the inbox list <= 20 ms at
+// the bounds; 8 pipelining clients add <= 50 MB; 500 half-sent bodies add <= 20 MB.
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -35,7 +40,11 @@ if (process.argv.includes('--server-child')) {
     log: () => {},
   });
   process.send!({ url: server.url });
-  process.on('message', async () => {
+  process.on('message', async (m) => {
+    if (m === 'rss') {
+      global.gc?.();
+      return process.send!({ rss: process.memoryUsage().rss });
+    }
     await server.close();
     process.exit(0);
   });
@@ -126,7 +135,7 @@ function openStream(url: string, token: string, after: number): Promise<{ ws: We
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'ism-storm-'));
-  const child = fork(SELF, ['--server-child', dir], { execArgv: process.execArgv, stdio: 'inherit' });
+  const child = fork(SELF, ['--server-child', dir], { execArgv: [...process.execArgv, '--expose-gc'], stdio: 'inherit' });
   child.on('exit', (code, signal) => console.log(`server child exited (${code ?? signal})`));
   const watchdog = setTimeout(() => {
     console.error('storm bench: over 10 minutes, stopping');
@@ -187,6 +196,75 @@ async function main() {
       console.log(`  /health meanwhile: ${fmt(health)}`);
       for (const s of opened) s.ws.terminate();
     }
+    // 3. The inbox list at the bounds.
+    {
+      const signIn = async (email: string) => JSON.parse((await post(`${url}/api/v1/auth/sign-in`, { email, password: DEMO_PASSWORD })).text) as { token: string; user: { id: string; team_id: string } };
+      const owner = await signIn('owner@demo.test');
+      const manager = await signIn('manager@demo.test');
+      const agent1 = await signIn('agent1@demo.test');
+      const create = (token: string, body: unknown) =>
+        new Promise<number>((resolve, reject) => {
+          const text = JSON.stringify(body);
+          const req = http.request(`${url}/api/v1/custom-inboxes`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end(text);
+        });
+      for (let i = 0; i < 50; i++) {
+        await create(owner.token, { client_id: crypto.randomUUID(), name: `team ${i}`, filter: { status: 'open', ...(i % 2 && { text: `a${i}` }) }, sharing: 'shared', shared_team_ids: [agent1.user.team_id] });
+        await create(manager.token, { client_id: crypto.randomUUID(), name: `direct ${i}`, filter: { assignee: i % 2 ? 'unassigned' : 'me' }, sharing: 'shared', shared_user_ids: [agent1.user.id] });
+      }
+      const times: number[] = [];
+      let count = 0;
+      for (let i = 0; i < 60; i++) {
+        const t0 = performance.now();
+        const r = await get(`${url}/api/v1/inboxes`, agent1.token);
+        times.push(performance.now() - t0);
+        count = (JSON.parse(r.text) as { items: unknown[] }).items.length;
+      }
+      console.log(`GET /api/v1/inboxes for an agent shown ${count} inboxes (100 custom, at the bounds): ${fmt(times.slice(10))}`);
+    }
+
+    // 4. Memory: clients that pipeline without reading, and half-sent bodies.
+    {
+      const rss = () => new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve((m as { rss: number }).rss));
+        child.send('rss');
+      });
+      const settle = () => new Promise((r) => setTimeout(r, 3000));
+      const net = await import('node:net');
+      const host = new URL(url);
+      const before = await rss();
+      const pipes = Array.from({ length: 8 }, () => {
+        const s = net.connect(Number(host.port), '127.0.0.1');
+        s.pause();
+        s.on('error', () => {});
+        s.write('GET /api/v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'.repeat(5000));
+        return s;
+      });
+      await settle();
+      const piped = await rss();
+      const cut = pipes.filter((s) => s.destroyed || s.readableEnded).length;
+      for (const s of pipes) s.destroy();
+      console.log(`8 clients pipelining 5,000 requests each, never reading: +${((piped - before) / 1e6).toFixed(1)} MB RSS`);
+      await settle();
+      const before2 = await rss();
+      const halves = Array.from({ length: 500 }, () => {
+        const s = net.connect(Number(host.port), '127.0.0.1');
+        s.on('error', () => {});
+        s.write(`POST /api/v1/auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${262 * 1024}\r\n\r\n`);
+        s.write(Buffer.alloc(250 * 1024, 0x20));
+        return s;
+      });
+      await settle();
+      const halfRss = await rss();
+      for (const s of halves) s.destroy();
+      console.log(`500 clients sending 250 KB of a 262 KB body and stopping: +${((halfRss - before2) / 1e6).toFixed(1)} MB RSS`);
+      void cut;
+    }
+
     console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     clearTimeout(watchdog);

@@ -146,6 +146,19 @@ describe('slow requests, pipelining and half-sent bodies', () => {
     });
     expect(ok.status).toBe(200);
   });
+
+  it('cuts a chunked body that runs past the budget, and keeps serving', async () => {
+    const c = await conn();
+    c.write('POST /api/v1/auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = 16 * 1024;
+    for (let i = 0; i < 6 && !c.closed; i++) {
+      c.write(`${chunk.toString(16)}\r\n${' '.repeat(chunk)}\r\n`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await c.closedWithin(10_000)).toBe(true);
+    await until(() => server.guard.bodyBytesInFlight === 0, 5000, 'the budget back');
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
 });
 
 describe('connection caps', () => {
