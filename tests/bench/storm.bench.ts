@@ -109,6 +109,7 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 };
+const mb = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 1e6).toFixed(1)} MB`;
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.length} probes)`;
 
 function openStream(url: string, token: string, after: number): Promise<{ ws: WebSocket; caughtUp: Promise<number> }> {
@@ -246,9 +247,9 @@ async function main() {
       });
       await settle();
       const piped = await rss();
-      const cut = pipes.filter((s) => s.destroyed || s.readableEnded).length;
+      const cut = pipes.filter((s) => s.closed || s.readableEnded).length;
       for (const s of pipes) s.destroy();
-      console.log(`8 clients pipelining 5,000 requests each, never reading: +${((piped - before) / 1e6).toFixed(1)} MB RSS`);
+      console.log(`8 clients pipelining 5,000 requests each, never reading: ${mb(piped - before)} RSS (${cut} of 8 cut by the server)`);
       await settle();
       const before2 = await rss();
       const halves = Array.from({ length: 500 }, () => {
@@ -261,8 +262,7 @@ async function main() {
       await settle();
       const halfRss = await rss();
       for (const s of halves) s.destroy();
-      console.log(`500 clients sending 250 KB of a 262 KB body and stopping: +${((halfRss - before2) / 1e6).toFixed(1)} MB RSS`);
-      void cut;
+      console.log(`500 clients sending 250 KB of a 262 KB body and stopping: ${mb(halfRss - before2)} RSS`);
     }
 
     console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
