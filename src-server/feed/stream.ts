@@ -73,7 +73,7 @@ export interface StreamHubOptions {
   reconnectSpread?: ReconnectSpread;
   /** Pages waiting for their turn beyond which a new stream is closed with 1013 and a retry delay (default 64). */
   maxPagesWaiting?: number;
-  /** Streams one user may hold open at once (default 20), and one address (default 500). */
+  /** Streams one user may hold open at once (default 20), and one address (default 1,000). */
   maxStreamsPerUser?: number;
   maxStreamsPerAddress?: number;
   /** Ends a session past its maximum age, as a sign-out would (a stream in use keeps it from idling, not from this). */
@@ -137,7 +137,7 @@ export class StreamHub {
       if (address && c.address === address) here += 1;
     }
     if (mine >= (this.opts.maxStreamsPerUser ?? 20)) return `this user has ${mine} streams open, the most there may be: close one (an app left open elsewhere) first`;
-    if (here >= (this.opts.maxStreamsPerAddress ?? 500)) return 'too many streams from this address: try again later';
+    if (here >= (this.opts.maxStreamsPerAddress ?? 1000)) return 'too many streams from this address: try again later';
     return null;
   }
 

@@ -62,7 +62,7 @@ export interface ServerOptions {
   reconnectSpread?: ReconnectSpread;
   /** Pages waiting for their turn beyond which a new stream is told to come back later (1013; default 64). */
   maxPagesWaiting?: number;
-  /** Streams one user may hold open at once (default 20), and one address (default 500); beyond, the upgrade answers 429. */
+  /** Streams one user may hold open at once (default 20), and one address (default 1,000); beyond, the upgrade answers 429. */
   maxStreamsPerUser?: number;
   maxStreamsPerAddress?: number;
   /** Least time between the stream's delivery rounds (default: 20 ms on PostgreSQL, none on SQLite). */

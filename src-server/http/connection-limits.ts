@@ -42,7 +42,7 @@ export function defaultConnectionLimits(): ConnectionLimits {
   const maxConnections = Math.max(64, Math.min(Math.floor(fds * 0.8), fds - 256));
   return {
     maxConnections,
-    perAddress: 1000,
+    perAddress: 2000,
     reservedForSignedIn: Math.floor(maxConnections / 10),
     maxPipelined: 8,
     maxUnreadBytes: 4 * 1024 * 1024,
