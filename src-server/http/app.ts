@@ -14,7 +14,7 @@ import { migratePostgres, migrateSqlite } from '../db/migrations';
 import { StreamHub, type ReconnectSpread } from '../feed/stream';
 import { SignInLimits } from '../workspace/sign-in-limits';
 import { loadViewer, Store, type Clock } from '../workspace/store';
-import { authenticate, reportPresence, signOut, sweepInactive } from '../workspace/users';
+import { authenticate, reportPresence, setPresenceGap, signOut, sweepInactive } from '../workspace/users';
 import { InboundBatcher, verifyInbound } from '../workspace/ingest';
 import { handlers, RawJson, type Services } from './handlers';
 import { openapiDocument } from './openapi';
@@ -67,6 +67,8 @@ export interface ServerOptions {
   maxStreamsPerAddress?: number;
   /** Least time between the stream's delivery rounds (default: 20 ms on PostgreSQL, none on SQLite). */
   streamRoundMs?: number;
+  /** Least time between a user's status changes and presence setting them offline (default 30 s; see workspace/presence.ts). */
+  presenceGapMs?: number;
   /** How often users silent past the inactivity timeout are set offline. */
   sweepMs?: number;
   signInLimit?: { perIp: number; perEmail: number; windowMs: number };
@@ -154,6 +156,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
 
   let hub: StreamHub | null = null;
   const store = new Store(db, clock, () => hub?.notify());
+  if (opts.presenceGapMs !== undefined) setPresenceGap(store, opts.presenceGapMs);
   hub = new StreamHub(db, {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     // PostgreSQL: every instance's commits nudge every instance, and each round reads the feed over

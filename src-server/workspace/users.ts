@@ -140,6 +140,11 @@ const LAST_ACTIVE_GRANULARITY_MS = 60_000;
 
 const presenceGates = new WeakMap<Store, PresenceGate>();
 
+/** This store's presence reports coalesce with this gap (default PRESENCE_STATUS_GAP_MS). */
+export function setPresenceGap(store: Store, gapMs: number): void {
+  presenceGates.set(store, new PresenceGate(gapMs));
+}
+
 /** A presence report (OS idle time): sets the status offline past the inactivity timeout, back on return, coalesced (presence.ts). */
 export async function reportPresence(store: Store, userId: string, idleSeconds: number): Promise<User> {
   let gate = presenceGates.get(store);

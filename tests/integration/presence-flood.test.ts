@@ -5,6 +5,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamClose } from '../../src-shared/sync/changes';
 import { openStream, signIn, startServer, type ApiClient, type TestServer } from '../support/server';
 
+describe('a held report', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ demo: { seed: 7, contacts: 10 }, sweepMs: 3_600_000, presenceGapMs: 800 });
+  });
+  afterAll(() => server.stop());
+
+  it('is applied when the gap ends: a user who went idle again is shown offline then, with one record', async () => {
+    const owner = await signIn(server, 'owner@demo.test');
+    const agent = await signIn(server, 'agent2@demo.test');
+    expect((await agent.post('/api/v1/me/presence', { idle_seconds: 3600 })).body.status).toBe('offline');
+    expect((await agent.post('/api/v1/me/presence', { idle_seconds: 0 })).body.status).toBe('online');
+    const head = await owner.head();
+    // Idle again within the gap: held, still online for now.
+    expect((await agent.post('/api/v1/me/presence', { idle_seconds: 3600 })).body.status).toBe('online');
+    const deadline = Date.now() + 10_000;
+    while ((await owner.get(`/api/v1/users/${agent.userId}`)).body.status !== 'offline') {
+      if (Date.now() > deadline) throw new Error('the held report was never applied');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const records = await server.store.db.all("SELECT seq FROM changes WHERE entity = 'user' AND entity_id = ? AND seq > ?", [agent.userId, head]);
+    expect(records.length).toBe(1);
+  });
+});
+
 describe('presence reports', () => {
   let server: TestServer;
   let owner: ApiClient;
