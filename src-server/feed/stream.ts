@@ -8,6 +8,7 @@ import { inList, type Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
 import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
+import { pagesWaiting } from './turns';
 import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, redactsUser, syncPage, type FeedRow } from './sync';
 
 const BATCH = 5000;
@@ -15,6 +16,9 @@ const NONE: readonly number[] = [];
 /** A client further behind than this many pages is told to page through /sync first. */
 const MAX_CATCH_UP_PAGES = 5;
 const MAX_BAD_FRAMES = 10;
+/** Frames a client may send: a burst of this many, refilled at FRAMES_PER_SECOND; beyond, the stream closes. */
+const FRAME_BURST = 20;
+const FRAMES_PER_SECOND = 5;
 const SCOPE_TTL_MS = 1000;
 
 /** What a connected user may see, and their access level (what they are shown of other users). */
@@ -26,6 +30,8 @@ interface Seen {
 interface Conn {
   ws: WebSocket;
   userId: string;
+  /** The client's address (each address may hold a bounded number of streams). */
+  address: string;
   tokenHash: string;
   /** The cursor the client holds from us: the `upto` of the last frame (or heartbeat) sent. */
   sentUpto: number;
@@ -34,10 +40,20 @@ interface Conn {
   ready: boolean;
   alive: boolean;
   badFrames: number;
+  /** Frames the client may still send now (token bucket), and when it was last refilled. */
+  frameTokens: number;
+  frameRefilledAt: number;
   /** The client's visibility epoch (see SyncQuery), for its catch-up. */
   epoch: number | undefined;
   /** Contacts granted to this user whose grant was not sent (no longer visible when it was delivered). */
   withheld?: Set<string>;
+}
+
+export interface ReconnectSpread {
+  minMs?: number;
+  perClientMs: number;
+  minWindowMs: number;
+  maxWindowMs: number;
 }
 
 export interface StreamHubOptions {
@@ -49,6 +65,17 @@ export interface StreamHubOptions {
    */
   minRoundMs?: number;
   onPresence: (userId: string, idleSeconds: number) => Promise<unknown>;
+  /**
+   * The reconnect delay suggested in each hello: minMs plus a random point in a window of
+   * perClientMs for each client connected, at least minWindowMs and at most maxWindowMs (defaults
+   * 0, 10 ms, 1 s, 30 s).
+   */
+  reconnectSpread?: ReconnectSpread;
+  /** Pages waiting for their turn beyond which a new stream is closed with 1013 and a retry delay (default 64). */
+  maxPagesWaiting?: number;
+  /** Streams one user may hold open at once (default 20), and one address (default 1,000). */
+  maxStreamsPerUser?: number;
+  maxStreamsPerAddress?: number;
   /** Ends a session past its maximum age, as a sign-out would (a stream in use keeps it from idling, not from this). */
   endSession: (userId: string, tokenHash: string) => Promise<unknown>;
   /** The server's clock (default Date.now): a connected stream counts as use of its session. */
@@ -101,15 +128,40 @@ export class StreamHub {
     else setImmediate(run);
   }
 
-  attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number): void {
-    const conn: Conn = { ws, userId: user.id, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, epoch };
+  /** Why one more stream for this user from this address is refused (null: it is taken). */
+  refusal(userId: string, address: string): string | null {
+    let mine = 0;
+    let here = 0;
+    for (const c of this.conns) {
+      if (c.userId === userId) mine += 1;
+      if (address && c.address === address) here += 1;
+    }
+    if (mine >= (this.opts.maxStreamsPerUser ?? 20)) return `this user has ${mine} streams open, the most there may be: close one (an app left open elsewhere) first`;
+    if (here >= (this.opts.maxStreamsPerAddress ?? 1000)) return 'too many streams from this address: try again later';
+    return null;
+  }
+
+  attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number, address = ''): void {
+    const conn: Conn = { ws, userId: user.id, address, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, frameTokens: FRAME_BURST, frameRefilledAt: performance.now(), epoch };
     this.conns.add(conn);
     ws.on('pong', () => (conn.alive = true));
     ws.on('close', () => this.conns.delete(conn));
     ws.on('error', () => this.conns.delete(conn));
     ws.on('message', (data, isBinary) => this.onFrame(conn, isBinary ? null : data.toString()));
-    this.send(conn, { type: 'hello', head: this.last, user_id: user.id });
+    // A reconnect storm in progress: this client comes back later, at its own point of the window.
+    if (pagesWaiting() > (this.opts.maxPagesWaiting ?? 64)) {
+      ws.close(StreamClose.tryAgainLater, `retry_after_ms=${this.reconnectDelay()}`);
+      return;
+    }
+    this.send(conn, { type: 'hello', head: this.last, user_id: user.id, reconnect_ms: this.reconnectDelay() });
     void this.catchUp(conn);
+  }
+
+  /** A jittered reconnect delay, spread over a window that grows with the clients connected. */
+  private reconnectDelay(): number {
+    const { minMs = 0, perClientMs, minWindowMs, maxWindowMs } = this.opts.reconnectSpread ?? { perClientMs: 10, minWindowMs: 1000, maxWindowMs: 30_000 };
+    const window = Math.min(maxWindowMs, Math.max(minWindowMs, this.conns.size * perClientMs));
+    return minMs + Math.floor(Math.random() * window);
   }
 
   closeUser(userId: string, code: number, reason: string): void {
@@ -135,6 +187,14 @@ export class StreamHub {
   }
 
   private onFrame(conn: Conn, text: string | null): void {
+    const now = performance.now();
+    conn.frameTokens = Math.min(FRAME_BURST, conn.frameTokens + ((now - conn.frameRefilledAt) / 1000) * FRAMES_PER_SECOND);
+    conn.frameRefilledAt = now;
+    if (conn.frameTokens < 1) {
+      if (conn.ws.readyState === conn.ws.OPEN) conn.ws.close(StreamClose.tooManyFrames, 'too many frames: at most 5 a second');
+      return;
+    }
+    conn.frameTokens -= 1;
     let frame: ClientFrame | null = null;
     try {
       const parsed = ClientFrame.safeParse(text === null ? null : JSON.parse(text));

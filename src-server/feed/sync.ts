@@ -5,6 +5,7 @@ import { scopeAllows, showsRestrictions, type VisibilityScope } from '../../src-
 import type { Role } from '../../src-shared/model';
 import type { ChangeRow, SqlRunner } from '../db/engine';
 import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/store';
+import { pageTurn, SLICE_ROWS } from './turns';
 import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
 
 /** A record of the `changes` table as read back, with its seq. */
@@ -166,12 +167,26 @@ async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: 
   // A bootstrap's data is chosen as of now: its epoch is the head (see SyncPage.epoch).
   const epoch = after === 0 ? head : (asEpoch ?? Number(viewer.user.refetch_seq));
   const cond = feedCondition(viewer, after, epoch);
-  const rows = await sql.all<FeedRow>(
-    `SELECT ch.* FROM changes ch LEFT JOIN contacts c ON c.id = ch.contact_id
-     WHERE ch.seq > ? AND ch.seq <= ? AND ${cond.sql}
-     ORDER BY ch.seq LIMIT ?`,
-    [after, head, ...cond.params, limit],
-  );
+  // Read in bounded slices, one turn each (turns.ts): one client's 5,000-record page does not hold
+  // the event loop, and many clients' pages advance side by side.
+  const rows = await pageTurn(async (slice) => {
+    const out: FeedRow[] = [];
+    let from = after;
+    for (;;) {
+      const want = Math.min(SLICE_ROWS, limit - out.length);
+      const got = await slice(() =>
+        sql.all<FeedRow>(
+          `SELECT ch.* FROM changes ch LEFT JOIN contacts c ON c.id = ch.contact_id
+           WHERE ch.seq > ? AND ch.seq <= ? AND ${cond.sql}
+           ORDER BY ch.seq LIMIT ?`,
+          [from, head, ...cond.params, want],
+        ),
+      );
+      for (const r of got) out.push(r);
+      if (got.length < want || out.length >= limit) return out;
+      from = Number(got[got.length - 1].seq);
+    }
+  });
   const hasMore = rows.length === limit;
   return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head, epoch, viewer };
 }

@@ -1,7 +1,7 @@
 // createServer: the workspace server over an SQLite file or a PostgreSQL database, on 127.0.0.1, ready for people and tests.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { WebSocketServer } from 'ws';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors';
@@ -11,14 +11,16 @@ import type { Database } from '../db/engine';
 import { SqliteDatabase } from '../db/sqlite';
 import { PostgresDatabase } from '../db/postgres';
 import { migratePostgres, migrateSqlite } from '../db/migrations';
-import { StreamHub } from '../feed/stream';
+import { StreamHub, type ReconnectSpread } from '../feed/stream';
 import { SignInLimits } from '../workspace/sign-in-limits';
 import { loadViewer, Store, type Clock } from '../workspace/store';
-import { authenticate, reportPresence, signOut, sweepInactive } from '../workspace/users';
+import { authenticate, reportPresence, setPresenceGap, signOut, sweepInactive } from '../workspace/users';
 import { InboundBatcher, verifyInbound } from '../workspace/ingest';
 import { handlers, RawJson, type Services } from './handlers';
 import { openapiDocument } from './openapi';
-import { ANSWER_HEADERS, createHttpServer, hostCheck, type TlsFiles } from './transport';
+import { checkText, decodeBody } from './text';
+import { ANSWER_HEADERS, answerClientError, createHttpServer, hostCheck, type TlsFiles } from './transport';
+import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from './connection-limits';
 import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/seed';
 import { createEmptyWorkspace, databaseEmpty, issueSetupCode, setupNeeded } from '../workspace/setup';
 import { Simulator } from '../demo/simulate';
@@ -60,12 +62,23 @@ export interface ServerOptions {
   /** Contacts write in every few seconds. */
   simulate?: boolean | { everyMs: number };
   heartbeatMs?: number;
+  /** The reconnect delays suggested in the stream's hello (see StreamHubOptions.reconnectSpread). */
+  reconnectSpread?: ReconnectSpread;
+  /** Pages waiting for their turn beyond which a new stream is told to come back later (1013; default 64). */
+  maxPagesWaiting?: number;
+  /** Streams one user may hold open at once (default 20), and one address (default 1,000); beyond, the upgrade answers 429. */
+  maxStreamsPerUser?: number;
+  maxStreamsPerAddress?: number;
   /** Least time between the stream's delivery rounds (default: 20 ms on PostgreSQL, none on SQLite). */
   streamRoundMs?: number;
+  /** Least time between a user's status changes and presence setting them offline (default 30 s; see workspace/presence.ts). */
+  presenceGapMs?: number;
   /** How often users silent past the inactivity timeout are set offline. */
   sweepMs?: number;
   signInLimit?: { perIp: number; perEmail: number; windowMs: number };
   bodyLimitBytes?: number;
+  /** Bounds on connections, pipelining, unread answers, bodies in flight and slow requests (defaults in connection-limits.ts). */
+  limits?: Partial<ConnectionLimits>;
   /** Check every answer against its contract (tests turn this on). */
   validateResponses?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -76,6 +89,8 @@ export interface WorkspaceServer {
   port: number;
   store: Store;
   hub: StreamHub;
+  /** Connections open now and body bytes arriving, as the limits count them. */
+  guard: ConnectionGuard;
   demo: DemoSummary | null;
   /** While the workspace waits for its first Owner: the code this start issued (print it; only its hash is stored). */
   setupCode: string | null;
@@ -116,6 +131,18 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: s
   return r.data;
 }
 
+/** Addresses that are trusted proxies: many clients arrive from each, so the per-address cap does not count them. */
+function proxyAddresses(trust: ServerOptions['trustProxy']): (address: string) => boolean {
+  if (trust === true) return () => true;
+  if (!trust) return () => false;
+  const listed = new Set((Array.isArray(trust) ? trust : trust.split(',')).map((a) => a.trim()));
+  const loopback = listed.has('loopback');
+  return (address) => {
+    const plain = address.replace(/^::ffff:/, '');
+    return listed.has(address) || listed.has(plain) || (loopback && (plain === '127.0.0.1' || address === '::1'));
+  };
+}
+
 export async function createServer(opts: ServerOptions): Promise<WorkspaceServer> {
   const log = opts.log ?? ((msg: string, err?: unknown) => console.error(`[server] ${msg}`, err ?? ''));
   const clock = opts.clock ?? Date.now;
@@ -137,12 +164,17 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
 
   let hub: StreamHub | null = null;
   const store = new Store(db, clock, () => hub?.notify());
+  if (opts.presenceGapMs !== undefined) setPresenceGap(store, opts.presenceGapMs);
   hub = new StreamHub(db, {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     // PostgreSQL: every instance's commits nudge every instance, and each round reads the feed over
     // the network, so rounds are spaced; SQLite's rounds follow its group commits and read in-process.
     minRoundMs: opts.streamRoundMs ?? (db.dialect === 'postgres' ? 20 : 0),
     onPresence: (userId, idle) => reportPresence(store, userId, idle),
+    maxStreamsPerUser: opts.maxStreamsPerUser,
+    reconnectSpread: opts.reconnectSpread,
+    maxPagesWaiting: opts.maxPagesWaiting,
+    maxStreamsPerAddress: opts.maxStreamsPerAddress,
     endSession: (userId, tokenHash) => signOut(store, userId, tokenHash),
     clock,
     log,
@@ -179,13 +211,16 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const listenHost = opts.host ?? '127.0.0.1';
   const checkHost = hostCheck(opts.publicUrls ?? [], listenHost);
 
+  const isProxy = proxyAddresses(opts.trustProxy);
+  const guard = new ConnectionGuard({ ...defaultConnectionLimits(), ...opts.limits }, isProxy, ANSWER_HEADERS);
   const app = Fastify({
     bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
     logger: false,
     return503OnClosing: false,
     trustProxy: opts.trustProxy ?? false,
-    // The Host check and the answer headers come before Fastify sees a request (see transport.ts).
-    serverFactory: (handler, o) => createHttpServer(opts.tls, checkHost, handler, o),
+    // The Host check, the connection limits and the answer headers come before Fastify sees a request (see transport.ts).
+    serverFactory: (handler, o) => createHttpServer(opts.tls, checkHost, guard, handler, o),
+    clientErrorHandler: answerClientError,
     // Errors the router raises before any route runs (a malformed URL, an over-long id) answer {code, message} too.
     frameworkErrors: (err, _req, reply) => {
       const { status, body } = errorBody(err);
@@ -195,13 +230,35 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   // Bodies are JSON only: drop Fastify's default text/plain parser, so any other type answers 400.
   app.removeContentTypeParser('text/plain');
   // Keep the raw body: the channel signature is over the exact bytes sent.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
-    if ((body as string).length === 0) return done(null, undefined);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, bytes, done) => {
+    let body: string;
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body as string));
+      body = decodeBody(bytes as Buffer);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    (req as FastifyRequest & { rawBody?: string }).rawBody = body;
+    if (body.length === 0) return done(null, undefined);
+    try {
+      parsed = JSON.parse(body);
     } catch {
-      done(new ApiError('invalid_request', 'the body is not valid JSON'), undefined);
+      return done(new ApiError('invalid_request', 'the body is not valid JSON'), undefined);
+    }
+    try {
+      checkText(parsed);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    done(null, parsed);
+  });
+  // Bodies still arriving share one budget of memory (a client sending half a body and stopping holds it until its request times out).
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    try {
+      done(null, hasBody ? guard.meter(req.raw, payload) : payload);
+    } catch (err) {
+      done(err as Error);
     }
   });
   app.setErrorHandler((err, _req, reply) => {
@@ -251,7 +308,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const reject = (socket: Duplex, status: number, body: ApiErrorBody) => {
     const text = JSON.stringify(body);
     socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
         Object.entries(ANSWER_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
         `Connection: close\r\n\r\n${text}`,
@@ -275,7 +332,11 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
         return reject(socket, 401, errorBody(err).body);
       }
       if (Number(auth.user.must_change_password)) return reject(socket, 403, { code: 'forbidden', message: PASSWORD_FIRST });
-      wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, q.data.after, q.data.epoch));
+      // Behind a trusted proxy every stream comes from the proxy: no per-address count then.
+      const address = isProxy(req.socket.remoteAddress ?? '') ? '' : (req.socket.remoteAddress ?? '');
+      const tooMany = hub!.refusal(auth.user.id, address);
+      if (tooMany) return reject(socket, 429, { code: 'rate_limited', message: tooMany });
+      wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, auth.user, auth.tokenHash, q.data.after, q.data.epoch, address));
     })().catch((err) => {
       log('upgrade failed', err);
       socket.destroy();
@@ -298,6 +359,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     port,
     store,
     hub,
+    guard,
     demo,
     setupCode,
     app,

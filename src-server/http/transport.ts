@@ -2,7 +2,9 @@
 // upgrade passes first, and the headers every answer carries.
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { ApiErrorBody } from '../../src-shared/api/errors';
+import { rawAnswer, type ConnectionGuard } from './connection-limits';
 
 export interface TlsFiles {
   /** PEM: the certificate, followed by its chain. */
@@ -63,24 +65,57 @@ export function refuse(res: ServerResponse, status: number, body: ApiErrorBody):
   res.end(text);
 }
 
-/** The HTTP or HTTPS server, whose every request passes the Host check and gets ANSWER_HEADERS before the app sees it. */
+/** The HTTP or HTTPS server, whose every request passes the Host check and the connection limits, and gets ANSWER_HEADERS, before the app sees it. */
 export function createHttpServer(
   tls: TlsFiles | undefined,
   checkHost: (host: string | undefined) => ApiErrorBody | null,
+  guard: ConnectionGuard,
   app: RequestListener,
-  timeouts: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number },
+  timeouts: { keepAliveTimeout?: number },
 ): http.Server {
   const guarded = (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(ANSWER_HEADERS)) res.setHeader(k, v);
+    if (!guard.admit(req, res)) return;
     const refused = checkHost(req.headers.host);
     if (refused) return refuse(res, 400, refused);
     app(req, res);
   };
-  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, guarded) : http.createServer(guarded);
-  // As Fastify sets up the servers it makes itself.
+  const options: http.ServerOptions = {
+    requestTimeout: guard.limits.requestTimeoutMs,
+    headersTimeout: Math.min(guard.limits.headersTimeoutMs, guard.limits.requestTimeoutMs),
+    // How often those two are checked: a slow request is cut within a second of its time.
+    connectionsCheckingInterval: Math.min(1000, guard.limits.requestTimeoutMs),
+    maxHeaderSize: MAX_HEADER_BYTES,
+  };
+  const server = tls ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, guarded) : http.createServer(options, guarded);
   if (timeouts.keepAliveTimeout !== undefined) server.keepAliveTimeout = timeouts.keepAliveTimeout;
-  if (timeouts.requestTimeout !== undefined) server.requestTimeout = timeouts.requestTimeout;
-  if (timeouts.connectionTimeout !== undefined) server.setTimeout(timeouts.connectionTimeout);
+  guard.attach(server, !!tls);
   // https.Server is an http.Server to every caller here (Fastify, the 'upgrade' listener).
   return server as http.Server;
+}
+
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * The HTTP parser's own refusals (malformed or oversized headers, a duplicate Content-Length, a
+ * request too slow to arrive) answer {code, message} like every other error, then close.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let reason = 'Bad Request';
+  let body: ApiErrorBody = { code: 'invalid_request', message: 'the request is not well-formed HTTP/1.1 (its request line or headers cannot be read)' };
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    reason = 'Request Timeout';
+    body = { code: 'request_timeout', message: 'the request took too long to arrive: send it again in one go' };
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    reason = 'Request Header Fields Too Large';
+    body = { code: 'headers_too_large', message: `the request headers are over ${MAX_HEADER_BYTES / 1024} KB` };
+  } else if (err.code === 'HPE_UNEXPECTED_CONTENT_LENGTH' || /content-length/i.test(err.message ?? '')) {
+    body = { code: 'invalid_request', message: 'the request has more than one Content-Length, or one beside Transfer-Encoding' };
+  }
+  if (socket.writable) socket.write(rawAnswer(status, reason, body, ANSWER_HEADERS));
+  socket.destroy();
 }

@@ -8,6 +8,38 @@ import { customInboxShared } from './conversations';
 import { toCustomInbox } from './rows';
 import { newId, type Tx, type ViewerCtx } from './store';
 
+/** Custom inboxes one user may own. */
+export const MAX_CUSTOM_INBOXES_PER_USER = 50;
+/** Shared custom inboxes one team, or one user, may be shared with (what their inbox list shows). */
+export const MAX_SHARED_INBOXES_PER_AUDIENCE = 50;
+
+/** 409 limit_reached when this inbox would take its owner, or a team or user it is shared with, past a bound. */
+async function checkBounds(tx: Tx, ownerId: string, inbox: Pick<CustomInbox, 'sharing' | 'shared_user_ids' | 'shared_team_ids'>, id: string | null): Promise<void> {
+  if (id === null) {
+    const own = await tx.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM custom_inboxes WHERE owner_id = ?', [ownerId]);
+    if (Number(own?.n) >= MAX_CUSTOM_INBOXES_PER_USER) {
+      throw new ApiError('limit_reached', `a user may have at most ${MAX_CUSTOM_INBOXES_PER_USER} custom inboxes: delete one first`);
+    }
+  }
+  if (inbox.sharing !== 'shared' || (!inbox.shared_team_ids.length && !inbox.shared_user_ids.length)) return;
+  const others = await tx.sql.all<{ shared_user_ids: string; shared_team_ids: string }>(
+    "SELECT shared_user_ids, shared_team_ids FROM custom_inboxes WHERE sharing = 'shared' AND id <> ?",
+    [id ?? ''],
+  );
+  const count = (key: 'shared_user_ids' | 'shared_team_ids', target: string) =>
+    others.filter((o) => (JSON.parse(o[key]) as string[]).includes(target)).length;
+  for (const t of inbox.shared_team_ids) {
+    if (count('shared_team_ids', t) >= MAX_SHARED_INBOXES_PER_AUDIENCE) {
+      throw new ApiError('limit_reached', `a team may be shown at most ${MAX_SHARED_INBOXES_PER_AUDIENCE} shared custom inboxes: share this one with fewer teams, or unshare another`);
+    }
+  }
+  for (const u of inbox.shared_user_ids) {
+    if (count('shared_user_ids', u) >= MAX_SHARED_INBOXES_PER_AUDIENCE) {
+      throw new ApiError('limit_reached', `a user may be shown at most ${MAX_SHARED_INBOXES_PER_AUDIENCE} custom inboxes shared with them: share this one with fewer people, or unshare another`);
+    }
+  }
+}
+
 async function audience(sql: SqlRunner, inbox: CustomInbox): Promise<Set<string>> {
   const ids = new Set<string>([inbox.owner_id]);
   if (inbox.sharing === 'shared') {
@@ -39,6 +71,7 @@ async function ownInbox(tx: Tx, viewer: ViewerCtx, id: string): Promise<CustomIn
 }
 
 export async function createCustomInbox(tx: Tx, viewer: ViewerCtx, body: BodyOf<'createCustomInbox'>): Promise<CustomInbox> {
+  await checkBounds(tx, viewer.user.id, body, null);
   const id = newId('ci');
   await tx.run(
     `INSERT INTO custom_inboxes (id, owner_id, name, filter, sharing, shared_user_ids, shared_team_ids, created_at)
@@ -61,6 +94,7 @@ export async function updateCustomInbox(tx: Tx, viewer: ViewerCtx, id: string, b
     ...(body.shared_user_ids !== undefined && { shared_user_ids: body.shared_user_ids }),
     ...(body.shared_team_ids !== undefined && { shared_team_ids: body.shared_team_ids }),
   };
+  await checkBounds(tx, viewer.user.id, next, id);
   await tx.run('UPDATE custom_inboxes SET name = ?, filter = ?, sharing = ?, shared_user_ids = ?, shared_team_ids = ? WHERE id = ?', [
     next.name,
     JSON.stringify(next.filter),

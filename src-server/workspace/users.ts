@@ -9,6 +9,7 @@ import { getSettings, loadUserRow, newId, scopeOf, type Store, type Tx } from '.
 import { reconcileUsers, resetFeed, teamWatchers } from './visibility-changes';
 import { assertAnotherOwnerRemains } from './owners';
 import type { SqlRunner } from '../db/engine';
+import { PresenceGate } from './presence';
 
 const AVATAR_COLORS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
 export const avatarColorFor = (seed: string) =>
@@ -41,6 +42,12 @@ export async function signIn(store: Store, email: string, password: string): Pro
       tx.now,
       tx.now,
     ]);
+    // Beyond the bound, the sessions signed in longest ago end (as a sign-out would: their streams close).
+    const surplus = await tx.sql.all<{ token_hash: string }>(
+      'SELECT token_hash FROM sessions WHERE user_id = ? AND token_hash <> ? ORDER BY created_at DESC, token_hash LIMIT 1000 OFFSET ?',
+      [row.id, hashToken(token), MAX_SESSIONS_PER_USER - 1],
+    );
+    if (surplus.length) await endSessions(tx, row.id, { only: surplus.map((r) => r.token_hash) });
     await tx.run('UPDATE users SET status = chosen_status, last_active_at = ? WHERE id = ?', [tx.now, row.id]);
     return (await tx.emitRow('user', row.id)) as User;
   });
@@ -49,7 +56,7 @@ export async function signIn(store: Store, email: string, password: string): Pro
 
 export async function signOut(store: Store, userId: string, tokenHash: string): Promise<void> {
   await store.write(async (tx) => {
-    await endSessions(tx, userId, { only: tokenHash });
+    await endSessions(tx, userId, { only: [tokenHash] });
     await offlineWithoutSessions(tx, userId);
   });
 }
@@ -64,14 +71,13 @@ export async function signOutEverywhere(store: Store, userId: string): Promise<n
 }
 
 /**
- * Ends sessions of the user (`only` that one, or every one but `keep`): their tokens are refused from
+ * Ends sessions of the user (`only` those, or every one but `keep`): their tokens are refused from
  * now on, and a session_end record for each closes its streams, on every instance. Answers how many ended.
  */
-export async function endSessions(tx: Tx, userId: string, which: { only?: string; keep?: string } = {}): Promise<number> {
-  const sessions = which.only
-    ? [{ token_hash: which.only }]
-    : await tx.sql.all<{ token_hash: string }>('SELECT token_hash FROM sessions WHERE user_id = ?', [userId]);
-  const ending = sessions.map((s) => s.token_hash).filter((h) => h !== which.keep);
+export async function endSessions(tx: Tx, userId: string, which: { only?: string[]; keep?: string } = {}): Promise<number> {
+  const sessions =
+    which.only ?? (await tx.sql.all<{ token_hash: string }>('SELECT token_hash FROM sessions WHERE user_id = ?', [userId])).map((s) => s.token_hash);
+  const ending = sessions.filter((h) => h !== which.keep);
   for (const tokenHash of ending) {
     await tx.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
     tx.emit('user', 'session_end', userId, null, { token_hash: tokenHash }, userId);
@@ -96,6 +102,8 @@ async function offlineWithoutSessions(tx: Tx, userId: string): Promise<void> {
 export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
 /** However much it is used, a session ends this long after its sign-in (a stolen token does not live forever). */
 export const SESSION_MAX_MS = 90 * 24 * 3600_000;
+/** Sessions one user may hold at once (devices, browsers); a sign-in beyond it ends the oldest. */
+export const MAX_SESSIONS_PER_USER = 20;
 /** A session's last use is written down at most this often (not on every request). */
 export const SESSION_SEEN_EVERY_MS = 3600_000;
 
@@ -146,18 +154,41 @@ export async function setChosenStatus(tx: Tx, userId: string, status: ChosenStat
 /** Last-active changes are published at most this often when the status itself does not change. */
 const LAST_ACTIVE_GRANULARITY_MS = 60_000;
 
+const presenceGates = new WeakMap<Store, PresenceGate>();
+
+/** This store's presence reports coalesce with this gap (default PRESENCE_STATUS_GAP_MS). */
+export function setPresenceGap(store: Store, gapMs: number): void {
+  presenceGates.set(store, new PresenceGate(gapMs));
+}
+
+/** A presence report (OS idle time): sets the status offline past the inactivity timeout, back on return, coalesced (presence.ts). */
 export async function reportPresence(store: Store, userId: string, idleSeconds: number): Promise<User> {
-  return store.write(async (tx) => {
+  let gate = presenceGates.get(store);
+  if (!gate) presenceGates.set(store, (gate = new PresenceGate()));
+  return gate.serial(userId, () => writePresence(store, gate, userId, idleSeconds));
+}
+
+async function writePresence(store: Store, gate: PresenceGate, userId: string, idleSeconds: number): Promise<User> {
+  const now = store.clock();
+  const mayChange = gate.mayChange(userId, now);
+  const { user, wanted, changed } = await store.write(async (tx) => {
     const row = (await loadUserRow(tx.sql, userId))!;
     const settings = await getSettings(tx.sql);
     const idle = idleSeconds >= settings.inactivity_timeout_minutes * 60;
-    const status = idle ? 'offline' : row.chosen_status;
+    const wanted = idle ? 'offline' : row.chosen_status;
+    // Coming back is shown at once; going offline waits out the gap (presence.ts).
+    const status = mayChange || wanted !== 'offline' ? wanted : row.status;
     const lastActive = Math.max(Number(row.last_active_at ?? 0), tx.now - Math.round(idleSeconds * 1000));
     const publish = status !== row.status || lastActive - Number(row.last_active_at ?? 0) >= LAST_ACTIVE_GRANULARITY_MS;
     await tx.run('UPDATE users SET status = ?, last_active_at = ? WHERE id = ?', [status, lastActive, userId]);
-    if (publish) return (await tx.emitRow('user', userId)) as User;
-    return toUser({ ...row, status, last_active_at: lastActive });
+    const user = publish ? ((await tx.emitRow('user', userId)) as User) : toUser({ ...row, status, last_active_at: lastActive });
+    return { user, wanted, changed: status !== row.status };
   });
+  if (changed) gate.changed(userId, now);
+  if (wanted !== user.status) {
+    gate.hold(userId, now, idleSeconds, (idle) => void reportPresence(store, userId, idle).catch(() => {}));
+  } else gate.settled(userId);
+  return user;
 }
 
 /** Users active but silent past the workspace's inactivity timeout go offline (their app stopped reporting). */

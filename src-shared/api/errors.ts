@@ -9,7 +9,15 @@ export const ErrorCode = z.enum([
   'idempotency_mismatch',
   'payload_too_large',
   'rate_limited',
+  /** A per-user or per-team bound (custom inboxes, shared inboxes) is reached. */
+  'limit_reached',
+  /** The request did not arrive in time (a body or headers sent too slowly). */
+  'request_timeout',
+  /** The request's headers are over the limit. */
+  'headers_too_large',
   'internal',
+  /** The server is at its connection or memory bound for now: try again shortly. */
+  'server_busy',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -25,7 +33,11 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   idempotency_mismatch: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  limit_reached: 409,
+  request_timeout: 408,
+  headers_too_large: 431,
   internal: 500,
+  server_busy: 503,
 };
 
 /** An error the API answers with; thrown by server code, parsed by clients. */

@@ -78,7 +78,17 @@ export type SyncPage = z.infer<typeof SyncPage>;
 
 /** Frames the server pushes over the stream (/api/v1/stream). */
 export const ServerFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), head: z.number().int(), user_id: z.string() }),
+  z.object({
+    type: z.literal('hello'),
+    head: z.number().int(),
+    user_id: z.string(),
+    /**
+     * If this stream drops (a server restart), wait this long before reconnecting: each client is
+     * given its own point in a window that grows with the number of clients, so a restart's
+     * reconnects arrive spread out instead of all at once.
+     */
+    reconnect_ms: z.number().int().nonnegative().optional(),
+  }),
   /** Complete for this user from `after` (exclusive) to `upto` (inclusive): a client whose cursor is not `after` has a gap. */
   z.object({ type: z.literal('changes'), after: z.number().int(), upto: z.number().int(), changes: z.array(ChangeRecord) }),
   z.object({ type: z.literal('heartbeat'), head: z.number().int(), at: z.number() }),
@@ -99,4 +109,12 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 
 export const STREAM_PATH = '/api/v1/stream';
 /** Close codes the stream uses. */
-export const StreamClose = { signedOut: 4001, deactivated: 4003, badFrames: 4008 } as const;
+export const StreamClose = {
+  signedOut: 4001,
+  deactivated: 4003,
+  badFrames: 4008,
+  /** The client sent frames faster than the stream takes them (a burst of 20, then 5 a second). */
+  tooManyFrames: 4029,
+  /** The server is busy (too many streams for this user or address, or a reconnect storm): reconnect after the reason's retry_after_ms. */
+  tryAgainLater: 1013,
+} as const;

@@ -47,6 +47,18 @@ export interface OutboxEvents {
   changed: [contactIds: string[]];
 }
 
+/**
+ * What the user is told about a refused write. The server's own message is in words, except where it
+ * speaks of the idempotency key (the write's id was already used for something else: the server
+ * kept the other write and did not apply this one).
+ */
+export function refusalReason(err: ServerError): string {
+  if (err.code === 'idempotency_mismatch' || err.code === 'conflict') {
+    return 'Not applied: the server had already received a different change under the same id (from another copy of this app or an older queue). Discard it and write it again.';
+  }
+  return err.message;
+}
+
 export class Outbox extends EventEmitter<OutboxEvents> {
   private running: Promise<void> | null = null;
   private online = false;
@@ -128,7 +140,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       } catch (err) {
         if (!this.online) return;
         if (err instanceof ServerError && err.permanent) {
-          this.fail(row, err.message);
+          this.fail(row, refusalReason(err));
           continue;
         }
         // Not refused, just not delivered: try again later (the same client id makes it safe).

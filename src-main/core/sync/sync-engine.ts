@@ -38,6 +38,8 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   private retryTimer: NodeJS.Timeout | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
   private pulling: Promise<void> | null = null;
+  /** The server's suggested wait before reconnecting after this stream drops (from its hello or its 1013 close). */
+  private reconnectHintMs = 0;
   private state: Connection = 'offline';
   private readonly opts: Required<SyncEngineOptions>;
 
@@ -170,9 +172,13 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (res.statusCode === 401) this.emit('unauthorized', 'the session ended');
       ws.terminate();
     });
-    ws.on('close', (code) => {
+    ws.on('close', (code, reason) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (code === StreamClose.tryAgainLater) {
+        const m = /retry_after_ms=(\d+)/.exec(reason.toString());
+        if (m) this.reconnectHintMs = Math.min(Number(m[1]), 5 * 60_000);
+      }
       if (code === StreamClose.signedOut || code === StreamClose.deactivated) {
         this.emit('unauthorized', code === StreamClose.deactivated ? 'this user was deactivated' : 'signed out');
         return;
@@ -192,7 +198,9 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     if (!(err instanceof OfflineError)) this.emit('error', err as Error);
     if (this.stopped) return;
     this.setState('offline');
-    const delay = backoffDelay(this.attempt++, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random);
+    // The server's hint spreads a restart's reconnects out; it is used once, then our own backoff goes on.
+    const delay = Math.max(this.reconnectHintMs, backoffDelay(this.attempt++, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random));
+    this.reconnectHintMs = 0;
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref?.();
   }
@@ -225,6 +233,9 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         this.emit('applied', applied, true);
         return;
       }
+      case 'hello':
+        this.reconnectHintMs = frame.reconnect_ms ?? 0;
+        return;
       case 'heartbeat':
         // The server has nothing more for us up to head.
         if (frame.head > this.cache.cursor) this.cache.setMeta('cursor', String(frame.head));
