@@ -75,9 +75,16 @@ export const OutboxItem = z.object({
   client_id: z.string(),
   kind: z.enum(['message', 'comment', 'assign', 'close', 'reopen', 'notification_read', 'notification_archive', 'notification_archive_all']),
   contact_id: Id.nullable(),
+  /** Who it is for, while the contact is still in the cache. */
+  contact_name: z.string().nullable(),
+  /** What the user wrote (messages and comments), so a write that cannot be delivered can still be copied. */
+  text: z.string().nullable(),
   state: z.enum(['pending', 'failed']),
+  /** Why it failed, in words. */
   error: z.string().nullable(),
   created_at: z.number(),
+  /** False when it can no longer be sent anywhere (the contact was taken out of sight): copy or discard only. */
+  deliverable: z.boolean(),
 });
 export type OutboxItem = z.infer<typeof OutboxItem>;
 

@@ -6,6 +6,7 @@ import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
 import { makePrivateFile } from '../storage/private-folder';
+import { ACCESS_LOST } from '../outbox/refusal-reasons';
 
 export class CacheTooNewError extends Error {
   constructor(found: number) {
@@ -86,6 +87,7 @@ export class Cache {
     try {
       cache.migrate();
       if (cache.getMeta('bulk_load') !== null) cache.beginBulkLoad();
+      else if (cache.needsScrub) cache.scrub(); // a removal the last run was stopped before cleaning up after
     } catch (err) {
       cache.db.close();
       throw err;
@@ -211,6 +213,8 @@ export class Cache {
       }
       for (const sql of JSON.parse(this.getMeta('bulk_load')!) as string[]) this.db.exec(sql);
       this.setMeta('bulk_load', null);
+      // A rebuild (must_refetch) may have left out contacts that writes were waiting for.
+      this.failWritesOfLostContacts('1');
     });
     this.bulk = false;
     this.db.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
@@ -236,16 +240,62 @@ export class Cache {
     if (!this.bulk) this.run(`DELETE FROM ${table} WHERE rowid = ?`, rowid);
   }
 
-  /** Everything but the outbox and the session: for must_refetch. */
+  /**
+   * Everything but the outbox and the session (the signed-in user's own record stays, so the app
+   * keeps answering while it rebuilds): for must_refetch. The full-text tables are dropped and made
+   * again rather than emptied: emptied row by row with secure delete, a large one took seconds.
+   */
   wipeData(): void {
     this.listVersion += 1;
     this.tx(() => {
-      for (const t of ['users', 'teams', 'settings', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contacts_fts', 'messages_fts', 'comments_fts', 'contact_counts']) {
+      for (const t of ['teams', 'settings', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contact_counts']) {
         this.run(`DELETE FROM ${t}`);
       }
+      this.run("DELETE FROM users WHERE id IS NOT (SELECT value FROM meta WHERE key = 'user_id')");
+      for (const t of ['contacts_fts', 'messages_fts', 'comments_fts']) {
+        const { sql } = this.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = ?", t)!;
+        this.db.exec(`DROP TABLE ${t}`);
+        this.db.exec(sql);
+        this.run(`INSERT INTO ${t}(${t}, rank) VALUES ('secure-delete', 1)`);
+      }
       this.setMeta('cursor', '0');
+      this.setMeta('scrub', '1');
     });
     this.checkpoint();
+  }
+
+  /**
+   * What a lost contact leaves after its rows are deleted: terms in the full-text indexes' segments
+   * and copies of old pages in free space, which secure_delete does not reach. Merging each index
+   * into one segment and rewriting the file (VACUUM) clears both; the journal is emptied last.
+   * Marked in `meta` with the removal itself, so a run killed before this does it at its next start.
+   */
+  scrub(): void {
+    if (this.bulk) return; // the bulk load's end rebuilds the indexes; its caller scrubs after
+    for (const t of ['contacts_fts', 'messages_fts', 'comments_fts']) this.run(`INSERT INTO ${t}(${t}) VALUES ('optimize')`);
+    this.setMeta('scrub', null);
+    this.db.exec('VACUUM');
+    this.checkpoint();
+  }
+
+  /** A removal happened whose traces are still in the file (see `scrub`). */
+  get needsScrub(): boolean {
+    return this.getMeta('scrub') !== null;
+  }
+
+  /**
+   * Writes waiting for contacts that are gone from the cache stay, failed with the reason, so the user
+   * can copy what they wrote; everything naming the contact (its id in the address, the optimistic
+   * rows to undo) is dropped with it. Notification writes have nothing of the user's: they go.
+   */
+  private failWritesOfLostContacts(where: string, ...params: unknown[]): void {
+    const lost = `contact_id IS NOT NULL AND ${where} AND contact_id NOT IN (SELECT id FROM contacts)`;
+    this.run(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`, ...params);
+    this.run(
+      `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, path = '', undo = '[]',
+         body = json_object('text', body->>'text') WHERE ${lost}`,
+      ACCESS_LOST, ...params,
+    );
   }
 
   /** Moves the WAL into the main file and truncates it, so deleted data is not left in the journal. */
@@ -354,16 +404,17 @@ export class Cache {
     if (t) this.run(`DELETE FROM ${t} WHERE id = ?`, id);
   }
 
-  /** A contact and everything of it: conversations, messages, comments, events, notifications, pending writes. */
+  /** A contact and everything of it: conversations, messages, comments, events, notifications; its pending writes become failed. */
   removeContact(contactId: string): void {
     this.listVersion += 1;
     this.tx(() => {
+      this.setMeta('scrub', '1');
       this.run('DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE contact_id = ?)', contactId);
       this.run('DELETE FROM comments_fts WHERE rowid IN (SELECT rowid FROM comments WHERE contact_id = ?)', contactId);
       this.run('DELETE FROM contacts_fts WHERE rowid IN (SELECT rowid FROM contacts WHERE id = ?)', contactId);
       for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
-      this.run('DELETE FROM outbox WHERE contact_id = ?', contactId);
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
+      this.failWritesOfLostContacts('contact_id = ?', contactId);
     });
   }
 

@@ -7,6 +7,8 @@ import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { OutboxItem } from '../../../src-shared/desktop/api';
 import type { Cache } from '../cache/cache';
 import { OfflineError, ServerError, type ServerApi } from '../sync/server-api';
+import { refusalInWords } from './refusal-reasons';
+import { outboxItems } from '../cache/queries';
 
 export type OutboxKind = OutboxItem['kind'];
 
@@ -92,9 +94,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   items(): OutboxItem[] {
-    return this.cache
-      .all<OutboxRow>('SELECT * FROM outbox ORDER BY position')
-      .map((r) => ({ client_id: r.client_id, kind: r.kind, contact_id: r.contact_id, state: r.state, error: r.error, created_at: r.created_at }));
+    return outboxItems(this.cache);
   }
 
   pendingCount(): number {
@@ -128,7 +128,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       } catch (err) {
         if (!this.online) return;
         if (err instanceof ServerError && err.permanent) {
-          this.fail(row, err.message);
+          this.fail(row, refusalInWords(row.kind, err.status, err.code));
           continue;
         }
         // Not refused, just not delivered: try again later (the same client id makes it safe).
@@ -202,9 +202,21 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     }
   }
 
+  /**
+   * Tries to deliver what is pending now, and answers what is left (failed, or still pending when
+   * the server cannot be reached within `waitMs`).
+   */
+  async flush(waitMs: number): Promise<OutboxItem[]> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.kick(), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+    return this.items();
+  }
+
   retry(clientId: string): void {
     const row = this.cache.get<OutboxRow>('SELECT * FROM outbox WHERE client_id = ?', clientId);
-    if (!row || row.state !== 'failed') return;
+    // A write to a contact no longer visible has no address left: it can only be copied or discarded.
+    if (!row || row.state !== 'failed' || !row.path) return;
     this.cache.tx(() => {
       this.cache.run("UPDATE outbox SET state = 'pending', error = NULL WHERE client_id = ?", clientId);
       for (const u of JSON.parse(row.undo) as UndoEntry[]) {

@@ -133,9 +133,12 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
       const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
       if (page.changes.length) this.emit('applied', applied, !bootstrapping);
-      if (applied.removedContacts.length) this.cache.checkpoint();
+      if (applied.removedContacts.length) this.cache.scrub();
       // Before the last progress: the app is ready only with its search index.
-      if (!page.has_more) this.cache.endBulkLoad();
+      if (!page.has_more) {
+        this.cache.endBulkLoad();
+        if (this.cache.needsScrub) this.cache.scrub();
+      }
       const total = Math.max(1, page.head - start);
       this.emit('progress', Math.min(total, page.next - start), total);
       if (!page.has_more) return;
@@ -221,7 +224,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           return;
         }
         const applied = this.cache.applyChanges(frame.changes, frame.upto);
-        if (applied.removedContacts.length) this.cache.checkpoint();
+        if (applied.removedContacts.length) this.cache.scrub();
         this.emit('applied', applied, true);
         return;
       }
