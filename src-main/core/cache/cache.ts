@@ -1,12 +1,15 @@
 // The local cache: everything the user may see, in one SQLite file, so the app opens instantly and
 // works offline. The sync cursor is written in the same transaction as the changes it covers.
 import BetterSqlite3 from 'better-sqlite3';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
 import { makePrivateFile } from '../storage/private-folder';
 import { ACCESS_LOST } from '../outbox/refusal-reasons';
+
+/** Where the outbox's copy is kept (see `Cache.copyOutbox`). */
+export const outboxCopyFile = (file: string) => file.replace(/\.sqlite$/, '') + '.outbox.json';
 
 export class CacheTooNewError extends Error {
   constructor(found: number) {
@@ -70,13 +73,18 @@ export class Cache {
 
   private constructor(readonly file: string) {
     this.db = new BetterSqlite3(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // A large workspace (a million messages) keeps its hot index pages in memory.
-    this.db.pragma(`cache_size = -${CACHE_KB}`);
-    this.db.pragma('temp_store = MEMORY');
-    // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
-    this.db.pragma('secure_delete = ON');
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // A large workspace (a million messages) keeps its hot index pages in memory.
+      this.db.pragma(`cache_size = -${CACHE_KB}`);
+      this.db.pragma('temp_store = MEMORY');
+      // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
+      this.db.pragma('secure_delete = ON');
+    } catch (err) {
+      this.db.close(); // not a database (cache-healing.ts moves it aside)
+      throw err;
+    }
   }
 
   static open(file: string): Cache {
@@ -111,10 +119,25 @@ export class Cache {
     if (this.db.open) this.db.close();
   }
 
-  /** Sign-out: the cache file and its journal are deleted. */
+  /** Sign-out: the cache file and its journal are deleted, and the outbox's copy. */
   destroy(): void {
     this.close();
-    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) if (existsSync(f)) rmSync(f, { force: true });
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`, outboxCopyFile(this.file)]) if (existsSync(f)) rmSync(f, { force: true });
+  }
+
+  /**
+   * The outbox (and whose it is) copied beside the cache after every change to it, in a small file
+   * of its own, so that a cache damaged past reading (its first page overwritten, cut short) still
+   * gives back the writes waiting in it (cache-healing.ts). No writes waiting: no file.
+   */
+  copyOutbox(): void {
+    const to = outboxCopyFile(this.file);
+    const writes = this.all<Record<string, unknown>>('SELECT client_id, kind, contact_id, method, path, body, state, error, created_at FROM outbox ORDER BY position');
+    if (!writes.length) return rmSync(to, { force: true });
+    const tmp = `${to}.tmp`;
+    makePrivateFile(tmp);
+    writeFileSync(tmp, JSON.stringify({ user_id: this.getMeta('user_id'), writes }));
+    renameSync(tmp, to);
   }
 
   prepare(sql: string): BetterSqlite3.Statement {
@@ -216,6 +239,7 @@ export class Cache {
       // A rebuild (must_refetch) may have left out contacts that writes were waiting for.
       this.failWritesOfLostContacts('1');
     });
+    this.copyOutbox();
     this.bulk = false;
     this.db.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
     this.db.pragma(`cache_size = -${CACHE_KB}`);
@@ -416,6 +440,7 @@ export class Cache {
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
       this.failWritesOfLostContacts('contact_id = ?', contactId);
     });
+    this.copyOutbox();
   }
 
   contact(id: string): Contact | null {

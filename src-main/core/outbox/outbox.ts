@@ -89,6 +89,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         write.clientId, write.kind, write.contactId, write.method, write.path, JSON.stringify({ ...write.body, client_id: write.clientId }), JSON.stringify(undo), this.clock(),
       );
     });
+    this.cache.copyOutbox();
     this.emit('changed', write.contactId ? [write.contactId] : []);
     this.kick();
   }
@@ -123,6 +124,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         await this.api.request(row.method, row.path, undefined, JSON.parse(row.body));
         if (!this.online) return; // stopped while the request was out; it is replayed next time, safely
         this.cache.run('DELETE FROM outbox WHERE client_id = ?', row.client_id);
+        this.cache.copyOutbox();
         this.emit('changed', row.contact_id ? [row.contact_id] : []);
         failures = 0;
       } catch (err) {
@@ -168,6 +170,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.restore(u);
       }
     });
+    this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
   }
 
@@ -225,6 +228,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.cache.upsert(u.entity, current ? { ...current, ...pick(u.after, changedKeys(u)) } : u.after);
       }
     });
+    this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
     this.kick();
   }
@@ -236,6 +240,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       this.cache.run('DELETE FROM outbox WHERE client_id = ?', clientId);
       for (const u of JSON.parse(row.undo) as UndoEntry[]) this.restore(u);
     });
+    this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
   }
 }

@@ -188,6 +188,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   private failed(err: unknown): void {
+    if (this.stopped) return; // stopped meanwhile (sign-out, a cache being rebuilt): nobody listens any more
     if (err instanceof ServerError && err.status === 401) {
       this.emit('unauthorized', err.message);
       return;
