@@ -265,14 +265,14 @@ export class Cache {
   }
 
   /**
-   * Everything but the outbox and the session (the signed-in user's own record stays, so the app
-   * keeps answering while it rebuilds): for must_refetch. The full-text tables are dropped and made
+   * Everything but the outbox and the session (the signed-in user's own record and the workspace
+   * settings stay, so the app keeps answering while it rebuilds): for must_refetch. The full-text tables are dropped and made
    * again rather than emptied: emptied row by row with secure delete, a large one took seconds.
    */
   wipeData(): void {
     this.listVersion += 1;
     this.tx(() => {
-      for (const t of ['teams', 'settings', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contact_counts']) {
+      for (const t of ['teams', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contact_counts']) {
         this.run(`DELETE FROM ${t}`);
       }
       this.run("DELETE FROM users WHERE id IS NOT (SELECT value FROM meta WHERE key = 'user_id')");

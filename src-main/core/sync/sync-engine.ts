@@ -151,9 +151,12 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     return e === null ? undefined : Number(e);
   }
 
-  private async connect(): Promise<void> {
+  /** `resyncing`: the stream was up and is being caught up again, which is no news to the user. */
+  private async connect(resyncing = false): Promise<void> {
     if (this.stopped) return;
-    this.setState('connecting');
+    // A resync (must_refetch, a gap) leaves the state online: the server answered a moment ago, and
+    // "You're offline" during a rebuild would be false. A failure below says otherwise.
+    if (!resyncing || this.state !== 'online') this.setState('connecting');
     try {
       await this.pull();
     } catch (err) {
@@ -249,6 +252,6 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     ws?.removeAllListeners();
     ws?.on('error', () => {});
     ws?.terminate();
-    await this.connect();
+    await this.connect(true);
   }
 }
