@@ -229,7 +229,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.outbox = new Outbox(cache, this.api, this.clock);
     this.sync.on('applied', (applied, live) => {
       if (live) this.center.consider(applied.notifications);
-      this.emitEvent('changed', { entities: [...applied.entities], contact_ids: [...applied.contactIds] });
+      // A lost contact's waiting writes turn failed in the outbox (cache.removeContact).
+      this.emitEvent('changed', { entities: [...applied.entities, ...(applied.removedContacts.length ? ['outbox'] : [])], contact_ids: [...applied.contactIds] });
       if (applied.entities.has('notification') || applied.removedContacts.length || applied.entities.has('*')) this.emitUnread();
     });
     this.sync.on('progress', (loaded, total) => {

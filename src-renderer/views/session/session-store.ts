@@ -18,6 +18,8 @@ interface SessionStore {
   start: () => void;
   refreshMe: () => Promise<void>;
   signOut: () => Promise<void>;
+  /** Sign-out found writes not yet delivered: what they are, while the user chooses (UnsentWrites.tsx). */
+  signOutAsk: string | null;
 }
 
 let started = false;
@@ -28,6 +30,7 @@ export const useSession = create<SessionStore>((set, get) => ({
   unread: 0,
   link: 'connecting',
   startError: null,
+  signOutAsk: null,
 
   start() {
     if (started) return;
@@ -56,7 +59,12 @@ export const useSession = create<SessionStore>((set, get) => ({
   },
 
   async signOut() {
-    await command('signOut', {});
+    try {
+      await command('signOut', {});
+    } catch (err) {
+      if (err instanceof DesktopError && err.code === 'unsent_writes') return set({ signOutAsk: err.message });
+      throw err;
+    }
   },
 }));
 

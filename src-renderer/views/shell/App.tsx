@@ -8,6 +8,7 @@ import { useInbox } from '../messages/inbox-store';
 import { useNotifications } from '../notifications/notifications-store';
 import { BootstrapView } from '../session/BootstrapView';
 import { SignInView } from '../session/SignInView';
+import { CacheNotice, SignOutDialog } from '../session/UnsentWrites';
 import { useSession } from '../session/session-store';
 import { AppShell } from './AppShell';
 import { useNavigation } from './navigation-store';
@@ -59,7 +60,16 @@ export function App() {
       </main>
     );
   }
-  if (state === 'signed_out') return <SignInView />;
-  if (state === 'bootstrapping') return <BootstrapView />;
-  return <AppShell />;
+  return (
+    <>
+      {state !== 'ready' && <CacheNotice />}
+      {state === 'signed_out' ? <SignInView /> : state === 'bootstrapping' ? <BootstrapView /> : <AppShell />}
+      <SignOutQuestion />
+    </>
+  );
+}
+
+function SignOutQuestion() {
+  const ask = useSession((s) => s.signOutAsk);
+  return ask ? <SignOutDialog reason={ask} onClose={() => useSession.setState({ signOutAsk: null })} /> : null;
 }
