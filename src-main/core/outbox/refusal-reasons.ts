@@ -26,6 +26,8 @@ export function refusalInWords(kind: Kind, status: number, code: string): string
   if (code === 'payload_too_large' || status === 413) return `${what} is too long for the server.`;
   if (code === 'conflict' || code === 'idempotency_mismatch' || status === 409) return `${what} could not be applied: it changed on the server meanwhile.`;
   if (kind === 'assign') return 'This assignment was refused: that person can no longer be assigned contacts.';
+  if (kind === 'comment') return 'This comment was refused: it mentions someone who is not a user of this workspace, or is not valid.';
+  if (kind === 'message') return 'This message was refused: it is empty or too long.';
   if (kind === 'close') return 'Closing this conversation was refused: check the closing note.';
   return `${what} was refused by the server.`;
 }
