@@ -68,6 +68,11 @@ export const useSession = create<SessionStore>((set, get) => ({
   },
 }));
 
+/** A queued write's toast: what happened, or offline, what will happen when the connection returns. */
+export function doneOrQueued(done: string, queued: string): string {
+  return useSession.getState().session?.connection === 'online' ? done : `${queued} when back online`;
+}
+
 function applySession(session: Session): void {
   const prev = useSession.getState().session;
   useSession.setState({ session, startError: null });
