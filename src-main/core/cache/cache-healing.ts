@@ -115,10 +115,17 @@ function rescueFromFile(file: string): Rescued {
   return out;
 }
 
-/** Brings rescued writes of `user` (any: null) into the cache, in their order, and deletes the rescue file. */
+/**
+ * Brings rescued writes of `user` (any: null) into the cache, in their order, and deletes the rescue
+ * file. Without one, a cache whose outbox is empty while its copy is not (a rebuild cut short by a
+ * kill: `Cache.wipeData`) takes the copy's.
+ */
 function importRescued(cache: Cache, file: string, user: string | null): void {
-  const from = rescueFile(file);
-  if (!existsSync(from)) return;
+  let from = rescueFile(file);
+  if (!existsSync(from)) {
+    from = outboxCopyFile(file);
+    if (!existsSync(from) || cache.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')!.n > 0) return;
+  }
   const rescued = JSON.parse(readFileSync(from, 'utf8')) as Rescued;
   if (user && rescued.user_id && user !== rescued.user_id) return; // another user's: kept for them
   cache.tx(() => {
@@ -131,8 +138,8 @@ function importRescued(cache: Cache, file: string, user: string | null): void {
       );
     }
   });
+  if (from === rescueFile(file)) rmSync(from, { force: true });
   cache.copyOutbox();
-  rmSync(from, { force: true });
 }
 
 /**

@@ -62,7 +62,8 @@ const TEXT_SOURCES: readonly [table: string, fill: string][] = [
 ];
 
 export class Cache {
-  readonly db: Db;
+  /** Replaced (a new file) only by `wipeData`. */
+  db: Db;
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   onSlowQuery: (sql: string, ms: number) => void = () => {};
   /**
@@ -74,17 +75,22 @@ export class Cache {
   private bulk = false;
 
   private constructor(readonly file: string) {
-    this.db = new BetterSqlite3(file);
+    this.db = Cache.connect(file);
+  }
+
+  private static connect(file: string): Db {
+    const db = new BetterSqlite3(file);
     try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
       // A large workspace (a million messages) keeps its hot index pages in memory.
-      this.db.pragma(`cache_size = -${CACHE_KB}`);
-      this.db.pragma('temp_store = MEMORY');
+      db.pragma(`cache_size = -${CACHE_KB}`);
+      db.pragma('temp_store = MEMORY');
       // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
-      this.db.pragma('secure_delete = ON');
+      db.pragma('secure_delete = ON');
+      return db;
     } catch (err) {
-      this.db.close(); // not a database (cache-healing.ts moves it aside)
+      db.close(); // not a database (cache-healing.ts moves it aside)
       throw err;
     }
   }
@@ -282,21 +288,37 @@ export class Cache {
 
   /**
    * Everything but the outbox and the session (the signed-in user's own record and the workspace
-   * settings stay, so the app keeps answering while it rebuilds): for must_refetch. The full-text tables are dropped and made
-   * again rather than emptied: emptied row by row with secure delete, a large one took seconds.
+   * settings stay, so the app keeps answering while it rebuilds): for must_refetch. The file is made
+   * anew rather than emptied: deleting a large cache row by row (with secure delete) held the app for
+   * seconds, and a new file holds nothing of the old. A run killed in between finds its writes in the
+   * outbox's copy (cache-healing.ts).
    */
   wipeData(): void {
     this.listVersion += 1;
+    const meta = this.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key NOT IN ('cursor', 'bulk_load', 'scrub')");
+    const me = this.all<Record<string, unknown>>("SELECT id, name, team_id, data FROM users WHERE id IS (SELECT value FROM meta WHERE key = 'user_id')");
+    const settings = this.all<{ id: string; data: string }>('SELECT id, data FROM settings');
+    const outbox = this.all<Record<string, unknown>>('SELECT * FROM outbox ORDER BY position');
+    this.copyOutbox();
+    this.close();
+    this.stmts.clear();
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) rmSync(f, { force: true });
+    makePrivateFile(this.file);
+    this.db = Cache.connect(this.file);
+    this.bulk = false;
+    this.migrate();
     this.tx(() => {
-      for (const t of ['teams', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contact_counts']) {
-        this.run(`DELETE FROM ${t}`);
+      for (const m of meta) this.setMeta(m.key, m.value);
+      for (const u of me) this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?)', u.id, u.name, u.team_id, u.data);
+      for (const x of settings) this.run('INSERT INTO settings (id, data) VALUES (?, ?)', x.id, x.data);
+      for (const o of outbox) {
+        this.run(
+          'INSERT INTO outbox (position, client_id, kind, contact_id, method, path, body, state, error, attempts, undo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          o.position, o.client_id, o.kind, o.contact_id, o.method, o.path, o.body, o.state, o.error, o.attempts, o.undo, o.created_at,
+        );
       }
-      this.run("DELETE FROM users WHERE id IS NOT (SELECT value FROM meta WHERE key = 'user_id')");
-      for (const t of ['contacts_fts', 'messages_fts', 'comments_fts']) this.recreateTextTable(t);
       this.setMeta('cursor', '0');
-      this.setMeta('scrub', '1');
     });
-    this.checkpoint();
   }
 
   /** Drops a full-text table and makes it again, empty, as its migration made it (faster than deleting every row). */
