@@ -13,25 +13,29 @@ import { eventually, signedIn, startDesktop, type TestDesktop } from '../support
 import { MemoryStore } from '../../src-main/core/service/ports';
 
 let server: TestServer;
+/** Drops what the first start made (a PostgreSQL database, a folder); restarts reuse it. */
+let dropFirst: () => Promise<void>;
 let owner: ApiClient;
 const dirs: string[] = [];
 const running: TestDesktop[] = [];
 
+/** The same server again, on the same database and port (SQLite or PostgreSQL). */
 async function restart(): Promise<void> {
-  const { dbFile, port, demo } = server;
+  const { dbFile, databaseUrl, port, demo } = server;
   await server.close();
-  server = Object.assign(await startServer({ dbFile, port }), { demo });
+  server = Object.assign(await startServer(databaseUrl ? { databaseUrl, port } : { dbFile, port }), { demo });
 }
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ism-safety-server-'));
-  dirs.push(dir);
-  server = await startServer({ dbFile: join(dir, 'workspace.sqlite') });
+  server = await startServer();
+  const first = server;
+  dropFirst = () => first.stop();
   owner = await signIn(server, 'owner@demo.test');
 });
 afterAll(async () => {
   for (const d of running) await d.service.shutdown();
-  await server?.close();
+  if (server !== undefined) await server.close().catch(() => {});
+  await dropFirst?.().catch(() => {});
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
