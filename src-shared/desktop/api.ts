@@ -44,6 +44,12 @@ export const Session = z.object({
   progress: z.number().min(0).max(1),
   /** Settings locked by the machine policy (the UI marks them managed by the organization). */
   locked: z.array(z.string()),
+  /**
+   * Something about this computer's copy of the data the user must be told, in one line:
+   * `cache_rebuilt` (it was damaged and is being synced again), `cache_too_new` (written by a newer
+   * version of the app: refused, nothing opens until the app is updated).
+   */
+  notice: z.object({ kind: z.enum(['cache_rebuilt', 'cache_too_new']), message: z.string() }).nullable(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -77,9 +83,16 @@ export const OutboxItem = z.object({
   client_id: z.string(),
   kind: z.enum(['message', 'comment', 'assign', 'close', 'reopen', 'notification_read', 'notification_archive', 'notification_archive_all']),
   contact_id: Id.nullable(),
+  /** Who it is for, while the contact is still in the cache. */
+  contact_name: z.string().nullable(),
+  /** What the user wrote (messages and comments), so a write that cannot be delivered can still be copied. */
+  text: z.string().nullable(),
   state: z.enum(['pending', 'failed']),
+  /** Why it failed, in words. */
   error: z.string().nullable(),
   created_at: z.number(),
+  /** False when it can no longer be sent anywhere (the contact was taken out of sight): copy or discard only. */
+  deliverable: z.boolean(),
 });
 export type OutboxItem = z.infer<typeof OutboxItem>;
 
@@ -209,9 +222,18 @@ export const commands = {
     input: z.object({ server_url: z.string().max(500), email: z.string().email().max(254), password: z.string().min(1).max(200) }).strict(),
     output: Session,
   },
-  signOut: { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  /**
+   * Signing out deletes this computer's copy, the outbox with it: with writes not yet delivered
+   * (pending or failed) it is refused with code `unsent_writes` unless `discard_unsent` is given;
+   * the UI lists them (the `outbox` query) and offers to send them first (`sendUnsent`).
+   */
+  signOut: { input: z.object({ discard_unsent: z.boolean().default(false) }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Tries to deliver every pending write now (waiting a few seconds at most); answers what is still not delivered. */
+  sendUnsent: { input: Empty, output: z.array(OutboxItem) },
+  /** The user has read the session's notice. */
+  dismissNotice: { input: Empty, output: z.object({ ok: z.literal(true) }) },
   /** Online only: ends every session of the user on every device, then signs this app out (its cache wiped). */
-  signOutEverywhere: { input: Empty, output: z.object({ ok: z.literal(true), ended: z.number().int() }) },
+  signOutEverywhere: { input: z.object({ discard_unsent: z.boolean().default(false) }).strict(), output: z.object({ ok: z.literal(true), ended: z.number().int() }) },
   /** A new workspace's first Owner, with the setup code the server printed; then signed in as them. */
   setUpWorkspace: {
     input: z

@@ -1,5 +1,6 @@
 // Bad input and faults through the real renderer: a message written while the server is down waits
-// as pending and is delivered once when it returns; a contact's markup renders as plain text.
+// as pending and is delivered once when it returns; sign-out with it still unsent asks first; a
+// contact's markup renders as plain text.
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { DEMO_PASSWORD } from '../../src-server/demo/seed';
@@ -107,6 +108,43 @@ test('an assignment the server refuses is put back, and the conversation and its
   await banner.getByRole('button', { name: 'Dismiss' }).click();
   await expect(banner).toBeHidden();
   await expect(row.getByText('Not saved')).toHaveCount(0);
+});
+
+test('sign-out with a message not sent yet asks first, says what it is, and signs out once "Send now" has delivered it', async ({ browser }) => {
+  const agent = await signedInApp(browser, server, 'agent3@demo.test');
+  apps.push(agent);
+  const { page } = agent;
+  const meId = agent.host.service.session().user!.id;
+  const contact = ((await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; assignee_id: string; status: string }[]).find(
+    (c) => c.assignee_id === meId && c.status === 'open',
+  )!;
+  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
+  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
+  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
+  await server.close();
+  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible({ timeout: 10_000 });
+  const text = `Before signing out ${randomUUID()}`;
+  const box = page.getByRole('textbox', { name: `Message to ${contact.name}` });
+  await box.fill(text);
+  await box.press('Enter');
+
+  await page.locator('.rail__avatar').click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Sign out with changes not sent?' });
+  await expect(dialog).toContainText(`1 change is not sent yet: a message to ${contact.name}.`);
+  await expect(dialog).toContainText(text);
+  await expectAccessible(page, 'the sign-out question');
+  // Still offline: nothing can be sent, and the dialog says so rather than signing out.
+  await dialog.getByRole('button', { name: 'Send now' }).click();
+  await expect(dialog).toContainText('1 change could not be sent (the server cannot be reached)');
+  expect(agent.host.service.session().state).toBe('ready');
+
+  server = await restartServer(server);
+  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeHidden({ timeout: 15_000 });
+  await dialog.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible({ timeout: 15_000 });
+  const manager = await signIn(server, 'manager@demo.test');
+  expect(((await manager.get(`/api/v1/contacts/${contact.id}/messages?limit=100`)).body.items as { text: string }[]).filter((m) => m.text === text)).toHaveLength(1);
 });
 
 test("a contact named like markup, and such a message, render as plain text", async ({ browser }) => {

@@ -67,7 +67,8 @@ describe('the desktop core against a real server', () => {
     const { client_id } = await d.command('addComment', { contact_id: contact.id, text: '{{@user.nobody}} have a look' });
     await eventually(async () => (await d.query('outbox')).some((o) => o.client_id === client_id && o.state === 'failed'), 3000, 'failed');
     const item = (await d.query('outbox')).find((o) => o.client_id === client_id)!;
-    expect(item.error).toContain('not a user of this workspace');
+    // In words: neither the field name nor the id the server's message names.
+    expect(item.error).toBe('This comment was refused: it mentions someone who is not a user of this workspace (any more).');
     const thread = await d.query('thread', { contact_id: contact.id, limit: 500 });
     const id = await commentIdFor(d.service.session().user!.id, client_id);
     const c = thread.find((e) => e.type === 'comment' && e.comment.id === id);

@@ -70,7 +70,7 @@ export async function eventually(pred: () => boolean | Promise<boolean>, ms = 50
 }
 
 /** Signs in and waits for the first sync to finish. */
-export async function signedIn(d: TestDesktop, serverUrl: string, email: string): Promise<void> {
+export async function signedIn(d: TestDesktop, serverUrl: string, email: string, ms = 10_000): Promise<void> {
   await d.command('signIn', { server_url: serverUrl, email, password: 'demo-password' });
-  await eventually(() => d.service.session().state === 'ready' && d.service.session().connection === 'online', 10_000, `${email} ready and online`);
+  await eventually(() => d.service.session().state === 'ready' && d.service.session().connection === 'online', ms, `${email} ready and online`);
 }

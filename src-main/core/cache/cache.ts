@@ -1,11 +1,15 @@
 // The local cache: everything the user may see, in one SQLite file, so the app opens instantly and
 // works offline. The sync cursor is written in the same transaction as the changes it covers.
 import BetterSqlite3 from 'better-sqlite3';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
 import { makePrivateFile } from '../storage/private-folder';
+import { ACCESS_LOST } from '../outbox/refusal-reasons';
+
+/** Where the outbox's copy is kept (see `Cache.copyOutbox`). */
+export const outboxCopyFile = (file: string) => file.replace(/\.sqlite$/, '') + '.outbox.json';
 
 export class CacheTooNewError extends Error {
   constructor(found: number) {
@@ -26,6 +30,8 @@ export interface Applied {
 type Db = BetterSqlite3.Database;
 const SLOW_QUERY_MS = 40;
 const DEFAULT_CHECKPOINT_PAGES = 1000;
+/** Removals holding at least 1/this of a full-text table's rows rebuild it instead of deleting from it. */
+const REBUILD_TEXT_FRACTION = 4;
 /** 80 MB of journal between checkpoints during a bulk load. */
 const BULK_CHECKPOINT_PAGES = 20_000;
 const CACHE_KB = 65_536;
@@ -56,7 +62,8 @@ const TEXT_SOURCES: readonly [table: string, fill: string][] = [
 ];
 
 export class Cache {
-  readonly db: Db;
+  /** Replaced (a new file) only by `wipeData`. */
+  db: Db;
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   onSlowQuery: (sql: string, ms: number) => void = () => {};
   /**
@@ -68,14 +75,24 @@ export class Cache {
   private bulk = false;
 
   private constructor(readonly file: string) {
-    this.db = new BetterSqlite3(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // A large workspace (a million messages) keeps its hot index pages in memory.
-    this.db.pragma(`cache_size = -${CACHE_KB}`);
-    this.db.pragma('temp_store = MEMORY');
-    // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
-    this.db.pragma('secure_delete = ON');
+    this.db = Cache.connect(file);
+  }
+
+  private static connect(file: string): Db {
+    const db = new BetterSqlite3(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      // A large workspace (a million messages) keeps its hot index pages in memory.
+      db.pragma(`cache_size = -${CACHE_KB}`);
+      db.pragma('temp_store = MEMORY');
+      // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
+      db.pragma('secure_delete = ON');
+      return db;
+    } catch (err) {
+      db.close(); // not a database (cache-healing.ts moves it aside)
+      throw err;
+    }
   }
 
   static open(file: string): Cache {
@@ -86,6 +103,7 @@ export class Cache {
     try {
       cache.migrate();
       if (cache.getMeta('bulk_load') !== null) cache.beginBulkLoad();
+      else if (cache.needsScrub) cache.scrub(); // a removal the last run was stopped before cleaning up after
     } catch (err) {
       cache.db.close();
       throw err;
@@ -109,10 +127,25 @@ export class Cache {
     if (this.db.open) this.db.close();
   }
 
-  /** Sign-out: the cache file and its journal are deleted. */
+  /** Sign-out: the cache file and its journal are deleted, and the outbox's copy. */
   destroy(): void {
     this.close();
-    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) if (existsSync(f)) rmSync(f, { force: true });
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`, outboxCopyFile(this.file)]) if (existsSync(f)) rmSync(f, { force: true });
+  }
+
+  /**
+   * The outbox (and whose it is) copied beside the cache after every change to it, in a small file
+   * of its own, so that a cache damaged past reading (its first page overwritten, cut short) still
+   * gives back the writes waiting in it (cache-healing.ts). No writes waiting: no file.
+   */
+  copyOutbox(): void {
+    const to = outboxCopyFile(this.file);
+    const writes = this.all<Record<string, unknown>>('SELECT client_id, kind, contact_id, method, path, body, state, error, created_at FROM outbox ORDER BY position');
+    if (!writes.length) return rmSync(to, { force: true });
+    const tmp = `${to}.tmp`;
+    makePrivateFile(tmp);
+    writeFileSync(tmp, JSON.stringify({ user_id: this.getMeta('user_id'), writes }));
+    renameSync(tmp, to);
   }
 
   prepare(sql: string): BetterSqlite3.Statement {
@@ -170,9 +203,23 @@ export class Cache {
   applyChanges(records: readonly ChangeRecord[], cursor: number): Applied {
     const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };
     this.tx(() => {
-      for (const r of records) this.applyOne(r, applied);
+      // Removals in a row are applied together (removeContacts): one by one, 500 took seconds.
+      let removals: string[] = [];
+      for (const r of records) {
+        if (r.op === 'remove') {
+          removals.push(r.id);
+          applied.entities.add(r.entity);
+          continue;
+        }
+        if (removals.length) this.removeContacts(removals);
+        removals = [];
+        this.applyOne(r, applied);
+      }
+      if (removals.length) this.removeContacts(removals);
+      applied.removedContacts.push(...records.filter((r) => r.op === 'remove').map((r) => r.id));
       if (cursor > this.cursor) this.setMeta('cursor', String(cursor));
     });
+    if (applied.removedContacts.length) this.copyOutbox();
     return applied;
   }
 
@@ -211,7 +258,10 @@ export class Cache {
       }
       for (const sql of JSON.parse(this.getMeta('bulk_load')!) as string[]) this.db.exec(sql);
       this.setMeta('bulk_load', null);
+      // A rebuild (must_refetch) may have left out contacts that writes were waiting for.
+      this.failWritesOfLostContacts('1');
     });
+    this.copyOutbox();
     this.bulk = false;
     this.db.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
     this.db.pragma(`cache_size = -${CACHE_KB}`);
@@ -236,16 +286,81 @@ export class Cache {
     if (!this.bulk) this.run(`DELETE FROM ${table} WHERE rowid = ?`, rowid);
   }
 
-  /** Everything but the outbox and the session: for must_refetch. */
+  /**
+   * Everything but the outbox and the session (the signed-in user's own record and the workspace
+   * settings stay, so the app keeps answering while it rebuilds): for must_refetch. The file is made
+   * anew rather than emptied: deleting a large cache row by row (with secure delete) held the app for
+   * seconds, and a new file holds nothing of the old. A run killed in between finds its writes in the
+   * outbox's copy (cache-healing.ts).
+   */
   wipeData(): void {
     this.listVersion += 1;
+    const meta = this.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key NOT IN ('cursor', 'bulk_load', 'scrub')");
+    const me = this.all<Record<string, unknown>>("SELECT id, name, team_id, data FROM users WHERE id IS (SELECT value FROM meta WHERE key = 'user_id')");
+    const settings = this.all<{ id: string; data: string }>('SELECT id, data FROM settings');
+    const outbox = this.all<Record<string, unknown>>('SELECT * FROM outbox ORDER BY position');
+    this.copyOutbox();
+    this.close();
+    this.stmts.clear();
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) rmSync(f, { force: true });
+    makePrivateFile(this.file);
+    this.db = Cache.connect(this.file);
+    this.bulk = false;
+    this.migrate();
     this.tx(() => {
-      for (const t of ['users', 'teams', 'settings', 'closing_categories', 'channels', 'custom_inboxes', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'contacts_fts', 'messages_fts', 'comments_fts', 'contact_counts']) {
-        this.run(`DELETE FROM ${t}`);
+      for (const m of meta) this.setMeta(m.key, m.value);
+      for (const u of me) this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?)', u.id, u.name, u.team_id, u.data);
+      for (const x of settings) this.run('INSERT INTO settings (id, data) VALUES (?, ?)', x.id, x.data);
+      for (const o of outbox) {
+        this.run(
+          'INSERT INTO outbox (position, client_id, kind, contact_id, method, path, body, state, error, attempts, undo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          o.position, o.client_id, o.kind, o.contact_id, o.method, o.path, o.body, o.state, o.error, o.attempts, o.undo, o.created_at,
+        );
       }
       this.setMeta('cursor', '0');
     });
+  }
+
+  /** Drops a full-text table and makes it again, empty, as its migration made it (faster than deleting every row). */
+  private recreateTextTable(t: string): void {
+    const { sql } = this.get<{ sql: string }>('SELECT sql FROM sqlite_master WHERE name = ?', t)!;
+    this.db.exec(`DROP TABLE ${t}`);
+    this.db.exec(sql);
+    this.run(`INSERT INTO ${t}(${t}, rank) VALUES ('secure-delete', 1)`);
+  }
+
+  /**
+   * What a lost contact leaves after its rows are deleted: terms in the full-text indexes' segments
+   * and copies of old pages in free space, which secure_delete does not reach. Merging each index
+   * into one segment and rewriting the file (VACUUM) clears both; the journal is emptied last.
+   * Marked in `meta` with the removal itself, so a run killed before this does it at its next start.
+   */
+  scrub(): void {
+    if (this.bulk) return; // the bulk load's end rebuilds the indexes; its caller scrubs after
+    for (const t of ['contacts_fts', 'messages_fts', 'comments_fts']) this.run(`INSERT INTO ${t}(${t}) VALUES ('optimize')`);
+    this.setMeta('scrub', null);
+    this.db.exec('VACUUM');
     this.checkpoint();
+  }
+
+  /** A removal happened whose traces are still in the file (see `scrub`). */
+  get needsScrub(): boolean {
+    return this.getMeta('scrub') !== null;
+  }
+
+  /**
+   * Writes waiting for contacts that are gone from the cache stay, failed with the reason, so the user
+   * can copy what they wrote; everything naming the contact (its id in the address, the optimistic
+   * rows to undo) is dropped with it. Notification writes have nothing of the user's: they go.
+   */
+  private failWritesOfLostContacts(where: string, ...params: unknown[]): void {
+    const lost = `contact_id IS NOT NULL AND ${where} AND contact_id NOT IN (SELECT id FROM contacts)`;
+    this.run(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`, ...params);
+    this.run(
+      `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, path = '', undo = '[]',
+         body = json_object('text', body->>'text') WHERE ${lost}`,
+      ACCESS_LOST, ...params,
+    );
   }
 
   /** Moves the WAL into the main file and truncates it, so deleted data is not left in the journal. */
@@ -354,17 +469,52 @@ export class Cache {
     if (t) this.run(`DELETE FROM ${t} WHERE id = ?`, id);
   }
 
-  /** A contact and everything of it: conversations, messages, comments, events, notifications, pending writes. */
+  /**
+   * Contacts and everything of theirs, as `removeContact`, together. When they hold a large part of
+   * a full-text table, the table is made again from what stays rather than emptied of them row by
+   * row (each row deleted with secure delete rewrites index pages).
+   */
+  removeContacts(ids: readonly string[]): void {
+    if (ids.length === 1) return this.removeContact(ids[0]);
+    this.listVersion += 1;
+    this.tx(() => {
+      this.setMeta('scrub', '1');
+      this.run('CREATE TEMP TABLE IF NOT EXISTS gone (id TEXT PRIMARY KEY) WITHOUT ROWID');
+      this.run('DELETE FROM temp.gone');
+      for (const id of ids) this.run('INSERT OR IGNORE INTO temp.gone (id) VALUES (?)', id);
+      const rebuild: string[] = [];
+      for (const [fts, table, key] of [['messages_fts', 'messages', 'contact_id'], ['comments_fts', 'comments', 'contact_id'], ['contacts_fts', 'contacts', 'id']] as const) {
+        if (this.bulk) continue;
+        const going = this.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${key} IN (SELECT id FROM temp.gone)`)!.n;
+        if (going === 0) continue;
+        const total = this.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)!.n;
+        if (going * REBUILD_TEXT_FRACTION >= total) rebuild.push(fts);
+        else this.run(`DELETE FROM ${fts} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${key} IN (SELECT id FROM temp.gone))`);
+      }
+      for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id IN (SELECT id FROM temp.gone)`);
+      this.run('DELETE FROM contacts WHERE id IN (SELECT id FROM temp.gone)');
+      for (const t of rebuild) {
+        this.recreateTextTable(t);
+        this.run(TEXT_SOURCES.find(([name]) => name === t)![1]);
+      }
+      this.failWritesOfLostContacts('contact_id IN (SELECT id FROM temp.gone)');
+      this.run('DELETE FROM temp.gone');
+    });
+  }
+
+  /** A contact and everything of it: conversations, messages, comments, events, notifications; its pending writes become failed. */
   removeContact(contactId: string): void {
     this.listVersion += 1;
     this.tx(() => {
+      this.setMeta('scrub', '1');
       this.run('DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE contact_id = ?)', contactId);
       this.run('DELETE FROM comments_fts WHERE rowid IN (SELECT rowid FROM comments WHERE contact_id = ?)', contactId);
       this.run('DELETE FROM contacts_fts WHERE rowid IN (SELECT rowid FROM contacts WHERE id = ?)', contactId);
       for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
-      this.run('DELETE FROM outbox WHERE contact_id = ?', contactId);
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
+      this.failWritesOfLostContacts('contact_id = ?', contactId);
     });
+    this.copyOutbox();
   }
 
   contact(id: string): Contact | null {

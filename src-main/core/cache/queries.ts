@@ -193,11 +193,19 @@ export function contactDetail(cache: Cache, id: string) {
   if (!contact) return null;
   const conversations = parse<Conversation>(cache.all('SELECT data FROM conversations WHERE contact_id = ? ORDER BY opened_at DESC', id));
   // (A refused message or comment shows in the thread, where it was written.)
-  const failed_writes = cache.all<OutboxItem>(
-    "SELECT client_id, kind, contact_id, state, error, created_at FROM outbox WHERE contact_id = ? AND state = 'failed' AND kind IN ('assign', 'close', 'reopen') ORDER BY position",
-    id,
-  );
+  const failed_writes = outboxItems(cache, "o.contact_id = ? AND o.state = 'failed' AND o.kind IN ('assign', 'close', 'reopen')", id);
   return { contact, conversations, failed_writes };
+}
+
+/** Outbox rows as the UI lists them: each write with what it is about (the contact's name, the text written). */
+export function outboxItems(cache: Cache, where = '1', ...params: unknown[]): OutboxItem[] {
+  type Row = { client_id: string; kind: OutboxItem['kind']; contact_id: string | null; contact_name: string | null; body: string; path: string; state: OutboxItem['state']; error: string | null; created_at: number };
+  return cache
+    .all<Row>(`SELECT o.client_id, o.kind, o.contact_id, c.data->>'name' AS contact_name, o.body, o.path, o.state, o.error, o.created_at FROM outbox o LEFT JOIN contacts c ON c.id = o.contact_id WHERE ${where} ORDER BY o.position`, ...params)
+    .map(({ body, path, ...r }) => {
+      const text = (JSON.parse(body) as { text?: unknown }).text;
+      return { ...r, text: typeof text === 'string' ? text : null, deliverable: path !== '' };
+    });
 }
 
 /** Messages, comments and events of a contact in time order, the newest `limit`, with pending and failed writes. */

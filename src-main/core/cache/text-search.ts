@@ -62,13 +62,14 @@ export function newestMatchingMessages(cache: Cache, text: string, limit: number
   return found.slice(0, limit);
 }
 
-const scratchReady = new WeakSet<Cache>();
+/** Connections whose scratch table exists (a rebuild opens a new one: see `Cache.wipeData`). */
+const scratchReady = new WeakSet<object>();
 
 /** Which of these messages match the query, newest first: FTS5 over a scratch table of their texts only (in memory). */
 function matchingAmong(cache: Cache, query: string, rowids: readonly number[]): number[] {
-  if (!scratchReady.has(cache)) {
+  if (!scratchReady.has(cache.db)) {
     cache.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.text_check USING fts5(text, ${TEXT_TOKENIZER})`);
-    scratchReady.add(cache);
+    scratchReady.add(cache.db);
   }
   return cache.tx(() => {
     cache.run('DELETE FROM temp.text_check');

@@ -7,6 +7,8 @@ import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { OutboxItem } from '../../../src-shared/desktop/api';
 import type { Cache } from '../cache/cache';
 import { OfflineError, ServerError, type ServerApi } from '../sync/server-api';
+import { refusalInWords } from './refusal-reasons';
+import { outboxItems } from '../cache/queries';
 
 export type OutboxKind = OutboxItem['kind'];
 
@@ -45,18 +47,6 @@ const TABLE_OF: Partial<Record<ChangeRecord['entity'], string>> = {
 
 export interface OutboxEvents {
   changed: [contactIds: string[]];
-}
-
-/**
- * What the user is told about a refused write. The server's own message is in words, except where it
- * speaks of the idempotency key (the write's id was already used for something else: the server
- * kept the other write and did not apply this one).
- */
-export function refusalReason(err: ServerError): string {
-  if (err.code === 'idempotency_mismatch' || err.code === 'conflict') {
-    return 'Not applied: the server had already received a different change under the same id (from another copy of this app or an older queue). Discard it and write it again.';
-  }
-  return err.message;
 }
 
 export class Outbox extends EventEmitter<OutboxEvents> {
@@ -99,14 +89,13 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         write.clientId, write.kind, write.contactId, write.method, write.path, JSON.stringify({ ...write.body, client_id: write.clientId }), JSON.stringify(undo), this.clock(),
       );
     });
+    this.cache.copyOutbox();
     this.emit('changed', write.contactId ? [write.contactId] : []);
     this.kick();
   }
 
   items(): OutboxItem[] {
-    return this.cache
-      .all<OutboxRow>('SELECT * FROM outbox ORDER BY position')
-      .map((r) => ({ client_id: r.client_id, kind: r.kind, contact_id: r.contact_id, state: r.state, error: r.error, created_at: r.created_at }));
+    return outboxItems(this.cache);
   }
 
   pendingCount(): number {
@@ -135,12 +124,13 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         await this.api.request(row.method, row.path, undefined, JSON.parse(row.body));
         if (!this.online) return; // stopped while the request was out; it is replayed next time, safely
         this.cache.run('DELETE FROM outbox WHERE client_id = ?', row.client_id);
+        this.cache.copyOutbox();
         this.emit('changed', row.contact_id ? [row.contact_id] : []);
         failures = 0;
       } catch (err) {
         if (!this.online) return;
         if (err instanceof ServerError && err.permanent) {
-          this.fail(row, refusalReason(err));
+          this.fail(row, refusalInWords(row.kind, err));
           continue;
         }
         // Not refused, just not delivered: try again later (the same client id makes it safe).
@@ -180,6 +170,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.restore(u);
       }
     });
+    this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
   }
 
@@ -214,9 +205,21 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     }
   }
 
+  /**
+   * Tries to deliver what is pending now, and answers what is left (failed, or still pending when
+   * the server cannot be reached within `waitMs`).
+   */
+  async flush(waitMs: number): Promise<OutboxItem[]> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.kick(), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+    return this.items();
+  }
+
   retry(clientId: string): void {
     const row = this.cache.get<OutboxRow>('SELECT * FROM outbox WHERE client_id = ?', clientId);
-    if (!row || row.state !== 'failed') return;
+    // A write to a contact no longer visible has no address left: it can only be copied or discarded.
+    if (!row || row.state !== 'failed' || !row.path) return;
     this.cache.tx(() => {
       this.cache.run("UPDATE outbox SET state = 'pending', error = NULL WHERE client_id = ?", clientId);
       for (const u of JSON.parse(row.undo) as UndoEntry[]) {
@@ -225,6 +228,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.cache.upsert(u.entity, current ? { ...current, ...pick(u.after, changedKeys(u)) } : u.after);
       }
     });
+    this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
     this.kick();
   }
@@ -236,6 +240,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       this.cache.run('DELETE FROM outbox WHERE client_id = ?', clientId);
       for (const u of JSON.parse(row.undo) as UndoEntry[]) this.restore(u);
     });
+    this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
   }
 }

@@ -12,6 +12,7 @@ import {
   type CommandName,
   type EventName,
   type QueryName,
+  type OutboxItem,
   type Reply,
   type Session,
 } from '../../../src-shared/desktop/api';
@@ -20,6 +21,7 @@ import { parseMentions } from '../../../src-shared/mentions';
 import { excerptOf } from '../../../src-shared/excerpt';
 import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
+import { CACHE_REBUILT, CACHE_TOO_NEW, CacheTooNewError, isDamage, keepUnsent, moveAside, openHealing, removeLeftovers } from '../cache/cache-healing';
 import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
 import { Outbox } from '../outbox/outbox';
@@ -61,6 +63,21 @@ class UserError extends Error {
 }
 
 
+/** How long "Send now" before signing out waits for the server. */
+const SEND_UNSENT_WAIT_MS = 10_000;
+
+const KIND_WORDS: Record<OutboxItem['kind'], string> = {
+  message: 'a message', comment: 'a comment', assign: 'an assignment', close: 'a close', reopen: 'a reopen',
+  notification_read: 'a notification marked read', notification_archive: 'an archived notification', notification_archive_all: 'notifications archived',
+};
+
+/** "3 changes are not sent yet: a message to Grace Larsen, a comment, an assignment." */
+function unsentSummary(items: OutboxItem[]): string {
+  const shown = items.slice(0, 5).map((i) => `${KIND_WORDS[i.kind]}${i.contact_name ? ` to ${i.contact_name}` : ''}${i.state === 'failed' ? ' (failed)' : ''}`);
+  const more = items.length > shown.length ? ` and ${items.length - shown.length} more` : '';
+  return `${items.length === 1 ? '1 change is' : `${items.length} changes are`} not sent yet: ${shown.join(', ')}${more}.`;
+}
+
 /** Idle longer than this (s) and then active within RETURNED_WITHIN_S: the user is back, and says so at once. */
 const RETURNED_AFTER_S = 60;
 const RETURNED_WITHIN_S = 5;
@@ -77,6 +94,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
    * has chosen their own; nothing is cached or synced before. A restart asks to sign in again.
    */
   private pending: { serverUrl: string; api: ServerApi; token: string; user: User; password: string } | null = null;
+  private notice: Session['notice'] = null;
+  private healing = false;
   private progress = 0;
   private focus = { contactId: null as string | null, windowFocused: false };
   private lastActivity = 0;
@@ -121,26 +140,90 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     if (!checked.ok) return this.dropSavedSession(`the saved server address is not allowed (${checked.reason}): signing out`);
     // The policy now requires another server: the old session is not resumed.
     if (!this.serverAllowed(serverUrl)) return this.dropSavedSession(`the machine policy requires ${this.policy.serverUrl}: signing out of ${serverUrl}`);
-    this.cache = Cache.open(this.cacheFile);
+    const opened = this.openCache();
+    if (!opened) return this.emitSession();
+    this.cache = opened.cache;
+    if (opened.rebuilt && !this.cache.getMeta('user_id')) await this.whoAmI(serverUrl, token);
     if (!this.cache.getMeta('user_id')) {
+      if (opened.rebuilt) keepUnsent(this.cache);
       this.cache.destroy();
       this.cache = null;
-      return;
+      return this.emitSession();
     }
+    if (opened.rebuilt) this.notice = { kind: 'cache_rebuilt', message: CACHE_REBUILT };
     this.connect(serverUrl, token);
     this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
     this.emitSession();
   }
 
-  /** Signs out of the saved session without telling its server, deleting the cache file. */
+  /**
+   * The cache, healed if it was damaged (cache-healing.ts); null when it was written by a newer
+   * version of the app, which is refused and said so in the session's notice.
+   */
+  private openCache(forUser?: string): { cache: Cache; rebuilt: boolean } | null {
+    try {
+      const opened = openHealing(this.cacheFile, { log: this.log, forUser });
+      if (this.notice?.kind === 'cache_too_new') this.notice = null;
+      return opened;
+    } catch (err) {
+      if (!(err instanceof CacheTooNewError)) throw err;
+      this.log('refusing the cache file', err);
+      this.notice = { kind: 'cache_too_new', message: CACHE_TOO_NEW };
+      return null;
+    }
+  }
+
+  /** A cache rebuilt without even the user's id readable in the old one: the server says whose session it is. */
+  private async whoAmI(serverUrl: string, token: string): Promise<void> {
+    const api = new ServerApi(serverUrl);
+    api.token = token;
+    try {
+      const { user } = await api.call('me');
+      this.cache!.setMeta('user_id', user.id);
+      this.cache!.upsert('user', user);
+    } catch (err) {
+      this.log('the rebuilt cache could not learn whose session it is', err);
+    }
+  }
+
+  /**
+   * The cache turned out damaged while in use: stop, rescue its writes, move it aside and sync a new
+   * one from the server, with the same session.
+   */
+  private async heal(err: unknown): Promise<void> {
+    if (this.healing || !this.cache) return;
+    this.healing = true;
+    try {
+      this.log('the cache file is damaged: rebuilding it', err);
+      const token = this.opts.tokens.load() ?? this.api?.token ?? null;
+      const serverUrl = this.opts.settings.get('server_url') as string | undefined;
+      this.stopEngines();
+      this.cache.close();
+      this.cache = null;
+      moveAside(this.cacheFile);
+      const opened = this.openCache();
+      if (!opened || !token || !serverUrl) return void (await this.signOut(false, 'keep_unsent'));
+      this.cache = opened.cache;
+      this.notice = { kind: 'cache_rebuilt', message: CACHE_REBUILT };
+      this.state = 'bootstrapping';
+      this.progress = 0;
+      this.connect(serverUrl, token);
+      this.emitSession();
+      this.emitEvent('changed', { entities: ['*'], contact_ids: [] });
+    } finally {
+      this.healing = false;
+    }
+  }
+
+  /** Signs out of the saved session without telling its server, deleting the cache file (its unsent writes kept for the next sign-in). */
   private async dropSavedSession(why: string): Promise<void> {
     this.log(why);
     try {
-      this.cache = Cache.open(this.cacheFile); // so that signing out deletes it
+      this.cache = this.openCache()?.cache ?? null; // so that signing out deletes it
     } catch {
       this.cache = null;
     }
-    await this.signOut(false);
+    await this.signOut(false, 'keep_unsent');
   }
 
   private connect(serverUrl: string, token: string): void {
@@ -151,7 +234,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.outbox = new Outbox(cache, this.api, this.clock);
     this.sync.on('applied', (applied, live) => {
       if (live) this.center.consider(applied.notifications);
-      this.emitEvent('changed', { entities: [...applied.entities], contact_ids: [...applied.contactIds] });
+      // A lost contact's waiting writes turn failed in the outbox (cache.removeContact).
+      this.emitEvent('changed', { entities: [...applied.entities, ...(applied.removedContacts.length ? ['outbox'] : [])], contact_ids: [...applied.contactIds] });
       if (applied.entities.has('notification') || applied.removedContacts.length || applied.entities.has('*')) this.emitUnread();
     });
     this.sync.on('progress', (loaded, total) => {
@@ -166,9 +250,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     });
     this.sync.on('unauthorized', (reason) => {
       this.log(`session ended: ${reason}`);
-      void this.signOut(false);
+      void this.signOut(false, 'keep_unsent');
     });
-    this.sync.on('error', (err) => this.log('sync error', err));
+    this.sync.on('error', (err) => {
+      if (isDamage(err)) return void this.heal(err);
+      this.log('sync error', err);
+    });
     this.outbox.on('changed', (ids) => this.emitEvent('changed', { entities: ['outbox', 'message', 'comment', 'contact'], contact_ids: ids }));
     this.sync.start();
     this.presenceTimer = setInterval(() => this.reportPresence(), 30_000);
@@ -197,6 +284,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       user: this.pending?.user ?? (this.cache && userId ? q.user(this.cache, userId) : null),
       progress: this.state === 'ready' ? 1 : this.progress,
       locked: [...this.policy.locked, ...(this.policy.serverUrlLocked ? ['server_url'] : [])],
+      notice: this.notice,
     };
   }
 
@@ -236,6 +324,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       if (err instanceof UserError) return { ok: false, code: err.code, message: err.message };
       if (err instanceof ServerError) return { ok: false, code: err.code, message: err.message };
       if (err instanceof OfflineError) return { ok: false, code: 'offline', message: 'You are offline: this needs a connection to the server.' };
+      if (isDamage(err)) {
+        await this.heal(err);
+        return { ok: false, code: 'cache_rebuilt', message: CACHE_REBUILT };
+      }
       this.log(`${call.data.name} failed`, err);
       return { ok: false, code: 'internal', message: 'Something went wrong; nothing was changed.' };
     }
@@ -344,18 +436,25 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'signIn':
         return this.signIn(input.server_url as string, input.email as string, input.password as string);
       case 'signOut':
-        await this.signOut(true);
+        await this.signOut(true, input.discard_unsent ? 'discard' : 'ask');
+        return { ok: true };
+      case 'sendUnsent':
+        return this.outbox ? this.outbox.flush(SEND_UNSENT_WAIT_MS) : [];
+      case 'dismissNotice':
+        this.notice = null;
+        this.emitSession();
         return { ok: true };
       case 'signOutEverywhere': {
+        this.refuseWithUnsent(input.discard_unsent as boolean);
         // The server ends this session too; what is left here goes as at any sign-out. Offline, nothing changes.
         const { ended } = await this.online().call('signOutEverywhere');
-        await this.signOut(false);
+        await this.signOut(false, 'discard');
         return { ok: true, ended };
       }
       case 'setUpWorkspace': {
         const { server_url: address, ...body } = input as { server_url: string; code: string; workspace_name: string; name: string; email: string; password: string };
         const serverUrl = this.allowedServer(address);
-        if (this.cache || this.pending) await this.signOut(true);
+        if (this.cache || this.pending) await this.signOut(true, 'keep_unsent');
         const answer = await this.unauthenticated(serverUrl, (api) => api.call('setup', { body }));
         return this.begin(serverUrl, answer);
       }
@@ -534,7 +633,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
 
   async signIn(address: string, email: string, password: string): Promise<Session> {
     const serverUrl = this.allowedServer(address);
-    if (this.cache || this.pending) await this.signOut(true);
+    if (this.cache || this.pending) await this.signOut(true, 'keep_unsent');
     const api = new ServerApi(serverUrl);
     let answer;
     try {
@@ -567,10 +666,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   /** Signed in: the cache opens (a previous user's is wiped), the token is kept, sync starts. */
   private begin(serverUrl: string, answer: { token: string; user: User }): Session {
     this.pending = null;
-    this.cache = Cache.open(this.cacheFile);
+    const opened = this.openCache(answer.user.id);
+    if (!opened) throw new UserError('cache_too_new', CACHE_TOO_NEW);
+    this.cache = opened.cache;
     if (this.cache.getMeta('user_id') && this.cache.getMeta('user_id') !== answer.user.id) {
       this.cache.destroy();
-      this.cache = Cache.open(this.cacheFile);
+      this.cache = this.openCache(answer.user.id)!.cache;
     }
     this.cache.setMeta('user_id', answer.user.id);
     this.cache.upsert('user', answer.user);
@@ -606,12 +707,19 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return !required || serverUrl.replace(/\/+$/, '') === required.replace(/\/+$/, '');
   }
 
-  /** Sign-out deletes the cache file and the token. */
-  async signOut(tellServer: boolean): Promise<void> {
+  /**
+   * Sign-out deletes the cache file and the token. The writes not yet delivered go with the cache only
+   * when the user chose so: `ask` refuses while there are any (the UI asks), `discard` drops them,
+   * `keep_unsent` (a sign-out the user did not ask for) keeps them for the same user's next sign-in.
+   */
+  async signOut(tellServer: boolean, unsent: 'ask' | 'discard' | 'keep_unsent'): Promise<void> {
+    if (unsent === 'ask') this.refuseWithUnsent(false);
     const api = this.api ?? this.pending?.api ?? null;
     this.pending = null;
     this.stopEngines();
     if (tellServer && api) await api.call('signOut').catch(() => undefined);
+    if (this.cache && unsent === 'keep_unsent') keepUnsent(this.cache);
+    else removeLeftovers(this.cacheFile);
     this.cache?.destroy();
     this.cache = null;
     this.api = null;
@@ -620,6 +728,14 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.progress = 0;
     this.emitSession();
     this.emitEvent('unread', { count: 0 });
+  }
+
+  /** Refuses a sign-out that would delete writes not yet delivered, saying how many and what they are. */
+  private refuseWithUnsent(discard: boolean): void {
+    if (discard || !this.cache) return;
+    const items = q.outboxItems(this.cache);
+    if (!items.length) return;
+    throw new UserError('unsent_writes', `${unsentSummary(items)} Send ${items.length === 1 ? 'it' : 'them'} now, or discard ${items.length === 1 ? 'it' : 'them'} to sign out.`);
   }
 
   private stopEngines(): void {

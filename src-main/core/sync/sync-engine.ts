@@ -135,9 +135,12 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
       const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
       if (page.changes.length) this.emit('applied', applied, !bootstrapping);
-      if (applied.removedContacts.length) this.cache.checkpoint();
+      if (applied.removedContacts.length) this.cache.scrub();
       // Before the last progress: the app is ready only with its search index.
-      if (!page.has_more) this.cache.endBulkLoad();
+      if (!page.has_more) {
+        this.cache.endBulkLoad();
+        if (this.cache.needsScrub) this.cache.scrub();
+      }
       const total = Math.max(1, page.head - start);
       this.emit('progress', Math.min(total, page.next - start), total);
       if (!page.has_more) return;
@@ -150,9 +153,12 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     return e === null ? undefined : Number(e);
   }
 
-  private async connect(): Promise<void> {
+  /** `resyncing`: the stream was up and is being caught up again, which is no news to the user. */
+  private async connect(resyncing = false): Promise<void> {
     if (this.stopped) return;
-    this.setState('connecting');
+    // A resync (must_refetch, a gap) leaves the state online: the server answered a moment ago, and
+    // "You're offline" during a rebuild would be false. A failure below says otherwise.
+    if (!resyncing || this.state !== 'online') this.setState('connecting');
     try {
       await this.pull();
     } catch (err) {
@@ -191,6 +197,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   private failed(err: unknown): void {
+    if (this.stopped) return; // stopped meanwhile (sign-out, a cache being rebuilt): nobody listens any more
     if (err instanceof ServerError && err.status === 401) {
       this.emit('unauthorized', err.message);
       return;
@@ -229,7 +236,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           return;
         }
         const applied = this.cache.applyChanges(frame.changes, frame.upto);
-        if (applied.removedContacts.length) this.cache.checkpoint();
+        if (applied.removedContacts.length) this.cache.scrub();
         this.emit('applied', applied, true);
         return;
       }
@@ -256,6 +263,6 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     ws?.removeAllListeners();
     ws?.on('error', () => {});
     ws?.terminate();
-    await this.connect();
+    await this.connect(true);
   }
 }

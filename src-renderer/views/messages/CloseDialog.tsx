@@ -5,7 +5,7 @@ import type { Contact } from '../../../src-shared/model';
 import { command, DesktopError } from '../../bridge/client';
 import { Button, Dialog, toast } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
-import { useSession } from '../session/session-store';
+import { doneOrQueued, useSession } from '../session/session-store';
 
 const SUMMARY_MAX = 2000;
 
@@ -34,7 +34,7 @@ export function CloseDialog({ contact, onClose }: { contact: Contact; onClose: (
     setError(null);
     try {
       await command('close', { contact_id: contact.id, closing_category_id: categoryId || null, summary: summary.trim() || null });
-      toast.success(`Closed the conversation with ${contact.name}`);
+      toast.success(doneOrQueued(`Closed the conversation with ${contact.name}`, `Will close the conversation with ${contact.name}`));
       onClose();
     } catch (err) {
       setError((err as DesktopError).message);

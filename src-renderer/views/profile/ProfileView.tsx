@@ -321,6 +321,12 @@ function SessionsPanel() {
       await command('signOutEverywhere', {});
       // The session event takes the app to the sign-in screen.
     } catch (err) {
+      if (err instanceof DesktopError && err.code === 'unsent_writes') {
+        // The same question as a sign-out: send them first, or discard them.
+        setBusy(false);
+        setAsking(false);
+        return useSession.setState({ signOutAsk: { reason: err.message, everywhere: true } });
+      }
       setError(isOfflineError(err) ? "You're offline: signing out everywhere needs a connection to the server." : `Couldn't sign out everywhere: ${(err as Error).message}`);
       setBusy(false);
     }

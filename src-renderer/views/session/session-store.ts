@@ -18,6 +18,16 @@ interface SessionStore {
   start: () => void;
   refreshMe: () => Promise<void>;
   signOut: () => Promise<void>;
+  /**
+   * A sign-out (here, or everywhere) found writes not yet delivered: what they are, while the user
+   * chooses (UnsentWrites.tsx).
+   */
+  signOutAsk: SignOutAsk | null;
+}
+
+export interface SignOutAsk {
+  reason: string;
+  everywhere: boolean;
 }
 
 let started = false;
@@ -28,6 +38,7 @@ export const useSession = create<SessionStore>((set, get) => ({
   unread: 0,
   link: 'connecting',
   startError: null,
+  signOutAsk: null,
 
   start() {
     if (started) return;
@@ -56,9 +67,19 @@ export const useSession = create<SessionStore>((set, get) => ({
   },
 
   async signOut() {
-    await command('signOut', {});
+    try {
+      await command('signOut', {});
+    } catch (err) {
+      if (err instanceof DesktopError && err.code === 'unsent_writes') return set({ signOutAsk: { reason: err.message, everywhere: false } });
+      throw err;
+    }
   },
 }));
+
+/** A queued write's toast: what happened, or offline, what will happen when the connection returns. */
+export function doneOrQueued(done: string, queued: string): string {
+  return useSession.getState().session?.connection === 'online' ? done : `${queued} when back online`;
+}
 
 function applySession(session: Session): void {
   const prev = useSession.getState().session;

@@ -9,6 +9,7 @@ import { useNotifications } from '../notifications/notifications-store';
 import { BootstrapView } from '../session/BootstrapView';
 import { ChoosePasswordView } from '../session/ChoosePasswordView';
 import { SignInView } from '../session/SignInView';
+import { CacheNotice, SignOutDialog } from '../session/UnsentWrites';
 import { useSession } from '../session/session-store';
 import { AppShell } from './AppShell';
 import { useNavigation } from './navigation-store';
@@ -60,8 +61,18 @@ export function App() {
       </main>
     );
   }
-  if (state === 'signed_out') return <SignInView />;
-  if (state === 'password_change') return <ChoosePasswordView />;
-  if (state === 'bootstrapping') return <BootstrapView />;
-  return <AppShell />;
+  const screen =
+    state === 'signed_out' ? <SignInView /> : state === 'password_change' ? <ChoosePasswordView /> : state === 'bootstrapping' ? <BootstrapView /> : <AppShell />;
+  return (
+    <>
+      {state !== 'ready' && <CacheNotice />}
+      {screen}
+      <SignOutQuestion />
+    </>
+  );
+}
+
+function SignOutQuestion() {
+  const ask = useSession((s) => s.signOutAsk);
+  return ask ? <SignOutDialog ask={ask} onClose={() => useSession.setState({ signOutAsk: null })} /> : null;
 }

@@ -13,6 +13,7 @@ import { ReportsView } from '../reports/ReportsView';
 import { useSession } from '../session/session-store';
 import { UsersView } from '../settings/UsersView';
 import { ConnectionBanner } from './ConnectionBanner';
+import { CacheNotice, UndeliverableWrites } from '../session/UnsentWrites';
 import { NavRail } from './NavRail';
 import { SUPERVISOR_MODULES, useNavigation, type Module } from './navigation-store';
 import { usePresenceReporting } from './presence';
@@ -59,6 +60,8 @@ export function AppShell() {
       <NavRail supervisor={supervisor} />
       <div className="app__main">
         <ConnectionBanner />
+        <CacheNotice />
+        <UndeliverableWrites />
         <main className="app__content" aria-label={TITLES[shown]}>
           <ErrorBoundary key={shown} what={`the ${TITLES[shown]} view`}>
             {shown === 'messages' && <MessagesView />}
