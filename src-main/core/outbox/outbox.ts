@@ -7,6 +7,7 @@ import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { OutboxItem } from '../../../src-shared/desktop/api';
 import type { Cache } from '../cache/cache';
 import { OfflineError, ServerError, type ServerApi } from '../sync/server-api';
+import { refusalInWords } from './refusal-words';
 
 export type OutboxKind = OutboxItem['kind'];
 
@@ -128,7 +129,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       } catch (err) {
         if (!this.online) return;
         if (err instanceof ServerError && err.permanent) {
-          this.fail(row, err.message);
+          this.fail(row, refusalInWords(err));
           continue;
         }
         // Not refused, just not delivered: try again later (the same client id makes it safe).

@@ -5,6 +5,7 @@ import { command, DesktopError } from '../../bridge/client';
 import { Avatar, Icon, Popover, STATUS_LABEL, StatusDot, toast } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
 import { useSession } from '../session/session-store';
+import { doneOrQueued } from './queued-wording';
 
 const STATUS_ORDER = { online: 0, busy: 1, offline: 2 } as const;
 type Choice = { kind: 'user'; user: User } | { kind: 'unassign' };
@@ -43,7 +44,8 @@ export function AssignMenu({ contact }: { contact: Contact }) {
     if (assigneeId === contact.assignee_id) return;
     try {
       await command('assign', { contact_id: contact.id, assignee_id: assigneeId });
-      toast.success(c.kind === 'user' ? `Assigned to ${c.user.id === meId ? 'you' : c.user.name}` : 'Conversation unassigned');
+      const who = c.kind === 'user' ? (c.user.id === meId ? 'you' : c.user.name) : null;
+      toast.success(who ? doneOrQueued(`Assigned to ${who}`, `assign to ${who}`) : doneOrQueued('Conversation unassigned', 'unassign this conversation'));
     } catch (err) {
       toast.error(`Couldn't change the assignee: ${(err as DesktopError).message}`);
     }

@@ -6,6 +6,7 @@ import { command, DesktopError } from '../../bridge/client';
 import { Button, Dialog, toast } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
 import { useSession } from '../session/session-store';
+import { doneOrQueued } from './queued-wording';
 
 const SUMMARY_MAX = 2000;
 
@@ -34,7 +35,7 @@ export function CloseDialog({ contact, onClose }: { contact: Contact; onClose: (
     setError(null);
     try {
       await command('close', { contact_id: contact.id, closing_category_id: categoryId || null, summary: summary.trim() || null });
-      toast.success(`Closed the conversation with ${contact.name}`);
+      toast.success(doneOrQueued(`Closed the conversation with ${contact.name}`, `close the conversation with ${contact.name}`));
       onClose();
     } catch (err) {
       setError((err as DesktopError).message);

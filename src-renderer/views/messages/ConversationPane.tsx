@@ -10,6 +10,7 @@ import { Composer } from './Composer';
 import { ContactPanel } from './ContactPanel';
 import { useConversation } from './conversation-store';
 import { useOutboxActions } from './outbox-actions';
+import { doneOrQueued } from './queued-wording';
 import { Thread } from './Thread';
 
 export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { contactId: string; detailsOpen: boolean; onToggleDetails: () => void }) {
@@ -50,7 +51,7 @@ export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { 
     setReopening(true);
     try {
       await command('reopen', { contact_id: contact.id });
-      toast.success('Conversation reopened');
+      toast.success(doneOrQueued('Conversation reopened', 'reopen this conversation'));
     } catch (err) {
       toast.error(`Couldn't reopen: ${(err as DesktopError).message}`);
     } finally {
