@@ -146,6 +146,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.outbox = new Outbox(cache, this.api, this.clock);
     this.sync.on('applied', (applied, live) => {
       if (live) this.center.consider(applied.notifications);
+      if (applied.notifications.length) this.readOnScreen();
       this.emitEvent('changed', { entities: [...applied.entities], contact_ids: [...applied.contactIds] });
       if (applied.entities.has('notification') || applied.removedContacts.length || applied.entities.has('*')) this.emitUnread();
     });
@@ -355,6 +356,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'setFocus':
         this.focus = { contactId: input.contact_id as string | null, windowFocused: input.window_focused as boolean };
         if (this.focus.windowFocused) this.lastActivity = now;
+        this.readOnScreen();
         return { ok: true };
       case 'reportActivity': {
         const before = this.idleSeconds();
@@ -560,6 +562,17 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.outbox?.removeAllListeners();
     this.sync = null;
     this.outbox = null;
+  }
+
+  /**
+   * Reading is reading: the conversation on screen in a focused window has its notifications marked
+   * read as they come, so no unread dot on its row and no count on the bell for what the user sees.
+   */
+  private readOnScreen(): void {
+    const { contactId, windowFocused } = this.focus;
+    if (!contactId || !windowFocused || !this.cache || !this.outbox) return;
+    const unread = this.cache.all<{ id: string }>('SELECT id FROM notifications WHERE contact_id = ? AND unread = 1', contactId);
+    for (const n of unread) void this.handle({ kind: 'command', name: 'markNotificationRead', input: { id: n.id } });
   }
 
   /** An OS notification was clicked: bring that conversation up at the item, and mark it read. */
