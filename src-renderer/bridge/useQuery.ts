@@ -11,6 +11,7 @@ export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   inboxes: ['contact', 'custom_inbox', 'team', 'user', 'settings', 'notification'],
   channels: ['channel'],
   conversations: ['contact', 'outbox', 'notification', 'custom_inbox', 'user'],
+  conversationPosition: ['contact', 'custom_inbox', 'user'],
   contact: ['contact', 'conversation'],
   thread: ['message', 'comment', 'event', 'outbox'],
   search: ['contact', 'message'],

@@ -140,6 +140,11 @@ export const queries = {
       .refine((i) => (i.after ? 1 : 0) + (i.before ? 1 : 0) + (i.offset > 0 ? 1 : 0) <= 1, 'offset, after and before are alternatives: give one'),
     output: z.object({ items: z.array(InboxRow), total: z.number().int() }),
   },
+  /** Where a contact is in a list (its index), or null when the list does not hold it: to show a conversation opened from elsewhere. */
+  conversationPosition: {
+    input: z.object({ inbox: InboxKeyParam, status: ConversationStatus.optional(), q: z.string().max(200).optional(), contact_id: Id }).strict(),
+    output: z.object({ index: z.number().int().nullable() }),
+  },
   contact: {
     input: z.object({ id: Id }).strict(),
     output: z

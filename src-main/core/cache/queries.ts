@@ -148,10 +148,23 @@ export interface ListPage {
   limit?: number;
 }
 
-export function conversations(cache: Cache, me: string, p: ListPage) {
+function listConds(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status' | 'q'>): ListCond[] {
   const conds = inboxConds(cache, me, p.inbox as InboxKey);
   if (p.status) conds.push({ kind: 'status', status: p.status });
   if (p.q && ftsQuery(p.q)) conds.push({ kind: 'text', q: p.q });
+  return conds;
+}
+
+/** A contact's index in a list (newest first), or null when the list does not hold it. */
+export function positionInList(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status' | 'q'>, contactId: string): number | null {
+  const w = listWhere(listConds(cache, me, p));
+  const row = cache.get<{ at: number; id: string }>(`SELECT c.last_activity_at AS at, c.id FROM contacts c WHERE ${w.sql} AND c.id = ?`, ...w.params, contactId);
+  if (!row) return null;
+  return cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql} AND (c.last_activity_at, c.id) > (?, ?)`, ...w.params, row.at, row.id)!.n;
+}
+
+export function conversations(cache: Cache, me: string, p: ListPage) {
+  const conds = listConds(cache, me, p);
   // The total first: a position from the end needs it (both read in one synchronous call, so they agree).
   const total = countList(cache, conds);
   const page = pageRowids(listWhere(conds), total, p, p.limit ?? 100);

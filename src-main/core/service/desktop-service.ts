@@ -282,6 +282,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       }
       case 'conversations':
         return q.conversations(cache, this.me().id, i as never);
+      case 'conversationPosition':
+        return { index: q.positionInList(cache, this.me().id, i as never, i.contact_id as string) };
       case 'contact':
         return q.contactDetail(cache, i.id as string);
       case 'thread':

@@ -46,6 +46,19 @@ export function ConversationList() {
     scrollRef.current?.scrollTo({ top: 0 });
   }, [status, q, inboxName]);
 
+  // A conversation opened from elsewhere (the Dashboard, a notification, a restart) is shown and
+  // highlighted in the list: found in this list, or the list switches to one that holds it.
+  useEffect(() => {
+    if (!contactId || indexOfContact(useInbox.getState().pages, contactId) >= 0) return;
+    void useInbox.getState().locate(contactId);
+  }, [contactId]);
+  const focusIndex = useInbox((s) => s.focusIndex);
+  useEffect(() => {
+    if (focusIndex === null || total === null) return;
+    if (focusIndex < total) virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+    useInbox.getState().clearFocusIndex();
+  }, [focusIndex, total, virtualizer]);
+
   const selectedIndex = useMemo(() => (contactId ? indexOfContact(pages, contactId) : -1), [pages, contactId]);
 
   const move = useCallback(
