@@ -12,6 +12,8 @@ export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   channels: ['channel'],
   conversations: ['contact', 'outbox', 'notification', 'custom_inbox', 'user'],
   conversationPosition: ['contact', 'custom_inbox', 'user'],
+  drafts: [],
+  place: [],
   contact: ['contact', 'conversation'],
   thread: ['message', 'comment', 'event', 'outbox'],
   search: ['contact', 'message'],

@@ -55,7 +55,31 @@ export const ListCursor = z.object({ last_activity_at: z.number(), id: Id }).str
 export type ListCursor = z.infer<typeof ListCursor>;
 
 /** A message or comment as the thread shows it; written here and not yet accepted, it has its outbox row's client id (to retry or discard) and the server's refusal. */
-export const LocalMessage = Message.extend({ outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
+export const LocalMessage = Message.extend({
+  outbox_id: z.string().nullable(),
+  outbox_error: z.string().nullable(),
+  /** When the user wrote it, if it waited in the outbox (created_at is when the server took it). */
+  written_at: z.number().optional(),
+});
+
+/** What the user was writing in a conversation, kept in the cache until sent or cleared. */
+export const Draft = z.object({
+  contact_id: Id,
+  text: z.string().max(MESSAGE_MAX_CHARS * 2),
+  mode: z.enum(['message', 'comment']),
+  /** Users picked in the @ picker, so "@Name" in the text can be stored as {{@user.ID}}. */
+  mentions: z.array(z.object({ id: Id, name: z.string().max(200) })).max(50),
+});
+export type Draft = z.infer<typeof Draft>;
+
+/** Where the user was: the module, the inbox and tab, the open conversation (restored after a reload or restart). */
+export const Place = z.object({
+  module: z.enum(['dashboard', 'messages', 'notifications', 'settings', 'reports', 'profile']),
+  inbox: z.string().max(200),
+  status: ConversationStatus,
+  contact_id: Id.nullable(),
+});
+export type Place = z.infer<typeof Place>;
 export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
 
 export const ThreadEntry = z.discriminatedUnion('type', [
@@ -196,6 +220,10 @@ export const queries = {
     output: z.object({ rows: z.array(ReportRow), leaderboard: z.array(ReportRow) }),
   },
   prefs: { input: Empty, output: LocalPrefs },
+  /** Unsent drafts, one per conversation. */
+  drafts: { input: Empty, output: z.array(Draft) },
+  /** Where the user was when the app last saw them (null on a fresh cache). */
+  place: { input: Empty, output: Place.nullable() },
   /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
 } as const;
@@ -249,6 +277,9 @@ export const commands = {
   /** Online only: which kinds the server puts in my Notification Center. */
   setServerNotificationPrefs: { input: NotificationPrefs.partial().strict(), output: NotificationPrefs },
   /** What is on screen, so no alert is raised for it. */
+  /** Keeps a draft (empty text and no mentions: deletes it). */
+  saveDraft: { input: Draft.strict(), output: z.object({ ok: z.literal(true) }) },
+  savePlace: { input: Place.strict(), output: z.object({ ok: z.literal(true) }) },
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },

@@ -10,6 +10,8 @@ import {
   LocalPrefs,
   queries,
   type CommandName,
+  type Draft,
+  type Place,
   type EventName,
   type QueryName,
   type Reply,
@@ -22,6 +24,7 @@ import { commentIdFor, messageIdFor, type Contact, type Notification, type User 
 import { Cache } from '../cache/cache';
 import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
+import { drafts, place, saveDraft, savePlace } from '../cache/drafts-and-place';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
 import { checkServerAddress } from '../../../src-shared/desktop/server-address';
@@ -304,6 +307,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return q.notifications(cache, i.tab as 'new', i.limit as number);
       case 'outbox':
         return this.outbox?.items() ?? [];
+      case 'drafts':
+        return drafts(cache);
+      case 'place':
+        return place(cache);
       case 'dashboardOpen':
         return q.dashboardOpen(cache, this.clock(), i.team_id as string | undefined, i.limit as number);
       case 'dashboardMembers':
@@ -355,6 +362,12 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         this.opts.settings.set('prefs', LocalPrefs.partial().parse({ ...userPrefs(this.opts.settings.get('prefs')), ...input }));
         return this.prefs();
       }
+      case 'saveDraft':
+        saveDraft(this.requireCache(), input as Draft, now);
+        return { ok: true };
+      case 'savePlace':
+        savePlace(this.requireCache(), input as Place);
+        return { ok: true };
       case 'setFocus':
         this.focus = { contactId: input.contact_id as string | null, windowFocused: input.window_focused as boolean };
         if (this.focus.windowFocused) this.lastActivity = now;
@@ -387,7 +400,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         outbox.enqueue({
           clientId, kind: 'message', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/messages`, body: { text },
           optimistic: [
-            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
+            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now, written_at: now } },
             { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
           ],
         });
