@@ -1,7 +1,15 @@
 // What the user was writing and where they were: kept in the cache (private to this user, wiped at
 // sign-out, a lost contact's draft goes with it), so a reload or a restart picks up where they left.
 import { Draft, Place } from '../../../src-shared/desktop/api';
-import type { Cache } from './cache';
+
+/** What of the cache this needs (cache.ts calls forgetLostContacts, so it is not imported here). */
+interface Cache {
+  run(sql: string, ...params: unknown[]): unknown;
+  all<T>(sql: string, ...params: unknown[]): T[];
+  getMeta(key: string): string | null;
+  setMeta(key: string, value: string | null): void;
+  contact(id: string): unknown;
+}
 
 const PLACE_KEY = 'place';
 
