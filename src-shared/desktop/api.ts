@@ -47,7 +47,13 @@ export type Session = z.infer<typeof Session>;
 
 /** A row of the conversation list: the contact, with what the list shows of it. */
 /** A list row: the contact, its writes waiting to be sent (`pending`) and refused by the server (`failed`), and whether it has unread notifications. */
-export const InboxRow = Contact.extend({ pending: z.number().int(), failed: z.number().int(), unread: z.boolean() });
+export const InboxRow = Contact.extend({
+  pending: z.number().int(),
+  failed: z.number().int(),
+  unread: z.boolean(),
+  /** In a searched list: the newest message of this contact that matches the search (null: the contact matched by name, phone or email). */
+  match: z.object({ text: z.string(), direction: z.enum(['incoming', 'outgoing']), created_at: z.number() }).nullable().optional(),
+});
 export type InboxRow = z.infer<typeof InboxRow>;
 
 /** A row's place in a conversation list (its sort key): where a page continues from. */

@@ -103,3 +103,35 @@ describe('a refused write', () => {
     }
   });
 });
+
+describe('a searched list', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.stop());
+
+  it('shows the message that matched the search, not the latest one', async () => {
+    const d = await startDesktop();
+    try {
+      await signedIn(d, server.url, 'manager@demo.test');
+      const sender = `searcher-${clientId()}`;
+      const word = `Quokkaparcel${Date.now() % 100000}`;
+      const first = await inbound(server, sender, `Where is my ${word}? It was due Monday.`, undefined, 'Sam Searcher');
+      await inbound(server, sender, 'Thanks, bye');
+      const contactId = first.body.contact_id as string;
+      await eventually(async () => (await d.query('contact', { id: contactId }))?.contact.last_message === 'Thanks, bye', 5000, 'both messages');
+      const list = await d.query('conversations', { inbox: 'all', q: word.slice(0, 8), limit: 50 });
+      const row = list.items.find((r) => r.id === contactId)!;
+      expect(row.last_message).toBe('Thanks, bye');
+      expect(row.match).toMatchObject({ text: `Where is my ${word}? It was due Monday.`, direction: 'incoming' });
+      // Found by name, no message matched: the row says so (null), and shows its latest message.
+      const byName = (await d.query('conversations', { inbox: 'all', q: 'Sam Searcher', limit: 50 })).items.find((r) => r.id === contactId)!;
+      expect(byName.match).toBeNull();
+      // Not searching: no match field at all.
+      expect((await d.query('conversations', { inbox: 'all', limit: 500 })).items.find((r) => r.id === contactId)?.match).toBeUndefined();
+    } finally {
+      await d.stop();
+    }
+  });
+});

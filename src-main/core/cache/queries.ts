@@ -6,6 +6,7 @@ import { averagesSince, dashboardPeriods, HOUR_MS } from '../../../src-shared/da
 import type { ClosingCategory, Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
 import type { Cache } from './cache';
 import { ftsQuery, newestMatchingMessages } from './text-search';
+import { matchesAll } from '../../../src-shared/search-match';
 
 type Where = { sql: string; params: unknown[] };
 const parse = <T>(rows: { data: string }[]): T[] => rows.map((r) => JSON.parse(r.data) as T);
@@ -163,6 +164,19 @@ export function positionInList(cache: Cache, me: string, p: Pick<ListPage, 'inbo
   return cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql} AND (c.last_activity_at, c.id) > (?, ?)`, ...w.params, row.at, row.id)!.n;
 }
 
+/** Messages of a contact looked at for the one a search matched (its newest ones). */
+const MATCH_LOOKBACK = 200;
+
+/** The newest message of a contact matching the search, to show instead of its last message. */
+function matchingMessage(cache: Cache, contactId: string, q: string): InboxRow['match'] {
+  const recent = cache.all<{ data: string }>('SELECT data FROM messages WHERE contact_id = ? ORDER BY created_at DESC LIMIT ?', contactId, MATCH_LOOKBACK);
+  for (const r of recent) {
+    const m = JSON.parse(r.data) as Message;
+    if (matchesAll(m.text, q)) return { text: m.text, direction: m.direction, created_at: m.created_at };
+  }
+  return null;
+}
+
 export function conversations(cache: Cache, me: string, p: ListPage) {
   const conds = listConds(cache, me, p);
   // The total first: a position from the end needs it (both read in one synchronous call, so they agree).
@@ -179,6 +193,7 @@ export function conversations(cache: Cache, me: string, p: ListPage) {
     ...page.params,
   );
   const items = rows.map((r) => withFields<Contact, Pick<InboxRow, 'pending' | 'failed' | 'unread'>>(r.data, { pending: r.pending, failed: r.failed, unread: !!r.unread }));
+  if (p.q && ftsQuery(p.q)) for (const row of items as InboxRow[]) row.match = matchingMessage(cache, row.id, p.q);
   return { items, total };
 }
 
