@@ -5,8 +5,6 @@ import { expect, test, type Page } from '@playwright/test';
 import { ApiClient, inbound, signIn, type TestServer } from '../support/server';
 import { eventually, restartServer, signedInApp, startDemoServer, unreadOf, type AppUser } from './support/harness';
 
-test.describe.configure({ mode: 'serial' });
-
 let server: TestServer;
 let managerApi: ApiClient;
 const apps: AppUser[] = [];
@@ -63,6 +61,10 @@ test('opened from the Dashboard, the conversation is shown and highlighted in th
   const manager = await signedInApp(browser, server, 'manager@demo.test');
   apps.push(manager);
   const { page } = manager;
+  // The list was left on the Closed tab: an open conversation opened from the Dashboard is not in it.
+  await openMessages(page);
+  await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Closed' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Dashboard' }).click();
   // The conversation open longest is usually one of the quietest: far down a newest-first list.
   const table = page.getByRole('table', { name: /Open conversations, longest open first/ });
   const rows = table.locator('tbody tr');
@@ -74,6 +76,7 @@ test('opened from the Dashboard, the conversation is shown and highlighted in th
   await expect(selected).toBeVisible();
   await expect(selected).toContainText(name);
   await expect(selected).toBeInViewport();
+  await expect(page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Open' })).toHaveAttribute('aria-pressed', 'true');
 });
 
 test('a draft, the inbox and the conversation survive a reload and a restart of the app', async ({ browser }) => {
