@@ -101,7 +101,9 @@ for (const size of SIZES) {
     await expect(page.getByRole('table').first().locator('tbody tr').first()).toBeVisible({ timeout: 10_000 });
     await check('reports');
 
-    await nav(page, 'Profile');
+    await page.getByRole('button', { name: /Status and account/ }).click();
+    await page.getByRole('button', { name: 'Profile & notifications' }).click();
+    await expect(page.getByRole('main', { name: 'Profile' })).toBeVisible();
     await check('profile');
 
     expect(problems).toEqual([]);
