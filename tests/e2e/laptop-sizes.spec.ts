@@ -11,7 +11,7 @@ const SIZES = [
 ] as const;
 
 /** What must be whole on screen: table headers and cells, and the buttons of every header. */
-const WATCHED = ['th', 'td', '.thread-header button', '.thread-header__name', '.page__header button', '.pane-header button', '.sv-view header button', 'table button', '.entry__meta time', '.sv-card__header button'].join(', ');
+const WATCHED = ['th', 'td', '.thread-header button', '.thread-header__name', '.page__header button', '.pane-header button', '.sv-view header button', 'table button', '.entry__meta time', '.note__time', '.sv-card__header button'].join(', ');
 
 /** Elements cut off: outside the box their nearest clipping ancestor (or the window) shows, or with content wider than their box. */
 async function clipped(page: Page): Promise<string[]> {
