@@ -13,16 +13,33 @@ const SIZES = [
 /** What must be whole on screen: table headers and cells, and the buttons of every header. */
 const WATCHED = ['th', 'td', '.thread-header button', '.thread-header__name', '.page__header button', '.pane-header button', '.sv-view header button', 'table button', '.entry__meta time', '.note__time', '.sv-card__header button'].join(', ');
 
-/** Elements cut off: outside the box their nearest clipping ancestor (or the window) shows, or with content wider than their box. */
+/** The little of the DOM the check uses (this project's Node typecheck has no DOM library). */
+interface El {
+  tagName: string;
+  className: unknown;
+  textContent: string | null;
+  parentElement: El | null;
+  scrollWidth: number;
+  clientWidth: number;
+  getBoundingClientRect(): { left: number; right: number; width: number; height: number };
+  closest(selector: string): El | null;
+}
+interface Win {
+  innerWidth: number;
+  document: { querySelectorAll(selector: string): Iterable<El> };
+  getComputedStyle(el: El): { overflowX: string; visibility: string };
+}
+
+/** Elements cut off: outside the box their clipping ancestors (and the window) show, or with content wider than their box. */
 async function clipped(page: Page): Promise<string[]> {
   return page.evaluate((selector) => {
-    const describe = (el: Element) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
-    const clipBox = (el: Element) => {
+    const w = globalThis as unknown as Win;
+    const describe = (el: El) => `${el.tagName.toLowerCase()}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
+    const clipBox = (el: El) => {
       let left = 0;
-      let right = window.innerWidth;
+      let right = w.innerWidth;
       for (let p = el.parentElement; p; p = p.parentElement) {
-        const s = getComputedStyle(p);
-        if (s.overflowX !== 'visible') {
+        if (w.getComputedStyle(p).overflowX !== 'visible') {
           const r = p.getBoundingClientRect();
           left = Math.max(left, r.left);
           right = Math.min(right, r.right);
@@ -31,11 +48,10 @@ async function clipped(page: Page): Promise<string[]> {
       return { left, right };
     };
     const out: string[] = [];
-    for (const el of document.querySelectorAll(selector)) {
+    for (const el of w.document.querySelectorAll(selector)) {
       const r = el.getBoundingClientRect();
-      const s = getComputedStyle(el);
       // Not rendered, or only for screen readers (visually hidden: 1 px, clipped).
-      if (r.width <= 1 || r.height <= 1 || s.visibility === 'hidden' || el.closest('.visually-hidden, [hidden], dialog:not([open])')) continue;
+      if (r.width <= 1 || r.height <= 1 || w.getComputedStyle(el).visibility === 'hidden' || el.closest('.visually-hidden, [hidden], dialog:not([open])')) continue;
       const box = clipBox(el);
       if (r.left < box.left - 1 || r.right > box.right + 1) out.push(`${describe(el)} is outside its container (${Math.round(r.left)}–${Math.round(r.right)} shown in ${Math.round(box.left)}–${Math.round(box.right)})`);
       else if (el.scrollWidth > el.clientWidth + 1 && el.tagName !== 'TD') out.push(`${describe(el)} is cut (${el.scrollWidth} px of content in ${el.clientWidth})`);
