@@ -135,3 +135,25 @@ describe('a searched list', () => {
     }
   });
 });
+
+describe('sign-in mistakes', () => {
+  it('are said in words, not as field names and schema errors', async () => {
+    const d = await startDesktop();
+    try {
+      for (const [input, words] of [
+        [{ server_url: 'https://messenger.example.com', email: 'not-an-email', password: 'x' }, /Enter your email address/],
+        [{ server_url: 'https://messenger.example.com', email: 'a@example.com', password: '' }, /Enter your password/],
+        [{ server_url: 'x'.repeat(600), email: 'a@example.com', password: 'x' }, /Enter the server address/],
+      ] as const) {
+        const r = await d.service.handle({ kind: 'command', name: 'signIn', input });
+        expect(r.ok).toBe(false);
+        if (r.ok) continue;
+        expect(r.code).toBe('invalid_request');
+        expect(r.message).toMatch(words);
+        expect(r.message).not.toMatch(/signIn|server_url|Invalid|String must|Too/);
+      }
+    } finally {
+      await d.stop();
+    }
+  });
+});

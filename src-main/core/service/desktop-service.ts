@@ -25,6 +25,7 @@ import { Cache } from '../cache/cache';
 import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
 import { drafts, place, saveDraft, savePlace } from '../cache/drafts-and-place';
+import { invalidInputMessage } from './invalid-input';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
 import { checkServerAddress } from '../../../src-shared/desktop/server-address';
@@ -222,8 +223,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     const def = call.data.kind === 'query' ? queries[call.data.name as QueryName] : commands[call.data.name as CommandName];
     const input = (def.input as z.ZodType).safeParse(call.data.input ?? {});
     if (!input.success) {
-      const i = input.error.issues[0];
-      return { ok: false, code: 'invalid_request', message: `${[call.data.name, ...i.path.map(String)].join('.')}: ${i.message}` };
+      return { ok: false, code: 'invalid_request', message: invalidInputMessage(call.data.name, input.error.issues[0]) };
     }
     try {
       const value =
