@@ -1,9 +1,12 @@
-// npm run start:web -- --server URL [--port N] [--data DIR] [--policy FILE]
-// Runs the desktop core under Node and serves the app to a browser on 127.0.0.1.
+// npm run start:web -- --server URL [--port N] [--data DIR] [--policy FILE] [--renderer DIR]
+// Runs the desktop core under Node and serves the app to a browser on 127.0.0.1, building the
+// renderer into --renderer (default dist/renderer) first when it is not there.
 // --policy: the machine policy file (docs/deploying.md); without it, ISM_POLICY_FILE or the OS's
 // machine-wide file, as in the app.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startHost } from './host';
 import { confStore, fileTokenStore } from './stores';
 import { createOsNotifier } from '../core/notifications/os-notifier';
@@ -33,6 +36,18 @@ if (server && !server.ok) {
   process.exit(2);
 }
 
+// A fresh checkout has no built renderer: build it now rather than serve a page saying so.
+const rendererDir = resolve(values.renderer!);
+if (!existsSync(join(rendererDir, 'index.html'))) {
+  console.log(`The app is not built yet (${rendererDir}): building it (about a minute the first time)…`);
+  const root = resolve(import.meta.dirname, '../..');
+  const build = spawnSync('npm', ['run', '--silent', 'build:renderer', '--', '--outDir', rendererDir, '--emptyOutDir'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0 || !existsSync(join(rendererDir, 'index.html'))) {
+    console.error('Building the app failed (see above). Run `npm run build:renderer` to see why, then start again.');
+    process.exit(1);
+  }
+}
+
 const dataDir = resolve(values.data!);
 const settings = confStore(dataDir);
 if (server?.ok && !settings.get('server_url')) settings.set('server_url', server.url);
@@ -40,7 +55,7 @@ let activate: (alert: Parameters<typeof host.service.activate>[0]) => void = () 
 const notifier = createOsNotifier({ onClick: (alert) => activate(alert), onError: (err) => console.error(`[notifications] ${err.message}`) });
 const host = await startHost({
   dataDir,
-  rendererDir: resolve(values.renderer!),
+  rendererDir,
   port,
   settings,
   tokens: fileTokenStore(dataDir),

@@ -249,3 +249,19 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
     return summary;
   });
 }
+
+/**
+ * The demo workspace a database already holds (a second `npm start`): its users and channel, to
+ * print them again; null when the database holds a real workspace.
+ */
+export async function existingDemoWorkspace(store: Store): Promise<DemoSummary | null> {
+  const channel = await store.db.get<{ id: string; secret: string }>("SELECT id, secret FROM channels WHERE id = 'ch_demo'");
+  if (!channel) return null;
+  const users = await store.db.all<{ id: string; email: string; name: string; role: string; team: string | null }>(
+    // As the seed lists them: owner, managers, then agents in their numbered order.
+    `SELECT id, email, name, role, team_id AS team FROM users WHERE email LIKE '%@demo.test' AND deactivated = 0
+     ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END, length(email), email`,
+  );
+  const contacts = await store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts');
+  return { password: DEMO_PASSWORD, users, channel, contacts: Number(contacts?.n ?? 0) };
+}

@@ -55,7 +55,13 @@ export type Session = z.infer<typeof Session>;
 
 /** A row of the conversation list: the contact, with what the list shows of it. */
 /** A list row: the contact, its writes waiting to be sent (`pending`) and refused by the server (`failed`), and whether it has unread notifications. */
-export const InboxRow = Contact.extend({ pending: z.number().int(), failed: z.number().int(), unread: z.boolean() });
+export const InboxRow = Contact.extend({
+  pending: z.number().int(),
+  failed: z.number().int(),
+  unread: z.boolean(),
+  /** In a searched list: the newest message of this contact that matches the search (null: the contact matched by name, phone or email). */
+  match: z.object({ text: z.string(), direction: z.enum(['incoming', 'outgoing']), created_at: z.number() }).nullable().optional(),
+});
 export type InboxRow = z.infer<typeof InboxRow>;
 
 /** A row's place in a conversation list (its sort key): where a page continues from. */
@@ -63,7 +69,31 @@ export const ListCursor = z.object({ last_activity_at: z.number(), id: Id }).str
 export type ListCursor = z.infer<typeof ListCursor>;
 
 /** A message or comment as the thread shows it; written here and not yet accepted, it has its outbox row's client id (to retry or discard) and the server's refusal. */
-export const LocalMessage = Message.extend({ outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
+export const LocalMessage = Message.extend({
+  outbox_id: z.string().nullable(),
+  outbox_error: z.string().nullable(),
+  /** When the user wrote it, if it waited in the outbox (created_at is when the server took it). */
+  written_at: z.number().optional(),
+});
+
+/** What the user was writing in a conversation, kept in the cache until sent or cleared. */
+export const Draft = z.object({
+  contact_id: Id,
+  text: z.string().max(MESSAGE_MAX_CHARS * 2),
+  mode: z.enum(['message', 'comment']),
+  /** Users picked in the @ picker, so "@Name" in the text can be stored as {{@user.ID}}. */
+  mentions: z.array(z.object({ id: Id, name: z.string().max(200) })).max(50),
+});
+export type Draft = z.infer<typeof Draft>;
+
+/** Where the user was: the module, the inbox and tab, the open conversation (restored after a reload or restart). */
+export const Place = z.object({
+  module: z.enum(['dashboard', 'messages', 'notifications', 'settings', 'reports', 'profile']),
+  inbox: z.string().max(200),
+  status: ConversationStatus,
+  contact_id: Id.nullable(),
+});
+export type Place = z.infer<typeof Place>;
 export const LocalComment = Comment.extend({ pending: z.boolean(), outbox_id: z.string().nullable(), outbox_error: z.string().nullable() });
 
 export const ThreadEntry = z.discriminatedUnion('type', [
@@ -155,6 +185,11 @@ export const queries = {
       .refine((i) => (i.after ? 1 : 0) + (i.before ? 1 : 0) + (i.offset > 0 ? 1 : 0) <= 1, 'offset, after and before are alternatives: give one'),
     output: z.object({ items: z.array(InboxRow), total: z.number().int() }),
   },
+  /** Where a contact is in a list (its index), or null when the list does not hold it: to show a conversation opened from elsewhere. */
+  conversationPosition: {
+    input: z.object({ inbox: InboxKeyParam, status: ConversationStatus.optional(), q: z.string().max(200).optional(), contact_id: Id }).strict(),
+    output: z.object({ index: z.number().int().nullable() }),
+  },
   contact: {
     input: z.object({ id: Id }).strict(),
     output: z
@@ -211,6 +246,10 @@ export const queries = {
    * offers setup). server_url: checked by the core as for sign-in (server-address.ts).
    */
   setupStatus: { input: z.object({ server_url: z.string().max(500) }).strict(), output: z.object({ needed: z.boolean() }) },
+  /** Unsent drafts, one per conversation. */
+  drafts: { input: Empty, output: z.array(Draft) },
+  /** Where the user was when the app last saw them (null on a fresh cache). */
+  place: { input: Empty, output: Place.nullable() },
   /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
 } as const;
@@ -307,6 +346,9 @@ export const commands = {
   /** Online only: which kinds the server puts in my Notification Center. */
   setServerNotificationPrefs: { input: NotificationPrefs.partial().strict(), output: NotificationPrefs },
   /** What is on screen, so no alert is raised for it. */
+  /** Keeps a draft (empty text and no mentions: deletes it). */
+  saveDraft: { input: Draft.strict(), output: z.object({ ok: z.literal(true) }) },
+  savePlace: { input: Place.strict(), output: z.object({ ok: z.literal(true) }) },
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },

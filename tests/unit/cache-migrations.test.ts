@@ -79,6 +79,21 @@ describe('cache migrations', () => {
     cache.close();
   });
 
+  it('migration 4 adds drafts per conversation to a version 3 cache; a removed contact takes its draft along', () => {
+    const file = join(tmp(), 'c.sqlite');
+    const old = new BetterSqlite3(file);
+    for (const m of CACHE_MIGRATIONS.filter((m) => m.version <= 3)) old.exec(m.sql);
+    old.pragma('user_version = 3');
+    old.close();
+    const cache = Cache.open(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
+    cache.upsert('contact', { id: 'c1', name: 'Ann', phone: null, email: null, assignee_id: null, status: 'open', channel_id: null, conversation_id: null, last_activity_at: 1 });
+    cache.run("INSERT INTO drafts (contact_id, updated_at, data) VALUES ('c1', 1, '{}')");
+    cache.removeContact('c1');
+    expect(cache.all('SELECT * FROM drafts')).toEqual([]);
+    cache.close();
+  });
+
   it('a bulk load writes rows without their full-text entries and activity indexes, and builds them all at its end, even across a restart', () => {
     const file = join(tmp(), 'c.sqlite');
     const indexes = (c: Cache) => c.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name");

@@ -5,6 +5,7 @@ import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
+import { forgetLostContacts } from './drafts-and-place';
 import { makePrivateFile } from '../storage/private-folder';
 import { ACCESS_LOST } from '../outbox/refusal-reasons';
 
@@ -260,6 +261,7 @@ export class Cache {
       this.setMeta('bulk_load', null);
       // A rebuild (must_refetch) may have left out contacts that writes were waiting for.
       this.failWritesOfLostContacts('1');
+      forgetLostContacts(this);
     });
     this.copyOutbox();
     this.bulk = false;
@@ -431,7 +433,12 @@ export class Cache {
         // The text of a message never changes: it is indexed once, when the row is new.
         const rowid = this.insert('INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', d.id, d.contact_id, d.created_at, d.status, data);
         if (rowid !== null) this.indexText('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
-        else this.run('UPDATE messages SET created_at = ?, status = ?, data = ? WHERE id = ?', d.created_at, d.status, data, d.id);
+        // The server's row replaces a queued one, but the time it was written (written_at) stays.
+        else
+          this.run(
+            `UPDATE messages SET created_at = ?, status = ?, data = CASE WHEN data->>'written_at' IS NULL OR ?->>'written_at' IS NOT NULL THEN ? ELSE json_set(?, '$.written_at', data->>'written_at') END WHERE id = ?`,
+            d.created_at, d.status, data, data, data, d.id,
+          );
         return;
       }
       case 'comment': {
@@ -498,6 +505,7 @@ export class Cache {
         this.run(TEXT_SOURCES.find(([name]) => name === t)![1]);
       }
       this.failWritesOfLostContacts('contact_id IN (SELECT id FROM temp.gone)');
+      forgetLostContacts(this);
       this.run('DELETE FROM temp.gone');
     });
   }
@@ -513,6 +521,7 @@ export class Cache {
       for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
       this.failWritesOfLostContacts('contact_id = ?', contactId);
+      forgetLostContacts(this, contactId);
     });
     this.copyOutbox();
   }

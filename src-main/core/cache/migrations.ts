@@ -148,6 +148,18 @@ INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO messages_fts (rowid, text) SELECT rowid, data->>'text' FROM messages;
 `,
   },
+  {
+    version: 4,
+    name: 'drafts per conversation',
+    // What the user is writing survives a reload and a restart; it goes with the contact (removeContact).
+    sql: `
+CREATE TABLE drafts (
+  contact_id TEXT PRIMARY KEY,
+  updated_at INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+`,
+  },
 ];
 
 export const CACHE_VERSION = CACHE_MIGRATIONS[CACHE_MIGRATIONS.length - 1].version;

@@ -6,6 +6,7 @@ import { averagesSince, dashboardPeriods, HOUR_MS } from '../../../src-shared/da
 import type { ClosingCategory, Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
 import type { Cache } from './cache';
 import { ftsQuery, newestMatchingMessages } from './text-search';
+import { matchesAll } from '../../../src-shared/search-match';
 
 type Where = { sql: string; params: unknown[] };
 const parse = <T>(rows: { data: string }[]): T[] => rows.map((r) => JSON.parse(r.data) as T);
@@ -148,10 +149,36 @@ export interface ListPage {
   limit?: number;
 }
 
-export function conversations(cache: Cache, me: string, p: ListPage) {
+function listConds(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status' | 'q'>): ListCond[] {
   const conds = inboxConds(cache, me, p.inbox as InboxKey);
   if (p.status) conds.push({ kind: 'status', status: p.status });
   if (p.q && ftsQuery(p.q)) conds.push({ kind: 'text', q: p.q });
+  return conds;
+}
+
+/** A contact's index in a list (newest first), or null when the list does not hold it. */
+export function positionInList(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status' | 'q'>, contactId: string): number | null {
+  const w = listWhere(listConds(cache, me, p));
+  const row = cache.get<{ at: number; id: string }>(`SELECT c.last_activity_at AS at, c.id FROM contacts c WHERE ${w.sql} AND c.id = ?`, ...w.params, contactId);
+  if (!row) return null;
+  return cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql} AND (c.last_activity_at, c.id) > (?, ?)`, ...w.params, row.at, row.id)!.n;
+}
+
+/** Messages of a contact looked at for the one a search matched (its newest ones). */
+const MATCH_LOOKBACK = 200;
+
+/** The newest message of a contact matching the search, to show instead of its last message. */
+function matchingMessage(cache: Cache, contactId: string, q: string): InboxRow['match'] {
+  const recent = cache.all<{ data: string }>('SELECT data FROM messages WHERE contact_id = ? ORDER BY created_at DESC LIMIT ?', contactId, MATCH_LOOKBACK);
+  for (const r of recent) {
+    const m = JSON.parse(r.data) as Message;
+    if (matchesAll(m.text, q)) return { text: m.text, direction: m.direction, created_at: m.created_at };
+  }
+  return null;
+}
+
+export function conversations(cache: Cache, me: string, p: ListPage) {
+  const conds = listConds(cache, me, p);
   // The total first: a position from the end needs it (both read in one synchronous call, so they agree).
   const total = countList(cache, conds);
   const page = pageRowids(listWhere(conds), total, p, p.limit ?? 100);
@@ -166,6 +193,7 @@ export function conversations(cache: Cache, me: string, p: ListPage) {
     ...page.params,
   );
   const items = rows.map((r) => withFields<Contact, Pick<InboxRow, 'pending' | 'failed' | 'unread'>>(r.data, { pending: r.pending, failed: r.failed, unread: !!r.unread }));
+  if (p.q && ftsQuery(p.q)) for (const row of items as InboxRow[]) row.match = matchingMessage(cache, row.id, p.q);
   return { items, total };
 }
 

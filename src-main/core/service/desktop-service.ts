@@ -10,6 +10,8 @@ import {
   LocalPrefs,
   queries,
   type CommandName,
+  type Draft,
+  type Place,
   type EventName,
   type QueryName,
   type OutboxItem,
@@ -24,6 +26,8 @@ import { Cache } from '../cache/cache';
 import { CACHE_REBUILT, CACHE_TOO_NEW, CacheTooNewError, isDamage, keepUnsent, moveAside, openHealing, removeLeftovers } from '../cache/cache-healing';
 import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
+import { drafts, place, saveDraft, savePlace } from '../cache/drafts-and-place';
+import { invalidInputMessage } from './invalid-input';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
 import { checkServerAddress } from '../../../src-shared/desktop/server-address';
@@ -234,6 +238,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.outbox = new Outbox(cache, this.api, this.clock);
     this.sync.on('applied', (applied, live) => {
       if (live) this.center.consider(applied.notifications);
+      if (applied.notifications.length) this.readOnScreen();
       // A lost contact's waiting writes turn failed in the outbox (cache.removeContact).
       this.emitEvent('changed', { entities: [...applied.entities, ...(applied.removedContacts.length ? ['outbox'] : [])], contact_ids: [...applied.contactIds] });
       if (applied.entities.has('notification') || applied.removedContacts.length || applied.entities.has('*')) this.emitUnread();
@@ -311,8 +316,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     const def = call.data.kind === 'query' ? queries[call.data.name as QueryName] : commands[call.data.name as CommandName];
     const input = (def.input as z.ZodType).safeParse(call.data.input ?? {});
     if (!input.success) {
-      const i = input.error.issues[0];
-      return { ok: false, code: 'invalid_request', message: `${[call.data.name, ...i.path.map(String)].join('.')}: ${i.message}` };
+      return { ok: false, code: 'invalid_request', message: invalidInputMessage(call.data.name, input.error.issues[0]) };
     }
     try {
       const value =
@@ -379,6 +383,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       }
       case 'conversations':
         return q.conversations(cache, this.me().id, i as never);
+      case 'conversationPosition':
+        return { index: q.positionInList(cache, this.me().id, i as never, i.contact_id as string) };
       case 'contact':
         return q.contactDetail(cache, i.id as string);
       case 'thread':
@@ -399,6 +405,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return q.notifications(cache, i.tab as 'new', i.limit as number);
       case 'outbox':
         return this.outbox?.items() ?? [];
+      case 'drafts':
+        return drafts(cache);
+      case 'place':
+        return place(cache);
       case 'dashboardOpen':
         return q.dashboardOpen(cache, this.clock(), i.team_id as string | undefined, i.limit as number);
       case 'dashboardMembers':
@@ -466,9 +476,16 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         this.opts.settings.set('prefs', LocalPrefs.partial().parse({ ...userPrefs(this.opts.settings.get('prefs')), ...input }));
         return this.prefs();
       }
+      case 'saveDraft':
+        saveDraft(this.requireCache(), input as Draft, now);
+        return { ok: true };
+      case 'savePlace':
+        savePlace(this.requireCache(), input as Place);
+        return { ok: true };
       case 'setFocus':
         this.focus = { contactId: input.contact_id as string | null, windowFocused: input.window_focused as boolean };
         if (this.focus.windowFocused) this.lastActivity = now;
+        this.readOnScreen();
         return { ok: true };
       case 'reportActivity': {
         const before = this.idleSeconds();
@@ -497,7 +514,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         outbox.enqueue({
           clientId, kind: 'message', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/messages`, body: { text },
           optimistic: [
-            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now } },
+            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now, written_at: now } },
             { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
           ],
         });
@@ -747,6 +764,17 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.outbox?.removeAllListeners();
     this.sync = null;
     this.outbox = null;
+  }
+
+  /**
+   * Reading is reading: the conversation on screen in a focused window has its notifications marked
+   * read as they come, so no unread dot on its row and no count on the bell for what the user sees.
+   */
+  private readOnScreen(): void {
+    const { contactId, windowFocused } = this.focus;
+    if (!contactId || !windowFocused || !this.cache || !this.outbox) return;
+    const unread = this.cache.all<{ id: string }>('SELECT id FROM notifications WHERE contact_id = ? AND unread = 1', contactId);
+    for (const n of unread) void this.handle({ kind: 'command', name: 'markNotificationRead', input: { id: n.id } });
   }
 
   /** An OS notification was clicked: bring that conversation up at the item, and mark it read. */

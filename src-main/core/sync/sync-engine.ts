@@ -117,6 +117,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     let next = this.fetchPage(start, this.epoch());
     for (;;) {
       const page = await next;
+      if (this.stopped) return; // stopped meanwhile (sign-out, shutdown): the cache may be closed
       if (page.must_refetch) {
         this.cache.wipeData();
         this.cache.beginBulkLoad();
@@ -129,6 +130,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (page.has_more) {
         next = this.fetchPage(page.next, page.epoch);
         await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) return;
       }
       // The epoch goes with the cursor. It changes only on a bootstrap's first page (any other page
       // from an older epoch is answered must_refetch), so storing it ahead of the page is safe.

@@ -9,6 +9,7 @@ import type { User } from '../../../src-shared/model';
 import { Avatar, Button, EmptyState, ErrorState, formatCount, formatDateTime, formatTime, Icon, Skeleton } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
 import { useNavigation } from '../shell/navigation-store';
+import { highlight } from '../../../src-shared/search-match';
 import { indexOfContact, rowAt, useInbox, type StatusFilter } from './inbox-store';
 
 const ROW_HEIGHT = 84;
@@ -45,6 +46,19 @@ export function ConversationList() {
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
   }, [status, q, inboxName]);
+
+  // A conversation opened from elsewhere (the Dashboard, a notification, a restart) is shown and
+  // highlighted in the list: found in this list, or the list switches to one that holds it.
+  useEffect(() => {
+    if (!contactId || indexOfContact(useInbox.getState().pages, contactId) >= 0) return;
+    void useInbox.getState().locate(contactId);
+  }, [contactId]);
+  const focusIndex = useInbox((s) => s.focusIndex);
+  useEffect(() => {
+    if (focusIndex === null || total === null) return;
+    if (focusIndex < total) virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+    useInbox.getState().clearFocusIndex();
+  }, [focusIndex, total, virtualizer]);
 
   const selectedIndex = useMemo(() => (contactId ? indexOfContact(pages, contactId) : -1), [pages, contactId]);
 
@@ -137,6 +151,7 @@ export function ConversationList() {
                         assignee={row.assignee_id ? usersById.get(row.assignee_id) : undefined}
                         nameOf={nameOf}
                         onOpen={openConversation}
+                        q={q.trim()}
                       />
                     ) : (
                       <SkeletonRow />
@@ -162,10 +177,25 @@ interface RowProps {
   assignee: User | undefined;
   nameOf: (id: string) => string | undefined;
   onOpen: (id: string) => void;
+  /** The search in the box, to mark what matched. */
+  q: string;
 }
 
-const ConversationRow = memo(function ConversationRow({ row, index, total, selected, showClosed, assignee, nameOf, onOpen }: RowProps) {
-  const excerpt = row.last_message ? mentionsToNames(row.last_message, nameOf) : 'No messages yet';
+/** Text with the search's matches marked: React text nodes only (contact text is untrusted). */
+function Marked({ text, q, around }: { text: string; q: string; around?: number }) {
+  if (!q) return <>{text}</>;
+  return (
+    <>
+      {highlight(text, q, around).map((s, i) => (s.hit ? <mark key={i} className="search-hit">{s.text}</mark> : <span key={i}>{s.text}</span>))}
+    </>
+  );
+}
+
+const ConversationRow = memo(function ConversationRow({ row, index, total, selected, showClosed, assignee, nameOf, onOpen, q }: RowProps) {
+  // Searching: the message that matched (its words marked), not the latest one.
+  const match = q ? row.match : null;
+  const excerpt = match ? mentionsToNames(match.text, nameOf) : row.last_message ? mentionsToNames(row.last_message, nameOf) : 'No messages yet';
+  const direction = match ? match.direction : row.last_message_direction;
   return (
     <div
       id={`conv-option-${row.id}`}
@@ -180,14 +210,16 @@ const ConversationRow = memo(function ConversationRow({ row, index, total, selec
       <Avatar name={row.name} size="md" />
       <div className="conv-row__body">
         <div className="conv-row__top">
-          <span className="conv-row__name">{row.name}</span>
+          <span className="conv-row__name">
+            <Marked text={row.name} q={q} />
+          </span>
           <time className="conv-row__time" dateTime={new Date(row.last_activity_at).toISOString()} title={formatDateTime(row.last_activity_at)}>
             {formatTime(row.last_activity_at)}
           </time>
         </div>
         <div className="conv-row__excerpt">
-          {row.last_message_direction === 'outgoing' && <span className="conv-row__you">You: </span>}
-          {excerpt}
+          {direction === 'outgoing' && <span className="conv-row__you">You: </span>}
+          <Marked text={excerpt} q={match ? q : ''} around={24} />
         </div>
         <div className="conv-row__bottom">
           {assignee ? (

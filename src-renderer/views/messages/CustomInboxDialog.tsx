@@ -98,7 +98,8 @@ export function CustomInboxDialog({ inboxId, onClose }: { inboxId: string | null
       const saved = existing ? await command('updateCustomInbox', { id: existing.id, ...body }) : await command('createCustomInbox', body);
       toast.success(existing ? `Saved “${saved.name}”` : `Created “${saved.name}”`);
       await useInbox.getState().loadSummaries();
-      if (!existing) useInbox.getState().setInbox(`custom:${saved.id}`);
+      // A filter on a status opens on that status's tab (not on whichever tab the list was on).
+      if (!existing) useInbox.getState().setInbox(`custom:${saved.id}`, saved.filter.status ?? undefined);
       else useInbox.getState().refresh();
       onClose();
     } catch (err) {

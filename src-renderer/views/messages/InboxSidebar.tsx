@@ -2,9 +2,10 @@
 import { useEffect, useState } from 'react';
 import type { InboxSummary } from '../../../src-shared/api/routes';
 import { formatCount, Icon, IconButton, Skeleton, type IconName } from '../../ui';
+import { useQuery } from '../../bridge/useQuery';
 import { useSession } from '../session/session-store';
 import { CustomInboxDialog } from './CustomInboxDialog';
-import { useInbox } from './inbox-store';
+import { useInbox, type StatusFilter } from './inbox-store';
 
 const ICONS: Record<InboxSummary['kind'], IconName> = { all: 'inbox', mine: 'user', unassigned: 'userX', team: 'users', custom: 'folder' };
 
@@ -16,6 +17,9 @@ export function InboxSidebar() {
   const setInbox = useInbox((s) => s.setInbox);
   const meInboxes = useSession((s) => s.me?.inboxes.join(','));
   const [editing, setEditing] = useState<{ id: string | null } | null>(null);
+  // A custom inbox that filters on a status opens on that status's tab.
+  const { data: customInboxes } = useQuery('customInboxes', {}, []);
+  const statusOf = new Map<string, StatusFilter>((customInboxes ?? []).flatMap((c) => (c.filter.status ? [[`custom:${c.id}`, c.filter.status] as const] : [])));
 
   useEffect(() => {
     void useInbox.getState().loadSummaries();
@@ -41,7 +45,7 @@ export function InboxSidebar() {
         className="inbox-item"
         aria-current={inbox === s.key ? 'true' : undefined}
         title={s.name}
-        onClick={() => setInbox(s.key)}
+        onClick={() => setInbox(s.key, statusOf.get(s.key))}
       >
         <Icon name={ICONS[s.kind]} size={17} />
         <span className="inbox-item__name">{s.name}</span>

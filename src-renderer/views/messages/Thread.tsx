@@ -191,7 +191,7 @@ const MessageItem = memo(function MessageItem({
   highlighted,
 }: {
   domId: string;
-  message: Message;
+  message: Message & { written_at?: number };
   outboxId: string | null;
   outboxError: string | null;
   contactName: string;
@@ -202,6 +202,7 @@ const MessageItem = memo(function MessageItem({
   const out = message.direction === 'outgoing';
   const failed = message.status === 'failed' || outboxError !== null;
   const who = out ? (author?.name ?? 'You') : contactName;
+  const writtenAt = message.written_at ?? message.created_at;
   return (
     <li id={domId} className={`entry entry--message entry--${message.direction}${grouped ? ' entry--grouped' : ''}${highlighted ? ' entry--highlight' : ''}${failed ? ' entry--failed' : ''}`}>
       {!grouped && <span className="entry__author">{who}</span>}
@@ -210,8 +211,12 @@ const MessageItem = memo(function MessageItem({
         <p className="bubble__text">{message.text}</p>
       </div>
       <div className="entry__meta">
-        <time dateTime={new Date(message.created_at).toISOString()} title={formatDateTime(message.created_at)}>
-          {formatClock(message.created_at)}
+        {/* A message that waited offline shows when it was written; the tooltip says when it went. */}
+        <time
+          dateTime={new Date(writtenAt).toISOString()}
+          title={writtenAt !== message.created_at ? `Written ${formatDateTime(writtenAt)}, sent ${formatDateTime(message.created_at)}` : formatDateTime(message.created_at)}
+        >
+          {formatClock(writtenAt)}
         </time>
         {out && <MessageStatus status={outboxError ? 'failed' : message.status} />}
       </div>

@@ -2,7 +2,7 @@
 // details and conversation history, and the unsent drafts of every conversation.
 import { create } from 'zustand';
 import type { QueryOutput, ThreadEntry } from '../../../src-shared/desktop/api';
-import { DesktopError, onEvent, query } from '../../bridge/client';
+import { command, DesktopError, onEvent, query } from '../../bridge/client';
 import { isAffected } from '../../bridge/useQuery';
 
 export type ContactDetail = NonNullable<QueryOutput<'contact'>>;
@@ -33,13 +33,18 @@ interface ConversationStore {
   open: (contactId: string | null) => void;
   refresh: (what?: { thread?: boolean; detail?: boolean }) => Promise<void>;
   showEarlier: () => void;
+  /** Keeps the draft here at once and in the cache a moment later (it survives a reload and a restart). */
   setDraft: (contactId: string, draft: Draft) => void;
+  loadDrafts: () => Promise<void>;
   noteSent: () => void;
   reset: () => void;
 }
 
 let seq = 0;
 let subscribed = false;
+/** Typing is saved to the cache this long after the last key. */
+const DRAFT_SAVE_MS = 250;
+const saveTimers = new Map<string, number>();
 
 export const useConversation = create<ConversationStore>((set, get) => ({
   contactId: null,
@@ -101,6 +106,26 @@ export const useConversation = create<ConversationStore>((set, get) => ({
 
   setDraft(contactId, draft) {
     set({ drafts: { ...get().drafts, [contactId]: draft } });
+    window.clearTimeout(saveTimers.get(contactId));
+    saveTimers.set(
+      contactId,
+      window.setTimeout(() => {
+        saveTimers.delete(contactId);
+        command('saveDraft', { contact_id: contactId, ...draft }).catch(() => undefined);
+      }, DRAFT_SAVE_MS),
+    );
+  },
+
+  async loadDrafts() {
+    try {
+      const saved = await query('drafts', {});
+      // A draft typed since the app opened wins over the saved one.
+      const drafts: Record<string, Draft> = {};
+      for (const d of saved) drafts[d.contact_id] = { text: d.text, mode: d.mode, mentions: d.mentions };
+      set({ drafts: { ...drafts, ...get().drafts } });
+    } catch {
+      // Drafts are a convenience: without them the composers start empty.
+    }
   },
 
   noteSent() {
@@ -109,6 +134,8 @@ export const useConversation = create<ConversationStore>((set, get) => ({
 
   reset() {
     seq++;
+    for (const t of saveTimers.values()) window.clearTimeout(t);
+    saveTimers.clear();
     set({ contactId: null, entries: null, detail: null, missing: false, error: null, limit: FIRST_LIMIT, drafts: {} });
   },
 }));

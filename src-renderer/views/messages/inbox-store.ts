@@ -25,7 +25,13 @@ interface InboxStore {
   total: number | null;
   pages: Record<number, InboxRow[]>;
   listError: DesktopError | null;
-  setInbox: (key: string) => void;
+  /** A row the list should scroll to once it holds it (a conversation opened from elsewhere). */
+  focusIndex: number | null;
+  /** Shows a contact in the list: this list if it holds it, else the first list that does; false when none does. */
+  locate: (contactId: string) => Promise<boolean>;
+  clearFocusIndex: () => void;
+  /** Chooses an inbox; a custom inbox that filters on a status opens on that status's tab. */
+  setInbox: (key: string, status?: StatusFilter) => void;
   setStatus: (status: StatusFilter) => void;
   setQuery: (q: string) => void;
   /** The list's visible rows changed: fetch the pages they need. */
@@ -127,12 +133,42 @@ export const useInbox = create<InboxStore>((set, get) => {
     total: null,
     pages: {},
     listError: null,
+    focusIndex: null,
 
-    setInbox(key) {
+    setInbox(key, status) {
       subscribe();
-      if (key === get().inbox && get().total !== null) return;
-      set({ inbox: key });
+      if (key === get().inbox && get().total !== null && (!status || status === get().status)) return;
+      set({ inbox: key, ...(status && { status }) });
       restart();
+    },
+
+    async locate(contactId) {
+      const { inbox, status, q, summaries } = get();
+      const other: StatusFilter = status === 'open' ? 'closed' : 'open';
+      const keys = (summaries ?? []).map((s) => s.key).filter((k) => k !== inbox);
+      // This list first, then this inbox's other tab, then the other inboxes (All first).
+      const candidates = [
+        { inbox, status, q },
+        { inbox, status: other, q: '' },
+        ...keys.flatMap((k) => [{ inbox: k, status, q: '' }, { inbox: k, status: other, q: '' }]),
+      ];
+      for (const c of candidates) {
+        try {
+          const { index } = await query('conversationPosition', { inbox: c.inbox, status: c.status, q: c.q.trim() || undefined, contact_id: contactId });
+          if (index === null) continue;
+          const same = c.inbox === get().inbox && c.status === get().status && c.q === get().q;
+          set({ focusIndex: index, ...(!same && { inbox: c.inbox, status: c.status, q: c.q }) });
+          if (!same) restart();
+          return true;
+        } catch {
+          return false;
+        }
+      }
+      return false;
+    },
+
+    clearFocusIndex() {
+      set({ focusIndex: null });
     },
     setStatus(status) {
       if (status === get().status) return;
@@ -175,7 +211,7 @@ export const useInbox = create<InboxStore>((set, get) => {
 
     reset() {
       generation++;
-      set({ inbox: 'all', status: 'open', q: '', summaries: null, summariesError: null, total: null, pages: {}, listError: null });
+      set({ inbox: 'all', status: 'open', q: '', summaries: null, summariesError: null, total: null, pages: {}, listError: null, focusIndex: null });
     },
   };
 });

@@ -137,7 +137,7 @@ export function UsersView() {
                   <th scope="col">Access level</th>
                   <th scope="col">Team</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Last active</th>
+                  <th scope="col" className="sv-col-low">Last active</th>
                   <th scope="col">Restrictions</th>
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
@@ -213,7 +213,7 @@ function UserRow({ user, actor, teamName, now, onEdit }: { user: User; actor: Us
       <td>
         <StatusLabel status={user.status} />
       </td>
-      <td className="sv-muted" title={user.last_active_at ? formatDateTime(user.last_active_at) : undefined}>
+      <td className="sv-muted sv-col-low" title={user.last_active_at ? formatDateTime(user.last_active_at) : undefined}>
         {user.last_active_at ? formatRelative(user.last_active_at, now) : 'Never'}
       </td>
       <td>

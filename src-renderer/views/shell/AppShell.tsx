@@ -16,6 +16,7 @@ import { ConnectionBanner } from './ConnectionBanner';
 import { CacheNotice, UndeliverableWrites } from '../session/UnsentWrites';
 import { NavRail } from './NavRail';
 import { SUPERVISOR_MODULES, useNavigation, type Module } from './navigation-store';
+import { restorePlace } from './place';
 import { usePresenceReporting } from './presence';
 
 const TITLES: Record<Module, string> = {
@@ -37,12 +38,12 @@ export function AppShell() {
     void useDirectory.getState().load();
   }, []);
 
-  // A supervisor starts on the Dashboard, an agent in Messages (unless something was opened already).
+  // Where the user was (after a reload or restart); else a supervisor starts on the Dashboard, an
+  // agent in Messages (unless something was opened already).
   useEffect(() => {
     if (!user || startedFor.current === user.id) return;
     startedFor.current = user.id;
-    const nav = useNavigation.getState();
-    if (!nav.contactId) nav.reset(isSupervisor(user) ? 'dashboard' : 'messages');
+    void restorePlace(user);
   }, [user]);
 
   useDesktopEvent('open', (p) => useNavigation.getState().openConversation(p.contact_id, { commentId: p.comment_id, messageId: p.message_id }));
