@@ -7,7 +7,7 @@ import type { VisibilityScope } from '../../src-shared/access/visibility';
 import { inList, type Database } from '../db/engine';
 import type { UserRow } from '../workspace/rows';
 import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
-import { scopeOf, type ViewerCtx } from '../workspace/store';
+import { scopeOf, type ViewerCtx } from '../workspace/viewer';
 import { pagesWaiting } from './turns';
 import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, redactsUser, syncPage, type FeedRow } from './sync';
 

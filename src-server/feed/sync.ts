@@ -4,7 +4,7 @@ import type { ChangeRecord, MustRefetchReason, SyncPage } from '../../src-shared
 import { scopeAllows, showsRestrictions, type VisibilityScope } from '../../src-shared/access/visibility';
 import type { Role } from '../../src-shared/model';
 import type { ChangeRow, SqlRunner } from '../db/engine';
-import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/store';
+import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/viewer';
 import { pageTurn, SLICE_ROWS } from './turns';
 import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
 

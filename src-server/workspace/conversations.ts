@@ -9,20 +9,17 @@ import type { Param, SqlRunner } from '../db/engine';
 import { createNotification, excerptOf } from './notifications';
 import { decodeCursor, encodeCursor } from './paging';
 import { toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
-import {
-  escapeLike,
-  getSettings,
-  newId,
-  scopeCondition,
-  scopeOf,
-  teamMemberIds,
-  visibleContact,
-  type Tx,
-  type ViewerCtx,
-} from './store';
+import { getSettings } from './settings';
+import { newId } from './ids';
+import { scopeCondition, scopeOf, teamMemberIds, visibleContact, type ViewerCtx } from './viewer';
+import type { Tx } from './tx';
 import { reconcileContactAssignee } from './visibility-changes';
 
 type Where = { sql: string; params: Param[] };
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 function searchCondition(q: string): Where {
   const like = `%${escapeLike(q.toLowerCase())}%`;

@@ -8,7 +8,9 @@ import type { NotificationKind } from '../../src-shared/model';
 import { rowLists, type ColumnType, type Param, type SqlRunner } from '../db/engine';
 import { excerptOf } from './notifications';
 import { prefsOf, type UserRow } from './rows';
-import { newId, type Store, type Tx } from './store';
+import { newId } from './ids';
+import type { Store } from './store';
+import type { Tx } from './tx';
 
 export function signBody(secret: string, rawBody: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
