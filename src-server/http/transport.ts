@@ -119,3 +119,18 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   if (socket.writable) socket.write(rawAnswer(status, reason, body, ANSWER_HEADERS));
   socket.destroy();
 }
+
+/**
+ * Addresses that are trusted proxies (ServerOptions.trustProxy): many clients arrive from each, so
+ * the per-address caps do not count them.
+ */
+export function trustedProxies(trust: boolean | string | string[] | undefined): (address: string) => boolean {
+  if (trust === true) return () => true;
+  if (!trust) return () => false;
+  const listed = new Set((Array.isArray(trust) ? trust : trust.split(',')).map((a) => a.trim()));
+  const loopback = listed.has('loopback');
+  return (address) => {
+    const plain = address.replace(/^::ffff:/, '');
+    return listed.has(address) || listed.has(plain) || (loopback && (plain === '127.0.0.1' || address === '::1'));
+  };
+}
