@@ -14,7 +14,7 @@ import {
   Id,
   Message,
   Notification,
-  NotificationKind,
+  NotificationKindFlags,
   NotificationPrefs,
   Role,
   Team,
@@ -33,7 +33,9 @@ const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().len
 
 /** password_change: signed in with a password someone else gave; nothing opens until the user chooses their own. */
 export const SessionState = z.enum(['signed_out', 'password_change', 'bootstrapping', 'ready']);
+/** The desktop's link to the workspace server. */
 export const Connection = z.enum(['online', 'connecting', 'offline']);
+export type Connection = z.infer<typeof Connection>;
 
 export const Session = z.object({
   state: SessionState,
@@ -128,12 +130,7 @@ export type OutboxItem = z.infer<typeof OutboxItem>;
 
 export const LocalPrefs = z.object({
   /** Which kinds raise an OS notification. */
-  os_alerts: z.object({
-    comment_mention: z.boolean(),
-    contact_assigned: z.boolean(),
-    new_message_assigned: z.boolean(),
-    new_message_unassigned: z.boolean(),
-  }),
+  os_alerts: NotificationKindFlags,
   do_not_disturb: z.boolean(),
   sound: z.boolean(),
 });
@@ -391,6 +388,3 @@ export interface DesktopBridge {
   call(call: Call): Promise<Reply>;
   on(listener: (event: EventName, payload: unknown) => void): () => void;
 }
-
-export const NOTIFICATION_KINDS = NotificationKind.options;
-export { NotificationKind };

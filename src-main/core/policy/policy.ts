@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LOCAL_PREFS, LocalPrefs } from '../../../src-shared/desktop/api';
+import { NotificationKind } from '../../../src-shared/model';
 import { checkServerAddress, serverOrigin } from '../../../src-shared/desktop/server-address';
 import type { PolicyView } from '../service/ports';
 
@@ -71,8 +72,6 @@ const InsecureServer = z
   .max(500)
   .refine((s) => serverOrigin(s)?.startsWith('http://') === true && !/@/.test(s), 'must be an http:// address such as "http://chat.lan:4010"')
   .transform((s) => serverOrigin(s)!);
-
-const AlertKind = z.enum(['comment_mention', 'contact_assigned', 'new_message_assigned', 'new_message_unassigned']);
 
 /** One schema per top-level key, so that each is accepted or refused on its own. */
 export const POLICY_KEYS = {
@@ -168,7 +167,7 @@ export function parsePolicy(raw: unknown): PolicyParse {
         }
         const alerts: Partial<LocalPrefs['os_alerts']> = {};
         for (const [kind, on] of Object.entries(value)) {
-          if (!AlertKind.safeParse(kind).success) problems.push(`notifications.os_alerts.${kind}: not a notification kind (${AlertKind.options.join(', ')}): ignored`);
+          if (!NotificationKind.safeParse(kind).success) problems.push(`notifications.os_alerts.${kind}: not a notification kind (${NotificationKind.options.join(', ')}): ignored`);
           else if (typeof on !== 'boolean') problems.push(`notifications.os_alerts.${kind}: must be true or false: ignored`);
           else alerts[kind as keyof LocalPrefs['os_alerts']] = on;
         }

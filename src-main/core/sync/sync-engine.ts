@@ -4,9 +4,8 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { ServerFrame, StreamClose, type ChangeRecord, type SyncPage } from '../../../src-shared/sync/changes';
 import type { Applied, Cache } from '../cache/cache';
+import type { Connection } from '../../../src-shared/desktop/api';
 import { OfflineError, ServerError, type ServerApi } from './server-api';
-
-export type Connection = 'online' | 'connecting' | 'offline';
 
 export interface SyncEngineOptions {
   pageSize?: number;
