@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseShellArgs } from '../../src-main/electron/args';
-import { badgeCount, badgeLabel, trayTooltip } from '../../src-main/electron/badge';
+import { badgeCount, trayTooltip } from '../../src-main/electron/badge';
+import { unreadBadge } from '../../src-shared/unread';
 import { fallbackPageUrl, withCsp } from '../../src-main/electron/csp';
 import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../../src-shared/desktop/csp';
 import { cspMeta } from '../../src-renderer/vite.config';
@@ -197,7 +198,7 @@ describe('the unread badge', () => {
     expect(trayTooltip(0)).toBe('IS-Messenger');
     expect(trayTooltip(1)).toBe('IS-Messenger: 1 unread notification');
     expect(trayTooltip(5)).toBe('IS-Messenger: 5 unread notifications');
-    expect([badgeLabel(0), badgeLabel(7), badgeLabel(150)]).toEqual(['', '7', '99+']);
+    expect([unreadBadge(0), unreadBadge(7), unreadBadge(150)]).toEqual(['', '7', '99+']);
   });
 });
 
