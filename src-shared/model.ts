@@ -128,8 +128,7 @@ export const Conversation = z.object({
 });
 export type Conversation = z.infer<typeof Conversation>;
 
-export const MessageStatus = z.enum(['pending', 'sent', 'delivered', 'read', 'failed']);
-export type MessageStatus = z.infer<typeof MessageStatus>;
+const MessageStatus = z.enum(['pending', 'sent', 'delivered', 'read', 'failed']);
 
 export const Message = z.object({
   id: Id,
@@ -158,7 +157,7 @@ export const Comment = z.object({
 });
 export type Comment = z.infer<typeof Comment>;
 
-export const EventKind = z.enum(['assigned', 'unassigned', 'opened', 'closed']);
+const EventKind = z.enum(['assigned', 'unassigned', 'opened', 'closed']);
 export const ThreadEvent = z.object({
   id: Id,
   contact_id: Id,

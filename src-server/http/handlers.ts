@@ -21,7 +21,7 @@ import * as dash from '../workspace/dashboard';
 import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson } from '../feed/sync';
 
-export interface Ctx<N extends RouteName> {
+interface Ctx<N extends RouteName> {
   params: ParamsOf<N>;
   query: QueryOf<N>;
   body: BodyOf<N>;

@@ -9,6 +9,7 @@ import type { ApiErrorBody } from '../../src-shared/api/errors';
 import { STREAM_PATH, StreamQuery } from '../../src-shared/sync/changes';
 import type { StreamHub } from '../feed/stream';
 import type { Store } from '../workspace/store';
+import { rawAnswer } from './connection-limits';
 import { errorBody } from './error-answers';
 import { mustChangePassword, PASSWORD_FIRST, sessionOf } from './session-auth';
 import { ANSWER_HEADERS } from './transport';
@@ -23,13 +24,7 @@ export interface StreamDoor {
 }
 
 function refuse(socket: Duplex, status: number, body: ApiErrorBody): void {
-  const text = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-      Object.entries(ANSWER_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
-      `Connection: close\r\n\r\n${text}`,
-  );
+  socket.end(rawAnswer(status, STATUS_CODES[status] ?? 'Bad Request', body, ANSWER_HEADERS));
 }
 
 /** Takes the server's upgrades; answers the WebSocket server to close with the app. */

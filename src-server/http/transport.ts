@@ -59,7 +59,7 @@ function hostnameOf(host: string): string | null {
 }
 
 /** An error answer written straight to the socket's response (before any framework sees the request). */
-export function refuse(res: ServerResponse, status: number, body: ApiErrorBody): void {
+function refuse(res: ServerResponse, status: number, body: ApiErrorBody): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...ANSWER_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
   res.end(text);
@@ -94,7 +94,7 @@ export function createHttpServer(
   return server as http.Server;
 }
 
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * The HTTP parser's own refusals (malformed or oversized headers, a duplicate Content-Length, a

@@ -226,7 +226,7 @@ async function addEvent(
 }
 
 /** Opens a conversation for the contact (there is never a second open one). */
-export async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
+async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
   const id = newId('cv');
   await tx.writeRow('conversation', "INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?) RETURNING *", [id, contactId, tx.now]);
   await tx.run("UPDATE contacts SET status = 'open', conversation_id = ?, last_activity_at = ? WHERE id = ?", [id, tx.now, contactId]);
@@ -239,7 +239,7 @@ async function openConversationId(tx: Tx, contact: Record<string, unknown>): Pro
 }
 
 /** Sets the assignee, with its event, visibility changes and the assignee's notification. */
-export async function setAssignee(tx: Tx, contact: Record<string, unknown>, assigneeId: string | null, actorId: string | null): Promise<void> {
+async function setAssignee(tx: Tx, contact: Record<string, unknown>, assigneeId: string | null, actorId: string | null): Promise<void> {
   const before = (contact.assignee_id as string | null) ?? null;
   if (before === assigneeId) return;
   const contactId = String(contact.id);

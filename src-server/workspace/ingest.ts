@@ -121,7 +121,7 @@ interface ContactWork {
  * deliveries and the assignees' preferences; then one multi-row write per table. Change records
  * follow per contact: its conversation and event, its messages, the contact, its notifications.
  */
-export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundResult[]> {
+async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundResult[]> {
   const results: (InboundResult | null)[] = items.map(() => null);
   if (items.length === 0) return [];
 

@@ -220,7 +220,7 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
 }
 
 /** A user as this viewer is shown them (the feed does the same: `redactsUser`). */
-export function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
+function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
   const user = toUser(row);
   return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null };
 }

@@ -26,7 +26,7 @@ import {
   MESSAGE_MAX_CHARS,
   ConversationStatus,
 } from '../model';
-import { CustomInboxInput, InboxKeyParam, InboxSummary, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
+import { CustomInboxInput, InboxKeyParam, InboxSummary, OpenConversationRow, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
 import { NewPassword } from '../passwords';
 
 const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
@@ -141,13 +141,6 @@ export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
   do_not_disturb: false,
   sound: true,
 };
-
-export const OpenConversationRow = z.object({
-  contact: Contact,
-  conversation: Conversation,
-  open_for_ms: z.number(),
-  over_threshold: z.boolean(),
-});
 
 const Empty = z.object({}).strict();
 const Limit = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);

@@ -21,8 +21,8 @@ export interface Notifier {
   show(alert: OsAlert): void;
 }
 
-export const BURST_WINDOW_MS = 10_000;
-export const BURST_LIMIT = 3;
+const BURST_WINDOW_MS = 10_000;
+const BURST_LIMIT = 3;
 const TITLE_CHARS = 64;
 const BODY_CHARS = 180;
 

@@ -26,14 +26,14 @@ import { checkServerAddress, serverOrigin } from '../../../src-shared/desktop/se
 import type { PolicyView } from '../service/ports';
 
 /** Names another policy file (tests, or IT trying a policy out on a machine that has none). */
-export const POLICY_FILE_ENV = 'ISM_POLICY_FILE';
+const POLICY_FILE_ENV = 'ISM_POLICY_FILE';
 
 /**
  * Windows' machine-wide folder for program data. Fixed, never read from the environment
  * (ProgramData, ALLUSERSPROFILE): a user sets their own environment, and with it could point the
  * app away from the policy IT deployed.
  */
-export const WINDOWS_PROGRAM_DATA = 'C:\\ProgramData';
+const WINDOWS_PROGRAM_DATA = 'C:\\ProgramData';
 
 /**
  * The machine-wide policy file of each OS; or the file named by ISM_POLICY_FILE, but only where no
@@ -50,7 +50,7 @@ export function policyFilePath(platform: NodeJS.Platform, env: Record<string, st
 
 /** Settings a policy may lock (the names the renderer marks "Managed by your organization"). */
 export const LOCKABLE = ['server_url', 'os_alerts', 'do_not_disturb', 'sound'] as const;
-export type Lockable = (typeof LOCKABLE)[number];
+type Lockable = (typeof LOCKABLE)[number];
 
 /** An update server: https:// only, since what it serves is installed (docs/deploying.md, Updates). */
 const HttpsUrl = z

@@ -26,7 +26,7 @@ export interface SyncEvents {
 }
 
 /** Full jitter: a random delay up to base·2^attempt, capped. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }
 
