@@ -53,7 +53,7 @@ export interface StreamHubOptions {
 }
 
 export class StreamHub {
-  private readonly conns = new Set<Client>();
+  private readonly clients = new Set<Client>();
   private last = 0;
   /**
    * What each connected user may see, kept between flushes. Whatever changes a scope (a user's role,
@@ -81,7 +81,7 @@ export class StreamHub {
   }
 
   get connections(): number {
-    return this.conns.size;
+    return this.clients.size;
   }
 
   /** A commit happened (here or elsewhere): push what is new soon, coalescing bursts. */
@@ -101,7 +101,7 @@ export class StreamHub {
   refusal(userId: string, address: string): string | null {
     let mine = 0;
     let here = 0;
-    for (const c of this.conns) {
+    for (const c of this.clients) {
       if (c.userId === userId) mine += 1;
       if (address && c.address === address) here += 1;
     }
@@ -111,72 +111,72 @@ export class StreamHub {
   }
 
   attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number, address = ''): void {
-    const conn = newClient(ws, user.id, tokenHash, after, epoch, address);
-    this.conns.add(conn);
-    ws.on('pong', () => (conn.alive = true));
-    ws.on('close', () => this.conns.delete(conn));
-    ws.on('error', () => this.conns.delete(conn));
-    ws.on('message', (data, isBinary) => this.onFrame(conn, isBinary ? null : data.toString()));
+    const client = newClient(ws, user.id, tokenHash, after, epoch, address);
+    this.clients.add(client);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('close', () => this.clients.delete(client));
+    ws.on('error', () => this.clients.delete(client));
+    ws.on('message', (data, isBinary) => this.onFrame(client, isBinary ? null : data.toString()));
     // A reconnect storm in progress: this client comes back later, at its own point of the window.
     if (pagesWaiting() > (this.opts.maxPagesWaiting ?? 64)) {
       ws.close(StreamClose.tryAgainLater, `retry_after_ms=${this.reconnectDelay()}`);
       return;
     }
-    send(conn, { type: 'hello', head: this.last, user_id: user.id, reconnect_ms: this.reconnectDelay() });
-    void this.catchUp(conn);
+    send(client, { type: 'hello', head: this.last, user_id: user.id, reconnect_ms: this.reconnectDelay() });
+    void this.catchUp(client);
   }
 
   /** A jittered reconnect delay, spread over a window that grows with the clients connected. */
   private reconnectDelay(): number {
     const { minMs = 0, perClientMs, minWindowMs, maxWindowMs } = this.opts.reconnectSpread ?? { perClientMs: 10, minWindowMs: 1000, maxWindowMs: 30_000 };
-    const window = Math.min(maxWindowMs, Math.max(minWindowMs, this.conns.size * perClientMs));
+    const window = Math.min(maxWindowMs, Math.max(minWindowMs, this.clients.size * perClientMs));
     return minMs + Math.floor(Math.random() * window);
   }
 
   closeUser(userId: string, code: number, reason: string): void {
-    for (const c of this.conns) if (c.userId === userId) c.ws.close(code, reason);
+    for (const c of this.clients) if (c.userId === userId) c.ws.close(code, reason);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    for (const c of this.conns) c.ws.terminate();
-    this.conns.clear();
+    for (const c of this.clients) c.ws.terminate();
+    this.clients.clear();
     await this.running;
   }
 
-  private onFrame(conn: Client, text: string | null): void {
-    const frame = receivedFrame(conn, text);
-    if (frame?.type === 'ping') send(conn, { type: 'heartbeat', head: conn.processed, at: Date.now() });
-    else if (frame) this.opts.onPresence(conn.userId, frame.idle_seconds).catch((err) => this.opts.log('presence failed', err));
+  private onFrame(client: Client, text: string | null): void {
+    const frame = receivedFrame(client, text);
+    if (frame?.type === 'ping') send(client, { type: 'heartbeat', head: client.processed, at: Date.now() });
+    else if (frame) this.opts.onPresence(client.userId, frame.idle_seconds).catch((err) => this.opts.log('presence failed', err));
   }
 
   /** Brings one client from its cursor to the hub's position through the same pages /sync serves. */
-  private async catchUp(conn: Client): Promise<void> {
+  private async catchUp(client: Client): Promise<void> {
     try {
-      const viewer = await loadViewer(this.db, conn.userId);
-      if (!viewer || Number(viewer.user.deactivated)) return conn.ws.close(StreamClose.deactivated, 'deactivated');
+      const viewer = await loadViewer(this.db, client.userId);
+      if (!viewer || Number(viewer.user.deactivated)) return client.ws.close(StreamClose.deactivated, 'deactivated');
       for (let pages = 0; ; pages++) {
-        if (pages >= MAX_CATCH_UP_PAGES) return send(conn, { type: 'resync' });
-        const page = await feedPage(this.db, viewer, conn.processed, 1000, conn.epoch);
-        if ('mustRefetch' in page) return send(conn, { type: 'must_refetch', reason: page.mustRefetch });
+        if (pages >= MAX_CATCH_UP_PAGES) return send(client, { type: 'resync' });
+        const page = await feedPage(this.db, viewer, client.processed, 1000, client.epoch);
+        if ('mustRefetch' in page) return send(client, { type: 'must_refetch', reason: page.mustRefetch });
         if (page.records.length) {
-          sendRaw(conn, changesFrame(conn.sentUpto, page.next, page.records.join(',')));
-          conn.sentUpto = page.next;
+          sendRaw(client, changesFrame(client.sentUpto, page.next, page.records.join(',')));
+          client.sentUpto = page.next;
         }
-        conn.processed = page.next;
+        client.processed = page.next;
         if (!page.hasMore) break;
       }
       // Catch-up pages leave out sign-out records (as /sync does): a session ended meanwhile is seen here.
-      if (!(await this.db.get('SELECT 1 AS found FROM sessions WHERE token_hash = ?', [conn.tokenHash]))) {
-        return conn.ws.close(StreamClose.signedOut, 'signed out');
+      if (!(await this.db.get('SELECT 1 AS found FROM sessions WHERE token_hash = ?', [client.tokenHash]))) {
+        return client.ws.close(StreamClose.signedOut, 'signed out');
       }
-      conn.ready = true;
+      client.ready = true;
       // Anything committed while catching up is picked up by the next flush (or now).
-      if (conn.processed < this.last) conn.ready = false, void this.catchUp(conn);
+      if (client.processed < this.last) client.ready = false, void this.catchUp(client);
     } catch (err) {
       this.opts.log('stream catch-up failed', err);
-      conn.ws.close(1011, 'server error');
+      client.ws.close(1011, 'server error');
     }
   }
 
@@ -230,25 +230,25 @@ export class StreamHub {
       this.scopes = new Map();
       this.scopesAt = now;
     }
-    if (this.conns.size === 0) return;
+    if (this.clients.size === 0) return;
     const round = await DeliveryRound.of(this.db, rows, from, upto);
-    const conns = [...this.conns];
+    const clients = [...this.clients];
     const scopes = this.scopes;
-    const missing = [...new Set(conns.filter((c) => c.ready && !scopes.has(c.userId)).map((c) => c.userId))];
+    const missing = [...new Set(clients.filter((c) => c.ready && !scopes.has(c.userId)).map((c) => c.userId))];
     if (missing.length) for (const [id, scope] of await this.scopesOf(missing)) scopes.set(id, scope);
-    for (const conn of conns) {
-      if (!conn.ready) continue;
-      if (conn.processed < from) {
+    for (const client of clients) {
+      if (!client.ready) continue;
+      if (client.processed < from) {
         // This client missed a batch (it was catching up): bring it forward from its own cursor.
-        conn.ready = false;
-        void this.catchUp(conn);
+        client.ready = false;
+        void this.catchUp(client);
         continue;
       }
       // (A client that finished catching up during this flush was not among those read above.)
-      if (!scopes.has(conn.userId)) scopes.set(conn.userId, (await this.scopesOf([conn.userId])).get(conn.userId) ?? null);
-      const seen = scopes.get(conn.userId);
-      if (!seen) conn.ws.close(StreamClose.deactivated, 'deactivated');
-      else await round.deliverTo(conn, seen);
+      if (!scopes.has(client.userId)) scopes.set(client.userId, (await this.scopesOf([client.userId])).get(client.userId) ?? null);
+      const seen = scopes.get(client.userId);
+      if (!seen) client.ws.close(StreamClose.deactivated, 'deactivated');
+      else await round.deliverTo(client, seen);
     }
   }
 
@@ -260,8 +260,8 @@ export class StreamHub {
    * maximum age is ended here, and its streams closed, however busy they are.
    */
   private async closeEndedSessions(): Promise<void> {
-    const conns = [...this.conns].filter((c) => c.ready);
-    const hashes = [...new Set(conns.map((c) => c.tokenHash))];
+    const clients = [...this.clients].filter((c) => c.ready);
+    const hashes = [...new Set(clients.map((c) => c.tokenHash))];
     const alive = new Set<string>();
     const now = (this.opts.clock ?? Date.now)();
     const stale: string[] = [];
@@ -280,7 +280,7 @@ export class StreamHub {
         if (now - Number(r.last_seen_at) > SESSION_SEEN_EVERY_MS) stale.push(r.token_hash);
       }
     }
-    for (const c of conns) if (!alive.has(c.tokenHash) && this.conns.has(c)) c.ws.close(StreamClose.signedOut, 'signed out');
+    for (const c of clients) if (!alive.has(c.tokenHash) && this.clients.has(c)) c.ws.close(StreamClose.signedOut, 'signed out');
     for (let i = 0; i < stale.length; i += 500) {
       const list = inList(stale.slice(i, i + 500));
       await this.db.run(`UPDATE sessions SET last_seen_at = ? WHERE last_seen_at < ? AND token_hash IN ${list.sql}`, [now, now, ...list.params]);
@@ -289,17 +289,17 @@ export class StreamHub {
 
   private heartbeat(): void {
     void this.closeEndedSessions().catch((err) => this.opts.log('stream session check failed', err));
-    for (const conn of this.conns) {
-      if (!conn.alive) {
-        conn.ws.terminate();
-        this.conns.delete(conn);
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.ws.terminate();
+        this.clients.delete(client);
         continue;
       }
-      conn.alive = false;
-      conn.ws.ping();
-      if (conn.ready) {
-        send(conn, { type: 'heartbeat', head: conn.processed, at: Date.now() });
-        conn.sentUpto = conn.processed;
+      client.alive = false;
+      client.ws.ping();
+      if (client.ready) {
+        send(client, { type: 'heartbeat', head: client.processed, at: Date.now() });
+        client.sentUpto = client.processed;
       }
     }
   }
