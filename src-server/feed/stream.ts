@@ -53,7 +53,8 @@ export interface StreamHubOptions {
 }
 
 export class StreamHub {
-  private readonly clients = new Set<Client>();
+  /** The connected clients (tests count them by user). */
+  private readonly conns = new Set<Client>();
   private last = 0;
   /**
    * What each connected user may see, kept between flushes. Whatever changes a scope (a user's role,
@@ -81,7 +82,7 @@ export class StreamHub {
   }
 
   get connections(): number {
-    return this.clients.size;
+    return this.conns.size;
   }
 
   /** A commit happened (here or elsewhere): push what is new soon, coalescing bursts. */
@@ -101,7 +102,7 @@ export class StreamHub {
   refusal(userId: string, address: string): string | null {
     let mine = 0;
     let here = 0;
-    for (const c of this.clients) {
+    for (const c of this.conns) {
       if (c.userId === userId) mine += 1;
       if (address && c.address === address) here += 1;
     }
@@ -112,10 +113,10 @@ export class StreamHub {
 
   attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number, address = ''): void {
     const client = newClient(ws, user.id, tokenHash, after, epoch, address);
-    this.clients.add(client);
+    this.conns.add(client);
     ws.on('pong', () => (client.alive = true));
-    ws.on('close', () => this.clients.delete(client));
-    ws.on('error', () => this.clients.delete(client));
+    ws.on('close', () => this.conns.delete(client));
+    ws.on('error', () => this.conns.delete(client));
     ws.on('message', (data, isBinary) => this.onFrame(client, isBinary ? null : data.toString()));
     // A reconnect storm in progress: this client comes back later, at its own point of the window.
     if (pagesWaiting() > (this.opts.maxPagesWaiting ?? 64)) {
@@ -129,19 +130,19 @@ export class StreamHub {
   /** A jittered reconnect delay, spread over a window that grows with the clients connected. */
   private reconnectDelay(): number {
     const { minMs = 0, perClientMs, minWindowMs, maxWindowMs } = this.opts.reconnectSpread ?? { perClientMs: 10, minWindowMs: 1000, maxWindowMs: 30_000 };
-    const window = Math.min(maxWindowMs, Math.max(minWindowMs, this.clients.size * perClientMs));
+    const window = Math.min(maxWindowMs, Math.max(minWindowMs, this.conns.size * perClientMs));
     return minMs + Math.floor(Math.random() * window);
   }
 
   closeUser(userId: string, code: number, reason: string): void {
-    for (const c of this.clients) if (c.userId === userId) c.ws.close(code, reason);
+    for (const c of this.conns) if (c.userId === userId) c.ws.close(code, reason);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    for (const c of this.clients) c.ws.terminate();
-    this.clients.clear();
+    for (const c of this.conns) c.ws.terminate();
+    this.conns.clear();
     await this.running;
   }
 
@@ -230,9 +231,9 @@ export class StreamHub {
       this.scopes = new Map();
       this.scopesAt = now;
     }
-    if (this.clients.size === 0) return;
+    if (this.conns.size === 0) return;
     const round = await DeliveryRound.of(this.db, rows, from, upto);
-    const clients = [...this.clients];
+    const clients = [...this.conns];
     const scopes = this.scopes;
     const missing = [...new Set(clients.filter((c) => c.ready && !scopes.has(c.userId)).map((c) => c.userId))];
     if (missing.length) for (const [id, scope] of await this.scopesOf(missing)) scopes.set(id, scope);
@@ -260,7 +261,7 @@ export class StreamHub {
    * maximum age is ended here, and its streams closed, however busy they are.
    */
   private async closeEndedSessions(): Promise<void> {
-    const clients = [...this.clients].filter((c) => c.ready);
+    const clients = [...this.conns].filter((c) => c.ready);
     const hashes = [...new Set(clients.map((c) => c.tokenHash))];
     const alive = new Set<string>();
     const now = (this.opts.clock ?? Date.now)();
@@ -280,7 +281,7 @@ export class StreamHub {
         if (now - Number(r.last_seen_at) > SESSION_SEEN_EVERY_MS) stale.push(r.token_hash);
       }
     }
-    for (const c of clients) if (!alive.has(c.tokenHash) && this.clients.has(c)) c.ws.close(StreamClose.signedOut, 'signed out');
+    for (const c of clients) if (!alive.has(c.tokenHash) && this.conns.has(c)) c.ws.close(StreamClose.signedOut, 'signed out');
     for (let i = 0; i < stale.length; i += 500) {
       const list = inList(stale.slice(i, i + 500));
       await this.db.run(`UPDATE sessions SET last_seen_at = ? WHERE last_seen_at < ? AND token_hash IN ${list.sql}`, [now, now, ...list.params]);
@@ -289,10 +290,10 @@ export class StreamHub {
 
   private heartbeat(): void {
     void this.closeEndedSessions().catch((err) => this.opts.log('stream session check failed', err));
-    for (const client of this.clients) {
+    for (const client of this.conns) {
       if (!client.alive) {
         client.ws.terminate();
-        this.clients.delete(client);
+        this.conns.delete(client);
         continue;
       }
       client.alive = false;
