@@ -57,13 +57,13 @@ export const NotificationKind = z.enum([
 ]);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
+/** On or off for each notification kind: its keys come from NotificationKind, so a new kind is asked for wherever kinds are chosen. */
+export const NotificationKindFlags = z.object(
+  Object.fromEntries(NotificationKind.options.map((kind) => [kind, z.boolean()])) as Record<NotificationKind, z.ZodBoolean>,
+);
+
 /** Which notification kinds the user wants created (server side) for them. */
-export const NotificationPrefs = z.object({
-  comment_mention: z.boolean(),
-  contact_assigned: z.boolean(),
-  new_message_assigned: z.boolean(),
-  new_message_unassigned: z.boolean(),
-});
+export const NotificationPrefs = NotificationKindFlags;
 export type NotificationPrefs = z.infer<typeof NotificationPrefs>;
 
 // Unassigned new messages default to off: in a busy workspace every user would be alerted for every message.
@@ -128,8 +128,7 @@ export const Conversation = z.object({
 });
 export type Conversation = z.infer<typeof Conversation>;
 
-export const MessageStatus = z.enum(['pending', 'sent', 'delivered', 'read', 'failed']);
-export type MessageStatus = z.infer<typeof MessageStatus>;
+const MessageStatus = z.enum(['pending', 'sent', 'delivered', 'read', 'failed']);
 
 export const Message = z.object({
   id: Id,
@@ -158,7 +157,7 @@ export const Comment = z.object({
 });
 export type Comment = z.infer<typeof Comment>;
 
-export const EventKind = z.enum(['assigned', 'unassigned', 'opened', 'closed']);
+const EventKind = z.enum(['assigned', 'unassigned', 'opened', 'closed']);
 export const ThreadEvent = z.object({
   id: Id,
   contact_id: Id,

@@ -25,7 +25,7 @@ export class DesktopError extends Error {
 }
 
 /** Codes meaning "the call could not reach its target", shown as an offline state rather than an error. */
-export const OFFLINE_CODES = new Set(['offline', 'disconnected', 'timeout', 'unreachable']);
+const OFFLINE_CODES = new Set(['offline', 'disconnected', 'timeout', 'unreachable']);
 export const isOfflineError = (err: unknown) => err instanceof DesktopError && OFFLINE_CODES.has(err.code);
 
 let transport: Transport | null = null;

@@ -4,7 +4,7 @@ import type { QueryInput, QueryName, QueryOutput } from '../../src-shared/deskto
 import { DesktopError, onEvent, query } from './client';
 
 /** Which cache entities each query reads: a 'changed' event naming one of them re-runs it. */
-export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
+const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   session: [],
   prefs: [],
   setupStatus: [],

@@ -4,13 +4,13 @@
 import type { SqliteDatabase } from './sqlite';
 import type { PostgresDatabase } from './postgres';
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [
+const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'workspace',
@@ -237,7 +237,7 @@ ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** The migration's SQL for one engine. */
-export function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
+function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
   return m.sql
     .replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY')
     .replaceAll('{{NOW_MS}}', dialect === 'sqlite' ? "(CAST(unixepoch('subsec') * 1000 AS INTEGER))" : '(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))');

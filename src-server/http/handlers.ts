@@ -9,7 +9,10 @@ import { assertPasswordAllowed } from '../workspace/password-rule';
 import * as people from '../workspace/people';
 import * as setup from '../workspace/setup';
 import * as teams from '../workspace/teams';
-import { getSettings, loadViewer, visibleContact, type Store, type Tx, type ViewerCtx } from '../workspace/store';
+import { getSettings } from '../workspace/settings';
+import { loadViewer, visibleContact, type ViewerCtx } from '../workspace/viewer';
+import type { Store } from '../workspace/store';
+import type { Tx } from '../workspace/tx';
 import * as users from '../workspace/users';
 import * as conv from '../workspace/conversations';
 import * as notes from '../workspace/notifications';
@@ -18,7 +21,7 @@ import * as dash from '../workspace/dashboard';
 import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson } from '../feed/sync';
 
-export interface Ctx<N extends RouteName> {
+interface Ctx<N extends RouteName> {
   params: ParamsOf<N>;
   query: QueryOf<N>;
   body: BodyOf<N>;

@@ -9,20 +9,17 @@ import type { Param, SqlRunner } from '../db/engine';
 import { createNotification, excerptOf } from './notifications';
 import { decodeCursor, encodeCursor } from './paging';
 import { toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
-import {
-  escapeLike,
-  getSettings,
-  newId,
-  scopeCondition,
-  scopeOf,
-  teamMemberIds,
-  visibleContact,
-  type Tx,
-  type ViewerCtx,
-} from './store';
+import { getSettings } from './settings';
+import { newId } from './ids';
+import { scopeCondition, scopeOf, teamMemberIds, visibleContact, type ViewerCtx } from './viewer';
+import type { Tx } from './tx';
 import { reconcileContactAssignee } from './visibility-changes';
 
 type Where = { sql: string; params: Param[] };
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 function searchCondition(q: string): Where {
   const like = `%${escapeLike(q.toLowerCase())}%`;
@@ -229,7 +226,7 @@ async function addEvent(
 }
 
 /** Opens a conversation for the contact (there is never a second open one). */
-export async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
+async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
   const id = newId('cv');
   await tx.writeRow('conversation', "INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?) RETURNING *", [id, contactId, tx.now]);
   await tx.run("UPDATE contacts SET status = 'open', conversation_id = ?, last_activity_at = ? WHERE id = ?", [id, tx.now, contactId]);
@@ -242,7 +239,7 @@ async function openConversationId(tx: Tx, contact: Record<string, unknown>): Pro
 }
 
 /** Sets the assignee, with its event, visibility changes and the assignee's notification. */
-export async function setAssignee(tx: Tx, contact: Record<string, unknown>, assigneeId: string | null, actorId: string | null): Promise<void> {
+async function setAssignee(tx: Tx, contact: Record<string, unknown>, assigneeId: string | null, actorId: string | null): Promise<void> {
   const before = (contact.assignee_id as string | null) ?? null;
   if (before === assigneeId) return;
   const contactId = String(contact.id);

@@ -5,7 +5,9 @@ import { canManageUser } from '../../src-shared/access/visibility';
 import type { BodyOf } from '../../src-shared/api/routes';
 import { DEFAULT_NOTIFICATION_PREFS, NO_RESTRICTIONS, type User } from '../../src-shared/model';
 import type { UserRow } from './rows';
-import { loadUserRow, newId, type Tx } from './store';
+import { loadUserRow } from './viewer';
+import { newId } from './ids';
+import type { Tx } from './tx';
 import { avatarColorFor, endSessions, requireTeam } from './users';
 import { teamWatchers, reconcileUsers } from './visibility-changes';
 

@@ -7,7 +7,8 @@
 // as it starts (attempts sent together cannot all pass before the first has failed) and given back
 // if the password was right. The address is the client's as the trusted proxy reports it (see
 // ServerOptions.trustProxy), or the socket's. Setup codes are counted the same way (startSetup).
-import type { Store, Tx } from './store';
+import type { Store } from './store';
+import type { Tx } from './tx';
 
 export interface SignInLimitOptions {
   perIp: number;

@@ -5,7 +5,11 @@ import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
 import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '../../src-shared/model';
 import { hashPassword, hashToken, needsRehash, newToken, verifyPassword } from './passwords';
 import { prefsOf, toUser, toClosingCategory, toChannel, type UserRow } from './rows';
-import { getSettings, loadUserRow, newId, scopeOf, type Store, type Tx } from './store';
+import { getSettings } from './settings';
+import { loadUserRow, scopeOf } from './viewer';
+import { newId } from './ids';
+import type { Store } from './store';
+import type { Tx } from './tx';
 import { reconcileUsers, resetFeed, teamWatchers } from './visibility-changes';
 import { assertAnotherOwnerRemains } from './owners';
 import type { SqlRunner } from '../db/engine';
@@ -216,7 +220,7 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
 }
 
 /** A user as this viewer is shown them (the feed does the same: `redactsUser`). */
-export function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
+function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
   const user = toUser(row);
   return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null };
 }

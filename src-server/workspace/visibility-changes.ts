@@ -3,7 +3,8 @@
 // (served as the contact's whole history), or one 'reset' (must_refetch) when the change is too large.
 import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
 import type { Param } from '../db/engine';
-import { scopeCondition, scopeOf, type Tx } from './store';
+import { scopeCondition, scopeOf } from './viewer';
+import type { Tx } from './tx';
 import type { UserRow } from './rows';
 
 /** Above this many contacts gained or lost at once, the user re-bootstraps instead. */

@@ -14,7 +14,7 @@ import {
   Id,
   Message,
   Notification,
-  NotificationKind,
+  NotificationKindFlags,
   NotificationPrefs,
   Role,
   Team,
@@ -26,14 +26,16 @@ import {
   MESSAGE_MAX_CHARS,
   ConversationStatus,
 } from '../model';
-import { CustomInboxInput, InboxKeyParam, InboxSummary, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
+import { CustomInboxInput, InboxKeyParam, InboxSummary, OpenConversationRow, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
 import { NewPassword } from '../passwords';
 
 const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
 
 /** password_change: signed in with a password someone else gave; nothing opens until the user chooses their own. */
 export const SessionState = z.enum(['signed_out', 'password_change', 'bootstrapping', 'ready']);
+/** The desktop's link to the workspace server. */
 export const Connection = z.enum(['online', 'connecting', 'offline']);
+export type Connection = z.infer<typeof Connection>;
 
 export const Session = z.object({
   state: SessionState,
@@ -128,12 +130,7 @@ export type OutboxItem = z.infer<typeof OutboxItem>;
 
 export const LocalPrefs = z.object({
   /** Which kinds raise an OS notification. */
-  os_alerts: z.object({
-    comment_mention: z.boolean(),
-    contact_assigned: z.boolean(),
-    new_message_assigned: z.boolean(),
-    new_message_unassigned: z.boolean(),
-  }),
+  os_alerts: NotificationKindFlags,
   do_not_disturb: z.boolean(),
   sound: z.boolean(),
 });
@@ -144,13 +141,6 @@ export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
   do_not_disturb: false,
   sound: true,
 };
-
-export const OpenConversationRow = z.object({
-  contact: Contact,
-  conversation: Conversation,
-  open_for_ms: z.number(),
-  over_threshold: z.boolean(),
-});
 
 const Empty = z.object({}).strict();
 const Limit = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
@@ -391,6 +381,3 @@ export interface DesktopBridge {
   call(call: Call): Promise<Reply>;
   on(listener: (event: EventName, payload: unknown) => void): () => void;
 }
-
-export const NOTIFICATION_KINDS = NotificationKind.options;
-export { NotificationKind };

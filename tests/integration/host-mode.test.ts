@@ -7,6 +7,7 @@ import { startHost, DESKTOP_SOCKET_PATH, type Host } from '../../src-main/host/h
 import { MemoryStore } from '../../src-main/core/service/ports';
 import { RecordingNotifier, eventually } from '../support/desktop';
 import { startServer, type TestServer } from '../support/server';
+import { CONTENT_SECURITY_POLICY } from '../../src-shared/desktop/csp';
 
 function connect(host: Host, token: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -65,6 +66,11 @@ describe('host mode: the core served to a browser on 127.0.0.1', () => {
       expect(await r.text()).not.toContain('"dependencies"');
     }
     expect(host.openUrl).toContain(`#token=${host.token}`);
+  });
+
+  it('serves the same content security policy as the desktop window and the page itself', async () => {
+    const page = await fetch(host.url + '/');
+    expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
   });
 
   it('refuses the desktop API without the per-run token', async () => {

@@ -21,8 +21,8 @@ export function isDamage(err: unknown): boolean {
 }
 
 /** Where a damaged cache goes (one kept: the newest), and where its rescued writes wait. */
-export const damagedFile = (file: string) => file.replace(/\.sqlite$/, '') + '.damaged.sqlite';
-export const rescueFile = (file: string) => file.replace(/\.sqlite$/, '') + '.outbox-rescued.json';
+const damagedFile = (file: string) => file.replace(/\.sqlite$/, '') + '.damaged.sqlite';
+const rescueFile = (file: string) => file.replace(/\.sqlite$/, '') + '.outbox-rescued.json';
 
 interface Rescued {
   user_id: string | null;

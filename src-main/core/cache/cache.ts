@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
+import { isUnread } from '../../../src-shared/unread';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
 import { forgetLostContacts } from './drafts-and-place';
 import { makePrivateFile } from '../storage/private-folder';
@@ -454,7 +455,7 @@ export class Cache {
         return this.run(
           `INSERT INTO notifications (id, contact_id, created_at, unread, archived, data) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, unread = excluded.unread, archived = excluded.archived, data = excluded.data`,
-          d.id, d.contact_id, d.created_at, d.read_at === null && d.archived_at === null ? 1 : 0, d.archived_at === null ? 0 : 1, data,
+          d.id, d.contact_id, d.created_at, isUnread(d as Notification) ? 1 : 0, d.archived_at === null ? 0 : 1, data,
         );
     }
   }

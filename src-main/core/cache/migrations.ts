@@ -9,7 +9,7 @@ export interface CacheMigration {
 /** How every full-text table splits and folds words (a scratch table checking matches must agree). */
 export const TEXT_TOKENIZER = "tokenize = 'unicode61 remove_diacritics 2'";
 /** The prefix lengths (in characters) messages_fts keeps an index for. */
-export const MESSAGE_PREFIXES = '2 3';
+const MESSAGE_PREFIXES = '2 3';
 
 export const CACHE_MIGRATIONS: CacheMigration[] = [
   {
