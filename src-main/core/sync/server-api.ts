@@ -2,13 +2,14 @@
 // shared contract; failures become ServerError (the server said no) or OfflineError (no answer).
 import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
-import { ApiErrorBody } from '../../../src-shared/api/errors';
+import { ApiErrorBody, type ErrorCode } from '../../../src-shared/api/errors';
 import { routes, type RouteName } from '../../../src-shared/api/routes';
 
 export class ServerError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** The server's code; http_error: an error answer without one; bad_answer: a success this app cannot parse. */
+    readonly code: ErrorCode | 'http_error' | 'bad_answer',
     message: string,
   ) {
     super(message);
