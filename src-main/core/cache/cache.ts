@@ -9,7 +9,7 @@ import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
 import { forgetLostContacts } from './drafts-and-place';
 import { makePrivateFile } from '../storage/private-folder';
 import { ACCESS_LOST } from '../outbox/refusal-reasons';
-import { EntityStore, TABLE_OF, TEXT_TABLE_OF } from './entity-store';
+import { EntityStore, TABLE_OF, TEXT_SOURCES, TEXT_TABLE_OF } from './entity-store';
 import { queuedWrites } from './outbox-rows';
 
 /** Where the outbox's copy is kept (see `Cache.copyOutbox`). */
@@ -59,12 +59,6 @@ const DEFERRED_INDEXES = [
   'conversations_open',
 ];
 
-/** Each full-text table filled from its rows in one statement (the same columns `entities.put` indexes). */
-const TEXT_SOURCES: readonly [table: string, fill: string][] = [
-  ['contacts_fts', "INSERT INTO contacts_fts (rowid, name, phone, email) SELECT rowid, data->>'name', COALESCE(data->>'phone', ''), COALESCE(data->>'email', '') FROM contacts"],
-  ['messages_fts', "INSERT INTO messages_fts (rowid, text) SELECT rowid, data->>'text' FROM messages"],
-  ['comments_fts', "INSERT INTO comments_fts (rowid, text) SELECT rowid, data->>'text' FROM comments"],
-];
 
 /** The tables of what a contact owns, deleted with it. */
 const OWNED_BY_CONTACT = (['message', 'comment', 'event', 'notification', 'conversation'] as const).map((e) => TABLE_OF[e]);

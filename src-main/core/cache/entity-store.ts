@@ -24,6 +24,13 @@ export const TABLE_OF: Record<Entity, string> = {
 /** The full-text table of an entity whose text is searched (its rows share the entity row's rowid). */
 export const TEXT_TABLE_OF: Partial<Record<Entity, string>> = { contact: 'contacts_fts', message: 'messages_fts', comment: 'comments_fts' };
 
+/** Each full-text table filled from its rows in one statement (the same columns `put` indexes). */
+export const TEXT_SOURCES: readonly [table: string, fill: string][] = [
+  ['contacts_fts', "INSERT INTO contacts_fts (rowid, name, phone, email) SELECT rowid, data->>'name', COALESCE(data->>'phone', ''), COALESCE(data->>'email', '') FROM contacts"],
+  ['messages_fts', "INSERT INTO messages_fts (rowid, text) SELECT rowid, data->>'text' FROM messages"],
+  ['comments_fts', "INSERT INTO comments_fts (rowid, text) SELECT rowid, data->>'text' FROM comments"],
+];
+
 /** What `get` answers for each entity. */
 export interface EntityData {
   user: User;

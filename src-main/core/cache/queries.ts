@@ -57,9 +57,9 @@ function inboxConds(cache: Cache, me: string, inbox: InboxKey): ListCond[] {
   if (inbox === 'mine') return [{ kind: 'assignee', id: me }];
   if (inbox === 'unassigned') return [{ kind: 'assignee', id: null }];
   if (inbox.startsWith('team:')) return [{ kind: 'team', id: inbox.slice(5) }];
-  const custom = cache.get<{ data: string }>('SELECT data FROM custom_inboxes WHERE id = ?', inbox.slice(7));
+  const custom = cache.entities.get('custom_inbox', inbox.slice(7));
   if (!custom) return [{ kind: 'nothing' }];
-  return filterConds(me, (JSON.parse(custom.data) as CustomInbox).filter);
+  return filterConds(me, custom.filter);
 }
 
 /** A list as SQL over `contacts c`. A team is one range of its index (the assignee's team is on the row). */
