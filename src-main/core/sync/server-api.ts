@@ -42,8 +42,8 @@ export class ServerApi {
     return this.request(def.method, path, opts.query, opts.body, def.response) as never;
   }
 
-  /** A request; with a schema the answer is parsed with it. */
-  async request(method: string, path: string, query: Record<string, unknown> | undefined, body: unknown, schema?: z.ZodType): Promise<unknown> {
+  /** A request of the route table; the answer is parsed with the route's response schema. */
+  private async request(method: string, path: string, query: Record<string, unknown> | undefined, body: unknown, schema: z.ZodType): Promise<unknown> {
     let res;
     try {
       res = await this.http.request({
@@ -59,7 +59,6 @@ export class ServerApi {
       throw new OfflineError(`the server at ${this.baseUrl} cannot be reached (${(err as Error).message})`);
     }
     if (res.status >= 200 && res.status < 300) {
-      if (!schema) return res.data;
       const parsed = schema.safeParse(res.data);
       if (!parsed.success) throw new ServerError(502, 'bad_answer', `the server's answer to ${method} ${path} is not what this app understands`);
       return parsed.data;
