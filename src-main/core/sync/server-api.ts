@@ -3,7 +3,15 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { ApiErrorBody, type ErrorCode } from '../../../src-shared/api/errors';
-import { routes, type RouteName } from '../../../src-shared/api/routes';
+import { routes, type RouteName, type Routes } from '../../../src-shared/api/routes';
+
+/** What a route is called with, as its schemas take it (the server parses it with them). */
+type Part<N extends RouteName, K extends 'params' | 'query' | 'body'> = Routes[N] extends { [P in K]: infer S extends z.ZodType } ? z.input<S> : never;
+interface CallInput<N extends RouteName> {
+  params?: Part<N, 'params'>;
+  query?: Part<N, 'query'>;
+  body?: Part<N, 'body'>;
+}
 
 export class ServerError extends Error {
   constructor(
@@ -36,10 +44,11 @@ export class ServerApi {
     this.http = axios.create({ baseURL: baseUrl.replace(/\/+$/, ''), timeout: timeoutMs, validateStatus: () => true, transitional: { clarifyTimeoutError: true } });
   }
 
-  async call<N extends RouteName>(name: N, opts: { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown } = {}): Promise<z.output<(typeof routes)[N]['response']>> {
+  async call<N extends RouteName>(name: N, opts: CallInput<N> = {}): Promise<z.output<Routes[N]['response']>> {
     const def = routes[name];
-    const path = def.path.replace(/:([A-Za-z_]+)/g, (_m, k: string) => encodeURIComponent(opts.params?.[k] ?? ''));
-    return this.request(def.method, path, opts.query, opts.body, def.response) as never;
+    const params = opts.params as Record<string, string> | undefined;
+    const path = def.path.replace(/:([A-Za-z_]+)/g, (_m, k: string) => encodeURIComponent(params?.[k] ?? ''));
+    return this.request(def.method, path, opts.query as Record<string, unknown> | undefined, opts.body, def.response) as never;
   }
 
   /** A request of the route table; the answer is parsed with the route's response schema. */
