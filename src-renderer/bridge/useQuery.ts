@@ -1,10 +1,10 @@
 // useQuery: runs a desktop API query and runs it again when a 'changed' event touches what it reads.
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
-import type { QueryInput, QueryName, QueryOutput } from '../../src-shared/desktop/api';
+import type { ChangedEntity, EventPayload, QueryInput, QueryName, QueryOutput } from '../../src-shared/desktop/api';
 import { DesktopError, onEvent, query } from './client';
 
 /** Which cache entities each query reads: a 'changed' event naming one of them re-runs it. */
-const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
+const QUERY_ENTITIES: Record<QueryName, readonly ChangedEntity[]> = {
   session: [],
   prefs: [],
   setupStatus: [],
@@ -32,13 +32,10 @@ const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   serverNotificationPrefs: [],
 };
 
-export interface ChangedEvent {
-  entities: string[];
-  contact_ids: string[];
-}
+export type ChangedEvent = EventPayload<'changed'>;
 
 /** Does a 'changed' event concern a query reading `entities` (for one contact, when given)? */
-export function isAffected(change: ChangedEvent, entities: readonly string[], contactId?: string | null): boolean {
+export function isAffected(change: ChangedEvent, entities: readonly ChangedEntity[], contactId?: string | null): boolean {
   if (change.entities.includes('*')) return true;
   if (!change.entities.some((e) => entities.includes(e))) return false;
   if (contactId && change.contact_ids.length > 0) return change.contact_ids.includes(contactId);
@@ -47,7 +44,7 @@ export function isAffected(change: ChangedEvent, entities: readonly string[], co
 
 export interface QueryOptions {
   /** Override the entities that re-run this query. */
-  entities?: readonly string[];
+  entities?: readonly ChangedEntity[];
   /** Re-run only for changes to this contact (thread, contact detail). */
   contactId?: string | null;
   /** Skip running (e.g. until an id is known). */

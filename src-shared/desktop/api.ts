@@ -28,6 +28,8 @@ import {
 } from '../model';
 import { CustomInboxInput, InboxKeyParam, InboxSummary, OpenConversationRow, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
 import { NewPassword } from '../passwords';
+import { ErrorCode } from '../api/errors';
+import { Entity } from '../sync/changes';
 
 const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
 
@@ -344,11 +346,15 @@ export const commands = {
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },
 } as const;
 
+/** What a 'changed' event names: an entity of the cache, the outbox, or everything ('*': the cache was rebuilt or the link came back). */
+export const ChangedEntity = z.enum([...Entity.options, 'outbox', '*']);
+export type ChangedEntity = z.infer<typeof ChangedEntity>;
+
 /** Events main pushes to the renderer. */
 export const events = {
   session: Session,
   /** Something in the cache changed: views re-query. */
-  changed: z.object({ entities: z.array(z.string()), contact_ids: z.array(z.string()) }),
+  changed: z.object({ entities: z.array(ChangedEntity), contact_ids: z.array(z.string()) }),
   /** Open a conversation (a notification was clicked, or a deep link). */
   open: z.object({ contact_id: Id, comment_id: Id.nullable(), message_id: Id.nullable() }),
   unread: z.object({ count: z.number().int() }),
@@ -373,8 +379,43 @@ export const Call = z.discriminatedUnion('kind', [
 ]);
 export type Call = z.infer<typeof Call>;
 
+/**
+ * Why a call did not succeed: the server's own codes (passed on), and the desktop's. The message
+ * beside it is in words for the user; the code is for the UI to choose what to show.
+ */
+export const ReplyCode = z.enum([
+  ...ErrorCode.options,
+  /** The server could not be reached: this needs a connection. */
+  'offline',
+  /** Signing in or setting up: the address given does not answer. */
+  'unreachable',
+  /** The renderer lost its link to main (host mode), or main did not answer in time. */
+  'disconnected',
+  'timeout',
+  'signed_out',
+  'wrong_password',
+  /** A server address that would send the password in clear (server-address.ts). */
+  'insecure_server',
+  /** Set by the machine policy: not the user's to change. */
+  'locked',
+  /** Sign-out refused: writes not yet delivered (the message lists them). */
+  'unsent_writes',
+  /** The cache was damaged and is being rebuilt; the call was not applied. */
+  'cache_rebuilt',
+  /** The cache was written by a newer version of the app. */
+  'cache_too_new',
+  /** The server answered with a status or a body this app does not understand. */
+  'http_error',
+  'bad_answer',
+]);
+export type ReplyCode = z.infer<typeof ReplyCode>;
+
 /** The answer to a call: a value, or an error the UI can show. */
-export type Reply = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+export const Reply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), code: ReplyCode, message: z.string() }),
+]);
+export type Reply = z.infer<typeof Reply>;
 
 /** What the preload puts on window (Electron), and what the host bridge implements (browser). */
 export interface DesktopBridge {

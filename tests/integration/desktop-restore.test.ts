@@ -65,7 +65,7 @@ describe('where the user was', () => {
       const other = users.find((u) => u.email === 'agent5@demo.test')!;
       expect((await owner.patch(`/api/v1/users/${me.id}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
       expect((await owner.post(`/api/v1/contacts/${contact.id}/assignee`, { client_id: clientId(), assignee_id: other.id })).status).toBe(200);
-      await eventually(async () => !d.service.cache!.contact(contact.id), 5000, 'the contact removed');
+      await eventually(async () => !d.service.cache!.entities.get('contact', contact.id), 5000, 'the contact removed');
       expect(await d.query('drafts', {})).toEqual([]);
       expect((await d.query('place', {}))?.contact_id).toBeNull();
       d.service.cache!.checkpoint();
