@@ -24,6 +24,7 @@ import { ConnectionGuard, defaultConnectionLimits, type ConnectionLimits } from 
 import { seedDemoWorkspace, type DemoOptions, type DemoSummary } from '../demo/seed';
 import { createEmptyWorkspace, databaseEmpty, issueSetupCode, setupNeeded } from '../workspace/setup';
 import { Simulator } from '../demo/simulate';
+import { registerDeveloperApi, type DeveloperApiOptions } from '../v2/register';
 
 export interface ServerOptions {
   /** The SQLite file (created if missing): the embedded default. */
@@ -79,6 +80,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   /** Bounds on connections, pipelining, unread answers, bodies in flight and slow requests (defaults in connection-limits.ts). */
   limits?: Partial<ConnectionLimits>;
+  /** The Developer API's rate limit for the workspace (default 100 requests per 10 s). */
+  developerApiLimit?: DeveloperApiOptions['limit'];
   /** Check every answer against its contract (tests turn this on). */
   validateResponses?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -303,6 +306,8 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
       },
     });
   }
+
+  registerDeveloperApi(app, store, { limit: opts.developerApiLimit, validateResponses: opts.validateResponses, log });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const reject = (socket: Duplex, status: number, body: ApiErrorBody) => {

@@ -42,6 +42,8 @@ export interface UserRow {
   refetch_seq: number;
   /** 1 while the password is one someone else gave (a new user's, or after a reset): choose one first. */
   must_change_password: number;
+  /** Set on the actor of a Developer API token (access-tokens.ts): no person signs in as it. */
+  api_token_id: string | null;
   created_at: number;
 }
 

@@ -31,8 +31,8 @@ import { SyncPage, SyncQuery } from '../sync/changes';
 import { NewPassword } from '../passwords';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-/** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. */
-export type Auth = 'session' | 'none' | 'signature';
+/** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. token: a Developer API access token (/v2). */
+export type Auth = 'session' | 'none' | 'signature' | 'token';
 
 export interface RouteDef {
   method: Method;
@@ -185,6 +185,19 @@ export const CustomInboxInput = z.object({
   shared_user_ids: z.array(Id).max(1000).default([]),
   shared_team_ids: z.array(Id).max(200).default([]),
 });
+
+/** A Developer API access token as its list shows it; the secret itself is answered once, at creation. */
+export const AccessToken = z.object({
+  id: Id,
+  name: z.string(),
+  created_by: z.object({ id: Id, name: z.string() }),
+  created_at: z.number(),
+  last_used_at: z.number().nullable(),
+});
+export type AccessToken = z.infer<typeof AccessToken>;
+export const AccessTokenName = z.string().trim().min(1, 'give the token a name').max(60);
+/** A new token with its secret (null when a replay answers: the secret is never stored). */
+export const NewAccessToken = z.object({ token: AccessToken, secret: z.string().nullable() });
 
 export const InboxKeyParam = z
   .string()
@@ -696,6 +709,34 @@ export const routes = {
     roles: SUPERVISORS,
     query: z.object({ metric: ReportMetric, from: QueryTime, to: QueryTime }).refine((r) => r.from < r.to, 'from must be before to'),
     response: z.object({ metric: ReportMetric, items: z.array(ReportRow) }),
+  }),
+  listAccessTokens: route({
+    method: 'GET',
+    path: '/api/v1/access-tokens',
+    summary: "The workspace's Developer API tokens (Owners and Managers not restricted from integrations)",
+    auth: 'session',
+    roles: SUPERVISORS,
+    response: z.object({ items: z.array(AccessToken) }),
+  }),
+  createAccessToken: route({
+    method: 'POST',
+    path: '/api/v1/access-tokens',
+    summary: 'Add a Developer API token (at most 10 per workspace); its secret is in this answer only',
+    auth: 'session',
+    roles: SUPERVISORS,
+    status: 201,
+    body: z.object({ client_id: ClientId, name: AccessTokenName }).strict(),
+    response: NewAccessToken,
+  }),
+  revokeAccessToken: route({
+    method: 'DELETE',
+    path: '/api/v1/access-tokens/:id',
+    summary: 'Revoke a Developer API token: every instance refuses it from the next request',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    query: z.object({ client_id: ClientId }).strict(),
+    response: Ok,
   }),
   inbound: route({
     method: 'POST',

@@ -1,0 +1,68 @@
+// Contacts created, edited and deleted by the Developer API (F15): their details beside the name
+// (first and last name, language, picture, country), custom field values, and deletion, which every
+// user who could see the contact is told of as a removal (their cache drops it with its history).
+import { scopeAllows } from '../../src-shared/access/visibility';
+import type { Contact } from '../../src-shared/model';
+import { setFieldValues, type FieldValue } from './contact-fields';
+import type { UserRow } from './rows';
+import { newId, scopeOf, type Tx } from './store';
+
+export interface ContactDetails {
+  firstName?: string;
+  lastName?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  language?: string | null;
+  profilePic?: string | null;
+  countryCode?: string | null;
+  custom_fields?: { name: string; value: FieldValue }[];
+}
+
+const COLUMNS = { phone: 'phone', email: 'email', language: 'language', profilePic: 'profile_pic', countryCode: 'country_code' } as const;
+
+/** A new contact (no channel, no conversation yet), visible to everyone who sees unassigned contacts. */
+export async function createContact(tx: Tx, d: ContactDetails): Promise<Contact> {
+  const id = newId('c');
+  const first = d.firstName?.trim() ?? '';
+  const last = d.lastName?.trim() ?? '';
+  const name = [first, last].filter(Boolean).join(' ') || d.email || d.phone || 'Contact';
+  await tx.run(
+    `INSERT INTO contacts (id, name, phone, email, status, last_activity_at, created_at, first_name, last_name, language, profile_pic, country_code)
+     VALUES (?, ?, ?, ?, 'closed', ?, ?, ?, ?, ?, ?, ?)`,
+    [id, name, d.phone ?? null, d.email ?? null, tx.now, tx.now, first || null, last || null, d.language ?? null, d.profilePic ?? null, d.countryCode ?? null],
+  );
+  if (d.custom_fields) await setFieldValues(tx, id, d.custom_fields);
+  return (await tx.emitRow('contact', id)) as Contact;
+}
+
+/** Changes the details given (first and last name together make the name). */
+export async function updateContactDetails(tx: Tx, contact: Record<string, unknown>, parts: { firstName: string; lastName: string }, d: ContactDetails): Promise<Contact> {
+  const id = String(contact.id);
+  const sets: string[] = [];
+  const params: (string | null)[] = [];
+  if (d.firstName !== undefined || d.lastName !== undefined) {
+    const first = d.firstName?.trim() ?? parts.firstName;
+    const last = d.lastName === undefined ? parts.lastName : (d.lastName?.trim() ?? '');
+    sets.push('name = ?', 'first_name = ?', 'last_name = ?');
+    params.push([first, last].filter(Boolean).join(' ') || String(contact.name), first, last);
+  }
+  for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
+    if (d[key] !== undefined) (sets.push(`${column} = ?`), params.push(d[key] ?? null));
+  }
+  if (sets.length) await tx.run(`UPDATE contacts SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+  if (d.custom_fields) await setFieldValues(tx, id, d.custom_fields);
+  return (await tx.emitRow('contact', id)) as Contact;
+}
+
+/** Deletes the contact with its conversations, messages, comments, events, notifications, tags and values. */
+export async function deleteContact(tx: Tx, contact: Record<string, unknown>): Promise<void> {
+  const id = String(contact.id);
+  const assignee = (contact.assignee_id as string | null) ?? null;
+  for (const user of await tx.sql.all<UserRow>('SELECT * FROM users WHERE deactivated = 0 AND api_token_id IS NULL ORDER BY id')) {
+    if (scopeAllows(await scopeOf(tx.sql, user), assignee)) tx.emit('contact', 'remove', id, id, null, user.id);
+  }
+  for (const table of ['notifications', 'events', 'comments', 'messages', 'conversations', 'contact_tags', 'contact_field_values']) {
+    await tx.run(`DELETE FROM ${table} WHERE contact_id = ?`, [id]);
+  }
+  await tx.run('DELETE FROM contacts WHERE id = ?', [id]);
+}
