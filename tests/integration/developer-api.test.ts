@@ -298,6 +298,9 @@ describe('Developer API: respond.io conventions', () => {
     expect((await api.post(`/v2/contact/id:${contact.id}/conversation/assignee`, { assignee: 'nobody@demo.test' })).status).toBe(404);
     expect((await api.post(`/v2/contact/id:${contact.id}/conversation/assignee`, { assignee: null })).status).toBe(200);
     expect((await api.get(`/v2/contact/id:${contact.id}`)).body.assignee).toBeNull();
+    // A reply through the API leaves an unassigned contact unassigned (the first person to reply takes it, not a token).
+    expect((await api.post(`/v2/contact/id:${contact.id}/message`, { message: { type: 'text', text: 'Still with us?' } })).status).toBe(200);
+    expect((await api.get(`/v2/contact/id:${contact.id}`)).body.assignee).toBeNull();
 
     const notes = (await api.get('/v2/space/closing_notes')).body.items;
     expect(notes[0]).toEqual({ category: expect.any(String), description: '' });
