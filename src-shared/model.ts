@@ -91,6 +91,10 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 
+/** The addresses of Developer API tokens' actors ("API · <token name>"): shown in threads, never listed as people. */
+export const API_ACTOR_EMAIL_DOMAIN = 'developer-api.invalid';
+export const isApiActor = (user: Pick<User, 'email'>) => user.email.endsWith(`@${API_ACTOR_EMAIL_DOMAIN}`);
+
 export const Team = z.object({ id: Id, name: z.string(), created_at: z.number() });
 export type Team = z.infer<typeof Team>;
 

@@ -30,6 +30,8 @@ export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   reports: ['conversation', 'message', 'comment'],
   // Kept by the server and asked of it; read again when the connection returns (the view's deps).
   serverNotificationPrefs: [],
+  // Not synced: the view asks again after each add or revoke.
+  accessTokens: [],
 };
 
 export interface ChangedEvent {

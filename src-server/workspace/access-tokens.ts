@@ -3,6 +3,7 @@
 // api_token_id set), so its writes are attributed like anyone's in threads, notifications and reports.
 import { ApiError } from '../../src-shared/api/errors';
 import type { AccessToken } from '../../src-shared/api/routes';
+import { API_ACTOR_EMAIL_DOMAIN } from '../../src-shared/model';
 import type { SqlRunner } from '../db/engine';
 import { hashToken } from './passwords';
 import type { UserRow } from './rows';
@@ -56,7 +57,7 @@ export async function createAccessToken(tx: Tx, creator: UserRow, name: string, 
   await tx.run(
     `INSERT INTO users (id, email, name, password_hash, role, team_id, status, chosen_status, deactivated, avatar_color, notify_prefs, api_token_id, created_at)
      VALUES (?, ?, ?, '!', 'manager', NULL, 'offline', 'online', 1, ?, '{}', ?, ?)`,
-    [actorId, `${id.toLowerCase()}@developer-api.invalid`, actorName(name), avatarColorFor(id), id, tx.now],
+    [actorId, `${id.toLowerCase()}@${API_ACTOR_EMAIL_DOMAIN}`, actorName(name), avatarColorFor(id), id, tx.now],
   );
   await tx.emitRow('user', actorId);
   await tx.run('INSERT INTO access_tokens (id, name, token_hash, actor_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)', [

@@ -26,7 +26,7 @@ import {
   MESSAGE_MAX_CHARS,
   ConversationStatus,
 } from '../model';
-import { CustomInboxInput, InboxKeyParam, InboxSummary, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
+import { AccessToken, AccessTokenName, CustomInboxInput, InboxKeyParam, InboxSummary, NewAccessToken, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
 import { NewPassword } from '../passwords';
 
 const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
@@ -252,6 +252,8 @@ export const queries = {
   place: { input: Empty, output: Place.nullable() },
   /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
+  /** Online only, Owners and Managers not restricted from integrations: Settings > Integrations > Developer API. */
+  accessTokens: { input: Empty, output: z.array(AccessToken) },
 } as const;
 
 /** Commands: change something. Writes go through the outbox and work offline. */
@@ -350,6 +352,9 @@ export const commands = {
   saveDraft: { input: Draft.strict(), output: z.object({ ok: z.literal(true) }) },
   savePlace: { input: Place.strict(), output: z.object({ ok: z.literal(true) }) },
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Online only: a Developer API token; the answer holds its secret, shown once. */
+  createAccessToken: { input: z.object({ name: AccessTokenName }).strict(), output: NewAccessToken },
+  revokeAccessToken: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },
 } as const;

@@ -35,6 +35,7 @@ import { NotificationCenter, type Notifier, type OsAlert } from '../notification
 import { OfflineError, ServerApi, ServerError } from '../sync/server-api';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
 import { NO_POLICY, type KeyValueStore, type PolicyView, type TokenStore } from './ports';
+import { createAccessToken, listAccessTokens, revokeAccessToken } from './developer-api-tokens';
 
 export interface DesktopOptions {
   dataDir: string;
@@ -415,6 +416,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return q.dashboardMembers(cache, i.team_id as string | undefined, i.status as string | undefined);
       case 'dashboardSummary':
         return q.dashboardSummary(cache, this.clock(), i.tz_offset_minutes as number);
+      case 'accessTokens':
+        return listAccessTokens(this.online());
       case 'serverNotificationPrefs':
         // The workspace's copy, the one that decides what is created: asked of the server.
         return (await this.online().call('me')).preferences.notifications;
@@ -631,6 +634,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       case 'deleteCustomInbox':
         await this.online().call('deleteCustomInbox', { params: { id: input.id as string }, query: { client_id: clientId } });
         return { ok: true };
+      case 'createAccessToken':
+        return createAccessToken(this.online(), clientId, input.name as string);
+      case 'revokeAccessToken':
+        return revokeAccessToken(this.online(), clientId, input.id as string);
       default:
         throw new UserError('invalid_request', `unknown command ${name}`);
     }
