@@ -1,0 +1,58 @@
+// Settings > Integrations > Developer API, end to end in Chromium: an Owner adds a token in the app,
+// the token (shown once) works for a real HTTP request to /v2, the list shows its last use, and once
+// revoked (after a confirmation) the same request is refused.
+import { expect, test } from '@playwright/test';
+import type { TestServer } from '../support/server';
+import { expectAccessible, signedInApp, startDemoServer, type AppUser } from './support/harness';
+
+let server: TestServer;
+let owner: AppUser | undefined;
+
+test.beforeAll(async () => {
+  server = await startDemoServer();
+});
+
+test.afterAll(async () => {
+  await owner?.close();
+  await server?.stop();
+});
+
+test('add a Developer API token, use it for a /v2 request, and revoke it', async ({ browser }) => {
+  owner = await signedInApp(browser, server, 'owner@demo.test');
+  const page = owner.page;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+  const card = page.getByRole('region', { name: 'Integrations › Developer API' });
+  await expect(card.getByText('No tokens yet.')).toBeVisible();
+  await card.getByLabel("New token's name").fill('Zapier');
+  await card.getByRole('button', { name: 'Add token' }).click();
+
+  const shown = page.getByRole('dialog', { name: 'Token Zapier was added' });
+  await expect(shown).toBeVisible();
+  const secret = (await shown.getByTestId('access-token-secret').textContent())!.trim();
+  expect(secret).toMatch(/^ism_[A-Za-z0-9_-]{40,}$/);
+  await expect(shown.getByRole('button', { name: 'Copy' })).toBeVisible();
+  await expectAccessible(page, 'the new-token dialog');
+  await shown.getByRole('button', { name: 'Done' }).click();
+  const row = card.getByRole('row', { name: /Zapier/ });
+  await expect(row).toContainText('Olivia Owner');
+  await expect(row).toContainText('Never');
+
+  // A real integration's request with the token.
+  const use = () => fetch(`${server.url}/v2/space/user?limit=100`, { headers: { authorization: `Bearer ${secret}` } });
+  const ok = await use();
+  expect(ok.status).toBe(200);
+  expect(((await ok.json()) as { items: { email: string }[] }).items.map((u) => u.email)).toContain('owner@demo.test');
+  // The list, shown again, says it was used.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Dashboard' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+  await expect(card.getByRole('row', { name: /Zapier/ })).not.toContainText('Never');
+
+  await card.getByRole('button', { name: 'Revoke Zapier' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke Zapier?' });
+  await expect(confirm).toContainText('stops working at once');
+  await confirm.getByRole('button', { name: 'Revoke token' }).click();
+  await expect(card.getByText('No tokens yet.')).toBeVisible();
+  const refused = await use();
+  expect(refused.status).toBe(401);
+  expect(await refused.json()).toMatchObject({ code: 401 });
+});
