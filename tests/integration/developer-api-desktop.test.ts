@@ -64,6 +64,9 @@ describe('Developer API writes reach the desktop', () => {
 
     expect((await v2('POST', '/v2/contact/create_or_update/email:lead.from.crm@example.com', { firstName: 'Lead', lastName: 'From CRM' })).status).toBe(200);
     await eventually(async () => (await desktop.query('search', { q: 'Lead From CRM' })).contacts.length === 1, 5000, 'the new contact in the desktop');
+    // Deleted through /v2: gone from the desktop too.
+    expect((await v2('DELETE', '/v2/contact/email:lead.from.crm@example.com')).status).toBe(200);
+    await eventually(async () => (await desktop.query('search', { q: 'Lead From CRM' })).contacts.length === 0, 5000, 'the deleted contact gone from the desktop');
   });
 
   it("a mention through /v2 raises the agent's OS notification through the daemon, from the token's actor", async () => {

@@ -334,11 +334,14 @@ describe('Developer API: the rate limit', () => {
   let server: TestServer;
   afterAll(async () => server?.stop());
 
-  it('counts every request of the workspace, all tokens together, and answers 429 with Retry-After past it', async () => {
-    server = await startServer({ developerApiLimit: { requests: 5, windowMs: 60_000 } });
+  it('counts every request of the workspace, all tokens and instances together, and answers 429 with Retry-After past it', async () => {
+    const limit = { requests: 5, windowMs: 60_000 };
+    server = await startServer({ developerApiLimit: limit });
+    // A second instance on the same database (PostgreSQL) shares the budget; SQLite serves one instance.
+    const second = testEngine === 'postgres' ? await startServer({ databaseUrl: server.databaseUrl, developerApiLimit: limit }) : server;
     const owner = await signIn(server, 'owner@demo.test');
     const a = new V2Client(server.url, (await addToken(owner, 'n8n')).secret);
-    const b = new V2Client(server.url, (await addToken(owner, 'Make')).secret);
+    const b = new V2Client(second.url, (await addToken(owner, 'Make')).secret);
     const remaining: string[] = [];
     for (const c of [a, b, a, b, a]) {
       const r = await c.get('/v2/space/tag');
@@ -352,5 +355,6 @@ describe('Developer API: the rate limit', () => {
     expect(over.body).toEqual({ code: 429, message: expect.stringContaining('too many requests') });
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(over.headers.get('x-ratelimit-remaining')).toBe('0');
+    if (second !== server) await second.stop();
   });
 });
