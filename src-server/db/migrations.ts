@@ -238,6 +238,7 @@ ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
     // A token acts through a user row of its own (api_token_id set, deactivated, no password), so its
     // writes carry an actor like anyone's: "API · <token name>" in threads, notifications and reports.
     // Only a token's hash is kept. api_numbers gives an entity its /v2 number the first time /v2 shows it.
+    // contacts.profile: the contact's tags, lifecycle and custom field values as the feed carries them (JSON; NULL: none).
     sql: `
 CREATE TABLE access_tokens (
   id TEXT PRIMARY KEY,
@@ -267,6 +268,7 @@ ALTER TABLE contacts ADD COLUMN language TEXT;
 ALTER TABLE contacts ADD COLUMN profile_pic TEXT;
 ALTER TABLE contacts ADD COLUMN country_code TEXT;
 ALTER TABLE contacts ADD COLUMN lifecycle_stage_id TEXT REFERENCES lifecycle_stages(id);
+ALTER TABLE contacts ADD COLUMN profile TEXT;
 CREATE INDEX contacts_created ON contacts(created_at, id);
 CREATE INDEX contacts_email ON contacts(lower(email));
 CREATE INDEX contacts_phone ON contacts(phone);

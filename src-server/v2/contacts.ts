@@ -3,7 +3,7 @@
 import { ApiError } from '../../src-shared/api/errors';
 import { tagContact, untagContact } from '../workspace/contact-tags';
 import { setLifecycle } from '../workspace/contact-fields';
-import { createContact, deleteContact, updateContactDetails, type ContactDetails } from '../workspace/contact-details';
+import { createContact, deleteContact, refreshProfile, updateContactDetails, type ContactDetails } from '../workspace/contact-details';
 import { searchCondition, type Where } from '../workspace/conversations';
 import type { Store, Tx } from '../workspace/store';
 import type { V2Ctx, V2Handlers } from './context';
@@ -34,11 +34,15 @@ async function rowIn(tx: Tx, id: string): Promise<Record<string, unknown>> {
 const update = (tx: Tx, row: Record<string, unknown>, d: ContactDetails) =>
   updateContactDetails(tx, row, nameParts(String(row.name), row.first_name, row.last_name), d);
 
-/** Runs a write on the identified contact (404 if none), answering {contactId}. */
+/** Runs a write on the identified contact (404 if none), then carries its profile to the desktops; answers {contactId}. */
 async function onContact(c: { store: Store; params: { identifier: string } }, fn: (tx: Tx, contactId: string) => Promise<unknown>) {
   const row = await requireContact(c.store, c.store.db, c.params.identifier);
   const id = String(row.id);
-  await c.store.write((tx) => fn(tx, id));
+  await c.store.write(async (tx) => {
+    await fn(tx, id);
+    await refreshProfile(tx, id);
+    await tx.emitRow('contact', id);
+  });
   return answer(c.store, id);
 }
 
@@ -64,7 +68,11 @@ export const contactHandlers: V2Handlers<
     });
     return answer(c.store, created.id);
   },
-  v2UpdateContact: async (c) => onContact(c, async (tx, id) => update(tx, await rowIn(tx, id), c.body)),
+  v2UpdateContact: async (c) => {
+    const row = await requireContact(c.store, c.store.db, c.params.identifier);
+    await c.store.write(async (tx) => update(tx, await rowIn(tx, String(row.id)), c.body));
+    return answer(c.store, String(row.id));
+  },
   v2DeleteContact: async (c) => {
     const row = await requireContact(c.store, c.store.db, c.params.identifier);
     const num = await numberOf(c.store, 'contact', String(row.id));
@@ -117,9 +125,5 @@ export const contactHandlers: V2Handlers<
     const items = channel ? [{ id: nums.get(channel.id)!, name: channel.name, source: 'custom' }] : [];
     return pageOfList(c.req, c.query, items, (x) => x.id);
   },
-  v2UpdateLifecycle: async (c) =>
-    onContact(c, async (tx, id) => {
-      await setLifecycle(tx, id, c.body.name);
-      await tx.emitRow('contact', id);
-    }),
+  v2UpdateLifecycle: async (c) => onContact(c, (tx, id) => setLifecycle(tx, id, c.body.name)),
 };

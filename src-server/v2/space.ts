@@ -1,15 +1,27 @@
 // /v2/space: users, closing notes, channels, tags and custom fields of the workspace.
 import { ApiError } from '../../src-shared/api/errors';
-import { createTag, deleteTag, listTags, updateTag, type TagRow } from '../workspace/contact-tags';
+import { createTag, deleteTag, listTags, tagNamed, updateTag, type TagRow } from '../workspace/contact-tags';
+import { refreshProfile } from '../workspace/contact-details';
 import { createField, fieldById, listFields, listValuesOf, type FieldRow } from '../workspace/contact-fields';
 import type { UserRow } from '../workspace/rows';
-import type { Store } from '../workspace/store';
+import type { Store, Tx } from '../workspace/store';
 import type { V2Handlers } from './context';
 import { numberOf, numbersFor, requireId } from './numbers';
 import { pageOfList } from './paging';
 import { userShapes } from './shapes';
 
 const PEOPLE = 'SELECT * FROM users WHERE api_token_id IS NULL';
+
+/** The contacts carrying a tag get their profile again (a renamed or deleted tag), so desktops follow. */
+async function refreshContacts(tx: Tx, contactIds: string[]): Promise<void> {
+  for (const id of contactIds) {
+    await refreshProfile(tx, id);
+    await tx.emitRow('contact', id);
+  }
+}
+
+const taggedWith = async (tx: Tx, tagId: string) =>
+  (await tx.sql.all<{ contact_id: string }>('SELECT contact_id FROM contact_tags WHERE tag_id = ? ORDER BY contact_id', [tagId])).map((r) => r.contact_id);
 
 async function tagShapes(store: Store, rows: TagRow[]) {
   const nums = await numbersFor(store, 'tag', rows.map((t) => t.id));
@@ -65,9 +77,21 @@ export const spaceHandlers: V2Handlers<
   },
   v2ListTags: async (c) => pageOfList(c.req, c.query, await tagShapes(c.store, await listTags(c.store.db)), (t) => t.id),
   v2CreateTag: async (c) => (await tagShapes(c.store, [await c.store.write((tx) => createTag(tx, c.body))]))[0],
-  v2UpdateTag: async (c) => (await tagShapes(c.store, [await c.store.write((tx) => updateTag(tx, c.body.currentName, c.body))]))[0],
+  v2UpdateTag: async (c) => {
+    const tag = await c.store.write(async (tx) => {
+      const row = await updateTag(tx, c.body.currentName, c.body);
+      await refreshContacts(tx, await taggedWith(tx, row.id));
+      return row;
+    });
+    return (await tagShapes(c.store, [tag]))[0];
+  },
   v2DeleteTag: async (c) => {
-    await c.store.write((tx) => deleteTag(tx, c.body.name));
+    await c.store.write(async (tx) => {
+      const tag = await tagNamed(tx.sql, c.body.name);
+      const tagged = tag ? await taggedWith(tx, tag.id) : [];
+      await deleteTag(tx, c.body.name);
+      await refreshContacts(tx, tagged);
+    });
     return { name: c.body.name };
   },
   v2ListCustomFields: async (c) => pageOfList(c.req, c.query, await fieldShapes(c.store, await listFields(c.store.db)), (f) => f.id),

@@ -3,7 +3,8 @@
 // user who could see the contact is told of as a removal (their cache drops it with its history).
 import { scopeAllows } from '../../src-shared/access/visibility';
 import type { Contact } from '../../src-shared/model';
-import { setFieldValues, type FieldValue } from './contact-fields';
+import { fieldValuesOf, setFieldValues, type FieldValue } from './contact-fields';
+import { tagsOf } from './contact-tags';
 import type { UserRow } from './rows';
 import { newId, scopeOf, type Tx } from './store';
 
@@ -32,6 +33,7 @@ export async function createContact(tx: Tx, d: ContactDetails): Promise<Contact>
     [id, name, d.phone ?? null, d.email ?? null, tx.now, tx.now, first || null, last || null, d.language ?? null, d.profilePic ?? null, d.countryCode ?? null],
   );
   if (d.custom_fields) await setFieldValues(tx, id, d.custom_fields);
+  await refreshProfile(tx, id);
   return (await tx.emitRow('contact', id)) as Contact;
 }
 
@@ -51,6 +53,7 @@ export async function updateContactDetails(tx: Tx, contact: Record<string, unkno
   }
   if (sets.length) await tx.run(`UPDATE contacts SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
   if (d.custom_fields) await setFieldValues(tx, id, d.custom_fields);
+  await refreshProfile(tx, id);
   return (await tx.emitRow('contact', id)) as Contact;
 }
 
@@ -65,4 +68,19 @@ export async function deleteContact(tx: Tx, contact: Record<string, unknown>): P
     await tx.run(`DELETE FROM ${table} WHERE contact_id = ?`, [id]);
   }
   await tx.run('DELETE FROM contacts WHERE id = ?', [id]);
+}
+
+/**
+ * Writes the contact's tags, lifecycle stage and custom field values into contacts.profile (NULL when
+ * it has none), so its next change record carries them to every desktop. The caller emits the row.
+ */
+export async function refreshProfile(tx: Tx, contactId: string): Promise<void> {
+  const [tags, fields, stage] = await Promise.all([
+    tagsOf(tx.sql, [contactId]),
+    fieldValuesOf(tx.sql, [contactId]),
+    tx.sql.get<{ name: string }>('SELECT ls.name FROM contacts c JOIN lifecycle_stages ls ON ls.id = c.lifecycle_stage_id WHERE c.id = ?', [contactId]),
+  ]);
+  const profile = { tags: tags.get(contactId) ?? [], lifecycle: stage?.name ?? null, custom_fields: fields.get(contactId) ?? [] };
+  const empty = profile.tags.length === 0 && profile.lifecycle === null && profile.custom_fields.length === 0;
+  await tx.run('UPDATE contacts SET profile = ? WHERE id = ?', [empty ? null : JSON.stringify(profile), contactId]);
 }

@@ -93,6 +93,7 @@ export const toContact = (r: Row): Contact => ({
   last_message: strOrNull(r.last_message),
   last_message_direction: strOrNull(r.last_message_direction) as Contact['last_message_direction'],
   created_at: num(r.created_at),
+  ...(typeof r.profile === 'string' && (JSON.parse(r.profile) as Pick<Contact, 'tags' | 'lifecycle' | 'custom_fields'>)),
 });
 
 export const toConversation = (r: Row): Conversation => ({

@@ -1,6 +1,6 @@
 // Settings > Integrations > Developer API, end to end in Chromium: an Owner adds a token in the app,
-// the token (shown once) works for a real HTTP request to /v2, the list shows its last use, and once
-// revoked (after a confirmation) the same request is refused.
+// the token (shown once) works for real HTTP requests to /v2 (the list shows its last use; the tags and
+// lifecycle it sets show in the contact panel), and once revoked (after a confirmation) it is refused.
 import { expect, test } from '@playwright/test';
 import type { TestServer } from '../support/server';
 import { expectAccessible, signedInApp, startDemoServer, type AppUser } from './support/harness';
@@ -46,6 +46,25 @@ test('add a Developer API token, use it for a /v2 request, and revoke it', async
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Dashboard' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
   await expect(card.getByRole('row', { name: /Zapier/ })).not.toContainText('Never');
+
+  // What the integration sets on a contact shows in its contact panel.
+  const post = (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post('/v2/contact/create_or_update/email:tagged.lead@example.com', { firstName: 'Tagged', lastName: 'Lead' })).status).toBe(200);
+  expect((await post('/v2/contact/email:tagged.lead@example.com/tag', ['VIP'])).status).toBe(200);
+  expect((await post('/v2/contact/email:tagged.lead@example.com/lifecycle/update', { name: 'Hot Lead' })).status).toBe(200);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
+  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  // A contact the API created has no conversation yet: it is listed among the closed ones.
+  await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Closed' }).click();
+  await page.getByRole('searchbox', { name: 'Search conversations' }).fill('Tagged Lead');
+  await page.getByRole('option', { name: /Tagged Lead/ }).click();
+  const panel = page.getByRole('complementary', { name: 'Contact details' });
+  if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Show contact details' }).click();
+  await expect(panel).toContainText('VIP');
+  await expect(panel).toContainText('Hot Lead');
+  await expectAccessible(page, 'the contact panel with tags and lifecycle');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
 
   await card.getByRole('button', { name: 'Revoke Zapier' }).click();
   const confirm = page.getByRole('dialog', { name: 'Revoke Zapier?' });

@@ -70,7 +70,7 @@ describe(`sessions unused for ${SESSION_IDLE_MS / DAY} days end`, () => {
     for (const t of ['access_tokens', 'api_numbers', 'contact_tags', 'tags', 'contact_field_values', 'custom_fields']) await db.run(`DROP TABLE ${t}`);
     await db.run('ALTER TABLE users DROP COLUMN api_token_id');
     for (const i of ['contacts_created', 'contacts_email', 'contacts_phone']) await db.run(`DROP INDEX ${i}`);
-    for (const col of ['first_name', 'last_name', 'language', 'profile_pic', 'country_code', 'lifecycle_stage_id']) await db.run(`ALTER TABLE contacts DROP COLUMN ${col}`);
+    for (const col of ['first_name', 'last_name', 'language', 'profile_pic', 'country_code', 'lifecycle_stage_id', 'profile']) await db.run(`ALTER TABLE contacts DROP COLUMN ${col}`);
     await db.run('DROP TABLE lifecycle_stages');
     const before = Date.now();
     if (testEngine === 'postgres') {

@@ -45,6 +45,27 @@ export function ContactPanel({ detail }: { detail: ContactDetail }) {
           <Row icon="channel" label="Channel">
             {contact.channel_id ? (channels?.find((c) => c.id === contact.channel_id)?.name ?? 'Custom channel') : <span className="muted">—</span>}
           </Row>
+          {contact.lifecycle && (
+            <Row icon="chart" label="Lifecycle">
+              {contact.lifecycle}
+            </Row>
+          )}
+          {contact.tags && contact.tags.length > 0 && (
+            <Row icon="folder" label="Tags">
+              <span className="details__tags">
+                {contact.tags.map((t) => (
+                  <span key={t} className="pill">
+                    {t}
+                  </span>
+                ))}
+              </span>
+            </Row>
+          )}
+          {contact.custom_fields?.map((f) => (
+            <Row key={f.name} icon="note" label={f.name}>
+              {f.value === true ? 'Yes' : f.value === false ? 'No' : String(f.value ?? '')}
+            </Row>
+          ))}
           <Row icon="user" label="Assignee">
             {assignee ? (
               <span className="details__person">
