@@ -244,6 +244,9 @@ describe('Developer API: respond.io conventions', () => {
     expect(await list({ $and: [{ category: 'contactField', field: 'plan', operator: 'doesNotExist' }] })).toEqual([b]);
     expect(await list({ $or: [{ category: 'contactField', field: 'plan', operator: 'isEqualTo', value: 'pro' }, { category: 'contactField', field: 'order_total', operator: 'isLessThan', value: 50 }] })).toEqual([a, b].sort());
     expect((await api.post('/v2/contact/list', { filter: { $and: [{ category: 'contactField', field: 'nope', operator: 'exists' }] } })).status).toBe(400);
+    const hourAgo = Math.floor(Date.now() / 1000) - 3600;
+    expect(await list({ $and: [{ category: 'contactField', field: 'created_at', operator: 'isTimestampAfter', value: hourAgo }] })).toEqual([a, b].sort());
+    expect(await list({ $and: [{ category: 'contactField', field: 'created_at', operator: 'isTimestampBefore', value: hourAgo }] })).toEqual([]);
 
     expect((await api.delete(`/v2/contact/id:${a}/tag`, ['VIP'])).status).toBe(200);
     expect((await api.get(`/v2/contact/id:${a}`)).body.tags).toEqual(['Newsletter']);
@@ -318,6 +321,9 @@ describe('Developer API: respond.io conventions', () => {
     const mention = (await managerClient.get('/api/v1/notifications')).body.items.find((n: { kind: string }) => n.kind === 'comment_mention');
     expect(mention.excerpt).toContain('Marcus Manager please call them back');
     expect((await owner.get(`/api/v1/users/${mention.actor_id}`)).body.name).toBe('API · Zapier');
+    // Reports count the token's work under its actor.
+    const report = (await owner.get(`/api/v1/reports/users?from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}`)).body.items;
+    expect(report.find((r: { user_id: string }) => r.user_id === mention.actor_id)).toMatchObject({ messages_sent: 2, comments_added: 1, conversations_closed: 1 });
   });
 
   it('covers /v2 in the OpenAPI document, from the same schemas, with its own error shape', async () => {
