@@ -32,6 +32,7 @@ export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   serverNotificationPrefs: [],
   // Not synced: the view asks again after each add or revoke.
   accessTokens: [],
+  lifecycleStages: [],
 };
 
 export interface ChangedEvent {

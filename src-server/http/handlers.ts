@@ -16,6 +16,7 @@ import * as notes from '../workspace/notifications';
 import * as inboxes from '../workspace/custom-inboxes';
 import * as dash from '../workspace/dashboard';
 import * as tokens from '../workspace/access-tokens';
+import * as details from '../workspace/contact-details';
 import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson } from '../feed/sync';
 
@@ -224,6 +225,11 @@ export const handlers: Handlers = {
   getContact: async (c, s) => conv.contactDetail(db(s), c.viewer, c.params.id),
   updateContact: async (c, s) =>
     command(s, c.viewer, onContact(c, 'updateContact'), async (tx) => conv.updateContact(tx, await fresh(tx, c.viewer), c.params.id, c.body)),
+  setContactProfile: async (c, s) => {
+    const change = { add_tags: c.body.add_tags, remove_tags: c.body.remove_tags, lifecycle: c.body.lifecycle };
+    return command(s, c.viewer, onContact(c, 'setContactProfile'), async (tx) => details.setProfile(tx, await fresh(tx, c.viewer), c.params.id, change));
+  },
+  listLifecycleStages: async (_c, s) => ({ items: await details.listLifecycleStages(db(s)) }),
   getThread: async (c, s) => conv.thread(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   listMessages: async (c, s) => conv.listMessages(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   sendMessage: async (c, s) =>

@@ -1,12 +1,20 @@
-// Contacts created, edited and deleted by the Developer API (F15): their details beside the name
-// (first and last name, language, picture, country), custom field values, and deletion, which every
-// user who could see the contact is told of as a removal (their cache drops it with its history).
+// A contact's details beside the name (F15), mostly set by the Developer API: first and last name,
+// language, picture, country, custom field values; its profile (tags, lifecycle, values) as the feed
+// carries it, which people edit in the contact panel too; and deletion, which every user who could see
+// the contact is told of as a removal (their cache drops it with its history).
 import { scopeAllows } from '../../src-shared/access/visibility';
 import type { Contact } from '../../src-shared/model';
-import { fieldValuesOf, setFieldValues, type FieldValue } from './contact-fields';
-import { tagsOf } from './contact-tags';
+import type { SqlRunner } from '../db/engine';
+import { fieldValuesOf, setFieldValues, setLifecycle, type FieldValue } from './contact-fields';
+import { tagContact, tagsOf, untagContact } from './contact-tags';
 import type { UserRow } from './rows';
-import { newId, scopeOf, type Tx } from './store';
+import { newId, scopeOf, visibleContact, type Tx, type ViewerCtx } from './store';
+
+export interface ProfileChange {
+  add_tags?: string[];
+  remove_tags?: string[];
+  lifecycle?: string | null;
+}
 
 export interface ContactDetails {
   firstName?: string;
@@ -83,4 +91,18 @@ export async function refreshProfile(tx: Tx, contactId: string): Promise<void> {
   const profile = { tags: tags.get(contactId) ?? [], lifecycle: stage?.name ?? null, custom_fields: fields.get(contactId) ?? [] };
   const empty = profile.tags.length === 0 && profile.lifecycle === null && profile.custom_fields.length === 0;
   await tx.run('UPDATE contacts SET profile = ? WHERE id = ?', [empty ? null : JSON.stringify(profile), contactId]);
+}
+
+/** A person tags or untags a contact and sets its lifecycle stage from the contact panel (changes, not a whole list: two people at once both count). */
+export async function setProfile(tx: Tx, viewer: ViewerCtx, contactId: string, change: ProfileChange): Promise<Contact> {
+  await visibleContact(tx.sql, viewer, contactId);
+  if (change.remove_tags) await untagContact(tx, contactId, change.remove_tags);
+  if (change.add_tags) await tagContact(tx, contactId, change.add_tags);
+  if (change.lifecycle !== undefined) await setLifecycle(tx, contactId, change.lifecycle);
+  await refreshProfile(tx, contactId);
+  return (await tx.emitRow('contact', contactId)) as Contact;
+}
+
+export async function listLifecycleStages(sql: SqlRunner): Promise<{ id: string; name: string }[]> {
+  return sql.all<{ id: string; name: string }>('SELECT id, name FROM lifecycle_stages ORDER BY position, id');
 }

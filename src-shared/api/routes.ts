@@ -513,6 +513,29 @@ export const routes = {
       .strict(),
     response: Contact,
   }),
+  setContactProfile: route({
+    method: 'PATCH',
+    path: '/api/v1/contacts/:id/profile',
+    summary: "Tag or untag a contact (a new name creates the tag) and set its lifecycle stage (null: none)",
+    auth: 'session',
+    params: IdParam,
+    body: z
+      .object({
+        client_id: ClientId,
+        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
+      })
+      .strict(),
+    response: Contact,
+  }),
+  listLifecycleStages: route({
+    method: 'GET',
+    path: '/api/v1/lifecycle-stages',
+    summary: "The workspace's lifecycle stages, in order",
+    auth: 'session',
+    response: z.object({ items: z.array(z.object({ id: Id, name: z.string() })) }),
+  }),
   getThread: route({
     method: 'GET',
     path: '/api/v1/contacts/:id/thread',

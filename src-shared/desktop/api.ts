@@ -254,6 +254,8 @@ export const queries = {
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
   /** Online only, Owners and Managers not restricted from integrations: Settings > Integrations > Developer API. */
   accessTokens: { input: Empty, output: z.array(AccessToken) },
+  /** Online only: the stages a contact's lifecycle chooses from. */
+  lifecycleStages: { input: Empty, output: z.array(z.object({ id: Id, name: z.string() })) },
 } as const;
 
 /** Commands: change something. Writes go through the outbox and work offline. */
@@ -352,6 +354,18 @@ export const commands = {
   saveDraft: { input: Draft.strict(), output: z.object({ ok: z.literal(true) }) },
   savePlace: { input: Place.strict(), output: z.object({ ok: z.literal(true) }) },
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Online only: tag or untag a contact (a new name creates the tag) and set its lifecycle stage, from the contact panel. */
+  setContactProfile: {
+    input: z
+      .object({
+        contact_id: Id,
+        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
+      })
+      .strict(),
+    output: Contact,
+  },
   /** Online only: a Developer API token; the answer holds its secret, shown once. */
   createAccessToken: { input: z.object({ name: AccessTokenName }).strict(), output: NewAccessToken },
   revokeAccessToken: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },

@@ -1,6 +1,7 @@
 // Settings > Integrations > Developer API, end to end in Chromium: an Owner adds a token in the app,
 // the token (shown once) works for real HTTP requests to /v2 (the list shows its last use; the tags and
-// lifecycle it sets show in the contact panel), and once revoked (after a confirmation) it is refused.
+// lifecycle it sets show in the contact panel, where a person edits them too), and once revoked (after a
+// confirmation) it is refused.
 import { expect, test } from '@playwright/test';
 import type { TestServer } from '../support/server';
 import { expectAccessible, signedInApp, startDemoServer, type AppUser } from './support/harness';
@@ -64,6 +65,16 @@ test('add a Developer API token, use it for a /v2 request, and revoke it', async
   await expect(panel).toContainText('VIP');
   await expect(panel).toContainText('Hot Lead');
   await expectAccessible(page, 'the contact panel with tags and lifecycle');
+  // Edited in the panel too: the integration reads back what the person set.
+  await panel.getByLabel('Add a tag').fill('Callback');
+  await panel.getByRole('button', { name: 'Add', exact: true }).click();
+  await panel.getByRole('button', { name: 'Remove tag VIP' }).click();
+  await panel.getByLabel('Lifecycle stage').selectOption('Customer');
+  await expect(panel.getByLabel('Lifecycle stage')).toHaveValue('Customer');
+  await expect(panel.getByRole('button', { name: 'Remove tag VIP' })).toHaveCount(0);
+  await expect(panel).toContainText('Callback');
+  const read = await fetch(`${server.url}/v2/contact/email:tagged.lead@example.com`, { headers: { authorization: `Bearer ${secret}` } });
+  expect(await read.json()).toMatchObject({ tags: ['Callback'], lifecycle: 'Customer' });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
 
   await card.getByRole('button', { name: 'Revoke Zapier' }).click();

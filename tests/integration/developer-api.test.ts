@@ -326,6 +326,23 @@ describe('Developer API: respond.io conventions', () => {
     expect(report.find((r: { user_id: string }) => r.user_id === mention.actor_id)).toMatchObject({ messages_sent: 2, comments_added: 1, conversations_closed: 1 });
   });
 
+  it("people tag, untag and set a contact's lifecycle from the app (only on contacts they may see), and /v2 reads it back", async () => {
+    const contact = (await api.post('/v2/contact/list?limit=1', {})).body.items[0];
+    const id = (await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [contact.id]))!.entity_id;
+    const r = await owner.patch(`/api/v1/contacts/${id}/profile`, { client_id: clientId(), add_tags: ['Renewal', 'Q3'], lifecycle: 'Payment' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id, tags: ['Q3', 'Renewal'], lifecycle: 'Payment' });
+    expect((await owner.patch(`/api/v1/contacts/${id}/profile`, { client_id: clientId(), remove_tags: ['Q3'], lifecycle: null })).body).toMatchObject({ tags: ['Renewal'] });
+    expect((await api.get(`/v2/contact/id:${contact.id}`)).body).toMatchObject({ tags: ['Renewal'], lifecycle: null });
+    expect((await owner.patch(`/api/v1/contacts/${id}/profile`, { client_id: clientId(), lifecycle: 'Nope' })).status).toBe(404);
+    expect((await owner.get('/api/v1/lifecycle-stages')).body.items.map((x: { name: string }) => x.name)).toEqual(['New Lead', 'Hot Lead', 'Payment', 'Customer', 'Cold Lead']);
+    // An agent restricted to their own contacts meets a contact of someone else as missing.
+    const other = await server.store.db.get<{ id: string }>("SELECT id FROM contacts WHERE assignee_id IS NOT NULL AND assignee_id <> 'u_agent2' ORDER BY id LIMIT 1");
+    expect((await owner.patch('/api/v1/users/u_agent2', { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    const agent = await signIn(server, 'agent2@demo.test');
+    expect((await agent.patch(`/api/v1/contacts/${other!.id}/profile`, { client_id: clientId(), add_tags: ['Mine now'] })).status).toBe(404);
+  });
+
   it('covers /v2 in the OpenAPI document, from the same schemas, with its own error shape', async () => {
     const doc = (await owner.get('/api/v1/openapi.json')).body;
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v2/contact/{identifier}', '/v2/contact/list', '/v2/space/custom_field/{id}']));

@@ -35,7 +35,7 @@ import { NotificationCenter, type Notifier, type OsAlert } from '../notification
 import { OfflineError, ServerApi, ServerError } from '../sync/server-api';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
 import { NO_POLICY, type KeyValueStore, type PolicyView, type TokenStore } from './ports';
-import { createAccessToken, listAccessTokens, revokeAccessToken } from './developer-api-tokens';
+import { createAccessToken, lifecycleStages, listAccessTokens, revokeAccessToken, setContactProfile } from './integrations';
 
 export interface DesktopOptions {
   dataDir: string;
@@ -418,6 +418,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return q.dashboardSummary(cache, this.clock(), i.tz_offset_minutes as number);
       case 'accessTokens':
         return listAccessTokens(this.online());
+      case 'lifecycleStages':
+        return lifecycleStages(this.online());
       case 'serverNotificationPrefs':
         // The workspace's copy, the one that decides what is created: asked of the server.
         return (await this.online().call('me')).preferences.notifications;
@@ -638,6 +640,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         return createAccessToken(this.online(), clientId, input.name as string);
       case 'revokeAccessToken':
         return revokeAccessToken(this.online(), clientId, input.id as string);
+      case 'setContactProfile':
+        return setContactProfile(this.online(), clientId, input as { contact_id: string });
       default:
         throw new UserError('invalid_request', `unknown command ${name}`);
     }
