@@ -61,14 +61,16 @@ describe('Developer API writes reach the desktop', () => {
 
     // Tags, lifecycle and custom field values set through /v2 are in the desktop's copy of the contact.
     expect((await v2('POST', '/v2/space/custom_field', { name: 'Plan', slug: '', description: '', dataType: 'list', allowedValues: ['free', 'pro'] })).status).toBe(200);
-    expect((await v2('POST', `${path}/tag`, ['VIP', 'Paid'])).status).toBe(200);
-    expect((await v2('POST', `${path}/lifecycle/update`, { name: 'Customer' })).status).toBe(200);
-    expect((await v2('PUT', path, { custom_fields: [{ name: 'plan', value: 'pro' }] })).status).toBe(200);
     const profile = async () => {
       const c = (await desktop.query('contact', { id: contact.id }))?.contact;
       return { tags: c?.tags, lifecycle: c?.lifecycle, custom_fields: c?.custom_fields };
     };
-    await eventually(async () => (await profile()).custom_fields?.length === 1, 5000, 'the profile in the desktop');
+    expect((await v2('POST', `${path}/tag`, ['VIP', 'Paid'])).status).toBe(200);
+    await eventually(async () => (await profile()).tags?.length === 2, 5000, 'the tags in the desktop');
+    expect((await v2('POST', `${path}/lifecycle/update`, { name: 'Customer' })).status).toBe(200);
+    await eventually(async () => (await profile()).lifecycle === 'Customer', 5000, 'the lifecycle in the desktop');
+    expect((await v2('PUT', path, { custom_fields: [{ name: 'plan', value: 'pro' }] })).status).toBe(200);
+    await eventually(async () => (await profile()).custom_fields?.length === 1, 5000, 'the custom field in the desktop');
     expect(await profile()).toEqual({ tags: ['Paid', 'VIP'], lifecycle: 'Customer', custom_fields: [{ name: 'plan', value: 'pro' }] });
     expect((await v2('PUT', '/v2/space/tag', { currentName: 'VIP', name: 'Gold' })).status).toBe(200);
     await eventually(async () => (await profile()).tags?.includes('Gold') === true, 5000, 'the renamed tag in the desktop');
