@@ -91,6 +91,10 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 
+/** The addresses of Developer API tokens' actors ("API · <token name>"): shown in threads, never listed as people. */
+export const API_ACTOR_EMAIL_DOMAIN = 'developer-api.invalid';
+export const isApiActor = (user: Pick<User, 'email'>) => user.email.endsWith(`@${API_ACTOR_EMAIL_DOMAIN}`);
+
 export const Team = z.object({ id: Id, name: z.string(), created_at: z.number() });
 export type Team = z.infer<typeof Team>;
 
@@ -111,6 +115,10 @@ export const Contact = z.object({
   last_message: z.string().nullable(),
   last_message_direction: z.enum(['incoming', 'outgoing']).nullable(),
   created_at: z.number(),
+  /** Tags (names), lifecycle stage and custom field values (by slug), when the contact has any (set through the Developer API). */
+  tags: z.array(z.string()).optional(),
+  lifecycle: z.string().nullable().optional(),
+  custom_fields: z.array(z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]).nullable() })).optional(),
 });
 export type Contact = z.infer<typeof Contact>;
 

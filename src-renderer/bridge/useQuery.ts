@@ -30,6 +30,9 @@ const QUERY_ENTITIES: Record<QueryName, readonly ChangedEntity[]> = {
   reports: ['conversation', 'message', 'comment'],
   // Kept by the server and asked of it; read again when the connection returns (the view's deps).
   serverNotificationPrefs: [],
+  // Not synced: the view asks again after each add or revoke.
+  accessTokens: [],
+  lifecycleStages: [],
 };
 
 export type ChangedEvent = EventPayload<'changed'>;

@@ -16,6 +16,7 @@ import { buildHttpApp } from './http-app';
 import type { RouteGroup } from './route-groups';
 import { acceptStreams } from './stream-upgrade';
 import { openWorkspace, startBackgroundWork } from './lifecycle';
+import { registerDeveloperApi, type DeveloperApiOptions } from '../v2/register';
 
 export interface ServerOptions {
   /** The SQLite file (created if missing): the embedded default. */
@@ -71,6 +72,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   /** Bounds on connections, pipelining, unread answers, bodies in flight and slow requests (defaults in connection-limits.ts). */
   limits?: Partial<ConnectionLimits>;
+  /** The Developer API's rate limit for the workspace (default 100 requests per 10 s). */
+  developerApiLimit?: DeveloperApiOptions['limit'];
   /** Check every answer against its contract (tests turn this on). */
   validateResponses?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -144,6 +147,8 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     deps: { db, store, services, validateResponses: opts.validateResponses ?? false },
     log,
   });
+  // The Developer API (/v2) answers in respond.io's conventions, so it registers its own routes and errors.
+  registerDeveloperApi(app, store, { limit: opts.developerApiLimit, validateResponses: opts.validateResponses, log });
   const wss = acceptStreams(app.server, { checkHost, isProxy, store, hub, log });
 
   const address = await app.listen({ host: listenHost, port: opts.port ?? 0 });

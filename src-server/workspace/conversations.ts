@@ -15,13 +15,13 @@ import { scopeCondition, scopeOf, teamMemberIds, visibleContact, type ViewerCtx 
 import type { Tx } from './tx';
 import { reconcileContactAssignee } from './visibility-changes';
 
-type Where = { sql: string; params: Param[] };
+export type Where = { sql: string; params: Param[] };
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function searchCondition(q: string): Where {
+export function searchCondition(q: string): Where {
   const like = `%${escapeLike(q.toLowerCase())}%`;
   return {
     sql: `(LOWER(c.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.phone, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.email, '')) LIKE ? ESCAPE '\\'
@@ -285,8 +285,8 @@ export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, 
     "UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'outgoing' WHERE id = ?",
     [tx.now, excerptOf(text), contactId],
   );
-  // The first user to reply to an unassigned contact becomes its assignee.
-  if (contact.assignee_id === null) await setAssignee(tx, { ...contact, conversation_id: conversationId }, viewer.user.id, viewer.user.id);
+  // The first user to reply to an unassigned contact becomes its assignee (not a Developer API token's actor).
+  if (contact.assignee_id === null && !viewer.user.api_token_id) await setAssignee(tx, { ...contact, conversation_id: conversationId }, viewer.user.id, viewer.user.id);
   const message = (await tx.emitRow('message', id)) as Message;
   await tx.emitRow('conversation', conversationId);
   await tx.emitRow('contact', contactId);

@@ -226,7 +226,7 @@ function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User 
 }
 
 export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'listUsers'>): Promise<User[]> {
-  const where: string[] = [];
+  const where: string[] = ['api_token_id IS NULL'];
   const params: string[] = [];
   if (q.status) (where.push('status = ?'), params.push(q.status));
   if (q.team_id) (where.push('team_id = ?'), params.push(q.team_id));
@@ -252,7 +252,7 @@ export async function requireTeam(tx: Tx, teamId: string | null): Promise<void> 
 
 export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body: BodyOf<'updateUser'>): Promise<User> {
   const target = await loadUserRow(tx.sql, targetId);
-  if (!target) throw new ApiError('not_found', 'user not found');
+  if (!target || target.api_token_id) throw new ApiError('not_found', 'user not found');
   if (actor.id === target.id) throw new ApiError('forbidden', 'nobody edits their own access level, team or restrictions');
   if (!canManageUser(actor, target, body.role)) {
     throw new ApiError('forbidden', actor.role === 'manager' ? 'Managers manage Agents only' : 'not allowed');

@@ -30,9 +30,9 @@ import {
 import { SyncPage, SyncQuery } from '../sync/changes';
 import { NewPassword } from '../passwords';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-/** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. */
-type Auth = 'session' | 'none' | 'signature';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. token: a Developer API access token (/v2). */
+export type Auth = 'session' | 'none' | 'signature' | 'token';
 
 export interface RouteDef {
   method: Method;
@@ -185,6 +185,19 @@ export const CustomInboxInput = z.object({
   shared_user_ids: z.array(Id).max(1000).default([]),
   shared_team_ids: z.array(Id).max(200).default([]),
 });
+
+/** A Developer API access token as its list shows it; the secret itself is answered once, at creation. */
+export const AccessToken = z.object({
+  id: Id,
+  name: z.string(),
+  created_by: z.object({ id: Id, name: z.string() }),
+  created_at: z.number(),
+  last_used_at: z.number().nullable(),
+});
+export type AccessToken = z.infer<typeof AccessToken>;
+export const AccessTokenName = z.string().trim().min(1, 'give the token a name').max(60);
+/** A new token with its secret (null when a replay answers: the secret is never stored). */
+export const NewAccessToken = z.object({ token: AccessToken, secret: z.string().nullable() });
 
 export const InboxKeyParam = z
   .string()
@@ -500,6 +513,29 @@ export const routes = {
       .strict(),
     response: Contact,
   }),
+  setContactProfile: route({
+    method: 'PATCH',
+    path: '/api/v1/contacts/:id/profile',
+    summary: "Tag or untag a contact (a new name creates the tag) and set its lifecycle stage (null: none)",
+    auth: 'session',
+    params: IdParam,
+    body: z
+      .object({
+        client_id: ClientId,
+        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
+      })
+      .strict(),
+    response: Contact,
+  }),
+  listLifecycleStages: route({
+    method: 'GET',
+    path: '/api/v1/lifecycle-stages',
+    summary: "The workspace's lifecycle stages, in order",
+    auth: 'session',
+    response: z.object({ items: z.array(z.object({ id: Id, name: z.string() })) }),
+  }),
   getThread: route({
     method: 'GET',
     path: '/api/v1/contacts/:id/thread',
@@ -696,6 +732,34 @@ export const routes = {
     roles: SUPERVISORS,
     query: z.object({ metric: ReportMetric, from: QueryTime, to: QueryTime }).refine((r) => r.from < r.to, 'from must be before to'),
     response: z.object({ metric: ReportMetric, items: z.array(ReportRow) }),
+  }),
+  listAccessTokens: route({
+    method: 'GET',
+    path: '/api/v1/access-tokens',
+    summary: "The workspace's Developer API tokens (Owners and Managers not restricted from integrations)",
+    auth: 'session',
+    roles: SUPERVISORS,
+    response: z.object({ items: z.array(AccessToken) }),
+  }),
+  createAccessToken: route({
+    method: 'POST',
+    path: '/api/v1/access-tokens',
+    summary: 'Add a Developer API token (at most 10 per workspace); its secret is in this answer only',
+    auth: 'session',
+    roles: SUPERVISORS,
+    status: 201,
+    body: z.object({ client_id: ClientId, name: AccessTokenName }).strict(),
+    response: NewAccessToken,
+  }),
+  revokeAccessToken: route({
+    method: 'DELETE',
+    path: '/api/v1/access-tokens/:id',
+    summary: 'Revoke a Developer API token: every instance refuses it from the next request',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    query: z.object({ client_id: ClientId }).strict(),
+    response: Ok,
   }),
   inbound: route({
     method: 'POST',

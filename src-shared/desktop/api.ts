@@ -26,7 +26,7 @@ import {
   MESSAGE_MAX_CHARS,
   ConversationStatus,
 } from '../model';
-import { CustomInboxInput, InboxKeyParam, InboxSummary, OpenConversationRow, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
+import { AccessToken, AccessTokenName, CustomInboxInput, InboxKeyParam, InboxSummary, NewAccessToken, OpenConversationRow, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
 import { NewPassword } from '../passwords';
 import { ErrorCode } from '../api/errors';
 import { Entity } from '../sync/changes';
@@ -244,6 +244,10 @@ export const queries = {
   place: { input: Empty, output: Place.nullable() },
   /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
+  /** Online only, Owners and Managers not restricted from integrations: Settings > Integrations > Developer API. */
+  accessTokens: { input: Empty, output: z.array(AccessToken) },
+  /** Online only: the stages a contact's lifecycle chooses from. */
+  lifecycleStages: { input: Empty, output: z.array(z.object({ id: Id, name: z.string() })) },
 } as const;
 
 /** Commands: change something. Writes go through the outbox and work offline. */
@@ -342,6 +346,21 @@ export const commands = {
   saveDraft: { input: Draft.strict(), output: z.object({ ok: z.literal(true) }) },
   savePlace: { input: Place.strict(), output: z.object({ ok: z.literal(true) }) },
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Online only: tag or untag a contact (a new name creates the tag) and set its lifecycle stage, from the contact panel. */
+  setContactProfile: {
+    input: z
+      .object({
+        contact_id: Id,
+        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
+      })
+      .strict(),
+    output: Contact,
+  },
+  /** Online only: a Developer API token; the answer holds its secret, shown once. */
+  createAccessToken: { input: z.object({ name: AccessTokenName }).strict(), output: NewAccessToken },
+  revokeAccessToken: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },
 } as const;

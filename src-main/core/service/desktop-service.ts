@@ -33,6 +33,7 @@ import { assignmentWrites } from './writes/assignment';
 import { notificationWrites } from './writes/notifications';
 import { supervisorWrites } from './writes/supervisor';
 import { ownSettingsWrites } from './writes/own-settings';
+import { integrationWrites } from './writes/integrations';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
 import { checkServerAddress } from '../../../src-shared/desktop/server-address';
@@ -68,7 +69,8 @@ type FeatureCommands = ReturnType<typeof messageWrites> &
   ReturnType<typeof assignmentWrites> &
   ReturnType<typeof notificationWrites> &
   ReturnType<typeof supervisorWrites> &
-  ReturnType<typeof ownSettingsWrites>;
+  ReturnType<typeof ownSettingsWrites> &
+  ReturnType<typeof integrationWrites>;
 
 /** How long "Send now" before signing out waits for the server. */
 const SEND_UNSENT_WAIT_MS = 10_000;
@@ -151,6 +153,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       ...notificationWrites(ctx),
       ...supervisorWrites(ctx),
       ...ownSettingsWrites(ctx),
+      ...integrationWrites(ctx),
     };
   }
 

@@ -1,5 +1,5 @@
 // The desktop API's queries over the cache (cache/queries.ts), and the few asked of the server
-// (reports, the workspace's notification settings).
+// (reports, the workspace's notification settings, integrations' lists).
 import { inboxesFor } from '../../../src-shared/access/visibility';
 import * as q from '../cache/queries';
 import { drafts, place } from '../cache/drafts-and-place';
@@ -36,6 +36,9 @@ export function reads(ctx: ServiceContext): CacheReads {
     dashboardSummary: ({ tz_offset_minutes }) => q.dashboardSummary(ctx.cache(), ctx.now(), tz_offset_minutes),
     // The workspace's copy, the one that decides what is created: asked of the server.
     serverNotificationPrefs: async () => (await ctx.online().call('me')).preferences.notifications,
+    // Integrations' lists live on the server only.
+    accessTokens: async () => (await ctx.online().call('listAccessTokens')).items,
+    lifecycleStages: async () => (await ctx.online().call('listLifecycleStages')).items,
     async reports({ from, to, metric }) {
       // Reports are figures over everyone's history: asked of the server, not kept offline.
       const api = ctx.online();
