@@ -2,7 +2,7 @@
 // as pending and is delivered once when it returns; sign-out with it still unsent asks first; a
 // contact's markup renders as plain text.
 import { randomUUID } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { DEMO_PASSWORD } from '../../src-server/demo/seed';
 import { inbound, signIn, type TestServer } from '../support/server';
 import { expectAccessible, openApp, restartServer, signedInApp, startDemoServer, type AppUser } from './support/harness';
@@ -168,10 +168,8 @@ test("a contact named like markup, and such a message, render as plain text", as
   await expect(page.locator('#thread-title')).toHaveText(HOSTILE);
   await expect(page.locator('.bubble__text').filter({ hasText: `hello ${HOSTILE} there` })).toBeVisible();
 
-  // Nothing from it became an element, and nothing ran.
+  // Nothing from it became an element, and nothing ran (an alert would fail the test: support/test.ts).
   await page.waitForTimeout(300);
   expect(await page.locator('img[src="x"]').count()).toBe(0);
   expect(await page.locator('img').evaluateAll((els) => els.filter((e) => (e.getAttribute('src') ?? '') === 'x').length)).toBe(0);
-  expect(manager.dialogs).toEqual([]);
-  expect(manager.pageErrors).toEqual([]);
 });

@@ -1,7 +1,8 @@
 // Laptop sizes: every view at 1024×640 and 1280×800, screenshotted (test-results/, or docs/screenshots
 // through `npm run screenshots`), with no table column, table cell or header button cut off: each
 // lies inside what its scroll container shows, and its content fits its box.
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test';
 import type { TestServer } from '../support/server';
 import { openApp, signInThroughUi, snap, startDemoServer, type AppUser } from './support/harness';
 

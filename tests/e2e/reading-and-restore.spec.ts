@@ -1,7 +1,8 @@
 // Reading is reading, restore where I was, and the smaller things a user notices: the real renderer
 // in Chromium through host mode, against the real core, cache file and server.
 import { randomUUID } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test';
 import { ApiClient, inbound, signIn, type TestServer } from '../support/server';
 import { eventually, restartServer, signedInApp, startDemoServer, unreadOf, type AppUser } from './support/harness';
 

@@ -2,11 +2,11 @@
 // host mode, each user with their own core and cache, against the real server; the mention reaches
 // a real notification daemon (dunst on a private D-Bus session) and its activation comes back.
 import { randomUUID } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { createOsNotifier, type OsNotifier } from '../../src-main/core/notifications/os-notifier';
 import { startNotificationSession, type NotificationSession, type NotifyCall } from '../support/notification-daemon';
 import { ApiClient, inbound, signIn, type TestServer } from '../support/server';
-import { eventually, expectAccessible, openApp, signedInApp, signInThroughUi, snap, startDemoServer, unreadOf, type AppUser } from './support/harness';
+import { eventually, expectAccessible, openApp, openFromAllInbox, signedInApp, signInThroughUi, snap, startDemoServer, unreadOf, type AppUser } from './support/harness';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -99,11 +99,7 @@ test('story 2: a mention reaches the agent\'s bell, Notification Center and OS; 
 
   // The manager opens that conversation through search.
   const { page } = manager;
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
-  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
-  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
-  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+  await openFromAllInbox(page, contact);
 
   const unreadBefore = await unreadOf(alice.page);
   await session.dunstctl('close-all');
