@@ -28,7 +28,7 @@ describe('where the user was', () => {
     const [a, b] = (await d.query('conversations', { inbox: 'mine', limit: 2 })).items;
     const me = d.service.session().user!;
     await d.command('saveDraft', { contact_id: a.id, text: 'Half a reply about the refund', mode: 'message', mentions: [] });
-    await d.command('saveDraft', { contact_id: b.id, text: `@${me.name} check this`, mode: 'comment', mentions: [{ id: me.id, name: me.name }] });
+    await d.command('saveDraft', { contact_id: b.id, text: `@${me.name} check this`, mode: 'comment', mentions: [{ id: me.id, name: me.name, at: 0 }] });
     await d.command('savePlace', { module: 'messages', inbox: 'mine', status: 'closed', contact_id: b.id });
     const { dir, store } = d;
     await d.service.shutdown();
@@ -39,7 +39,7 @@ describe('where the user was', () => {
       expect(drafts).toEqual(
         expect.arrayContaining([
           { contact_id: a.id, text: 'Half a reply about the refund', mode: 'message', mentions: [] },
-          { contact_id: b.id, text: `@${me.name} check this`, mode: 'comment', mentions: [{ id: me.id, name: me.name }] },
+          { contact_id: b.id, text: `@${me.name} check this`, mode: 'comment', mentions: [{ id: me.id, name: me.name, at: 0 }] },
         ]),
       );
       expect(await again.query('place', {})).toEqual({ module: 'messages', inbox: 'mine', status: 'closed', contact_id: b.id });
