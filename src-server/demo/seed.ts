@@ -19,11 +19,6 @@ export interface DemoOptions {
   extraManagers?: number;
   /** The last this many agents start restricted to "User only" (the benchmark's restricted agents). */
   restrictedAgents?: number;
-  /**
-   * False: each contact has one conversation with one message, for tests that need many contacts
-   * rather than long threads (a fraction of the rows, so seeding thousands is quick on PostgreSQL too).
-   */
-  histories?: boolean;
 }
 
 export interface DemoSummary {
@@ -166,7 +161,7 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
       // Every agent gets contacts; about one in seven is unassigned.
       const assignee = i < agents.length ? agents[i] : rnd() < 0.15 ? null : pick(agents);
       const createdAt = now - int(2, 60) * DAY - int(0, 23) * HOUR;
-      const conversationsN = opts.histories === false ? 1 : int(1, 3);
+      const conversationsN = int(1, 3);
       const lastOpen = i < 8 || rnd() < 0.4;
       await tx.run(
         `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, assignee_id, status, last_activity_at, created_at)
@@ -196,7 +191,7 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
           ]);
           await tx.emitRow('event', ev);
         }
-        const messagesN = opts.histories === false ? 1 : int(2, 10);
+        const messagesN = int(2, 10);
         let firstResponse: number | null = null;
         let at = openedAt;
         for (let j = 0; j < messagesN; j++) {
