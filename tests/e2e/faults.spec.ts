@@ -60,7 +60,7 @@ test('a message written while the server is down shows pending, and is delivered
   await expect(page.locator('#thread-title')).toHaveText(contact.name);
 
   await server.close();
-  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible();
 
   const text = `Written offline ${randomUUID()}`;
   const box = page.getByRole('textbox', { name: `Message to ${contact.name}` });
@@ -100,7 +100,7 @@ test('an assignment the server refuses is put back, and the conversation and its
   const r = await manager.host.service.handle({ kind: 'command', name: 'assign', input: { contact_id: contact.id, assignee_id: 'u_nobody' } });
   expect(r.ok).toBe(true);
   const banner = page.getByRole('alert').filter({ hasText: "Couldn't change the assignee" });
-  await expect(banner).toBeVisible({ timeout: 5000 });
+  await expect(banner).toBeVisible();
   const row = page.locator(`[role="option"][data-contact-id="${contact.id}"]`);
   await expect(row.getByText('Not saved')).toBeVisible();
   await expect(row.getByText('Pending')).toHaveCount(0);
@@ -122,7 +122,7 @@ test('sign-out with a message not sent yet asks first, says what it is, and sign
   await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
   await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
   await server.close();
-  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible();
   const text = `Before signing out ${randomUUID()}`;
   const box = page.getByRole('textbox', { name: `Message to ${contact.name}` });
   await box.fill(text);

@@ -115,7 +115,7 @@ for (const size of SIZES) {
     await check('settings-workspace');
 
     await nav(page, 'Reports');
-    await expect(page.getByRole('table').first().locator('tbody tr').first()).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByRole('table').first().locator('tbody tr').first()).toBeVisible();
     await check('reports');
 
     await page.getByRole('button', { name: /Status and account/ }).click();

@@ -3,7 +3,7 @@
 // in one comment; each comment's mentions and each Sam's Notification Center say whom it reached.
 import { randomUUID } from 'node:crypto';
 import { ApiClient, clientId, signIn, type TestServer } from '../support/server';
-import { openFromAllInbox, signedInApp, startDemoServer, type AppUser } from './support/harness';
+import { coreQuery, eventually, openFromAllInbox, signedInApp, startDemoServer, type AppUser } from './support/harness';
 import { expect, test } from './support/test';
 
 const NAME = 'Sam Lee';
@@ -65,7 +65,8 @@ test('two teammates with the same name: the comment reaches the one picked, and 
   await mention(second);
   await box.pressSequentially('please call them back');
   await expect(box).toHaveValue(`@${NAME} please call them back`);
-  await page.waitForTimeout(600); // saved a moment after typing
+  // Saved in the cache a moment after typing, with whom the mention stands for.
+  await eventually(async () => (await coreQuery(owner!, 'drafts', {})).some((d) => d.contact_id === contact.id && d.mentions.map((m) => m.id).join() === second.id), 15_000, 'the draft saved with its mention');
   await page.reload();
   await expect(page.locator('#thread-title')).toHaveText(contact.name, { timeout: 15_000 });
   await expect(box).toHaveValue(`@${NAME} please call them back`);

@@ -11,6 +11,7 @@ import { startHost, type Host } from '../../../src-main/host/host';
 import { MemoryStore } from '../../../src-main/core/service/ports';
 import type { Notifier } from '../../../src-main/core/notifications/notification-center';
 import { DEMO_PASSWORD } from '../../../src-server/demo/seed';
+import type { QueryInput, QueryName, QueryOutput } from '../../../src-shared/desktop/api';
 import { RecordingNotifier, eventually } from '../../support/desktop';
 import { startServer, type TestServer } from '../../support/server';
 import { expect, watchContext } from './test';
@@ -117,6 +118,13 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').join(' ')}`).join('\n')}`);
   expect(report, `accessibility of ${what}`).toEqual([]);
+}
+
+/** What this user's core answers to a desktop API query (to wait on what the renderer saved, not on a timer). */
+export async function coreQuery<N extends QueryName>(app: AppUser, name: N, input: QueryInput<N>): Promise<QueryOutput<N>> {
+  const reply = await app.host.service.handle({ kind: 'query', name, input });
+  if (!reply.ok) throw new Error(`${name}: ${reply.code} ${reply.message}`);
+  return reply.value as QueryOutput<N>;
 }
 
 /** Opens a contact's conversation from the All inbox by searching for its name. */
