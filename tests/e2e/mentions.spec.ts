@@ -73,9 +73,10 @@ test('two teammates with the same name: the comment reaches the one picked, and 
   await box.press('Enter');
   await expect(box).toHaveValue('');
 
-  const latest = async () => (await ownerApi.get(`/api/v1/contacts/${contact.id}/comments?limit=1`)).body.items[0] as { id: string; text: string; mentions: string[] };
-  await expect.poll(async () => (await latest()).text).toBe(`{{@user.${second.id}}} please call them back`);
-  const toSecond = await latest();
+  // The newest comment on the server (none until the app's outbox has delivered it).
+  const latest = async () => (await ownerApi.get(`/api/v1/contacts/${contact.id}/comments?limit=1`)).body.items[0] as { id: string; text: string; mentions: string[] } | undefined;
+  await expect.poll(async () => (await latest())?.text).toBe(`{{@user.${second.id}}} please call them back`);
+  const toSecond = (await latest())!;
   expect(toSecond.mentions).toEqual([second.id]);
   expect(await mentionsOf(second)).toEqual([toSecond.id]);
   expect(await mentionsOf(first)).toEqual([]);
@@ -86,8 +87,8 @@ test('two teammates with the same name: the comment reaches the one picked, and 
   await mention(second);
   await expect(box).toHaveValue(`@${NAME} hands this over to @${NAME} `);
   await box.press('Enter');
-  await expect.poll(async () => (await latest()).text).toBe(`{{@user.${first.id}}} hands this over to {{@user.${second.id}}} `);
-  const toBoth = await latest();
+  await expect.poll(async () => (await latest())?.text).toBe(`{{@user.${first.id}}} hands this over to {{@user.${second.id}}} `);
+  const toBoth = (await latest())!;
   expect(toBoth.mentions).toEqual([first.id, second.id]);
   expect(await mentionsOf(first)).toEqual([toBoth.id]);
   expect((await mentionsOf(second)).sort()).toEqual([toSecond.id, toBoth.id].sort());
