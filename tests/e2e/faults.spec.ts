@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from './support/test';
 import { DEMO_PASSWORD } from '../../src-server/demo/seed';
 import { inbound, signIn, type TestServer } from '../support/server';
-import { expectAccessible, openApp, restartServer, signedInApp, startDemoServer, type AppUser } from './support/harness';
+import { expectAccessible, openApp, openBySearch, restartServer, signedInApp, startDemoServer, type AppUser } from './support/harness';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -55,9 +55,7 @@ test('a message written while the server is down shows pending, and is delivered
     (c) => c.assignee_id === meId && c.status === 'open',
   )!;
   await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
-  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
-  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
-  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+  await openBySearch(page, contact);
 
   await server.close();
   await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible();
@@ -92,9 +90,7 @@ test('an assignment the server refuses is put back, and the conversation and its
     (c) => c.status === 'open',
   )!;
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
-  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
-  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+  await openBySearch(page, contact);
 
   // No menu offers a user who does not exist: the write goes to this user's core as the renderer's would.
   const r = await manager.host.service.handle({ kind: 'command', name: 'assign', input: { contact_id: contact.id, assignee_id: 'u_nobody' } });
@@ -119,8 +115,7 @@ test('sign-out with a message not sent yet asks first, says what it is, and sign
     (c) => c.assignee_id === meId && c.status === 'open',
   )!;
   await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
-  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
-  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
+  await openBySearch(page, contact);
   await server.close();
   await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible();
   const text = `Before signing out ${randomUUID()}`;

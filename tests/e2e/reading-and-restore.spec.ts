@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/test';
 import { ApiClient, inbound, signIn, type TestServer } from '../support/server';
-import { coreQuery, eventually, restartServer, signedInApp, startDemoServer, unreadOf, type AppUser } from './support/harness';
+import { coreQuery, eventually, openBySearch, restartServer, signedInApp, startDemoServer, unreadOf, type AppUser } from './support/harness';
 
 let server: TestServer;
 let managerApi: ApiClient;
@@ -26,9 +26,7 @@ async function openMessages(page: Page): Promise<void> {
 }
 
 async function openByName(page: Page, contact: { id: string; name: string }): Promise<void> {
-  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
-  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
-  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+  await openBySearch(page, contact);
   await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
 }
 
