@@ -80,13 +80,19 @@ export const LocalMessage = Message.extend({
   written_at: z.number().optional(),
 });
 
+/**
+ * A user picked in the @ picker: the "@Name" at `at` in the draft's text is sent as {{@user.ID}}
+ * (drafts saved before places were kept have none: the first "@Name" not taken is theirs).
+ */
+export const DraftMention = z.object({ id: Id, name: z.string().max(200), at: z.number().int().min(0).optional() });
+export type DraftMention = z.infer<typeof DraftMention>;
+
 /** What the user was writing in a conversation, kept in the cache until sent or cleared. */
 export const Draft = z.object({
   contact_id: Id,
   text: z.string().max(MESSAGE_MAX_CHARS * 2),
   mode: z.enum(['message', 'comment']),
-  /** Users picked in the @ picker, so "@Name" in the text can be stored as {{@user.ID}}. */
-  mentions: z.array(z.object({ id: Id, name: z.string().max(200) })).max(50),
+  mentions: z.array(DraftMention).max(50),
 });
 export type Draft = z.infer<typeof Draft>;
 

@@ -2,7 +2,7 @@
 // the token (shown once) works for real HTTP requests to /v2 (the list shows its last use; the tags and
 // lifecycle it sets show in the contact panel, where a person edits them too), and once revoked (after a
 // confirmation) it is refused.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import type { TestServer } from '../support/server';
 import { expectAccessible, signedInApp, startDemoServer, type AppUser } from './support/harness';
 
