@@ -98,7 +98,6 @@ export function useQuery<N extends QueryName>(
         setState((s) => ({ ...s, error, loading: false, fetching: false }));
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [name]);
 
   useEffect(() => {
@@ -120,7 +119,7 @@ export function useQuery<N extends QueryName>(
       off();
       window.clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller names what the input depends on (deps)
   }, [name, enabled, run, debounceMs, ...deps]);
 
   return { ...state, refresh: run };

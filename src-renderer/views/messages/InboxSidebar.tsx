@@ -31,7 +31,7 @@ export function InboxSidebar() {
     const keys = summaries.map((s) => s.key);
     if (!keys.includes(inbox)) setInbox(keys[0] ?? 'mine');
     else if (total === null) setInbox(inbox);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only new summaries move the user; their own choice of inbox must not
   }, [summaries]);
 
   const builtIn = summaries?.filter((s) => s.kind === 'all' || s.kind === 'mine' || s.kind === 'unassigned') ?? [];

@@ -68,7 +68,9 @@ export function Thread({ contact, entries }: { contact: Contact; entries: Thread
     }
   }, [target, entries, limit]);
 
-  // Entries render lazily (content-visibility) and change height as they do: stay at the bottom.
+  // Entries render lazily (content-visibility) and change height as they do: stay at the bottom
+  // (the list is there once the first entry is).
+  const noEntries = entries.length === 0;
   useEffect(() => {
     const el = scrollRef.current;
     const list = el?.querySelector('.thread__list');
@@ -78,7 +80,7 @@ export function Thread({ contact, entries }: { contact: Contact; entries: Thread
     });
     ro.observe(list);
     return () => ro.disconnect();
-  }, [entries.length === 0]);
+  }, [noEntries]);
 
   const onScroll = () => {
     const el = scrollRef.current;
