@@ -233,7 +233,8 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
           );
           const ev = id('e');
           await tx.run(
-            "INSERT INTO events (id, contact_id, conversation_id, kind, actor_id, closing_category_id, closing_summary, created_at) VALUES (?, ?, ?, 'closed', ?, ?, ?, ?)",
+            'INSERT INTO events (id, contact_id, conversation_id, kind, actor_id, closing_category_id, closing_summary, created_at) ' +
+              "VALUES (?, ?, ?, 'closed', ?, ?, ?, ?)",
             [ev, cid, conversationId, assignee ?? pick(supervisors), category, summaryText, closedAt],
           );
           await tx.emitRow('event', ev);

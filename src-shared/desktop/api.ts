@@ -68,7 +68,10 @@ export type InboxRow = z.infer<typeof InboxRow>;
 export const ListCursor = z.object({ last_activity_at: z.number(), id: Id }).strict();
 export type ListCursor = z.infer<typeof ListCursor>;
 
-/** A message or comment as the thread shows it; written here and not yet accepted, it has its outbox row's client id (to retry or discard) and the server's refusal. */
+/**
+ * A message or comment as the thread shows it; written here and not yet accepted, it has its outbox
+ * row's client id (to retry or discard) and the server's refusal.
+ */
 export const LocalMessage = Message.extend({
   outbox_id: z.string().nullable(),
   outbox_error: z.string().nullable(),

@@ -206,7 +206,12 @@ const MessageItem = memo(function MessageItem({
   const who = out ? (author?.name ?? 'You') : contactName;
   const writtenAt = message.written_at ?? message.created_at;
   return (
-    <li id={domId} className={`entry entry--message entry--${message.direction}${grouped ? ' entry--grouped' : ''}${highlighted ? ' entry--highlight' : ''}${failed ? ' entry--failed' : ''}`}>
+    <li
+      id={domId}
+      className={[`entry entry--message entry--${message.direction}`, grouped && 'entry--grouped', highlighted && 'entry--highlight', failed && 'entry--failed']
+        .filter(Boolean)
+        .join(' ')}
+    >
       {!grouped && <span className="entry__author">{who}</span>}
       <div className="bubble">
         <span className="visually-hidden">{who}: </span>

@@ -155,7 +155,8 @@ function StatusPanel() {
         <Icon name="clock" size={14} />
         {user.status === 'offline' && user.chosen_status
           ? `You're shown as offline while you're away; you'll be ${STATUS_LABEL[user.chosen_status]} again when you're back.`
-          : `After ${timeout ? `${timeout} minute${timeout === 1 ? '' : 's'}` : 'a while'} without activity on this computer you're shown as offline, and your status returns when you're back.`}
+          : `After ${timeout ? `${timeout} minute${timeout === 1 ? '' : 's'}` : 'a while'} without activity on this computer you're shown as offline, ` +
+            "and your status returns when you're back."}
       </p>
     </Panel>
   );
@@ -347,7 +348,10 @@ function SessionsPanel() {
       {asking && (
         <Dialog
           title="Sign out everywhere?"
-          description="Every computer signed in to your account is signed out, this one too. Messages and comments on this computer that have not been sent yet are lost."
+          description={
+            'Every computer signed in to your account is signed out, this one too. ' +
+            'Messages and comments on this computer that have not been sent yet are lost.'
+          }
           onClose={close}
           onSubmit={() => void confirm()}
           size="sm"

@@ -66,7 +66,9 @@ export function SignOutDialog({ ask, onClose }: { ask: SignOutAsk; onClose: () =
         await finish(false);
         return onClose();
       }
-      setLeft(`${remaining.length === 1 ? '1 change' : `${remaining.length} changes`} could not be sent${remaining.some((r) => r.state === 'pending') ? ' (the server cannot be reached)' : ''}. Copy what you need, or discard to sign out.`);
+      const changes = remaining.length === 1 ? '1 change' : `${remaining.length} changes`;
+      const offline = remaining.some((r) => r.state === 'pending') ? ' (the server cannot be reached)' : '';
+      setLeft(`${changes} could not be sent${offline}. Copy what you need, or discard to sign out.`);
     } catch (err) {
       setLeft(err instanceof DesktopError ? err.message : "Couldn't send them.");
     } finally {
