@@ -91,7 +91,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     });
     this.cache.copyOutbox();
     this.emit('changed', write.contactId ? [write.contactId] : []);
-    this.kick();
+    void this.kick();
   }
 
   items(): OutboxItem[] {
@@ -104,7 +104,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   setOnline(online: boolean): void {
     this.online = online;
-    if (online) this.kick();
+    if (online) void this.kick();
   }
 
   /** Delivers pending writes in order; resolves when the queue is empty, offline, or blocked. */
@@ -230,7 +230,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     });
     this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
-    this.kick();
+    void this.kick();
   }
 
   discard(clientId: string): void {
