@@ -30,6 +30,7 @@ export function startUpdates(policy: UpdatePolicy, log: (msg: string, err?: unkn
     }
     await updater.checkForUpdates();
   };
-  log(`updates: checking ${plan.url ?? 'the build’s update server'}${plan.channel ? ` (channel ${plan.channel})` : ''} every ${plan.intervalMs / 3_600_000} h`);
+  const channel = plan.channel ? ` (channel ${plan.channel})` : '';
+  log(`updates: checking ${plan.url ?? 'the build’s update server'}${channel} every ${plan.intervalMs / 3_600_000} h`);
   return scheduleChecks(plan, check, log);
 }

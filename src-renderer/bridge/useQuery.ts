@@ -66,12 +66,7 @@ export interface QueryState<T> {
   refresh: () => void;
 }
 
-export function useQuery<N extends QueryName>(
-  name: N,
-  input: QueryInput<N>,
-  deps: DependencyList,
-  options: QueryOptions = {},
-): QueryState<QueryOutput<N>> {
+export function useQuery<N extends QueryName>(name: N, input: QueryInput<N>, deps: DependencyList, options: QueryOptions = {}): QueryState<QueryOutput<N>> {
   const { enabled = true, debounceMs = 120 } = options;
   const [state, setState] = useState<{ data: QueryOutput<N> | undefined; error: DesktopError | null; loading: boolean; fetching: boolean }>({
     data: undefined,
@@ -98,7 +93,6 @@ export function useQuery<N extends QueryName>(
         setState((s) => ({ ...s, error, loading: false, fetching: false }));
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [name]);
 
   useEffect(() => {
@@ -120,7 +114,7 @@ export function useQuery<N extends QueryName>(
       off();
       window.clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller names what the input depends on (deps)
   }, [name, enabled, run, debounceMs, ...deps]);
 
   return { ...state, refresh: run };

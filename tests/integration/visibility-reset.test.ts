@@ -16,7 +16,9 @@ async function visibleContacts(c: ApiClient): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const r: { status: number; body: { items: { id: string }[]; next_cursor: string | null } } = await c.get(`/api/v1/contacts?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    const r: { status: number; body: { items: { id: string }[]; next_cursor: string | null } } = await c.get(
+      `/api/v1/contacts?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(r.status).toBe(200);
     ids.push(...r.body.items.map((x) => x.id));
     cursor = r.body.next_cursor;
@@ -39,7 +41,10 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     const ingest = new InboundBatcher(server.store);
     const written = await Promise.all(
       Array.from({ length: NEW_CONTACTS }, (_, i) =>
-        ingest.submit(server.demo!.channel.id, { sender: { id: `reset-${i}`, name: `Reset Contact ${i}` }, message: { id: `reset-m-${i}`, text: 'Hello, is anyone there?' } }),
+        ingest.submit(server.demo!.channel.id, {
+          sender: { id: `reset-${i}`, name: `Reset Contact ${i}` },
+          message: { id: `reset-m-${i}`, text: 'Hello, is anyone there?' },
+        }),
       ),
     );
     expect(new Set(written.map((r) => r.contact_id)).size).toBe(NEW_CONTACTS);
@@ -94,10 +99,14 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
 
     const own = await visibleContacts(agent);
     expect(own.length).toBeLessThan(all.length / 10);
-    await eventually(() => {
-      const cached = cachedContacts(d);
-      return cached.length === own.length && cached.every((id, i) => id === own[i]);
-    }, 60_000, "the desktop's cache rebuilt with only the agent's own contacts");
+    await eventually(
+      () => {
+        const cached = cachedContacts(d);
+        return cached.length === own.length && cached.every((id, i) => id === own[i]);
+      },
+      60_000,
+      "the desktop's cache rebuilt with only the agent's own contacts",
+    );
     sampling = false;
     await sampler;
     // The core kept answering (never "Sign in first."), never claimed to be offline, and once the
@@ -118,9 +127,13 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     const agent = await signIn(server, 'agent6@demo.test');
     const all = await visibleContacts(agent);
     expect(all.length).toBeGreaterThan(MAX_INDIVIDUAL_VISIBILITY_CHANGES);
-    await eventually(() => {
-      const cached = cachedContacts(d);
-      return cached.length === all.length && cached.every((id, i) => id === all[i]);
-    }, 90_000, "the desktop's cache rebuilt with every contact");
+    await eventually(
+      () => {
+        const cached = cachedContacts(d);
+        return cached.length === all.length && cached.every((id, i) => id === all[i]);
+      },
+      90_000,
+      "the desktop's cache rebuilt with every contact",
+    );
   }, 120_000);
 });

@@ -59,11 +59,12 @@ const DEFERRED_INDEXES = [
   'conversations_open',
 ];
 
-
 /** The tables of what a contact owns, deleted with it. */
 const OWNED_BY_CONTACT = (['message', 'comment', 'event', 'notification', 'conversation'] as const).map((e) => TABLE_OF[e]);
 /** Each full-text table, its rows' table, and the column naming their contact. */
-const SEARCHED_BY_CONTACT = (['message', 'comment', 'contact'] as const).map((e) => [TEXT_TABLE_OF[e]!, TABLE_OF[e], e === 'contact' ? 'id' : 'contact_id'] as const);
+const SEARCHED_BY_CONTACT = (['message', 'comment', 'contact'] as const).map(
+  (e) => [TEXT_TABLE_OF[e]!, TABLE_OF[e], e === 'contact' ? 'id' : 'contact_id'] as const,
+);
 
 export interface CacheOptions {
   log?: (msg: string, err?: unknown) => void;
@@ -379,7 +380,8 @@ export class Cache {
     this.run(
       `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, params = NULL, undo = '[]',
          body = json_object('text', body->>'text') WHERE ${lost}`,
-      ACCESS_LOST, ...params,
+      ACCESS_LOST,
+      ...params,
     );
   }
 
@@ -443,7 +445,8 @@ export class Cache {
     this.listVersion += 1;
     this.tx(() => {
       this.setMeta('scrub', '1');
-      for (const [fts, table, key] of SEARCHED_BY_CONTACT) this.run(`DELETE FROM ${fts} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${key} = ?)`, contactId);
+      for (const [fts, table, key] of SEARCHED_BY_CONTACT)
+        this.run(`DELETE FROM ${fts} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${key} = ?)`, contactId);
       for (const t of OWNED_BY_CONTACT) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
       this.failWritesOfLostContacts('contact_id = ?', contactId);
@@ -451,5 +454,4 @@ export class Cache {
     });
     this.copyOutbox();
   }
-
 }

@@ -68,13 +68,19 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.cache.entities.put(o.entity, o.data);
       }
       rows.insertWrite(this.cache, {
-        client_id: write.clientId, kind: KIND_OF_ROUTE[write.route], contact_id: write.contactId, route: write.route,
-        params: JSON.stringify(params), body: JSON.stringify(body), undo: JSON.stringify(undo), created_at: this.clock(),
+        client_id: write.clientId,
+        kind: KIND_OF_ROUTE[write.route],
+        contact_id: write.contactId,
+        route: write.route,
+        params: JSON.stringify(params),
+        body: JSON.stringify(body),
+        undo: JSON.stringify(undo),
+        created_at: this.clock(),
       });
     });
     this.cache.copyOutbox();
     this.emit('changed', write.contactId ? [write.contactId] : []);
-    this.kick();
+    void this.kick();
   }
 
   items(): OutboxItem[] {
@@ -83,7 +89,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   setOnline(online: boolean): void {
     this.online = online;
-    if (online) this.kick();
+    if (online) void this.kick();
   }
 
   /** Delivers pending writes in order; resolves when the queue is empty, offline, or blocked. */
@@ -209,7 +215,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     });
     this.cache.copyOutbox();
     this.emit('changed', row.contact_id ? [row.contact_id] : []);
-    this.kick();
+    void this.kick();
   }
 
   discard(clientId: string): void {
