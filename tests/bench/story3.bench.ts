@@ -21,7 +21,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const line = (name: string, value: string, goal: string) => console.log(`${name.padEnd(52)} ${value.padEnd(30)} goal: ${goal}`);
 
 async function startServerProcess(dbFile: string, contacts: number): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile, '--contacts', String(contacts)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile, '--demo', '--contacts', String(contacts)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
