@@ -399,14 +399,13 @@ export class Cache {
    * can copy what they wrote; everything naming the contact (its id in the address, the optimistic
    * rows to undo) is dropped with it. Notification writes have nothing of the user's: they go.
    */
-  private failWritesOfLostContacts(where: string, ...params: unknown[]): void {
+  private failWritesOfLostContacts(where: string, params: unknown[] = [], db: Db = this.db): void {
     const lost = `contact_id IS NOT NULL AND ${where} AND contact_id NOT IN (SELECT id FROM contacts)`;
-    this.run(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`, ...params);
-    this.run(
+    db.prepare(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`).run(...params);
+    db.prepare(
       `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, path = '', undo = '[]',
          body = json_object('text', body->>'text') WHERE ${lost}`,
-      ACCESS_LOST, ...params,
-    );
+    ).run(ACCESS_LOST, ...params);
   }
 
   /** Moves the WAL into the main file and truncates it, so deleted data is not left in the journal. */
@@ -530,7 +529,9 @@ export class Cache {
     this.listVersion += 1;
     this.tx(() => {
       this.setMeta('scrub', '1');
-      this.fillGone(ids);
+      this.run('CREATE TEMP TABLE IF NOT EXISTS gone (id TEXT PRIMARY KEY) WITHOUT ROWID');
+      this.run('DELETE FROM temp.gone');
+      for (const id of ids) this.run('INSERT OR IGNORE INTO temp.gone (id) VALUES (?)', id);
       const rebuild: string[] = [];
       for (const [fts, table, key] of [['messages_fts', 'messages', 'contact_id'], ['comments_fts', 'comments', 'contact_id'], ['contacts_fts', 'contacts', 'id']] as const) {
         if (this.bulk) continue;
@@ -564,12 +565,6 @@ export class Cache {
     this.listVersion += 1;
     const next = rewriteFile(this.file);
     removeFiles(next);
-    this.tx(() => {
-      this.fillGone(ids);
-      this.failWritesOfLostContacts('contact_id IN (SELECT id FROM temp.gone)');
-      this.run('DELETE FROM drafts WHERE contact_id IN (SELECT id FROM temp.gone)');
-      forgetLostContacts(this);
-    });
     this.close();
     this.stmts.clear();
     makePrivateFile(next);
@@ -582,10 +577,13 @@ export class Cache {
         const gone = db.prepare('INSERT OR IGNORE INTO temp.gone (id) VALUES (?)');
         for (const id of ids) gone.run(id);
         for (const t of copiedTables(db)) {
-          const where = t.name === 'contacts' ? 'id' : t.byContact ? 'contact_id' : null;
+          // The outbox keeps its writes to lost contacts: they become failed below.
+          const where = t.name === 'contacts' ? 'id' : t.byContact && t.name !== 'outbox' ? 'contact_id' : null;
           db.exec(`INSERT INTO main.${t.name} SELECT * FROM old.${t.name}${where ? ` WHERE ${where} NOT IN (SELECT id FROM temp.gone)` : ''}`);
         }
         for (const [, fill] of TEXT_SOURCES) db.exec(fill);
+        this.failWritesOfLostContacts('1', [], db);
+        forgetLostContacts({ run: (sql, ...params) => db.prepare(sql).run(...params) });
         db.prepare("DELETE FROM meta WHERE key = 'scrub'").run();
         db.prepare("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(cursor));
       })();
@@ -603,12 +601,6 @@ export class Cache {
     this.db = Cache.connect(this.file);
   }
 
-  private fillGone(ids: readonly string[]): void {
-    this.run('CREATE TEMP TABLE IF NOT EXISTS gone (id TEXT PRIMARY KEY) WITHOUT ROWID');
-    this.run('DELETE FROM temp.gone');
-    for (const id of ids) this.run('INSERT OR IGNORE INTO temp.gone (id) VALUES (?)', id);
-  }
-
   /** A contact and everything of it: conversations, messages, comments, events, notifications; its pending writes become failed. */
   removeContact(contactId: string): void {
     this.listVersion += 1;
@@ -619,7 +611,7 @@ export class Cache {
       this.run('DELETE FROM contacts_fts WHERE rowid IN (SELECT rowid FROM contacts WHERE id = ?)', contactId);
       for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
-      this.failWritesOfLostContacts('contact_id = ?', contactId);
+      this.failWritesOfLostContacts('contact_id = ?', [contactId]);
       forgetLostContacts(this, contactId);
     });
     this.copyOutbox();
