@@ -9,7 +9,7 @@ import type { UserRow } from '../workspace/rows';
 import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { scopeOf, type ViewerCtx } from '../workspace/store';
 import { pagesWaiting } from './turns';
-import { expandGrant, feedHead, recordJson as recordJsonOf, recordVisible, redactsUser, syncPage, type FeedRow } from './sync';
+import { expandGrant, feedHead, pageJson, recordJson as recordJsonOf, recordVisible, redactsUser, type FeedRow } from './sync';
 
 const BATCH = 5000;
 const NONE: readonly number[] = [];
@@ -225,15 +225,16 @@ export class StreamHub {
       if (!viewer) return conn.ws.close(StreamClose.deactivated, 'deactivated');
       for (let pages = 0; ; pages++) {
         if (pages >= MAX_CATCH_UP_PAGES) return this.send(conn, { type: 'resync' });
-        const page = await syncPage(this.db, viewer, conn.processed, 1000, conn.epoch);
-        if (page.must_refetch) return this.send(conn, { type: 'must_refetch', reason: page.reason });
-        if (page.changes.length) {
-          this.send(conn, { type: 'changes', after: conn.sentUpto, upto: page.next, changes: page.changes });
+        // Built from the stored JSON: parsing each record to serialise it again held the event loop
+        // for every client of a reconnect storm.
+        const page = await pageJson(this.db, viewer, conn.processed, 1000, conn.epoch);
+        if ('mustRefetch' in page) return this.send(conn, { type: 'must_refetch', reason: page.mustRefetch });
+        if (page.count) {
+          this.sendRaw(conn, `{"type":"changes","after":${conn.sentUpto},"upto":${page.next},"changes":[${page.changes}]}`);
           conn.sentUpto = page.next;
         }
         conn.processed = page.next;
-        if (!page.has_more && conn.processed >= this.last) break;
-        if (!page.has_more) break;
+        if (!page.hasMore) break;
       }
       // Catch-up pages leave out sign-out records (as /sync does): a session ended meanwhile is seen here.
       if (!(await this.db.get('SELECT 1 AS found FROM sessions WHERE token_hash = ?', [conn.tokenHash]))) {

@@ -1,6 +1,6 @@
 // Serving the change feed to one user: the visibility rule applied to every record, grants expanded
 // into the contact's history, internal records (reset, session_end) never served.
-import type { ChangeRecord, MustRefetchReason, SyncPage } from '../../src-shared/sync/changes';
+import type { ChangeRecord, MustRefetchReason } from '../../src-shared/sync/changes';
 import { scopeAllows, showsRestrictions, type VisibilityScope } from '../../src-shared/access/visibility';
 import type { Role } from '../../src-shared/model';
 import type { ChangeRow, SqlRunner } from '../db/engine';
@@ -69,19 +69,6 @@ function redactedData(data: string | null): string | null {
   return data === null ? null : JSON.stringify({ ...(JSON.parse(data) as object), restrictions: null });
 }
 
-export function toRecord(row: FeedRow, redact = false): ChangeRecord {
-  const data = redact ? redactedData(row.data) : row.data;
-  return {
-    seq: Number(row.seq),
-    entity: row.entity,
-    op: row.op as ChangeRecord['op'],
-    id: row.entity_id,
-    contact_id: row.contact_id,
-    data: data === null ? null : JSON.parse(data),
-    at: Number(row.at),
-  };
-}
-
 /** A grant becomes upserts of the contact and all of its history the user may see, at the grant's seq. */
 export async function expandGrant(sql: SqlRunner, row: FeedRow, userId: string): Promise<ChangeRecord[]> {
   const contactId = row.entity_id;
@@ -114,16 +101,6 @@ export async function expandGrant(sql: SqlRunner, row: FeedRow, userId: string):
     userId,
   ])) {
     out.push(rec('notification', String(r.id), toNotification(r)));
-  }
-  return out;
-}
-
-/** Turns visible feed rows into records for this viewer, expanding grants. */
-export async function rowsToRecords(sql: SqlRunner, rows: FeedRow[], viewer: { id: string; role: Role }): Promise<ChangeRecord[]> {
-  const out: ChangeRecord[] = [];
-  for (const row of rows) {
-    if (row.op === 'grant') out.push(...(await expandGrant(sql, row, viewer.id)));
-    else out.push(toRecord(row, redactsUser(row, viewer)));
   }
   return out;
 }
@@ -192,21 +169,24 @@ async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: 
   return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head, epoch, viewer };
 }
 
-/** One page of the feed for a user. after=0 is the bootstrap. */
-export async function syncPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<SyncPage> {
-  const p = await pageRows(sql, viewer, after, limit, epoch);
-  if ('mustRefetch' in p) return { must_refetch: true, reason: p.mustRefetch };
-  return { must_refetch: false, changes: await rowsToRecords(sql, p.rows, p.viewer.user), next: p.next, has_more: p.hasMore, head: p.head, epoch: p.epoch };
-}
+/** A page's records as JSON text (comma-separated), built from the stored JSON without parsing it. */
+type PageJson = { mustRefetch: MustRefetchReason } | { changes: string; count: number; next: number; hasMore: boolean; head: number; epoch: number };
 
-/** The same page as JSON text, built from the stored JSON without parsing it (the bootstrap's hot path). */
-export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<string> {
+/** One page of the feed for a user, as JSON text: the bootstrap's and the stream catch-up's hot path. */
+export async function pageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<PageJson> {
   const p = await pageRows(sql, viewer, after, limit, epoch);
-  if ('mustRefetch' in p) return JSON.stringify({ must_refetch: true, reason: p.mustRefetch });
+  if ('mustRefetch' in p) return p;
   const parts: string[] = [];
   for (const row of p.rows) {
     if (row.op === 'grant') for (const rec of await expandGrant(sql, row, viewer.user.id)) parts.push(JSON.stringify(rec));
     else parts.push(recordJson(row, redactsUser(row, p.viewer.user)));
   }
-  return `{"must_refetch":false,"changes":[${parts.join(',')}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head},"epoch":${p.epoch}}`;
+  return { changes: parts.join(','), count: parts.length, next: p.next, hasMore: p.hasMore, head: p.head, epoch: p.epoch };
+}
+
+/** The same page as the /sync answer's JSON text. */
+export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<string> {
+  const p = await pageJson(sql, viewer, after, limit, epoch);
+  if ('mustRefetch' in p) return JSON.stringify({ must_refetch: true, reason: p.mustRefetch });
+  return `{"must_refetch":false,"changes":[${p.changes}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head},"epoch":${p.epoch}}`;
 }
