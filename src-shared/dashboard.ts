@@ -1,6 +1,6 @@
 // The Conversations widget's periods, the same on the server and in the desktop cache.
 export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 export type PeriodName = 'today' | 'yesterday' | 'last_14_days' | 'last_30_days';
 

@@ -1,5 +1,5 @@
 // The short one-line form of a text, as lists and notifications show it (server and client alike).
-export const EXCERPT_CHARS = 140;
+const EXCERPT_CHARS = 140;
 
 export function excerptOf(text: string, max = EXCERPT_CHARS): string {
   const flat = text.replace(/\s+/g, ' ').trim();

@@ -57,13 +57,13 @@ export const NotificationKind = z.enum([
 ]);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
+/** On or off for each notification kind: its keys come from NotificationKind, so a new kind is asked for wherever kinds are chosen. */
+export const NotificationKindFlags = z.object(
+  Object.fromEntries(NotificationKind.options.map((kind) => [kind, z.boolean()])) as Record<NotificationKind, z.ZodBoolean>,
+);
+
 /** Which notification kinds the user wants created (server side) for them. */
-export const NotificationPrefs = z.object({
-  comment_mention: z.boolean(),
-  contact_assigned: z.boolean(),
-  new_message_assigned: z.boolean(),
-  new_message_unassigned: z.boolean(),
-});
+export const NotificationPrefs = NotificationKindFlags;
 export type NotificationPrefs = z.infer<typeof NotificationPrefs>;
 
 // Unassigned new messages default to off: in a busy workspace every user would be alerted for every message.
@@ -91,6 +91,10 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 
+/** The addresses of Developer API tokens' actors ("API · <token name>"): shown in threads, never listed as people. */
+export const API_ACTOR_EMAIL_DOMAIN = 'developer-api.invalid';
+export const isApiActor = (user: Pick<User, 'email'>) => user.email.endsWith(`@${API_ACTOR_EMAIL_DOMAIN}`);
+
 export const Team = z.object({ id: Id, name: z.string(), created_at: z.number() });
 export type Team = z.infer<typeof Team>;
 
@@ -111,6 +115,10 @@ export const Contact = z.object({
   last_message: z.string().nullable(),
   last_message_direction: z.enum(['incoming', 'outgoing']).nullable(),
   created_at: z.number(),
+  /** Tags (names), lifecycle stage and custom field values (by slug), when the contact has any (set through the Developer API). */
+  tags: z.array(z.string()).optional(),
+  lifecycle: z.string().nullable().optional(),
+  custom_fields: z.array(z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]).nullable() })).optional(),
 });
 export type Contact = z.infer<typeof Contact>;
 
@@ -128,8 +136,7 @@ export const Conversation = z.object({
 });
 export type Conversation = z.infer<typeof Conversation>;
 
-export const MessageStatus = z.enum(['pending', 'sent', 'delivered', 'read', 'failed']);
-export type MessageStatus = z.infer<typeof MessageStatus>;
+const MessageStatus = z.enum(['pending', 'sent', 'delivered', 'read', 'failed']);
 
 export const Message = z.object({
   id: Id,
@@ -158,7 +165,7 @@ export const Comment = z.object({
 });
 export type Comment = z.infer<typeof Comment>;
 
-export const EventKind = z.enum(['assigned', 'unassigned', 'opened', 'closed']);
+const EventKind = z.enum(['assigned', 'unassigned', 'opened', 'closed']);
 export const ThreadEvent = z.object({
   id: Id,
   contact_id: Id,

@@ -2,7 +2,7 @@
 // list of common passwords lives there); clients state it on screen and check what they can.
 import { z } from 'zod';
 
-export const PASSWORD_MIN_CHARS = 10;
+const PASSWORD_MIN_CHARS = 10;
 
 /** The rule in words, as the screens that ask for a new password state it. */
 export const PASSWORD_RULE = `At least ${PASSWORD_MIN_CHARS} characters, not your email, and not a common password.`;

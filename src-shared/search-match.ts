@@ -7,7 +7,7 @@ const WORD = /[\p{L}\p{N}]+/gu;
 
 const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
-export function searchTerms(q: string): string[] {
+function searchTerms(q: string): string[] {
   return (q.match(WORD) ?? []).slice(0, 8).map(fold);
 }
 

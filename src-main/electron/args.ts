@@ -20,7 +20,7 @@ function option(argv: readonly string[], name: string): string | null {
   return hit ? hit.slice(prefix.length) : null;
 }
 
-export function httpUrl(raw: string | null): string | null {
+function httpUrl(raw: string | null): string | null {
   if (!raw || raw.length > 500) return null;
   try {
     const u = new URL(raw);

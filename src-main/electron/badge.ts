@@ -12,9 +12,3 @@ export function trayTooltip(count: number): string {
   if (count <= 0) return APP_NAME;
   return `${APP_NAME}: ${count} unread notification${count === 1 ? '' : 's'}`;
 }
-
-/** Short text beside the tray icon (macOS menu bar) or on a badge: "", "7", "99+". */
-export function badgeLabel(count: number): string {
-  if (count <= 0) return '';
-  return count > 99 ? '99+' : String(count);
-}

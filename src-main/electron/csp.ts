@@ -1,32 +1,6 @@
-// The Content-Security-Policy of every page the window shows, and the built-in page shown when the
-// renderer is not built yet. Pure (no electron import).
-
-/**
- * Everything comes from the app's own files; nothing inline runs; no plugins; never framed. Styles
- * may be inline because React sets style attributes. The renderer never talks to the network
- * (it reaches main through the desktop API), so connect-src stays 'self'.
- */
-const DIRECTIVES = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-];
-
-export const CONTENT_SECURITY_POLICY = DIRECTIVES.join('; ');
-
-/**
- * The same policy for the `<meta>` tag in src-renderer/index.html (a unit test keeps them equal), so
- * the page carries it wherever it is loaded, not only where the header is injected. Browsers ignore
- * frame-ancestors in a `<meta>` (and warn about it): it is left to the header.
- */
-export const META_CONTENT_SECURITY_POLICY = DIRECTIVES.filter((d) => !d.startsWith('frame-ancestors ')).join('; ');
+// The Content-Security-Policy (src-shared/desktop/csp.ts) on every page the window shows, and the
+// built-in page shown when the renderer is not built yet. Pure (no electron import).
+import { CONTENT_SECURITY_POLICY } from '../../src-shared/desktop/csp';
 
 /**
  * Response headers with the app's CSP, replacing any the response brought (header names are

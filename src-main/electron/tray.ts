@@ -3,7 +3,8 @@
 // title beside the tray icon on macOS, an overlay on the taskbar button on Windows.
 import { app, Menu, nativeImage, Tray, type BrowserWindow, type NativeImage } from 'electron';
 import { existsSync } from 'node:fs';
-import { APP_NAME, badgeLabel, trayTooltip } from './badge';
+import { unreadBadge } from '../../src-shared/unread';
+import { APP_NAME, trayTooltip } from './badge';
 
 /** A filled circle as raw BGRA pixels, so the shell needs no image file to start. */
 function dot(size: number, [r, g, b]: [number, number, number]): NativeImage {
@@ -58,7 +59,7 @@ export function createTray(opts: { iconFile: string; show: () => void; quit: () 
       app.setBadgeCount(count);
       if (tray && !tray.isDestroyed()) {
         tray.setToolTip(trayTooltip(count));
-        if (process.platform === 'darwin') tray.setTitle(badgeLabel(count));
+        if (process.platform === 'darwin') tray.setTitle(unreadBadge(count));
       }
       const win = opts.window();
       if (overlay && win && !win.isDestroyed()) win.setOverlayIcon(count > 0 ? overlay : null, count > 0 ? trayTooltip(count) : '');

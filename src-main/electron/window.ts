@@ -6,7 +6,7 @@ import { withCsp } from './csp';
 import { spellcheckFor } from './spellcheck';
 import { MIN_HEIGHT, MIN_WIDTH, restoreWindowState, windowStateToSave } from './window-state';
 
-export const WEB_PREFERENCES = {
+const WEB_PREFERENCES = {
   contextIsolation: true,
   sandbox: true,
   nodeIntegration: false,

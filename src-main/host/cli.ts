@@ -49,7 +49,8 @@ if (!existsSync(join(rendererDir, 'index.html'))) {
 }
 
 const dataDir = resolve(values.data!);
-const settings = confStore(dataDir);
+const log = (msg: string, err?: unknown) => console.error(`[desktop] ${msg}`, err ?? '');
+const settings = confStore(dataDir, log);
 if (server?.ok && !settings.get('server_url')) settings.set('server_url', server.url);
 let activate: (alert: Parameters<typeof host.service.activate>[0]) => void = () => {};
 const notifier = createOsNotifier({ onClick: (alert) => activate(alert), onError: (err) => console.error(`[notifications] ${err.message}`) });
@@ -58,11 +59,11 @@ const host = await startHost({
   rendererDir,
   port,
   settings,
-  tokens: fileTokenStore(dataDir),
+  tokens: fileTokenStore(dataDir, log),
   notifier,
   policy: policyView(machine.policy),
   defaultPrefs: policyDefaultPrefs(machine.policy),
-  log: (msg, err) => console.error(`[desktop] ${msg}`, err ?? ''),
+  log,
 });
 activate = (alert) => void host.service.activate(alert);
 console.log(`IS-Messenger is running in host mode. Open ${host.openUrl}`);

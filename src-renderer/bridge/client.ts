@@ -11,12 +11,13 @@ import type {
   QueryName,
   QueryOutput,
   Reply,
+  ReplyCode,
 } from '../../src-shared/desktop/api';
 import { createTransport, type LinkState, type Transport } from './transport';
 
 export class DesktopError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ReplyCode,
     message: string,
   ) {
     super(message);
@@ -25,7 +26,7 @@ export class DesktopError extends Error {
 }
 
 /** Codes meaning "the call could not reach its target", shown as an offline state rather than an error. */
-export const OFFLINE_CODES = new Set(['offline', 'disconnected', 'timeout', 'unreachable']);
+const OFFLINE_CODES: ReadonlySet<ReplyCode> = new Set<ReplyCode>(['offline', 'disconnected', 'timeout', 'unreachable']);
 export const isOfflineError = (err: unknown) => err instanceof DesktopError && OFFLINE_CODES.has(err.code);
 
 let transport: Transport | null = null;

@@ -152,12 +152,12 @@ class HostSocketTransport implements Transport {
 }
 
 /** The host token travels in the fragment (#token=…), which the browser never sends to a server. */
-export function hostToken(hash: string = window.location.hash): string | null {
+function hostToken(hash: string = window.location.hash): string | null {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   return params.get('token');
 }
 
-export class NoBridgeError extends Error {}
+class NoBridgeError extends Error {}
 
 export function createTransport(): Transport {
   if (window.desktop) return electronTransport(window.desktop);

@@ -1,10 +1,10 @@
 // useQuery: runs a desktop API query and runs it again when a 'changed' event touches what it reads.
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
-import type { QueryInput, QueryName, QueryOutput } from '../../src-shared/desktop/api';
+import type { ChangedEntity, EventPayload, QueryInput, QueryName, QueryOutput } from '../../src-shared/desktop/api';
 import { DesktopError, onEvent, query } from './client';
 
 /** Which cache entities each query reads: a 'changed' event naming one of them re-runs it. */
-export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
+const QUERY_ENTITIES: Record<QueryName, readonly ChangedEntity[]> = {
   session: [],
   prefs: [],
   setupStatus: [],
@@ -30,15 +30,15 @@ export const QUERY_ENTITIES: Record<QueryName, readonly string[]> = {
   reports: ['conversation', 'message', 'comment'],
   // Kept by the server and asked of it; read again when the connection returns (the view's deps).
   serverNotificationPrefs: [],
+  // Not synced: the view asks again after each add or revoke.
+  accessTokens: [],
+  lifecycleStages: [],
 };
 
-export interface ChangedEvent {
-  entities: string[];
-  contact_ids: string[];
-}
+export type ChangedEvent = EventPayload<'changed'>;
 
 /** Does a 'changed' event concern a query reading `entities` (for one contact, when given)? */
-export function isAffected(change: ChangedEvent, entities: readonly string[], contactId?: string | null): boolean {
+export function isAffected(change: ChangedEvent, entities: readonly ChangedEntity[], contactId?: string | null): boolean {
   if (change.entities.includes('*')) return true;
   if (!change.entities.some((e) => entities.includes(e))) return false;
   if (contactId && change.contact_ids.length > 0) return change.contact_ids.includes(contactId);
@@ -47,7 +47,7 @@ export function isAffected(change: ChangedEvent, entities: readonly string[], co
 
 export interface QueryOptions {
   /** Override the entities that re-run this query. */
-  entities?: readonly string[];
+  entities?: readonly ChangedEntity[];
   /** Re-run only for changes to this contact (thread, contact detail). */
   contactId?: string | null;
   /** Skip running (e.g. until an id is known). */

@@ -1,7 +1,7 @@
 // Short-lived messages about what just happened ("Assigned to Ada", "Couldn't change status: …").
 import { create } from 'zustand';
 
-export interface Toast {
+interface Toast {
   id: number;
   tone: 'info' | 'success' | 'error';
   text: string;

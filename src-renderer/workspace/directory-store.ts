@@ -58,7 +58,3 @@ export function teamMembersOf(users: readonly User[]): (teamId: string) => strin
   return (teamId) => users.filter((u) => u.team_id === teamId).map((u) => u.id);
 }
 
-export function userName(id: string | null | undefined, byId: Map<string, User>, fallback = 'Someone'): string {
-  if (!id) return fallback;
-  return byId.get(id)?.name ?? 'a former user';
-}

@@ -60,7 +60,7 @@ export interface Database extends SqlRunner {
 }
 
 /** `?, ?, ?` for n parameters. */
-export function placeholders(n: number): string {
+function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
 

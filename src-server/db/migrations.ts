@@ -4,13 +4,13 @@
 import type { SqliteDatabase } from './sqlite';
 import type { PostgresDatabase } from './postgres';
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [
+const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'workspace',
@@ -232,12 +232,54 @@ CREATE TABLE setup_codes (code_hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL
 ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 8,
+    name: 'developer API: access tokens, numbers for /v2 ids, contact tags, custom fields and lifecycle stages',
+    // A token acts through a user row of its own (api_token_id set, deactivated, no password), so its
+    // writes carry an actor like anyone's: "API · <token name>" in threads, notifications and reports.
+    // Only a token's hash is kept. api_numbers gives an entity its /v2 number the first time /v2 shows it.
+    // contacts.profile: the contact's tags, lifecycle and custom field values as the feed carries them (JSON; NULL: none).
+    sql: `
+CREATE TABLE access_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  actor_id TEXT NOT NULL REFERENCES users(id),
+  created_by TEXT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+ALTER TABLE users ADD COLUMN api_token_id TEXT;
+CREATE TABLE api_numbers (num {{SEQ}}, entity TEXT NOT NULL, entity_id TEXT NOT NULL);
+CREATE UNIQUE INDEX api_numbers_entity ON api_numbers(entity, entity_id);
+CREATE TABLE tags (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, color TEXT NOT NULL, emoji TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE UNIQUE INDEX tags_name ON tags(lower(name));
+CREATE TABLE contact_tags (contact_id TEXT NOT NULL REFERENCES contacts(id), tag_id TEXT NOT NULL REFERENCES tags(id), PRIMARY KEY (contact_id, tag_id));
+CREATE INDEX contact_tags_tag ON contact_tags(tag_id);
+CREATE TABLE custom_fields (id TEXT PRIMARY KEY, name TEXT NOT NULL, slug TEXT NOT NULL UNIQUE, description TEXT NOT NULL, data_type TEXT NOT NULL, list_values TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE contact_field_values (contact_id TEXT NOT NULL REFERENCES contacts(id), field_id TEXT NOT NULL REFERENCES custom_fields(id), value TEXT NOT NULL, PRIMARY KEY (contact_id, field_id));
+CREATE TABLE lifecycle_stages (id TEXT PRIMARY KEY, name TEXT NOT NULL, position INTEGER NOT NULL);
+CREATE UNIQUE INDEX lifecycle_stages_name ON lifecycle_stages(lower(name));
+INSERT INTO lifecycle_stages (id, name, position) VALUES ('ls_new_lead', 'New Lead', 0), ('ls_hot_lead', 'Hot Lead', 1), ('ls_payment', 'Payment', 2), ('ls_customer', 'Customer', 3), ('ls_cold_lead', 'Cold Lead', 4);
+ALTER TABLE contacts ADD COLUMN first_name TEXT;
+ALTER TABLE contacts ADD COLUMN last_name TEXT;
+ALTER TABLE contacts ADD COLUMN language TEXT;
+ALTER TABLE contacts ADD COLUMN profile_pic TEXT;
+ALTER TABLE contacts ADD COLUMN country_code TEXT;
+ALTER TABLE contacts ADD COLUMN lifecycle_stage_id TEXT REFERENCES lifecycle_stages(id);
+ALTER TABLE contacts ADD COLUMN profile TEXT;
+CREATE INDEX contacts_created ON contacts(created_at, id);
+CREATE INDEX contacts_email ON contacts(lower(email));
+CREATE INDEX contacts_phone ON contacts(phone);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** The migration's SQL for one engine. */
-export function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
+function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
   return m.sql
     .replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY')
     .replaceAll('{{NOW_MS}}', dialect === 'sqlite' ? "(CAST(unixepoch('subsec') * 1000 AS INTEGER))" : '(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))');

@@ -14,7 +14,7 @@ import { BufferedFeedRunner, insertChanges, type Database, type Job, type Param,
 const LOCK = { feed: 7_361_001, migrate: 7_361_002, exclusive: 7_361_003 } as const;
 
 /** The channel every instance LISTENs on; a committing instance NOTIFYs it with its own id. */
-export const CHANGES_CHANNEL = 'ism_changes';
+const CHANGES_CHANNEL = 'ism_changes';
 
 /**
  * Types as the rest of the server expects them from SQLite: BIGINT (times, seqs, COUNT(*), SUM)
@@ -32,11 +32,6 @@ interface Translated {
 const translated = new Map<string, Translated>();
 /** Queries beyond this many distinct texts (long IN lists vary) are sent unprepared, parsed each time. */
 const MAX_PREPARED = 2000;
-
-/** `?` placeholders to `$1, $2, …` (not inside string literals or quoted names). Cached per text. */
-export function toPgSql(sql: string): string {
-  return translate(sql).text;
-}
 
 function translate(sql: string): Translated {
   let t = translated.get(sql);

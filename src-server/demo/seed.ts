@@ -5,8 +5,9 @@ import { avatarColorFor } from '../workspace/users';
 import { DEFAULT_CLOSING_CATEGORIES } from '../workspace/setup';
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 import { formatMention } from '../../src-shared/mentions';
-import type { Store, Tx } from '../workspace/store';
-import { DEFAULT_SETTINGS } from '../workspace/store';
+import type { Store } from '../workspace/store';
+import type { Tx } from '../workspace/tx';
+import { DEFAULT_SETTINGS } from '../workspace/settings';
 import { excerptOf } from '../workspace/notifications';
 import { randomBytes } from 'node:crypto';
 

@@ -1,18 +1,11 @@
 // Serving the change feed to one user: the visibility rule applied to every record, grants expanded
 // into the contact's history, internal records (reset, session_end) never served.
-import type { ChangeRecord, MustRefetchReason } from '../../src-shared/sync/changes';
-import { scopeAllows, showsRestrictions, type VisibilityScope } from '../../src-shared/access/visibility';
-import type { Role } from '../../src-shared/model';
-import type { ChangeRow, SqlRunner } from '../db/engine';
-import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/store';
+import type { MustRefetchReason } from '../../src-shared/sync/changes';
+import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
+import type { SqlRunner } from '../db/engine';
+import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/viewer';
 import { pageTurn, SLICE_ROWS } from './turns';
-import { toComment, toContact, toConversation, toEvent, toMessage, toNotification } from '../workspace/rows';
-
-/** A record of the `changes` table as read back, with its seq. */
-export interface FeedRow extends ChangeRow {
-  seq: number;
-  entity: ChangeRecord['entity'];
-}
+import { recordsJson, type FeedRow } from './records';
 
 /**
  * The feed as SQL: what `recordVisible` says, for paging in the database.
@@ -60,68 +53,20 @@ export function recordVisible(
   return scopeAllows(scope, assignee);
 }
 
-/** Whether this viewer is shown a user record without its restrictions (Agents see other users' names, teams and status, not what they may see). */
-export function redactsUser(row: Pick<FeedRow, 'entity' | 'entity_id'>, viewer: { id: string; role: Role }): boolean {
-  return row.entity === 'user' && !showsRestrictions(viewer, row.entity_id);
-}
-
-function redactedData(data: string | null): string | null {
-  return data === null ? null : JSON.stringify({ ...(JSON.parse(data) as object), restrictions: null });
-}
-
-/** A grant becomes upserts of the contact and all of its history the user may see, at the grant's seq. */
-export async function expandGrant(sql: SqlRunner, row: FeedRow, userId: string): Promise<ChangeRecord[]> {
-  const contactId = row.entity_id;
-  const c = await sql.get<Record<string, unknown>>('SELECT * FROM contacts WHERE id = ?', [contactId]);
-  if (!c) return [];
-  const rec = (entity: ChangeRecord['entity'], id: string, data: unknown): ChangeRecord => ({
-    seq: Number(row.seq),
-    entity,
-    op: 'upsert',
-    id,
-    contact_id: contactId,
-    data,
-    at: Number(row.at),
-  });
-  const out: ChangeRecord[] = [rec('contact', contactId, toContact(c))];
-  for (const r of await sql.all('SELECT * FROM conversations WHERE contact_id = ? ORDER BY opened_at', [contactId])) {
-    out.push(rec('conversation', String(r.id), toConversation(r)));
-  }
-  for (const r of await sql.all('SELECT * FROM messages WHERE contact_id = ? ORDER BY created_at, id', [contactId])) {
-    out.push(rec('message', String(r.id), toMessage(r)));
-  }
-  for (const r of await sql.all('SELECT * FROM comments WHERE contact_id = ? ORDER BY created_at, id', [contactId])) {
-    out.push(rec('comment', String(r.id), toComment(r)));
-  }
-  for (const r of await sql.all('SELECT * FROM events WHERE contact_id = ? ORDER BY created_at, id', [contactId])) {
-    out.push(rec('event', String(r.id), toEvent(r)));
-  }
-  for (const r of await sql.all('SELECT * FROM notifications WHERE contact_id = ? AND user_id = ? ORDER BY created_at, id', [
-    contactId,
-    userId,
-  ])) {
-    out.push(rec('notification', String(r.id), toNotification(r)));
-  }
-  return out;
-}
-
 export async function feedHead(sql: SqlRunner): Promise<number> {
   const r = await sql.get<{ head: number | null }>('SELECT MAX(seq) AS head FROM changes');
   return Number(r?.head ?? 0);
 }
 
-export async function feedFloor(sql: SqlRunner): Promise<number> {
+async function feedFloor(sql: SqlRunner): Promise<number> {
   const r = await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'feed_floor'");
   return r ? Number(r.value) : 0;
 }
 
-/** A record as JSON straight from its row: the stored data is already JSON, so it is not parsed again. */
-export function recordJson(row: FeedRow, redact = false): string {
-  const data = redact ? redactedData(row.data) : row.data;
-  return `{"seq":${Number(row.seq)},"entity":"${row.entity}","op":"${row.op}","id":${JSON.stringify(row.entity_id)},"contact_id":${row.contact_id === null ? 'null' : JSON.stringify(row.contact_id)},"data":${data ?? 'null'},"at":${Number(row.at)}}`;
-}
-
-type PageRows = { mustRefetch: MustRefetchReason } | { rows: FeedRow[]; next: number; hasMore: boolean; head: number; epoch: number; viewer: ViewerCtx };
+type Refused = { mustRefetch: MustRefetchReason };
+type PageRows = Refused | { rows: FeedRow[]; next: number; hasMore: boolean; head: number; epoch: number; viewer: ViewerCtx };
+/** A page of the feed (see SyncPage), or why the client must refetch. */
+export type FeedPage = Refused | { records: string[]; next: number; hasMore: boolean; head: number; epoch: number };
 
 /**
  * Whether a cursor predates the user's last visibility reset: its data was chosen under visibility
@@ -169,24 +114,16 @@ async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: 
   return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head, epoch, viewer };
 }
 
-/** A page's records as JSON text (comma-separated), built from the stored JSON without parsing it. */
-type PageJson = { mustRefetch: MustRefetchReason } | { changes: string; count: number; next: number; hasMore: boolean; head: number; epoch: number };
-
-/** One page of the feed for a user, as JSON text: the bootstrap's and the stream catch-up's hot path. */
-export async function pageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<PageJson> {
+/** One page of the feed for a user, its records as JSON texts. after=0 is the bootstrap. */
+export async function feedPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<FeedPage> {
   const p = await pageRows(sql, viewer, after, limit, epoch);
   if ('mustRefetch' in p) return p;
-  const parts: string[] = [];
-  for (const row of p.rows) {
-    if (row.op === 'grant') for (const rec of await expandGrant(sql, row, viewer.user.id)) parts.push(JSON.stringify(rec));
-    else parts.push(recordJson(row, redactsUser(row, p.viewer.user)));
-  }
-  return { changes: parts.join(','), count: parts.length, next: p.next, hasMore: p.hasMore, head: p.head, epoch: p.epoch };
+  return { records: await recordsJson(sql, p.rows, p.viewer.user), next: p.next, hasMore: p.hasMore, head: p.head, epoch: p.epoch };
 }
 
-/** The same page as the /sync answer's JSON text. */
+/** The same page as a /sync answer (a SyncPage), written from the records' JSON without parsing it: the bootstrap's hot path. */
 export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<string> {
-  const p = await pageJson(sql, viewer, after, limit, epoch);
+  const p = await feedPage(sql, viewer, after, limit, epoch);
   if ('mustRefetch' in p) return JSON.stringify({ must_refetch: true, reason: p.mustRefetch });
-  return `{"must_refetch":false,"changes":[${p.changes}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head},"epoch":${p.epoch}}`;
+  return `{"must_refetch":false,"changes":[${p.records.join(',')}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head},"epoch":${p.epoch}}`;
 }

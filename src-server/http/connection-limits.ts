@@ -52,7 +52,7 @@ export function defaultConnectionLimits(): ConnectionLimits {
   };
 }
 
-export const BUSY: ApiErrorBody = { code: 'server_busy', message: 'the server has too many connections right now: try again in a few seconds' };
+const BUSY: ApiErrorBody = { code: 'server_busy', message: 'the server has too many connections right now: try again in a few seconds' };
 
 /** An error answer written straight to a socket that has not been handed to the HTTP parser's answers. */
 export function rawAnswer(status: number, reason: string, body: ApiErrorBody, headers: Record<string, string> = {}): string {

@@ -3,22 +3,27 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { ApiError } from '../../src-shared/api/errors';
 import type { BodyOf, ParamsOf, QueryOf, RouteName, Routes } from '../../src-shared/api/routes';
-import { hashPassword, verifyPassword } from '../workspace/passwords';
+import { hashPassword, hashToken, newToken, verifyPassword } from '../workspace/passwords';
 import { oneTimePassword } from '../workspace/one-time-codes';
 import { assertPasswordAllowed } from '../workspace/password-rule';
 import * as people from '../workspace/people';
 import * as setup from '../workspace/setup';
 import * as teams from '../workspace/teams';
-import { getSettings, loadViewer, visibleContact, type Store, type Tx, type ViewerCtx } from '../workspace/store';
+import { getSettings } from '../workspace/settings';
+import { loadViewer, visibleContact, type ViewerCtx } from '../workspace/viewer';
+import type { Store } from '../workspace/store';
+import type { Tx } from '../workspace/tx';
 import * as users from '../workspace/users';
 import * as conv from '../workspace/conversations';
 import * as notes from '../workspace/notifications';
 import * as inboxes from '../workspace/custom-inboxes';
 import * as dash from '../workspace/dashboard';
+import * as tokens from '../workspace/access-tokens';
+import * as details from '../workspace/contact-details';
 import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson } from '../feed/sync';
 
-export interface Ctx<N extends RouteName> {
+interface Ctx<N extends RouteName> {
   params: ParamsOf<N>;
   query: QueryOf<N>;
   body: BodyOf<N>;
@@ -223,6 +228,11 @@ export const handlers: Handlers = {
   getContact: async (c, s) => conv.contactDetail(db(s), c.viewer, c.params.id),
   updateContact: async (c, s) =>
     command(s, c.viewer, onContact(c, 'updateContact'), async (tx) => conv.updateContact(tx, await fresh(tx, c.viewer), c.params.id, c.body)),
+  setContactProfile: async (c, s) => {
+    const change = { add_tags: c.body.add_tags, remove_tags: c.body.remove_tags, lifecycle: c.body.lifecycle };
+    return command(s, c.viewer, onContact(c, 'setContactProfile'), async (tx) => details.setProfile(tx, await fresh(tx, c.viewer), c.params.id, change));
+  },
+  listLifecycleStages: async (_c, s) => ({ items: await details.listLifecycleStages(db(s)) }),
   getThread: async (c, s) => conv.thread(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   listMessages: async (c, s) => conv.listMessages(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   sendMessage: async (c, s) =>
@@ -261,6 +271,28 @@ export const handlers: Handlers = {
     metric: c.query.metric,
     items: dash.leaderboard(await dash.reportRows(db(s), c.viewer, c.query.from, c.query.to), c.query.metric),
   }),
+  listAccessTokens: async (c, s) => {
+    tokens.assertMayManageTokens(c.viewer.user);
+    return { items: await tokens.listAccessTokens(db(s)) };
+  },
+  createAccessToken: async (c, s) => {
+    tokens.assertMayManageTokens(c.viewer.user);
+    // The secret is answered once: a replay answers the token with secret null (only its hash is kept).
+    const secret = `ism_${newToken()}`;
+    let created = false;
+    const token = await command(s, c.viewer, { clientId: c.body.client_id, route: 'createAccessToken', request: c.body }, async (tx) => {
+      created = true;
+      return tokens.createAccessToken(tx, c.viewer.user, c.body.name, hashToken(secret));
+    });
+    return { token, secret: created ? secret : null };
+  },
+  revokeAccessToken: async (c, s) => {
+    tokens.assertMayManageTokens(c.viewer.user);
+    return command(s, c.viewer, { clientId: c.query.client_id, route: 'revokeAccessToken', target: c.params.id, request: c.query }, async (tx) => {
+      await tokens.revokeAccessToken(tx, c.params.id);
+      return { ok: true as const };
+    });
+  },
   inbound: async (c, s) => s.inbound.submit(c.params.id, c.body),
   sync: async (c, s) => new RawJson(await syncPageJson(db(s), c.viewer, c.query.after, c.query.limit, c.query.epoch)) as never,
 };

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { routes, type RouteDef } from '../../src-shared/api/routes';
 import { ApiErrorBody } from '../../src-shared/api/errors';
+import { V2Error, v2Routes } from '../../src-shared/api/v2';
 
 const schema = (t: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(t, { io, unrepresentable: 'any' }) as Record<string, unknown>;
 
@@ -19,9 +20,11 @@ function parameters(def: RouteDef) {
 
 export function openapiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [name, def] of Object.entries(routes) as [string, RouteDef][]) {
+  // /v2 (the Developer API) answers its errors as {code: <status>, message}, and takes access tokens.
+  const tables = [...Object.entries(routes), ...Object.entries(v2Routes)] as [string, RouteDef][];
+  for (const [name, def] of tables) {
     const path = def.path.replace(/:([A-Za-z_]+)/g, '{$1}');
-    const security = def.auth === 'session' ? [{ bearer: [] }] : def.auth === 'signature' ? [{ signature: [] }] : [];
+    const security = def.auth === 'session' ? [{ bearer: [] }] : def.auth === 'signature' ? [{ signature: [] }] : def.auth === 'token' ? [{ accessToken: [] }] : [];
     paths[path] ??= {};
     paths[path][def.method.toLowerCase()] = {
       operationId: name,
@@ -32,7 +35,7 @@ export function openapiDocument(): Record<string, unknown> {
       ...(def.body && { requestBody: { required: true, content: { 'application/json': { schema: schema(def.body, 'input') } } } }),
       responses: {
         [String(def.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: schema(def.response, 'output') } } },
-        default: { description: 'An error', content: { 'application/json': { schema: schema(ApiErrorBody, 'output') } } },
+        default: { description: 'An error', content: { 'application/json': { schema: schema(def.auth === 'token' ? V2Error : ApiErrorBody, 'output') } } },
       },
     };
   }
@@ -42,6 +45,7 @@ export function openapiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
+        accessToken: { type: 'http', scheme: 'bearer', description: 'A Developer API access token (Settings > Integrations > Developer API)' },
         signature: { type: 'apiKey', in: 'header', name: 'X-Signature' },
       },
     },

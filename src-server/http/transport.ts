@@ -59,7 +59,7 @@ function hostnameOf(host: string): string | null {
 }
 
 /** An error answer written straight to the socket's response (before any framework sees the request). */
-export function refuse(res: ServerResponse, status: number, body: ApiErrorBody): void {
+function refuse(res: ServerResponse, status: number, body: ApiErrorBody): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...ANSWER_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
   res.end(text);
@@ -94,7 +94,7 @@ export function createHttpServer(
   return server as http.Server;
 }
 
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * The HTTP parser's own refusals (malformed or oversized headers, a duplicate Content-Length, a
@@ -118,4 +118,19 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   }
   if (socket.writable) socket.write(rawAnswer(status, reason, body, ANSWER_HEADERS));
   socket.destroy();
+}
+
+/**
+ * Addresses that are trusted proxies (ServerOptions.trustProxy): many clients arrive from each, so
+ * the per-address caps do not count them.
+ */
+export function trustedProxies(trust: boolean | string | string[] | undefined): (address: string) => boolean {
+  if (trust === true) return () => true;
+  if (!trust) return () => false;
+  const listed = new Set((Array.isArray(trust) ? trust : trust.split(',')).map((a) => a.trim()));
+  const loopback = listed.has('loopback');
+  return (address) => {
+    const plain = address.replace(/^::ffff:/, '');
+    return listed.has(address) || listed.has(plain) || (loopback && (plain === '127.0.0.1' || address === '::1'));
+  };
 }

@@ -9,27 +9,24 @@ import type { Database, Param, SqlRunner } from '../db/engine';
 import { createNotification, excerptOf } from './notifications';
 import { decodeCursor, encodeCursor } from './paging';
 import { toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
-import {
-  escapeLike,
-  getSettings,
-  newId,
-  scopeCondition,
-  scopeOf,
-  teamMemberIds,
-  visibleContact,
-  type Tx,
-  type ViewerCtx,
-} from './store';
+import { getSettings } from './settings';
+import { newId } from './ids';
+import { scopeCondition, scopeOf, teamMemberIds, visibleContact, type ViewerCtx } from './viewer';
+import type { Tx } from './tx';
 import { reconcileContactAssignee } from './visibility-changes';
 
-type Where = { sql: string; params: Param[] };
+export type Where = { sql: string; params: Param[] };
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 /**
  * A contact whose name, phone, email or one of whose messages holds `q`. `texts`: where each
  * contact's messages are read from, row by row (the messages table), or as one text per contact
  * (`t.texts`, see MESSAGE_TEXTS), which the inbox counts read once for all their filters.
  */
-function searchCondition(q: string, texts: 'messages' | 'joined' = 'messages'): Where {
+export function searchCondition(q: string, texts: 'messages' | 'joined' = 'messages'): Where {
   const like = `%${escapeLike(q.toLowerCase())}%`;
   // Joined, a match could span two messages only through their separator: a text holding it is searched row by row.
   const message = texts === 'joined' && !q.includes(TEXT_SEPARATOR)
@@ -257,7 +254,7 @@ async function addEvent(
 }
 
 /** Opens a conversation for the contact (there is never a second open one). */
-export async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
+async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
   const id = newId('cv');
   await tx.writeRow('conversation', "INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?) RETURNING *", [id, contactId, tx.now]);
   await tx.run("UPDATE contacts SET status = 'open', conversation_id = ?, last_activity_at = ? WHERE id = ?", [id, tx.now, contactId]);
@@ -270,7 +267,7 @@ async function openConversationId(tx: Tx, contact: Record<string, unknown>): Pro
 }
 
 /** Sets the assignee, with its event, visibility changes and the assignee's notification. */
-export async function setAssignee(tx: Tx, contact: Record<string, unknown>, assigneeId: string | null, actorId: string | null): Promise<void> {
+async function setAssignee(tx: Tx, contact: Record<string, unknown>, assigneeId: string | null, actorId: string | null): Promise<void> {
   const before = (contact.assignee_id as string | null) ?? null;
   if (before === assigneeId) return;
   const contactId = String(contact.id);
@@ -316,8 +313,8 @@ export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, 
     "UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'outgoing' WHERE id = ?",
     [tx.now, excerptOf(text), contactId],
   );
-  // The first user to reply to an unassigned contact becomes its assignee.
-  if (contact.assignee_id === null) await setAssignee(tx, { ...contact, conversation_id: conversationId }, viewer.user.id, viewer.user.id);
+  // The first user to reply to an unassigned contact becomes its assignee (not a Developer API token's actor).
+  if (contact.assignee_id === null && !viewer.user.api_token_id) await setAssignee(tx, { ...contact, conversation_id: conversationId }, viewer.user.id, viewer.user.id);
   const message = (await tx.emitRow('message', id)) as Message;
   await tx.emitRow('conversation', conversationId);
   await tx.emitRow('contact', contactId);

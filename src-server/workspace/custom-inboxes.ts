@@ -6,7 +6,9 @@ import type { CustomInbox } from '../../src-shared/model';
 import type { SqlRunner } from '../db/engine';
 import { customInboxShared } from './conversations';
 import { toCustomInbox } from './rows';
-import { newId, type Tx, type ViewerCtx } from './store';
+import { newId } from './ids';
+import type { Tx } from './tx';
+import type { ViewerCtx } from './viewer';
 
 /** Custom inboxes one user may own. */
 export const MAX_CUSTOM_INBOXES_PER_USER = 50;

@@ -4,7 +4,8 @@ import type { SqlRunner } from '../db/engine';
 import { averagesSince, dashboardPeriods, HOUR_MS } from '../../src-shared/dashboard';
 import { decodeCursor, encodeCursor } from './paging';
 import { toContact, toConversation, toUser, type UserRow } from './rows';
-import { getSettings, scopeCondition, teamMemberIds, type ViewerCtx } from './store';
+import { getSettings } from './settings';
+import { scopeCondition, teamMemberIds, type ViewerCtx } from './viewer';
 
 
 export async function dashboardSummary(sql: SqlRunner, viewer: ViewerCtx, now: number, tzOffsetMinutes: number) {

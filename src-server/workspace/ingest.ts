@@ -8,7 +8,9 @@ import type { NotificationKind } from '../../src-shared/model';
 import { rowLists, type ColumnType, type Param, type SqlRunner } from '../db/engine';
 import { excerptOf } from './notifications';
 import { prefsOf, type UserRow } from './rows';
-import { newId, type Store, type Tx } from './store';
+import { newId } from './ids';
+import type { Store } from './store';
+import type { Tx } from './tx';
 
 export function signBody(secret: string, rawBody: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
@@ -119,7 +121,7 @@ interface ContactWork {
  * deliveries and the assignees' preferences; then one multi-row write per table. Change records
  * follow per contact: its conversation and event, its messages, the contact, its notifications.
  */
-export async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundResult[]> {
+async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundResult[]> {
   const results: (InboundResult | null)[] = items.map(() => null);
   if (items.length === 0) return [];
 

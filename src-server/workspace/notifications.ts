@@ -3,7 +3,9 @@ import { ApiError } from '../../src-shared/api/errors';
 import type { NotificationKind } from '../../src-shared/model';
 import type { SqlRunner } from '../db/engine';
 import { toNotification } from './rows';
-import { newId, scopeCondition, type Tx, type ViewerCtx } from './store';
+import { newId } from './ids';
+import { scopeCondition, type ViewerCtx } from './viewer';
+import type { Tx } from './tx';
 import { decodeCursor, encodeCursor } from './paging';
 import { excerptOf } from '../../src-shared/excerpt';
 

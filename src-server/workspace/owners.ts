@@ -1,7 +1,7 @@
 // A workspace always keeps an active Owner (F17): the last one cannot be demoted or deactivated.
 import { ApiError } from '../../src-shared/api/errors';
 import type { UserRow } from './rows';
-import type { Tx } from './store';
+import type { Tx } from './tx';
 
 /**
  * Before `target` stops being an active Owner (demoted or deactivated): another active Owner must

@@ -5,7 +5,9 @@ import { canManageUser } from '../../src-shared/access/visibility';
 import type { BodyOf } from '../../src-shared/api/routes';
 import { DEFAULT_NOTIFICATION_PREFS, NO_RESTRICTIONS, type User } from '../../src-shared/model';
 import type { UserRow } from './rows';
-import { loadUserRow, newId, type Tx } from './store';
+import { loadUserRow } from './viewer';
+import { newId } from './ids';
+import type { Tx } from './tx';
 import { avatarColorFor, endSessions, requireTeam } from './users';
 import { teamWatchers, reconcileUsers } from './visibility-changes';
 
@@ -51,7 +53,7 @@ export async function createUser(tx: Tx, actor: UserRow, body: BodyOf<'createUse
 /** A supervisor gives a user a new one-time password: the user's sessions end, and they choose their own at next sign-in. */
 export async function resetPassword(tx: Tx, actor: UserRow, targetId: string, passwordHash: string): Promise<User> {
   const target = await loadUserRow(tx.sql, targetId);
-  if (!target) throw new ApiError('not_found', 'user not found');
+  if (!target || target.api_token_id) throw new ApiError('not_found', 'user not found');
   if (actor.id === target.id) throw new ApiError('forbidden', 'Change your own password in Profile.');
   if (!canManageUser(actor, target)) throw new ApiError('forbidden', actor.role === 'manager' ? "Managers reset Agents' passwords only." : 'not allowed');
   await tx.run("UPDATE users SET password_hash = ?, must_change_password = 1, status = 'offline' WHERE id = ?", [passwordHash, target.id]);

@@ -6,7 +6,7 @@
 // (published at most once a minute).
 
 /** Least time between two status changes a user's presence reports make. */
-export const PRESENCE_STATUS_GAP_MS = 30_000;
+const PRESENCE_STATUS_GAP_MS = 30_000;
 
 interface UserGate {
   /** When presence last changed this user's status (server clock, ms). */

@@ -42,6 +42,8 @@ export interface UserRow {
   refetch_seq: number;
   /** 1 while the password is one someone else gave (a new user's, or after a reset): choose one first. */
   must_change_password: number;
+  /** Set on the actor of a Developer API token (access-tokens.ts): no person signs in as it. */
+  api_token_id: string | null;
   created_at: number;
 }
 
@@ -91,6 +93,7 @@ export const toContact = (r: Row): Contact => ({
   last_message: strOrNull(r.last_message),
   last_message_direction: strOrNull(r.last_message_direction) as Contact['last_message_direction'],
   created_at: num(r.created_at),
+  ...(typeof r.profile === 'string' && (JSON.parse(r.profile) as Pick<Contact, 'tags' | 'lifecycle' | 'custom_fields'>)),
 });
 
 export const toConversation = (r: Row): Conversation => ({

@@ -6,7 +6,10 @@ import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 import type { SqlRunner } from '../db/engine';
 import { readableCode } from './one-time-codes';
 import { hashToken } from './passwords';
-import { DEFAULT_SETTINGS, getSettings, newId, type Store, type Tx } from './store';
+import { DEFAULT_SETTINGS, getSettings } from './settings';
+import { newId } from './ids';
+import type { Store } from './store';
+import type { Tx } from './tx';
 import { avatarColorFor } from './users';
 
 /** The closing categories a new workspace starts with (the Owner edits them in Settings). */

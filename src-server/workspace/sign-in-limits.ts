@@ -7,7 +7,8 @@
 // as it starts (attempts sent together cannot all pass before the first has failed) and given back
 // if the password was right. The address is the client's as the trusted proxy reports it (see
 // ServerOptions.trustProxy), or the socket's. Setup codes are counted the same way (startSetup).
-import type { Store, Tx } from './store';
+import type { Store } from './store';
+import type { Tx } from './tx';
 
 export interface SignInLimitOptions {
   perIp: number;
@@ -67,16 +68,23 @@ export class SignInLimits {
     await this.store.write((tx) => tx.run('DELETE FROM sign_in_attempts WHERE reset_at <= ?', [tx.now]));
   }
 
-  /** A fixed window per key: counts one attempt, starting a new window when the last one is over. */
   private async take(tx: Tx, key: string, max: number): Promise<boolean> {
-    const row = await tx.sql.get<{ attempts: number }>(
-      `INSERT INTO sign_in_attempts (key, attempts, reset_at) VALUES (?, 1, ?)
-       ON CONFLICT (key) DO UPDATE SET
-         attempts = CASE WHEN sign_in_attempts.reset_at <= ? THEN 1 ELSE sign_in_attempts.attempts + 1 END,
-         reset_at = CASE WHEN sign_in_attempts.reset_at <= ? THEN excluded.reset_at ELSE sign_in_attempts.reset_at END
-       RETURNING attempts`,
-      [key, tx.now + this.limits.windowMs, tx.now, tx.now],
-    );
-    return Number(row?.attempts) <= max;
+    return (await countInWindow(tx, key, this.limits.windowMs)).count <= max;
   }
+}
+
+/**
+ * A fixed window per key in the sign_in_attempts table (shared by every instance): counts one,
+ * starting a new window when the last one is over. Answers the count so far and when the window ends.
+ */
+export async function countInWindow(tx: Tx, key: string, windowMs: number): Promise<{ count: number; resetAt: number }> {
+  const row = await tx.sql.get<{ attempts: number; reset_at: number }>(
+    `INSERT INTO sign_in_attempts (key, attempts, reset_at) VALUES (?, 1, ?)
+     ON CONFLICT (key) DO UPDATE SET
+       attempts = CASE WHEN sign_in_attempts.reset_at <= ? THEN 1 ELSE sign_in_attempts.attempts + 1 END,
+       reset_at = CASE WHEN sign_in_attempts.reset_at <= ? THEN excluded.reset_at ELSE sign_in_attempts.reset_at END
+     RETURNING attempts, reset_at`,
+    [key, tx.now + windowMs, tx.now, tx.now],
+  );
+  return { count: Number(row?.attempts), resetAt: Number(row?.reset_at) };
 }

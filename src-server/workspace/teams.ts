@@ -4,7 +4,8 @@ import { ApiError } from '../../src-shared/api/errors';
 import type { Team } from '../../src-shared/model';
 import type { SqlRunner } from '../db/engine';
 import { toTeam } from './rows';
-import { newId, type Tx } from './store';
+import { newId } from './ids';
+import type { Tx } from './tx';
 import { reconcileUsers, teamWatchers } from './visibility-changes';
 
 export async function listTeams(sql: SqlRunner): Promise<Team[]> {

@@ -5,7 +5,11 @@ import type { BodyOf, QueryOf } from '../../src-shared/api/routes';
 import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '../../src-shared/model';
 import { hashPassword, hashToken, needsRehash, newToken, verifyPassword } from './passwords';
 import { prefsOf, toUser, toClosingCategory, toChannel, type UserRow } from './rows';
-import { getSettings, loadUserRow, newId, scopeOf, type Store, type Tx } from './store';
+import { getSettings } from './settings';
+import { loadUserRow, scopeOf } from './viewer';
+import { newId } from './ids';
+import type { Store } from './store';
+import type { Tx } from './tx';
 import { reconcileUsers, resetFeed, teamWatchers } from './visibility-changes';
 import { assertAnotherOwnerRemains } from './owners';
 import type { SqlRunner } from '../db/engine';
@@ -216,13 +220,13 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
 }
 
 /** A user as this viewer is shown them (the feed does the same: `redactsUser`). */
-export function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
+function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
   const user = toUser(row);
   return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null };
 }
 
 export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'listUsers'>): Promise<User[]> {
-  const where: string[] = [];
+  const where: string[] = ['api_token_id IS NULL'];
   const params: string[] = [];
   if (q.status) (where.push('status = ?'), params.push(q.status));
   if (q.team_id) (where.push('team_id = ?'), params.push(q.team_id));
@@ -248,7 +252,7 @@ export async function requireTeam(tx: Tx, teamId: string | null): Promise<void> 
 
 export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body: BodyOf<'updateUser'>): Promise<User> {
   const target = await loadUserRow(tx.sql, targetId);
-  if (!target) throw new ApiError('not_found', 'user not found');
+  if (!target || target.api_token_id) throw new ApiError('not_found', 'user not found');
   if (actor.id === target.id) throw new ApiError('forbidden', 'nobody edits their own access level, team or restrictions');
   if (!canManageUser(actor, target, body.role)) {
     throw new ApiError('forbidden', actor.role === 'manager' ? 'Managers manage Agents only' : 'not allowed');

@@ -5,7 +5,8 @@
 import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
 import type { NarrowData } from '../../src-shared/sync/changes';
 import type { Param } from '../db/engine';
-import { scopeCondition, scopeOf, type Tx } from './store';
+import { scopeCondition, scopeOf } from './viewer';
+import type { Tx } from './tx';
 import type { UserRow } from './rows';
 
 /** Above this many contacts lost at once, the user's feed says who stays (narrow); gained, the user re-bootstraps. */

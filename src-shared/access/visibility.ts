@@ -48,13 +48,6 @@ export function canSeeContact(
   return scopeAllows(visibilityScope(viewer, teamMembers), contact.assignee_id);
 }
 
-/** Two scopes' difference matters when visibility shrinks: is `after` narrower than or equal to `before`? */
-export function scopeIsSubset(after: VisibilityScope, before: VisibilityScope): boolean {
-  if (before.kind === 'all') return true;
-  if (after.kind === 'all') return false;
-  return after.userIds.every((id) => before.userIds.includes(id));
-}
-
 export type InboxKey = 'all' | 'mine' | 'unassigned' | `team:${string}` | `custom:${string}`;
 
 /** The built-in inboxes a user may open; custom inboxes come on top. */

@@ -31,8 +31,8 @@ import { SyncPage, SyncQuery } from '../sync/changes';
 import { NewPassword } from '../passwords';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-/** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. */
-export type Auth = 'session' | 'none' | 'signature';
+/** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. token: a Developer API access token (/v2). */
+export type Auth = 'session' | 'none' | 'signature' | 'token';
 
 export interface RouteDef {
   method: Method;
@@ -66,10 +66,10 @@ const Limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(
 /** Time in ms since the epoch, in a query string. */
 const QueryTime = z.coerce.number().int().min(0).max(8.64e15);
 
-export const Paged = <T extends z.ZodType>(item: T) =>
+const Paged = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
-export const Ok = z.object({ ok: z.literal(true) });
+const Ok = z.object({ ok: z.literal(true) });
 
 export const InboxSummary = z.object({
   key: z.string(),
@@ -79,9 +79,9 @@ export const InboxSummary = z.object({
 });
 export type InboxSummary = z.infer<typeof InboxSummary>;
 
-export const Preferences = z.object({ notifications: NotificationPrefs });
+const Preferences = z.object({ notifications: NotificationPrefs });
 
-export const MeResponse = z.object({
+const MeResponse = z.object({
   user: User,
   settings: WorkspaceSettings,
   preferences: Preferences,
@@ -91,7 +91,7 @@ export const MeResponse = z.object({
 });
 
 /** Sign-in and setup answer a session token. */
-export const SignedIn = z.object({ token: z.string(), user: User, password_change_required: z.boolean() });
+const SignedIn = z.object({ token: z.string(), user: User, password_change_required: z.boolean() });
 
 /** A new user, or a reset: the one-time password is in this answer only (null when a replay answers). */
 export const UserWithOneTimePassword = z.object({ user: User, one_time_password: z.string().nullable() });
@@ -103,8 +103,8 @@ export const ThreadItem = z.discriminatedUnion('type', [
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 
-export const ContactDetail = z.object({ contact: Contact, conversations: z.array(Conversation) });
-export const ContactWithConversation = z.object({ contact: Contact, conversation: Conversation.nullable() });
+const ContactDetail = z.object({ contact: Contact, conversations: z.array(Conversation) });
+const ContactWithConversation = z.object({ contact: Contact, conversation: Conversation.nullable() });
 
 export const RestrictionsPatch = z
   .object({
@@ -142,9 +142,9 @@ const ReportRange = z
   .object({ from: QueryTime, to: QueryTime })
   .refine((r) => r.from < r.to, 'from must be before to');
 
-export const PeriodCounts = z.object({ opened: z.number().int(), closed: z.number().int() });
+const PeriodCounts = z.object({ opened: z.number().int(), closed: z.number().int() });
 
-export const DashboardSummary = z.object({
+const DashboardSummary = z.object({
   figures: z.object({
     open: z.number().int(),
     unassigned: z.number().int(),
@@ -166,9 +166,9 @@ export const OpenConversationRow = z.object({
   over_threshold: z.boolean(),
 });
 
-export const MemberRow = z.object({ user: User, open_assigned: z.number().int() });
+const MemberRow = z.object({ user: User, open_assigned: z.number().int() });
 
-export const InboundBody = z.object({
+const InboundBody = z.object({
   sender: z.object({
     id: z.string().min(1).max(128),
     name: z.string().max(200).optional(),
@@ -185,6 +185,19 @@ export const CustomInboxInput = z.object({
   shared_user_ids: z.array(Id).max(1000).default([]),
   shared_team_ids: z.array(Id).max(200).default([]),
 });
+
+/** A Developer API access token as its list shows it; the secret itself is answered once, at creation. */
+export const AccessToken = z.object({
+  id: Id,
+  name: z.string(),
+  created_by: z.object({ id: Id, name: z.string() }),
+  created_at: z.number(),
+  last_used_at: z.number().nullable(),
+});
+export type AccessToken = z.infer<typeof AccessToken>;
+export const AccessTokenName = z.string().trim().min(1, 'give the token a name').max(60);
+/** A new token with its secret (null when a replay answers: the secret is never stored). */
+export const NewAccessToken = z.object({ token: AccessToken, secret: z.string().nullable() });
 
 export const InboxKeyParam = z
   .string()
@@ -500,6 +513,29 @@ export const routes = {
       .strict(),
     response: Contact,
   }),
+  setContactProfile: route({
+    method: 'PATCH',
+    path: '/api/v1/contacts/:id/profile',
+    summary: "Tag or untag a contact (a new name creates the tag) and set its lifecycle stage (null: none)",
+    auth: 'session',
+    params: IdParam,
+    body: z
+      .object({
+        client_id: ClientId,
+        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
+      })
+      .strict(),
+    response: Contact,
+  }),
+  listLifecycleStages: route({
+    method: 'GET',
+    path: '/api/v1/lifecycle-stages',
+    summary: "The workspace's lifecycle stages, in order",
+    auth: 'session',
+    response: z.object({ items: z.array(z.object({ id: Id, name: z.string() })) }),
+  }),
   getThread: route({
     method: 'GET',
     path: '/api/v1/contacts/:id/thread',
@@ -697,6 +733,34 @@ export const routes = {
     query: z.object({ metric: ReportMetric, from: QueryTime, to: QueryTime }).refine((r) => r.from < r.to, 'from must be before to'),
     response: z.object({ metric: ReportMetric, items: z.array(ReportRow) }),
   }),
+  listAccessTokens: route({
+    method: 'GET',
+    path: '/api/v1/access-tokens',
+    summary: "The workspace's Developer API tokens (Owners and Managers not restricted from integrations)",
+    auth: 'session',
+    roles: SUPERVISORS,
+    response: z.object({ items: z.array(AccessToken) }),
+  }),
+  createAccessToken: route({
+    method: 'POST',
+    path: '/api/v1/access-tokens',
+    summary: 'Add a Developer API token (at most 10 per workspace); its secret is in this answer only',
+    auth: 'session',
+    roles: SUPERVISORS,
+    status: 201,
+    body: z.object({ client_id: ClientId, name: AccessTokenName }).strict(),
+    response: NewAccessToken,
+  }),
+  revokeAccessToken: route({
+    method: 'DELETE',
+    path: '/api/v1/access-tokens/:id',
+    summary: 'Revoke a Developer API token: every instance refuses it from the next request',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    query: z.object({ client_id: ClientId }).strict(),
+    response: Ok,
+  }),
   inbound: route({
     method: 'POST',
     path: '/api/v1/channels/:id/inbound',
@@ -721,4 +785,3 @@ export type RouteName = keyof Routes;
 export type BodyOf<N extends RouteName> = Routes[N] extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
 export type QueryOf<N extends RouteName> = Routes[N] extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
 export type ParamsOf<N extends RouteName> = Routes[N] extends { params: infer P extends z.ZodType } ? z.output<P> : undefined;
-export type ResponseOf<N extends RouteName> = z.input<Routes[N]['response']>;

@@ -14,7 +14,7 @@ import {
   Id,
   Message,
   Notification,
-  NotificationKind,
+  NotificationKindFlags,
   NotificationPrefs,
   Role,
   Team,
@@ -26,14 +26,18 @@ import {
   MESSAGE_MAX_CHARS,
   ConversationStatus,
 } from '../model';
-import { CustomInboxInput, InboxKeyParam, InboxSummary, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
+import { AccessToken, AccessTokenName, CustomInboxInput, InboxKeyParam, InboxSummary, NewAccessToken, OpenConversationRow, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
 import { NewPassword } from '../passwords';
+import { ErrorCode } from '../api/errors';
+import { Entity } from '../sync/changes';
 
 const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
 
 /** password_change: signed in with a password someone else gave; nothing opens until the user chooses their own. */
 export const SessionState = z.enum(['signed_out', 'password_change', 'bootstrapping', 'ready']);
+/** The desktop's link to the workspace server. */
 export const Connection = z.enum(['online', 'connecting', 'offline']);
+export type Connection = z.infer<typeof Connection>;
 
 export const Session = z.object({
   state: SessionState,
@@ -76,13 +80,19 @@ export const LocalMessage = Message.extend({
   written_at: z.number().optional(),
 });
 
+/**
+ * A user picked in the @ picker: the "@Name" at `at` in the draft's text is sent as {{@user.ID}}
+ * (drafts saved before places were kept have none: the first "@Name" not taken is theirs).
+ */
+export const DraftMention = z.object({ id: Id, name: z.string().max(200), at: z.number().int().min(0).optional() });
+export type DraftMention = z.infer<typeof DraftMention>;
+
 /** What the user was writing in a conversation, kept in the cache until sent or cleared. */
 export const Draft = z.object({
   contact_id: Id,
   text: z.string().max(MESSAGE_MAX_CHARS * 2),
   mode: z.enum(['message', 'comment']),
-  /** Users picked in the @ picker, so "@Name" in the text can be stored as {{@user.ID}}. */
-  mentions: z.array(z.object({ id: Id, name: z.string().max(200) })).max(50),
+  mentions: z.array(DraftMention).max(50),
 });
 export type Draft = z.infer<typeof Draft>;
 
@@ -128,12 +138,7 @@ export type OutboxItem = z.infer<typeof OutboxItem>;
 
 export const LocalPrefs = z.object({
   /** Which kinds raise an OS notification. */
-  os_alerts: z.object({
-    comment_mention: z.boolean(),
-    contact_assigned: z.boolean(),
-    new_message_assigned: z.boolean(),
-    new_message_unassigned: z.boolean(),
-  }),
+  os_alerts: NotificationKindFlags,
   do_not_disturb: z.boolean(),
   sound: z.boolean(),
 });
@@ -144,13 +149,6 @@ export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
   do_not_disturb: false,
   sound: true,
 };
-
-export const OpenConversationRow = z.object({
-  contact: Contact,
-  conversation: Conversation,
-  open_for_ms: z.number(),
-  over_threshold: z.boolean(),
-});
 
 const Empty = z.object({}).strict();
 const Limit = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
@@ -252,6 +250,10 @@ export const queries = {
   place: { input: Empty, output: Place.nullable() },
   /** Online: which kinds the server puts in my Notification Center (the workspace keeps them, for every device). */
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
+  /** Online only, Owners and Managers not restricted from integrations: Settings > Integrations > Developer API. */
+  accessTokens: { input: Empty, output: z.array(AccessToken) },
+  /** Online only: the stages a contact's lifecycle chooses from. */
+  lifecycleStages: { input: Empty, output: z.array(z.object({ id: Id, name: z.string() })) },
 } as const;
 
 /** Commands: change something. Writes go through the outbox and work offline. */
@@ -350,15 +352,34 @@ export const commands = {
   saveDraft: { input: Draft.strict(), output: z.object({ ok: z.literal(true) }) },
   savePlace: { input: Place.strict(), output: z.object({ ok: z.literal(true) }) },
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Online only: tag or untag a contact (a new name creates the tag) and set its lifecycle stage, from the contact panel. */
+  setContactProfile: {
+    input: z
+      .object({
+        contact_id: Id,
+        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
+        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
+      })
+      .strict(),
+    output: Contact,
+  },
+  /** Online only: a Developer API token; the answer holds its secret, shown once. */
+  createAccessToken: { input: z.object({ name: AccessTokenName }).strict(), output: NewAccessToken },
+  revokeAccessToken: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },
 } as const;
+
+/** What a 'changed' event names: an entity of the cache, the outbox, or everything ('*': the cache was rebuilt or the link came back). */
+export const ChangedEntity = z.enum([...Entity.options, 'outbox', '*']);
+export type ChangedEntity = z.infer<typeof ChangedEntity>;
 
 /** Events main pushes to the renderer. */
 export const events = {
   session: Session,
   /** Something in the cache changed: views re-query. */
-  changed: z.object({ entities: z.array(z.string()), contact_ids: z.array(z.string()) }),
+  changed: z.object({ entities: z.array(ChangedEntity), contact_ids: z.array(z.string()) }),
   /** Open a conversation (a notification was clicked, or a deep link). */
   open: z.object({ contact_id: Id, comment_id: Id.nullable(), message_id: Id.nullable() }),
   unread: z.object({ count: z.number().int() }),
@@ -383,14 +404,46 @@ export const Call = z.discriminatedUnion('kind', [
 ]);
 export type Call = z.infer<typeof Call>;
 
+/**
+ * Why a call did not succeed: the server's own codes (passed on), and the desktop's. The message
+ * beside it is in words for the user; the code is for the UI to choose what to show.
+ */
+export const ReplyCode = z.enum([
+  ...ErrorCode.options,
+  /** The server could not be reached: this needs a connection. */
+  'offline',
+  /** Signing in or setting up: the address given does not answer. */
+  'unreachable',
+  /** The renderer lost its link to main (host mode), or main did not answer in time. */
+  'disconnected',
+  'timeout',
+  'signed_out',
+  'wrong_password',
+  /** A server address that would send the password in clear (server-address.ts). */
+  'insecure_server',
+  /** Set by the machine policy: not the user's to change. */
+  'locked',
+  /** Sign-out refused: writes not yet delivered (the message lists them). */
+  'unsent_writes',
+  /** The cache was damaged and is being rebuilt; the call was not applied. */
+  'cache_rebuilt',
+  /** The cache was written by a newer version of the app. */
+  'cache_too_new',
+  /** The server answered with a status or a body this app does not understand. */
+  'http_error',
+  'bad_answer',
+]);
+export type ReplyCode = z.infer<typeof ReplyCode>;
+
 /** The answer to a call: a value, or an error the UI can show. */
-export type Reply = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+export const Reply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), code: ReplyCode, message: z.string() }),
+]);
+export type Reply = z.infer<typeof Reply>;
 
 /** What the preload puts on window (Electron), and what the host bridge implements (browser). */
 export interface DesktopBridge {
   call(call: Call): Promise<Reply>;
   on(listener: (event: EventName, payload: unknown) => void): () => void;
 }
-
-export const NOTIFICATION_KINDS = NotificationKind.options;
-export { NotificationKind };

@@ -9,7 +9,7 @@ export type ServerAddressCheck = { ok: true; url: string } | { ok: false; reason
 const MAX_LENGTH = 500;
 
 /** localhost, 127.0.0.0/8 and ::1 (as the URL parser writes them). */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
   return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }

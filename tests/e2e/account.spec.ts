@@ -2,7 +2,7 @@
 // every session of the user (another device's token is refused) and signs this app out, its cache
 // file deleted as at any sign-out.
 import { existsSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { signIn, type TestServer } from '../support/server';
 import { expectAccessible, signedInApp, startDemoServer, type AppUser } from './support/harness';
 
@@ -41,10 +41,8 @@ test('"Sign out everywhere" in Profile asks first, then signs out every device, 
   // Confirmed: the other device's session ends, and this app is back at sign-in with its cache gone.
   await profile.getByRole('button', { name: 'Sign out everywhere' }).click();
   await dialog.getByRole('button', { name: 'Sign out everywhere' }).click();
-  await expect(page.getByRole('heading', { name: 'Sign in to IS-Messenger' })).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByRole('heading', { name: 'Sign in to IS-Messenger' })).toBeVisible();
   expect((await elsewhere.get('/api/v1/me')).status).toBe(401);
   expect(app.host.service.session().state).toBe('signed_out');
   expect(existsSync(cacheFile)).toBe(false);
-  expect(app.dialogs).toEqual([]);
-  expect(app.pageErrors).toEqual([]);
 });

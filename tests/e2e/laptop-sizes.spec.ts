@@ -1,7 +1,8 @@
 // Laptop sizes: every view at 1024×640 and 1280×800, screenshotted (test-results/, or docs/screenshots
 // through `npm run screenshots`), with no table column, table cell or header button cut off: each
 // lies inside what its scroll container shows, and its content fits its box.
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test';
 import type { TestServer } from '../support/server';
 import { openApp, signInThroughUi, snap, startDemoServer, type AppUser } from './support/harness';
 
@@ -114,7 +115,7 @@ for (const size of SIZES) {
     await check('settings-workspace');
 
     await nav(page, 'Reports');
-    await expect(page.getByRole('table').first().locator('tbody tr').first()).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByRole('table').first().locator('tbody tr').first()).toBeVisible();
     await check('reports');
 
     await page.getByRole('button', { name: /Status and account/ }).click();

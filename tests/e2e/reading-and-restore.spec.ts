@@ -1,9 +1,10 @@
 // Reading is reading, restore where I was, and the smaller things a user notices: the real renderer
 // in Chromium through host mode, against the real core, cache file and server.
 import { randomUUID } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test';
 import { ApiClient, inbound, signIn, type TestServer } from '../support/server';
-import { eventually, restartServer, signedInApp, startDemoServer, unreadOf, type AppUser } from './support/harness';
+import { coreQuery, eventually, openBySearch, restartServer, signedInApp, startDemoServer, unreadOf, type AppUser } from './support/harness';
 
 let server: TestServer;
 let managerApi: ApiClient;
@@ -25,9 +26,7 @@ async function openMessages(page: Page): Promise<void> {
 }
 
 async function openByName(page: Page, contact: { id: string; name: string }): Promise<void> {
-  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
-  await page.locator(`[role="option"][data-contact-id="${contact.id}"]`).click();
-  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+  await openBySearch(page, contact);
   await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
 }
 
@@ -44,7 +43,7 @@ test('a message arriving in the conversation on screen is read: no unread dot, t
   await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
   await openByName(page, { id: contactId, name: 'Rosa Reading' });
   await page.bringToFront();
-  await eventually(async () => (await unreadOf(page)) === 0 && alice.host.service.unreadCount() === 0, 5000, 'what is on screen read');
+  await eventually(async () => (await unreadOf(page)) === 0 && alice.host.service.unreadCount() === 0, 15_000, 'what is on screen read');
 
   const text = `Are you still there? ${randomUUID()}`;
   await inbound(server, sender, text);
@@ -95,7 +94,8 @@ test('a draft, the inbox and the conversation survive a reload and a restart of 
   await openByName(page, b);
   const draftB = `Another thought ${randomUUID()}`;
   await page.getByRole('textbox', { name: `Message to ${b.name}` }).fill(draftB);
-  await page.waitForTimeout(600); // saved a moment after typing
+  // Saved in the cache a moment after typing.
+  await eventually(async () => (await coreQuery(bob, 'drafts', {})).filter((d) => d.text === draftA || d.text === draftB).length === 2, 15_000, 'both drafts saved');
 
   await page.reload();
   await expect(page.locator('#thread-title')).toHaveText(b.name, { timeout: 15_000 });
@@ -103,7 +103,7 @@ test('a draft, the inbox and the conversation survive a reload and a restart of 
   await expect(page.getByRole('textbox', { name: `Message to ${b.name}` })).toHaveValue(draftB);
   await openByName(page, a);
   await expect(page.getByRole('textbox', { name: `Message to ${a.name}` })).toHaveValue(draftA);
-  await page.waitForTimeout(600);
+  await eventually(async () => (await coreQuery(bob, 'place', {}))?.contact_id === a.id, 15_000, 'the place saved');
 
   // A restart of the app: its core stops and starts again on the same cache file.
   await bob.host.service.shutdown();
@@ -154,7 +154,7 @@ test('offline, an assignment says what will happen when the connection returns',
   await openMessages(page);
   await openByName(page, contact);
   await server.close();
-  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible();
   await page.locator('.thread-header').getByRole('button', { name: /^(Assigned to|Unassigned)/ }).click();
   await page.getByRole('combobox', { name: 'Search teammates' }).fill('Marcus');
   await page.getByRole('combobox', { name: 'Search teammates' }).press('Enter');

@@ -2,7 +2,7 @@
 // from the sign-in screen with its setup code, an agent added with a restriction and a one-time
 // password, and that agent signing in from a second browser context, choosing a password, and
 // landing in an empty Mine inbox.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { startServer, type TestServer } from '../support/server';
 import { eventually, expectAccessible, openApp, snap, type AppUser } from './support/harness';
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboundBatcher, type InboundResult } from '../../src-server/workspace/ingest';
+import { feedHead } from '../../src-server/feed/sync';
 import { Store } from '../../src-server/workspace/store';
 import type { BodyOf } from '../../src-shared/api/routes';
 import { clientId, inbound, signIn, startServer, testEngine, type ApiClient, type TestServer } from '../support/server';
@@ -54,7 +55,7 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     expect(earlier.status).toBe(200);
     const aliceBefore = (await unreadNewMessage(alice.userId, mine.id))[0]?.count ?? 0;
     const managerBefore = (await unreadNewMessage(manager.userId, String(unassignedRow.id)))[0]?.count ?? 0;
-    const headBefore = await server.store.head();
+    const headBefore = await feedHead(server.store.db);
 
     const newcomer = `newcomer-${randomUUID()}`;
     const sent: { body: BodyOf<'inbound'>; label: string }[] = [

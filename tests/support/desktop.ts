@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { DesktopService, type DesktopOptions } from '../../src-main/core/service/desktop-service';
 import { MemoryStore } from '../../src-main/core/service/ports';
 import type { Notifier, OsAlert } from '../../src-main/core/notifications/notification-center';
-import type { CommandInput, CommandName, CommandOutput, QueryInput, QueryName, QueryOutput } from '../../src-shared/desktop/api';
+import {
+  commands,
+  events,
+  queries,
+  Reply,
+  type CommandInput,
+  type CommandName,
+  type CommandOutput,
+  type EventName,
+  type QueryInput,
+  type QueryName,
+  type QueryOutput,
+} from '../../src-shared/desktop/api';
 
 /** Records what the core asked the OS to show (the OS itself is tested through dunst). */
 export class RecordingNotifier implements Notifier {
@@ -21,6 +33,7 @@ export interface TestDesktop {
   dir: string;
   notifier: Notifier;
   store: MemoryStore;
+  /** Every answer and every event is checked against its schema in the contract: a mismatch fails the test. */
   query<N extends QueryName>(name: N, input?: QueryInput<N>): Promise<QueryOutput<N>>;
   command<N extends CommandName>(name: N, input: CommandInput<N>): Promise<CommandOutput<N>>;
   stop(): Promise<void>;
@@ -39,10 +52,22 @@ export async function startDesktop(opts: Partial<DesktopOptions> & { dir?: strin
     log: () => {},
     ...opts,
   });
+  // Events are checked as they come; one that does not fit fails the test at its next call or at stop.
+  const badEvents: string[] = [];
+  service.on('event', (name, payload) => {
+    const parsed = events[name as EventName]?.safeParse(payload);
+    if (!parsed?.success) badEvents.push(`event ${name} does not fit its schema: ${parsed?.error.message ?? 'unknown event'}`);
+  });
+  const checkEvents = () => {
+    if (badEvents.length) throw new Error(badEvents.join('\n'));
+  };
   await service.start();
   const call = async (kind: 'query' | 'command', name: string, input: unknown) => {
-    const r = await service.handle({ kind, name, input: input ?? {} });
+    const r = Reply.parse(await service.handle({ kind, name, input: input ?? {} }));
+    checkEvents();
     if (!r.ok) throw Object.assign(new Error(`${name}: ${r.code}: ${r.message}`), { code: r.code });
+    const output = (kind === 'query' ? queries[name as QueryName] : commands[name as CommandName]).output.safeParse(r.value);
+    if (!output.success) throw new Error(`the answer to ${name} does not fit its schema: ${output.error.message}`);
     return r.value as never;
   };
   return {
@@ -55,6 +80,7 @@ export async function startDesktop(opts: Partial<DesktopOptions> & { dir?: strin
     async stop() {
       await service.shutdown();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+      checkEvents();
     },
   };
 }

@@ -28,10 +28,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const user = (id: string, team: string | null) => cache.upsert('user', { id, name: id, team_id: team, role: 'agent' });
+const user = (id: string, team: string | null) => cache.entities.put('user', { id, name: id, team_id: team, role: 'agent' });
 /** Few distinct times, so rows tie on last_activity_at and the id decides. */
 const contact = (i: number, assignee: string | null, status: 'open' | 'closed') =>
-  cache.upsert('contact', { id: `c_${i}`, name: `Contact ${i}`, phone: null, email: null, channel_id: 'ch', assignee_id: assignee, status, conversation_id: null, last_activity_at: 1000 + Math.floor(rnd() * 40), last_message: null, last_message_direction: null, created_at: 1 });
+  cache.entities.put('contact', { id: `c_${i}`, name: `Contact ${i}`, phone: null, email: null, channel_id: 'ch', assignee_id: assignee, status, conversation_id: null, last_activity_at: 1000 + Math.floor(rnd() * 40), last_message: null, last_message_direction: null, created_at: 1 });
 
 function seedContacts(n: number): void {
   USERS.forEach((u, i) => user(u, TEAMS[i % 2]));
@@ -97,7 +97,7 @@ describe('conversation lists', () => {
     for (let round = 0; round < 4; round++) {
       for (let k = 0; k < 40; k++) {
         const id = Math.floor(rnd() * 140);
-        const existing = cache.contact(`c_${id}`);
+        const existing = cache.entities.get('contact', `c_${id}`);
         if (existing && rnd() < 0.15) cache.removeContact(existing.id);
         else contact(id, pick([...USERS, null]), pick(['open', 'closed'] as const));
       }
@@ -114,7 +114,7 @@ describe('conversation lists', () => {
     seedContacts(60);
     const open = expected({ inbox: 'all', status: 'open' }).length;
     expect(q.dashboardSummary(cache, 2000, 0).figures.open).toBe(open);
-    cache.upsert('custom_inbox', { id: 'ci', owner_id: ME, name: 'Channel', filter: { channel_id: 'ch', status: 'open' }, sharing: 'private', shared_user_ids: [], shared_team_ids: [], created_at: 1 });
+    cache.entities.put('custom_inbox', { id: 'ci', owner_id: ME, name: 'Channel', filter: { channel_id: 'ch', status: 'open' }, sharing: 'private', shared_user_ids: [], shared_team_ids: [], created_at: 1 });
     const custom = q.conversations(cache, ME, { inbox: 'custom:ci', limit: 5 });
     expect(custom.total).toBe(open);
     expect(q.conversations(cache, ME, { inbox: 'custom:ci', offset: open - 2, limit: 5 }).items.map((r) => r.id)).toEqual(expected({ inbox: 'all', status: 'open' }).slice(open - 2));

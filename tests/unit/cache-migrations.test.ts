@@ -2,11 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cache, CacheTooNewError } from '../../src-main/core/cache/cache';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from '../../src-main/core/cache/migrations';
 import { SqliteDatabase } from '../../src-server/db/sqlite';
 import { LATEST_VERSION, migrateSqlite } from '../../src-server/db/migrations';
+import { MemoryStore } from '../../src-main/core/service/ports';
+import { UNREADABLE_OLD_WRITE } from '../../src-main/core/outbox/refusal-reasons';
+import { signIn, startServer, type ApiClient, type TestServer } from '../support/server';
+import { eventually, signedIn, startDesktop } from '../support/desktop';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -31,7 +37,7 @@ describe('cache migrations', () => {
     for (const t of ['meta', 'users', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'outbox', 'contacts_fts', 'messages_fts', 'comments_fts']) expect(tables).toContain(t);
     expect(cache.db.pragma('secure_delete', { simple: true })).toBe(1);
     expect(cache.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    cache.upsert('message', { id: 'm1', contact_id: 'c1', conversation_id: 'v1', direction: 'incoming', text: 'where is my parcel', status: 'delivered', fail_reason: null, author_id: null, created_at: 1 });
+    cache.entities.put('message', { id: 'm1', contact_id: 'c1', conversation_id: 'v1', direction: 'incoming', text: 'where is my parcel', status: 'delivered', fail_reason: null, author_id: null, created_at: 1 });
     expect(cache.all("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'parcel'")).toHaveLength(1);
     cache.close();
   });
@@ -55,7 +61,7 @@ describe('cache migrations', () => {
       { a: '', s: 'open', n: 1 }, { a: 'gone', s: 'closed', n: 1 }, { a: 'u1', s: 'open', n: 2 }, { a: 'u2', s: 'closed', n: 1 },
     ]);
     // From now on the triggers keep both.
-    cache.upsert('user', { id: 'u2', name: 'Bo', team_id: 't1' });
+    cache.entities.put('user', { id: 'u2', name: 'Bo', team_id: 't1' });
     cache.removeContact('c1');
     expect(cache.get('SELECT assignee_team_id AS team FROM contacts WHERE id = ?', 'c3')).toEqual({ team: 't1' });
     expect(cache.get("SELECT n FROM contact_counts WHERE assignee_id = 'u1' AND status = 'open'")).toEqual({ n: 1 });
@@ -87,7 +93,7 @@ describe('cache migrations', () => {
     old.close();
     const cache = Cache.open(file);
     expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
-    cache.upsert('contact', { id: 'c1', name: 'Ann', phone: null, email: null, assignee_id: null, status: 'open', channel_id: null, conversation_id: null, last_activity_at: 1 });
+    cache.entities.put('contact', { id: 'c1', name: 'Ann', phone: null, email: null, assignee_id: null, status: 'open', channel_id: null, conversation_id: null, last_activity_at: 1 });
     cache.run("INSERT INTO drafts (contact_id, updated_at, data) VALUES ('c1', 1, '{}')");
     cache.removeContact('c1');
     expect(cache.all('SELECT * FROM drafts')).toEqual([]);
@@ -103,14 +109,14 @@ describe('cache migrations', () => {
     const before = indexes(cache);
     cache.beginBulkLoad();
     expect(indexes(cache).map((i) => i.name)).not.toContain('contacts_activity');
-    cache.upsert('message', message('m1', 'where is my parcel'));
-    cache.upsert('contact', { id: 'c1', name: 'Zoë Parcelle', phone: '+4470', email: null, channel_id: 'ch', assignee_id: null, status: 'open', conversation_id: null, last_activity_at: 1, last_message: null, last_message_direction: null, created_at: 1 });
+    cache.entities.put('message', message('m1', 'where is my parcel'));
+    cache.entities.put('contact', { id: 'c1', name: 'Zoë Parcelle', phone: '+4470', email: null, channel_id: 'ch', assignee_id: null, status: 'open', conversation_id: null, last_activity_at: 1, last_message: null, last_message_direction: null, created_at: 1 });
     expect(matches(cache, 'messages_fts', 'parcel')).toBe(0);
     cache.close();
 
     cache = Cache.open(file);
     expect(cache.bulkLoading).toBe(true);
-    cache.upsert('comment', { id: 'k1', contact_id: 'c1', conversation_id: 'v1', author_id: 'u1', text: 'parcel lost?', mentions: [], created_at: 2 });
+    cache.entities.put('comment', { id: 'k1', contact_id: 'c1', conversation_id: 'v1', author_id: 'u1', text: 'parcel lost?', mentions: [], created_at: 2 });
     cache.endBulkLoad();
     expect(matches(cache, 'messages_fts', 'parcel')).toBe(1);
     expect(matches(cache, 'comments_fts', 'parcel')).toBe(1);
@@ -118,7 +124,7 @@ describe('cache migrations', () => {
     expect(cache.getMeta('bulk_load')).toBeNull();
     expect(indexes(cache)).toEqual(before);
     // After the load, rows are indexed as they come again.
-    cache.upsert('message', message('m2', 'parcel found'));
+    cache.entities.put('message', message('m2', 'parcel found'));
     expect(matches(cache, 'messages_fts', 'parcel')).toBe(2);
     cache.close();
   });
@@ -140,6 +146,83 @@ describe('cache migrations', () => {
     const check = new BetterSqlite3(file);
     expect(check.pragma('user_version', { simple: true })).toBe(CACHE_VERSION + 1);
     check.close();
+  });
+});
+
+describe('cache migration 5: queued writes name the route they call', () => {
+  let server: TestServer;
+  let owner: ApiClient;
+  beforeAll(async () => {
+    server = await startServer();
+    owner = await signIn(server, 'owner@demo.test');
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** The outbox table as versions 1 to 4 made it: a method and a path built by hand. */
+  const OLD_OUTBOX = /CREATE TABLE outbox \([^;]*?\n\);/.exec(CACHE_MIGRATIONS[0].sql)![0];
+  type OldWrite = { client_id: string; kind: string; contact_id: string | null; method: string; path: string; body: string; state: string; error: string | null; created_at: number };
+  const oldWrite = (kind: string, contactId: string | null, path: string, body: Record<string, unknown>, at: number): OldWrite => {
+    const client_id = randomUUID();
+    return { client_id, kind, contact_id: contactId, method: 'POST', path, body: JSON.stringify({ ...body, client_id }), state: 'pending', error: null, created_at: at };
+  };
+  const texts = async (contactId: string) => ((await owner.get(`/api/v1/contacts/${contactId}/messages?limit=100`)).body.items as { text: string }[]).map((m) => m.text);
+
+  /** An agent's app, synced and stopped, whose cache is put back to version 4 with these writes queued the old way. */
+  async function version4With(writes: (contact: { id: string }) => OldWrite[]) {
+    const dir = tmp();
+    const store = new MemoryStore();
+    const first = await startDesktop({ dir, store });
+    await signedIn(first, server.url, 'agent1@demo.test');
+    const [contact] = (await first.query('conversations', { inbox: 'mine', limit: 1 })).items;
+    await first.service.shutdown();
+    const raw = new BetterSqlite3(join(dir, 'cache.sqlite'));
+    raw.exec(`DROP TABLE outbox; ${OLD_OUTBOX}`);
+    const insert = raw.prepare("INSERT INTO outbox (client_id, kind, contact_id, method, path, body, state, error, undo, created_at) VALUES (@client_id, @kind, @contact_id, @method, @path, @body, @state, @error, '[]', @created_at)");
+    for (const w of writes(contact)) insert.run(w);
+    raw.pragma('user_version = 4');
+    raw.close();
+    return { dir, store, contact };
+  }
+
+  it('delivers, in order, the writes a version 4 cache queued as a method and a path; one it cannot read stays, failed, in words', async () => {
+    const text = `Queued by the old app ${randomUUID().slice(0, 8)}`;
+    const { dir, store, contact } = await version4With((c) => [
+      oldWrite('message', c.id, `/api/v1/contacts/${encodeURIComponent(c.id)}/messages`, { text }, 1),
+      // Unassigned after the message: delivered the other way round, the message would assign it again.
+      oldWrite('assign', c.id, `/api/v1/contacts/${encodeURIComponent(c.id)}/assignee`, { assignee_id: null }, 2),
+      oldWrite('comment', c.id, '/api/v2/somewhere/else', { text: 'an address from nowhere' }, 3),
+    ]);
+    const d = await startDesktop({ dir, store });
+    try {
+      expect(d.service.cache!.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
+      await eventually(async () => (await texts(contact.id)).includes(text), 10_000, 'the old message delivered');
+      await eventually(async () => (await d.query('outbox')).every((i) => i.state === 'failed'), 10_000, 'the queue delivered');
+      const left = await d.query('outbox');
+      expect(left.map((i) => [i.kind, i.text, i.error, i.deliverable])).toEqual([['comment', 'an address from nowhere', UNREADABLE_OLD_WRITE, false]]);
+      expect((await texts(contact.id)).filter((t) => t === text)).toHaveLength(1);
+      expect((await owner.get(`/api/v1/contacts/${contact.id}`)).body.contact.assignee_id).toBeNull();
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it("reads an older version's rescue file (method and path) and delivers what it kept", async () => {
+    const text = `Rescued by the old app ${randomUUID().slice(0, 8)}`;
+    const { dir, store, contact } = await version4With(() => []);
+    const cache = new BetterSqlite3(join(dir, 'cache.sqlite'));
+    const userId = (cache.prepare("SELECT value FROM meta WHERE key = 'user_id'").get() as { value: string }).value;
+    cache.close();
+    const w = oldWrite('message', contact.id, `/api/v1/contacts/${encodeURIComponent(contact.id)}/messages`, { text }, 1);
+    writeFileSync(join(dir, 'cache.outbox-rescued.json'), JSON.stringify({ user_id: userId, writes: [w] }));
+    const d = await startDesktop({ dir, store });
+    try {
+      await eventually(async () => (await texts(contact.id)).includes(text), 10_000, 'the rescued message delivered');
+      await eventually(async () => (await d.query('outbox')).length === 0, 10_000, 'the outbox emptied');
+    } finally {
+      await d.stop();
+    }
   });
 });
 

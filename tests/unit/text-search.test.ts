@@ -21,7 +21,7 @@ beforeAll(() => {
     for (let i = 0; i < 3000; i++) {
       // Most messages hold the common word; the rest of the words are drawn at random.
       const text = [rnd() < 0.9 ? 'question' : 'other', ...Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => pick(VOCABULARY))].join(' ');
-      cache.upsert('message', { id: `m${i}`, contact_id: `c${i % 50}`, conversation_id: 'v', direction: 'incoming', text, status: 'delivered', fail_reason: null, author_id: null, created_at: i });
+      cache.entities.put('message', { id: `m${i}`, contact_id: `c${i % 50}`, conversation_id: 'v', direction: 'incoming', text, status: 'delivered', fail_reason: null, author_id: null, created_at: i });
     }
   });
 });

@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Cache, CacheTooNewError, outboxCopyFile } from './cache';
 import { makePrivateFile } from '../storage/private-folder';
+import { importWrites, queuedWriteFrom, queuedWrites, writeCount, type QueuedWrite } from './outbox-rows';
 
 export { CacheTooNewError };
 
@@ -21,12 +22,19 @@ export function isDamage(err: unknown): boolean {
 }
 
 /** Where a damaged cache goes (one kept: the newest), and where its rescued writes wait. */
-export const damagedFile = (file: string) => file.replace(/\.sqlite$/, '') + '.damaged.sqlite';
-export const rescueFile = (file: string) => file.replace(/\.sqlite$/, '') + '.outbox-rescued.json';
+const damagedFile = (file: string) => file.replace(/\.sqlite$/, '') + '.damaged.sqlite';
+const rescueFile = (file: string) => file.replace(/\.sqlite$/, '') + '.outbox-rescued.json';
 
+/** The rescue file and the outbox's copy. Writes read back may be in an older version's form (queuedWriteFrom). */
 interface Rescued {
   user_id: string | null;
-  writes: Record<string, unknown>[];
+  writes: QueuedWrite[];
+}
+
+/** A rescue file or outbox copy as read back: its writes in the form stored now. */
+function readRescued(file: string): Rescued {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { user_id?: string | null; writes?: Record<string, unknown>[] };
+  return { user_id: raw.user_id ?? null, writes: (raw.writes ?? []).map(queuedWriteFrom) };
 }
 
 /**
@@ -38,13 +46,13 @@ export function openHealing(file: string, opts: { log?: (msg: string, err?: unkn
   let cache: Cache;
   let rebuilt = false;
   try {
-    cache = Cache.open(file);
+    cache = Cache.open(file, { log: opts.log });
     probe(cache);
   } catch (err) {
     if (err instanceof CacheTooNewError || !isDamage(err)) throw err;
     opts.log?.('the cache file is damaged: rescuing its pending writes and rebuilding it', err);
     moveAside(file);
-    cache = Cache.open(file);
+    cache = Cache.open(file, { log: opts.log });
     rebuilt = true;
   }
   importRescued(cache, file, opts.forUser ?? cache.getMeta('user_id'));
@@ -67,7 +75,7 @@ export function moveAside(file: string): void {
   if (rescued.writes.length || rescued.user_id) {
     const to = rescueFile(file);
     // Merged with what an earlier rescue left, if it was never imported.
-    const earlier = existsSync(to) ? (JSON.parse(readFileSync(to, 'utf8')) as Rescued) : null;
+    const earlier = existsSync(to) ? readRescued(to) : null;
     makePrivateFile(to);
     writeFileSync(to, JSON.stringify({ user_id: rescued.user_id ?? earlier?.user_id ?? null, writes: [...(earlier?.writes ?? []), ...rescued.writes] }));
   }
@@ -82,7 +90,7 @@ function rescue(file: string): Rescued {
   const fromFile = rescueFromFile(file);
   let copy: Rescued | null = null;
   try {
-    copy = JSON.parse(readFileSync(outboxCopyFile(file), 'utf8')) as Rescued;
+    copy = readRescued(outboxCopyFile(file));
   } catch {
     /* no copy (nothing was waiting), or unreadable */
   }
@@ -103,7 +111,8 @@ function rescueFromFile(file: string): Rescued {
       /* the meta table is past reading */
     }
     try {
-      out.writes = db.prepare('SELECT client_id, kind, contact_id, method, path, body, state, error, created_at FROM outbox ORDER BY position').all() as Record<string, unknown>[];
+      // Whichever version's columns the file has.
+      out.writes = (db.prepare('SELECT * FROM outbox ORDER BY position').all() as Record<string, unknown>[]).map(queuedWriteFrom);
     } catch {
       /* the outbox is past reading: nothing to rescue */
     }
@@ -124,19 +133,13 @@ function importRescued(cache: Cache, file: string, user: string | null): void {
   let from = rescueFile(file);
   if (!existsSync(from)) {
     from = outboxCopyFile(file);
-    if (!existsSync(from) || cache.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')!.n > 0) return;
+    if (!existsSync(from) || writeCount(cache) > 0) return;
   }
-  const rescued = JSON.parse(readFileSync(from, 'utf8')) as Rescued;
+  const rescued = readRescued(from);
   if (user && rescued.user_id && user !== rescued.user_id) return; // another user's: kept for them
   cache.tx(() => {
     if (rescued.user_id && !cache.getMeta('user_id')) cache.setMeta('user_id', rescued.user_id);
-    for (const w of rescued.writes) {
-      // Their optimistic rows went with the old file: nothing to undo in this one.
-      cache.run(
-        `INSERT INTO outbox (client_id, kind, contact_id, method, path, body, state, error, undo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?) ON CONFLICT (client_id) DO NOTHING`,
-        w.client_id, w.kind, w.contact_id, w.method, w.path, w.body, w.state, w.error, w.created_at,
-      );
-    }
+    importWrites(cache, rescued.writes);
   });
   if (from === rescueFile(file)) rmSync(from, { force: true });
   cache.copyOutbox();
@@ -147,7 +150,7 @@ function importRescued(cache: Cache, file: string, user: string | null): void {
  * writes not yet delivered are kept in the rescue file, and the same user's next sign-in takes them back.
  */
 export function keepUnsent(cache: Cache): void {
-  const writes = cache.all<Record<string, unknown>>('SELECT client_id, kind, contact_id, method, path, body, state, error, created_at FROM outbox ORDER BY position');
+  const writes = queuedWrites(cache);
   if (!writes.length) return;
   const to = rescueFile(cache.file);
   makePrivateFile(to);

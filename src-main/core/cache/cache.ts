@@ -4,10 +4,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { ChangeRecord, NarrowData } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
+import type { ChangedEntity } from '../../../src-shared/desktop/api';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
 import { forgetLostContacts } from './drafts-and-place';
 import { makePrivateFile } from '../storage/private-folder';
 import { ACCESS_LOST } from '../outbox/refusal-reasons';
+import { EntityStore, TABLE_OF, TEXT_SOURCES, TEXT_TABLE_OF } from './entity-store';
+import { queuedWrites } from './outbox-rows';
 
 /** Where `Cache.rewriteWithout` writes the new file before it takes the cache's place. */
 const rewriteFile = (file: string) => `${file}.next`;
@@ -29,7 +32,7 @@ export class CacheTooNewError extends Error {
 
 /** What one applied batch changed, for views and the notification center. */
 export interface Applied {
-  entities: Set<string>;
+  entities: Set<ChangedEntity>;
   contactIds: Set<string>;
   /** Notification rows that arrived or changed, as they are now. */
   notifications: Notification[];
@@ -37,7 +40,8 @@ export interface Applied {
 }
 
 type Db = BetterSqlite3.Database;
-const SLOW_QUERY_MS = 40;
+/** A named query slower than this (ms) is logged, once per name (see `timed`). */
+const SLOW_QUERY_MS = 100;
 const DEFAULT_CHECKPOINT_PAGES = 1000;
 /** Removals holding at least 1/this of a full-text table's rows rebuild it instead of deleting from it. */
 const REBUILD_TEXT_FRACTION = 4;
@@ -63,18 +67,26 @@ const DEFERRED_INDEXES = [
   'conversations_open',
 ];
 
-/** Each full-text table filled from its rows in one statement (the same columns `upsert` indexes). */
-const TEXT_SOURCES: readonly [table: string, fill: string][] = [
-  ['contacts_fts', "INSERT INTO contacts_fts (rowid, name, phone, email) SELECT rowid, data->>'name', COALESCE(data->>'phone', ''), COALESCE(data->>'email', '') FROM contacts"],
-  ['messages_fts', "INSERT INTO messages_fts (rowid, text) SELECT rowid, data->>'text' FROM messages"],
-  ['comments_fts', "INSERT INTO comments_fts (rowid, text) SELECT rowid, data->>'text' FROM comments"],
-];
+
+/** The tables of what a contact owns, deleted with it. */
+const OWNED_BY_CONTACT = (['message', 'comment', 'event', 'notification', 'conversation'] as const).map((e) => TABLE_OF[e]);
+/** Each full-text table, its rows' table, and the column naming their contact. */
+const SEARCHED_BY_CONTACT = (['message', 'comment', 'contact'] as const).map((e) => [TEXT_TABLE_OF[e]!, TABLE_OF[e], e === 'contact' ? 'id' : 'contact_id'] as const);
+
+export interface CacheOptions {
+  log?: (msg: string, err?: unknown) => void;
+  /** Named queries at least this slow (ms) are logged (default SLOW_QUERY_MS). */
+  slowQueryMs?: number;
+}
 
 export class Cache {
   /** Replaced (a new file) only by `wipeData`. */
   db: Db;
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
-  onSlowQuery: (sql: string, ms: number) => void = () => {};
+  /** Entities by id: get, put, delete (entity-store.ts). */
+  readonly entities = new EntityStore(this);
+  /** Names of the queries already logged as slow (each is logged once). */
+  private readonly slowLogged = new Set<string>();
   /**
    * Moves whenever a contact, user (team membership), custom inbox or message (a search list's
    * members) changes: totals counted by a scan are remembered per version.
@@ -83,7 +95,10 @@ export class Cache {
   /** A bulk load is under way (see `beginBulkLoad`). */
   private bulk = false;
 
-  private constructor(readonly file: string) {
+  private constructor(
+    readonly file: string,
+    private readonly opts: CacheOptions,
+  ) {
     this.db = Cache.connect(file);
   }
 
@@ -104,12 +119,12 @@ export class Cache {
     }
   }
 
-  static open(file: string): Cache {
+  static open(file: string, opts: CacheOptions = {}): Cache {
     // SQLite creates the -wal and -shm files with the database file's mode: a private file makes all three private.
     makePrivateFile(file);
     for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) makePrivateFile(f);
     removeFiles(rewriteFile(file)); // a rewrite the last run was stopped in (rewriteWithout): the file itself is whole
-    const cache = new Cache(file);
+    const cache = new Cache(file, opts);
     try {
       Cache.migrate(cache.db);
       if (cache.getMeta('bulk_load') !== null) cache.beginBulkLoad();
@@ -128,6 +143,7 @@ export class Cache {
       if (m.version <= current) continue;
       db.transaction(() => {
         db.exec(m.sql);
+        m.after?.(db);
         db.pragma(`user_version = ${m.version}`);
       })();
     }
@@ -150,7 +166,7 @@ export class Cache {
    */
   copyOutbox(): void {
     const to = outboxCopyFile(this.file);
-    const writes = this.all<Record<string, unknown>>('SELECT client_id, kind, contact_id, method, path, body, state, error, created_at FROM outbox ORDER BY position');
+    const writes = queuedWrites(this);
     if (!writes.length) return rmSync(to, { force: true });
     const tmp = `${to}.tmp`;
     makePrivateFile(tmp);
@@ -168,11 +184,23 @@ export class Cache {
   }
 
   all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.prepare(sql).all(...params) as T[];
+  }
+
+  /**
+   * Runs a named query and logs it when it is slow: its name and time only, never its parameters
+   * (they may hold what a contact wrote). Each name is logged once, so a slow list scrolled through
+   * does not flood the log.
+   */
+  timed<T>(name: string, fn: () => T): T {
     const t0 = performance.now();
-    const rows = this.prepare(sql).all(...params) as T[];
+    const out = fn();
     const ms = performance.now() - t0;
-    if (ms > SLOW_QUERY_MS) this.onSlowQuery(sql, ms);
-    return rows;
+    if (ms >= (this.opts.slowQueryMs ?? SLOW_QUERY_MS) && !this.slowLogged.has(name)) {
+      this.slowLogged.add(name);
+      this.opts.log?.(`slow cache query: ${name} took ${Math.round(ms)} ms`);
+    }
+    return out;
   }
 
   get<T>(sql: string, ...params: unknown[]): T | undefined {
@@ -187,7 +215,7 @@ export class Cache {
    * An INSERT (… ON CONFLICT DO NOTHING): the new row's rowid, or null when nothing was inserted.
    * Cheaper than RETURNING, which through better-sqlite3 costs about three times as much on a bootstrap.
    */
-  private insert(sql: string, ...params: unknown[]): number | bigint | null {
+  insert(sql: string, ...params: unknown[]): number | bigint | null {
     const r = this.prepare(sql).run(...params);
     return r.changes ? r.lastInsertRowid : null;
   }
@@ -324,14 +352,6 @@ export class Cache {
     return found.map((i) => i.sql);
   }
 
-  private indexText(sql: string, ...params: unknown[]): void {
-    if (!this.bulk) this.run(sql, ...params);
-  }
-
-  private unindexText(table: string, rowid: number | bigint): void {
-    if (!this.bulk) this.run(`DELETE FROM ${table} WHERE rowid = ?`, rowid);
-  }
-
   /**
    * Everything but the outbox and the session (the signed-in user's own record and the workspace
    * settings stay, so the app keeps answering while it rebuilds): for must_refetch. The file is made
@@ -358,10 +378,8 @@ export class Cache {
       for (const u of me) this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?)', u.id, u.name, u.team_id, u.data);
       for (const x of settings) this.run('INSERT INTO settings (id, data) VALUES (?, ?)', x.id, x.data);
       for (const o of outbox) {
-        this.run(
-          'INSERT INTO outbox (position, client_id, kind, contact_id, method, path, body, state, error, attempts, undo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          o.position, o.client_id, o.kind, o.contact_id, o.method, o.path, o.body, o.state, o.error, o.attempts, o.undo, o.created_at,
-        );
+        const columns = Object.keys(o);
+        this.run(`INSERT INTO outbox (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...columns.map((k) => o[k]));
       }
       this.setMeta('cursor', '0');
     });
@@ -383,7 +401,7 @@ export class Cache {
    */
   scrub(): void {
     if (this.bulk) return; // the bulk load's end rebuilds the indexes; its caller scrubs after
-    for (const t of ['contacts_fts', 'messages_fts', 'comments_fts']) this.run(`INSERT INTO ${t}(${t}) VALUES ('optimize')`);
+    for (const t of Object.values(TEXT_TABLE_OF)) this.run(`INSERT INTO ${t}(${t}) VALUES ('optimize')`);
     this.setMeta('scrub', null);
     this.db.exec('VACUUM');
     this.checkpoint();
@@ -403,7 +421,7 @@ export class Cache {
     const lost = `contact_id IS NOT NULL AND ${where} AND contact_id NOT IN (SELECT id FROM contacts)`;
     db.prepare(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`).run(...params);
     db.prepare(
-      `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, path = '', undo = '[]',
+      `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, params = NULL, undo = '[]',
          body = json_object('text', body->>'text') WHERE ${lost}`,
     ).run(ACCESS_LOST, ...params);
   }
@@ -422,101 +440,11 @@ export class Cache {
       return;
     }
     if (r.op === 'delete') {
-      this.deleteEntity(r.entity, r.id);
+      this.entities.delete(r.entity, r.id);
       return;
     }
-    this.upsert(r.entity, r.data as Record<string, unknown>);
+    this.entities.put(r.entity, r.data as Record<string, unknown>);
     if (r.entity === 'notification') a.notifications.push(r.data as Notification);
-  }
-
-  /** Writes one entity as the server (or an optimistic write) has it. */
-  upsert(entity: ChangeRecord['entity'], d: Record<string, unknown>): void {
-    const data = JSON.stringify(d);
-    if (entity === 'contact' || entity === 'user' || entity === 'custom_inbox' || entity === 'message') this.listVersion += 1;
-    switch (entity) {
-      case 'user':
-        return this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, team_id = excluded.team_id, data = excluded.data', d.id, d.name, d.team_id, data);
-      case 'team':
-      case 'channel':
-      case 'custom_inbox':
-      case 'settings': {
-        const table = { team: 'teams', channel: 'channels', custom_inbox: 'custom_inboxes', settings: 'settings' }[entity];
-        return this.run(`INSERT INTO ${table} (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, d.id ?? 'workspace', data);
-      }
-      case 'closing_category':
-        return this.run('INSERT INTO closing_categories (id, position, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, data = excluded.data', d.id, d.position, data);
-      case 'contact': {
-        // The assignee's team is looked up here (users' triggers keep it when membership changes).
-        const team = 'SELECT team_id FROM users WHERE id = ?';
-        const existing = this.get<{ rowid: number }>('SELECT rowid FROM contacts WHERE id = ?', d.id);
-        let rowid: number | bigint;
-        if (existing) {
-          rowid = existing.rowid;
-          this.run(
-            `UPDATE contacts SET assignee_id = ?, assignee_team_id = (${team}), status = ?, channel_id = ?, conversation_id = ?, last_activity_at = ?, data = ? WHERE rowid = ?`,
-            d.assignee_id, d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data, rowid,
-          );
-          this.unindexText('contacts_fts', rowid);
-        } else {
-          rowid = this.insert(
-            `INSERT INTO contacts (id, assignee_id, assignee_team_id, status, channel_id, conversation_id, last_activity_at, data) VALUES (?, ?, (${team}), ?, ?, ?, ?, ?)`,
-            d.id, d.assignee_id, d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data,
-          )!;
-        }
-        this.indexText('INSERT INTO contacts_fts (rowid, name, phone, email) VALUES (?, ?, ?, ?)', rowid, d.name, d.phone ?? '', d.email ?? '');
-        return;
-      }
-      case 'conversation':
-        return this.run(
-          `INSERT INTO conversations (id, contact_id, status, opened_at, closed_at, data) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, data = excluded.data`,
-          d.id, d.contact_id, d.status, d.opened_at, d.closed_at, data,
-        );
-      case 'message': {
-        // The text of a message never changes: it is indexed once, when the row is new.
-        const rowid = this.insert('INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', d.id, d.contact_id, d.created_at, d.status, data);
-        if (rowid !== null) this.indexText('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
-        // The server's row replaces a queued one, but the time it was written (written_at) stays.
-        else
-          this.run(
-            `UPDATE messages SET created_at = ?, status = ?, data = CASE WHEN data->>'written_at' IS NULL OR ?->>'written_at' IS NOT NULL THEN ? ELSE json_set(?, '$.written_at', data->>'written_at') END WHERE id = ?`,
-            d.created_at, d.status, data, data, data, d.id,
-          );
-        return;
-      }
-      case 'comment': {
-        const pending = d.pending ? 1 : 0;
-        const rowid = this.insert('INSERT INTO comments (id, contact_id, created_at, pending, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', d.id, d.contact_id, d.created_at, pending, data);
-        if (rowid !== null) this.indexText('INSERT INTO comments_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
-        else this.run('UPDATE comments SET created_at = ?, pending = ?, data = ? WHERE id = ?', d.created_at, pending, data, d.id);
-        return;
-      }
-      case 'event':
-        return this.run('INSERT INTO events (id, contact_id, created_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', d.id, d.contact_id, d.created_at, data);
-      case 'notification':
-        return this.run(
-          `INSERT INTO notifications (id, contact_id, created_at, unread, archived, data) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, unread = excluded.unread, archived = excluded.archived, data = excluded.data`,
-          d.id, d.contact_id, d.created_at, d.read_at === null && d.archived_at === null ? 1 : 0, d.archived_at === null ? 0 : 1, data,
-        );
-    }
-  }
-
-  private deleteEntity(entity: ChangeRecord['entity'], id: string): void {
-    this.listVersion += 1;
-    const table: Partial<Record<ChangeRecord['entity'], string>> = {
-      user: 'users', team: 'teams', channel: 'channels', custom_inbox: 'custom_inboxes', closing_category: 'closing_categories',
-      conversation: 'conversations', event: 'events', notification: 'notifications',
-    };
-    if (entity === 'contact') return this.removeContact(id);
-    if (entity === 'message' || entity === 'comment') {
-      const t = entity === 'message' ? 'messages' : 'comments';
-      const row = this.get<{ rowid: number }>(`SELECT rowid FROM ${t} WHERE id = ?`, id);
-      if (row) this.run(`DELETE FROM ${t}_fts WHERE rowid = ?`, row.rowid);
-      return this.run(`DELETE FROM ${t} WHERE id = ?`, id);
-    }
-    const t = table[entity];
-    if (t) this.run(`DELETE FROM ${t} WHERE id = ?`, id);
   }
 
   /**
@@ -533,7 +461,7 @@ export class Cache {
       this.run('DELETE FROM temp.gone');
       for (const id of ids) this.run('INSERT OR IGNORE INTO temp.gone (id) VALUES (?)', id);
       const rebuild: string[] = [];
-      for (const [fts, table, key] of [['messages_fts', 'messages', 'contact_id'], ['comments_fts', 'comments', 'contact_id'], ['contacts_fts', 'contacts', 'id']] as const) {
+      for (const [fts, table, key] of SEARCHED_BY_CONTACT) {
         if (this.bulk) continue;
         const going = this.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${key} IN (SELECT id FROM temp.gone)`)!.n;
         if (going === 0) continue;
@@ -541,7 +469,7 @@ export class Cache {
         if (going * REBUILD_TEXT_FRACTION >= total) rebuild.push(fts);
         else this.run(`DELETE FROM ${fts} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${key} IN (SELECT id FROM temp.gone))`);
       }
-      for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id IN (SELECT id FROM temp.gone)`);
+      for (const t of OWNED_BY_CONTACT) this.run(`DELETE FROM ${t} WHERE contact_id IN (SELECT id FROM temp.gone)`);
       this.run('DELETE FROM contacts WHERE id IN (SELECT id FROM temp.gone)');
       for (const t of rebuild) {
         this.recreateTextTable(t);
@@ -606,10 +534,8 @@ export class Cache {
     this.listVersion += 1;
     this.tx(() => {
       this.setMeta('scrub', '1');
-      this.run('DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE contact_id = ?)', contactId);
-      this.run('DELETE FROM comments_fts WHERE rowid IN (SELECT rowid FROM comments WHERE contact_id = ?)', contactId);
-      this.run('DELETE FROM contacts_fts WHERE rowid IN (SELECT rowid FROM contacts WHERE id = ?)', contactId);
-      for (const t of ['messages', 'comments', 'events', 'notifications', 'conversations']) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
+      for (const [fts, table, key] of SEARCHED_BY_CONTACT) this.run(`DELETE FROM ${fts} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${key} = ?)`, contactId);
+      for (const t of OWNED_BY_CONTACT) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
       this.failWritesOfLostContacts('contact_id = ?', [contactId]);
       forgetLostContacts(this, contactId);
@@ -617,10 +543,6 @@ export class Cache {
     this.copyOutbox();
   }
 
-  contact(id: string): Contact | null {
-    const row = this.get<{ data: string }>('SELECT data FROM contacts WHERE id = ?', id);
-    return row ? (JSON.parse(row.data) as Contact) : null;
-  }
 }
 
 /**

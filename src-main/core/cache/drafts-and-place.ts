@@ -1,14 +1,13 @@
 // What the user was writing and where they were: kept in the cache (private to this user, wiped at
 // sign-out, a lost contact's draft goes with it), so a reload or a restart picks up where they left.
 import { Draft, Place } from '../../../src-shared/desktop/api';
+import type { Sql } from './sql';
 
 /** What of the cache this needs (cache.ts calls forgetLostContacts, so it is not imported here). */
-interface Cache {
-  run(sql: string, ...params: unknown[]): unknown;
-  all<T>(sql: string, ...params: unknown[]): T[];
+interface Cache extends Sql {
   getMeta(key: string): string | null;
   setMeta(key: string, value: string | null): void;
-  contact(id: string): unknown;
+  readonly entities: { get(entity: 'contact', id: string): unknown };
 }
 
 const PLACE_KEY = 'place';
@@ -30,7 +29,7 @@ export function saveDraft(cache: Cache, draft: Draft, now: number): void {
     return;
   }
   // A contact this user cannot see (any more) keeps no draft.
-  if (!cache.contact(draft.contact_id)) return;
+  if (!cache.entities.get('contact', draft.contact_id)) return;
   cache.run(
     'INSERT INTO drafts (contact_id, updated_at, data) VALUES (?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data',
     draft.contact_id, now, JSON.stringify(draft),
@@ -43,7 +42,7 @@ export function place(cache: Cache): Place | null {
   const p = Place.safeParse(JSON.parse(raw));
   if (!p.success) return null;
   // The conversation may have gone since (reassigned away, restricted): the place without it.
-  return p.data.contact_id && !cache.contact(p.data.contact_id) ? { ...p.data, contact_id: null } : p.data;
+  return p.data.contact_id && !cache.entities.get('contact', p.data.contact_id) ? { ...p.data, contact_id: null } : p.data;
 }
 
 export function savePlace(cache: Cache, p: Place): void {

@@ -1,15 +1,32 @@
 // The cache's schema: numbered migrations tracked with PRAGMA user_version. Each has its own test.
 // Entities are stored whole (data, JSON as the server sent it) beside the columns the queries need.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { OutboxKind } from '../outbox/queued-routes';
+import { fromOldWrite } from './outbox-rows';
+
 export interface CacheMigration {
   version: number;
   name: string;
   sql: string;
+  /** What SQL alone cannot do, run after `sql` in the same transaction. */
+  after?: (db: BetterSqlite3.Database) => void;
+}
+
+/** Migration 5: each queued write's hand-built method and path become the route it calls and its path parameters. */
+function outboxRowsToRoutes(db: BetterSqlite3.Database): void {
+  const rows = db.prepare('SELECT client_id, kind, path, state, error FROM outbox').all() as { client_id: string; kind: OutboxKind; path: string; state: string; error: string | null }[];
+  const set = db.prepare('UPDATE outbox SET route = ?, params = ?, state = ?, error = ? WHERE client_id = ?');
+  for (const r of rows) {
+    const w = fromOldWrite(r);
+    set.run(w.route, w.params, w.state, w.error, r.client_id);
+  }
+  db.exec('ALTER TABLE outbox DROP COLUMN method; ALTER TABLE outbox DROP COLUMN path;');
 }
 
 /** How every full-text table splits and folds words (a scratch table checking matches must agree). */
 export const TEXT_TOKENIZER = "tokenize = 'unicode61 remove_diacritics 2'";
 /** The prefix lengths (in characters) messages_fts keeps an index for. */
-export const MESSAGE_PREFIXES = '2 3';
+const MESSAGE_PREFIXES = '2 3';
 
 export const CACHE_MIGRATIONS: CacheMigration[] = [
   {
@@ -159,6 +176,16 @@ CREATE TABLE drafts (
   data TEXT NOT NULL
 );
 `,
+  },
+  {
+    version: 5,
+    name: 'queued writes name the route they call',
+    // {route, params, body} instead of a method and a path: replayed through the route table (outbox.ts).
+    sql: `
+ALTER TABLE outbox ADD COLUMN route TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN params TEXT;
+`,
+    after: outboxRowsToRoutes,
   },
 ];
 

@@ -1,11 +1,12 @@
 // The queries the views make, over the cache. Lists are paged and sorted by last activity.
 import type { InboxKey } from '../../../src-shared/access/visibility';
 import type { InboxSummary } from '../../../src-shared/api/routes';
-import type { InboxRow, ListCursor, OutboxItem, ThreadEntry } from '../../../src-shared/desktop/api';
+import type { InboxRow, ListCursor, ThreadEntry } from '../../../src-shared/desktop/api';
 import { averagesSince, dashboardPeriods, HOUR_MS } from '../../../src-shared/dashboard';
 import type { ClosingCategory, Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
 import type { Cache } from './cache';
 import { ftsQuery, newestMatchingMessages } from './text-search';
+import { failedWritesOf, localWritesOf } from './outbox-rows';
 import { matchesAll } from '../../../src-shared/search-match';
 
 type Where = { sql: string; params: unknown[] };
@@ -56,9 +57,9 @@ function inboxConds(cache: Cache, me: string, inbox: InboxKey): ListCond[] {
   if (inbox === 'mine') return [{ kind: 'assignee', id: me }];
   if (inbox === 'unassigned') return [{ kind: 'assignee', id: null }];
   if (inbox.startsWith('team:')) return [{ kind: 'team', id: inbox.slice(5) }];
-  const custom = cache.get<{ data: string }>('SELECT data FROM custom_inboxes WHERE id = ?', inbox.slice(7));
+  const custom = cache.entities.get('custom_inbox', inbox.slice(7));
   if (!custom) return [{ kind: 'nothing' }];
-  return filterConds(me, (JSON.parse(custom.data) as CustomInbox).filter);
+  return filterConds(me, custom.filter);
 }
 
 /** A list as SQL over `contacts c`. A team is one range of its index (the assignee's team is on the row). */
@@ -217,33 +218,19 @@ export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]
 }
 
 export function contactDetail(cache: Cache, id: string) {
-  const contact = cache.contact(id);
+  const contact = cache.entities.get('contact', id);
   if (!contact) return null;
   const conversations = parse<Conversation>(cache.all('SELECT data FROM conversations WHERE contact_id = ? ORDER BY opened_at DESC', id));
   // (A refused message or comment shows in the thread, where it was written.)
-  const failed_writes = outboxItems(cache, "o.contact_id = ? AND o.state = 'failed' AND o.kind IN ('assign', 'close', 'reopen')", id);
+  const failed_writes = failedWritesOf(cache, id);
   return { contact, conversations, failed_writes };
-}
-
-/** Outbox rows as the UI lists them: each write with what it is about (the contact's name, the text written). */
-export function outboxItems(cache: Cache, where = '1', ...params: unknown[]): OutboxItem[] {
-  type Row = { client_id: string; kind: OutboxItem['kind']; contact_id: string | null; contact_name: string | null; body: string; path: string; state: OutboxItem['state']; error: string | null; created_at: number };
-  return cache
-    .all<Row>(`SELECT o.client_id, o.kind, o.contact_id, c.data->>'name' AS contact_name, o.body, o.path, o.state, o.error, o.created_at FROM outbox o LEFT JOIN contacts c ON c.id = o.contact_id WHERE ${where} ORDER BY o.position`, ...params)
-    .map(({ body, path, ...r }) => {
-      const text = (JSON.parse(body) as { text?: unknown }).text;
-      return { ...r, text: typeof text === 'string' ? text : null, deliverable: path !== '' };
-    });
 }
 
 /** Messages, comments and events of a contact in time order, the newest `limit`, with pending and failed writes. */
 export function thread(cache: Cache, contactId: string, limit: number): ThreadEntry[] {
   // A message or comment written here and not yet accepted: its id is the one its outbox row created.
   const local = new Map<string, { outbox_id: string; outbox_error: string | null }>();
-  for (const r of cache.all<{ client_id: string; error: string | null; undo: string }>(
-    "SELECT client_id, error, undo FROM outbox WHERE contact_id = ? AND kind IN ('message', 'comment')",
-    contactId,
-  )) {
+  for (const r of localWritesOf(cache, contactId)) {
     for (const u of JSON.parse(r.undo) as { entity: string; id: string }[]) {
       if (u.entity === 'message' || u.entity === 'comment') local.set(u.id, { outbox_id: r.client_id, outbox_error: r.error });
     }
@@ -292,14 +279,8 @@ export const channels = (cache: Cache) => parse<{ id: string; name: string; kind
 export const closingCategories = (cache: Cache): ClosingCategory[] =>
   parse<ClosingCategory>(cache.all('SELECT data FROM closing_categories ORDER BY position, id')).map((c) => ({ ...c, archived: c.archived ?? false }));
 export const customInboxes = (cache: Cache) => parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes')).sort((a, b) => a.name.localeCompare(b.name));
-export const settings = (cache: Cache): WorkspaceSettings | null => {
-  const r = cache.get<{ data: string }>("SELECT data FROM settings WHERE id = 'workspace'");
-  return r ? (JSON.parse(r.data) as WorkspaceSettings) : null;
-};
-export const user = (cache: Cache, id: string): User | null => {
-  const r = cache.get<{ data: string }>('SELECT data FROM users WHERE id = ?', id);
-  return r ? (JSON.parse(r.data) as User) : null;
-};
+export const settings = (cache: Cache): WorkspaceSettings | null => cache.entities.get('settings', 'workspace');
+export const user = (cache: Cache, id: string): User | null => cache.entities.get('user', id);
 
 export function notifications(cache: Cache, tab: 'new' | 'archived' | 'all', limit: number) {
   const where = tab === 'new' ? 'archived = 0' : tab === 'archived' ? 'archived = 1' : '1';
@@ -308,6 +289,13 @@ export function notifications(cache: Cache, tab: 'new' | 'archived' | 'all', lim
 }
 
 export const unreadCount = (cache: Cache) => cache.get<{ n: number }>('SELECT COUNT(*) AS n FROM notifications WHERE unread = 1')!.n;
+
+/** The notifications in New (not archived), to archive them all. */
+export const newNotifications = (cache: Cache) => parse<Notification>(cache.all('SELECT data FROM notifications WHERE archived = 0'));
+
+/** The ids of a contact's unread notifications. */
+export const unreadNotificationsOf = (cache: Cache, contactId: string) =>
+  cache.all<{ id: string }>('SELECT id FROM notifications WHERE contact_id = ? AND unread = 1', contactId).map((n) => n.id);
 
 export function dashboardOpen(cache: Cache, now: number, teamId: string | undefined, limit: number) {
   const s = settings(cache);

@@ -3,6 +3,7 @@
 // conversation on screen in a focused window, each item once, a burst limit, contact text made safe.
 import type { LocalPrefs } from '../../../src-shared/desktop/api';
 import type { Notification, NotificationKind } from '../../../src-shared/model';
+import { isUnread } from '../../../src-shared/unread';
 
 export interface OsAlert {
   /** The Notification Center item behind it (null for a burst summary). */
@@ -20,8 +21,8 @@ export interface Notifier {
   show(alert: OsAlert): void;
 }
 
-export const BURST_WINDOW_MS = 10_000;
-export const BURST_LIMIT = 3;
+const BURST_WINDOW_MS = 10_000;
+const BURST_LIMIT = 3;
 const TITLE_CHARS = 64;
 const BODY_CHARS = 180;
 
@@ -72,7 +73,7 @@ export class NotificationCenter {
     for (const n of items) {
       const key = n.id;
       const prevCount = this.seen.get(key);
-      if (n.read_at !== null || n.archived_at !== null) {
+      if (!isUnread(n)) {
         this.seen.set(key, n.count);
         continue;
       }

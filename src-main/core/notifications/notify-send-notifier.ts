@@ -17,10 +17,10 @@ export interface NotifySendOptions {
   command?: string;
 }
 
-export const NOTIFY_SEND_TIMEOUT_MS = 10 * 60_000;
+const NOTIFY_SEND_TIMEOUT_MS = 10 * 60_000;
 
 /** The notify-send arguments for one alert. Summaries are plain text; bodies may be rendered as markup, so escaped. */
-export function notifySendArgs(appName: string, alert: OsAlert): string[] {
+function notifySendArgs(appName: string, alert: OsAlert): string[] {
   return [
     `--app-name=${appName}`,
     '--action=default=Open',

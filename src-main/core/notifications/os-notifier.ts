@@ -35,7 +35,7 @@ export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env
 }
 
 /** Whether a D-Bus session bus is configured: an address, or the per-user bus of systemd. */
-export function hasSessionBus(env: NodeJS.ProcessEnv = process.env): boolean {
+function hasSessionBus(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.DBUS_SESSION_BUS_ADDRESS) || (Boolean(env.XDG_RUNTIME_DIR) && existsSync(join(env.XDG_RUNTIME_DIR!, 'bus')));
 }
 

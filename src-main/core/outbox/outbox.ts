@@ -1,16 +1,19 @@
 // The outbox: writes made in the app (online or not) are stored with a client id and an optimistic
 // change in the cache, then delivered in order, exactly once (the server treats the client id as an
-// idempotency key). A write the server refuses becomes failed with the reason, to retry or discard.
+// idempotency key). A write is a route of the HTTP contract with its params and body, checked against
+// the route's schemas when queued and replayed through the typed client, which parses the answer.
+// A write the server refuses becomes failed with the reason, to retry or discard.
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { ChangeRecord } from '../../../src-shared/sync/changes';
 import type { OutboxItem } from '../../../src-shared/desktop/api';
 import type { Cache } from '../cache/cache';
+import * as rows from '../cache/outbox-rows';
 import { OfflineError, ServerError, type ServerApi } from '../sync/server-api';
 import { refusalInWords } from './refusal-reasons';
-import { outboxItems } from '../cache/queries';
+import { checkQueued, KIND_OF_ROUTE, type OutboxRoute, type QueuedBody, type QueuedParams } from './queued-routes';
 
-export type OutboxKind = OutboxItem['kind'];
+type OutboxRow = rows.OutboxRow;
 
 /** An entity as it was before an optimistic change, to put back if the write is refused or discarded. */
 export interface UndoEntry {
@@ -21,29 +24,6 @@ export interface UndoEntry {
   /** The optimistic data written (to tell whether the server has since replaced it). */
   after: Record<string, unknown>;
 }
-
-interface OutboxRow {
-  position: number;
-  client_id: string;
-  kind: OutboxKind;
-  contact_id: string | null;
-  method: string;
-  path: string;
-  body: string;
-  state: 'pending' | 'failed';
-  error: string | null;
-  attempts: number;
-  undo: string;
-  created_at: number;
-}
-
-const TABLE_OF: Partial<Record<ChangeRecord['entity'], string>> = {
-  contact: 'contacts',
-  conversation: 'conversations',
-  message: 'messages',
-  comment: 'comments',
-  notification: 'notifications',
-};
 
 export interface OutboxEvents {
   changed: [contactIds: string[]];
@@ -66,28 +46,31 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     return randomUUID();
   }
 
-  /** Stores the write and its optimistic changes in one cache transaction, then tries to deliver. */
-  enqueue(write: {
+  /**
+   * Stores the write and its optimistic changes in one cache transaction, then tries to deliver.
+   * Throws (nothing stored) when params or body do not fit the route's schemas.
+   */
+  enqueue<R extends OutboxRoute>(write: {
     clientId: string;
-    kind: OutboxKind;
+    route: R;
+    params: QueuedParams<R>;
+    body: QueuedBody<R>;
     contactId: string | null;
-    method: 'POST' | 'PATCH' | 'PUT';
-    path: string;
-    body: Record<string, unknown>;
     optimistic: { entity: ChangeRecord['entity']; id: string; data: Record<string, unknown> }[];
   }): void {
+    const params = write.params as Record<string, string>;
+    const body = { ...(write.body as Record<string, unknown>), client_id: write.clientId };
+    checkQueued(write.route, params, body);
     this.cache.tx(() => {
       const undo: UndoEntry[] = [];
       for (const o of write.optimistic) {
-        const table = TABLE_OF[o.entity];
-        const before = table ? this.cache.get<{ data: string }>(`SELECT data FROM ${table} WHERE id = ?`, o.id) : undefined;
-        undo.push({ entity: o.entity, id: o.id, before: before ? JSON.parse(before.data) : null, after: o.data });
-        this.cache.upsert(o.entity, o.data);
+        undo.push({ entity: o.entity, id: o.id, before: this.current(o), after: o.data });
+        this.cache.entities.put(o.entity, o.data);
       }
-      this.cache.run(
-        `INSERT INTO outbox (client_id, kind, contact_id, method, path, body, state, undo, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-        write.clientId, write.kind, write.contactId, write.method, write.path, JSON.stringify({ ...write.body, client_id: write.clientId }), JSON.stringify(undo), this.clock(),
-      );
+      rows.insertWrite(this.cache, {
+        client_id: write.clientId, kind: KIND_OF_ROUTE[write.route], contact_id: write.contactId, route: write.route,
+        params: JSON.stringify(params), body: JSON.stringify(body), undo: JSON.stringify(undo), created_at: this.clock(),
+      });
     });
     this.cache.copyOutbox();
     this.emit('changed', write.contactId ? [write.contactId] : []);
@@ -95,11 +78,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   items(): OutboxItem[] {
-    return outboxItems(this.cache);
-  }
-
-  pendingCount(): number {
-    return this.cache.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')!.n;
+    return rows.outboxItems(this.cache);
   }
 
   setOnline(online: boolean): void {
@@ -118,12 +97,12 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     let failures = 0;
     for (;;) {
       if (!this.online) return;
-      const row = this.cache.get<OutboxRow>("SELECT * FROM outbox WHERE state = 'pending' ORDER BY position LIMIT 1");
+      const row = rows.nextPending(this.cache);
       if (!row) return;
       try {
-        await this.api.request(row.method, row.path, undefined, JSON.parse(row.body));
+        await this.deliver(row);
         if (!this.online) return; // stopped while the request was out; it is replayed next time, safely
-        this.cache.run('DELETE FROM outbox WHERE client_id = ?', row.client_id);
+        rows.deleteWrite(this.cache, row.client_id);
         this.cache.copyOutbox();
         this.emit('changed', row.contact_id ? [row.contact_id] : []);
         failures = 0;
@@ -134,7 +113,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
           continue;
         }
         // Not refused, just not delivered: try again later (the same client id makes it safe).
-        this.cache.run('UPDATE outbox SET attempts = attempts + 1 WHERE client_id = ?', row.client_id);
+        rows.countAttempt(this.cache, row.client_id);
         failures += 1;
         if (!(err instanceof OfflineError) || failures > 3) {
           this.scheduleRetry(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
@@ -143,6 +122,14 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         await new Promise((r) => setTimeout(r, 200 * failures));
       }
     }
+  }
+
+  /** One write through the typed client (its answer parsed with the route's schema). */
+  private async deliver(row: OutboxRow): Promise<void> {
+    // A write without an address (its contact was lost) is failed, never pending: nothing to send.
+    if (row.params === null) throw new ServerError(404, 'not_found', 'no address left');
+    // Params and body were checked against this route when queued (or converted to fit it: migration 5).
+    await this.api.call(row.route, { params: JSON.parse(row.params) as never, body: JSON.parse(row.body) as never });
   }
 
   private scheduleRetry(ms: number): void {
@@ -159,11 +146,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   /** The server refused the write: show it failed with the reason, and undo its optimistic changes (the message stays, failed). */
   private fail(row: OutboxRow, reason: string): void {
     this.cache.tx(() => {
-      this.cache.run("UPDATE outbox SET state = 'failed', error = ? WHERE client_id = ?", reason, row.client_id);
+      rows.setFailed(this.cache, row.client_id, reason);
       for (const u of JSON.parse(row.undo) as UndoEntry[]) {
         // What the user wrote stays on screen, marked failed, until they retry or discard it.
         if (u.entity === 'message' && u.before === null) {
-          this.cache.upsert('message', { ...u.after, status: 'failed', fail_reason: reason });
+          this.cache.entities.put('message', { ...u.after, status: 'failed', fail_reason: reason });
           continue;
         }
         if (u.entity === 'comment' && u.before === null) continue;
@@ -175,10 +162,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   /** The entity as cached now (null: not there). */
-  private current(u: UndoEntry): Record<string, unknown> | null {
-    const table = TABLE_OF[u.entity];
-    const row = table ? this.cache.get<{ data: string }>(`SELECT data FROM ${table} WHERE id = ?`, u.id) : undefined;
-    return row ? (JSON.parse(row.data) as Record<string, unknown>) : null;
+  private current(u: Pick<UndoEntry, 'entity' | 'id'>): Record<string, unknown> | null {
+    return this.cache.entities.get(u.entity, u.id) as Record<string, unknown> | null;
   }
 
   /**
@@ -187,22 +172,16 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    * (a message that came in since stays its last message).
    */
   private restore(u: UndoEntry): void {
-    const table = TABLE_OF[u.entity];
-    if (!table) return;
     const current = this.current(u);
     if (!current) return;
     if (u.before) {
       const keys = changedKeys(u);
-      if (keys.every((k) => same(current[k], u.after[k]))) this.cache.upsert(u.entity, { ...current, ...pick(u.before, keys) });
+      if (keys.every((k) => same(current[k], u.after[k]))) this.cache.entities.put(u.entity, { ...current, ...pick(u.before, keys) });
       return;
     }
     const untouched = same(current, u.after) || (u.entity === 'message' && current.status === 'failed');
     if (!untouched) return;
-    if (u.entity === 'message' || u.entity === 'comment') {
-      const row = this.cache.get<{ rowid: number }>(`SELECT rowid FROM ${table} WHERE id = ?`, u.id);
-      if (row) this.cache.run(`DELETE FROM ${table}_fts WHERE rowid = ?`, row.rowid);
-      this.cache.run(`DELETE FROM ${table} WHERE id = ?`, u.id);
-    }
+    if (u.entity === 'message' || u.entity === 'comment') this.cache.entities.delete(u.entity, u.id);
   }
 
   /**
@@ -217,15 +196,15 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   retry(clientId: string): void {
-    const row = this.cache.get<OutboxRow>('SELECT * FROM outbox WHERE client_id = ?', clientId);
+    const row = rows.writeOf(this.cache, clientId);
     // A write to a contact no longer visible has no address left: it can only be copied or discarded.
-    if (!row || row.state !== 'failed' || !row.path) return;
+    if (!row || row.state !== 'failed' || row.params === null) return;
     this.cache.tx(() => {
-      this.cache.run("UPDATE outbox SET state = 'pending', error = NULL WHERE client_id = ?", clientId);
+      rows.setPending(this.cache, clientId);
       for (const u of JSON.parse(row.undo) as UndoEntry[]) {
         // The write's own change again, over what the entity holds now.
         const current = u.before ? this.current(u) : null;
-        this.cache.upsert(u.entity, current ? { ...current, ...pick(u.after, changedKeys(u)) } : u.after);
+        this.cache.entities.put(u.entity, current ? { ...current, ...pick(u.after, changedKeys(u)) } : u.after);
       }
     });
     this.cache.copyOutbox();
@@ -234,10 +213,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   discard(clientId: string): void {
-    const row = this.cache.get<OutboxRow>('SELECT * FROM outbox WHERE client_id = ?', clientId);
+    const row = rows.writeOf(this.cache, clientId);
     if (!row) return;
     this.cache.tx(() => {
-      this.cache.run('DELETE FROM outbox WHERE client_id = ?', clientId);
+      rows.deleteWrite(this.cache, clientId);
       for (const u of JSON.parse(row.undo) as UndoEntry[]) this.restore(u);
     });
     this.cache.copyOutbox();

@@ -56,3 +56,6 @@ export function refusalInWords(kind: Kind, err: Pick<ServerError, 'status' | 'co
   const usual = BY_KIND[kind];
   return usual ? `${what} was refused: ${usual}.` : `${what} was refused by the server.`;
 }
+
+/** A write queued by an older version of the app whose address this one cannot read (cache migration 5). */
+export const UNREADABLE_OLD_WRITE = 'This could not be sent: an older version of the app queued it in a form this one cannot read. Copy it or discard it.';

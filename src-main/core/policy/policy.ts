@@ -21,18 +21,19 @@ import { existsSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LOCAL_PREFS, LocalPrefs } from '../../../src-shared/desktop/api';
+import { NotificationKind } from '../../../src-shared/model';
 import { checkServerAddress, serverOrigin } from '../../../src-shared/desktop/server-address';
 import type { PolicyView } from '../service/ports';
 
 /** Names another policy file (tests, or IT trying a policy out on a machine that has none). */
-export const POLICY_FILE_ENV = 'ISM_POLICY_FILE';
+const POLICY_FILE_ENV = 'ISM_POLICY_FILE';
 
 /**
  * Windows' machine-wide folder for program data. Fixed, never read from the environment
  * (ProgramData, ALLUSERSPROFILE): a user sets their own environment, and with it could point the
  * app away from the policy IT deployed.
  */
-export const WINDOWS_PROGRAM_DATA = 'C:\\ProgramData';
+const WINDOWS_PROGRAM_DATA = 'C:\\ProgramData';
 
 /**
  * The machine-wide policy file of each OS; or the file named by ISM_POLICY_FILE, but only where no
@@ -49,7 +50,7 @@ export function policyFilePath(platform: NodeJS.Platform, env: Record<string, st
 
 /** Settings a policy may lock (the names the renderer marks "Managed by your organization"). */
 export const LOCKABLE = ['server_url', 'os_alerts', 'do_not_disturb', 'sound'] as const;
-export type Lockable = (typeof LOCKABLE)[number];
+type Lockable = (typeof LOCKABLE)[number];
 
 /** An update server: https:// only, since what it serves is installed (docs/deploying.md, Updates). */
 const HttpsUrl = z
@@ -71,8 +72,6 @@ const InsecureServer = z
   .max(500)
   .refine((s) => serverOrigin(s)?.startsWith('http://') === true && !/@/.test(s), 'must be an http:// address such as "http://chat.lan:4010"')
   .transform((s) => serverOrigin(s)!);
-
-const AlertKind = z.enum(['comment_mention', 'contact_assigned', 'new_message_assigned', 'new_message_unassigned']);
 
 /** One schema per top-level key, so that each is accepted or refused on its own. */
 export const POLICY_KEYS = {
@@ -168,7 +167,7 @@ export function parsePolicy(raw: unknown): PolicyParse {
         }
         const alerts: Partial<LocalPrefs['os_alerts']> = {};
         for (const [kind, on] of Object.entries(value)) {
-          if (!AlertKind.safeParse(kind).success) problems.push(`notifications.os_alerts.${kind}: not a notification kind (${AlertKind.options.join(', ')}): ignored`);
+          if (!NotificationKind.safeParse(kind).success) problems.push(`notifications.os_alerts.${kind}: not a notification kind (${NotificationKind.options.join(', ')}): ignored`);
           else if (typeof on !== 'boolean') problems.push(`notifications.os_alerts.${kind}: must be true or false: ignored`);
           else alerts[kind as keyof LocalPrefs['os_alerts']] = on;
         }

@@ -9,25 +9,31 @@ import {
   DEFAULT_LOCAL_PREFS,
   LocalPrefs,
   queries,
-  type CommandName,
-  type Draft,
-  type Place,
   type EventName,
-  type QueryName,
+  type EventPayload,
   type OutboxItem,
   type Reply,
   type Session,
 } from '../../../src-shared/desktop/api';
-import { inboxesFor, knownViewer, type Viewer } from '../../../src-shared/access/visibility';
-import { parseMentions } from '../../../src-shared/mentions';
-import { excerptOf } from '../../../src-shared/excerpt';
-import { commentIdFor, messageIdFor, type Contact, type Notification, type User } from '../../../src-shared/model';
+import { knownViewer, type Viewer } from '../../../src-shared/access/visibility';
+import type { User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
 import { CACHE_REBUILT, CACHE_TOO_NEW, CacheTooNewError, isDamage, keepUnsent, moveAside, openHealing, removeLeftovers } from '../cache/cache-healing';
 import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
-import { drafts, place, saveDraft, savePlace } from '../cache/drafts-and-place';
+import { saveDraft, savePlace } from '../cache/drafts-and-place';
+import { outboxItems } from '../cache/outbox-rows';
 import { invalidInputMessage } from './invalid-input';
+import { UserError } from './user-error';
+import type { CommandHandlers, QueryHandlers, ServiceContext } from './handler-map';
+import { reads } from './reads';
+import { messageWrites } from './writes/messages';
+import { commentWrites } from './writes/comments';
+import { assignmentWrites } from './writes/assignment';
+import { notificationWrites } from './writes/notifications';
+import { supervisorWrites } from './writes/supervisor';
+import { ownSettingsWrites } from './writes/own-settings';
+import { integrationWrites } from './writes/integrations';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
 import { checkServerAddress } from '../../../src-shared/desktop/server-address';
@@ -57,15 +63,14 @@ export interface DesktopEvents {
   event: [name: EventName, payload: unknown];
 }
 
-class UserError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
+/** The commands the feature files implement (writes/). */
+type FeatureCommands = ReturnType<typeof messageWrites> &
+  ReturnType<typeof commentWrites> &
+  ReturnType<typeof assignmentWrites> &
+  ReturnType<typeof notificationWrites> &
+  ReturnType<typeof supervisorWrites> &
+  ReturnType<typeof ownSettingsWrites> &
+  ReturnType<typeof integrationWrites>;
 
 /** How long "Send now" before signing out waits for the server. */
 const SEND_UNSENT_WAIT_MS = 10_000;
@@ -109,6 +114,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   private readonly log: (msg: string, err?: unknown) => void;
   /** Where idle time comes from: Electron's powerMonitor, or the renderer's reports in host mode. */
   idleSeconds: () => number;
+  private readonly queries: QueryHandlers;
+  private readonly commands: CommandHandlers;
 
   constructor(private readonly opts: DesktopOptions) {
     super();
@@ -120,9 +127,34 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.center = new NotificationCenter(opts.notifier, () => ({
       prefs: this.prefs(),
       focus: this.focus,
-      contactName: (id) => this.cache?.contact(id)?.name ?? null,
+      contactName: (id) => this.cache?.entities.get('contact', id)?.name ?? null,
       userName: (id) => (this.cache ? q.user(this.cache, id)?.name ?? null : null),
     }), this.clock, opts.alertBurst);
+    const ctx: ServiceContext = {
+      cache: () => this.requireCache(),
+      outbox: () => this.requireOutbox(),
+      me: () => this.me(),
+      viewer: () => this.meAsViewer(),
+      online: () => this.online(),
+      now: () => this.clock(),
+      emitUnread: () => this.emitUnread(),
+    };
+    this.queries = {
+      session: () => this.session(),
+      prefs: () => this.prefs(),
+      setupStatus: ({ server_url }) => this.unauthenticated(this.allowedServer(server_url), (api) => api.call('setupStatus')),
+      ...reads(ctx),
+    };
+    this.commands = {
+      ...this.ownCommands(),
+      ...messageWrites(ctx),
+      ...commentWrites(ctx),
+      ...assignmentWrites(ctx),
+      ...notificationWrites(ctx),
+      ...supervisorWrites(ctx),
+      ...ownSettingsWrites(ctx),
+      ...integrationWrites(ctx),
+    };
   }
 
   get cacheFile(): string {
@@ -184,7 +216,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     try {
       const { user } = await api.call('me');
       this.cache!.setMeta('user_id', user.id);
-      this.cache!.upsert('user', user);
+      this.cache!.entities.put('user', user);
     } catch (err) {
       this.log('the rebuilt cache could not learn whose session it is', err);
     }
@@ -240,7 +272,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       if (live) this.center.consider(applied.notifications);
       if (applied.notifications.length) this.readOnScreen();
       // A lost contact's waiting writes turn failed in the outbox (cache.removeContact).
-      this.emitEvent('changed', { entities: [...applied.entities, ...(applied.removedContacts.length ? ['outbox'] : [])], contact_ids: [...applied.contactIds] });
+      this.emitEvent('changed', { entities: [...applied.entities, ...(applied.removedContacts.length ? ['outbox' as const] : [])], contact_ids: [...applied.contactIds] });
       if (applied.entities.has('notification') || applied.removedContacts.length || applied.entities.has('*')) this.emitUnread();
     });
     this.sync.on('progress', (loaded, total) => {
@@ -293,7 +325,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     };
   }
 
-  private emitEvent(name: EventName, payload: unknown): void {
+  private emitEvent<N extends EventName>(name: N, payload: EventPayload<N>): void {
     this.emit('event', name, payload);
   }
 
@@ -313,16 +345,17 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   async handle(raw: unknown): Promise<Reply> {
     const call = Call.safeParse(raw);
     if (!call.success) return { ok: false, code: 'invalid_request', message: 'not a desktop API call' };
-    const def = call.data.kind === 'query' ? queries[call.data.name as QueryName] : commands[call.data.name as CommandName];
+    const { kind, name } = call.data;
+    const def = kind === 'query' ? queries[name] : commands[name];
     const input = (def.input as z.ZodType).safeParse(call.data.input ?? {});
     if (!input.success) {
-      return { ok: false, code: 'invalid_request', message: invalidInputMessage(call.data.name, input.error.issues[0]) };
+      return { ok: false, code: 'invalid_request', message: invalidInputMessage(name, input.error.issues[0]) };
     }
     try {
-      const value =
-        call.data.kind === 'query'
-          ? await this.query(call.data.name as QueryName, input.data as never)
-          : await this.command(call.data.name as CommandName, input.data as never);
+      // The one cast: the name was checked against the contract above, and the input parsed with its schema.
+      const handler = (kind === 'query' ? this.queries[name] : this.commands[name]) as (input: unknown) => unknown;
+      const cache = this.cache;
+      const value = await (kind === 'query' && cache ? cache.timed(name, () => handler(input.data)) : handler(input.data));
       return { ok: true, value };
     } catch (err) {
       if (err instanceof UserError) return { ok: false, code: err.code, message: err.message };
@@ -332,9 +365,14 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
         await this.heal(err);
         return { ok: false, code: 'cache_rebuilt', message: CACHE_REBUILT };
       }
-      this.log(`${call.data.name} failed`, err);
+      this.log(`${name} failed`, err);
       return { ok: false, code: 'internal', message: 'Something went wrong; nothing was changed.' };
     }
+  }
+
+  private requireOutbox(): Outbox {
+    if (!this.outbox) throw new UserError('signed_out', 'Sign in first.');
+    return this.outbox;
   }
 
   private requireCache(): Cache {
@@ -365,275 +403,70 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return effectivePrefs(this.opts.settings.get('prefs'), this.opts.defaultPrefs ?? DEFAULT_LOCAL_PREFS, this.policy.locked);
   }
 
-  private async query(name: QueryName, input: Record<string, never>): Promise<unknown> {
-    if (name === 'session') return this.session();
-    if (name === 'prefs') return this.prefs();
-    if (name === 'setupStatus') return this.unauthenticated(this.allowedServer(String((input as Record<string, unknown>).server_url)), (api) => api.call('setupStatus'));
-    const cache = this.requireCache();
-    const i = input as Record<string, unknown>;
-    switch (name) {
-      case 'me': {
-        const user = this.me();
-        const teams = q.teams(cache).map((t) => t.id);
-        const settings = q.settings(cache);
-        return settings ? { user, settings, inboxes: inboxesFor(this.meAsViewer(), teams) } : null;
-      }
-      case 'inboxes': {
-        return q.inboxSummaries(cache, this.me().id, inboxesFor(this.meAsViewer(), q.teams(cache).map((t) => t.id)));
-      }
-      case 'conversations':
-        return q.conversations(cache, this.me().id, i as never);
-      case 'conversationPosition':
-        return { index: q.positionInList(cache, this.me().id, i as never, i.contact_id as string) };
-      case 'contact':
-        return q.contactDetail(cache, i.id as string);
-      case 'thread':
-        return q.thread(cache, i.contact_id as string, i.limit as number);
-      case 'search':
-        return q.search(cache, i.q as string, i.limit as number);
-      case 'users':
-        return q.users(cache);
-      case 'teams':
-        return q.teams(cache);
-      case 'closingCategories':
-        return q.closingCategories(cache);
-      case 'channels':
-        return q.channels(cache);
-      case 'customInboxes':
-        return q.customInboxes(cache);
-      case 'notifications':
-        return q.notifications(cache, i.tab as 'new', i.limit as number);
-      case 'outbox':
-        return this.outbox?.items() ?? [];
-      case 'drafts':
-        return drafts(cache);
-      case 'place':
-        return place(cache);
-      case 'dashboardOpen':
-        return q.dashboardOpen(cache, this.clock(), i.team_id as string | undefined, i.limit as number);
-      case 'dashboardMembers':
-        return q.dashboardMembers(cache, i.team_id as string | undefined, i.status as string | undefined);
-      case 'dashboardSummary':
-        return q.dashboardSummary(cache, this.clock(), i.tz_offset_minutes as number);
-      case 'serverNotificationPrefs':
-        // The workspace's copy, the one that decides what is created: asked of the server.
-        return (await this.online().call('me')).preferences.notifications;
-      case 'reports': {
-        // Reports are figures over everyone's history: asked of the server, not kept offline.
-        const api = this.online();
-        const rows = (await api.call('reportUsers', { query: { from: i.from, to: i.to } })).items;
-        const leaderboard = i.metric ? (await api.call('reportLeaderboard', { query: { from: i.from, to: i.to, metric: i.metric } })).items : [];
-        return { rows, leaderboard };
-      }
-    }
-  }
-
-  private contactOrFail(id: string): Contact {
-    const c = this.requireCache().contact(id);
-    if (!c) throw new UserError('not_found', 'This contact is not available.');
-    return c;
-  }
-
-  private notificationOrFail(id: string): Notification {
-    const r = this.requireCache().get<{ data: string }>('SELECT data FROM notifications WHERE id = ?', id);
-    if (!r) throw new UserError('not_found', 'This notification is not available.');
-    return JSON.parse(r.data) as Notification;
-  }
-
-  private async command(name: CommandName, input: Record<string, unknown>): Promise<unknown> {
-    const now = this.clock();
-    switch (name) {
-      case 'signIn':
-        return this.signIn(input.server_url as string, input.email as string, input.password as string);
-      case 'signOut':
-        await this.signOut(true, input.discard_unsent ? 'discard' : 'ask');
+  /** The handlers of the session, of what stays on this computer, and of the outbox itself. */
+  private ownCommands(): Omit<CommandHandlers, keyof FeatureCommands> {
+    return {
+      signIn: (i) => this.signIn(i.server_url, i.email, i.password),
+      signOut: async ({ discard_unsent }) => {
+        await this.signOut(true, discard_unsent ? 'discard' : 'ask');
         return { ok: true };
-      case 'sendUnsent':
-        return this.outbox ? this.outbox.flush(SEND_UNSENT_WAIT_MS) : [];
-      case 'dismissNotice':
+      },
+      sendUnsent: () => (this.outbox ? this.outbox.flush(SEND_UNSENT_WAIT_MS) : []),
+      dismissNotice: () => {
         this.notice = null;
         this.emitSession();
         return { ok: true };
-      case 'signOutEverywhere': {
-        this.refuseWithUnsent(input.discard_unsent as boolean);
+      },
+      signOutEverywhere: async ({ discard_unsent }) => {
+        this.refuseWithUnsent(discard_unsent);
         // The server ends this session too; what is left here goes as at any sign-out. Offline, nothing changes.
         const { ended } = await this.online().call('signOutEverywhere');
         await this.signOut(false, 'discard');
         return { ok: true, ended };
-      }
-      case 'setUpWorkspace': {
-        const { server_url: address, ...body } = input as { server_url: string; code: string; workspace_name: string; name: string; email: string; password: string };
+      },
+      setUpWorkspace: async ({ server_url: address, ...body }) => {
         const serverUrl = this.allowedServer(address);
         if (this.cache || this.pending) await this.signOut(true, 'keep_unsent');
         const answer = await this.unauthenticated(serverUrl, (api) => api.call('setup', { body }));
         return this.begin(serverUrl, answer);
-      }
-      case 'changePassword':
-        return this.changePassword(input.current_password as string | undefined, input.new_password as string);
-      case 'setPrefs': {
+      },
+      changePassword: (i) => this.changePassword(i.current_password, i.new_password),
+      setPrefs: (input) => {
         for (const k of Object.keys(input)) if (this.policy.locked.includes(k)) throw new UserError('locked', `${k} is managed by your organization`);
         // Only what the user chose is stored, so a later change of the policy's defaults still reaches the rest.
         this.opts.settings.set('prefs', LocalPrefs.partial().parse({ ...userPrefs(this.opts.settings.get('prefs')), ...input }));
         return this.prefs();
-      }
-      case 'saveDraft':
-        saveDraft(this.requireCache(), input as Draft, now);
+      },
+      saveDraft: (draft) => {
+        saveDraft(this.requireCache(), draft, this.clock());
         return { ok: true };
-      case 'savePlace':
-        savePlace(this.requireCache(), input as Place);
+      },
+      savePlace: (p) => {
+        savePlace(this.requireCache(), p);
         return { ok: true };
-      case 'setFocus':
-        this.focus = { contactId: input.contact_id as string | null, windowFocused: input.window_focused as boolean };
-        if (this.focus.windowFocused) this.lastActivity = now;
+      },
+      setFocus: ({ contact_id, window_focused }) => {
+        this.focus = { contactId: contact_id, windowFocused: window_focused };
+        if (window_focused) this.lastActivity = this.clock();
         this.readOnScreen();
         return { ok: true };
-      case 'reportActivity': {
+      },
+      reportActivity: ({ idle_seconds }) => {
         const before = this.idleSeconds();
-        this.lastActivity = now - (input.idle_seconds as number) * 1000;
+        this.lastActivity = this.clock() - idle_seconds * 1000;
         // Coming back from idle: tell the server at once so the status returns.
-        if (before > RETURNED_AFTER_S && (input.idle_seconds as number) < RETURNED_WITHIN_S) this.reportPresence();
+        if (before > RETURNED_AFTER_S && idle_seconds < RETURNED_WITHIN_S) this.reportPresence();
         return { ok: true };
-      }
-      default:
-        return this.write(name, input, now);
-    }
-  }
-
-  /** Writes: through the outbox (work offline), or straight to the server for supervisor actions. */
-  private async write(name: CommandName, input: Record<string, unknown>, now: number): Promise<unknown> {
-    const outbox = this.outbox;
-    if (!outbox) throw new UserError('signed_out', 'Sign in first.');
-    const clientId = outbox.newClientId();
-    const me = this.me();
-    const contactId = input.contact_id as string;
-    switch (name) {
-      case 'sendMessage': {
-        const c = this.contactOrFail(contactId);
-        const text = input.text as string;
-        const id = await messageIdFor(me.id, clientId);
-        outbox.enqueue({
-          clientId, kind: 'message', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/messages`, body: { text },
-          optimistic: [
-            { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now, written_at: now } },
-            { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
-          ],
-        });
-        return { client_id: clientId };
-      }
-      case 'addComment': {
-        const c = this.contactOrFail(contactId);
-        const text = input.text as string;
-        const id = await commentIdFor(me.id, clientId);
-        outbox.enqueue({
-          clientId, kind: 'comment', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/comments`, body: { text },
-          optimistic: [{ entity: 'comment', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: now, pending: true } }],
-        });
-        return { client_id: clientId };
-      }
-      case 'assign': {
-        const c = this.contactOrFail(contactId);
-        outbox.enqueue({
-          clientId, kind: 'assign', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/assignee`, body: { assignee_id: input.assignee_id },
-          optimistic: [{ entity: 'contact', id: contactId, data: { ...c, assignee_id: input.assignee_id } }],
-        });
-        return { client_id: clientId };
-      }
-      case 'close': {
-        const c = this.contactOrFail(contactId);
-        if (c.status !== 'open') throw new UserError('conflict', 'This conversation is already closed.');
-        const settings = q.settings(this.requireCache());
-        if (settings?.closing_note_required && (!input.closing_category_id || !(input.summary as string | null)?.trim())) {
-          throw new UserError('invalid_request', 'A closing note (category and summary) is required.');
-        }
-        const conv = c.conversation_id ? this.requireCache().get<{ data: string }>('SELECT data FROM conversations WHERE id = ?', c.conversation_id) : undefined;
-        outbox.enqueue({
-          clientId, kind: 'close', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/close`,
-          body: { closing_category_id: input.closing_category_id, summary: input.summary },
-          optimistic: [
-            { entity: 'contact', id: contactId, data: { ...c, status: 'closed' } },
-            ...(conv ? [{ entity: 'conversation' as const, id: c.conversation_id!, data: { ...JSON.parse(conv.data), status: 'closed', closed_at: now, closed_by: me.id, closing_category_id: input.closing_category_id, closing_summary: input.summary } }] : []),
-          ],
-        });
-        return { client_id: clientId };
-      }
-      case 'reopen': {
-        const c = this.contactOrFail(contactId);
-        if (c.status === 'open') throw new UserError('conflict', 'This conversation is already open.');
-        outbox.enqueue({
-          clientId, kind: 'reopen', contactId, method: 'POST', path: `/api/v1/contacts/${encodeURIComponent(contactId)}/open`, body: {},
-          optimistic: [{ entity: 'contact', id: contactId, data: { ...c, status: 'open', last_activity_at: now } }],
-        });
-        return { client_id: clientId };
-      }
-      case 'markNotificationRead':
-      case 'archiveNotification': {
-        const n = this.notificationOrFail(input.id as string);
-        const archive = name === 'archiveNotification';
-        outbox.enqueue({
-          clientId, kind: archive ? 'notification_archive' : 'notification_read', contactId: n.contact_id, method: 'POST',
-          path: `/api/v1/notifications/${encodeURIComponent(n.id)}/${archive ? 'archive' : 'read'}`, body: {},
-          optimistic: [{ entity: 'notification', id: n.id, data: { ...n, read_at: n.read_at ?? now, ...(archive && { archived_at: n.archived_at ?? now }) } }],
-        });
-        this.emitUnread();
-        return { client_id: clientId };
-      }
-      case 'archiveAllNotifications': {
-        const open = this.requireCache().all<{ data: string }>('SELECT data FROM notifications WHERE archived = 0').map((r) => JSON.parse(r.data) as Notification);
-        outbox.enqueue({
-          clientId, kind: 'notification_archive_all', contactId: null, method: 'POST', path: '/api/v1/notifications/archive-all', body: {},
-          optimistic: open.map((n) => ({ entity: 'notification' as const, id: n.id, data: { ...n, read_at: n.read_at ?? now, archived_at: now } })),
-        });
-        this.emitUnread();
-        return { client_id: clientId };
-      }
-      case 'retryOutbox':
-        outbox.retry(input.client_id as string);
+      },
+      retryOutbox: ({ client_id }) => {
+        this.requireOutbox().retry(client_id);
         return { ok: true };
-      case 'discardOutbox':
-        outbox.discard(input.client_id as string);
+      },
+      discardOutbox: ({ client_id }) => {
+        this.requireOutbox().discard(client_id);
         return { ok: true };
-      case 'setServerNotificationPrefs':
-        return (await this.online().call('setPreferences', { body: { client_id: clientId, notifications: input } })).notifications;
-      case 'setStatus':
-        await this.online().call('setStatus', { body: { client_id: clientId, status: input.status } });
-        return { ok: true };
-      case 'updateUser': {
-        const { id, ...patch } = input;
-        return this.online().call('updateUser', { params: { id: id as string }, body: { client_id: clientId, ...patch } });
-      }
-      case 'createClosingCategory':
-        return this.online().call('createClosingCategory', { body: { client_id: clientId, name: input.name as string } });
-      case 'createUser':
-        return this.online().call('createUser', { body: { client_id: clientId, ...input } });
-      case 'resetPassword':
-        return this.online().call('resetPassword', { params: { id: input.id as string } });
-      case 'createTeam':
-        return this.online().call('createTeam', { body: { client_id: clientId, name: input.name as string } });
-      case 'updateTeam':
-        return this.online().call('updateTeam', { params: { id: input.id as string }, body: { client_id: clientId, name: input.name as string } });
-      case 'deleteTeam': {
-        const to = input.members_to as string | null | undefined;
-        await this.online().call('deleteTeam', { params: { id: input.id as string }, query: { client_id: clientId, ...(to !== undefined && { members_to: to ?? 'none' }) } });
-        return { ok: true };
-      }
-      case 'updateClosingCategory': {
-        const { id, ...patch } = input;
-        return this.online().call('updateClosingCategory', { params: { id: id as string }, body: { client_id: clientId, ...patch } });
-      }
-      case 'updateWorkspace':
-        return this.online().call('updateWorkspace', { body: { client_id: clientId, ...input } });
-      case 'createCustomInbox':
-        return this.online().call('createCustomInbox', { body: { client_id: clientId, ...input } });
-      case 'updateCustomInbox': {
-        const { id, ...patch } = input;
-        return this.online().call('updateCustomInbox', { params: { id: id as string }, body: { client_id: clientId, ...patch } });
-      }
-      case 'deleteCustomInbox':
-        await this.online().call('deleteCustomInbox', { params: { id: input.id as string }, query: { client_id: clientId } });
-        return { ok: true };
-      default:
-        throw new UserError('invalid_request', `unknown command ${name}`);
-    }
+      },
+    };
   }
 
   /**
@@ -691,7 +524,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       this.cache = this.openCache(answer.user.id)!.cache;
     }
     this.cache.setMeta('user_id', answer.user.id);
-    this.cache.upsert('user', answer.user);
+    this.cache.entities.put('user', answer.user);
     this.opts.settings.set('server_url', serverUrl);
     this.opts.tokens.save(answer.token);
     this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
@@ -750,7 +583,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   /** Refuses a sign-out that would delete writes not yet delivered, saying how many and what they are. */
   private refuseWithUnsent(discard: boolean): void {
     if (discard || !this.cache) return;
-    const items = q.outboxItems(this.cache);
+    const items = outboxItems(this.cache);
     if (!items.length) return;
     throw new UserError('unsent_writes', `${unsentSummary(items)} Send ${items.length === 1 ? 'it' : 'them'} now, or discard ${items.length === 1 ? 'it' : 'them'} to sign out.`);
   }
@@ -773,8 +606,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   private readOnScreen(): void {
     const { contactId, windowFocused } = this.focus;
     if (!contactId || !windowFocused || !this.cache || !this.outbox) return;
-    const unread = this.cache.all<{ id: string }>('SELECT id FROM notifications WHERE contact_id = ? AND unread = 1', contactId);
-    for (const n of unread) void this.handle({ kind: 'command', name: 'markNotificationRead', input: { id: n.id } });
+    for (const id of q.unreadNotificationsOf(this.cache, contactId)) void this.handle({ kind: 'command', name: 'markNotificationRead', input: { id } });
   }
 
   /** An OS notification was clicked: bring that conversation up at the item, and mark it read. */

@@ -2,13 +2,22 @@
 // shared contract; failures become ServerError (the server said no) or OfflineError (no answer).
 import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
-import { ApiErrorBody } from '../../../src-shared/api/errors';
-import { routes, type RouteName } from '../../../src-shared/api/routes';
+import { ApiErrorBody, type ErrorCode } from '../../../src-shared/api/errors';
+import { routes, type RouteName, type Routes } from '../../../src-shared/api/routes';
+
+/** What a route is called with, as its schemas take it (the server parses it with them). */
+type Part<N extends RouteName, K extends 'params' | 'query' | 'body'> = Routes[N] extends { [P in K]: infer S extends z.ZodType } ? z.input<S> : never;
+interface CallInput<N extends RouteName> {
+  params?: Part<N, 'params'>;
+  query?: Part<N, 'query'>;
+  body?: Part<N, 'body'>;
+}
 
 export class ServerError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** The server's code; http_error: an error answer without one; bad_answer: a success this app cannot parse. */
+    readonly code: ErrorCode | 'http_error' | 'bad_answer',
     message: string,
   ) {
     super(message);
@@ -35,14 +44,15 @@ export class ServerApi {
     this.http = axios.create({ baseURL: baseUrl.replace(/\/+$/, ''), timeout: timeoutMs, validateStatus: () => true, transitional: { clarifyTimeoutError: true } });
   }
 
-  async call<N extends RouteName>(name: N, opts: { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown } = {}): Promise<z.output<(typeof routes)[N]['response']>> {
+  async call<N extends RouteName>(name: N, opts: CallInput<N> = {}): Promise<z.output<Routes[N]['response']>> {
     const def = routes[name];
-    const path = def.path.replace(/:([A-Za-z_]+)/g, (_m, k: string) => encodeURIComponent(opts.params?.[k] ?? ''));
-    return this.request(def.method, path, opts.query, opts.body, def.response) as never;
+    const params = opts.params as Record<string, string> | undefined;
+    const path = def.path.replace(/:([A-Za-z_]+)/g, (_m, k: string) => encodeURIComponent(params?.[k] ?? ''));
+    return this.request(def.method, path, opts.query as Record<string, unknown> | undefined, opts.body, def.response) as never;
   }
 
-  /** A request; with a schema the answer is parsed with it. */
-  async request(method: string, path: string, query: Record<string, unknown> | undefined, body: unknown, schema?: z.ZodType): Promise<unknown> {
+  /** A request of the route table; the answer is parsed with the route's response schema. */
+  private async request(method: string, path: string, query: Record<string, unknown> | undefined, body: unknown, schema: z.ZodType): Promise<unknown> {
     let res;
     try {
       res = await this.http.request({
@@ -58,7 +68,6 @@ export class ServerApi {
       throw new OfflineError(`the server at ${this.baseUrl} cannot be reached (${(err as Error).message})`);
     }
     if (res.status >= 200 && res.status < 300) {
-      if (!schema) return res.data;
       const parsed = schema.safeParse(res.data);
       if (!parsed.success) throw new ServerError(502, 'bad_answer', `the server's answer to ${method} ${path} is not what this app understands`);
       return parsed.data;

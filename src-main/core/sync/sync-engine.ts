@@ -4,9 +4,8 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { ServerFrame, StreamClose, type ChangeRecord, type SyncPage } from '../../../src-shared/sync/changes';
 import type { Applied, Cache } from '../cache/cache';
+import type { Connection } from '../../../src-shared/desktop/api';
 import { OfflineError, ServerError, type ServerApi } from './server-api';
-
-export type Connection = 'online' | 'connecting' | 'offline';
 
 export interface SyncEngineOptions {
   pageSize?: number;
@@ -30,7 +29,7 @@ export interface SyncEvents {
 const SCRUB_DELAY_MS = 500;
 
 /** Full jitter: a random delay up to base·2^attempt, capped. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }
 

@@ -8,7 +8,7 @@ import { formatCount } from '../../ui';
 type Periods = QueryOutput<'dashboardSummary'>['conversations'];
 type PeriodKey = keyof Periods;
 
-export const PERIODS: readonly { key: PeriodKey; label: string }[] = [
+const PERIODS: readonly { key: PeriodKey; label: string }[] = [
   { key: 'today', label: 'Today' },
   { key: 'yesterday', label: 'Yesterday' },
   { key: 'last_14_days', label: 'Last 14 days' },
@@ -21,7 +21,7 @@ const SERIES = [
 ] as const;
 
 /** A round upper bound for the axis (1, 2, 2.5, 5 × 10^n) and its step, for four grid lines. */
-export function niceScale(max: number): { top: number; step: number } {
+function niceScale(max: number): { top: number; step: number } {
   if (max <= 0) return { top: 4, step: 1 };
   const rough = max / 4;
   const mag = 10 ** Math.floor(Math.log10(rough));

@@ -1,6 +1,9 @@
 // The contact's details beside the thread: who they are, who has them, and their conversation history.
-import type { ReactNode } from 'react';
-import { Avatar, formatDateTime, formatDuration, formatTime, Icon, StatusDot, type IconName } from '../../ui';
+import { useState, type ReactNode } from 'react';
+import type { Contact } from '../../../src-shared/model';
+import { command, DesktopError } from '../../bridge';
+import { Avatar, Button, formatDateTime, formatDuration, formatTime, Icon, StatusDot, toast, type IconName } from '../../ui';
+import { useServerOnline } from '../dashboard/layout';
 import { useDirectory } from '../../workspace/directory-store';
 import { useQuery } from '../../bridge/useQuery';
 import type { ContactDetail } from './conversation-store';
@@ -57,6 +60,7 @@ export function ContactPanel({ detail }: { detail: ContactDetail }) {
           </Row>
         </dl>
       </section>
+      <ContactProfile contact={contact} />
       <section className="contact-panel__section" aria-labelledby="contact-history-title">
         <h3 id="contact-history-title" className="section-label">
           Conversations ({conversations.length})
@@ -90,5 +94,96 @@ export function ContactPanel({ detail }: { detail: ContactDetail }) {
         )}
       </section>
     </aside>
+  );
+}
+
+/** Tags and lifecycle stage (edited here, online; integrations set them too) and custom field values. */
+function ContactProfile({ contact }: { contact: Contact }) {
+  const online = useServerOnline();
+  const stages = useQuery('lifecycleStages', {}, [online], { enabled: online });
+  const [tag, setTag] = useState('');
+  const [busy, setBusy] = useState(false);
+  const tags = contact.tags ?? [];
+  const save = async (change: { add_tags?: string[]; remove_tags?: string[]; lifecycle?: string | null }, what: string) => {
+    setBusy(true);
+    try {
+      await command('setContactProfile', { contact_id: contact.id, ...change });
+      return true;
+    } catch (err) {
+      toast.error(`Couldn't ${what}: ${(err as DesktopError).message}`);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const addTag = async () => {
+    const name = tag.trim();
+    if (!name) return;
+    if (await save({ add_tags: [name] }, `add the tag ${JSON.stringify(name)}`)) setTag('');
+  };
+  const offline = online ? undefined : 'Changing this needs a connection to the server';
+  return (
+    <section className="contact-panel__section" aria-labelledby="contact-profile-title">
+      <h3 id="contact-profile-title" className="section-label">
+        Profile
+      </h3>
+      <dl className="details">
+        <Row icon="chart" label="Lifecycle">
+          <select
+            className="ctl-input"
+            aria-label="Lifecycle stage"
+            value={contact.lifecycle ?? ''}
+            disabled={!online || busy}
+            title={offline}
+            onChange={(e) => void save({ lifecycle: e.target.value || null }, 'change the lifecycle stage')}
+          >
+            <option value="">None</option>
+            {contact.lifecycle && !stages.data?.some((st) => st.name === contact.lifecycle) && <option value={contact.lifecycle}>{contact.lifecycle}</option>}
+            {stages.data?.map((st) => (
+              <option key={st.id} value={st.name}>
+                {st.name}
+              </option>
+            ))}
+          </select>
+        </Row>
+        <Row icon="folder" label="Tags">
+          <span className="details__tags">
+            {tags.map((t) => (
+              <span key={t} className="pill">
+                {t}
+                <button
+                  type="button"
+                  className="details__tag-remove"
+                  aria-label={`Remove tag ${t}`}
+                  disabled={!online || busy}
+                  title={offline}
+                  onClick={() => void save({ remove_tags: [t] }, `remove the tag ${JSON.stringify(t)}`)}
+                >
+                  <Icon name="x" size={12} />
+                </button>
+              </span>
+            ))}
+            {tags.length === 0 && <span className="muted">None</span>}
+          </span>
+          <form
+            className="details__tag-add"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void addTag();
+            }}
+          >
+            <input className="ctl-input" aria-label="Add a tag" placeholder="Add a tag" maxLength={60} value={tag} onChange={(e) => setTag(e.target.value)} />
+            <Button size="sm" variant="secondary" type="submit" disabled={!online || !tag.trim()} busy={busy} title={offline}>
+              Add
+            </Button>
+          </form>
+        </Row>
+        {contact.custom_fields?.map((f) => (
+          <Row key={f.name} icon="note" label={f.name}>
+            {f.value === true ? 'Yes' : f.value === false ? 'No' : String(f.value ?? '')}
+          </Row>
+        ))}
+      </dl>
+    </section>
   );
 }

@@ -12,7 +12,7 @@ import { useOutboxActions } from './outbox-actions';
 
 const NEAR_BOTTOM_PX = 160;
 
-export function entryDomId(e: ThreadEntry): string {
+function entryDomId(e: ThreadEntry): string {
   return e.type === 'message' ? `message-${e.message.id}` : e.type === 'comment' ? `comment-${e.comment.id}` : `event-${e.event.id}`;
 }
 

@@ -4,6 +4,7 @@ import { create } from 'zustand';
 import type { QueryOutput, ThreadEntry } from '../../../src-shared/desktop/api';
 import { command, DesktopError, onEvent, query } from '../../bridge/client';
 import { isAffected } from '../../bridge/useQuery';
+import { placeMentions, type DraftMention } from './mention-draft';
 
 export type ContactDetail = NonNullable<QueryOutput<'contact'>>;
 export type ComposerMode = 'message' | 'comment';
@@ -15,8 +16,8 @@ const FIRST_LIMIT = 150;
 export interface Draft {
   text: string;
   mode: ComposerMode;
-  /** Users picked in the @ picker, so "@Name" in the text can be stored as {{@user.ID}}. */
-  mentions: { id: string; name: string }[];
+  /** Users picked in the @ picker, each with the place of its "@Name" in the text (mention-draft.ts). */
+  mentions: DraftMention[];
 }
 
 interface ConversationStore {
@@ -121,7 +122,7 @@ export const useConversation = create<ConversationStore>((set, get) => ({
       const saved = await query('drafts', {});
       // A draft typed since the app opened wins over the saved one.
       const drafts: Record<string, Draft> = {};
-      for (const d of saved) drafts[d.contact_id] = { text: d.text, mode: d.mode, mentions: d.mentions };
+      for (const d of saved) drafts[d.contact_id] = { text: d.text, mode: d.mode, mentions: placeMentions(d.text, d.mentions) };
       set({ drafts: { ...drafts, ...get().drafts } });
     } catch {
       // Drafts are a convenience: without them the composers start empty.

@@ -9,7 +9,7 @@ import type { InboxSummary } from '../../../src-shared/api/routes';
 import { DesktopError, onEvent, query } from '../../bridge/client';
 import { isAffected } from '../../bridge/useQuery';
 
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
 /** Pages kept around the visible ones; farther pages are dropped and fetched again when needed. */
 const KEEP_PAGES = 8;
 
@@ -55,7 +55,7 @@ export function rowAt(pages: Record<number, InboxRow[]>, index: number): InboxRo
 const cursorOf = (row: InboxRow): ListCursor => ({ last_activity_at: row.last_activity_at, id: row.id });
 
 /** Where a page is asked from: the end of the page before it, the start of the page after it, or its position. */
-export function pageRequest(pages: Record<number, InboxRow[]>, page: number): { after: ListCursor } | { before: ListCursor } | { offset: number } {
+function pageRequest(pages: Record<number, InboxRow[]>, page: number): { after: ListCursor } | { before: ListCursor } | { offset: number } {
   const prev = pages[page - 1];
   if (prev?.length === PAGE_SIZE) return { after: cursorOf(prev[PAGE_SIZE - 1]) };
   const next = pages[page + 1];

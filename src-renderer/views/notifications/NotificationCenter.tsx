@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { mentionsToNames } from '../../../src-shared/mentions';
 import type { Notification, NotificationKind } from '../../../src-shared/model';
+import { isUnread } from '../../../src-shared/unread';
 import { command, DesktopError } from '../../bridge/client';
 import { Avatar, Button, EmptyState, ErrorState, formatDateTime, formatRelative, Icon, IconButton, LoadingState, toast, type IconName } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
@@ -134,7 +135,7 @@ function NotificationItem({ n }: { n: Notification }) {
   const contactName = useNotifications((s) => s.contacts[n.contact_id]);
   const actor = n.actor_id ? usersById.get(n.actor_id) : undefined;
   const contact = contactName ?? (contactName === null ? 'a contact you can no longer see' : '…');
-  const unread = n.read_at === null;
+  const unread = isUnread(n);
   const excerpt = mentionsToNames(n.excerpt, (id) => usersById.get(id)?.name);
 
   let title: string;

@@ -4,7 +4,7 @@
 // Settings the organization's policy locks are shown disabled and marked as managed.
 import { useState } from 'react';
 import type { LocalPrefs } from '../../../src-shared/desktop/api';
-import type { ChosenStatus, NotificationKind, NotificationPrefs } from '../../../src-shared/model';
+import { NotificationKind, type ChosenStatus, type NotificationPrefs } from '../../../src-shared/model';
 import { command, DesktopError, isOfflineError, useQuery } from '../../bridge';
 import { Avatar, Button, Dialog, ErrorState, formatDateTime, Icon, LoadingState, STATUS_LABEL, StatusLabel, StatusDot, toast } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
@@ -15,12 +15,14 @@ import { ManagedBadge, RadioCards, Switch } from '../settings/controls';
 import { PasswordPanel } from './PasswordPanel';
 import './profile.css';
 
-const ALERT_KINDS: readonly { kind: NotificationKind; label: string; description: string }[] = [
-  { kind: 'comment_mention', label: 'Comment Mention', description: 'Someone tags you in a comment.' },
-  { kind: 'contact_assigned', label: 'Contact Assigned', description: 'A contact is assigned to you.' },
-  { kind: 'new_message_assigned', label: 'New Message (assigned)', description: 'A contact assigned to you writes in.' },
-  { kind: 'new_message_unassigned', label: 'New Message (unassigned)', description: 'An unassigned contact writes in. Busy workspaces usually leave this off.' },
-];
+const KIND_SWITCH: Record<NotificationKind, { label: string; description: string }> = {
+  comment_mention: { label: 'Comment Mention', description: 'Someone tags you in a comment.' },
+  contact_assigned: { label: 'Contact Assigned', description: 'A contact is assigned to you.' },
+  new_message_assigned: { label: 'New Message (assigned)', description: 'A contact assigned to you writes in.' },
+  new_message_unassigned: { label: 'New Message (unassigned)', description: 'An unassigned contact writes in. Busy workspaces usually leave this off.' },
+};
+/** A switch per kind, in the model's order. */
+const ALERT_KINDS = NotificationKind.options.map((kind) => ({ kind, ...KIND_SWITCH[kind] }));
 
 const STATUS_DESCRIPTION: Record<ChosenStatus, string> = {
   online: 'Available: your team sees you can take conversations.',

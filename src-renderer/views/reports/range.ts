@@ -30,7 +30,7 @@ export function toDateInput(t: number): string {
 }
 
 /** Local midnight of an <input type=date> value, or null when it is not a date. */
-export function fromDateInput(value: string): number | null {
+function fromDateInput(value: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return null;
   const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));

@@ -5,7 +5,7 @@ import type { QueryOutput, Session } from '../../../src-shared/desktop/api';
 import { command, DesktopError, linkState, onEvent, onLinkState, query, type LinkState } from '../../bridge/client';
 import { isAffected } from '../../bridge/useQuery';
 
-export type Me = NonNullable<QueryOutput<'me'>>;
+type Me = NonNullable<QueryOutput<'me'>>;
 
 interface SessionStore {
   /** Null until main has answered once. */

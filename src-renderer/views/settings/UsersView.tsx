@@ -1,7 +1,7 @@
 // F9 Settings > Users (Owners and Managers): everyone in the workspace with their status and when
 // they were last active; Edit opens access level, team and Advanced Restrictions.
 import { useId, useState } from 'react';
-import type { Role, User } from '../../../src-shared/model';
+import { isApiActor, type Role, type User } from '../../../src-shared/model';
 import { useQuery } from '../../bridge';
 import { Avatar, Button, EmptyState, ErrorState, formatDateTime, formatRelative, Icon, LoadingState, StatusLabel } from '../../ui';
 import { ConnectionPill, FilterSelect, ViewHeader } from '../dashboard/layout';
@@ -14,6 +14,7 @@ import { OneTimePasswordDialog } from './OneTimePasswordDialog';
 import { TeamsCard } from './TeamsCard';
 import { CategoriesCard } from './CategoriesCard';
 import { WorkspaceCard } from './WorkspaceCard';
+import { DeveloperApiCard } from './DeveloperApiCard';
 import './users.css';
 
 type RoleFilter = 'all' | Role;
@@ -42,7 +43,8 @@ export function UsersView() {
 
   const teamList = teams.data ?? [];
   const teamsById = new Map(teamList.map((t) => [t.id, t.name]));
-  const all = users.data ?? [];
+  // A Developer API token's actor writes in threads but is nobody to manage here (Integrations lists tokens).
+  const all = (users.data ?? []).filter((u) => !isApiActor(u));
   const q = search.trim().toLowerCase();
   const shown = all.filter(
     (u) =>
@@ -157,6 +159,7 @@ export function UsersView() {
       {actor && <TeamsCard users={all} teams={teamList} />}
       {settings && actor && <WorkspaceCard settings={settings} actor={actor} />}
       {actor && <CategoriesCard actor={actor} />}
+      {actor && <DeveloperApiCard actor={actor} />}
 
       {editingUser && actor && (
         <EditUserDialog

@@ -1,6 +1,7 @@
 // The left rail: the modules this user may open, the bell, and the status menu.
 import { Icon, type IconName } from '../../ui';
 import { useSession } from '../session/session-store';
+import { unreadBadge } from '../../../src-shared/unread';
 import { useNavigation, type Module } from './navigation-store';
 import { StatusMenu } from './StatusMenu';
 
@@ -23,7 +24,7 @@ export function NavRail({ supervisor }: { supervisor: boolean }) {
   const go = useNavigation((s) => s.go);
   const unread = useSession((s) => s.unread);
   const items = ITEMS.filter((i) => supervisor || !i.supervisorOnly);
-  const badge = unread > 99 ? '99+' : String(unread);
+  const badge = unreadBadge(unread);
 
   return (
     <nav className="rail" aria-label="Main">

@@ -5,7 +5,7 @@ export type Module = 'dashboard' | 'messages' | 'notifications' | 'settings' | '
 export const SUPERVISOR_MODULES: readonly Module[] = ['dashboard', 'reports', 'settings'];
 
 /** A comment or message to scroll to and highlight once the thread shows it. */
-export interface ScrollTarget {
+interface ScrollTarget {
   kind: 'comment' | 'message';
   id: string;
   /** Changes on every request, so asking twice for the same item scrolls again. */

@@ -5,14 +5,16 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { startHost, type Host } from '../../../src-main/host/host';
 import { MemoryStore } from '../../../src-main/core/service/ports';
 import type { Notifier } from '../../../src-main/core/notifications/notification-center';
 import { DEMO_PASSWORD } from '../../../src-server/demo/seed';
+import type { QueryInput, QueryName, QueryOutput } from '../../../src-shared/desktop/api';
 import { RecordingNotifier, eventually } from '../../support/desktop';
 import { startServer, type TestServer } from '../../support/server';
+import { expect, watchContext } from './test';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const RENDERER_DIR = join(ROOT, 'dist/renderer');
@@ -24,10 +26,6 @@ export interface AppUser {
   host: Host;
   context: BrowserContext;
   page: Page;
-  /** Every JavaScript dialog (alert, confirm, prompt) the page tried to open: there must be none. */
-  dialogs: string[];
-  /** Uncaught errors in the page. */
-  pageErrors: string[];
   close(): Promise<void>;
 }
 
@@ -54,14 +52,9 @@ export async function openApp(browser: Browser, email: string, opts: AppOptions 
     log: () => {},
   });
   const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
+  // Page errors and dialogs fail the test (support/test.ts).
+  watchContext(context);
   const page = await context.newPage();
-  const dialogs: string[] = [];
-  const pageErrors: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(host.openUrl);
   const h = host;
   return {
@@ -69,8 +62,6 @@ export async function openApp(browser: Browser, email: string, opts: AppOptions 
     host: h,
     context,
     page,
-    dialogs,
-    pageErrors,
     async close() {
       await context.close().catch(() => {});
       await h.close();
@@ -127,6 +118,30 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').join(' ')}`).join('\n')}`);
   expect(report, `accessibility of ${what}`).toEqual([]);
+}
+
+/** What this user's core answers to a desktop API query (to wait on what the renderer saved, not on a timer). */
+export async function coreQuery<N extends QueryName>(app: AppUser, name: N, input: QueryInput<N>): Promise<QueryOutput<N>> {
+  const reply = await app.host.service.handle({ kind: 'query', name, input });
+  if (!reply.ok) throw new Error(`${name}: ${reply.code} ${reply.message}`);
+  return reply.value as QueryOutput<N>;
+}
+
+/** Opens a contact's conversation in the inbox on screen by searching for its name. */
+export async function openBySearch(page: Page, contact: { id: string; name: string }): Promise<void> {
+  await page.getByRole('searchbox', { name: 'Search conversations' }).fill(contact.name);
+  // The row as the search shows it (its match marked): a click on the row of the list before the
+  // search applied can be lost when the search's list replaces it.
+  const row = page.locator(`[role="option"][data-contact-id="${contact.id}"]`).filter({ has: page.locator('mark') });
+  await row.click();
+  await expect(page.locator('#thread-title')).toHaveText(contact.name);
+}
+
+/** Opens a contact's conversation from the All inbox by searching for its name. */
+export async function openFromAllInbox(page: Page, contact: { id: string; name: string }): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
+  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  await openBySearch(page, contact);
 }
 
 /** The unread count the bell announces (its accessible name). */

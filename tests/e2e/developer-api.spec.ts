@@ -1,0 +1,88 @@
+// Settings > Integrations > Developer API, end to end in Chromium: an Owner adds a token in the app,
+// the token (shown once) works for real HTTP requests to /v2 (the list shows its last use; the tags and
+// lifecycle it sets show in the contact panel, where a person edits them too), and once revoked (after a
+// confirmation) it is refused.
+import { expect, test } from './support/test';
+import type { TestServer } from '../support/server';
+import { expectAccessible, signedInApp, startDemoServer, type AppUser } from './support/harness';
+
+let server: TestServer;
+let owner: AppUser | undefined;
+
+test.beforeAll(async () => {
+  server = await startDemoServer();
+});
+
+test.afterAll(async () => {
+  await owner?.close();
+  await server?.stop();
+});
+
+test('add a Developer API token, use it for a /v2 request, and revoke it', async ({ browser }) => {
+  owner = await signedInApp(browser, server, 'owner@demo.test');
+  const page = owner.page;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+  const card = page.getByRole('region', { name: 'Integrations › Developer API' });
+  await expect(card.getByText('No tokens yet.')).toBeVisible();
+  await card.getByLabel("New token's name").fill('Zapier');
+  await card.getByRole('button', { name: 'Add token' }).click();
+
+  const shown = page.getByRole('dialog', { name: 'Token Zapier was added' });
+  await expect(shown).toBeVisible();
+  const secret = (await shown.getByTestId('access-token-secret').textContent())!.trim();
+  expect(secret).toMatch(/^ism_[A-Za-z0-9_-]{40,}$/);
+  await expect(shown.getByRole('button', { name: 'Copy' })).toBeVisible();
+  await expectAccessible(page, 'the new-token dialog');
+  await shown.getByRole('button', { name: 'Done' }).click();
+  const row = card.getByRole('row', { name: /Zapier/ });
+  await expect(row).toContainText('Olivia Owner');
+  await expect(row).toContainText('Never');
+
+  // A real integration's request with the token.
+  const use = () => fetch(`${server.url}/v2/space/user?limit=100`, { headers: { authorization: `Bearer ${secret}` } });
+  const ok = await use();
+  expect(ok.status).toBe(200);
+  expect(((await ok.json()) as { items: { email: string }[] }).items.map((u) => u.email)).toContain('owner@demo.test');
+  // The list, shown again, says it was used.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Dashboard' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+  await expect(card.getByRole('row', { name: /Zapier/ })).not.toContainText('Never');
+
+  // What the integration sets on a contact shows in its contact panel.
+  const post = (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post('/v2/contact/create_or_update/email:tagged.lead@example.com', { firstName: 'Tagged', lastName: 'Lead' })).status).toBe(200);
+  expect((await post('/v2/contact/email:tagged.lead@example.com/tag', ['VIP'])).status).toBe(200);
+  expect((await post('/v2/contact/email:tagged.lead@example.com/lifecycle/update', { name: 'Hot Lead' })).status).toBe(200);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
+  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  // A contact the API created has no conversation yet: it is listed among the closed ones.
+  await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Closed' }).click();
+  await page.getByRole('searchbox', { name: 'Search conversations' }).fill('Tagged Lead');
+  await page.getByRole('option', { name: /Tagged Lead/ }).click();
+  const panel = page.getByRole('complementary', { name: 'Contact details' });
+  if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Show contact details' }).click();
+  await expect(panel).toContainText('VIP');
+  await expect(panel).toContainText('Hot Lead');
+  await expectAccessible(page, 'the contact panel with tags and lifecycle');
+  // Edited in the panel too: the integration reads back what the person set.
+  await panel.getByLabel('Add a tag').fill('Callback');
+  await panel.getByRole('button', { name: 'Add', exact: true }).click();
+  await panel.getByRole('button', { name: 'Remove tag VIP' }).click();
+  await panel.getByLabel('Lifecycle stage').selectOption('Customer');
+  await expect(panel.getByLabel('Lifecycle stage')).toHaveValue('Customer');
+  await expect(panel.getByRole('button', { name: 'Remove tag VIP' })).toHaveCount(0);
+  await expect(panel).toContainText('Callback');
+  const read = await fetch(`${server.url}/v2/contact/email:tagged.lead@example.com`, { headers: { authorization: `Bearer ${secret}` } });
+  expect(await read.json()).toMatchObject({ tags: ['Callback'], lifecycle: 'Customer' });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+
+  await card.getByRole('button', { name: 'Revoke Zapier' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke Zapier?' });
+  await expect(confirm).toContainText('stops working at once');
+  await confirm.getByRole('button', { name: 'Revoke token' }).click();
+  await expect(card.getByText('No tokens yet.')).toBeVisible();
+  const refused = await use();
+  expect(refused.status).toBe(401);
+  expect(await refused.json()).toMatchObject({ code: 401 });
+});
