@@ -13,8 +13,7 @@ import { dirname, join } from 'node:path';
 
 export type ElectronBinary = { path: string; version: string; reason: null } | { path: null; version: null; reason: string };
 
-export const NOT_INSTALLED =
-  'the Electron binary is not installed on this machine (it downloads from GitHub on first launch, which this machine cannot reach)';
+export const NOT_INSTALLED = 'the Electron binary is not installed on this machine (it downloads from GitHub on first launch, which this machine cannot reach)';
 
 function runs(bin: string): { version: string } | { error: string } {
   const r = spawnSync(bin, ['--version'], {

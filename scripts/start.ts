@@ -43,7 +43,8 @@ if (!values!['no-build']) {
 function printDemo(demo: DemoSummary, url: string): void {
   console.log(`Demo workspace: sign in at ${url} with any of these (password ${demo.password}):`);
   for (const u of demo.users.slice(0, 8)) console.log(`  ${u.role.padEnd(8)} ${u.email.padEnd(22)} ${u.name}`);
-  if (demo.users.length > 8) console.log(`  … and ${demo.users.length - 8} more (agent1@demo.test to agent${demo.users.filter((u) => u.role === 'agent').length}@demo.test)`);
+  if (demo.users.length > 8)
+    console.log(`  … and ${demo.users.length - 8} more (agent1@demo.test to agent${demo.users.filter((u) => u.role === 'agent').length}@demo.test)`);
   console.log(`Custom channel ${demo.channel.id}, secret ${demo.channel.secret} (POST ${url}/api/v1/channels/${demo.channel.id}/inbound, signed with it)`);
 }
 
@@ -51,7 +52,8 @@ let serverUrl = values!.server ?? process.env.ISM_SERVER_URL ?? null;
 let stopServer: (() => Promise<void>) | null = null;
 /** Why the port cannot be listened on, in words; null when it is free. */
 function portProblem(code: string | undefined): string | null {
-  if (code === 'EADDRINUSE') return `Port ${port} is already in use (another IS-Messenger, or another program). Start on another port: npm start -- --port ${port + 1}`;
+  if (code === 'EADDRINUSE')
+    return `Port ${port} is already in use (another IS-Messenger, or another program). Start on another port: npm start -- --port ${port + 1}`;
   if (code === 'EACCES') return `Port ${port} may not be used by this user. Start on another port: npm start -- --port ${port < 1024 ? 4010 : port + 1}`;
   return null;
 }
@@ -95,7 +97,11 @@ if (bin) {
   app.on('exit', (code) => void stopAll(code ?? 0));
 } else {
   console.log(`Electron cannot run here (${electron.reason}), so IS-Messenger runs in host mode in your browser instead.`);
-  const host = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-main/host/cli.ts'), '--server', serverUrl, '--data', resolve(dataDir, 'desktop-host')], { cwd: root, stdio: 'inherit' });
+  const host = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(root, 'src-main/host/cli.ts'), '--server', serverUrl, '--data', resolve(dataDir, 'desktop-host')],
+    { cwd: root, stdio: 'inherit' },
+  );
   host.on('exit', (code) => void stopAll(code ?? 0));
   process.on('SIGINT', () => host.kill('SIGINT'));
   process.on('SIGTERM', () => host.kill('SIGTERM'));

@@ -32,12 +32,16 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port
 if (!Number.isInteger(seed)) throw new Error(`--seed: ${values.seed} is not a whole number`);
 if (!Number.isInteger(contacts) || contacts < 1) throw new Error(`--contacts: ${values.contacts} is not a positive whole number`);
 
-if (!values['tls-cert'] !== !values['tls-key']) throw new Error('--tls-cert and --tls-key go together: the certificate (PEM, with its chain) and its private key');
+if (!values['tls-cert'] !== !values['tls-key'])
+  throw new Error('--tls-cert and --tls-key go together: the certificate (PEM, with its chain) and its private key');
 const tls = values['tls-cert'] ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } : undefined;
 const publicUrls = values['public-url'] ?? [];
 for (const u of publicUrls) if (!/^https?:\/\/[^/]+/.test(u)) throw new Error(`--public-url: ${u} is not an http(s):// address`);
 // Comma-separated addresses, CIDR ranges or names (loopback, linklocal, uniquelocal) of the proxies to believe.
-const trustProxy = values['trust-proxy']?.split(',').map((a) => a.trim()).filter(Boolean);
+const trustProxy = values['trust-proxy']
+  ?.split(',')
+  .map((a) => a.trim())
+  .filter(Boolean);
 
 const databaseUrl = values['database-url'] ?? process.env.ISM_DATABASE_URL;
 if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('--database-url: give a postgres://… URL');

@@ -15,7 +15,9 @@ export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,60}$/, 'client_id mus
  */
 async function ownedId(prefix: 'm' | 'k', userId: string, clientId: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${userId}\n${clientId}`)));
-  return `${prefix}_${btoa(String.fromCharCode(...digest.subarray(0, 18))).replace(/\+/g, '-').replace(/\//g, '_')}`;
+  return `${prefix}_${btoa(String.fromCharCode(...digest.subarray(0, 18)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')}`;
 }
 export const messageIdFor = (userId: string, clientId: string) => ownedId('m', userId, clientId);
 export const commentIdFor = (userId: string, clientId: string) => ownedId('k', userId, clientId);
@@ -49,12 +51,7 @@ export type ActivityStatus = z.infer<typeof ActivityStatus>;
 export const ChosenStatus = z.enum(['online', 'busy']);
 export type ChosenStatus = z.infer<typeof ChosenStatus>;
 
-export const NotificationKind = z.enum([
-  'comment_mention',
-  'contact_assigned',
-  'new_message_assigned',
-  'new_message_unassigned',
-]);
+export const NotificationKind = z.enum(['comment_mention', 'contact_assigned', 'new_message_assigned', 'new_message_unassigned']);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
 /** On or off for each notification kind: its keys come from NotificationKind, so a new kind is asked for wherever kinds are chosen. */
@@ -227,9 +224,16 @@ export type CustomInbox = z.infer<typeof CustomInbox>;
 
 export const WorkspaceSettings = z.object({
   name: z.string(),
-  inactivity_timeout_minutes: z.number().int().min(1).max(24 * 60),
+  inactivity_timeout_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   closing_note_required: z.boolean(),
-  open_too_long_hours: z.number().min(0.25).max(24 * 30),
+  open_too_long_hours: z
+    .number()
+    .min(0.25)
+    .max(24 * 30),
 });
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
 

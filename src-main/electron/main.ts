@@ -155,7 +155,9 @@ async function start(): Promise<void> {
   const settings = new ElectronSettings('settings');
   const tokens = new SafeTokenStore(join(app.getPath('userData'), 'session-token.bin'), safeStorageCipher, log);
   if (tokens.persistence === 'memory-only') log('the OS offers no encryption here: the session is kept for this run only');
-  notifier = ElectronNotifier.supported() ? new ElectronNotifier(onAlertClicked, log) : createOsNotifier({ appName: APP_NAME, onClick: onAlertClicked, onError: (e) => log('notification failed', e) });
+  notifier = ElectronNotifier.supported()
+    ? new ElectronNotifier(onAlertClicked, log)
+    : createOsNotifier({ appName: APP_NAME, onClick: onAlertClicked, onError: (e) => log('notification failed', e) });
   // Machine policy: a bad key is logged and ignored on its own; a bad file is logged and ignored.
   const machine = readPolicyFile(policyFilePath(process.platform, process.env), (m) => log(m));
   if (machine.file) log(`machine policy: ${machine.file}`);

@@ -38,8 +38,7 @@ export class ElectronSettings implements KeyValueStore {
 
 /** safeStorage as a Cipher. On Linux, the "basic_text" backend uses a key from Chromium's source: not protection. */
 export const safeStorageCipher: Cipher = {
-  available: () =>
-    safeStorage.isEncryptionAvailable() && !(process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text'),
+  available: () => safeStorage.isEncryptionAvailable() && !(process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text'),
   encrypt: (plain) => safeStorage.encryptString(plain),
   decrypt: (sealed) => safeStorage.decryptString(sealed),
 };

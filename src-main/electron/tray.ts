@@ -30,20 +30,20 @@ export interface AppTray {
   destroy(): void;
 }
 
-export function createTray(opts: { iconFile: string; show: () => void; quit: () => void; window: () => BrowserWindow | null; log: (msg: string, err?: unknown) => void }): AppTray {
+export function createTray(opts: {
+  iconFile: string;
+  show: () => void;
+  quit: () => void;
+  window: () => BrowserWindow | null;
+  log: (msg: string, err?: unknown) => void;
+}): AppTray {
   let tray: Tray | null = null;
   try {
     const fromFile = existsSync(opts.iconFile) ? nativeImage.createFromPath(opts.iconFile) : null;
     const icon = fromFile && !fromFile.isEmpty() ? fromFile.resize({ width: 16, height: 16 }) : dot(16, [37, 99, 235]);
     tray = new Tray(icon);
     tray.setToolTip(APP_NAME);
-    tray.setContextMenu(
-      Menu.buildFromTemplate([
-        { label: `Open ${APP_NAME}`, click: opts.show },
-        { type: 'separator' },
-        { label: 'Quit', click: opts.quit },
-      ]),
-    );
+    tray.setContextMenu(Menu.buildFromTemplate([{ label: `Open ${APP_NAME}`, click: opts.show }, { type: 'separator' }, { label: 'Quit', click: opts.quit }]));
     tray.on('click', opts.show);
   } catch (err) {
     // Some Linux desktops have no tray: the badge and the window still work.

@@ -13,8 +13,7 @@ export const UPDATE_INTERVAL_MS = 4 * 60 * 60 * 1000;
 export const FIRST_CHECK_DELAY_MS = 30 * 1000;
 
 export type UpdatePlan =
-  | { enabled: false; reason: string }
-  | { enabled: true; url: string | null; channel: string | null; firstDelayMs: number; intervalMs: number };
+  { enabled: false; reason: string } | { enabled: true; url: string | null; channel: string | null; firstDelayMs: number; intervalMs: number };
 
 export interface UpdateContext {
   policy: UpdatePolicy;
@@ -73,7 +72,12 @@ const realTimers: Timers = {
 };
 
 /** Runs `check` after the first delay and then at every interval, never twice at once; stop() ends it. */
-export function scheduleChecks(plan: UpdatePlan, check: () => Promise<unknown>, log: (msg: string, err?: unknown) => void, timers: Timers = realTimers): () => void {
+export function scheduleChecks(
+  plan: UpdatePlan,
+  check: () => Promise<unknown>,
+  log: (msg: string, err?: unknown) => void,
+  timers: Timers = realTimers,
+): () => void {
   if (!plan.enabled) return () => {};
   let running = false;
   let stopped = false;

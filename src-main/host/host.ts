@@ -55,7 +55,12 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
     res.writeHead(404).end();
     return;
   }
-  const headers = { 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+  const headers = {
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
   try {
     const s = await stat(file);
     const target = s.isDirectory() ? join(file, 'index.html') : file;

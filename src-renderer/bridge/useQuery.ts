@@ -66,12 +66,7 @@ export interface QueryState<T> {
   refresh: () => void;
 }
 
-export function useQuery<N extends QueryName>(
-  name: N,
-  input: QueryInput<N>,
-  deps: DependencyList,
-  options: QueryOptions = {},
-): QueryState<QueryOutput<N>> {
+export function useQuery<N extends QueryName>(name: N, input: QueryInput<N>, deps: DependencyList, options: QueryOptions = {}): QueryState<QueryOutput<N>> {
   const { enabled = true, debounceMs = 120 } = options;
   const [state, setState] = useState<{ data: QueryOutput<N> | undefined; error: DesktopError | null; loading: boolean; fetching: boolean }>({
     data: undefined,

@@ -31,7 +31,9 @@ export function Dialog({ title, description, onClose, children, footer, size = '
     const before = document.activeElement as HTMLElement | null;
     if (!dialog.open) dialog.showModal();
     // Focus the first field (or the element marked data-autofocus) rather than the close button.
-    const first = dialog.querySelector<HTMLElement>('[data-autofocus], .dialog__body input:not([type=hidden]):not([disabled]), .dialog__body select, .dialog__body textarea, .dialog__body button');
+    const first = dialog.querySelector<HTMLElement>(
+      '[data-autofocus], .dialog__body input:not([type=hidden]):not([disabled]), .dialog__body select, .dialog__body textarea, .dialog__body button',
+    );
     first?.focus();
     const cancel = (e: Event) => {
       e.preventDefault();

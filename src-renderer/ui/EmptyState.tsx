@@ -27,7 +27,17 @@ export function EmptyState({ icon = 'inbox', title, children, action, tone = 'ne
 }
 
 /** The error state of a view: an offline message for link/network errors, the error otherwise, with a retry. */
-export function ErrorState({ error, onRetry, what = 'this', compact }: { error: DesktopError | Error; onRetry?: () => void; what?: string; compact?: boolean }) {
+export function ErrorState({
+  error,
+  onRetry,
+  what = 'this',
+  compact,
+}: {
+  error: DesktopError | Error;
+  onRetry?: () => void;
+  what?: string;
+  compact?: boolean;
+}) {
   const offline = isOfflineError(error);
   return (
     <div role="alert">
@@ -36,7 +46,13 @@ export function ErrorState({ error, onRetry, what = 'this', compact }: { error: 
         tone={offline ? 'offline' : 'danger'}
         icon={offline ? 'wifiOff' : 'alert'}
         title={offline ? `You're offline — ${what} needs a connection` : `Couldn't load ${what}`}
-        action={onRetry && <Button size="sm" icon="reopen" onClick={onRetry}>Try again</Button>}
+        action={
+          onRetry && (
+            <Button size="sm" icon="reopen" onClick={onRetry}>
+              Try again
+            </Button>
+          )
+        }
       >
         {error.message}
       </EmptyState>

@@ -24,7 +24,12 @@ export class ErrorBoundary extends Component<Props, { error: Error | null }> {
     if (!this.state.error) return this.props.children;
     return (
       <div role="alert" className="error-boundary">
-        <EmptyState icon="alert" tone="danger" title={`Something went wrong in ${this.props.what ?? 'this view'}`} action={<Button onClick={() => this.setState({ error: null })}>Try again</Button>}>
+        <EmptyState
+          icon="alert"
+          tone="danger"
+          title={`Something went wrong in ${this.props.what ?? 'this view'}`}
+          action={<Button onClick={() => this.setState({ error: null })}>Try again</Button>}
+        >
           {this.state.error.message}
         </EmptyState>
       </div>

@@ -57,4 +57,3 @@ export const useDirectory = create<DirectoryStore>((set, get) => ({
 export function teamMembersOf(users: readonly User[]): (teamId: string) => string[] {
   return (teamId) => users.filter((u) => u.team_id === teamId).map((u) => u.id);
 }
-

@@ -282,7 +282,10 @@ export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
   return m.sql
     .replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY')
-    .replaceAll('{{NOW_MS}}', dialect === 'sqlite' ? "(CAST(unixepoch('subsec') * 1000 AS INTEGER))" : '(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))');
+    .replaceAll(
+      '{{NOW_MS}}',
+      dialect === 'sqlite' ? "(CAST(unixepoch('subsec') * 1000 AS INTEGER))" : '(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))',
+    );
 }
 
 function newerError(current: number): Error {
@@ -318,9 +321,7 @@ export async function migratePostgres(db: PostgresDatabase): Promise<void> {
   await db.withClient(async (c) => {
     await c.query('SELECT pg_advisory_lock($1)', [db.migrateLockKey]);
     try {
-      await c.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-      );
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
       const r = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
       const current = Number(r.rows[0]?.v ?? 0);
       if (current > LATEST_VERSION) throw newerError(current);

@@ -43,8 +43,56 @@ export function prng(seed: number): () => number {
   };
 }
 
-const FIRST = ['Alice', 'Bob', 'Carla', 'Diego', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Liam', 'Maya', 'Noah', 'Olga', 'Pedro', 'Quinn', 'Rosa', 'Sami', 'Tara', 'Umar', 'Vera', 'Wen', 'Xavi', 'Yara', 'Zoe'];
-const LAST = ['Novak', 'Santos', 'Kim', 'Müller', 'Okafor', 'Rossi', 'Haddad', 'Tanaka', 'Silva', 'Larsen', 'Dubois', 'Chen', 'Ivanova', 'Garcia', 'Nguyen', 'Kowalski', 'Ahmed', 'Brown', 'Fischer', 'Moreau'];
+const FIRST = [
+  'Alice',
+  'Bob',
+  'Carla',
+  'Diego',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemi',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Pedro',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tara',
+  'Umar',
+  'Vera',
+  'Wen',
+  'Xavi',
+  'Yara',
+  'Zoe',
+];
+const LAST = [
+  'Novak',
+  'Santos',
+  'Kim',
+  'Müller',
+  'Okafor',
+  'Rossi',
+  'Haddad',
+  'Tanaka',
+  'Silva',
+  'Larsen',
+  'Dubois',
+  'Chen',
+  'Ivanova',
+  'Garcia',
+  'Nguyen',
+  'Kowalski',
+  'Ahmed',
+  'Brown',
+  'Fischer',
+  'Moreau',
+];
 const TEAM_NAMES = ['Sales', 'Support', 'Onboarding', 'Renewals', 'Partners'];
 const INCOMING = [
   'Hi, I saw your offer on Instagram. Is it still available?',
@@ -122,7 +170,18 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
       await tx.run(
         `INSERT INTO users (id, email, name, password_hash, role, team_id, status, chosen_status, last_active_at, avatar_color, notify_prefs, created_at)
          VALUES (?, ?, ?, ?, ?, ?, 'offline', 'online', ?, ?, ?, ?)`,
-        [uid, email, name, passwordHash, role, team, now - int(1, 48) * HOUR, avatarColorFor(email), JSON.stringify(DEFAULT_NOTIFICATION_PREFS), now - 90 * DAY],
+        [
+          uid,
+          email,
+          name,
+          passwordHash,
+          role,
+          team,
+          now - int(1, 48) * HOUR,
+          avatarColorFor(email),
+          JSON.stringify(DEFAULT_NOTIFICATION_PREFS),
+          now - 90 * DAY,
+        ],
       );
       await tx.emitRow('user', uid);
       summary.users.push({ id: uid, email, name, role, team });
@@ -145,7 +204,12 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
       await tx.run("UPDATE users SET contact_visibility = 'user' WHERE id = ?", [aid]);
       await tx.emitRow('user', aid);
     }
-    await tx.run('INSERT INTO channels (id, name, secret, created_at) VALUES (?, ?, ?, ?)', ['ch_demo', 'Website chat (custom channel)', secret, now - 90 * DAY]);
+    await tx.run('INSERT INTO channels (id, name, secret, created_at) VALUES (?, ?, ?, ?)', [
+      'ch_demo',
+      'Website chat (custom channel)',
+      secret,
+      now - 90 * DAY,
+    ]);
     tx.emit('channel', 'upsert', 'ch_demo', null, { id: 'ch_demo', name: 'Website chat (custom channel)', kind: 'custom' });
     const categories: string[] = [];
     for (let i = 0; i < CATEGORIES.length; i++) {
@@ -167,7 +231,16 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
       await tx.run(
         `INSERT INTO contacts (id, name, phone, email, channel_id, external_id, assignee_id, status, last_activity_at, created_at)
          VALUES (?, ?, ?, ?, 'ch_demo', ?, ?, 'closed', ?, ?)`,
-        [cid, name, `+1555${String(1000000 + i).slice(1)}`, rnd() < 0.5 ? `${name.split(' ')[0].toLowerCase()}${i}@example.com` : null, `ext-${i + 1}`, assignee, createdAt, createdAt],
+        [
+          cid,
+          name,
+          `+1555${String(1000000 + i).slice(1)}`,
+          rnd() < 0.5 ? `${name.split(' ')[0].toLowerCase()}${i}@example.com` : null,
+          `ext-${i + 1}`,
+          assignee,
+          createdAt,
+          createdAt,
+        ],
       );
       let t = createdAt;
       let lastText = '';
@@ -178,17 +251,29 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
         const open = isLast && lastOpen;
         // The open ones: some just now, some open for many hours (the Dashboard's "open too long").
         // Closed ones end at least half a day ago, so no history lies in the future.
-        const openedAt = open ? now - (i < 8 ? (i + 1) * 3 * HOUR + int(0, 50) * MIN : int(5, 20 * 60) * MIN) : Math.min(t + int(1, 5) * DAY, now - 12 * HOUR - (conversationsN - k) * HOUR);
+        const openedAt = open
+          ? now - (i < 8 ? (i + 1) * 3 * HOUR + int(0, 50) * MIN : int(5, 20 * 60) * MIN)
+          : Math.min(t + int(1, 5) * DAY, now - 12 * HOUR - (conversationsN - k) * HOUR);
         t = Math.max(openedAt, t);
         conversationId = id('cv');
         await tx.run("INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?)", [conversationId, cid, openedAt]);
         const evOpen = id('e');
-        await tx.run("INSERT INTO events (id, contact_id, conversation_id, kind, created_at) VALUES (?, ?, ?, 'opened', ?)", [evOpen, cid, conversationId, openedAt]);
+        await tx.run("INSERT INTO events (id, contact_id, conversation_id, kind, created_at) VALUES (?, ?, ?, 'opened', ?)", [
+          evOpen,
+          cid,
+          conversationId,
+          openedAt,
+        ]);
         await tx.emitRow('event', evOpen);
         if (assignee && k === 0) {
           const ev = id('e');
           await tx.run("INSERT INTO events (id, contact_id, conversation_id, kind, actor_id, assignee_id, created_at) VALUES (?, ?, ?, 'assigned', ?, ?, ?)", [
-            ev, cid, conversationId, pick(supervisors), assignee, openedAt + MIN,
+            ev,
+            cid,
+            conversationId,
+            pick(supervisors),
+            assignee,
+            openedAt + MIN,
           ]);
           await tx.emitRow('event', ev);
         }
@@ -200,7 +285,7 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
           // Open conversations end on an unanswered message from the contact, and stay within the open window.
           at = open ? openedAt + Math.floor(((now - openedAt) * (j + 1)) / (messagesN + 1)) : at + int(1, 40) * MIN;
           const mid = id('m');
-          const author = incoming ? null : assignee ?? pick(agents);
+          const author = incoming ? null : (assignee ?? pick(agents));
           const text = incoming ? pick(INCOMING) : pick(OUTGOING);
           if (!incoming && firstResponse === null) firstResponse = at;
           await tx.run(
@@ -213,14 +298,24 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
           lastDir = incoming ? 'incoming' : 'outgoing';
         }
         if (firstResponse !== null) {
-          await tx.run('UPDATE conversations SET first_response_at = ?, first_responder_id = ? WHERE id = ?', [firstResponse, assignee ?? agents[0], conversationId]);
+          await tx.run('UPDATE conversations SET first_response_at = ?, first_responder_id = ? WHERE id = ?', [
+            firstResponse,
+            assignee ?? agents[0],
+            conversationId,
+          ]);
         }
         if (rnd() < 0.12 && assignee) {
           const kid = id('k');
           const by = pick(supervisors);
           const text = `${formatMention(assignee)} ${pick(COMMENTS)}`;
           await tx.run('INSERT INTO comments (id, contact_id, conversation_id, author_id, text, mentions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-            kid, cid, conversationId, by, text, JSON.stringify([assignee]), at + MIN,
+            kid,
+            cid,
+            conversationId,
+            by,
+            text,
+            JSON.stringify([assignee]),
+            at + MIN,
           ]);
           await tx.emitRow('comment', kid);
         }
@@ -228,10 +323,13 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
           const closedAt = at + int(5, 120) * MIN;
           const category = pick(categories);
           const summaryText = 'Customer question answered.';
-          await tx.run(
-            "UPDATE conversations SET status = 'closed', closed_at = ?, closed_by = ?, closing_category_id = ?, closing_summary = ? WHERE id = ?",
-            [closedAt, assignee ?? pick(supervisors), category, summaryText, conversationId],
-          );
+          await tx.run("UPDATE conversations SET status = 'closed', closed_at = ?, closed_by = ?, closing_category_id = ?, closing_summary = ? WHERE id = ?", [
+            closedAt,
+            assignee ?? pick(supervisors),
+            category,
+            summaryText,
+            conversationId,
+          ]);
           const ev = id('e');
           await tx.run(
             "INSERT INTO events (id, contact_id, conversation_id, kind, actor_id, closing_category_id, closing_summary, created_at) VALUES (?, ?, ?, 'closed', ?, ?, ?, ?)",
@@ -243,7 +341,12 @@ export async function seedDemoWorkspace(store: Store, opts: DemoOptions = {}): P
         await tx.emitRow('conversation', conversationId);
       }
       await tx.run('UPDATE contacts SET status = ?, conversation_id = ?, last_activity_at = ?, last_message = ?, last_message_direction = ? WHERE id = ?', [
-        lastOpen ? 'open' : 'closed', conversationId, Math.min(t, now), excerptOf(lastText), lastDir, cid,
+        lastOpen ? 'open' : 'closed',
+        conversationId,
+        Math.min(t, now),
+        excerptOf(lastText),
+        lastDir,
+        cid,
       ]);
       await tx.emitRow('contact', cid);
     }

@@ -54,11 +54,14 @@ export class Simulator {
 
   private async advanceStatuses(): Promise<void> {
     await this.store.write(async (tx) => {
-      for (const [from, to, age] of [['delivered', 'read', 10_000], ['sent', 'delivered', 2_000]] as const) {
-        const rows = await tx.sql.all<{ id: string }>(
-          "SELECT id FROM messages WHERE direction = 'outgoing' AND status = ? AND created_at < ? LIMIT 50",
-          [from, tx.now - age],
-        );
+      for (const [from, to, age] of [
+        ['delivered', 'read', 10_000],
+        ['sent', 'delivered', 2_000],
+      ] as const) {
+        const rows = await tx.sql.all<{ id: string }>("SELECT id FROM messages WHERE direction = 'outgoing' AND status = ? AND created_at < ? LIMIT 50", [
+          from,
+          tx.now - age,
+        ]);
         for (const r of rows) {
           await tx.run('UPDATE messages SET status = ? WHERE id = ?', [to, r.id]);
           await tx.emitRow('message', r.id);

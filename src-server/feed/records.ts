@@ -50,10 +50,7 @@ export async function grantJson(sql: SqlRunner, row: FeedRow, userId: string): P
   for (const r of await sql.all('SELECT * FROM events WHERE contact_id = ? ORDER BY created_at, id', [contactId])) {
     out.push(rec('event', String(r.id), toEvent(r)));
   }
-  for (const r of await sql.all('SELECT * FROM notifications WHERE contact_id = ? AND user_id = ? ORDER BY created_at, id', [
-    contactId,
-    userId,
-  ])) {
+  for (const r of await sql.all('SELECT * FROM notifications WHERE contact_id = ? AND user_id = ? ORDER BY created_at, id', [contactId, userId])) {
     out.push(rec('notification', String(r.id), toNotification(r)));
   }
   return out;

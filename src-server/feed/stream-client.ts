@@ -30,7 +30,20 @@ export interface Client {
 }
 
 export function newClient(ws: WebSocket, userId: string, tokenHash: string, after: number, epoch: number | undefined, address: string): Client {
-  return { ws, userId, address, tokenHash, sentUpto: after, processed: after, ready: false, alive: true, badFrames: 0, frameTokens: FRAME_BURST, frameRefilledAt: performance.now(), epoch };
+  return {
+    ws,
+    userId,
+    address,
+    tokenHash,
+    sentUpto: after,
+    processed: after,
+    ready: false,
+    alive: true,
+    badFrames: 0,
+    frameTokens: FRAME_BURST,
+    frameRefilledAt: performance.now(),
+    epoch,
+  };
 }
 
 /** A text frame; a Buffer (UTF-8 JSON) may be shared by several clients. */

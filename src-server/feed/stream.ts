@@ -106,7 +106,8 @@ export class StreamHub {
       if (c.userId === userId) mine += 1;
       if (address && c.address === address) here += 1;
     }
-    if (mine >= (this.opts.maxStreamsPerUser ?? 20)) return `this user has ${mine} streams open, the most there may be: close one (an app left open elsewhere) first`;
+    if (mine >= (this.opts.maxStreamsPerUser ?? 20))
+      return `this user has ${mine} streams open, the most there may be: close one (an app left open elsewhere) first`;
     if (here >= (this.opts.maxStreamsPerAddress ?? 1000)) return 'too many streams from this address: try again later';
     return null;
   }
@@ -174,7 +175,7 @@ export class StreamHub {
       }
       client.ready = true;
       // Anything committed while catching up is picked up by the next flush (or now).
-      if (client.processed < this.last) client.ready = false, void this.catchUp(client);
+      if (client.processed < this.last) ((client.ready = false), void this.catchUp(client));
     } catch (err) {
       this.opts.log('stream catch-up failed', err);
       client.ws.close(1011, 'server error');

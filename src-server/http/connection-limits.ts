@@ -59,7 +59,9 @@ export function rawAnswer(status: number, reason: string, body: ApiErrorBody, he
   const text = JSON.stringify(body);
   return (
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-    Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
+    Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
     `Connection: close\r\n\r\n${text}`
   );
 }
@@ -137,7 +139,12 @@ export class ConnectionGuard {
     }
     if (this.total > this.limits.maxConnections - this.limits.reservedForSignedIn && !/^Bearer /i.test(String(req.headers.authorization ?? ''))) {
       const text = JSON.stringify(BUSY);
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'retry-after': '5', connection: 'close' });
+      res.writeHead(503, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        'retry-after': '5',
+        connection: 'close',
+      });
       res.end(text);
       return false;
     }

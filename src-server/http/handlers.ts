@@ -75,9 +75,16 @@ function requestHash(request: Record<string, unknown>): string {
     Array.isArray(v)
       ? v.map(canonical)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().filter((k) => k !== 'client_id').map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .filter((k) => k !== 'client_id')
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)))
+    .digest('base64url');
 }
 
 /**
@@ -105,10 +112,16 @@ async function command<T>(s: Services, viewer: ViewerCtx, key: CommandKey, fn: (
       return JSON.parse(prev.body) as T;
     }
     const result = await fn(tx);
-    await tx.run(
-      'INSERT INTO idempotency (user_id, client_id, route, target, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [viewer.user.id, key.clientId, key.route, target, hash, 200, JSON.stringify(result ?? null), tx.now],
-    );
+    await tx.run('INSERT INTO idempotency (user_id, client_id, route, target, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      viewer.user.id,
+      key.clientId,
+      key.route,
+      target,
+      hash,
+      200,
+      JSON.stringify(result ?? null),
+      tx.now,
+    ]);
     return result;
   });
 }
@@ -173,10 +186,15 @@ export const handlers: Handlers = {
     await s.store.write((tx) => people.changeOwnPassword(tx, me.id, c.tokenHash, hash));
     return { ok: true };
   },
-  setStatus: async (c, s) => command(s, c.viewer, { clientId: c.body.client_id, route: 'setStatus', request: c.body }, (tx) => users.setChosenStatus(tx, c.viewer.user.id, c.body.status)),
+  setStatus: async (c, s) =>
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'setStatus', request: c.body }, (tx) =>
+      users.setChosenStatus(tx, c.viewer.user.id, c.body.status),
+    ),
   presence: async (c, s) => users.reportPresence(s.store, c.viewer.user.id, c.body.idle_seconds),
   setPreferences: async (c, s) =>
-    command(s, c.viewer, { clientId: c.body.client_id, route: 'setPreferences', request: c.body }, (tx) => users.setPreferences(tx, c.viewer.user.id, c.body.notifications)),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'setPreferences', request: c.body }, (tx) =>
+      users.setPreferences(tx, c.viewer.user.id, c.body.notifications),
+    ),
   listUsers: async (c, s) => ({ items: await users.listUsers(db(s), c.viewer.user, c.query) }),
   getUser: async (c, s) => users.getUser(db(s), c.viewer.user, c.params.id),
   createUser: async (c, s) => {
@@ -199,11 +217,16 @@ export const handlers: Handlers = {
     return { user, one_time_password: password };
   },
   updateUser: async (c, s) =>
-    command(s, c.viewer, { clientId: c.body.client_id, route: 'updateUser', target: c.params.id, request: c.body }, async (tx) => users.updateUser(tx, (await fresh(tx, c.viewer)).user, c.params.id, c.body)),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'updateUser', target: c.params.id, request: c.body }, async (tx) =>
+      users.updateUser(tx, (await fresh(tx, c.viewer)).user, c.params.id, c.body),
+    ),
   listTeams: async (_c, s) => ({ items: await teams.listTeams(db(s)) }),
-  createTeam: async (c, s) => command(s, c.viewer, { clientId: c.body.client_id, route: 'createTeam', request: c.body }, (tx) => teams.createTeam(tx, c.body.name)),
+  createTeam: async (c, s) =>
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'createTeam', request: c.body }, (tx) => teams.createTeam(tx, c.body.name)),
   updateTeam: async (c, s) =>
-    command(s, c.viewer, { clientId: c.body.client_id, route: 'updateTeam', target: c.params.id, request: c.body }, (tx) => teams.renameTeam(tx, c.params.id, c.body.name)),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'updateTeam', target: c.params.id, request: c.body }, (tx) =>
+      teams.renameTeam(tx, c.params.id, c.body.name),
+    ),
   deleteTeam: async (c, s) =>
     command(s, c.viewer, { clientId: c.query.client_id, route: 'deleteTeam', target: c.params.id, request: c.query }, async (tx) => {
       const to = c.query.members_to;
@@ -216,10 +239,13 @@ export const handlers: Handlers = {
     return command(s, c.viewer, { clientId: client_id, route: 'updateWorkspace', request: patch }, (tx) => users.updateSettings(tx, patch));
   },
   listClosingCategories: async (_c, s) => ({ items: await users.listClosingCategories(db(s)) }),
-  createClosingCategory: async (c, s) => command(s, c.viewer, { clientId: c.body.client_id, route: 'createClosingCategory', request: c.body }, (tx) => users.createClosingCategory(tx, c.body.name)),
+  createClosingCategory: async (c, s) =>
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'createClosingCategory', request: c.body }, (tx) => users.createClosingCategory(tx, c.body.name)),
   updateClosingCategory: async (c, s) => {
     const { client_id, ...patch } = c.body;
-    return command(s, c.viewer, { clientId: client_id, route: 'updateClosingCategory', target: c.params.id, request: patch }, (tx) => users.updateClosingCategory(tx, c.params.id, patch));
+    return command(s, c.viewer, { clientId: client_id, route: 'updateClosingCategory', target: c.params.id, request: patch }, (tx) =>
+      users.updateClosingCategory(tx, c.params.id, patch),
+    );
   },
   listChannels: async (_c, s) => ({ items: await users.listChannels(db(s)) }),
   listInboxes: async (c, s) => ({ items: await conv.inboxSummaries(db(s), c.viewer, db(s).dialect) }),
@@ -236,7 +262,9 @@ export const handlers: Handlers = {
   getThread: async (c, s) => conv.thread(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   listMessages: async (c, s) => conv.listMessages(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   sendMessage: async (c, s) =>
-    command(s, c.viewer, onContact(c, 'sendMessage'), async (tx) => conv.sendMessage(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
+    command(s, c.viewer, onContact(c, 'sendMessage'), async (tx) =>
+      conv.sendMessage(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id),
+    ),
   listComments: async (c, s) => conv.listComments(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   addComment: async (c, s) =>
     command(s, c.viewer, onContact(c, 'addComment'), async (tx) => conv.addComment(tx, await fresh(tx, c.viewer), c.params.id, c.body.text, c.body.client_id)),
@@ -246,7 +274,9 @@ export const handlers: Handlers = {
   reopen: async (c, s) => command(s, c.viewer, onContact(c, 'reopen'), async (tx) => conv.reopen(tx, await fresh(tx, c.viewer), c.params.id)),
   listCustomInboxes: async (c, s) => ({ items: await inboxes.listCustomInboxes(db(s), c.viewer) }),
   createCustomInbox: async (c, s) =>
-    command(s, c.viewer, { clientId: c.body.client_id, route: 'createCustomInbox', request: c.body }, async (tx) => inboxes.createCustomInbox(tx, await fresh(tx, c.viewer), c.body)),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'createCustomInbox', request: c.body }, async (tx) =>
+      inboxes.createCustomInbox(tx, await fresh(tx, c.viewer), c.body),
+    ),
   updateCustomInbox: async (c, s) =>
     command(s, c.viewer, { clientId: c.body.client_id, route: 'updateCustomInbox', target: c.params.id, request: c.body }, async (tx) =>
       inboxes.updateCustomInbox(tx, await fresh(tx, c.viewer), c.params.id, c.body),
@@ -262,7 +292,9 @@ export const handlers: Handlers = {
   archiveNotification: async (c, s) =>
     command(s, c.viewer, onNotification(c, 'archiveNotification'), async (tx) => notes.archive(tx, await fresh(tx, c.viewer), c.params.id)),
   archiveAllNotifications: async (c, s) =>
-    command(s, c.viewer, { clientId: c.body.client_id, route: 'archiveAllNotifications', request: c.body }, async (tx) => ({ archived: await notes.archiveAll(tx, await fresh(tx, c.viewer)) })),
+    command(s, c.viewer, { clientId: c.body.client_id, route: 'archiveAllNotifications', request: c.body }, async (tx) => ({
+      archived: await notes.archiveAll(tx, await fresh(tx, c.viewer)),
+    })),
   dashboard: async (c, s) => dash.dashboardSummary(db(s), c.viewer, s.store.clock(), c.query.tz_offset_minutes),
   dashboardOpenConversations: async (c, s) => dash.openConversations(db(s), c.viewer, s.store.clock(), c.query),
   dashboardMembers: async (c, s) => dash.members(db(s), c.viewer, c.query),

@@ -15,7 +15,11 @@ type Log = (msg: string, err?: unknown) => void;
  * already there. Instances starting together on one database: one creates it, the others then find
  * it. Each start while setup is pending issues its own setup code.
  */
-export async function openWorkspace(db: Database, store: Store, demo: false | DemoOptions | undefined): Promise<{ demo: DemoSummary | null; setupCode: string | null }> {
+export async function openWorkspace(
+  db: Database,
+  store: Store,
+  demo: false | DemoOptions | undefined,
+): Promise<{ demo: DemoSummary | null; setupCode: string | null }> {
   return db.exclusive(async () => {
     const empty = await databaseEmpty(db);
     if (empty && demo) {

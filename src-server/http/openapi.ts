@@ -8,7 +8,10 @@ const schema = (t: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(t, { io,
 
 function parameters(def: RouteDef) {
   const out: unknown[] = [];
-  for (const [where, t] of [['path', def.params], ['query', def.query]] as const) {
+  for (const [where, t] of [
+    ['path', def.params],
+    ['query', def.query],
+  ] as const) {
     if (!t) continue;
     const s = schema(t, 'input') as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, prop] of Object.entries(s.properties ?? {})) {
@@ -24,7 +27,8 @@ export function openapiDocument(): Record<string, unknown> {
   const tables = [...Object.entries(routes), ...Object.entries(v2Routes)] as [string, RouteDef][];
   for (const [name, def] of tables) {
     const path = def.path.replace(/:([A-Za-z_]+)/g, '{$1}');
-    const security = def.auth === 'session' ? [{ bearer: [] }] : def.auth === 'signature' ? [{ signature: [] }] : def.auth === 'token' ? [{ accessToken: [] }] : [];
+    const security =
+      def.auth === 'session' ? [{ bearer: [] }] : def.auth === 'signature' ? [{ signature: [] }] : def.auth === 'token' ? [{ accessToken: [] }] : [];
     paths[path] ??= {};
     paths[path][def.method.toLowerCase()] = {
       operationId: name,

@@ -72,7 +72,11 @@ export function registerRouteGroup(app: FastifyInstance, group: RouteGroup, deps
           const check = def.response.safeParse(result instanceof RawJson ? JSON.parse(result.json) : result);
           if (!check.success) throw new Error(`response of ${name} breaks its contract: ${describeIssues('response', check.error)}`);
         }
-        if (result instanceof RawJson) return reply.status(def.status ?? 200).type('application/json; charset=utf-8').send(result.json);
+        if (result instanceof RawJson)
+          return reply
+            .status(def.status ?? 200)
+            .type('application/json; charset=utf-8')
+            .send(result.json);
         return reply.status(def.status ?? 200).send(result);
       },
     });

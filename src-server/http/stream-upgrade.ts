@@ -37,7 +37,8 @@ export function acceptStreams(server: FastifyInstance['server'], door: StreamDoo
     if (url.pathname !== STREAM_PATH) return refuse(socket, 404, { code: 'not_found', message: 'no stream here' });
     const epoch = url.searchParams.get('epoch');
     const q = StreamQuery.safeParse({ after: url.searchParams.get('after') ?? '0', ...(epoch !== null && { epoch }) });
-    if (!q.success) return refuse(socket, 400, { code: 'invalid_request', message: 'after and epoch must be whole numbers (a cursor and the epoch that came with it)' });
+    if (!q.success)
+      return refuse(socket, 400, { code: 'invalid_request', message: 'after and epoch must be whole numbers (a cursor and the epoch that came with it)' });
     let auth;
     try {
       auth = await sessionOf(door.store, req.headers.authorization, 'send Authorization: Bearer <token>');

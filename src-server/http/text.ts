@@ -23,7 +23,10 @@ export function checkText(value: unknown): void {
     const v = todo.pop();
     if (typeof v === 'string') {
       if (LONE_SURROGATE.test(v)) {
-        throw new ApiError('invalid_request', 'the body holds a lone UTF-16 surrogate (half of a character), which cannot be stored as sent: send whole characters');
+        throw new ApiError(
+          'invalid_request',
+          'the body holds a lone UTF-16 surrogate (half of a character), which cannot be stored as sent: send whole characters',
+        );
       }
     } else if (Array.isArray(v)) for (const x of v) todo.push(x);
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) todo.push(k, x);

@@ -61,7 +61,12 @@ function hostnameOf(host: string): string | null {
 /** An error answer written straight to the socket's response (before any framework sees the request). */
 function refuse(res: ServerResponse, status: number, body: ApiErrorBody): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...ANSWER_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.writeHead(status, {
+    ...ANSWER_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  });
   res.end(text);
 }
 

@@ -16,7 +16,8 @@ const STANDARD: Record<string, string> = {
   countryCode: "COALESCE(c.country_code, '')",
 };
 
-const values = (v: FilterCondition['value']): Param[] => (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v]).map((x) => (typeof x === 'boolean' ? String(x) : x));
+const values = (v: FilterCondition['value']): Param[] =>
+  (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v]).map((x) => (typeof x === 'boolean' ? String(x) : x));
 const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 /** Unix seconds (or ms, when it is that large) to ms. */
 const toMs = (v: Param) => (Number(v) < 1e11 ? Number(v) * 1000 : Number(v));
@@ -126,7 +127,10 @@ async function conditionOf(store: Store, cond: FilterCondition): Promise<Where> 
 /** The filter's conditions, as one (or none for an empty filter). */
 export async function filterWhere(store: Store, filter: { $and?: FilterCondition[]; $or?: FilterCondition[] } | undefined): Promise<Where[]> {
   const out: Where[] = [];
-  for (const [key, joiner] of [['$and', ' AND '], ['$or', ' OR ']] as const) {
+  for (const [key, joiner] of [
+    ['$and', ' AND '],
+    ['$or', ' OR '],
+  ] as const) {
     const conds = filter?.[key] ?? [];
     if (conds.length === 0) continue;
     const parts = await Promise.all(conds.map((c) => conditionOf(store, c)));

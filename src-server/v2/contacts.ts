@@ -121,7 +121,9 @@ export const contactHandlers: V2Handlers<
   v2RemoveTags: async (c) => onContact(c, (tx, id) => untagContact(tx, id, c.body)),
   v2ContactChannels: async (c) => {
     const row = await requireContact(c.store, c.store.db, c.params.identifier);
-    const channel = row.channel_id ? await c.store.db.get<{ id: string; name: string }>('SELECT id, name FROM channels WHERE id = ?', [String(row.channel_id)]) : undefined;
+    const channel = row.channel_id
+      ? await c.store.db.get<{ id: string; name: string }>('SELECT id, name FROM channels WHERE id = ?', [String(row.channel_id)])
+      : undefined;
     const nums = await numbersFor(c.store, 'channel', channel ? [channel.id] : []);
     const items = channel ? [{ id: nums.get(channel.id)!, name: channel.name, source: 'custom' }] : [];
     return pageOfList(c.req, c.query, items, (x) => x.id);

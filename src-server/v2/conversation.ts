@@ -100,7 +100,9 @@ export const conversationHandlers: V2Handlers<'v2SendMessage' | 'v2ListMessages'
         ? await c.store.db.get<{ id: string }>('SELECT id FROM closing_categories WHERE lower(name) = lower(?) AND archived = 0', [category])
         : undefined;
       if (category && !found) throw new ApiError('invalid_request', `category: no closing category called ${JSON.stringify(category)}`);
-      await c.store.write((tx) => conv.close(tx, c.viewer, contactId, { client_id: apiClientId(), closing_category_id: found?.id ?? null, summary: c.body.summary ?? null }));
+      await c.store.write((tx) =>
+        conv.close(tx, c.viewer, contactId, { client_id: apiClientId(), closing_category_id: found?.id ?? null, summary: c.body.summary ?? null }),
+      );
     }
     return { contactId: await numberOf(c.store, 'contact', contactId) };
   },

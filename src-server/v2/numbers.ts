@@ -22,7 +22,8 @@ export async function numbersFor(store: Store, entity: NumberedEntity, ids: read
   if (missing.length === 0) return out;
   // Two instances numbering the same entity at once: the unique index keeps the first, both read it.
   await store.write(async (tx) => {
-    for (const id of missing) await tx.run('INSERT INTO api_numbers (entity, entity_id) VALUES (?, ?) ON CONFLICT (entity, entity_id) DO NOTHING', [entity, id]);
+    for (const id of missing)
+      await tx.run('INSERT INTO api_numbers (entity, entity_id) VALUES (?, ?) ON CONFLICT (entity, entity_id) DO NOTHING', [entity, id]);
   });
   await read();
   return out;

@@ -45,7 +45,13 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
 }
 
 /** Counts the request against the workspace's window (and notes the token's use); false past the limit. */
-async function admit(store: Store, reply: FastifyReply, limit: { requests: number; windowMs: number }, tokenId: string, lastUsedAt: number | null): Promise<boolean> {
+async function admit(
+  store: Store,
+  reply: FastifyReply,
+  limit: { requests: number; windowMs: number },
+  tokenId: string,
+  lastUsedAt: number | null,
+): Promise<boolean> {
   const { count, resetAt } = await store.write(async (tx) => {
     await noteTokenUse(tx, tokenId, lastUsedAt);
     return countInWindow(tx, RATE_KEY, limit.windowMs);
@@ -77,7 +83,8 @@ export function registerDeveloperApi(app: FastifyInstance, store: Store, opts: D
             const m = BEARER.exec(String(req.headers.authorization ?? ''));
             if (!m) throw new ApiError('unauthorized', 'send the access token as Authorization: Bearer <token>');
             const { viewer, tokenId, lastUsedAt } = await tokenViewer(store, m[1]);
-            if (!(await admit(store, reply, limit, tokenId, lastUsedAt))) throw new ApiError('rate_limited', 'too many requests for this workspace; wait and try again (see Retry-After)');
+            if (!(await admit(store, reply, limit, tokenId, lastUsedAt)))
+              throw new ApiError('rate_limited', 'too many requests for this workspace; wait and try again (see Retry-After)');
             const ctx = {
               params: parse(def.params, req.params, 'params'),
               query: parse(def.query, req.query ?? {}, 'query'),

@@ -27,7 +27,10 @@ export async function contactShapes(store: Store, rows: Row[]): Promise<V2Contac
     fieldValuesOf(store.db, ids),
     lifecycleNames(store.db),
     assigneeIds.length
-      ? store.db.all<{ id: string; name: string; email: string }>(`SELECT id, name, email FROM users WHERE id IN (${assigneeIds.map(() => '?').join(', ')})`, assigneeIds)
+      ? store.db.all<{ id: string; name: string; email: string }>(
+          `SELECT id, name, email FROM users WHERE id IN (${assigneeIds.map(() => '?').join(', ')})`,
+          assigneeIds,
+        )
       : Promise.resolve([]),
   ]);
   const userById = new Map(assignees.map((u) => [u.id, u]));
@@ -53,7 +56,11 @@ export async function contactShapes(store: Store, rows: Row[]): Promise<V2Contac
 }
 
 export async function messageShapes(store: Store, contactNum: number, channelId: string | null, rows: Row[]): Promise<z.infer<typeof V2Message>[]> {
-  const nums = await numbersFor(store, 'message', rows.map((r) => String(r.id)));
+  const nums = await numbersFor(
+    store,
+    'message',
+    rows.map((r) => String(r.id)),
+  );
   const channelNum = channelId ? (await numbersFor(store, 'channel', [channelId])).get(channelId)! : null;
   return rows.map((r) => ({
     messageId: nums.get(String(r.id))!,
@@ -76,7 +83,11 @@ const RESTRICTION_NAMES: [keyof UserRow, string][] = [
 export async function userShapes(store: Store, rows: UserRow[]): Promise<z.infer<typeof V2SpaceUser>[]> {
   const teamIds = [...new Set(rows.map((r) => r.team_id).filter((t): t is string => t !== null))];
   const [nums, teamNums, teams] = await Promise.all([
-    numbersFor(store, 'user', rows.map((r) => r.id)),
+    numbersFor(
+      store,
+      'user',
+      rows.map((r) => r.id),
+    ),
     numbersFor(store, 'team', teamIds),
     store.db.all<{ id: string; name: string }>('SELECT id, name FROM teams'),
   ]);

@@ -25,12 +25,20 @@ const taggedWith = async (tx: Tx, tagId: string) =>
   (await tx.sql.all<{ contact_id: string }>('SELECT contact_id FROM contact_tags WHERE tag_id = ? ORDER BY contact_id', [tagId])).map((r) => r.contact_id);
 
 async function tagShapes(store: Store, rows: TagRow[]) {
-  const nums = await numbersFor(store, 'tag', rows.map((t) => t.id));
+  const nums = await numbersFor(
+    store,
+    'tag',
+    rows.map((t) => t.id),
+  );
   return rows.map((t) => ({ id: nums.get(t.id)!, name: t.name, description: t.description, colorCode: t.color, emoji: t.emoji }));
 }
 
 async function fieldShapes(store: Store, rows: FieldRow[]) {
-  const nums = await numbersFor(store, 'custom_field', rows.map((f) => f.id));
+  const nums = await numbersFor(
+    store,
+    'custom_field',
+    rows.map((f) => f.id),
+  );
   return rows.map((f) => ({
     id: nums.get(f.id)!,
     name: f.name,
@@ -73,8 +81,17 @@ export const spaceHandlers: V2Handlers<
   },
   v2Channels: async (c) => {
     const rows = await c.store.db.all<{ id: string; name: string }>('SELECT id, name FROM channels ORDER BY created_at, id');
-    const nums = await numbersFor(c.store, 'channel', rows.map((r) => r.id));
-    return pageOfList(c.req, c.query, rows.map((r) => ({ id: nums.get(r.id)!, name: r.name, source: 'custom' })), (x) => x.id);
+    const nums = await numbersFor(
+      c.store,
+      'channel',
+      rows.map((r) => r.id),
+    );
+    return pageOfList(
+      c.req,
+      c.query,
+      rows.map((r) => ({ id: nums.get(r.id)!, name: r.name, source: 'custom' })),
+      (x) => x.id,
+    );
   },
   v2ListTags: async (c) => pageOfList(c.req, c.query, await tagShapes(c.store, await listTags(c.store.db)), (t) => t.id),
   v2CreateTag: async (c) => (await tagShapes(c.store, [await c.store.write((tx) => createTag(tx, c.body))]))[0],

@@ -48,7 +48,12 @@ export async function createContact(tx: Tx, d: ContactDetails): Promise<Contact>
 }
 
 /** Changes the details given (first and last name together make the name). */
-export async function updateContactDetails(tx: Tx, contact: Record<string, unknown>, parts: { firstName: string; lastName: string }, d: ContactDetails): Promise<Contact> {
+export async function updateContactDetails(
+  tx: Tx,
+  contact: Record<string, unknown>,
+  parts: { firstName: string; lastName: string },
+  d: ContactDetails,
+): Promise<Contact> {
   const id = String(contact.id);
   const sets: string[] = [];
   const params: (string | null)[] = [];

@@ -50,7 +50,14 @@ export async function createField(tx: Tx, input: FieldInput): Promise<FieldRow> 
   if (input.dataType !== 'list' && options.length > 0) throw new ApiError('invalid_request', 'allowedValues: only a list field has options (send [])');
   const slug = input.slug || slugOf(input.name);
   if (await tx.sql.get('SELECT id FROM custom_fields WHERE slug = ?', [slug])) throw new ApiError('conflict', `a custom field already has the slug ${slug}`);
-  const row: FieldRow = { id: newId('cf'), name: input.name, slug, description: input.description ?? '', data_type: input.dataType, list_values: JSON.stringify(options) };
+  const row: FieldRow = {
+    id: newId('cf'),
+    name: input.name,
+    slug,
+    description: input.description ?? '',
+    data_type: input.dataType,
+    list_values: JSON.stringify(options),
+  };
   await tx.run('INSERT INTO custom_fields (id, name, slug, description, data_type, list_values, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
     row.id,
     row.name,

@@ -33,7 +33,13 @@ export async function tagNamed(sql: SqlRunner, name: string): Promise<TagRow | u
 
 export async function createTag(tx: Tx, input: TagInput): Promise<TagRow> {
   if (await tagNamed(tx.sql, input.name)) throw new ApiError('conflict', `a tag is already called ${JSON.stringify(input.name)}`);
-  const row: TagRow = { id: newId('tg'), name: input.name, description: input.description ?? '', color: input.colorCode || DEFAULT_COLOR, emoji: input.emoji ?? '' };
+  const row: TagRow = {
+    id: newId('tg'),
+    name: input.name,
+    description: input.description ?? '',
+    color: input.colorCode || DEFAULT_COLOR,
+    emoji: input.emoji ?? '',
+  };
   await tx.run('INSERT INTO tags (id, name, description, color, emoji, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
     row.id,
     row.name,

@@ -29,9 +29,10 @@ function escapeLike(s: string): string {
 export function searchCondition(q: string, texts: 'messages' | 'joined' = 'messages'): Where {
   const like = `%${escapeLike(q.toLowerCase())}%`;
   // Joined, a match could span two messages only through their separator: a text holding it is searched row by row.
-  const message = texts === 'joined' && !q.includes(TEXT_SEPARATOR)
-    ? "t.texts LIKE ? ESCAPE '\\'"
-    : "EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND LOWER(m.text) LIKE ? ESCAPE '\\')";
+  const message =
+    texts === 'joined' && !q.includes(TEXT_SEPARATOR)
+      ? "t.texts LIKE ? ESCAPE '\\'"
+      : "EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND LOWER(m.text) LIKE ? ESCAPE '\\')";
   return {
     sql: `(LOWER(c.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.phone, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.email, '')) LIKE ? ESCAPE '\\'
       OR ${message})`,
@@ -90,9 +91,7 @@ async function filterConditions(sql: SqlRunner, viewer: ViewerCtx, f: InboxFilte
 
 async function teamCondition(sql: SqlRunner, teamId: string): Promise<Where> {
   const members = await teamMemberIds(sql, teamId);
-  return members.length
-    ? { sql: `c.assignee_id IN (${members.map(() => '?').join(', ')})`, params: members }
-    : { sql: '1 = 0', params: [] };
+  return members.length ? { sql: `c.assignee_id IN (${members.map(() => '?').join(', ')})`, params: members } : { sql: '1 = 0', params: [] };
 }
 
 /** The conditions of an inbox for this viewer, the visibility rule always among them. */
@@ -157,10 +156,11 @@ export async function inboxSummaries(sql: SqlRunner, viewer: ViewerCtx, dialect:
   );
   const listed: Where = { sql: `${scope.sql} AND c.status = 'open'`, params: scope.params };
   const texts = customs.some((c) => c.filter.text) ? messageTexts(dialect, listed) : { sql: '', params: [] };
-  const counts = await sql.get<Record<string, number | null>>(
-    `SELECT ${columns.join(', ')} FROM contacts c ${texts.sql} WHERE ${listed.sql}`,
-    [...inboxConds.flatMap((conds) => conds.flatMap((w) => w.params)), ...texts.params, ...listed.params],
-  );
+  const counts = await sql.get<Record<string, number | null>>(`SELECT ${columns.join(', ')} FROM contacts c ${texts.sql} WHERE ${listed.sql}`, [
+    ...inboxConds.flatMap((conds) => conds.flatMap((w) => w.params)),
+    ...texts.params,
+    ...listed.params,
+  ]);
   const countOf = (i: number) => Number(counts?.[`n${i}`] ?? 0);
   const out: InboxSummary[] = [];
   const names: Record<string, string> = { all: 'All', mine: 'Mine', unassigned: 'Unassigned' };
@@ -174,9 +174,7 @@ export async function inboxSummaries(sql: SqlRunner, viewer: ViewerCtx, dialect:
 
 export async function contactDetail(sql: SqlRunner, viewer: ViewerCtx, id: string) {
   const contact = toContact(await visibleContact(sql, viewer, id));
-  const conversations = (await sql.all('SELECT * FROM conversations WHERE contact_id = ? ORDER BY opened_at DESC, id DESC', [id])).map(
-    toConversation,
-  );
+  const conversations = (await sql.all('SELECT * FROM conversations WHERE contact_id = ? ORDER BY opened_at DESC, id DESC', [id])).map(toConversation);
   return { contact, conversations };
 }
 
@@ -256,7 +254,11 @@ async function addEvent(
 /** Opens a conversation for the contact (there is never a second open one). */
 async function openConversation(tx: Tx, contactId: string, actorId: string | null): Promise<string> {
   const id = newId('cv');
-  await tx.writeRow('conversation', "INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?) RETURNING *", [id, contactId, tx.now]);
+  await tx.writeRow('conversation', "INSERT INTO conversations (id, contact_id, status, opened_at) VALUES (?, ?, 'open', ?) RETURNING *", [
+    id,
+    contactId,
+    tx.now,
+  ]);
   await tx.run("UPDATE contacts SET status = 'open', conversation_id = ?, last_activity_at = ? WHERE id = ?", [id, tx.now, contactId]);
   await addEvent(tx, contactId, id, 'opened', actorId);
   return id;
@@ -309,12 +311,14 @@ export async function sendMessage(tx: Tx, viewer: ViewerCtx, contactId: string, 
     viewer.user.id,
     conversationId,
   ]);
-  await tx.run(
-    "UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'outgoing' WHERE id = ?",
-    [tx.now, excerptOf(text), contactId],
-  );
+  await tx.run("UPDATE contacts SET last_activity_at = ?, last_message = ?, last_message_direction = 'outgoing' WHERE id = ?", [
+    tx.now,
+    excerptOf(text),
+    contactId,
+  ]);
   // The first user to reply to an unassigned contact becomes its assignee (not a Developer API token's actor).
-  if (contact.assignee_id === null && !viewer.user.api_token_id) await setAssignee(tx, { ...contact, conversation_id: conversationId }, viewer.user.id, viewer.user.id);
+  if (contact.assignee_id === null && !viewer.user.api_token_id)
+    await setAssignee(tx, { ...contact, conversation_id: conversationId }, viewer.user.id, viewer.user.id);
   const message = (await tx.emitRow('message', id)) as Message;
   await tx.emitRow('conversation', conversationId);
   await tx.emitRow('contact', contactId);
@@ -332,10 +336,15 @@ export async function addComment(tx: Tx, viewer: ViewerCtx, contactId: string, t
   }
   const id = await claimId(tx, 'comments', commentIdFor(viewer.user.id, clientId));
   const conversationId = (contact.conversation_id as string | null) ?? null;
-  await tx.run(
-    'INSERT INTO comments (id, contact_id, conversation_id, author_id, text, mentions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [id, contactId, conversationId, viewer.user.id, text, JSON.stringify(mentioned), tx.now],
-  );
+  await tx.run('INSERT INTO comments (id, contact_id, conversation_id, author_id, text, mentions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    id,
+    contactId,
+    conversationId,
+    viewer.user.id,
+    text,
+    JSON.stringify(mentioned),
+    tx.now,
+  ]);
   const comment = (await tx.emitRow('comment', id)) as Comment;
   const names = new Map([...users.values()].map((u) => [u.id, u.name]));
   const excerpt = excerptOf(mentionsToNames(text, (uid) => names.get(uid)));
@@ -378,12 +387,16 @@ export async function close(tx: Tx, viewer: ViewerCtx, contactId: string, body: 
   if (body.closing_category_id) {
     const cat = await tx.sql.get<{ archived: number }>('SELECT archived FROM closing_categories WHERE id = ?', [body.closing_category_id]);
     if (!cat) throw new ApiError('invalid_request', `closing_category_id: no category ${body.closing_category_id}`);
-    if (Number(cat.archived)) throw new ApiError('invalid_request', `closing_category_id: the category ${body.closing_category_id} is archived; choose another`);
+    if (Number(cat.archived))
+      throw new ApiError('invalid_request', `closing_category_id: the category ${body.closing_category_id} is archived; choose another`);
   }
-  await tx.run(
-    "UPDATE conversations SET status = 'closed', closed_at = ?, closed_by = ?, closing_category_id = ?, closing_summary = ? WHERE id = ?",
-    [tx.now, viewer.user.id, body.closing_category_id, summary, conversationId],
-  );
+  await tx.run("UPDATE conversations SET status = 'closed', closed_at = ?, closed_by = ?, closing_category_id = ?, closing_summary = ? WHERE id = ?", [
+    tx.now,
+    viewer.user.id,
+    body.closing_category_id,
+    summary,
+    conversationId,
+  ]);
   await tx.run("UPDATE contacts SET status = 'closed', last_activity_at = ? WHERE id = ?", [tx.now, contactId]);
   await addEvent(tx, contactId, conversationId, 'closed', viewer.user.id, {
     closing_category_id: body.closing_category_id,

@@ -16,7 +16,12 @@ export const MAX_CUSTOM_INBOXES_PER_USER = 50;
 export const MAX_SHARED_INBOXES_PER_AUDIENCE = 50;
 
 /** 409 limit_reached when this inbox would take its owner, or a team or user it is shared with, past a bound. */
-async function checkBounds(tx: Tx, ownerId: string, inbox: Pick<CustomInbox, 'sharing' | 'shared_user_ids' | 'shared_team_ids'>, id: string | null): Promise<void> {
+async function checkBounds(
+  tx: Tx,
+  ownerId: string,
+  inbox: Pick<CustomInbox, 'sharing' | 'shared_user_ids' | 'shared_team_ids'>,
+  id: string | null,
+): Promise<void> {
   if (id === null) {
     const own = await tx.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM custom_inboxes WHERE owner_id = ?', [ownerId]);
     if (Number(own?.n) >= MAX_CUSTOM_INBOXES_PER_USER) {
@@ -28,16 +33,21 @@ async function checkBounds(tx: Tx, ownerId: string, inbox: Pick<CustomInbox, 'sh
     "SELECT shared_user_ids, shared_team_ids FROM custom_inboxes WHERE sharing = 'shared' AND id <> ?",
     [id ?? ''],
   );
-  const count = (key: 'shared_user_ids' | 'shared_team_ids', target: string) =>
-    others.filter((o) => (JSON.parse(o[key]) as string[]).includes(target)).length;
+  const count = (key: 'shared_user_ids' | 'shared_team_ids', target: string) => others.filter((o) => (JSON.parse(o[key]) as string[]).includes(target)).length;
   for (const t of inbox.shared_team_ids) {
     if (count('shared_team_ids', t) >= MAX_SHARED_INBOXES_PER_AUDIENCE) {
-      throw new ApiError('limit_reached', `a team may be shown at most ${MAX_SHARED_INBOXES_PER_AUDIENCE} shared custom inboxes: share this one with fewer teams, or unshare another`);
+      throw new ApiError(
+        'limit_reached',
+        `a team may be shown at most ${MAX_SHARED_INBOXES_PER_AUDIENCE} shared custom inboxes: share this one with fewer teams, or unshare another`,
+      );
     }
   }
   for (const u of inbox.shared_user_ids) {
     if (count('shared_user_ids', u) >= MAX_SHARED_INBOXES_PER_AUDIENCE) {
-      throw new ApiError('limit_reached', `a user may be shown at most ${MAX_SHARED_INBOXES_PER_AUDIENCE} custom inboxes shared with them: share this one with fewer people, or unshare another`);
+      throw new ApiError(
+        'limit_reached',
+        `a user may be shown at most ${MAX_SHARED_INBOXES_PER_AUDIENCE} custom inboxes shared with them: share this one with fewer people, or unshare another`,
+      );
     }
   }
 }
@@ -78,7 +88,16 @@ export async function createCustomInbox(tx: Tx, viewer: ViewerCtx, body: BodyOf<
   await tx.run(
     `INSERT INTO custom_inboxes (id, owner_id, name, filter, sharing, shared_user_ids, shared_team_ids, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [id, viewer.user.id, body.name, JSON.stringify(body.filter), body.sharing, JSON.stringify(body.shared_user_ids), JSON.stringify(body.shared_team_ids), tx.now],
+    [
+      id,
+      viewer.user.id,
+      body.name,
+      JSON.stringify(body.filter),
+      body.sharing,
+      JSON.stringify(body.shared_user_ids),
+      JSON.stringify(body.shared_team_ids),
+      tx.now,
+    ],
   );
   const inbox = toCustomInbox((await tx.sql.get('SELECT * FROM custom_inboxes WHERE id = ?', [id]))!);
   await publish(tx, inbox, id, new Set());

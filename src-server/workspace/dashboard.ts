@@ -7,14 +7,10 @@ import { toContact, toConversation, toUser, type UserRow } from './rows';
 import { getSettings } from './settings';
 import { scopeCondition, teamMemberIds, type ViewerCtx } from './viewer';
 
-
 export async function dashboardSummary(sql: SqlRunner, viewer: ViewerCtx, now: number, tzOffsetMinutes: number) {
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
   const count = async (where: string, params: (string | number)[] = []) => {
-    const r = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${scope.sql} AND ${where}`, [
-      ...(scope.params as string[]),
-      ...params,
-    ]);
+    const r = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${scope.sql} AND ${where}`, [...(scope.params as string[]), ...params]);
     return Number(r?.n ?? 0);
   };
   const periods = dashboardPeriods(now, tzOffsetMinutes);
@@ -72,7 +68,11 @@ export async function openConversations(sql: SqlRunner, viewer: ViewerCtx, now: 
   const threshold = settings.open_too_long_hours * HOUR_MS;
   const items = rows.slice(0, q.limit).map((r) => {
     const conversation = toConversation(
-      Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith('cv_')).map(([k, v]) => [k.slice(3), v])),
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => k.startsWith('cv_'))
+          .map(([k, v]) => [k.slice(3), v]),
+      ),
     );
     const openFor = Math.max(0, now - conversation.opened_at);
     return { contact: toContact(r), conversation, open_for_ms: openFor, over_threshold: openFor > threshold };
@@ -108,7 +108,15 @@ export async function reportRows(sql: SqlRunner, viewer: ViewerCtx, from: number
   const byUser = new Map<string, ReportRow>(
     users.map((u) => [
       u.id,
-      { user_id: u.id, conversations_assigned: 0, conversations_closed: 0, messages_sent: 0, comments_added: 0, avg_first_response_ms: null, avg_resolution_ms: null },
+      {
+        user_id: u.id,
+        conversations_assigned: 0,
+        conversations_closed: 0,
+        messages_sent: 0,
+        comments_added: 0,
+        avg_first_response_ms: null,
+        avg_resolution_ms: null,
+      },
     ]),
   );
   const fill = async (field: keyof ReportRow, sqlText: string) => {
@@ -117,20 +125,38 @@ export async function reportRows(sql: SqlRunner, viewer: ViewerCtx, from: number
       if (row && r.v !== null) (row as Record<string, unknown>)[field] = field.startsWith('avg') ? Math.round(Number(r.v)) : Number(r.v);
     }
   };
-  await fill('conversations_assigned', `SELECT e.assignee_id AS user_id, COUNT(*) AS v FROM events e JOIN contacts c ON c.id = e.contact_id
-    WHERE ${scope.sql} AND e.kind = 'assigned' AND e.created_at >= ? AND e.created_at < ? GROUP BY e.assignee_id`);
-  await fill('conversations_closed', `SELECT cv.closed_by AS user_id, COUNT(*) AS v FROM conversations cv JOIN contacts c ON c.id = cv.contact_id
-    WHERE ${scope.sql} AND cv.closed_at >= ? AND cv.closed_at < ? GROUP BY cv.closed_by`);
-  await fill('messages_sent', `SELECT m.author_id AS user_id, COUNT(*) AS v FROM messages m JOIN contacts c ON c.id = m.contact_id
-    WHERE ${scope.sql} AND m.direction = 'outgoing' AND m.created_at >= ? AND m.created_at < ? GROUP BY m.author_id`);
-  await fill('comments_added', `SELECT k.author_id AS user_id, COUNT(*) AS v FROM comments k JOIN contacts c ON c.id = k.contact_id
-    WHERE ${scope.sql} AND k.created_at >= ? AND k.created_at < ? GROUP BY k.author_id`);
-  await fill('avg_first_response_ms', `SELECT cv.first_responder_id AS user_id, AVG(cv.first_response_at - cv.opened_at) AS v
+  await fill(
+    'conversations_assigned',
+    `SELECT e.assignee_id AS user_id, COUNT(*) AS v FROM events e JOIN contacts c ON c.id = e.contact_id
+    WHERE ${scope.sql} AND e.kind = 'assigned' AND e.created_at >= ? AND e.created_at < ? GROUP BY e.assignee_id`,
+  );
+  await fill(
+    'conversations_closed',
+    `SELECT cv.closed_by AS user_id, COUNT(*) AS v FROM conversations cv JOIN contacts c ON c.id = cv.contact_id
+    WHERE ${scope.sql} AND cv.closed_at >= ? AND cv.closed_at < ? GROUP BY cv.closed_by`,
+  );
+  await fill(
+    'messages_sent',
+    `SELECT m.author_id AS user_id, COUNT(*) AS v FROM messages m JOIN contacts c ON c.id = m.contact_id
+    WHERE ${scope.sql} AND m.direction = 'outgoing' AND m.created_at >= ? AND m.created_at < ? GROUP BY m.author_id`,
+  );
+  await fill(
+    'comments_added',
+    `SELECT k.author_id AS user_id, COUNT(*) AS v FROM comments k JOIN contacts c ON c.id = k.contact_id
+    WHERE ${scope.sql} AND k.created_at >= ? AND k.created_at < ? GROUP BY k.author_id`,
+  );
+  await fill(
+    'avg_first_response_ms',
+    `SELECT cv.first_responder_id AS user_id, AVG(cv.first_response_at - cv.opened_at) AS v
     FROM conversations cv JOIN contacts c ON c.id = cv.contact_id
-    WHERE ${scope.sql} AND cv.first_response_at >= ? AND cv.first_response_at < ? GROUP BY cv.first_responder_id`);
-  await fill('avg_resolution_ms', `SELECT cv.closed_by AS user_id, AVG(cv.closed_at - cv.opened_at) AS v
+    WHERE ${scope.sql} AND cv.first_response_at >= ? AND cv.first_response_at < ? GROUP BY cv.first_responder_id`,
+  );
+  await fill(
+    'avg_resolution_ms',
+    `SELECT cv.closed_by AS user_id, AVG(cv.closed_at - cv.opened_at) AS v
     FROM conversations cv JOIN contacts c ON c.id = cv.contact_id
-    WHERE ${scope.sql} AND cv.closed_at >= ? AND cv.closed_at < ? GROUP BY cv.closed_by`);
+    WHERE ${scope.sql} AND cv.closed_at >= ? AND cv.closed_at < ? GROUP BY cv.closed_by`,
+  );
   return [...byUser.values()];
 }
 
@@ -139,6 +165,9 @@ export function leaderboard(rows: ReportRow[], metric: ReportMetric): ReportRow[
   const lowerIsBetter = metric.startsWith('avg');
   return rows
     .filter((r) => r[metric] !== null && (lowerIsBetter || (r[metric] as number) > 0))
-    .sort((a, b) => (lowerIsBetter ? (a[metric] as number) - (b[metric] as number) : (b[metric] as number) - (a[metric] as number)) || a.user_id.localeCompare(b.user_id))
+    .sort(
+      (a, b) =>
+        (lowerIsBetter ? (a[metric] as number) - (b[metric] as number) : (b[metric] as number) - (a[metric] as number)) || a.user_id.localeCompare(b.user_id),
+    )
     .slice(0, 10);
 }

@@ -71,12 +71,7 @@ const MAX_ROWS = 256;
  * is issued at once, in order: an engine runs one connection's statements in the order issued, and
  * a pipelining one sends them together.
  */
-async function chunked(
-  tx: Tx,
-  rows: readonly Param[][],
-  columns: readonly ColumnType[],
-  statement: (values: string) => string,
-): Promise<Row[]> {
+async function chunked(tx: Tx, rows: readonly Param[][], columns: readonly ColumnType[], statement: (values: string) => string): Promise<Row[]> {
   const lists = rowLists(tx.dialect, rows, columns, MAX_ROWS);
   return (await Promise.all(lists.map(({ values, params }) => tx.sql.all<Row>(statement(values), params)))).flat();
 }
@@ -166,8 +161,20 @@ async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundRes
   for (const it of items) {
     const key = senderKey(it);
     if (work.has(key)) continue;
-    const { channelId, body: { sender } } = it;
-    const row = [newId('c'), sender.name?.trim() || sender.phone || `Contact ${sender.id}`, sender.phone ?? null, sender.email ?? null, channelId, sender.id, tx.now, tx.now];
+    const {
+      channelId,
+      body: { sender },
+    } = it;
+    const row = [
+      newId('c'),
+      sender.name?.trim() || sender.phone || `Contact ${sender.id}`,
+      sender.phone ?? null,
+      sender.email ?? null,
+      channelId,
+      sender.id,
+      tx.now,
+      tx.now,
+    ];
     newContacts.push(row);
     work.set(key, newWork({ id: row[0], status: 'closed', conversation_id: null, assignee_id: null, last_activity_at: null }, null));
   }
@@ -198,7 +205,11 @@ async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundRes
   if (touched.length === 0) return results as InboundResult[];
   for (const w of touched) {
     const lastActivity = w.row.last_activity_at;
-    const times = increasingTimes(w.messages.map((m) => m.at), lastActivity === null ? -Infinity : Number(lastActivity), tx.now + MAX_AHEAD_MS);
+    const times = increasingTimes(
+      w.messages.map((m) => m.at),
+      lastActivity === null ? -Infinity : Number(lastActivity),
+      tx.now + MAX_AHEAD_MS,
+    );
     w.messages.forEach((m, j) => (m.at = times[j]));
   }
 
@@ -206,11 +217,7 @@ async function ingestMany(tx: Tx, items: readonly Inbound[]): Promise<InboundRes
   const wanted: NewMessageNote[] = [];
   for (const w of touched) {
     const assignee = (w.row.assignee_id as string | null) ?? null;
-    const users = assignee
-      ? w.assigneePrefs !== null && prefsOf({ notify_prefs: w.assigneePrefs }).new_message_assigned
-        ? [assignee]
-        : []
-      : askingUnassigned;
+    const users = assignee ? (w.assigneePrefs !== null && prefsOf({ notify_prefs: w.assigneePrefs }).new_message_assigned ? [assignee] : []) : askingUnassigned;
     const last = w.messages[w.messages.length - 1];
     for (const userId of users) {
       wanted.push({
@@ -349,7 +356,12 @@ async function usersAskingForUnassigned(sql: SqlRunner): Promise<string[]> {
   );
   return users
     .filter((u) => prefsOf(u).new_message_unassigned)
-    .filter((u) => scopeAllows(visibilityScope({ id: u.id, role: u.role, team_id: u.team_id, restrictions: { contact_visibility: u.contact_visibility } }, () => []), null))
+    .filter((u) =>
+      scopeAllows(
+        visibilityScope({ id: u.id, role: u.role, team_id: u.team_id, restrictions: { contact_visibility: u.contact_visibility } }, () => []),
+        null,
+      ),
+    )
     .map((u) => u.id);
 }
 
@@ -452,7 +464,12 @@ export class InboundBatcher {
       items.forEach((b, j) => (b.item.receivedAt = times[j]));
     }
     try {
-      const results = await this.store.write((tx) => ingestMany(tx, batch.map((b) => b.item)));
+      const results = await this.store.write((tx) =>
+        ingestMany(
+          tx,
+          batch.map((b) => b.item),
+        ),
+      );
       batch.forEach((b, i) => b.resolve(results[i]));
     } catch (err) {
       if (batch.length === 1) batch[0].reject(err);

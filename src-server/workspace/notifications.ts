@@ -38,13 +38,7 @@ const TAB_CONDITION = {
   all: '1 = 1',
 } as const;
 
-export async function listNotifications(
-  sql: SqlRunner,
-  viewer: ViewerCtx,
-  tab: keyof typeof TAB_CONDITION,
-  cursor: string | undefined,
-  limit: number,
-) {
+export async function listNotifications(sql: SqlRunner, viewer: ViewerCtx, tab: keyof typeof TAB_CONDITION, cursor: string | undefined, limit: number) {
   const cond = scopeCondition(viewer.scope, 'c.assignee_id');
   const after = decodeCursor(cursor);
   const rows = await sql.all<Record<string, unknown>>(
@@ -87,11 +81,7 @@ export async function markRead(tx: Tx, viewer: ViewerCtx, id: string) {
 
 export async function archive(tx: Tx, viewer: ViewerCtx, id: string) {
   await ownVisibleNotification(tx, viewer, id);
-  await tx.run('UPDATE notifications SET read_at = COALESCE(read_at, ?), archived_at = COALESCE(archived_at, ?) WHERE id = ?', [
-    tx.now,
-    tx.now,
-    id,
-  ]);
+  await tx.run('UPDATE notifications SET read_at = COALESCE(read_at, ?), archived_at = COALESCE(archived_at, ?) WHERE id = ?', [tx.now, tx.now, id]);
   return toNotification((await tx.emitRow('notification', id)) as never);
 }
 

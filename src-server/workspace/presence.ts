@@ -56,11 +56,14 @@ export class PresenceGate {
       g.held.activeAt = activeAt;
       return;
     }
-    const timer = setTimeout(() => {
-      const held = g.held;
-      g.held = null;
-      if (held) apply(Math.max(0, (Date.now() - held.activeAt) / 1000));
-    }, Math.max(0, g.changedAt + this.gapMs - now));
+    const timer = setTimeout(
+      () => {
+        const held = g.held;
+        g.held = null;
+        if (held) apply(Math.max(0, (Date.now() - held.activeAt) / 1000));
+      },
+      Math.max(0, g.changedAt + this.gapMs - now),
+    );
     timer.unref();
     g.held = { activeAt, timer };
   }

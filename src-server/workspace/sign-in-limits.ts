@@ -49,9 +49,7 @@ export class SignInLimits {
     const { perIp, perEmail } = this.limits;
     return this.store.write(
       async (tx) =>
-        (await this.take(tx, `ip ${ip}`, perIp)) &&
-        (await this.take(tx, `${subject} from ${ip}`, perEmail)) &&
-        (await this.take(tx, subject, perEmail * 10)),
+        (await this.take(tx, `ip ${ip}`, perIp)) && (await this.take(tx, `${subject} from ${ip}`, perEmail)) && (await this.take(tx, subject, perEmail * 10)),
     );
   }
 

@@ -39,7 +39,8 @@ export async function deleteTeam(tx: Tx, id: string, membersTo: string | null | 
     throw new ApiError('conflict', `This team has ${members.length} member${members.length === 1 ? '' : 's'}: move them to another team or to none.`);
   }
   if (membersTo === id) throw new ApiError('invalid_request', 'members_to: choose another team than the one being deleted');
-  if (membersTo && !(await tx.sql.get('SELECT id FROM teams WHERE id = ?', [membersTo]))) throw new ApiError('invalid_request', `members_to: no team ${membersTo}`);
+  if (membersTo && !(await tx.sql.get('SELECT id FROM teams WHERE id = ?', [membersTo])))
+    throw new ApiError('invalid_request', `members_to: no team ${membersTo}`);
   const affected = [...members, ...(await teamWatchers(tx, membersTo ?? null))];
   await reconcileUsers(tx, affected, async () => {
     await tx.run('UPDATE users SET team_id = ? WHERE team_id = ?', [membersTo ?? null, id]);

@@ -2,19 +2,7 @@
 // in the same transaction, so the feed and the data never disagree.
 import type { ChangeRow, Database, Param, TxRunner } from '../db/engine';
 import type { Entity, ChangeOp } from '../../src-shared/sync/changes';
-import {
-  toChannel,
-  toClosingCategory,
-  toComment,
-  toContact,
-  toConversation,
-  toCustomInbox,
-  toEvent,
-  toMessage,
-  toNotification,
-  toTeam,
-  toUser,
-} from './rows';
+import { toChannel, toClosingCategory, toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, toNotification, toTeam, toUser } from './rows';
 
 /** Ops stored in the feed but never served as they are: grant is served as the contact's history, reset as must_refetch, session_end closes streams. */
 type InternalOp = 'grant' | 'reset' | 'session_end';

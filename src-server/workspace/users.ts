@@ -16,8 +16,7 @@ import type { SqlRunner } from '../db/engine';
 import { PresenceGate } from './presence';
 
 const AVATAR_COLORS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
-export const avatarColorFor = (seed: string) =>
-  AVATAR_COLORS[[...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % AVATAR_COLORS.length];
+export const avatarColorFor = (seed: string) => AVATAR_COLORS[[...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % AVATAR_COLORS.length];
 
 // Used to spend the same time on an unknown email as on a wrong password.
 let decoyHash: Promise<string> | undefined;
@@ -39,13 +38,12 @@ export async function signIn(store: Store, email: string, password: string): Pro
     // Unless the password changed meanwhile.
     if (rehashed) await tx.run('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?', [rehashed, row.id, row.password_hash]);
     // This user's sessions unused too long, or too old (their tokens are refused anyway), go now.
-    await tx.run('DELETE FROM sessions WHERE user_id = ? AND (last_seen_at < ? OR created_at < ?)', [row.id, tx.now - SESSION_IDLE_MS, tx.now - SESSION_MAX_MS]);
-    await tx.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)', [
-      hashToken(token),
+    await tx.run('DELETE FROM sessions WHERE user_id = ? AND (last_seen_at < ? OR created_at < ?)', [
       row.id,
-      tx.now,
-      tx.now,
+      tx.now - SESSION_IDLE_MS,
+      tx.now - SESSION_MAX_MS,
     ]);
+    await tx.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)', [hashToken(token), row.id, tx.now, tx.now]);
     // Beyond the bound, the sessions signed in longest ago end (as a sign-out would: their streams close).
     const surplus = await tx.sql.all<{ token_hash: string }>(
       'SELECT token_hash FROM sessions WHERE user_id = ? AND token_hash <> ? ORDER BY created_at DESC, token_hash LIMIT 1000 OFFSET ?',
@@ -200,10 +198,9 @@ export async function sweepInactive(store: Store): Promise<number> {
   return store.write(async (tx) => {
     const settings = await getSettings(tx.sql);
     const cutoff = tx.now - settings.inactivity_timeout_minutes * 60_000;
-    const rows = await tx.sql.all<{ id: string }>(
-      "SELECT id FROM users WHERE status <> 'offline' AND (last_active_at IS NULL OR last_active_at < ?)",
-      [cutoff],
-    );
+    const rows = await tx.sql.all<{ id: string }>("SELECT id FROM users WHERE status <> 'offline' AND (last_active_at IS NULL OR last_active_at < ?)", [
+      cutoff,
+    ]);
     for (const r of rows) {
       await tx.run("UPDATE users SET status = 'offline' WHERE id = ?", [r.id]);
       await tx.emitRow('user', r.id);
@@ -230,10 +227,7 @@ export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'lis
   const params: string[] = [];
   if (q.status) (where.push('status = ?'), params.push(q.status));
   if (q.team_id) (where.push('team_id = ?'), params.push(q.team_id));
-  const rows = await sql.all<UserRow>(
-    `SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`,
-    params,
-  );
+  const rows = await sql.all<UserRow>(`SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`, params);
   return rows.map((r) => userAsSeenBy(viewer, r));
 }
 
@@ -298,10 +292,7 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
 
 export async function updateSettings(tx: Tx, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
   const settings = { ...(await getSettings(tx.sql)), ...patch };
-  await tx.run(
-    "INSERT INTO meta (key, value) VALUES ('settings', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    [JSON.stringify(settings)],
-  );
+  await tx.run("INSERT INTO meta (key, value) VALUES ('settings', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [JSON.stringify(settings)]);
   tx.emit('settings', 'upsert', 'workspace', null, settings);
   return settings;
 }
@@ -316,7 +307,10 @@ export async function listClosingCategories(sql: SqlRunner) {
  * the second's insert then fails, is run again, and lands here.)
  */
 async function assertCategoryNameFree(tx: Tx, name: string, except: string | null): Promise<void> {
-  const taken = await tx.sql.get<{ id: string }>('SELECT id FROM closing_categories WHERE lower(name) = lower(?) AND archived = 0 AND id <> ?', [name, except ?? '']);
+  const taken = await tx.sql.get<{ id: string }>('SELECT id FROM closing_categories WHERE lower(name) = lower(?) AND archived = 0 AND id <> ?', [
+    name,
+    except ?? '',
+  ]);
   if (taken) throw new ApiError('conflict', `a closing category is already called ${JSON.stringify(name)}`);
 }
 
@@ -339,7 +333,9 @@ export async function updateClosingCategory(tx: Tx, id: string, patch: { name?: 
   if (patch.archived !== undefined) await tx.run('UPDATE closing_categories SET archived = ? WHERE id = ?', [patch.archived ? 1 : 0, id]);
   const moved = new Set<string>();
   if (patch.position !== undefined) {
-    const order = (await tx.sql.all<{ id: string; position: number }>('SELECT id, position FROM closing_categories ORDER BY position, id')).filter((r) => r.id !== id);
+    const order = (await tx.sql.all<{ id: string; position: number }>('SELECT id, position FROM closing_categories ORDER BY position, id')).filter(
+      (r) => r.id !== id,
+    );
     order.splice(Math.min(patch.position, order.length), 0, { id, position: -1 });
     for (const [i, r] of order.entries()) {
       if (Number(r.position) === i) continue;

@@ -19,16 +19,9 @@ export async function teamMemberIds(sql: SqlRunner, teamId: string): Promise<str
   return rows.map((r) => r.id);
 }
 
-export async function scopeOf(
-  sql: SqlRunner,
-  user: Pick<UserRow, 'id' | 'role' | 'team_id' | 'contact_visibility'>,
-): Promise<VisibilityScope> {
-  const members =
-    user.role === 'agent' && user.contact_visibility === 'team' && user.team_id ? await teamMemberIds(sql, user.team_id) : [];
-  return visibilityScope(
-    { id: user.id, role: user.role, team_id: user.team_id, restrictions: { contact_visibility: user.contact_visibility } },
-    () => members,
-  );
+export async function scopeOf(sql: SqlRunner, user: Pick<UserRow, 'id' | 'role' | 'team_id' | 'contact_visibility'>): Promise<VisibilityScope> {
+  const members = user.role === 'agent' && user.contact_visibility === 'team' && user.team_id ? await teamMemberIds(sql, user.team_id) : [];
+  return visibilityScope({ id: user.id, role: user.role, team_id: user.team_id, restrictions: { contact_visibility: user.contact_visibility } }, () => members);
 }
 
 export async function loadViewer(sql: SqlRunner, userId: string): Promise<ViewerCtx | undefined> {
@@ -47,10 +40,7 @@ export function scopeCondition(scope: VisibilityScope, column: string): { sql: s
 /** The contact row if the viewer may see it; otherwise 404, the same answer as for a contact that does not exist. */
 export async function visibleContact(sql: SqlRunner, viewer: ViewerCtx, contactId: string): Promise<Record<string, unknown>> {
   const cond = scopeCondition(viewer.scope, 'assignee_id');
-  const row = await sql.get<Record<string, unknown>>(`SELECT * FROM contacts WHERE id = ? AND ${cond.sql}`, [
-    contactId,
-    ...cond.params,
-  ]);
+  const row = await sql.get<Record<string, unknown>>(`SELECT * FROM contacts WHERE id = ? AND ${cond.sql}`, [contactId, ...cond.params]);
   if (!row) throw new ApiError('not_found', 'contact not found');
   return row;
 }

@@ -59,8 +59,10 @@ export async function reconcileUsers(tx: Tx, userIds: Iterable<string>, mutate: 
     const lostWhere = [scopeCondition(was, 'assignee_id'), exclusion(now, 'assignee_id')];
     const gainedWhere = [scopeCondition(now, 'assignee_id'), exclusion(was, 'assignee_id')];
     const query = (parts: { sql: string; params: Param[] }[]) =>
-      tx.sql.all<{ id: string }>(`SELECT id FROM contacts WHERE ${parts.map((p) => p.sql).join(' AND ')} LIMIT ${MAX_INDIVIDUAL_VISIBILITY_CHANGES + 1}`,
-        parts.flatMap((p) => p.params));
+      tx.sql.all<{ id: string }>(
+        `SELECT id FROM contacts WHERE ${parts.map((p) => p.sql).join(' AND ')} LIMIT ${MAX_INDIVIDUAL_VISIBILITY_CHANGES + 1}`,
+        parts.flatMap((p) => p.params),
+      );
     const lost = await query(lostWhere);
     const gained = await query(gainedWhere);
     if (gained.length > MAX_INDIVIDUAL_VISIBILITY_CHANGES || (lost.length > MAX_INDIVIDUAL_VISIBILITY_CHANGES && now.kind === 'all')) {
@@ -80,9 +82,6 @@ export async function reconcileUsers(tx: Tx, userIds: Iterable<string>, mutate: 
 /** Team-restricted agents who see a team's contacts: they are affected when that team's membership changes. */
 export async function teamWatchers(tx: Tx, teamId: string | null): Promise<string[]> {
   if (!teamId) return [];
-  const rows = await tx.sql.all<{ id: string }>(
-    "SELECT id FROM users WHERE team_id = ? AND role = 'agent' AND contact_visibility = 'team'",
-    [teamId],
-  );
+  const rows = await tx.sql.all<{ id: string }>("SELECT id FROM users WHERE team_id = ? AND role = 'agent' AND contact_visibility = 'team'", [teamId]);
   return rows.map((r) => r.id);
 }

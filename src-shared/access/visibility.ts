@@ -40,11 +40,7 @@ export function scopeAllows(scope: VisibilityScope, assigneeId: string | null): 
   return scope.kind === 'all' || (assigneeId !== null && scope.userIds.includes(assigneeId));
 }
 
-export function canSeeContact(
-  viewer: Viewer,
-  contact: { assignee_id: string | null },
-  teamMembers: (teamId: string) => readonly string[],
-): boolean {
+export function canSeeContact(viewer: Viewer, contact: { assignee_id: string | null }, teamMembers: (teamId: string) => readonly string[]): boolean {
   return scopeAllows(visibilityScope(viewer, teamMembers), contact.assignee_id);
 }
 

@@ -61,13 +61,15 @@ const Text = (max: number) =>
     .string()
     .max(max, `must be at most ${max} characters`)
     .refine((s) => s.trim().length > 0, 'must not be empty');
-const Cursor = z.string().max(200).regex(/^[A-Za-z0-9_.:-]*$/, 'cursor is not one this server gave');
+const Cursor = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:-]*$/, 'cursor is not one this server gave');
 const Limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
 /** Time in ms since the epoch, in a query string. */
 const QueryTime = z.coerce.number().int().min(0).max(8.64e15);
 
-const Paged = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+const Paged = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 const Ok = z.object({ ok: z.literal(true) });
 
@@ -138,9 +140,7 @@ export const ReportRow = z.object({
 });
 export type ReportRow = z.infer<typeof ReportRow>;
 
-const ReportRange = z
-  .object({ from: QueryTime, to: QueryTime })
-  .refine((r) => r.from < r.to, 'from must be before to');
+const ReportRange = z.object({ from: QueryTime, to: QueryTime }).refine((r) => r.from < r.to, 'from must be before to');
 
 const PeriodCounts = z.object({ opened: z.number().int(), closed: z.number().int() });
 
@@ -199,9 +199,7 @@ export const AccessTokenName = z.string().trim().min(1, 'give the token a name')
 /** A new token with its secret (null when a replay answers: the secret is never stored). */
 export const NewAccessToken = z.object({ token: AccessToken, secret: z.string().nullable() });
 
-export const InboxKeyParam = z
-  .string()
-  .regex(/^(all|mine|unassigned|team:[A-Za-z0-9_-]{1,64}|custom:[A-Za-z0-9_-]{1,64})$/, 'unknown inbox');
+export const InboxKeyParam = z.string().regex(/^(all|mine|unassigned|team:[A-Za-z0-9_-]{1,64}|custom:[A-Za-z0-9_-]{1,64})$/, 'unknown inbox');
 
 export const routes = {
   health: route({
@@ -295,7 +293,14 @@ export const routes = {
     path: '/api/v1/me/presence',
     summary: 'Report the OS idle time; past the inactivity timeout the user is offline, and back on return',
     auth: 'session',
-    body: z.object({ idle_seconds: z.number().min(0).max(10 * 365 * 24 * 3600) }).strict(),
+    body: z
+      .object({
+        idle_seconds: z
+          .number()
+          .min(0)
+          .max(10 * 365 * 24 * 3600),
+      })
+      .strict(),
     response: User,
   }),
   setPreferences: route({
@@ -419,7 +424,9 @@ export const routes = {
     summary: 'Change workspace settings (Owners)',
     auth: 'session',
     roles: ['owner'],
-    body: WorkspaceSettings.partial().extend({ client_id: ClientId, name: z.string().trim().min(1).max(120).optional() }).strict(),
+    body: WorkspaceSettings.partial()
+      .extend({ client_id: ClientId, name: z.string().trim().min(1).max(120).optional() })
+      .strict(),
     response: WorkspaceSettings,
   }),
   listClosingCategories: route({
@@ -447,7 +454,12 @@ export const routes = {
     roles: ['owner'],
     params: IdParam,
     body: z
-      .object({ client_id: ClientId, name: ClosingCategoryName.optional(), position: z.number().int().min(0).max(10_000).optional(), archived: z.boolean().optional() })
+      .object({
+        client_id: ClientId,
+        name: ClosingCategoryName.optional(),
+        position: z.number().int().min(0).max(10_000).optional(),
+        archived: z.boolean().optional(),
+      })
       .strict(),
     response: ClosingCategory,
   }),
@@ -492,7 +504,7 @@ export const routes = {
   getContact: route({
     method: 'GET',
     path: '/api/v1/contacts/:id',
-    summary: "A contact with its conversations",
+    summary: 'A contact with its conversations',
     auth: 'session',
     params: IdParam,
     response: ContactDetail,
@@ -516,7 +528,7 @@ export const routes = {
   setContactProfile: route({
     method: 'PATCH',
     path: '/api/v1/contacts/:id/profile',
-    summary: "Tag or untag a contact (a new name creates the tag) and set its lifecycle stage (null: none)",
+    summary: 'Tag or untag a contact (a new name creates the tag) and set its lifecycle stage (null: none)',
     auth: 'session',
     params: IdParam,
     body: z
@@ -655,9 +667,7 @@ export const routes = {
     path: '/api/v1/notifications',
     summary: 'The Notification Center: New, Archived or All, newest first, with the unread count',
     auth: 'session',
-    query: z
-      .object({ tab: z.enum(['new', 'archived', 'all']).default('new'), cursor: Cursor.optional(), limit: Limit(200, 50) })
-      .strict(),
+    query: z.object({ tab: z.enum(['new', 'archived', 'all']).default('new'), cursor: Cursor.optional(), limit: Limit(200, 50) }).strict(),
     response: Paged(Notification).extend({ unread: z.number().int() }),
   }),
   markNotificationRead: route({
@@ -692,7 +702,16 @@ export const routes = {
     summary: 'Key figures and the Conversations widget (opened vs closed per period)',
     auth: 'session',
     roles: SUPERVISORS,
-    query: z.object({ tz_offset_minutes: z.coerce.number().int().min(-14 * 60).max(14 * 60).default(0) }).strict(),
+    query: z
+      .object({
+        tz_offset_minutes: z.coerce
+          .number()
+          .int()
+          .min(-14 * 60)
+          .max(14 * 60)
+          .default(0),
+      })
+      .strict(),
     response: DashboardSummary,
   }),
   dashboardOpenConversations: route({
@@ -701,9 +720,7 @@ export const routes = {
     summary: 'The Contacts widget: open conversations, longest open first',
     auth: 'session',
     roles: SUPERVISORS,
-    query: z
-      .object({ team_id: Id.optional(), cursor: Cursor.optional(), limit: Limit(200, 50) })
-      .strict(),
+    query: z.object({ team_id: Id.optional(), cursor: Cursor.optional(), limit: Limit(200, 50) }).strict(),
     response: Paged(OpenConversationRow).extend({ threshold_hours: z.number() }),
   }),
   dashboardMembers: route({

@@ -23,7 +23,12 @@ const ContactParams = z.object({ identifier: ContactIdentifier });
 
 /** `limit` defaults to 10; above 100 it is taken as 100, never refused. */
 export const V2ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).default(10).transform((n) => Math.min(n, 100)),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .transform((n) => Math.min(n, 100)),
   cursorId: z.coerce.number().int().positive().optional(),
 });
 
@@ -61,7 +66,11 @@ export type V2Contact = z.infer<typeof V2Contact>;
 export const V2ContactInput = z.object({
   firstName: Name.optional(),
   lastName: Name.nullable().optional(),
-  phone: z.string().regex(/^\+[0-9]{6,15}$/, 'must be a phone number in E.164 (+ and digits)').nullable().optional(),
+  phone: z
+    .string()
+    .regex(/^\+[0-9]{6,15}$/, 'must be a phone number in E.164 (+ and digits)')
+    .nullable()
+    .optional(),
   email: z.string().trim().toLowerCase().email().max(254).nullable().optional(),
   language: NullableText(20),
   profilePic: NullableText(2000),
@@ -88,16 +97,17 @@ export const FilterCondition = z.object({
   category: FilterCategory,
   field: z.string().max(60).optional(),
   operator: FilterOperator,
-  value: z.union([z.string().max(500), z.number(), z.boolean(), z.array(z.union([z.string().max(500), z.number()])).max(50)]).nullable().optional(),
+  value: z
+    .union([z.string().max(500), z.number(), z.boolean(), z.array(z.union([z.string().max(500), z.number()])).max(50)])
+    .nullable()
+    .optional(),
 });
 export type FilterCondition = z.infer<typeof FilterCondition>;
 
 export const ContactListBody = z.object({
   search: z.string().max(200).optional(),
   timezone: z.string().max(60).optional(),
-  filter: z
-    .object({ $and: z.array(FilterCondition).max(20).optional(), $or: z.array(FilterCondition).max(20).optional() })
-    .optional(),
+  filter: z.object({ $and: z.array(FilterCondition).max(20).optional(), $or: z.array(FilterCondition).max(20).optional() }).optional(),
 });
 
 /** A bare JSON array of 1-10 tag names. */
@@ -126,7 +136,10 @@ export const V2SpaceUser = z.object({
 });
 
 /** A colour as a name like `tag-blue`, or as hex. */
-const ColorCode = z.string().trim().regex(/^(|tag-[a-z]{3,12}|#[0-9a-fA-F]{6})$/, 'must be a name like tag-blue or a hex colour like #1d4ed8');
+const ColorCode = z
+  .string()
+  .trim()
+  .regex(/^(|tag-[a-z]{3,12}|#[0-9a-fA-F]{6})$/, 'must be a name like tag-blue or a hex colour like #1d4ed8');
 export const V2Tag = z.object({ id: Num, name: z.string(), description: z.string(), colorCode: z.string(), emoji: z.string() });
 export const TagInput = z.object({
   name: z.string().trim().min(1).max(60),
@@ -147,7 +160,11 @@ export const V2CustomField = z.object({
 export const CustomFieldInput = z.object({
   name: z.string().trim().min(1).max(60),
   /** "" (or absent): made from the name. */
-  slug: z.string().trim().regex(/^[a-z0-9_]{0,60}$/, 'must be lower-case letters, digits and _').optional(),
+  slug: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9_]{0,60}$/, 'must be lower-case letters, digits and _')
+    .optional(),
   description: z.string().max(200).optional(),
   dataType: CustomFieldType,
   /** The options of a list field; an empty array for other types. */
@@ -168,8 +185,23 @@ export const v2Routes = {
     body: V2ContactInput,
     response: ContactAnswer,
   }),
-  v2UpdateContact: route({ method: 'PUT', path: '/v2/contact/:identifier', summary: 'Update a contact', auth: 'token', params: ContactParams, body: V2ContactInput, response: ContactAnswer }),
-  v2DeleteContact: route({ method: 'DELETE', path: '/v2/contact/:identifier', summary: 'Delete a contact with its conversations', auth: 'token', params: ContactParams, response: ContactAnswer }),
+  v2UpdateContact: route({
+    method: 'PUT',
+    path: '/v2/contact/:identifier',
+    summary: 'Update a contact',
+    auth: 'token',
+    params: ContactParams,
+    body: V2ContactInput,
+    response: ContactAnswer,
+  }),
+  v2DeleteContact: route({
+    method: 'DELETE',
+    path: '/v2/contact/:identifier',
+    summary: 'Delete a contact with its conversations',
+    auth: 'token',
+    params: ContactParams,
+    response: ContactAnswer,
+  }),
   v2CreateOrUpdateContact: route({
     method: 'POST',
     path: '/v2/contact/create_or_update/:identifier',
@@ -188,8 +220,24 @@ export const v2Routes = {
     body: ContactListBody,
     response: V2Page(V2Contact),
   }),
-  v2AddTags: route({ method: 'POST', path: '/v2/contact/:identifier/tag', summary: 'Tag a contact (unknown tag names are created)', auth: 'token', params: ContactParams, body: TagNames, response: ContactAnswer }),
-  v2RemoveTags: route({ method: 'DELETE', path: '/v2/contact/:identifier/tag', summary: 'Untag a contact (the names in the body)', auth: 'token', params: ContactParams, body: TagNames, response: ContactAnswer }),
+  v2AddTags: route({
+    method: 'POST',
+    path: '/v2/contact/:identifier/tag',
+    summary: 'Tag a contact (unknown tag names are created)',
+    auth: 'token',
+    params: ContactParams,
+    body: TagNames,
+    response: ContactAnswer,
+  }),
+  v2RemoveTags: route({
+    method: 'DELETE',
+    path: '/v2/contact/:identifier/tag',
+    summary: 'Untag a contact (the names in the body)',
+    auth: 'token',
+    params: ContactParams,
+    body: TagNames,
+    response: ContactAnswer,
+  }),
   v2ContactChannels: route({
     method: 'GET',
     path: '/v2/contact/:identifier/channels',
@@ -252,7 +300,11 @@ export const v2Routes = {
     summary: 'Open or close the conversation (a closing category and summary when closing; "" when opening)',
     auth: 'token',
     params: ContactParams,
-    body: z.object({ status: z.enum(['open', 'close']), category: z.string().max(60).nullable().optional(), summary: z.string().max(2000).nullable().optional() }),
+    body: z.object({
+      status: z.enum(['open', 'close']),
+      category: z.string().max(60).nullable().optional(),
+      summary: z.string().max(2000).nullable().optional(),
+    }),
     response: ContactAnswer,
   }),
   v2AddComment: route({
@@ -274,7 +326,14 @@ export const v2Routes = {
     query: V2ListQuery,
     response: V2Page(z.object({ category: z.string(), description: z.string() })),
   }),
-  v2Channels: route({ method: 'GET', path: '/v2/space/channel', summary: 'The workspace channels', auth: 'token', query: V2ListQuery, response: V2Page(V2Channel) }),
+  v2Channels: route({
+    method: 'GET',
+    path: '/v2/space/channel',
+    summary: 'The workspace channels',
+    auth: 'token',
+    query: V2ListQuery,
+    response: V2Page(V2Channel),
+  }),
   v2ListTags: route({ method: 'GET', path: '/v2/space/tag', summary: 'The workspace tags', auth: 'token', query: V2ListQuery, response: V2Page(V2Tag) }),
   v2CreateTag: route({ method: 'POST', path: '/v2/space/tag', summary: 'Add a workspace tag', auth: 'token', body: TagInput, response: V2Tag }),
   v2UpdateTag: route({
@@ -301,8 +360,22 @@ export const v2Routes = {
     query: V2ListQuery,
     response: V2Page(V2CustomField),
   }),
-  v2CreateCustomField: route({ method: 'POST', path: '/v2/space/custom_field', summary: 'Add a custom field', auth: 'token', body: CustomFieldInput, response: V2CustomField }),
-  v2GetCustomField: route({ method: 'GET', path: '/v2/space/custom_field/:id', summary: 'One custom field', auth: 'token', params: IdParams, response: V2CustomField }),
+  v2CreateCustomField: route({
+    method: 'POST',
+    path: '/v2/space/custom_field',
+    summary: 'Add a custom field',
+    auth: 'token',
+    body: CustomFieldInput,
+    response: V2CustomField,
+  }),
+  v2GetCustomField: route({
+    method: 'GET',
+    path: '/v2/space/custom_field/:id',
+    summary: 'One custom field',
+    auth: 'token',
+    params: IdParams,
+    response: V2CustomField,
+  }),
 } as const;
 
 export type V2Routes = typeof v2Routes;

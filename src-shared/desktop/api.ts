@@ -26,12 +26,28 @@ import {
   MESSAGE_MAX_CHARS,
   ConversationStatus,
 } from '../model';
-import { AccessToken, AccessTokenName, CustomInboxInput, InboxKeyParam, InboxSummary, NewAccessToken, OpenConversationRow, ReportMetric, ReportRow, RestrictionsPatch, UserWithOneTimePassword } from '../api/routes';
+import {
+  AccessToken,
+  AccessTokenName,
+  CustomInboxInput,
+  InboxKeyParam,
+  InboxSummary,
+  NewAccessToken,
+  OpenConversationRow,
+  ReportMetric,
+  ReportRow,
+  RestrictionsPatch,
+  UserWithOneTimePassword,
+} from '../api/routes';
 import { NewPassword } from '../passwords';
 import { ErrorCode } from '../api/errors';
 import { Entity } from '../sync/changes';
 
-const NonEmpty = (max: number) => z.string().max(max).refine((s) => s.trim().length > 0, 'must not be empty');
+const NonEmpty = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => s.trim().length > 0, 'must not be empty');
 
 /** password_change: signed in with a password someone else gave; nothing opens until the user chooses their own. */
 export const SessionState = z.enum(['signed_out', 'password_change', 'bootstrapping', 'ready']);
@@ -64,7 +80,10 @@ export const InboxRow = Contact.extend({
   failed: z.number().int(),
   unread: z.boolean(),
   /** In a searched list: the newest message of this contact that matches the search (null: the contact matched by name, phone or email). */
-  match: z.object({ text: z.string(), direction: z.enum(['incoming', 'outgoing']), created_at: z.number() }).nullable().optional(),
+  match: z
+    .object({ text: z.string(), direction: z.enum(['incoming', 'outgoing']), created_at: z.number() })
+    .nullable()
+    .optional(),
 });
 export type InboxRow = z.infer<typeof InboxRow>;
 
@@ -230,7 +249,12 @@ export const queries = {
   dashboardSummary: {
     input: z.object({ tz_offset_minutes: z.number().int().min(-840).max(840).default(0) }).strict(),
     output: z.object({
-      figures: z.object({ open: z.number().int(), unassigned: z.number().int(), avg_first_response_ms: z.number().nullable(), avg_resolution_ms: z.number().nullable() }),
+      figures: z.object({
+        open: z.number().int(),
+        unassigned: z.number().int(),
+        avg_first_response_ms: z.number().nullable(),
+        avg_resolution_ms: z.number().nullable(),
+      }),
       conversations: z.record(z.enum(['today', 'yesterday', 'last_14_days', 'last_30_days']), z.object({ opened: z.number().int(), closed: z.number().int() })),
     }),
   },
@@ -274,7 +298,10 @@ export const commands = {
   /** The user has read the session's notice. */
   dismissNotice: { input: Empty, output: z.object({ ok: z.literal(true) }) },
   /** Online only: ends every session of the user on every device, then signs this app out (its cache wiped). */
-  signOutEverywhere: { input: z.object({ discard_unsent: z.boolean().default(false) }).strict(), output: z.object({ ok: z.literal(true), ended: z.number().int() }) },
+  signOutEverywhere: {
+    input: z.object({ discard_unsent: z.boolean().default(false) }).strict(),
+    output: z.object({ ok: z.literal(true), ended: z.number().int() }),
+  },
   /** A new workspace's first Owner, with the setup code the server printed; then signed in as them. */
   setUpWorkspace: {
     input: z
@@ -294,7 +321,10 @@ export const commands = {
    * Choose one's own password: in Profile (the current one required), or right after signing in with
    * a one-time password (state password_change: the one just typed is the current one).
    */
-  changePassword: { input: z.object({ current_password: z.string().min(1).max(200).optional(), new_password: NewPassword }).strict(), output: z.object({ ok: z.literal(true) }) },
+  changePassword: {
+    input: z.object({ current_password: z.string().min(1).max(200).optional(), new_password: NewPassword }).strict(),
+    output: z.object({ ok: z.literal(true) }),
+  },
   sendMessage: { input: z.object({ contact_id: Id, text: NonEmpty(MESSAGE_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
   addComment: { input: z.object({ contact_id: Id, text: NonEmpty(COMMENT_MAX_CHARS) }).strict(), output: z.object({ client_id: z.string() }) },
   assign: { input: z.object({ contact_id: Id, assignee_id: Id.nullable() }).strict(), output: z.object({ client_id: z.string() }) },
@@ -312,14 +342,26 @@ export const commands = {
   /** Online only: Settings > Users. */
   updateUser: {
     input: z
-      .object({ id: Id, role: Role.optional(), team_id: Id.nullable().optional(), restrictions: RestrictionsPatch.optional(), deactivated: z.boolean().optional() })
+      .object({
+        id: Id,
+        role: Role.optional(),
+        team_id: Id.nullable().optional(),
+        restrictions: RestrictionsPatch.optional(),
+        deactivated: z.boolean().optional(),
+      })
       .strict(),
     output: User,
   },
   /** Online only: Settings > Users > Add user; the answer holds the one-time password, shown once. */
   createUser: {
     input: z
-      .object({ email: z.string().email().max(254), name: z.string().trim().min(1).max(120), role: Role, team_id: Id.nullable(), restrictions: RestrictionsPatch })
+      .object({
+        email: z.string().email().max(254),
+        name: z.string().trim().min(1).max(120),
+        role: Role,
+        team_id: Id.nullable(),
+        restrictions: RestrictionsPatch,
+      })
       .strict(),
     output: UserWithOneTimePassword,
   },
@@ -333,12 +375,16 @@ export const commands = {
   /** Online only, Owners: Settings > Closing categories. */
   createClosingCategory: { input: z.object({ name: ClosingCategoryName }).strict(), output: ClosingCategory },
   updateClosingCategory: {
-    input: z.object({ id: Id, name: ClosingCategoryName.optional(), position: z.number().int().min(0).max(10_000).optional(), archived: z.boolean().optional() }).strict(),
+    input: z
+      .object({ id: Id, name: ClosingCategoryName.optional(), position: z.number().int().min(0).max(10_000).optional(), archived: z.boolean().optional() })
+      .strict(),
     output: ClosingCategory,
   },
   /** Online only, Owners: Settings > Workspace. */
   updateWorkspace: {
-    input: WorkspaceSettings.partial().extend({ name: z.string().trim().min(1).max(120).optional() }).strict(),
+    input: WorkspaceSettings.partial()
+      .extend({ name: z.string().trim().min(1).max(120).optional() })
+      .strict(),
     output: WorkspaceSettings,
   },
   createCustomInbox: { input: CustomInboxInput.strict(), output: CustomInbox },

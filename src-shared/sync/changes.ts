@@ -109,7 +109,13 @@ export type ServerFrame = z.infer<typeof ServerFrame>;
 export const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping') }),
   /** OS idle time, so the server can set the user offline after the workspace's inactivity timeout. */
-  z.object({ type: z.literal('presence'), idle_seconds: z.number().min(0).max(10 * 365 * 24 * 3600) }),
+  z.object({
+    type: z.literal('presence'),
+    idle_seconds: z
+      .number()
+      .min(0)
+      .max(10 * 365 * 24 * 3600),
+  }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 

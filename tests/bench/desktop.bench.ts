@@ -26,7 +26,10 @@ const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 const line = (name: string, value: string, goal: string) => console.log(`${name.padEnd(44)} ${value.padEnd(26)} goal: ${goal}`);
 
 async function startServerProcess(dbFile: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
@@ -46,7 +49,17 @@ function rawInsertRate(rows: number): number {
   db.pragma('synchronous = NORMAL');
   db.exec(CACHE_MIGRATIONS[0].sql);
   const ins = db.prepare('INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?)');
-  const data = JSON.stringify({ id: 'x', contact_id: 'c', conversation_id: 'v', direction: 'incoming', text: 'price delivery question 1-2', status: 'read', fail_reason: null, author_id: null, created_at: 1 });
+  const data = JSON.stringify({
+    id: 'x',
+    contact_id: 'c',
+    conversation_id: 'v',
+    direction: 'incoming',
+    text: 'price delivery question 1-2',
+    status: 'read',
+    fail_reason: null,
+    author_id: null,
+    created_at: 1,
+  });
   const t0 = performance.now();
   db.transaction(() => {
     for (let i = 0; i < rows; i++) ins.run(`m${i}`, `c${i % 1000}`, i, 'read', data);
@@ -72,7 +85,13 @@ async function main() {
   const server = await startServerProcess(dbFile);
   const store = new MemoryStore();
   const notifier = new TimingNotifier();
-  const service = new DesktopService({ dataDir: join(dir, 'desktop'), notifier, tokens: store, settings: store, alertBurst: { limit: 1_000_000, windowMs: 1000 } });
+  const service = new DesktopService({
+    dataDir: join(dir, 'desktop'),
+    notifier,
+    tokens: store,
+    settings: store,
+    alertBurst: { limit: 1_000_000, windowMs: 1000 },
+  });
   const call = async (kind: 'query' | 'command', name: string, input: unknown) => {
     const r = await service.handle({ kind, name, input });
     if (!r.ok) throw new Error(`${name}: ${r.message}`);
@@ -109,7 +128,9 @@ async function main() {
       for (let i = 1; i < 50; i++) {
         const last = page.items[page.items.length - 1];
         const jump = i % 10 === 0 || !last;
-        const at = jump ? { offset: Math.floor(Math.random() * Math.ceil(page.total / 100)) * 100 } : { after: { last_activity_at: last.last_activity_at, id: last.id } };
+        const at = jump
+          ? { offset: Math.floor(Math.random() * Math.ceil(page.total / 100)) * 100 }
+          : { after: { last_activity_at: last.last_activity_at, id: last.id } };
         page = await timed({ ...list, ...at, limit: 100 }, walkTimes);
       }
     }
@@ -130,23 +151,49 @@ async function main() {
     // Mention: commit on the server to the Notifier being called, on an agent's machine.
     const agentStore = new MemoryStore();
     const agentNotifier = new TimingNotifier();
-    const agent = new DesktopService({ dataDir: join(dir, 'agent'), notifier: agentNotifier, tokens: agentStore, settings: agentStore, alertBurst: { limit: 1_000_000, windowMs: 1000 } });
-    const agentSession = (await agent.handle({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'agent1@demo.test', password: 'demo-password' } })) as any;
+    const agent = new DesktopService({
+      dataDir: join(dir, 'agent'),
+      notifier: agentNotifier,
+      tokens: agentStore,
+      settings: agentStore,
+      alertBurst: { limit: 1_000_000, windowMs: 1000 },
+    });
+    const agentSession = (await agent.handle({
+      kind: 'command',
+      name: 'signIn',
+      input: { server_url: server.url, email: 'agent1@demo.test', password: 'demo-password' },
+    })) as any;
     const agentId = agentSession.value.user.id;
     while (agent.session().state !== 'ready' || agent.session().connection !== 'online') await new Promise((r) => setTimeout(r, 50));
-    const signIn = await fetch(`${server.url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'manager@demo.test', password: 'demo-password' }) });
+    const signIn = await fetch(`${server.url}/api/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'manager@demo.test', password: 'demo-password' }),
+    });
     const token = ((await signIn.json()) as { token: string }).token;
-    const contacts = ((await (await fetch(`${server.url}/api/v1/conversations?inbox=all&limit=50`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { id: string; assignee_id: string }[] }).items;
+    const contacts = (
+      (await (await fetch(`${server.url}/api/v1/conversations?inbox=all&limit=50`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        items: { id: string; assignee_id: string }[];
+      }
+    ).items;
     const target = contacts.find((c) => c.assignee_id === agentId) ?? contacts[0];
     if (target.assignee_id !== agentId) {
-      await fetch(`${server.url}/api/v1/contacts/${target.id}/assignee`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ client_id: randomUUID(), assignee_id: agentId }) });
+      await fetch(`${server.url}/api/v1/contacts/${target.id}/assignee`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ client_id: randomUUID(), assignee_id: agentId }),
+      });
     }
     await new Promise((r) => setTimeout(r, 300));
     agentNotifier.calls = [];
     const mentionLatency: number[] = [];
     for (let i = 0; i < 100; i++) {
       const before = agentNotifier.calls.length;
-      await fetch(`${server.url}/api/v1/contacts/${target.id}/comments`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ client_id: randomUUID(), text: `{{@user.${agentId}}} follow-up ${i}` }) });
+      await fetch(`${server.url}/api/v1/contacts/${target.id}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ client_id: randomUUID(), text: `{{@user.${agentId}}} follow-up ${i}` }),
+      });
       const deadline = Date.now() + 2000;
       while (agentNotifier.calls.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
       const c = agentNotifier.calls[before];
@@ -165,7 +212,11 @@ async function main() {
     line('inbox page, as the list asks p50 / p99', `${ms(pct(walkTimes, 50))} / ${ms(pct(walkTimes, 99))}`, 'p99 ≤ 2 ms');
     line('  … by random position p50 / p99', `${ms(pct(positionTimes, 50))} / ${ms(pct(positionTimes, 99))}`, '(the former pattern)');
     line('full-text search p50 / p99', `${ms(pct(searchTimes, 50))} / ${ms(pct(searchTimes, 99))}`, 'p99 ≤ 30 ms');
-    line('mention commit → Notifier p50 / p99', `${ms(pct(mentionLatency, 50))} / ${ms(pct(mentionLatency, 99))} (n=${mentionLatency.length})`, 'p50 ≤ 20 ms, p99 ≤ 100 ms');
+    line(
+      'mention commit → Notifier p50 / p99',
+      `${ms(pct(mentionLatency, 50))} / ${ms(pct(mentionLatency, 99))} (n=${mentionLatency.length})`,
+      'p50 ≤ 20 ms, p99 ≤ 100 ms',
+    );
     line('main-process RSS after bootstrap', `${rss.toFixed(0)} MB`, '≤ 250 MB');
   } finally {
     await service.shutdown();

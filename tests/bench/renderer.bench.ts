@@ -14,7 +14,9 @@ import { CHROMIUM } from '../e2e/support/chromium';
 import { ensureRendererBuilt } from '../e2e/support/global-setup';
 import { openApp, signInThroughUi } from '../e2e/support/harness';
 
-const { values } = parseArgs({ options: { contacts: { type: 'string', default: '100000' }, messages: { type: 'string', default: '100000' }, opens: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { contacts: { type: 'string', default: '100000' }, messages: { type: 'string', default: '100000' }, opens: { type: 'string', default: '20' } },
+});
 const CONTACTS = Number(values.contacts);
 const OPENS = Number(values.opens);
 const BIG = 1000;
@@ -110,7 +112,8 @@ async function main(): Promise<void> {
   });
   try {
     t = performance.now();
-    for (let i = 0; i < BIG; i++) await inbound(server, 'bench-big', `Message ${i + 1} of ${BIG}: price delivery question`, undefined, 'Bench Big conversation');
+    for (let i = 0; i < BIG; i++)
+      await inbound(server, 'bench-big', `Message ${i + 1} of ${BIG}: price delivery question`, undefined, 'Bench Big conversation');
     await inbound(server, 'bench-small', 'A short conversation', undefined, 'Bench Small conversation');
     console.log(`${BIG.toLocaleString()} messages written in through the channel in ${secs(t)}`);
     const manager = await signIn(server, 'manager@demo.test');
@@ -126,7 +129,10 @@ async function main(): Promise<void> {
     console.log(`signed in and first sync done in ${secs(t)}`);
     const { page } = app;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-    await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+    await page
+      .getByRole('complementary', { name: 'Inboxes' })
+      .getByRole('button', { name: /^All\b/ })
+      .click();
 
     // Opening the 1,000-message conversation, alternating with a short one.
     await page.getByRole('searchbox', { name: 'Search conversations' }).fill('Bench');

@@ -197,21 +197,32 @@ async function serverChild(): Promise<void> {
     ...(databaseUrl ? { databaseUrl, poolSize: 16, pgWriters: env('BENCH_PG_WRITERS', 1) } : { dbFile }),
     host: '127.0.0.1',
     port: 0,
-    demo: { seed: CFG.seed, contacts: CFG.contacts, agents: CFG.agents, teams: CFG.teams, extraManagers: CFG.extraManagers, restrictedAgents: CFG.restrictedAgents },
+    demo: {
+      seed: CFG.seed,
+      contacts: CFG.contacts,
+      agents: CFG.agents,
+      teams: CFG.teams,
+      extraManagers: CFG.extraManagers,
+      restrictedAgents: CFG.restrictedAgents,
+    },
     signInLimit: { perIp: 10_000, perEmail: 100, windowMs: 60_000 },
     log: (msg, err) => console.error(`[server] ${msg}`, err ?? ''),
   });
   const seedMs = performance.now() - t0;
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
-  const send = childSide<ServerMsg, ServerCmd>(`server-${process.pid}`, () => server.close(), (m) => {
-    if (m.type === 'stats') {
-      // The server's event-loop delay since the last stats: a long synchronous stretch (a WAL
-      // checkpoint, a big flush, GC) shows here.
-      send({ type: 'stats', elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
-      lag.reset();
-    }
-  });
+  const send = childSide<ServerMsg, ServerCmd>(
+    `server-${process.pid}`,
+    () => server.close(),
+    (m) => {
+      if (m.type === 'stats') {
+        // The server's event-loop delay since the last stats: a long synchronous stretch (a WAL
+        // checkpoint, a big flush, GC) shows here.
+        send({ type: 'stats', elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
+        lag.reset();
+      }
+    },
+  );
   send({ type: 'ready', url: server.url, port: server.port, demo: server.demo!, seedMs });
 }
 
@@ -813,7 +824,9 @@ async function loadSide(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    console.log(`IS-Messenger server bench: ${CFG.contacts} contacts, 10 managers, ${CFG.agents} agents (${CFG.restrictedAgents} "User only"), node ${process.version}`);
+    console.log(
+      `IS-Messenger server bench: ${CFG.contacts} contacts, 10 managers, ${CFG.agents} agents (${CFG.restrictedAgents} "User only"), node ${process.version}`,
+    );
     console.log(
       PG_URL
         ? `layout: PostgreSQL (${new URL(PG_URL).host}), two server instances in two child processes; inbound sender in a child process; ${CFG.agents + 10 + CFG.extraManagers - 8} stream clients (half on each instance) and sync pager in this process`
@@ -838,11 +851,17 @@ async function loadSide(): Promise<void> {
       json<{ token: string; user: { id: string; role: string } }>(port, 'POST', '/api/v1/auth/sign-in', undefined, { email, password: DEMO_PASSWORD });
     const managers = demo.users.filter((u) => u.role === 'manager');
     const agents = demo.users.filter((u) => u.role === 'agent');
-    if (managers.length !== CFG.extraManagers + 2 || agents.length !== CFG.agents) throw new Error(`demo has ${managers.length} managers and ${agents.length} agents`);
+    if (managers.length !== CFG.extraManagers + 2 || agents.length !== CFG.agents)
+      throw new Error(`demo has ${managers.length} managers and ${agents.length} agents`);
     const restricted = new Set(agents.slice(agents.length - CFG.restrictedAgents).map((u) => u.id));
     // The demo workspace made them "User only" from the start (restricting 950 agents one by one
     // through the API would write a removal record for each of the others' contacts).
-    const me = await json<{ user: { restrictions: { contact_visibility: string } } }>(port, 'GET', '/api/v1/me', (await signIn(agents[agents.length - 1].email)).token);
+    const me = await json<{ user: { restrictions: { contact_visibility: string } } }>(
+      port,
+      'GET',
+      '/api/v1/me',
+      (await signIn(agents[agents.length - 1].email)).token,
+    );
     if (restricted.size && me.user.restrictions.contact_visibility !== 'user') throw new Error('the demo did not restrict the last agents');
     const t1 = performance.now();
     const people = [...managers, ...agents];
@@ -858,8 +877,11 @@ async function loadSide(): Promise<void> {
     // scripts/pg-test-cluster.sh --durable sets), so that push latency is also timed from the commit
     // as the goal puts it; a record's `at` is its transaction's start, before the batch was written.
     // (PostgreSQL stamps the commit just before flushing it to disk: the flush is timed too.)
-    const tracksCommits = feedDb ? (await feedDb.unsafe<{ track_commit_timestamp: string }[]>('SHOW track_commit_timestamp'))[0].track_commit_timestamp === 'on' : false;
-    if (feedDb && !tracksCommits) console.log('note: this PostgreSQL does not keep commit timestamps (track_commit_timestamp = off): latency from commit is not reported');
+    const tracksCommits = feedDb
+      ? (await feedDb.unsafe<{ track_commit_timestamp: string }[]>('SHOW track_commit_timestamp'))[0].track_commit_timestamp === 'on'
+      : false;
+    if (feedDb && !tracksCommits)
+      console.log('note: this PostgreSQL does not keep commit timestamps (track_commit_timestamp = off): latency from commit is not reported');
     // Commit times are PostgreSQL's clock, receipts this machine's: the same clock when PostgreSQL
     // runs here, else corrected by the offset seen over the quickest of a few round trips.
     let pgClockAhead = 0;
@@ -869,9 +891,11 @@ async function loadSide(): Promise<void> {
         const t0 = performance.timeOrigin + performance.now();
         const [{ now }] = await feedDb.unsafe<{ now: number }[]>('SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::float8 AS now');
         const t1 = performance.timeOrigin + performance.now();
-        if (t1 - t0 < best) (best = t1 - t0), (pgClockAhead = now - (t0 + t1) / 2);
+        if (t1 - t0 < best) ((best = t1 - t0), (pgClockAhead = now - (t0 + t1) / 2));
       }
-      console.log(`PostgreSQL's clock is ${fmt(Math.round(pgClockAhead * 10) / 10 || 0, 1)} ms ahead of this machine's (±${fmt(best / 2, 1)} ms); commit times are corrected by it`);
+      console.log(
+        `PostgreSQL's clock is ${fmt(Math.round(pgClockAhead * 10) / 10 || 0, 1)} ms ahead of this machine's (±${fmt(best / 2, 1)} ms); commit times are corrected by it`,
+      );
     }
     const commitLatencies = async (log: DeliveryLog) => {
       const none = { all: new Samples(), cross: new Samples(), missing: log.n };
@@ -894,7 +918,9 @@ async function loadSide(): Promise<void> {
       conns.push(c);
     }
     await pool(conns, 20, (c) => c.open(ports[c.instance], tokens.get(c.userId)!, head0, bench));
-    console.log(`${conns.length} stream clients connected (${managers.length} managers, ${agents.length - restricted.size} unrestricted agents, ${restricted.size} "User only" agents)`);
+    console.log(
+      `${conns.length} stream clients connected (${managers.length} managers, ${agents.length - restricted.size} unrestricted agents, ${restricted.size} "User only" agents)`,
+    );
     await sleep(500);
 
     // --- inbound load ----------------------------------------------------------------------
@@ -1040,8 +1066,12 @@ async function loadSide(): Promise<void> {
       `  deliveries check: every manager should have heard of all ${fmt(expectedPerManager)} measured messages; ${short ? `${short} heard fewer` : 'all did'}; ` +
         `must_refetch/resync frames: ${conns.reduce((n, c) => n + c.mustRefetch, 0)}; streams closed: ${conns.filter((c) => c.closed !== null).length}`,
     );
-    console.log(`  frame scan check: ${fmt(bench.scanChecks)} frames also parsed in full, ${bench.scanMismatches ? `${bench.scanMismatches} MISMATCHES` : 'all agreed'}`);
-    console.log(`  visibility check on the ${restricted.size} "User only" streams: ${bench.violations.length ? `${bench.violations.length} VIOLATIONS, e.g. ${bench.violations[0]}` : 'no record of another agent\'s contact'}`);
+    console.log(
+      `  frame scan check: ${fmt(bench.scanChecks)} frames also parsed in full, ${bench.scanMismatches ? `${bench.scanMismatches} MISMATCHES` : 'all agreed'}`,
+    );
+    console.log(
+      `  visibility check on the ${restricted.size} "User only" streams: ${bench.violations.length ? `${bench.violations.length} VIOLATIONS, e.g. ${bench.violations[0]}` : "no record of another agent's contact"}`,
+    );
 
     // --- sync paging -----------------------------------------------------------------------
     const pageThrough = async (token: string, deadline: number) => {
@@ -1072,7 +1102,9 @@ async function loadSide(): Promise<void> {
         const r = await pageThrough(tokens.get(u.id)!, t0 + CFG.syncDeadlineMs);
         const s = (performance.now() - t0) / 1000;
         syncRates[u.label].push(r.pages / s);
-        console.log(`  ${u.label.padEnd(18)} ${fmt(r.pages).padStart(4)} pages, ${fmt(r.records).padStart(7)} records in ${fmt(s, 2)} s = ${fmt(r.pages / s, 1)} pages/s`);
+        console.log(
+          `  ${u.label.padEnd(18)} ${fmt(r.pages).padStart(4)} pages, ${fmt(r.records).padStart(7)} records in ${fmt(s, 2)} s = ${fmt(r.pages / s, 1)} pages/s`,
+        );
       }
     }
     // Both users at once, two requests in flight: what the server serves when busy with sync.
@@ -1090,10 +1122,16 @@ async function loadSide(): Promise<void> {
     const p50 = median(runs.map((r) => r.p50));
     const p99 = median(runs.map((r) => r.p99));
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    console.log(`\nsummary (medians over ${runs.length} saturating runs; ${conns.length} stream clients connected${PG_URL ? ', PostgreSQL, two instances' : ''})`);
-    console.log(`  inbound messages/s        ${fmt(inbound).padStart(8)}      goal >= ${fmt(GOAL_INBOUND_PER_S)}/s   ${verdict(inbound >= GOAL_INBOUND_PER_S)}`);
+    console.log(
+      `\nsummary (medians over ${runs.length} saturating runs; ${conns.length} stream clients connected${PG_URL ? ', PostgreSQL, two instances' : ''})`,
+    );
+    console.log(
+      `  inbound messages/s        ${fmt(inbound).padStart(8)}      goal >= ${fmt(GOAL_INBOUND_PER_S)}/s   ${verdict(inbound >= GOAL_INBOUND_PER_S)}`,
+    );
     console.log(`  push latency p50          ${fmt(p50, 1).padStart(8)} ms`);
-    console.log(`  push latency p99          ${fmt(p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(p99 <= GOAL_P99_MS)}  (under saturating load)`);
+    console.log(
+      `  push latency p99          ${fmt(p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(p99 <= GOAL_P99_MS)}  (under saturating load)`,
+    );
     console.log(
       `  push latency p99 paced    ${fmt(paced.p99, 1).padStart(8)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.p99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s, p50 ${fmt(paced.p50, 1)} ms)`,
     );
@@ -1105,19 +1143,37 @@ async function loadSide(): Promise<void> {
       const byCommit = Number.isFinite(paced.commitCrossP99);
       const commitCrossP99 = median(runs.map((r) => r.commitCrossP99));
       if (byCommit) {
-        console.log(`  cross-instance p99 from commit ${fmt(commitCrossP99, 1).padStart(5)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(commitCrossP99 <= GOAL_P99_MS)}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.commitCrossP50)), 1)} ms)`);
-        console.log(`  cross-instance p99 from commit, paced ${fmt(paced.commitCrossP99, 1).padStart(5)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.commitCrossP99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s, p50 ${fmt(paced.commitCrossP50, 1)} ms)`);
+        console.log(
+          `  cross-instance p99 from commit ${fmt(commitCrossP99, 1).padStart(5)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(commitCrossP99 <= GOAL_P99_MS)}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.commitCrossP50)), 1)} ms)`,
+        );
+        console.log(
+          `  cross-instance p99 from commit, paced ${fmt(paced.commitCrossP99, 1).padStart(5)} ms   goal <= ${GOAL_P99_MS} ms      ${verdict(paced.commitCrossP99 <= GOAL_P99_MS)}  (at ${fmt(paced.perSecond)} msg/s, p50 ${fmt(paced.commitCrossP50, 1)} ms)`,
+        );
       }
-      const also = byCommit ? '(from the transaction\'s start: includes writing the batch)' : `goal <= ${GOAL_P99_MS} ms`;
-      console.log(`  cross-instance push p99   ${fmt(crossP99, 1).padStart(8)} ms   ${also}${byCommit ? '' : `      ${verdict(crossP99 <= GOAL_P99_MS)}`}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.crossP50)), 1)} ms)`);
-      console.log(`  cross-instance push p99 paced ${fmt(paced.crossP99, 1).padStart(4)} ms   ${also}${byCommit ? '' : `      ${verdict(paced.crossP99 <= GOAL_P99_MS)}`}  (at ${fmt(paced.perSecond)} msg/s)`);
+      const also = byCommit ? "(from the transaction's start: includes writing the batch)" : `goal <= ${GOAL_P99_MS} ms`;
+      console.log(
+        `  cross-instance push p99   ${fmt(crossP99, 1).padStart(8)} ms   ${also}${byCommit ? '' : `      ${verdict(crossP99 <= GOAL_P99_MS)}`}  (under saturating load; p50 ${fmt(median(runs.map((r) => r.crossP50)), 1)} ms)`,
+      );
+      console.log(
+        `  cross-instance push p99 paced ${fmt(paced.crossP99, 1).padStart(4)} ms   ${also}${byCommit ? '' : `      ${verdict(paced.crossP99 <= GOAL_P99_MS)}`}  (at ${fmt(paced.perSecond)} msg/s)`,
+      );
     }
     for (const [label, rates] of Object.entries(syncRates)) {
       console.log(`  sync pages/s, ${label.padEnd(18)} ${fmt(median(rates), 1).padStart(6)}      (limit=1000, no goal set)`);
     }
     const size = (f: string) => (existsSync(f) ? statSync(f).size / 2 ** 20 : 0);
-    if (!PG_URL) console.log(`database ${fmt(size(dbFile), 1)} MB + WAL ${fmt(size(`${dbFile}-wal`), 1)} MB; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews the figures)`);
-    else console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (PostgreSQL, both instances and the load side share this machine)`);
+    if (!PG_URL)
+      console.log(
+        `database ${fmt(size(dbFile), 1)} MB + WAL ${fmt(size(`${dbFile}-wal`), 1)} MB; load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} (other work on the machine skews the figures)`,
+      );
+    else
+      console.log(
+        `load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} (PostgreSQL, both instances and the load side share this machine)`,
+      );
     console.log(`bench took ${fmt((Date.now() - started) / 1000)} s`);
   } finally {
     clearTimeout(watchdog);

@@ -68,11 +68,15 @@ function get(url: string, token?: string): Promise<{ status: number; text: strin
 function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const text = JSON.stringify(body);
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d) => parts.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(text);
   });
@@ -180,7 +184,9 @@ async function main() {
         }),
       );
       const health = await probe.stop();
-      console.log(`200 desktops reconnecting from after=0 (${pages} pages of up to 5,000): all ${finished.length} caught up, the last after ${Math.max(...finished).toFixed(0)} ms`);
+      console.log(
+        `200 desktops reconnecting from after=0 (${pages} pages of up to 5,000): all ${finished.length} caught up, the last after ${Math.max(...finished).toFixed(0)} ms`,
+      );
       console.log(`  /health meanwhile: ${fmt(health)}`);
       for (const ws of streams) ws.terminate();
     }
@@ -193,29 +199,55 @@ async function main() {
       const caught = await Promise.all(opened.map((s) => s.caughtUp.then(() => performance.now() - t0)));
       const health = await probe.stop();
       const told = caught.filter((x) => Number.isNaN(x)).length;
-      console.log(`1,000 streams opened at once from after=0: ${caught.length - told} caught up (the last after ${Math.max(...caught.filter((x) => !Number.isNaN(x))).toFixed(0)} ms), ${told} told to come back later (1013)`);
+      console.log(
+        `1,000 streams opened at once from after=0: ${caught.length - told} caught up (the last after ${Math.max(...caught.filter((x) => !Number.isNaN(x))).toFixed(0)} ms), ${told} told to come back later (1013)`,
+      );
       console.log(`  /health meanwhile: ${fmt(health)}`);
       for (const s of opened) s.ws.terminate();
     }
     // 3. The inbox list at the bounds.
     {
-      const signIn = async (email: string) => JSON.parse((await post(`${url}/api/v1/auth/sign-in`, { email, password: DEMO_PASSWORD })).text) as { token: string; user: { id: string; team_id: string } };
+      const signIn = async (email: string) =>
+        JSON.parse((await post(`${url}/api/v1/auth/sign-in`, { email, password: DEMO_PASSWORD })).text) as {
+          token: string;
+          user: { id: string; team_id: string };
+        };
       const owner = await signIn('owner@demo.test');
       const manager = await signIn('manager@demo.test');
       const agent1 = await signIn('agent1@demo.test');
       const create = (token: string, body: unknown) =>
         new Promise<number>((resolve, reject) => {
           const text = JSON.stringify(body);
-          const req = http.request(`${url}/api/v1/custom-inboxes`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
+          const req = http.request(
+            `${url}/api/v1/custom-inboxes`,
+            {
+              method: 'POST',
+              agent,
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
           req.on('error', reject);
           req.end(text);
         });
       for (let i = 0; i < 50; i++) {
-        await create(owner.token, { client_id: crypto.randomUUID(), name: `team ${i}`, filter: { status: 'open', ...(i % 2 && { text: `a${i}` }) }, sharing: 'shared', shared_team_ids: [agent1.user.team_id] });
-        await create(manager.token, { client_id: crypto.randomUUID(), name: `direct ${i}`, filter: { assignee: i % 2 ? 'unassigned' : 'me' }, sharing: 'shared', shared_user_ids: [agent1.user.id] });
+        await create(owner.token, {
+          client_id: crypto.randomUUID(),
+          name: `team ${i}`,
+          filter: { status: 'open', ...(i % 2 && { text: `a${i}` }) },
+          sharing: 'shared',
+          shared_team_ids: [agent1.user.team_id],
+        });
+        await create(manager.token, {
+          client_id: crypto.randomUUID(),
+          name: `direct ${i}`,
+          filter: { assignee: i % 2 ? 'unassigned' : 'me' },
+          sharing: 'shared',
+          shared_user_ids: [agent1.user.id],
+        });
       }
       const times: number[] = [];
       let count = 0;
@@ -230,10 +262,11 @@ async function main() {
 
     // 4. Memory: clients that pipeline without reading, and half-sent bodies.
     {
-      const rss = () => new Promise<number>((resolve) => {
-        child.once('message', (m) => resolve((m as { rss: number }).rss));
-        child.send('rss');
-      });
+      const rss = () =>
+        new Promise<number>((resolve) => {
+          child.once('message', (m) => resolve((m as { rss: number }).rss));
+          child.send('rss');
+        });
       const settle = () => new Promise((r) => setTimeout(r, 3000));
       const net = await import('node:net');
       const host = new URL(url);
@@ -265,7 +298,11 @@ async function main() {
       console.log(`500 clients sending 250 KB of a 262 KB body and stopping: ${mb(halfRss - before2)} RSS`);
     }
 
-    console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     clearTimeout(watchdog);
     child.send('stop');

@@ -21,7 +21,11 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const line = (name: string, value: string, goal: string) => console.log(`${name.padEnd(52)} ${value.padEnd(30)} goal: ${goal}`);
 
 async function startServerProcess(dbFile: string, contacts: number): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile, '--demo', '--contacts', String(contacts)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile, '--demo', '--contacts', String(contacts)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
@@ -40,14 +44,23 @@ function busyCores(n: number): ChildProcess[] {
 }
 
 async function http(url: string, method: string, path: string, token: string | null, body?: unknown): Promise<any> {
-  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return res.json();
 }
 
 async function scenario(label: string, contacts: number): Promise<void> {
   const { url, proc } = await startServerProcess(join(dir, `${contacts}.sqlite`), contacts);
   const busy = busyCores(2);
-  const service = new DesktopService({ dataDir: join(dir, `desktop-${contacts}`), notifier: { show: () => {} }, tokens: new MemoryStore(), settings: new MemoryStore() });
+  const service = new DesktopService({
+    dataDir: join(dir, `desktop-${contacts}`),
+    notifier: { show: () => {} },
+    tokens: new MemoryStore(),
+    settings: new MemoryStore(),
+  });
   try {
     const owner = (await http(url, 'POST', '/api/v1/auth/sign-in', null, { email: 'owner@demo.test', password: 'demo-password' })).token as string;
     const users = (await http(url, 'GET', '/api/v1/users', owner)).items as { id: string; email: string }[];
@@ -58,7 +71,8 @@ async function scenario(label: string, contacts: number): Promise<void> {
       while (!(service.session().state === 'ready' && service.session().connection === 'online')) await new Promise((r) => setTimeout(r, 20));
     };
     await ready();
-    const restrict = (v: 'off' | 'user') => http(url, 'PATCH', `/api/v1/users/${agent.id}`, owner, { client_id: randomUUID(), restrictions: { contact_visibility: v } });
+    const restrict = (v: 'off' | 'user') =>
+      http(url, 'PATCH', `/api/v1/users/${agent.id}`, owner, { client_id: randomUUID(), restrictions: { contact_visibility: v } });
     const full = service.cache!.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts')!.n;
 
     const times: number[] = [];
@@ -104,7 +118,7 @@ async function scenario(label: string, contacts: number): Promise<void> {
 }
 
 try {
-  console.log('Story 3 under load (two busy processes on this machine\'s cores)');
+  console.log("Story 3 under load (two busy processes on this machine's cores)");
   await scenario('demo workspace (500 contacts)', 500);
   await scenario('large workspace (7,000 contacts: narrow)', 7000);
 } finally {

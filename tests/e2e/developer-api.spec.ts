@@ -50,12 +50,19 @@ test('add a Developer API token, use it for a /v2 request, and revoke it', async
 
   // What the integration sets on a contact shows in its contact panel.
   const post = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   expect((await post('/v2/contact/create_or_update/email:tagged.lead@example.com', { firstName: 'Tagged', lastName: 'Lead' })).status).toBe(200);
   expect((await post('/v2/contact/email:tagged.lead@example.com/tag', ['VIP'])).status).toBe(200);
   expect((await post('/v2/contact/email:tagged.lead@example.com/lifecycle/update', { name: 'Hot Lead' })).status).toBe(200);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  await page
+    .getByRole('complementary', { name: 'Inboxes' })
+    .getByRole('button', { name: /^All\b/ })
+    .click();
   // A contact the API created has no conversation yet: it is listed among the closed ones.
   await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Closed' }).click();
   await page.getByRole('searchbox', { name: 'Search conversations' }).fill('Tagged Lead');

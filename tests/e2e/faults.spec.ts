@@ -51,10 +51,18 @@ test('a message written while the server is down shows pending, and is delivered
   apps.push(alice);
   const { page } = alice;
   const meId = alice.host.service.session().user!.id;
-  const contact = ((await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; assignee_id: string; status: string }[]).find(
-    (c) => c.assignee_id === meId && c.status === 'open',
-  )!;
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
+  const contact = (
+    (await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as {
+      id: string;
+      name: string;
+      assignee_id: string;
+      status: string;
+    }[]
+  ).find((c) => c.assignee_id === meId && c.status === 'open')!;
+  await page
+    .getByRole('complementary', { name: 'Inboxes' })
+    .getByRole('button', { name: /^Mine\b/ })
+    .click();
   await openBySearch(page, contact);
 
   await server.close();
@@ -75,7 +83,8 @@ test('a message written while the server is down shows pending, and is delivered
 
   // Exactly one such message on the server, and it stays one.
   const manager = await signIn(server, 'manager@demo.test');
-  const count = async () => ((await manager.get(`/api/v1/contacts/${contact.id}/messages?limit=100`)).body.items as { text: string }[]).filter((m) => m.text === text).length;
+  const count = async () =>
+    ((await manager.get(`/api/v1/contacts/${contact.id}/messages?limit=100`)).body.items as { text: string }[]).filter((m) => m.text === text).length;
   expect(await count()).toBe(1);
   await page.waitForTimeout(1000);
   expect(await count()).toBe(1);
@@ -86,9 +95,9 @@ test('an assignment the server refuses is put back, and the conversation and its
   const manager = await signedInApp(browser, server, 'manager2@demo.test');
   apps.push(manager);
   const { page } = manager;
-  const contact = ((await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; status: string }[]).find(
-    (c) => c.status === 'open',
-  )!;
+  const contact = (
+    (await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; status: string }[]
+  ).find((c) => c.status === 'open')!;
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
   await openBySearch(page, contact);
 
@@ -111,10 +120,18 @@ test('sign-out with a message not sent yet asks first, says what it is, and sign
   apps.push(agent);
   const { page } = agent;
   const meId = agent.host.service.session().user!.id;
-  const contact = ((await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; assignee_id: string; status: string }[]).find(
-    (c) => c.assignee_id === meId && c.status === 'open',
-  )!;
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
+  const contact = (
+    (await (await signIn(server, 'manager@demo.test')).get('/api/v1/contacts?limit=200')).body.items as {
+      id: string;
+      name: string;
+      assignee_id: string;
+      status: string;
+    }[]
+  ).find((c) => c.assignee_id === meId && c.status === 'open')!;
+  await page
+    .getByRole('complementary', { name: 'Inboxes' })
+    .getByRole('button', { name: /^Mine\b/ })
+    .click();
   await openBySearch(page, contact);
   await server.close();
   await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible();
@@ -139,10 +156,12 @@ test('sign-out with a message not sent yet asks first, says what it is, and sign
   await dialog.getByRole('button', { name: 'Send now' }).click();
   await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible({ timeout: 15_000 });
   const manager = await signIn(server, 'manager@demo.test');
-  expect(((await manager.get(`/api/v1/contacts/${contact.id}/messages?limit=100`)).body.items as { text: string }[]).filter((m) => m.text === text)).toHaveLength(1);
+  expect(
+    ((await manager.get(`/api/v1/contacts/${contact.id}/messages?limit=100`)).body.items as { text: string }[]).filter((m) => m.text === text),
+  ).toHaveLength(1);
 });
 
-test("a contact named like markup, and such a message, render as plain text", async ({ browser }) => {
+test('a contact named like markup, and such a message, render as plain text', async ({ browser }) => {
   const manager = await signedInApp(browser, server, 'manager@demo.test');
   apps.push(manager);
   const { page } = manager;
@@ -155,7 +174,10 @@ test("a contact named like markup, and such a message, render as plain text", as
   await expect(page.getByRole('button', { name: HOSTILE, exact: true })).toBeVisible();
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  await page
+    .getByRole('complementary', { name: 'Inboxes' })
+    .getByRole('button', { name: /^All\b/ })
+    .click();
   const row = page.locator(`[role="option"][data-contact-id="${contactId}"]`);
   await expect(row.locator('.conv-row__name')).toHaveText(HOSTILE);
   await expect(row.locator('.conv-row__excerpt')).toHaveText(`hello ${HOSTILE} there`);

@@ -12,7 +12,19 @@ const SIZES = [
 ] as const;
 
 /** What must be whole on screen: table headers and cells, and the buttons of every header. */
-const WATCHED = ['th', 'td', '.thread-header button', '.thread-header__name', '.page__header button', '.pane-header button', '.sv-view header button', 'table button', '.entry__meta time', '.note__time', '.sv-card__header button'].join(', ');
+const WATCHED = [
+  'th',
+  'td',
+  '.thread-header button',
+  '.thread-header__name',
+  '.page__header button',
+  '.pane-header button',
+  '.sv-view header button',
+  'table button',
+  '.entry__meta time',
+  '.note__time',
+  '.sv-card__header button',
+].join(', ');
 
 /** The little of the DOM the check uses (this project's Node typecheck has no DOM library). */
 interface El {
@@ -35,7 +47,8 @@ interface Win {
 async function clipped(page: Page): Promise<string[]> {
   return page.evaluate((selector) => {
     const w = globalThis as unknown as Win;
-    const describe = (el: El) => `${el.tagName.toLowerCase()}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
+    const describe = (el: El) =>
+      `${el.tagName.toLowerCase()}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
     const clipBox = (el: El) => {
       let left = 0;
       let right = w.innerWidth;
@@ -52,10 +65,15 @@ async function clipped(page: Page): Promise<string[]> {
     for (const el of w.document.querySelectorAll(selector)) {
       const r = el.getBoundingClientRect();
       // Not rendered, or only for screen readers (visually hidden: 1 px, clipped).
-      if (r.width <= 1 || r.height <= 1 || w.getComputedStyle(el).visibility === 'hidden' || el.closest('.visually-hidden, [hidden], dialog:not([open])')) continue;
+      if (r.width <= 1 || r.height <= 1 || w.getComputedStyle(el).visibility === 'hidden' || el.closest('.visually-hidden, [hidden], dialog:not([open])'))
+        continue;
       const box = clipBox(el);
-      if (r.left < box.left - 1 || r.right > box.right + 1) out.push(`${describe(el)} is outside its container (${Math.round(r.left)}–${Math.round(r.right)} shown in ${Math.round(box.left)}–${Math.round(box.right)})`);
-      else if (el.scrollWidth > el.clientWidth + 1 && el.tagName !== 'TD') out.push(`${describe(el)} is cut (${el.scrollWidth} px of content in ${el.clientWidth})`);
+      if (r.left < box.left - 1 || r.right > box.right + 1)
+        out.push(
+          `${describe(el)} is outside its container (${Math.round(r.left)}–${Math.round(r.right)} shown in ${Math.round(box.left)}–${Math.round(box.right)})`,
+        );
+      else if (el.scrollWidth > el.clientWidth + 1 && el.tagName !== 'TD')
+        out.push(`${describe(el)} is cut (${el.scrollWidth} px of content in ${el.clientWidth})`);
     }
     return out;
   }, WATCHED);
@@ -90,11 +108,19 @@ for (const size of SIZES) {
     };
 
     await nav(page, 'Dashboard');
-    await expect(page.getByRole('table', { name: /Open conversations, longest open first/ }).locator('tbody tr').first()).toBeVisible();
+    await expect(
+      page
+        .getByRole('table', { name: /Open conversations, longest open first/ })
+        .locator('tbody tr')
+        .first(),
+    ).toBeVisible();
     await check('dashboard');
 
     await nav(page, 'Messages');
-    await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+    await page
+      .getByRole('complementary', { name: 'Inboxes' })
+      .getByRole('button', { name: /^All\b/ })
+      .click();
     await page.locator('[role="option"][data-contact-id]').first().click();
     await expect(page.locator('#thread-title')).toBeVisible();
     await expect(page.locator('li.entry').first()).toBeVisible();

@@ -66,7 +66,11 @@ test('two teammates with the same name: the comment reaches the one picked, and 
   await box.pressSequentially('please call them back');
   await expect(box).toHaveValue(`@${NAME} please call them back`);
   // Saved in the cache a moment after typing, with whom the mention stands for.
-  await eventually(async () => (await coreQuery(owner!, 'drafts', {})).some((d) => d.contact_id === contact.id && d.mentions.map((m) => m.id).join() === second.id), 15_000, 'the draft saved with its mention');
+  await eventually(
+    async () => (await coreQuery(owner!, 'drafts', {})).some((d) => d.contact_id === contact.id && d.mentions.map((m) => m.id).join() === second.id),
+    15_000,
+    'the draft saved with its mention',
+  );
   await page.reload();
   await expect(page.locator('#thread-title')).toHaveText(contact.name, { timeout: 15_000 });
   await expect(box).toHaveValue(`@${NAME} please call them back`);
@@ -74,7 +78,8 @@ test('two teammates with the same name: the comment reaches the one picked, and 
   await expect(box).toHaveValue('');
 
   // The newest comment on the server (none until the app's outbox has delivered it).
-  const latest = async () => (await ownerApi.get(`/api/v1/contacts/${contact.id}/comments?limit=1`)).body.items[0] as { id: string; text: string; mentions: string[] } | undefined;
+  const latest = async () =>
+    (await ownerApi.get(`/api/v1/contacts/${contact.id}/comments?limit=1`)).body.items[0] as { id: string; text: string; mentions: string[] } | undefined;
   await expect.poll(async () => (await latest())?.text).toBe(`{{@user.${second.id}}} please call them back`);
   const toSecond = (await latest())!;
   expect(toSecond.mentions).toEqual([second.id]);

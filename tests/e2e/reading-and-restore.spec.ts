@@ -40,7 +40,10 @@ test('a message arriving in the conversation on screen is read: no unread dot, t
   const contactId = first.body.contact_id as string;
   expect((await managerApi.post(`/api/v1/contacts/${contactId}/assignee`, { client_id: randomUUID(), assignee_id: me })).status).toBe(200);
   await openMessages(page);
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
+  await page
+    .getByRole('complementary', { name: 'Inboxes' })
+    .getByRole('button', { name: /^Mine\b/ })
+    .click();
   await openByName(page, { id: contactId, name: 'Rosa Reading' });
   await page.bringToFront();
   await eventually(async () => (await unreadOf(page)) === 0 && alice.host.service.unreadCount() === 0, 15_000, 'what is on screen read');
@@ -87,7 +90,10 @@ test('a draft, the inbox and the conversation survive a reload and a restart of 
   const mine = contacts.filter((c) => c.assignee_id === me && contacts.filter((x) => x.name === c.name).length === 1);
   const [a, b] = mine;
   await openMessages(page);
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Mine\b/ }).click();
+  await page
+    .getByRole('complementary', { name: 'Inboxes' })
+    .getByRole('button', { name: /^Mine\b/ })
+    .click();
   await openByName(page, a);
   const draftA = `Half a reply ${randomUUID()}`;
   await page.getByRole('textbox', { name: `Message to ${a.name}` }).fill(draftA);
@@ -95,7 +101,11 @@ test('a draft, the inbox and the conversation survive a reload and a restart of 
   const draftB = `Another thought ${randomUUID()}`;
   await page.getByRole('textbox', { name: `Message to ${b.name}` }).fill(draftB);
   // Saved in the cache a moment after typing.
-  await eventually(async () => (await coreQuery(bob, 'drafts', {})).filter((d) => d.text === draftA || d.text === draftB).length === 2, 15_000, 'both drafts saved');
+  await eventually(
+    async () => (await coreQuery(bob, 'drafts', {})).filter((d) => d.text === draftA || d.text === draftB).length === 2,
+    15_000,
+    'both drafts saved',
+  );
 
   await page.reload();
   await expect(page.locator('#thread-title')).toHaveText(b.name, { timeout: 15_000 });
@@ -148,14 +158,17 @@ test('offline, an assignment says what will happen when the connection returns',
   const manager = await signedInApp(browser, server, 'owner@demo.test');
   apps.push(manager);
   const { page } = manager;
-  const contact = ((await managerApi.get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; status: string; assignee_id: string | null }[]).find(
-    (c, _, all) => c.status === 'open' && c.assignee_id !== 'u_manager' && all.filter((x) => x.name === c.name).length === 1,
-  )!;
+  const contact = (
+    (await managerApi.get('/api/v1/contacts?limit=200')).body.items as { id: string; name: string; status: string; assignee_id: string | null }[]
+  ).find((c, _, all) => c.status === 'open' && c.assignee_id !== 'u_manager' && all.filter((x) => x.name === c.name).length === 1)!;
   await openMessages(page);
   await openByName(page, contact);
   await server.close();
   await expect(page.getByText("You're offline — changes will be sent when the connection returns")).toBeVisible();
-  await page.locator('.thread-header').getByRole('button', { name: /^(Assigned to|Unassigned)/ }).click();
+  await page
+    .locator('.thread-header')
+    .getByRole('button', { name: /^(Assigned to|Unassigned)/ })
+    .click();
   await page.getByRole('combobox', { name: 'Search teammates' }).fill('Marcus');
   await page.getByRole('combobox', { name: 'Search teammates' }).press('Enter');
   await expect(page.getByText('Will assign to Marcus Manager when back online')).toBeVisible();

@@ -6,7 +6,18 @@ import { expect, test } from './support/test';
 import { createOsNotifier, type OsNotifier } from '../../src-main/core/notifications/os-notifier';
 import { startNotificationSession, type NotificationSession, type NotifyCall } from '../support/notification-daemon';
 import { ApiClient, inbound, signIn, type TestServer } from '../support/server';
-import { eventually, expectAccessible, openApp, openFromAllInbox, signedInApp, signInThroughUi, snap, startDemoServer, unreadOf, type AppUser } from './support/harness';
+import {
+  eventually,
+  expectAccessible,
+  openApp,
+  openFromAllInbox,
+  signedInApp,
+  signInThroughUi,
+  snap,
+  startDemoServer,
+  unreadOf,
+  type AppUser,
+} from './support/harness';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -87,7 +98,7 @@ test('story 1: the Dashboard shows the longest-open conversation first, and one 
   await expectAccessible(page, 'the Messages module with a conversation');
 });
 
-test('story 2: a mention reaches the agent\'s bell, Notification Center and OS; activating it opens the comment', async ({ browser }) => {
+test("story 2: a mention reaches the agent's bell, Notification Center and OS; activating it opens the comment", async ({ browser }) => {
   const aliceUser = userByEmail('agent1@demo.test');
   expect(aliceUser.name).toMatch(/^Alice /);
   alice = await signedInApp(browser, server, 'agent1@demo.test', {
@@ -244,7 +255,9 @@ test('a manager deactivates an agent who left (their running app is signed out),
 
     // Their running app is signed out, and the server agrees.
     await expect(app.page.getByRole('button', { name: 'Sign in' })).toBeVisible();
-    const saved = ((await managerApi.get('/api/v1/users')).body.items as { id: string; deactivated: boolean; restrictions: Record<string, unknown> }[]).find((u) => u.id === leaver.id)!;
+    const saved = ((await managerApi.get('/api/v1/users')).body.items as { id: string; deactivated: boolean; restrictions: Record<string, unknown> }[]).find(
+      (u) => u.id === leaver.id,
+    )!;
     expect(saved).toMatchObject({ deactivated: true, restrictions: { integrations: true, workspace_settings: true } });
     expect((await new ApiClient(server.url).post('/api/v1/auth/sign-in', { email: leaver.email, password: 'demo-password' })).status).toBe(403);
 
@@ -309,7 +322,12 @@ test('an Owner adds, moves, archives and restores a closing category; the close 
       await page.locator('[role="option"][data-contact-id]').first().click();
       await page.locator('.thread-header').getByRole('button', { name: 'Close', exact: true }).click();
       const dialog = page.getByRole('dialog');
-      const options = (await dialog.getByRole('combobox', { name: /Category/ }).locator('option').allTextContents()).slice(1);
+      const options = (
+        await dialog
+          .getByRole('combobox', { name: /Category/ })
+          .locator('option')
+          .allTextContents()
+      ).slice(1);
       await page.keyboard.press('Escape');
       await expect(dialog).toBeHidden();
       return options;
@@ -319,7 +337,7 @@ test('an Owner adds, moves, archives and restores a closing category; the close 
     const card = page.getByRole('region', { name: 'Closing categories' });
     const onOffer = card.getByRole('list', { name: 'Closing categories on offer' });
     await expect(onOffer.getByRole('listitem').first()).toBeVisible();
-    const before = (await onOffer.locator('.categories__name').allTextContents());
+    const before = await onOffer.locator('.categories__name').allTextContents();
 
     await card.getByRole('textbox', { name: 'New closing category' }).fill(name);
     await card.getByRole('button', { name: 'Add category' }).click();
@@ -358,7 +376,12 @@ test('the Notification Center shows 200 items, and older ones a page at a time',
   await page.getByRole('tab', { name: /^All/ }).click();
   const panel = page.getByRole('tabpanel');
   await expect(panel.locator('.notif-list > li')).toHaveCount(200);
-  const total = ((await manager.host.service.handle({ kind: 'query', name: 'notifications', input: { tab: 'all', limit: 5000 } })) as { ok: true; value: { items: unknown[] } }).value.items.length;
+  const total = (
+    (await manager.host.service.handle({ kind: 'query', name: 'notifications', input: { tab: 'all', limit: 5000 } })) as {
+      ok: true;
+      value: { items: unknown[] };
+    }
+  ).value.items.length;
   expect(total).toBeGreaterThanOrEqual(230);
   await panel.getByRole('button', { name: 'Show older' }).click();
   await expect(panel.locator('.notif-list > li')).toHaveCount(Math.min(400, total));
@@ -394,7 +417,8 @@ test('every other main view: close dialog, Reports, Profile', async () => {
 
 test("the Dashboard's Contacts widget lists 100 open conversations, and 100 more at a time", async () => {
   // New senders each open a conversation: more open than the first page.
-  const openTotal = async () => ((await manager.host.service.handle({ kind: 'query', name: 'dashboardOpen', input: { limit: 1 } })) as { ok: true; value: { total: number } }).value.total;
+  const openTotal = async () =>
+    ((await manager.host.service.handle({ kind: 'query', name: 'dashboardOpen', input: { limit: 1 } })) as { ok: true; value: { total: number } }).value.total;
   const openNow = await openTotal();
   expect(openNow).toBeGreaterThan(0);
   for (let i = openNow; i < 130; i++) expect((await inbound(server, `widget-${randomUUID()}`, `Hello (${i})`)).status).toBe(200);

@@ -21,9 +21,7 @@ const electron = findElectronBinary();
 const SKIP_REASON = electron.reason ?? '';
 if (!electron.path) console.warn(`[tests/electron] SKIPPED: ${SKIP_REASON}`);
 
-const title = electron.path
-  ? `the Electron app (${electron.version}, Playwright _electron)`
-  : `the Electron app (skipped: ${SKIP_REASON})`;
+const title = electron.path ? `the Electron app (${electron.version}, Playwright _electron)` : `the Electron app (skipped: ${SKIP_REASON})`;
 
 /** In the page: window.desktop (the tests' tsconfig has no DOM lib, so through globalThis). */
 type PageGlobals = { desktop: DesktopBridge; open: (url: string) => unknown; location: { href: string }; __events: [string, unknown][] };
@@ -69,7 +67,15 @@ describe.skipIf(!electron.path)(title, () => {
       const wins = BrowserWindow.getAllWindows();
       const wc = wins[0].webContents as unknown as { getLastWebPreferences?: () => Record<string, unknown> | null };
       const p = wc.getLastWebPreferences?.() ?? null;
-      return { windows: wins.length, prefs: p && { contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration ?? false, webSecurity: p.webSecurity ?? true } };
+      return {
+        windows: wins.length,
+        prefs: p && {
+          contextIsolation: p.contextIsolation,
+          sandbox: p.sandbox,
+          nodeIntegration: p.nodeIntegration ?? false,
+          webSecurity: p.webSecurity ?? true,
+        },
+      };
     });
     expect(prefs.windows).toBe(1);
     expect(prefs.prefs, 'webContents.getLastWebPreferences() is missing in this Electron').not.toBeNull();
@@ -98,7 +104,8 @@ describe.skipIf(!electron.path)(title, () => {
         session: await call({ kind: 'query', name: 'session', input: {} }),
       };
     });
-    for (const bad of [replies.unknown, replies.notACall, replies.badInput, replies.extraField]) expect(bad).toMatchObject({ ok: false, code: 'invalid_request' });
+    for (const bad of [replies.unknown, replies.notACall, replies.badInput, replies.extraField])
+      expect(bad).toMatchObject({ ok: false, code: 'invalid_request' });
     expect(replies.session).toMatchObject({ ok: true, value: { state: 'signed_out', server_url: server.url } });
   });
 
@@ -111,7 +118,11 @@ describe.skipIf(!electron.path)(title, () => {
     )) as Reply;
     expect(reply).toMatchObject({ ok: true, value: { user: { email } } });
     await expect
-      .poll(async () => page.evaluate(() => (globalThis as unknown as PageGlobals).__events.some(([n, p]) => n === 'session' && (p as { state: string }).state === 'ready')), { timeout: 20_000 })
+      .poll(
+        async () =>
+          page.evaluate(() => (globalThis as unknown as PageGlobals).__events.some(([n, p]) => n === 'session' && (p as { state: string }).state === 'ready')),
+        { timeout: 20_000 },
+      )
       .toBe(true);
   });
 
@@ -125,7 +136,9 @@ describe.skipIf(!electron.path)(title, () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(page.url()).toBe(before);
     expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
-    const permission = await page.evaluate(() => (globalThis as unknown as { Notification: { requestPermission(): Promise<string> } }).Notification.requestPermission());
+    const permission = await page.evaluate(() =>
+      (globalThis as unknown as { Notification: { requestPermission(): Promise<string> } }).Notification.requestPermission(),
+    );
     expect(permission).toBe('denied');
   });
 

@@ -365,7 +365,14 @@ describe('every route of the route table, given malformed input', () => {
     });
     const plain = (label: string, expectStatus: Expect, q = qs, pathId = id): Case => {
       const rawBody = baseBody === undefined ? undefined : JSON.stringify(baseBody);
-      return { label, method: def.method, path: url(q, pathId), body: rawBody, headers: rawBody === undefined ? { ...auth } : jsonHeaders(rawBody), expect: expectStatus };
+      return {
+        label,
+        method: def.method,
+        path: url(q, pathId),
+        body: rawBody,
+        headers: rawBody === undefined ? { ...auth } : jsonHeaders(rawBody),
+        expect: expectStatus,
+      };
     };
     const bodyCase = (label: string, rawBody: string, expectStatus: Expect, contentType?: string): Case => ({
       label,
@@ -393,7 +400,11 @@ describe('every route of the route table, given malformed input', () => {
       }
       // Roles: everyone else is refused.
       if (def.roles) {
-        for (const [role, who] of [['owner', owner], ['manager', manager], ['agent', agent]] as const) {
+        for (const [role, who] of [
+          ['owner', owner],
+          ['manager', manager],
+          ['agent', agent],
+        ] as const) {
           if (def.roles.includes(role)) continue;
           const c = plain(`role: ${role}`, 403);
           c.headers.authorization = `Bearer ${who.token}`;
@@ -429,7 +440,13 @@ describe('every route of the route table, given malformed input', () => {
     if (def.body) {
       const base = baseBody as Record<string, unknown>;
       const b = JSON.stringify(base);
-      cases.push({ label: 'no body', method: def.method, path: url(qs), headers: { ...auth, ...(def.auth === 'signature' && { 'x-signature': signBody(server.demo!.channel.secret, '') }) }, expect: 400 });
+      cases.push({
+        label: 'no body',
+        method: def.method,
+        path: url(qs),
+        headers: { ...auth, ...(def.auth === 'signature' && { 'x-signature': signBody(server.demo!.channel.secret, '') }) },
+        expect: 400,
+      });
       cases.push(bodyCase('empty JSON body', '', 400));
       cases.push(bodyCase('null body', 'null', 400));
       cases.push(bodyCase('array body', '[]', 400));
@@ -450,7 +467,13 @@ describe('every route of the route table, given malformed input', () => {
       cases.push(bodyCase('over the limit', JSON.stringify({ ...base, pad: 'x'.repeat(300 * 1024) }), 413));
       cases.push(bodyOracle('empty object', {}));
       cases.push(bodyOracle('unknown field', { ...base, unexpected_field: 1 }));
-      cases.push(bodyCase('__proto__ field', `{"__proto__":{"polluted":true},${b.slice(1)}`, def.body.safeParse(JSON.parse(`{"__proto__":{"polluted":true},${b.slice(1)}`)).success ? 'any' : 400));
+      cases.push(
+        bodyCase(
+          '__proto__ field',
+          `{"__proto__":{"polluted":true},${b.slice(1)}`,
+          def.body.safeParse(JSON.parse(`{"__proto__":{"polluted":true},${b.slice(1)}`)).success ? 'any' : 400,
+        ),
+      );
       for (const path of fieldPaths(def.body)) {
         const at = path.join('.');
         cases.push(bodyOracle(`without ${at}`, withField(base, path, undefined, true)));
@@ -531,7 +554,7 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
 
   /** What a client could observe about the workspace (and the feed head, which moves on any write). */
   const snapshot = async () => ({
-    head: (await owner.head()),
+    head: await owner.head(),
     contact: (await owner.get(`/api/v1/contacts/${contactId}`)).body,
     thread: (await owner.get(`/api/v1/contacts/${contactId}/thread?limit=500`)).body,
     contacts: (await owner.get('/api/v1/contacts?limit=200')).body,
@@ -552,57 +575,371 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
     const bearer = (who: ApiClient) => ({ authorization: `Bearer ${who.token}`, 'content-type': 'application/json' });
     const attempts: { label: string; method: string; path: string; body?: string; headers: Record<string, string>; expect: number }[] = [
       { label: 'message without text', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId() }), headers: bearer(agent), expect: 400 },
-      { label: 'blank message', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: ' \n\t ' }), headers: bearer(agent), expect: 400 },
-      { label: 'message too long', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: 'x'.repeat(MESSAGE_MAX_CHARS + 1) }), headers: bearer(agent), expect: 400 },
-      { label: 'message text a number', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: 42 }), headers: bearer(agent), expect: 400 },
-      { label: 'message with a bad client_id', method: 'POST', path: `${c}/messages`, body: json({ client_id: '../../x', text: 'hi' }), headers: bearer(agent), expect: 400 },
-      { label: 'message with a short client_id', method: 'POST', path: `${c}/messages`, body: json({ client_id: 'abc', text: 'hi' }), headers: bearer(agent), expect: 400 },
+      {
+        label: 'blank message',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: ' \n\t ' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'message too long',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: 'x'.repeat(MESSAGE_MAX_CHARS + 1) }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'message text a number',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: 42 }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'message with a bad client_id',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: '../../x', text: 'hi' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'message with a short client_id',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: 'abc', text: 'hi' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
       { label: 'message without client_id', method: 'POST', path: `${c}/messages`, body: json({ text: 'hi' }), headers: bearer(agent), expect: 400 },
-      { label: 'message with an extra field', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: 'hi', author_id: manager.userId }), headers: bearer(agent), expect: 400 },
-      { label: 'message as invalid JSON', method: 'POST', path: `${c}/messages`, body: '{"client_id":"abcdefgh1","text":"hi"', headers: bearer(agent), expect: 400 },
-      { label: 'message as text/plain', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: 'hi' }), headers: { ...bearer(agent), 'content-type': 'text/plain' }, expect: 400 },
-      { label: 'message over the body limit', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: 'x'.repeat(300 * 1024) }), headers: bearer(agent), expect: 413 },
-      { label: 'message without a session', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: 'hi' }), headers: { 'content-type': 'application/json' }, expect: 401 },
-      { label: 'message with a garbage token', method: 'POST', path: `${c}/messages`, body: json({ client_id: clientId(), text: 'hi' }), headers: { 'content-type': 'application/json', authorization: `Bearer ${'Z'.repeat(43)}` }, expect: 401 },
-      { label: 'comment too long (with a mention)', method: 'POST', path: `${c}/comments`, body: json({ client_id: clientId(), text: `{{@user.${manager.userId}}} ${'x'.repeat(COMMENT_MAX_CHARS)}` }), headers: bearer(agent), expect: 400 },
-      { label: 'comment mentioning a bad client_id', method: 'POST', path: `${c}/comments`, body: json({ client_id: 'x y z w v u', text: `{{@user.${manager.userId}}} look` }), headers: bearer(agent), expect: 400 },
-      { label: 'assign to a number', method: 'POST', path: `${c}/assignee`, body: json({ client_id: clientId(), assignee_id: 7 }), headers: bearer(manager), expect: 400 },
-      { label: 'assign to a path', method: 'POST', path: `${c}/assignee`, body: json({ client_id: clientId(), assignee_id: '../u_owner' }), headers: bearer(manager), expect: 400 },
+      {
+        label: 'message with an extra field',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: 'hi', author_id: manager.userId }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'message as invalid JSON',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: '{"client_id":"abcdefgh1","text":"hi"',
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'message as text/plain',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: 'hi' }),
+        headers: { ...bearer(agent), 'content-type': 'text/plain' },
+        expect: 400,
+      },
+      {
+        label: 'message over the body limit',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: 'x'.repeat(300 * 1024) }),
+        headers: bearer(agent),
+        expect: 413,
+      },
+      {
+        label: 'message without a session',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: 'hi' }),
+        headers: { 'content-type': 'application/json' },
+        expect: 401,
+      },
+      {
+        label: 'message with a garbage token',
+        method: 'POST',
+        path: `${c}/messages`,
+        body: json({ client_id: clientId(), text: 'hi' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${'Z'.repeat(43)}` },
+        expect: 401,
+      },
+      {
+        label: 'comment too long (with a mention)',
+        method: 'POST',
+        path: `${c}/comments`,
+        body: json({ client_id: clientId(), text: `{{@user.${manager.userId}}} ${'x'.repeat(COMMENT_MAX_CHARS)}` }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'comment mentioning a bad client_id',
+        method: 'POST',
+        path: `${c}/comments`,
+        body: json({ client_id: 'x y z w v u', text: `{{@user.${manager.userId}}} look` }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'assign to a number',
+        method: 'POST',
+        path: `${c}/assignee`,
+        body: json({ client_id: clientId(), assignee_id: 7 }),
+        headers: bearer(manager),
+        expect: 400,
+      },
+      {
+        label: 'assign to a path',
+        method: 'POST',
+        path: `${c}/assignee`,
+        body: json({ client_id: clientId(), assignee_id: '../u_owner' }),
+        headers: bearer(manager),
+        expect: 400,
+      },
       { label: 'assign without assignee', method: 'POST', path: `${c}/assignee`, body: json({ client_id: clientId() }), headers: bearer(manager), expect: 400 },
-      { label: 'close with a huge summary', method: 'POST', path: `${c}/close`, body: json({ client_id: clientId(), summary: 'x'.repeat(2001) }), headers: bearer(agent), expect: 400 },
-      { label: 'close with a numeric category', method: 'POST', path: `${c}/close`, body: json({ client_id: clientId(), closing_category_id: 3 }), headers: bearer(agent), expect: 400 },
-      { label: 'close with an unknown category', method: 'POST', path: `${c}/close`, body: json({ client_id: clientId(), closing_category_id: 'no_such_category' }), headers: bearer(agent), expect: 400 },
+      {
+        label: 'close with a huge summary',
+        method: 'POST',
+        path: `${c}/close`,
+        body: json({ client_id: clientId(), summary: 'x'.repeat(2001) }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'close with a numeric category',
+        method: 'POST',
+        path: `${c}/close`,
+        body: json({ client_id: clientId(), closing_category_id: 3 }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'close with an unknown category',
+        method: 'POST',
+        path: `${c}/close`,
+        body: json({ client_id: clientId(), closing_category_id: 'no_such_category' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
       { label: 'rename contact to blank', method: 'PATCH', path: c, body: json({ client_id: clientId(), name: '   ' }), headers: bearer(agent), expect: 400 },
-      { label: 'contact phone too long', method: 'PATCH', path: c, body: json({ client_id: clientId(), phone: '1'.repeat(41) }), headers: bearer(agent), expect: 400 },
-      { label: 'contact email an object', method: 'PATCH', path: c, body: json({ client_id: clientId(), email: { $ne: null } }), headers: bearer(agent), expect: 400 },
-      { label: 'workspace name blank', method: 'PATCH', path: '/api/v1/workspace', body: json({ client_id: clientId(), name: '  ' }), headers: bearer(owner), expect: 400 },
-      { label: 'workspace name huge', method: 'PATCH', path: '/api/v1/workspace', body: json({ client_id: clientId(), name: 'W'.repeat(100_000) }), headers: bearer(owner), expect: 400 },
-      { label: 'workspace timeout negative', method: 'PATCH', path: '/api/v1/workspace', body: json({ client_id: clientId(), inactivity_timeout_minutes: -5 }), headers: bearer(owner), expect: 400 },
-      { label: 'workspace timeout a float', method: 'PATCH', path: '/api/v1/workspace', body: json({ client_id: clientId(), inactivity_timeout_minutes: 1.5 }), headers: bearer(owner), expect: 400 },
-      { label: 'workspace settings by a manager', method: 'PATCH', path: '/api/v1/workspace', body: json({ client_id: clientId(), closing_note_required: true }), headers: bearer(manager), expect: 403 },
-      { label: 'team by an agent', method: 'POST', path: '/api/v1/teams', body: json({ client_id: clientId(), name: 'Agents Only' }), headers: bearer(agent), expect: 403 },
-      { label: 'team with an empty name', method: 'POST', path: '/api/v1/teams', body: json({ client_id: clientId(), name: '' }), headers: bearer(manager), expect: 400 },
-      { label: 'user with a password chosen for them', method: 'POST', path: '/api/v1/users', body: json({ client_id: clientId(), email: 'new@demo.test', name: 'New', password: 'long-enough-pw', role: 'agent' }), headers: bearer(owner), expect: 400 },
-      { label: 'user with an unknown role', method: 'POST', path: '/api/v1/users', body: json({ client_id: clientId(), email: 'new@demo.test', name: 'New', role: 'admin' }), headers: bearer(owner), expect: 400 },
-      { label: 'user with a bad email', method: 'POST', path: '/api/v1/users', body: json({ client_id: clientId(), email: 'not-an-email', name: 'New', role: 'agent' }), headers: bearer(owner), expect: 400 },
-      { label: 'user with an unknown restriction', method: 'POST', path: '/api/v1/users', body: json({ client_id: clientId(), email: 'new@demo.test', name: 'New', role: 'agent', restrictions: { see_all: true } }), headers: bearer(owner), expect: 400 },
-      { label: 'new password too short', method: 'PUT', path: '/api/v1/me/password', body: json({ current_password: 'demo-password', new_password: 'short' }), headers: bearer(agent), expect: 400 },
-      { label: 'new password a common one', method: 'PUT', path: '/api/v1/me/password', body: json({ current_password: 'demo-password', new_password: 'Password123' }), headers: bearer(agent), expect: 400 },
+      {
+        label: 'contact phone too long',
+        method: 'PATCH',
+        path: c,
+        body: json({ client_id: clientId(), phone: '1'.repeat(41) }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'contact email an object',
+        method: 'PATCH',
+        path: c,
+        body: json({ client_id: clientId(), email: { $ne: null } }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'workspace name blank',
+        method: 'PATCH',
+        path: '/api/v1/workspace',
+        body: json({ client_id: clientId(), name: '  ' }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'workspace name huge',
+        method: 'PATCH',
+        path: '/api/v1/workspace',
+        body: json({ client_id: clientId(), name: 'W'.repeat(100_000) }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'workspace timeout negative',
+        method: 'PATCH',
+        path: '/api/v1/workspace',
+        body: json({ client_id: clientId(), inactivity_timeout_minutes: -5 }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'workspace timeout a float',
+        method: 'PATCH',
+        path: '/api/v1/workspace',
+        body: json({ client_id: clientId(), inactivity_timeout_minutes: 1.5 }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'workspace settings by a manager',
+        method: 'PATCH',
+        path: '/api/v1/workspace',
+        body: json({ client_id: clientId(), closing_note_required: true }),
+        headers: bearer(manager),
+        expect: 403,
+      },
+      {
+        label: 'team by an agent',
+        method: 'POST',
+        path: '/api/v1/teams',
+        body: json({ client_id: clientId(), name: 'Agents Only' }),
+        headers: bearer(agent),
+        expect: 403,
+      },
+      {
+        label: 'team with an empty name',
+        method: 'POST',
+        path: '/api/v1/teams',
+        body: json({ client_id: clientId(), name: '' }),
+        headers: bearer(manager),
+        expect: 400,
+      },
+      {
+        label: 'user with a password chosen for them',
+        method: 'POST',
+        path: '/api/v1/users',
+        body: json({ client_id: clientId(), email: 'new@demo.test', name: 'New', password: 'long-enough-pw', role: 'agent' }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'user with an unknown role',
+        method: 'POST',
+        path: '/api/v1/users',
+        body: json({ client_id: clientId(), email: 'new@demo.test', name: 'New', role: 'admin' }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'user with a bad email',
+        method: 'POST',
+        path: '/api/v1/users',
+        body: json({ client_id: clientId(), email: 'not-an-email', name: 'New', role: 'agent' }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'user with an unknown restriction',
+        method: 'POST',
+        path: '/api/v1/users',
+        body: json({ client_id: clientId(), email: 'new@demo.test', name: 'New', role: 'agent', restrictions: { see_all: true } }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'new password too short',
+        method: 'PUT',
+        path: '/api/v1/me/password',
+        body: json({ current_password: 'demo-password', new_password: 'short' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'new password a common one',
+        method: 'PUT',
+        path: '/api/v1/me/password',
+        body: json({ current_password: 'demo-password', new_password: 'Password123' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
       { label: 'password reset by an agent', method: 'POST', path: `/api/v1/users/${owner.userId}/password-reset`, headers: bearer(agent), expect: 403 },
-      { label: 'team renamed to blank', method: 'PATCH', path: `/api/v1/teams/${before.teams.items[0].id}`, body: json({ client_id: clientId(), name: ' ' }), headers: bearer(manager), expect: 400 },
-      { label: 'team with members deleted without saying where they go', method: 'DELETE', path: `/api/v1/teams/${before.teams.items[0].id}?client_id=${clientId()}`, headers: bearer(manager), expect: 409 },
-      { label: 'setup of a set-up workspace with a made-up code', method: 'POST', path: '/api/v1/setup', body: json({ code: 'abcd-efgh', workspace_name: 'Mine', name: 'Me', email: 'me@x.test', password: 'a-long-enough-one' }), headers: { 'content-type': 'application/json' }, expect: 403 },
-      { label: 'setup without a code', method: 'POST', path: '/api/v1/setup', body: json({ workspace_name: 'Mine', name: 'Me', email: 'me@x.test', password: 'a-long-enough-one' }), headers: { 'content-type': 'application/json' }, expect: 400 },
-      { label: 'restriction with an unknown level', method: 'PATCH', path: `/api/v1/users/${agent.userId}`, body: json({ client_id: clientId(), restrictions: { contact_visibility: 'nobody' } }), headers: bearer(owner), expect: 400 },
-      { label: 'deactivate with a string', method: 'PATCH', path: `/api/v1/users/${agent.userId}`, body: json({ client_id: clientId(), deactivated: 'yes' }), headers: bearer(owner), expect: 400 },
-      { label: 'custom inbox with an unknown filter', method: 'POST', path: '/api/v1/custom-inboxes', body: json({ client_id: clientId(), name: 'Mine', filter: { sql: '1=1' }, sharing: 'private' }), headers: bearer(agent), expect: 400 },
-      { label: 'custom inbox shared with 2,000 users', method: 'POST', path: '/api/v1/custom-inboxes', body: json({ client_id: clientId(), name: 'Mine', filter: {}, sharing: 'shared', shared_user_ids: Array.from({ length: 2000 }, (_, i) => `u_${i}`) }), headers: bearer(agent), expect: 400 },
-      { label: 'archive-all with a bad client_id', method: 'POST', path: '/api/v1/notifications/archive-all', body: json({ client_id: 'ключ-ключ-ключ' }), headers: bearer(agent), expect: 400 },
-      { label: 'preferences with a string flag', method: 'PUT', path: '/api/v1/me/preferences', body: json({ client_id: clientId(), notifications: { comment_mention: 'false' } }), headers: bearer(agent), expect: 400 },
-      { label: 'status outside the choices', method: 'PUT', path: '/api/v1/me/status', body: json({ client_id: clientId(), status: 'offline' }), headers: bearer(agent), expect: 400 },
+      {
+        label: 'team renamed to blank',
+        method: 'PATCH',
+        path: `/api/v1/teams/${before.teams.items[0].id}`,
+        body: json({ client_id: clientId(), name: ' ' }),
+        headers: bearer(manager),
+        expect: 400,
+      },
+      {
+        label: 'team with members deleted without saying where they go',
+        method: 'DELETE',
+        path: `/api/v1/teams/${before.teams.items[0].id}?client_id=${clientId()}`,
+        headers: bearer(manager),
+        expect: 409,
+      },
+      {
+        label: 'setup of a set-up workspace with a made-up code',
+        method: 'POST',
+        path: '/api/v1/setup',
+        body: json({ code: 'abcd-efgh', workspace_name: 'Mine', name: 'Me', email: 'me@x.test', password: 'a-long-enough-one' }),
+        headers: { 'content-type': 'application/json' },
+        expect: 403,
+      },
+      {
+        label: 'setup without a code',
+        method: 'POST',
+        path: '/api/v1/setup',
+        body: json({ workspace_name: 'Mine', name: 'Me', email: 'me@x.test', password: 'a-long-enough-one' }),
+        headers: { 'content-type': 'application/json' },
+        expect: 400,
+      },
+      {
+        label: 'restriction with an unknown level',
+        method: 'PATCH',
+        path: `/api/v1/users/${agent.userId}`,
+        body: json({ client_id: clientId(), restrictions: { contact_visibility: 'nobody' } }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'deactivate with a string',
+        method: 'PATCH',
+        path: `/api/v1/users/${agent.userId}`,
+        body: json({ client_id: clientId(), deactivated: 'yes' }),
+        headers: bearer(owner),
+        expect: 400,
+      },
+      {
+        label: 'custom inbox with an unknown filter',
+        method: 'POST',
+        path: '/api/v1/custom-inboxes',
+        body: json({ client_id: clientId(), name: 'Mine', filter: { sql: '1=1' }, sharing: 'private' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'custom inbox shared with 2,000 users',
+        method: 'POST',
+        path: '/api/v1/custom-inboxes',
+        body: json({ client_id: clientId(), name: 'Mine', filter: {}, sharing: 'shared', shared_user_ids: Array.from({ length: 2000 }, (_, i) => `u_${i}`) }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'archive-all with a bad client_id',
+        method: 'POST',
+        path: '/api/v1/notifications/archive-all',
+        body: json({ client_id: 'ключ-ключ-ключ' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'preferences with a string flag',
+        method: 'PUT',
+        path: '/api/v1/me/preferences',
+        body: json({ client_id: clientId(), notifications: { comment_mention: 'false' } }),
+        headers: bearer(agent),
+        expect: 400,
+      },
+      {
+        label: 'status outside the choices',
+        method: 'PUT',
+        path: '/api/v1/me/status',
+        body: json({ client_id: clientId(), status: 'offline' }),
+        headers: bearer(agent),
+        expect: 400,
+      },
       { label: 'presence NaN', method: 'POST', path: '/api/v1/me/presence', body: '{"idle_seconds": NaN}', headers: bearer(agent), expect: 400 },
       { label: 'presence negative', method: 'POST', path: '/api/v1/me/presence', body: json({ idle_seconds: -1 }), headers: bearer(agent), expect: 400 },
-      { label: 'unsigned inbound', method: 'POST', path: `/api/v1/channels/${server.demo!.channel.id}/inbound`, body: json({ sender: { id: 'x-1' }, message: { id: 'm-1', text: 'hi' } }), headers: { 'content-type': 'application/json' }, expect: 401 },
+      {
+        label: 'unsigned inbound',
+        method: 'POST',
+        path: `/api/v1/channels/${server.demo!.channel.id}/inbound`,
+        body: json({ sender: { id: 'x-1' }, message: { id: 'm-1', text: 'hi' } }),
+        headers: { 'content-type': 'application/json' },
+        expect: 401,
+      },
     ];
     const failures = await runCases(server.url, attempts, 4);
     expect(failures).toEqual([]);
@@ -651,7 +988,7 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
       'a\u0000b',
     ];
     const name = '<b onmouseover=alert(1)>Eve</b> {{@user.u_owner}}';
-    const head = (await owner.head());
+    const head = await owner.head();
     const agentNotes = (await agent.get('/api/v1/notifications?tab=all&limit=200')).body.items.length;
     const managerNotes = (await manager.get('/api/v1/notifications?tab=all&limit=200')).body.items.length;
     let id = '';
@@ -665,7 +1002,12 @@ describe('rejected writes change nothing; contact text is kept as sent', () => {
     expect(messages.map((m) => m.text).sort()).toEqual([...texts].sort());
     expect(messages.every((m) => m.direction === 'incoming')).toBe(true);
     const thread = (await owner.get(`/api/v1/contacts/${id}/thread?limit=500`)).body.items as { type: string; message?: { text: string } }[];
-    expect(thread.filter((t) => t.type === 'message').map((t) => t.message!.text).sort()).toEqual([...texts].sort());
+    expect(
+      thread
+        .filter((t) => t.type === 'message')
+        .map((t) => t.message!.text)
+        .sort(),
+    ).toEqual([...texts].sort());
     const contact = (await owner.get(`/api/v1/contacts/${id}`)).body.contact;
     expect(contact.name).toBe(name);
     expect(contact.last_message).toBe(texts[texts.length - 1]);
@@ -707,7 +1049,7 @@ describe('the custom channel checks its signature before it reads a body', () =>
   const good = JSON.stringify({ sender: { id: 'sig-1', name: 'Sig' }, message: { id: 'sig-m-1', text: 'Hello' } });
 
   it('refuses a missing or wrong X-Signature with 401, an unknown channel with 404, and writes nothing', async () => {
-    const head = (await owner.head());
+    const head = await owner.head();
     const contacts = (await owner.get('/api/v1/contacts?limit=200')).body.items.length;
     const right = signBody(secret, good);
     const cases: [string | undefined, number, string?][] = [
@@ -732,12 +1074,12 @@ describe('the custom channel checks its signature before it reads a body', () =>
       const a = await post(good, sig, at);
       expect(problem(a, status), `X-Signature ${String(sig).slice(0, 80)}`).toBeNull();
     }
-    expect((await owner.head())).toBe(head);
+    expect(await owner.head()).toBe(head);
     expect((await owner.get('/api/v1/contacts?limit=200')).body.items.length).toBe(contacts);
   });
 
   it('answers 400 to a correctly signed body that is not a valid message, and writes nothing', async () => {
-    const head = (await owner.head());
+    const head = await owner.head();
     const bodies = [
       '',
       'null',
@@ -761,7 +1103,7 @@ describe('the custom channel checks its signature before it reads a body', () =>
       const a = await post(body, signBody(secret, body));
       expect(problem(a, 400), `body ${body.slice(0, 80)}`).toBeNull();
     }
-    expect((await owner.head())).toBe(head);
+    expect(await owner.head()).toBe(head);
   });
 
   it('refuses a signed body over the limit with 413, and still takes a good message afterwards', async () => {
@@ -790,7 +1132,14 @@ describe('sign-in is rate limited', () => {
       const body = JSON.stringify({ email, password });
       const url = new URL('/api/v1/auth/sign-in', server.url);
       const req = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          localAddress,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -953,7 +1302,21 @@ describe('the stream refuses bad tokens and survives garbage frames', () => {
 
   it('answers each garbage frame with an error frame, still answers a ping, and closes with 4008 after too many', async () => {
     const s = await connect(agent.token!);
-    const garbage = ['not json', '', '{}', '[]', 'null', '42', '{"type":"PING"}', '{"type":"presence","idle_seconds":-1}', '{"type":"presence","idle_seconds":"10"}', '{"type":"presence"}', `{"type":"${'x'.repeat(10_000)}"}`, '{"type":"ping"', '\u0000'];
+    const garbage = [
+      'not json',
+      '',
+      '{}',
+      '[]',
+      'null',
+      '42',
+      '{"type":"PING"}',
+      '{"type":"presence","idle_seconds":-1}',
+      '{"type":"presence","idle_seconds":"10"}',
+      '{"type":"presence"}',
+      `{"type":"${'x'.repeat(10_000)}"}`,
+      '{"type":"ping"',
+      '\u0000',
+    ];
     // A few bad frames are tolerated: each gets an error frame, and the stream keeps working.
     for (const g of garbage.slice(0, 3)) s.ws.send(g);
     await s.until(() => s.frames.filter((f) => f.type === 'error').length >= 3, 'three error frames');

@@ -69,6 +69,8 @@ describe('closing categories the workspace defines', () => {
     const again = await owner.post('/api/v1/closing-categories', { client_id: clientId(), name: 'bot TRAFFIC' });
     expect(again.status).toBe(201);
     expect((await owner.patch(`/api/v1/closing-categories/${cat.id}`, { client_id: clientId(), archived: false })).status).toBe(409);
-    expect((await owner.patch(`/api/v1/closing-categories/${cat.id}`, { client_id: clientId(), archived: false, name: 'Bot traffic (old)' })).body).toMatchObject({ archived: false, name: 'Bot traffic (old)' });
+    expect(
+      (await owner.patch(`/api/v1/closing-categories/${cat.id}`, { client_id: clientId(), archived: false, name: 'Bot traffic (old)' })).body,
+    ).toMatchObject({ archived: false, name: 'Bot traffic (old)' });
   });
 });

@@ -22,7 +22,11 @@ describe('responding, comments, notifications and idempotent writes', () => {
     const contact = (await alice.get('/api/v1/conversations?inbox=mine&limit=1')).body.items[0];
     const before = await messageCount(contact.id);
     const body = { client_id: clientId(), text: 'Here is the price list.' };
-    const answers = [await alice.post(`/api/v1/contacts/${contact.id}/messages`, body), await alice.post(`/api/v1/contacts/${contact.id}/messages`, body), await alice.post(`/api/v1/contacts/${contact.id}/messages`, body)];
+    const answers = [
+      await alice.post(`/api/v1/contacts/${contact.id}/messages`, body),
+      await alice.post(`/api/v1/contacts/${contact.id}/messages`, body),
+      await alice.post(`/api/v1/contacts/${contact.id}/messages`, body),
+    ];
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect(await messageCount(contact.id)).toBe(before + 1);
@@ -43,7 +47,7 @@ describe('responding, comments, notifications and idempotent writes', () => {
     expect(detail.contact.assignee_id).toBe(bob.userId);
     expect(detail.conversations[0].first_responder_id).toBe(bob.userId);
     const thread = (await owner.get(`/api/v1/contacts/${r.body.contact_id}/thread`)).body.items as { type: string; at: number; event?: { kind: string } }[];
-    expect(thread.map((t) => t.type === 'event' ? t.event!.kind : t.type)).toEqual(['message', 'message', 'assigned', 'message', 'opened']);
+    expect(thread.map((t) => (t.type === 'event' ? t.event!.kind : t.type))).toEqual(['message', 'message', 'assigned', 'message', 'opened']);
     for (let i = 1; i < thread.length; i++) expect(thread[i - 1].at).toBeGreaterThanOrEqual(thread[i].at);
   });
 
@@ -62,7 +66,9 @@ describe('responding, comments, notifications and idempotent writes', () => {
     expect(n).toMatchObject({ kind: 'comment_mention', contact_id: contact.id, comment_id: c.body.id, actor_id: manager.userId });
     expect(n.excerpt).toContain('please send them the latest promotion');
     expect(n.excerpt).toContain('@Alice');
-    expect((await manager.get('/api/v1/notifications?tab=all&limit=200')).body.items.some((x: { comment_id: string }) => x.comment_id === c.body.id)).toBe(false);
+    expect((await manager.get('/api/v1/notifications?tab=all&limit=200')).body.items.some((x: { comment_id: string }) => x.comment_id === c.body.id)).toBe(
+      false,
+    );
     expect((await alice.post(`/api/v1/notifications/${n.id}/read`, { client_id: clientId() })).body.read_at).not.toBeNull();
     expect((await alice.get('/api/v1/notifications')).body.unread).toBe(unreadBefore);
     expect((await alice.post(`/api/v1/notifications/${n.id}/archive`, { client_id: clientId() })).body.archived_at).not.toBeNull();
@@ -96,13 +102,21 @@ describe('responding, comments, notifications and idempotent writes', () => {
     expect(nm).toHaveLength(1);
     expect(nm[0].count).toBe(2);
     await bob.post(`/api/v1/contacts/${id}/assignee`, { client_id: clientId(), assignee_id: bob.userId });
-    expect((await bob.get('/api/v1/notifications?tab=all&limit=200')).body.items.some((n: { contact_id: string; kind: string }) => n.contact_id === id && n.kind === 'contact_assigned')).toBe(false);
+    expect(
+      (await bob.get('/api/v1/notifications?tab=all&limit=200')).body.items.some(
+        (n: { contact_id: string; kind: string }) => n.contact_id === id && n.kind === 'contact_assigned',
+      ),
+    ).toBe(false);
   });
 
   it('unassigned new messages notify only the users who turned that on', async () => {
-    expect((await manager.put('/api/v1/me/preferences', { client_id: clientId(), notifications: { new_message_unassigned: true } })).body.notifications.new_message_unassigned).toBe(true);
+    expect(
+      (await manager.put('/api/v1/me/preferences', { client_id: clientId(), notifications: { new_message_unassigned: true } })).body.notifications
+        .new_message_unassigned,
+    ).toBe(true);
     const r = await inbound(server, 'new-visitor-3', 'Price?');
-    const has = async (c: ApiClient) => (await c.get('/api/v1/notifications?limit=200')).body.items.some((n: { contact_id: string }) => n.contact_id === r.body.contact_id);
+    const has = async (c: ApiClient) =>
+      (await c.get('/api/v1/notifications?limit=200')).body.items.some((n: { contact_id: string }) => n.contact_id === r.body.contact_id);
     expect(await has(manager)).toBe(true);
     expect(await has(owner)).toBe(false);
   });
@@ -127,9 +141,20 @@ describe('responding, comments, notifications and idempotent writes', () => {
   });
 
   it('custom inboxes: private ones stay private, shared ones reach their audience', async () => {
-    const mine = await manager.post('/api/v1/custom-inboxes', { client_id: clientId(), name: 'Unassigned open', filter: { status: 'open', assignee: 'unassigned' }, sharing: 'private' });
+    const mine = await manager.post('/api/v1/custom-inboxes', {
+      client_id: clientId(),
+      name: 'Unassigned open',
+      filter: { status: 'open', assignee: 'unassigned' },
+      sharing: 'private',
+    });
     expect(mine.status).toBe(201);
-    const shared = await manager.post('/api/v1/custom-inboxes', { client_id: clientId(), name: 'Alice open', filter: { status: 'open', assignee: alice.userId }, sharing: 'shared', shared_user_ids: [bob.userId] });
+    const shared = await manager.post('/api/v1/custom-inboxes', {
+      client_id: clientId(),
+      name: 'Alice open',
+      filter: { status: 'open', assignee: alice.userId },
+      sharing: 'shared',
+      shared_user_ids: [bob.userId],
+    });
     const names = async (c: ApiClient) => ((await c.get('/api/v1/custom-inboxes')).body.items as { name: string }[]).map((i) => i.name).sort();
     expect(await names(manager)).toEqual(['Alice open', 'Unassigned open']);
     expect(await names(bob)).toEqual(['Alice open']);
@@ -154,7 +179,9 @@ describe('responding, comments, notifications and idempotent writes', () => {
     expect((await manager.patch(`/api/v1/users/${manager.userId}`, { client_id: clientId(), role: 'owner' })).status).toBe(403);
     expect((await manager.patch(`/api/v1/users/${owner.userId}`, { client_id: clientId(), role: 'agent' })).status).toBe(403);
     expect((await alice.patch(`/api/v1/users/${bob.userId}`, { client_id: clientId(), role: 'manager' })).status).toBe(403);
-    expect((await manager.patch(`/api/v1/users/${bob.userId}`, { client_id: clientId(), restrictions: { data_export: true } })).body.restrictions.data_export).toBe(true);
+    expect(
+      (await manager.patch(`/api/v1/users/${bob.userId}`, { client_id: clientId(), restrictions: { data_export: true } })).body.restrictions.data_export,
+    ).toBe(true);
   });
 });
 
@@ -186,10 +213,14 @@ describe('the Dashboard and Reports', () => {
     const contact = (await alice.get('/api/v1/conversations?inbox=mine&limit=1')).body.items[0];
     await alice.post(`/api/v1/contacts/${contact.id}/messages`, { client_id: clientId(), text: 'hi' });
     await alice.post(`/api/v1/contacts/${contact.id}/comments`, { client_id: clientId(), text: 'note' });
-    const after = (await manager.get(`/api/v1/reports/users?from=${from}&to=${Date.now() + 1000}`)).body.items.find((r: { user_id: string }) => r.user_id === alice.userId);
+    const after = (await manager.get(`/api/v1/reports/users?from=${from}&to=${Date.now() + 1000}`)).body.items.find(
+      (r: { user_id: string }) => r.user_id === alice.userId,
+    );
     expect(after.messages_sent).toBe(before.messages_sent + 1);
     expect(after.comments_added).toBe(before.comments_added + 1);
-    const board = (await manager.get(`/api/v1/reports/leaderboard?metric=messages_sent&from=${from}&to=${Date.now() + 1000}`)).body.items as { messages_sent: number }[];
+    const board = (await manager.get(`/api/v1/reports/leaderboard?metric=messages_sent&from=${from}&to=${Date.now() + 1000}`)).body.items as {
+      messages_sent: number;
+    }[];
     expect(board.length).toBeLessThanOrEqual(10);
     for (let i = 1; i < board.length; i++) expect(board[i - 1].messages_sent).toBeGreaterThanOrEqual(board[i].messages_sent);
     expect((await alice.get('/api/v1/dashboard')).status).toBe(403);

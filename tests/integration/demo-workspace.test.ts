@@ -31,7 +31,9 @@ describe('the demo workspace on an empty database', () => {
     const contacts: { id: string; status: string; assignee_id: string | null }[] = [];
     let cursor: string | null = null;
     do {
-      const r: { body: { items: typeof contacts; next_cursor: string | null } } = await owner.get(`/api/v1/contacts?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { body: { items: typeof contacts; next_cursor: string | null } } = await owner.get(
+        `/api/v1/contacts?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       contacts.push(...r.body.items);
       cursor = r.body.next_cursor;
     } while (cursor);
@@ -57,7 +59,9 @@ describe('the demo workspace on an empty database', () => {
     const now = Date.now();
     const times = changes.flatMap((c) => {
       const d = c.data as Record<string, unknown> | null;
-      return d ? (['created_at', 'opened_at', 'closed_at', 'last_activity_at'] as const).map((k) => d[k]).filter((v): v is number => typeof v === 'number') : [];
+      return d
+        ? (['created_at', 'opened_at', 'closed_at', 'last_activity_at'] as const).map((k) => d[k]).filter((v): v is number => typeof v === 'number')
+        : [];
     });
     expect(times.length).toBeGreaterThan(1000);
     expect(Math.max(...times)).toBeLessThanOrEqual(now);

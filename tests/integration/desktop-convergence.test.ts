@@ -25,7 +25,9 @@ async function serverTruth(c: ApiClient) {
   const messages: Record<string, string[]> = {};
   const comments: Record<string, string[]> = {};
   for (const contact of contacts) {
-    messages[contact.id] = ((await c.get(`/api/v1/contacts/${contact.id}/messages?limit=500`)).body.items as { id: string; status: string }[]).map((m) => `${m.id}:${m.status}`).sort();
+    messages[contact.id] = ((await c.get(`/api/v1/contacts/${contact.id}/messages?limit=500`)).body.items as { id: string; status: string }[])
+      .map((m) => `${m.id}:${m.status}`)
+      .sort();
     comments[contact.id] = ((await c.get(`/api/v1/contacts/${contact.id}/comments?limit=500`)).body.items as { id: string }[]).map((m) => m.id).sort();
   }
   const notifications = ((await c.get('/api/v1/notifications?tab=all&limit=200')).body.items as { id: string; read_at: number | null; count: number }[])
@@ -36,14 +38,28 @@ async function serverTruth(c: ApiClient) {
 
 function cacheState(d: TestDesktop) {
   const cache = d.service.cache!;
-  const contacts = cache.all<{ data: string }>('SELECT data FROM contacts').map((r) => JSON.stringify(JSON.parse(r.data))).sort();
+  const contacts = cache
+    .all<{ data: string }>('SELECT data FROM contacts')
+    .map((r) => JSON.stringify(JSON.parse(r.data)))
+    .sort();
   const messages: Record<string, string[]> = {};
   const comments: Record<string, string[]> = {};
   for (const c of cache.all<{ id: string }>('SELECT id FROM contacts')) {
-    messages[c.id] = cache.all<{ data: string }>('SELECT data FROM messages WHERE contact_id = ?', c.id).map((r) => JSON.parse(r.data)).map((m: { id: string; status: string }) => `${m.id}:${m.status}`).sort();
-    comments[c.id] = cache.all<{ id: string }>('SELECT id FROM comments WHERE contact_id = ?', c.id).map((r) => r.id).sort();
+    messages[c.id] = cache
+      .all<{ data: string }>('SELECT data FROM messages WHERE contact_id = ?', c.id)
+      .map((r) => JSON.parse(r.data))
+      .map((m: { id: string; status: string }) => `${m.id}:${m.status}`)
+      .sort();
+    comments[c.id] = cache
+      .all<{ id: string }>('SELECT id FROM comments WHERE contact_id = ?', c.id)
+      .map((r) => r.id)
+      .sort();
   }
-  const notifications = cache.all<{ data: string }>('SELECT data FROM notifications').map((r) => JSON.parse(r.data)).map((n: { id: string; read_at: number | null; count: number }) => `${n.id}:${n.read_at !== null}:${n.count}`).sort();
+  const notifications = cache
+    .all<{ data: string }>('SELECT data FROM notifications')
+    .map((r) => JSON.parse(r.data))
+    .map((n: { id: string; read_at: number | null; count: number }) => `${n.id}:${n.read_at !== null}:${n.count}`)
+    .sort();
   return { contacts, messages, comments, notifications };
 }
 
@@ -55,7 +71,7 @@ describe('sync convergence', () => {
     await server.stop();
   });
 
-  it("after 1,000 random changes by other users, with dropped sockets and two server restarts, each cache holds exactly what the server lets that user see", async () => {
+  it('after 1,000 random changes by other users, with dropped sockets and two server restarts, each cache holds exactly what the server lets that user see', async () => {
     server = await startServer({ demo: { seed: 11, contacts: 60 } });
     const owner = await signIn(server, 'owner@demo.test');
     const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string; role: string; team_id: string }[];
@@ -73,7 +89,9 @@ describe('sync convergence', () => {
 
     const rnd = prng(2024);
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
-    const actors = await Promise.all(['owner@demo.test', 'manager2@demo.test', 'agent1@demo.test', 'agent2@demo.test', 'agent3@demo.test'].map((e) => signIn(server, e)));
+    const actors = await Promise.all(
+      ['owner@demo.test', 'manager2@demo.test', 'agent1@demo.test', 'agent2@demo.test', 'agent3@demo.test'].map((e) => signIn(server, e)),
+    );
     const agents = users.filter((u) => u.role === 'agent');
     let contactIds = ((await owner.get('/api/v1/contacts?limit=200')).body.items as { id: string }[]).map((c) => c.id);
 
@@ -112,10 +130,14 @@ describe('sync convergence', () => {
       const d = desktops[w];
       const truthClient = await signIn(server, watchers[w]);
       let truth = await serverTruth(truthClient);
-      await eventually(async () => {
-        truth = await serverTruth(truthClient);
-        return isDeepStrictEqual(cacheState(d), truth);
-      }, 15_000, `${watchers[w]}'s cache to converge`).catch(() => undefined);
+      await eventually(
+        async () => {
+          truth = await serverTruth(truthClient);
+          return isDeepStrictEqual(cacheState(d), truth);
+        },
+        15_000,
+        `${watchers[w]}'s cache to converge`,
+      ).catch(() => undefined);
       const state = cacheState(d);
       expect(state.contacts).toEqual(truth.contacts);
       expect(state.messages).toEqual(truth.messages);
@@ -148,17 +170,18 @@ describe('outbox exactly-once', () => {
       if (i % 37 === 0) server.hub.closeUser(desktop.service.session().user!.id, 1012, 'test drop');
       const contact = contacts[i % contacts.length];
       const kind = i % 3 === 0 ? 'comment' : 'message';
-      const { client_id } = kind === 'message'
-        ? await desktop.command('sendMessage', { contact_id: contact, text: `write ${i}` })
-        : await desktop.command('addComment', { contact_id: contact, text: `note ${i}` });
+      const { client_id } =
+        kind === 'message'
+          ? await desktop.command('sendMessage', { contact_id: contact, text: `write ${i}` })
+          : await desktop.command('addComment', { contact_id: contact, text: `note ${i}` });
       written.push({ contact, client_id, kind });
     }
     await eventually(async () => (await desktop.query('outbox')).length === 0, 60_000, 'the outbox to drain');
     const manager = await signIn(server, 'owner@demo.test');
     const me = desktop.service.session().user!.id;
     for (const c of contacts) {
-      const messages = ((await manager.get(`/api/v1/contacts/${c}/messages?limit=500`)).body.items as { id: string; text: string }[]);
-      const comments = ((await manager.get(`/api/v1/contacts/${c}/comments?limit=500`)).body.items as { id: string; text: string }[]);
+      const messages = (await manager.get(`/api/v1/contacts/${c}/messages?limit=500`)).body.items as { id: string; text: string }[];
+      const comments = (await manager.get(`/api/v1/contacts/${c}/comments?limit=500`)).body.items as { id: string; text: string }[];
       for (const w of written.filter((x) => x.contact === c)) {
         const list = w.kind === 'message' ? messages : comments;
         const id = await (w.kind === 'message' ? messageIdFor : commentIdFor)(me, w.client_id);
@@ -169,10 +192,14 @@ describe('outbox exactly-once', () => {
     }
     const total = written.length;
     expect(total).toBe(500);
-    await eventually(async () => {
-      const pending = desktop.service.cache!.get<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE status = 'pending'")!.n;
-      const pendingComments = desktop.service.cache!.get<{ n: number }>('SELECT COUNT(*) AS n FROM comments WHERE pending = 1')!.n;
-      return pending === 0 && pendingComments === 0;
-    }, 10_000, 'no pending rows in the cache');
+    await eventually(
+      async () => {
+        const pending = desktop.service.cache!.get<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE status = 'pending'")!.n;
+        const pendingComments = desktop.service.cache!.get<{ n: number }>('SELECT COUNT(*) AS n FROM comments WHERE pending = 1')!.n;
+        return pending === 0 && pendingComments === 0;
+      },
+      10_000,
+      'no pending rows in the cache',
+    );
   }, 180_000);
 });

@@ -40,7 +40,12 @@ describe('the desktop core against a real server', () => {
     await signedIn(d, server.url, 'manager@demo.test');
     const r = await inbound(server, 'ext-3', 'Do you have it in red?');
     // The wait is a bound for a stuck test, not the figure (push latency: npm run bench:server).
-    await eventually(async () => (await d.query('thread', { contact_id: r.body.contact_id, limit: 500 })).some((e) => e.type === 'message' && e.message.id === r.body.message_id), 15_000, 'the message in the thread');
+    await eventually(
+      async () =>
+        (await d.query('thread', { contact_id: r.body.contact_id, limit: 500 })).some((e) => e.type === 'message' && e.message.id === r.body.message_id),
+      15_000,
+      'the message in the thread',
+    );
     expect(d.service.session().connection).toBe('online');
     await d.stop();
   });
@@ -55,7 +60,14 @@ describe('the desktop core against a real server', () => {
     const status = async () => (await d.query('thread', { contact_id: contact.id, limit: 500 })).find((e) => e.type === 'message' && e.message.id === id);
     const first = await status();
     expect(first?.type === 'message' && ['pending', 'sent'].includes(first.message.status)).toBe(true);
-    await eventually(async () => { const s = await status(); return s?.type === 'message' && s.message.status === 'sent'; }, 3000, 'sent');
+    await eventually(
+      async () => {
+        const s = await status();
+        return s?.type === 'message' && s.message.status === 'sent';
+      },
+      3000,
+      'sent',
+    );
     await d.stop();
   });
 
@@ -153,7 +165,10 @@ describe('the desktop core against a real server', () => {
     expect(search.contacts.every((c) => c.assignee_id === me.id)).toBe(true);
     // The file on disk: no name, phone or message of a contact this agent lost.
     d.service.cache!.checkpoint();
-    const bytes = Buffer.concat([readFileSync(d.service.cacheFile), existsSync(`${d.service.cacheFile}-wal`) ? readFileSync(`${d.service.cacheFile}-wal`) : Buffer.alloc(0)]);
+    const bytes = Buffer.concat([
+      readFileSync(d.service.cacheFile),
+      existsSync(`${d.service.cacheFile}-wal`) ? readFileSync(`${d.service.cacheFile}-wal`) : Buffer.alloc(0),
+    ]);
     // Names that are also a user's or a still-visible contact's may rightly stay.
     const mineNames = new Set([...mine.map((c) => c.name), ...(await d.query('users')).map((u) => u.name)]);
     for (const c of others) {
@@ -219,12 +234,17 @@ describe('the desktop core against a real server', () => {
     // The inbox holding that contact shows the new-message dot.
     expect((await alice.query('inboxes')).find((i) => i.key === 'mine')?.unread).toBe(true);
     expect((await alice.query('channels')).map((c) => c.name)).toContain('Website chat (custom channel)');
-    await alice.service.activate({ notificationId: notifier.shown[0].notificationId, contactId: contact.id, commentId: notifier.shown[0].commentId, messageId: null });
+    await alice.service.activate({
+      notificationId: notifier.shown[0].notificationId,
+      contactId: contact.id,
+      commentId: notifier.shown[0].commentId,
+      messageId: null,
+    });
     await eventually(async () => (await alice.query('notifications', { tab: 'new', limit: 10 })).unread === unread - 1, 2000, 'marked read');
     await alice.stop();
   });
 
-  it("the Notification Center kinds chosen in the profile decide what the server creates for that user", async () => {
+  it('the Notification Center kinds chosen in the profile decide what the server creates for that user', async () => {
     const d = await startDesktop();
     await signedIn(d, server.url, 'agent1@demo.test');
     const agent = await signIn(server, 'agent1@demo.test');

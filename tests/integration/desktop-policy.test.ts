@@ -36,7 +36,11 @@ describe('DesktopService under a machine policy', () => {
   it('starts from the policy defaults; the user may change an unlocked one but not a locked one', async () => {
     const d = await startDesktop({ dir: tempDir(), policy: policyView(POLICY), defaultPrefs: policyDefaultPrefs(POLICY) });
     try {
-      expect(await d.query('prefs')).toEqual({ os_alerts: { ...DEFAULT_LOCAL_PREFS.os_alerts, new_message_unassigned: true }, do_not_disturb: true, sound: false });
+      expect(await d.query('prefs')).toEqual({
+        os_alerts: { ...DEFAULT_LOCAL_PREFS.os_alerts, new_message_unassigned: true },
+        do_not_disturb: true,
+        sound: false,
+      });
       const session = await d.query('session');
       expect(session.locked.sort()).toEqual(['server_url', 'sound']);
       expect(session.server_url).toBe('http://127.0.0.1:9');
@@ -118,13 +122,22 @@ describe('host mode with --policy FILE', () => {
     const file = join(dir, 'policy.json');
     writeFileSync(
       file,
-      JSON.stringify({ server_url: 'https://messenger.example.com', locked: ['do_not_disturb', 'theme'], notifications: { do_not_disturb: true, sound: 'loud' }, updates: 'off' }),
+      JSON.stringify({
+        server_url: 'https://messenger.example.com',
+        locked: ['do_not_disturb', 'theme'],
+        notifications: { do_not_disturb: true, sound: 'loud' },
+        updates: 'off',
+      }),
     );
-    child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'src-main/host/cli.ts'), '--policy', file, '--data', join(dir, 'data'), '--renderer', join(dir, 'renderer')], {
-      cwd: ROOT,
-      env: { ...process.env, ISM_POLICY_FILE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(ROOT, 'src-main/host/cli.ts'), '--policy', file, '--data', join(dir, 'data'), '--renderer', join(dir, 'renderer')],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ISM_POLICY_FILE: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += String(d)));
     const openUrl = await new Promise<string>((resolveUrl, reject) => {
@@ -172,11 +185,15 @@ describe('host mode with --policy FILE', () => {
     const dir = tempDir();
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((done) => {
-        const p = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'src-main/host/cli.ts'), '--data', join(dir, 'data'), '--renderer', dir, ...args], {
-          cwd: ROOT,
-          env: { ...process.env, ISM_POLICY_FILE: '' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const p = spawn(
+          join(ROOT, 'node_modules', '.bin', 'tsx'),
+          [join(ROOT, 'src-main/host/cli.ts'), '--data', join(dir, 'data'), '--renderer', dir, ...args],
+          {
+            cwd: ROOT,
+            env: { ...process.env, ISM_POLICY_FILE: '' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         let stderr = '';
         p.stderr!.on('data', (d) => (stderr += String(d)));
         // A host that starts prints its URL: it was let through (the test fails); stop it.

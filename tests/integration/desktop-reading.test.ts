@@ -23,7 +23,8 @@ describe('the conversation on screen', () => {
       const contactId = first.body.contact_id as string;
       expect((await owner.post(`/api/v1/contacts/${contactId}/assignee`, { client_id: clientId(), assignee_id: me })).status).toBe(200);
       const row = async () => (await d.query('conversations', { inbox: 'mine', limit: 500 })).items.find((c) => c.id === contactId);
-      const unread = async () => (await d.query('notifications', { tab: 'new', limit: 200 })).items.filter((n) => n.contact_id === contactId && n.read_at === null).length;
+      const unread = async () =>
+        (await d.query('notifications', { tab: 'new', limit: 200 })).items.filter((n) => n.contact_id === contactId && n.read_at === null).length;
 
       // The window is on another app: the assignment is unread, as it should be.
       await d.command('setFocus', { contact_id: null, window_focused: false });
@@ -39,15 +40,32 @@ describe('the conversation on screen', () => {
       // The contact writes while the agent reads: in the thread, and read at once.
       const text = `Still there? ${clientId()}`;
       const second = await inbound(server, sender, text);
-      await eventually(async () => (await d.query('thread', { contact_id: contactId, limit: 500 })).some((e) => e.type === 'message' && e.message.id === second.body.message_id), 5000, 'the message in the thread');
-      await eventually(async () => (await d.query('notifications', { tab: 'all', limit: 200 })).items.some((n) => n.contact_id === contactId && n.message_id === second.body.message_id), 5000, 'its notification');
+      await eventually(
+        async () =>
+          (await d.query('thread', { contact_id: contactId, limit: 500 })).some((e) => e.type === 'message' && e.message.id === second.body.message_id),
+        5000,
+        'the message in the thread',
+      );
+      await eventually(
+        async () =>
+          (await d.query('notifications', { tab: 'all', limit: 200 })).items.some((n) => n.contact_id === contactId && n.message_id === second.body.message_id),
+        5000,
+        'its notification',
+      );
       expect(await unread()).toBe(0);
       expect(d.service.unreadCount()).toBe(0);
       expect((await row())?.unread).toBe(false);
       expect(notifier.shown.slice(alertsBefore)).toEqual([]);
       // And on the server too, so the agent's other devices agree.
       const agent = await signIn(server, 'agent1@demo.test');
-      await eventually(async () => ((await agent.get('/api/v1/notifications?limit=200')).body.items as { contact_id: string; read_at: number | null }[]).filter((n) => n.contact_id === contactId && n.read_at === null).length === 0, 5000, 'read on the server');
+      await eventually(
+        async () =>
+          ((await agent.get('/api/v1/notifications?limit=200')).body.items as { contact_id: string; read_at: number | null }[]).filter(
+            (n) => n.contact_id === contactId && n.read_at === null,
+          ).length === 0,
+        5000,
+        'read on the server',
+      );
     } finally {
       await d.stop();
     }
@@ -64,7 +82,12 @@ describe('the conversation on screen', () => {
       expect((await owner.post(`/api/v1/contacts/${contactId}/assignee`, { client_id: clientId(), assignee_id: me })).status).toBe(200);
       await d.command('setFocus', { contact_id: contactId, window_focused: false });
       const second = await inbound(server, sender, 'Anyone?');
-      await eventually(async () => (await d.query('notifications', { tab: 'new', limit: 200 })).items.some((n) => n.message_id === second.body.message_id && n.read_at === null), 5000, 'unread');
+      await eventually(
+        async () =>
+          (await d.query('notifications', { tab: 'new', limit: 200 })).items.some((n) => n.message_id === second.body.message_id && n.read_at === null),
+        5000,
+        'unread',
+      );
     } finally {
       await d.stop();
     }

@@ -51,7 +51,7 @@ describe('where the user was', () => {
     }
   });
 
-  it("a contact taken away takes its draft and the saved place with it, from the query and from the file", async () => {
+  it('a contact taken away takes its draft and the saved place with it, from the query and from the file', async () => {
     const d = await startDesktop();
     try {
       await signedIn(d, server.url, 'agent4@demo.test');
@@ -95,7 +95,14 @@ describe('where the user was', () => {
         const returned = Date.now();
         const back = Object.assign(await startServer({ dbFile, port }), { demo });
         const entry = async () => (await d.query('thread', { contact_id: contact.id, limit: 500 })).find((e) => e.type === 'message' && e.message.id === id);
-        await eventually(async () => { const e = await entry(); return e?.type === 'message' && e.message.status === 'sent'; }, 15_000, 'sent');
+        await eventually(
+          async () => {
+            const e = await entry();
+            return e?.type === 'message' && e.message.status === 'sent';
+          },
+          15_000,
+          'sent',
+        );
         const e = await entry();
         if (e?.type !== 'message') throw new Error('no message');
         // Taken by the server once it was back; written while it was down.

@@ -46,7 +46,9 @@ async function desktop(dir: string, store: MemoryStore): Promise<TestDesktop> {
 }
 
 /** An agent's app, synced, then cut off from the server (stopped), with one message written meanwhile. */
-async function offlineWithAMessage(email: string): Promise<{ d: TestDesktop; dir: string; store: MemoryStore; contact: { id: string; name: string }; text: string }> {
+async function offlineWithAMessage(
+  email: string,
+): Promise<{ d: TestDesktop; dir: string; store: MemoryStore; contact: { id: string; name: string }; text: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ism-safety-'));
   dirs.push(dir);
   const store = new MemoryStore();
@@ -75,29 +77,37 @@ describe('a damaged cache heals', () => {
     ['its first 4 KB overwritten', (file) => overwrite(file, 0, 4096)],
     ['garbage in the middle', (file) => overwrite(file, Math.floor(statSync(file).size / 2) - 16_384, 32_768)],
   ];
-  it.each(damages)('%s: the app opens, says so in one line, rebuilds from the server and still delivers the unsent message', async (_what, damage) => {
-    const { d, dir, store, contact, text } = await offlineWithAMessage('agent4@demo.test');
-    await d.service.shutdown();
-    damage(join(dir, 'cache.sqlite'));
-    await restart();
-    owner = await signIn(server, 'owner@demo.test');
+  it.each(damages)(
+    '%s: the app opens, says so in one line, rebuilds from the server and still delivers the unsent message',
+    async (_what, damage) => {
+      const { d, dir, store, contact, text } = await offlineWithAMessage('agent4@demo.test');
+      await d.service.shutdown();
+      damage(join(dir, 'cache.sqlite'));
+      await restart();
+      owner = await signIn(server, 'owner@demo.test');
 
-    const again = await desktop(dir, store);
-    // Lists answer (a damage found only when a list reads it rebuilds then), and the app says why.
-    await eventually(async () => {
-      const r = await again.service.handle({ kind: 'query', name: 'conversations', input: { inbox: 'mine', limit: 5 } });
-      return r.ok && (r.value as { items: unknown[] }).items.length > 0;
-    }, 20_000, 'lists to answer from the rebuilt cache');
-    expect(again.service.session().notice).toEqual({ kind: 'cache_rebuilt', message: expect.stringMatching(/damaged.*downloaded again/) });
-    await eventually(() => again.service.session().state === 'ready' && again.service.session().connection === 'online', 20_000, 'ready and online');
-    await eventually(async () => (await onServer(contact.id, text)) === 1, 10_000, 'the rescued message delivered');
-    expect(await again.query('outbox')).toEqual([]);
-    // The damaged file was moved aside, private like everything else in the folder.
-    expect(existsSync(join(dir, 'cache.damaged.sqlite'))).toBe(true);
-    for (const name of readdirSync(dir)) expect(`${name} ${mode(join(dir, name))}`).toBe(`${name} 600`);
-    await again.command('dismissNotice', {});
-    expect(again.service.session().notice).toBeNull();
-  }, 60_000);
+      const again = await desktop(dir, store);
+      // Lists answer (a damage found only when a list reads it rebuilds then), and the app says why.
+      await eventually(
+        async () => {
+          const r = await again.service.handle({ kind: 'query', name: 'conversations', input: { inbox: 'mine', limit: 5 } });
+          return r.ok && (r.value as { items: unknown[] }).items.length > 0;
+        },
+        20_000,
+        'lists to answer from the rebuilt cache',
+      );
+      expect(again.service.session().notice).toEqual({ kind: 'cache_rebuilt', message: expect.stringMatching(/damaged.*downloaded again/) });
+      await eventually(() => again.service.session().state === 'ready' && again.service.session().connection === 'online', 20_000, 'ready and online');
+      await eventually(async () => (await onServer(contact.id, text)) === 1, 10_000, 'the rescued message delivered');
+      expect(await again.query('outbox')).toEqual([]);
+      // The damaged file was moved aside, private like everything else in the folder.
+      expect(existsSync(join(dir, 'cache.damaged.sqlite'))).toBe(true);
+      for (const name of readdirSync(dir)) expect(`${name} ${mode(join(dir, name))}`).toBe(`${name} 600`);
+      await again.command('dismissNotice', {});
+      expect(again.service.session().notice).toBeNull();
+    },
+    60_000,
+  );
 
   it('a cache from a newer version of the app is refused in words, never a crash, and left as it is', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ism-safety-'));
@@ -114,7 +124,11 @@ describe('a damaged cache heals', () => {
     const session = again.service.session();
     expect(session.state).toBe('signed_out');
     expect(session.notice).toEqual({ kind: 'cache_too_new', message: expect.stringMatching(/newer version.*Update the app/) });
-    const r = await again.service.handle({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'agent5@demo.test', password: 'demo-password' } });
+    const r = await again.service.handle({
+      kind: 'command',
+      name: 'signIn',
+      input: { server_url: server.url, email: 'agent5@demo.test', password: 'demo-password' },
+    });
     expect(r).toMatchObject({ ok: false, code: 'cache_too_new' });
     const kept = new BetterSqlite3(join(dir, 'cache.sqlite'), { readonly: true });
     expect(kept.pragma('user_version', { simple: true })).toBe(99);
@@ -177,7 +191,14 @@ describe('nothing the user wrote disappears silently', () => {
     await eventually(async () => (await again.query('contact', { id: other.id })) === null, 10_000, 'the contact gone');
     const items = await again.query('outbox');
     expect(items).toEqual([
-      expect.objectContaining({ kind: 'message', state: 'failed', text, deliverable: false, contact_id: null, error: 'You no longer have access to this contact, so this could not be sent. Copy it or discard it.' }),
+      expect.objectContaining({
+        kind: 'message',
+        state: 'failed',
+        text,
+        deliverable: false,
+        contact_id: null,
+        error: 'You no longer have access to this contact, so this could not be sent. Copy it or discard it.',
+      }),
     ]);
     // Retry has nowhere to send it; discard takes it away.
     await again.command('retryOutbox', { client_id: items[0].client_id });

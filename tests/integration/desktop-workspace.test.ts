@@ -27,17 +27,37 @@ describe('the desktop core on a workspace set up from the app', () => {
   it('sets the workspace up, adds an agent with a one-time password, and the agent chooses a password before anything is cached', async () => {
     const owner = await desktop();
     expect(await owner.query('setupStatus', { server_url: server.url })).toEqual({ needed: true });
-    const wrong = owner.command('setUpWorkspace', { server_url: server.url, code: 'nope-nope', workspace_name: 'Acme', name: 'Olga Owner', email: 'olga@acme.test', password: OWNER_PASSWORD });
+    const wrong = owner.command('setUpWorkspace', {
+      server_url: server.url,
+      code: 'nope-nope',
+      workspace_name: 'Acme',
+      name: 'Olga Owner',
+      email: 'olga@acme.test',
+      password: OWNER_PASSWORD,
+    });
     await expect(wrong).rejects.toMatchObject({ code: 'forbidden' });
-    await owner.command('setUpWorkspace', { server_url: server.url, code: server.setupCode!, workspace_name: 'Acme', name: 'Olga Owner', email: 'olga@acme.test', password: OWNER_PASSWORD });
+    await owner.command('setUpWorkspace', {
+      server_url: server.url,
+      code: server.setupCode!,
+      workspace_name: 'Acme',
+      name: 'Olga Owner',
+      email: 'olga@acme.test',
+      password: OWNER_PASSWORD,
+    });
     await eventually(() => owner.service.session().state === 'ready', 10_000, 'the owner ready');
     expect(owner.service.session().user).toMatchObject({ email: 'olga@acme.test', role: 'owner' });
     expect(await owner.query('setupStatus', { server_url: server.url })).toEqual({ needed: false });
 
     const team = await owner.command('createTeam', { name: 'Sales' });
-    const added = await owner.command('createUser', { email: 'ann@acme.test', name: 'Ann Agent', role: 'agent', team_id: team.id, restrictions: { contact_visibility: 'user' } });
+    const added = await owner.command('createUser', {
+      email: 'ann@acme.test',
+      name: 'Ann Agent',
+      role: 'agent',
+      team_id: team.id,
+      restrictions: { contact_visibility: 'user' },
+    });
     expect(added.one_time_password).toEqual(expect.any(String));
-    await eventually(async () => (await owner.query('users', {})).some((u) => u.email === 'ann@acme.test'), 5000, 'the new user in the owner\'s list');
+    await eventually(async () => (await owner.query('users', {})).some((u) => u.email === 'ann@acme.test'), 5000, "the new user in the owner's list");
 
     const agent = await desktop();
     const session = await agent.command('signIn', { server_url: server.url, email: 'ann@acme.test', password: added.one_time_password! });
@@ -57,7 +77,9 @@ describe('the desktop core on a workspace set up from the app', () => {
     const owner = await desktop();
     await owner.command('signIn', { server_url: server.url, email: 'olga@acme.test', password: OWNER_PASSWORD });
     await eventually(() => owner.service.session().state === 'ready', 10_000, 'ready');
-    await expect(owner.command('changePassword', { current_password: 'not-my-password', new_password: 'another-long-phrase' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(owner.command('changePassword', { current_password: 'not-my-password', new_password: 'another-long-phrase' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     await owner.command('changePassword', { current_password: OWNER_PASSWORD, new_password: 'another-long-phrase' });
     expect(owner.service.session().state).toBe('ready');
     expect((await owner.query('users', {})).length).toBeGreaterThan(0);

@@ -60,7 +60,9 @@ describe('Developer API writes reach the desktop', () => {
     expect(users.find((u) => u.id === authorId)?.name).toBe('API · HubSpot');
 
     // Tags, lifecycle and custom field values set through /v2 are in the desktop's copy of the contact.
-    expect((await v2('POST', '/v2/space/custom_field', { name: 'Plan', slug: '', description: '', dataType: 'list', allowedValues: ['free', 'pro'] })).status).toBe(200);
+    expect(
+      (await v2('POST', '/v2/space/custom_field', { name: 'Plan', slug: '', description: '', dataType: 'list', allowedValues: ['free', 'pro'] })).status,
+    ).toBe(200);
     const profile = async () => {
       const c = (await desktop.query('contact', { id: contact.id }))?.contact;
       return { tags: c?.tags, lifecycle: c?.lifecycle, custom_fields: c?.custom_fields };
@@ -82,7 +84,11 @@ describe('Developer API writes reach the desktop', () => {
     await eventually(async () => (await desktop.query('search', { q: 'Lead From CRM' })).contacts.length === 1, 5000, 'the new contact in the desktop');
     // Deleted through /v2: gone from the desktop too.
     expect((await v2('DELETE', '/v2/contact/email:lead.from.crm@example.com')).status).toBe(200);
-    await eventually(async () => (await desktop.query('search', { q: 'Lead From CRM' })).contacts.length === 0, 5000, 'the deleted contact gone from the desktop');
+    await eventually(
+      async () => (await desktop.query('search', { q: 'Lead From CRM' })).contacts.length === 0,
+      5000,
+      'the deleted contact gone from the desktop',
+    );
   });
 
   it("a mention through /v2 raises the agent's OS notification through the daemon, from the token's actor", async () => {

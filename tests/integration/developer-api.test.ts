@@ -207,7 +207,10 @@ describe('Developer API: respond.io conventions', () => {
     expect(vip.body).toMatchObject({ id: expect.any(Number), name: 'VIP', description: '', colorCode: 'tag-blue', emoji: '' });
     expect((await api.post('/v2/space/tag', { name: 'vip' })).status).toBe(409);
     expect((await api.post('/v2/space/tag', { name: 'Odd', colorCode: 'orange!' })).status).toBe(400);
-    expect((await api.put('/v2/space/tag', { currentName: 'VIP', name: 'VIP', colorCode: '#1d4ed8', emoji: '⭐' })).body).toMatchObject({ colorCode: '#1d4ed8', emoji: '⭐' });
+    expect((await api.put('/v2/space/tag', { currentName: 'VIP', name: 'VIP', colorCode: '#1d4ed8', emoji: '⭐' })).body).toMatchObject({
+      colorCode: '#1d4ed8',
+      emoji: '⭐',
+    });
 
     const field = await api.post('/v2/space/custom_field', { name: 'Order total', slug: '', description: '', dataType: 'number', allowedValues: [] });
     expect(field.body).toMatchObject({ id: expect.any(Number), name: 'Order total', slug: 'order_total', description: '', dataType: 'number' });
@@ -216,8 +219,17 @@ describe('Developer API: respond.io conventions', () => {
     expect((await api.get(`/v2/space/custom_field/${plan.body.id}`)).body.slug).toBe('plan');
     expect((await api.get('/v2/space/custom_field')).body.items.map((f: { slug: string }) => f.slug)).toEqual(['order_total', 'plan']);
 
-    const a = (await api.post('/v2/contact/email:tagged.a@example.com', { firstName: 'Tagged', custom_fields: [{ name: 'order_total', value: 120 }, { name: 'plan', value: 'pro' }] })).body.contactId;
-    const b = (await api.post('/v2/contact/email:tagged.b@example.com', { firstName: 'Tagged', custom_fields: [{ name: 'order_total', value: '30' }] })).body.contactId;
+    const a = (
+      await api.post('/v2/contact/email:tagged.a@example.com', {
+        firstName: 'Tagged',
+        custom_fields: [
+          { name: 'order_total', value: 120 },
+          { name: 'plan', value: 'pro' },
+        ],
+      })
+    ).body.contactId;
+    const b = (await api.post('/v2/contact/email:tagged.b@example.com', { firstName: 'Tagged', custom_fields: [{ name: 'order_total', value: '30' }] })).body
+      .contactId;
     expect((await api.put(`/v2/contact/id:${b}`, { custom_fields: [{ name: 'plan', value: 'gold' }] })).status).toBe(400);
     expect((await api.post(`/v2/contact/id:${a}/tag`, ['VIP', 'Newsletter'])).body).toEqual({ contactId: a });
     expect((await api.post(`/v2/contact/id:${b}/tag`, ['Newsletter'])).status).toBe(200);
@@ -229,7 +241,10 @@ describe('Developer API: respond.io conventions', () => {
     expect((await api.get(`/v2/contact/id:${a}`)).body).toMatchObject({
       tags: ['Newsletter', 'VIP'],
       lifecycle: 'Hot Lead',
-      custom_fields: [{ name: 'order_total', value: 120 }, { name: 'plan', value: 'pro' }],
+      custom_fields: [
+        { name: 'order_total', value: 120 },
+        { name: 'plan', value: 'pro' },
+      ],
     });
     const list = async (filter: unknown) => {
       const r = await api.post('/v2/contact/list?limit=100', { search: 'tagged', filter });
@@ -242,7 +257,14 @@ describe('Developer API: respond.io conventions', () => {
     expect(await list({ $and: [{ category: 'lifecycle', operator: 'isEqualTo', value: 'Hot Lead' }] })).toEqual([a]);
     expect(await list({ $and: [{ category: 'contactField', field: 'order_total', operator: 'isGreaterThan', value: 50 }] })).toEqual([a]);
     expect(await list({ $and: [{ category: 'contactField', field: 'plan', operator: 'doesNotExist' }] })).toEqual([b]);
-    expect(await list({ $or: [{ category: 'contactField', field: 'plan', operator: 'isEqualTo', value: 'pro' }, { category: 'contactField', field: 'order_total', operator: 'isLessThan', value: 50 }] })).toEqual([a, b].sort());
+    expect(
+      await list({
+        $or: [
+          { category: 'contactField', field: 'plan', operator: 'isEqualTo', value: 'pro' },
+          { category: 'contactField', field: 'order_total', operator: 'isLessThan', value: 50 },
+        ],
+      }),
+    ).toEqual([a, b].sort());
     expect((await api.post('/v2/contact/list', { filter: { $and: [{ category: 'contactField', field: 'nope', operator: 'exists' }] } })).status).toBe(400);
     const hourAgo = Math.floor(Date.now() / 1000) - 3600;
     expect(await list({ $and: [{ category: 'contactField', field: 'created_at', operator: 'isTimestampAfter', value: hourAgo }] })).toEqual([a, b].sort());
@@ -271,12 +293,14 @@ describe('Developer API: respond.io conventions', () => {
     const messages = await api.get(`/v2/contact/id:${contact.id}/message/list?limit=2`);
     expect(messages.body.items[0].messageId).toBe(sent.body.messageId);
     const walked: number[] = [];
-    for (let url: string | undefined = `/v2/contact/id:${contact.id}/message/list?limit=2`; url; ) {
+    for (let url: string | undefined = `/v2/contact/id:${contact.id}/message/list?limit=2`; url;) {
       const page = await api.get(url);
       walked.push(...page.body.items.map((m: { messageId: number }) => m.messageId));
       url = page.body.pagination.next;
     }
-    const all = await owner.get(`/api/v1/contacts/${(await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [contact.id]))!.entity_id}/messages?limit=500`);
+    const all = await owner.get(
+      `/api/v1/contacts/${(await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [contact.id]))!.entity_id}/messages?limit=500`,
+    );
     expect(walked).toHaveLength(all.body.items.length);
     expect(new Set(walked).size).toBe(walked.length);
 
@@ -289,13 +313,24 @@ describe('Developer API: respond.io conventions', () => {
 
     const users = (await api.get('/v2/space/user?limit=100')).body.items;
     const agent1 = users.find((u: { email: string }) => u.email === 'agent1@demo.test');
-    expect(agent1).toMatchObject({ id: expect.any(Number), firstName: expect.any(String), role: 'agent', team: { id: expect.any(Number), name: expect.any(String) }, restrictions: [] });
+    expect(agent1).toMatchObject({
+      id: expect.any(Number),
+      firstName: expect.any(String),
+      role: 'agent',
+      team: { id: expect.any(Number), name: expect.any(String) },
+      restrictions: [],
+    });
     expect(users.some((u: { firstName: string }) => u.firstName === 'API')).toBe(false);
     expect((await api.get(`/v2/space/user/${agent1.id}`)).body).toEqual(agent1);
     expect((await api.get('/v2/space/user/99999')).status).toBe(404);
 
     expect((await api.post(`/v2/contact/id:${contact.id}/conversation/assignee`, { assignee: agent1.id })).status).toBe(200);
-    expect((await api.get(`/v2/contact/id:${contact.id}`)).body.assignee).toEqual({ id: agent1.id, firstName: agent1.firstName, lastName: agent1.lastName, email: 'agent1@demo.test' });
+    expect((await api.get(`/v2/contact/id:${contact.id}`)).body.assignee).toEqual({
+      id: agent1.id,
+      firstName: agent1.firstName,
+      lastName: agent1.lastName,
+      email: 'agent1@demo.test',
+    });
     expect((await api.post(`/v2/contact/id:${contact.id}/conversation/assignee`, { assignee: 'manager@demo.test' })).status).toBe(200);
     expect((await api.get(`/v2/contact/id:${contact.id}`)).body.assignee.email).toBe('manager@demo.test');
     expect((await api.post(`/v2/contact/id:${contact.id}/conversation/assignee`, { assignee: 'nobody@demo.test' })).status).toBe(404);
@@ -323,21 +358,36 @@ describe('Developer API: respond.io conventions', () => {
     expect((await owner.get(`/api/v1/users/${mention.actor_id}`)).body.name).toBe('API · Zapier');
     // Reports count the token's work under its actor.
     const report = (await owner.get(`/api/v1/reports/users?from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}`)).body.items;
-    expect(report.find((r: { user_id: string }) => r.user_id === mention.actor_id)).toMatchObject({ messages_sent: 2, comments_added: 1, conversations_closed: 1 });
+    expect(report.find((r: { user_id: string }) => r.user_id === mention.actor_id)).toMatchObject({
+      messages_sent: 2,
+      comments_added: 1,
+      conversations_closed: 1,
+    });
   });
 
   it("people tag, untag and set a contact's lifecycle from the app (only on contacts they may see), and /v2 reads it back", async () => {
     const contact = (await api.post('/v2/contact/list?limit=1', {})).body.items[0];
-    const id = (await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [contact.id]))!.entity_id;
+    const id = (await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [contact.id]))!
+      .entity_id;
     const r = await owner.patch(`/api/v1/contacts/${id}/profile`, { client_id: clientId(), add_tags: ['Renewal', 'Q3'], lifecycle: 'Payment' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ id, tags: ['Q3', 'Renewal'], lifecycle: 'Payment' });
-    expect((await owner.patch(`/api/v1/contacts/${id}/profile`, { client_id: clientId(), remove_tags: ['Q3'], lifecycle: null })).body).toMatchObject({ tags: ['Renewal'] });
+    expect((await owner.patch(`/api/v1/contacts/${id}/profile`, { client_id: clientId(), remove_tags: ['Q3'], lifecycle: null })).body).toMatchObject({
+      tags: ['Renewal'],
+    });
     expect((await api.get(`/v2/contact/id:${contact.id}`)).body).toMatchObject({ tags: ['Renewal'], lifecycle: null });
     expect((await owner.patch(`/api/v1/contacts/${id}/profile`, { client_id: clientId(), lifecycle: 'Nope' })).status).toBe(404);
-    expect((await owner.get('/api/v1/lifecycle-stages')).body.items.map((x: { name: string }) => x.name)).toEqual(['New Lead', 'Hot Lead', 'Payment', 'Customer', 'Cold Lead']);
+    expect((await owner.get('/api/v1/lifecycle-stages')).body.items.map((x: { name: string }) => x.name)).toEqual([
+      'New Lead',
+      'Hot Lead',
+      'Payment',
+      'Customer',
+      'Cold Lead',
+    ]);
     // An agent restricted to their own contacts meets a contact of someone else as missing.
-    const other = await server.store.db.get<{ id: string }>("SELECT id FROM contacts WHERE assignee_id IS NOT NULL AND assignee_id <> 'u_agent2' ORDER BY id LIMIT 1");
+    const other = await server.store.db.get<{ id: string }>(
+      "SELECT id FROM contacts WHERE assignee_id IS NOT NULL AND assignee_id <> 'u_agent2' ORDER BY id LIMIT 1",
+    );
     expect((await owner.patch('/api/v1/users/u_agent2', { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
     const agent = await signIn(server, 'agent2@demo.test');
     expect((await agent.patch(`/api/v1/contacts/${other!.id}/profile`, { client_id: clientId(), add_tags: ['Mine now'] })).status).toBe(404);

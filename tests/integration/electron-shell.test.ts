@@ -115,7 +115,14 @@ describe('the built Electron shell, under a stand-in for electron, against a rea
   });
 
   it('refuses bad payloads with invalid_request', async () => {
-    for (const bad of [null, 'x', { kind: 'query', name: 'nope' }, { kind: 'eval', name: 'session' }, { kind: 'command', name: 'signIn', input: { server_url: 'ftp://x', email: 'a', password: '' } }, { kind: 'query', name: 'session', input: { extra: 1 } }]) {
+    for (const bad of [
+      null,
+      'x',
+      { kind: 'query', name: 'nope' },
+      { kind: 'eval', name: 'session' },
+      { kind: 'command', name: 'signIn', input: { server_url: 'ftp://x', email: 'a', password: '' } },
+      { kind: 'query', name: 'session', input: { extra: 1 } },
+    ]) {
       expect(await shell.call(bad), JSON.stringify(bad)).toMatchObject({ ok: false, code: 'invalid_request' });
     }
   });
@@ -131,9 +138,17 @@ describe('the built Electron shell, under a stand-in for electron, against a rea
   });
 
   it('signs in through the IPC channel, forwards events to the page, and seals the token on disk', async () => {
-    const reply = await shell.call({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'agent1@demo.test', password: 'demo-password' } });
+    const reply = await shell.call({
+      kind: 'command',
+      name: 'signIn',
+      input: { server_url: server.url, email: 'agent1@demo.test', password: 'demo-password' },
+    });
     expect(reply).toMatchObject({ ok: true, value: { user: { email: 'agent1@demo.test' } } });
-    await eventually(async () => (await shell.state()).events.some(([n, p]) => n === 'session' && p.state === 'ready' && p.connection === 'online'), 15_000, 'ready and online');
+    await eventually(
+      async () => (await shell.state()).events.some(([n, p]) => n === 'session' && p.state === 'ready' && p.connection === 'online'),
+      15_000,
+      'ready and online',
+    );
     const token = readFileSync(join(dataDir(), 'session-token.bin'));
     expect(token.subarray(0, 7).toString()).toBe('sealed:'); // through safeStorage, never plaintext
     expect(JSON.parse(readFileSync(join(dataDir(), 'settings.json'), 'utf8'))).toMatchObject({ server_url: server.url });
@@ -153,7 +168,10 @@ describe('the built Electron shell, under a stand-in for electron, against a rea
     const unreadBefore = (await shell.call({ kind: 'query', name: 'notifications', input: { tab: 'new', limit: 10 } })).value.unread;
     await shell.ask('hideWindow');
     const manager = await signIn(server, 'manager@demo.test');
-    const posted = await manager.post(`/api/v1/contacts/${contact.id}/comments`, { client_id: clientId(), text: `{{@user.${me.id}}} send <b>the promo</b> & more` });
+    const posted = await manager.post(`/api/v1/contacts/${contact.id}/comments`, {
+      client_id: clientId(),
+      text: `{{@user.${me.id}}} send <b>the promo</b> & more`,
+    });
     expect(posted.status).toBe(201);
     await eventually(async () => (await shell.state()).notifications.length > 0, 5_000, 'the notification');
     const shown = (await shell.state()).notifications[0];
@@ -164,7 +182,11 @@ describe('the built Electron shell, under a stand-in for electron, against a rea
     expect((await shell.state()).tooltips.at(-1)).toMatch(/unread notification/);
 
     await shell.ask('clickNotification', { index: 0 });
-    await eventually(async () => (await shell.state()).events.some(([n, p]) => n === 'open' && p.contact_id === contact.id && p.comment_id !== null), 5_000, 'the open event');
+    await eventually(
+      async () => (await shell.state()).events.some(([n, p]) => n === 'open' && p.contact_id === contact.id && p.comment_id !== null),
+      5_000,
+      'the open event',
+    );
     const s = await shell.state();
     expect(s.visible).toBe(true);
     expect(s.focused).toBeGreaterThan(0);

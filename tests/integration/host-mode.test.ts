@@ -30,11 +30,12 @@ function rpc(ws: WebSocket) {
   });
   return {
     events,
-    call: (call: unknown) => new Promise<any>((resolve) => {
-      const id = ++n;
-      waiting.set(id, resolve);
-      ws.send(JSON.stringify({ id, call }));
-    }),
+    call: (call: unknown) =>
+      new Promise<any>((resolve) => {
+        const id = ++n;
+        waiting.set(id, resolve);
+        ws.send(JSON.stringify({ id, call }));
+      }),
     raw: (text: string) => ws.send(text),
   };
 }
@@ -66,7 +67,13 @@ describe('host mode: the core served to a browser on 127.0.0.1', () => {
     writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>IS-Messenger</title>');
     writeFileSync(join(dir, 'beside.txt'), BESIDE);
     const store = new MemoryStore();
-    host = await startHost({ dataDir: join(dir, 'data'), rendererDir: join(dir, 'renderer'), tokens: store, settings: store, notifier: new RecordingNotifier() });
+    host = await startHost({
+      dataDir: join(dir, 'data'),
+      rendererDir: join(dir, 'renderer'),
+      tokens: store,
+      settings: store,
+      notifier: new RecordingNotifier(),
+    });
   });
   afterAll(async () => {
     await host.close();
@@ -90,7 +97,14 @@ describe('host mode: the core served to a browser on 127.0.0.1', () => {
   it('serves no file outside the renderer folder, however the path spells ".."', async () => {
     // A real file right beside the served folder: without the guard, each of these paths reaches it.
     const port = Number(new URL(host.url).port);
-    for (const path of ['/../beside.txt', '/..%2fbeside.txt', '/%2e%2e%2fbeside.txt', '/%2E%2E/beside.txt', '/assets/..%2f..%2fbeside.txt', '/..%2f%2e%2e%2f' + dir.split('/').pop() + '%2fbeside.txt']) {
+    for (const path of [
+      '/../beside.txt',
+      '/..%2fbeside.txt',
+      '/%2e%2e%2fbeside.txt',
+      '/%2E%2E/beside.txt',
+      '/assets/..%2f..%2fbeside.txt',
+      '/..%2f%2e%2e%2f' + dir.split('/').pop() + '%2fbeside.txt',
+    ]) {
       const r = await rawGet(port, path);
       expect(r.body, path).not.toContain(BESIDE);
       expect(r.status, path).toBe(404);
@@ -106,10 +120,17 @@ describe('host mode: the core served to a browser on 127.0.0.1', () => {
     const ws = await connect(host, host.token);
     const api = rpc(ws);
     expect(await api.call({ kind: 'query', name: 'nope', input: {} })).toMatchObject({ ok: false, code: 'invalid_request' });
-    expect(await api.call({ kind: 'command', name: 'signIn', input: { server_url: 'not a url', email: 'x', password: '' } })).toMatchObject({ ok: false, code: 'invalid_request' });
+    expect(await api.call({ kind: 'command', name: 'signIn', input: { server_url: 'not a url', email: 'x', password: '' } })).toMatchObject({
+      ok: false,
+      code: 'invalid_request',
+    });
     const wrong = await api.call({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'manager@demo.test', password: 'nope' } });
     expect(wrong).toMatchObject({ ok: false, code: 'wrong_password' });
-    const unreachable = await api.call({ kind: 'command', name: 'signIn', input: { server_url: 'http://127.0.0.1:9', email: 'manager@demo.test', password: 'demo-password' } });
+    const unreachable = await api.call({
+      kind: 'command',
+      name: 'signIn',
+      input: { server_url: 'http://127.0.0.1:9', email: 'manager@demo.test', password: 'demo-password' },
+    });
     expect(unreachable).toMatchObject({ ok: false, code: 'unreachable' });
     const ok = await api.call({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'manager@demo.test', password: 'demo-password' } });
     expect(ok.ok).toBe(true);

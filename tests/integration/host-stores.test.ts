@@ -29,7 +29,14 @@ afterAll(async () => {
 /** One run of the app in host mode on this data folder, as `npm run start:web` wires it. */
 async function run<T>(dataDir: string, logs: string[], body: (host: Awaited<ReturnType<typeof startHost>>) => Promise<T>): Promise<T> {
   const log = (msg: string, err?: unknown) => logs.push(err ? `${msg}: ${(err as Error).message}` : msg);
-  const host = await startHost({ dataDir, rendererDir: join(root, 'renderer'), settings: confStore(dataDir, log), tokens: fileTokenStore(dataDir, log), notifier: new RecordingNotifier(), log });
+  const host = await startHost({
+    dataDir,
+    rendererDir: join(root, 'renderer'),
+    settings: confStore(dataDir, log),
+    tokens: fileTokenStore(dataDir, log),
+    notifier: new RecordingNotifier(),
+    log,
+  });
   try {
     return await body(host);
   } finally {

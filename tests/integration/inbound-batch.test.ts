@@ -47,7 +47,7 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     // a sender never seen before writing four times, and two redeliveries.
     const mine = (await alice.get('/api/v1/conversations?inbox=mine&limit=1')).body.items[0] as { id: string };
     const mineRow = (await sql('SELECT * FROM contacts WHERE id = ?', [mine.id]))[0];
-    const unassignedRow = (await sql("SELECT * FROM contacts WHERE assignee_id IS NULL AND external_id IS NOT NULL ORDER BY id LIMIT 1"))[0];
+    const unassignedRow = (await sql('SELECT * FROM contacts WHERE assignee_id IS NULL AND external_id IS NOT NULL ORDER BY id LIMIT 1'))[0];
     expect(unassignedRow).toBeDefined();
     const prefs = await manager.request('PUT', '/api/v1/me/preferences', { client_id: clientId(), notifications: { new_message_unassigned: true } });
     expect(prefs.status).toBe(200);
@@ -106,7 +106,17 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     // The feed: each new message once, each touched contact's final row, the items; per contact, the
     // messages in arrival order before the contact record.
     const messageRecords = records.filter((r) => r.entity === 'message').map((r) => (JSON.parse(r.data) as { text: string }).text);
-    expect(messageRecords).toEqual(['Hi, I am new here', 'I would like a quote', 'for 20 seats', 'starting next month', 'Alice, one', 'Alice, two', 'Alice, three', 'Anyone? one', 'Anyone? two']);
+    expect(messageRecords).toEqual([
+      'Hi, I am new here',
+      'I would like a quote',
+      'for 20 seats',
+      'starting next month',
+      'Alice, one',
+      'Alice, two',
+      'Alice, three',
+      'Anyone? one',
+      'Anyone? two',
+    ]);
     const contactRecords = records.filter((r) => r.entity === 'contact');
     expect(contactRecords.map((r) => r.contact_id).sort()).toEqual([String(nadia.id), mine.id, String(unassignedRow.id)].sort());
     expect(JSON.parse(contactRecords.find((r) => r.contact_id === mine.id)!.data)).toMatchObject({ last_message: 'Alice, three' });
@@ -122,19 +132,27 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     expect(items.find((n) => n.contact_id === nadia.id)?.count).toBe(4);
   });
 
-  it('a contact\'s messages keep the order they were stored in, within one millisecond and behind a slow clock', async () => {
+  it("a contact's messages keep the order they were stored in, within one millisecond and behind a slow clock", async () => {
     // Another instance's clock, 5 ms behind the contact's last activity and standing still: every
     // message is received "at the same time", and before what the contact last did.
     const sender = `same-ms-${randomUUID()}`;
     expect((await batcher.submit(channelId(), body(sender, 'zero', 'sm-0'))).message_id).toBeTruthy();
     const contact = await contactOf(sender);
     const frozen = Number(contact.last_activity_at) - 5;
-    const behind = new InboundBatcher(new Store(server.store.db, () => frozen, () => {}));
+    const behind = new InboundBatcher(
+      new Store(
+        server.store.db,
+        () => frozen,
+        () => {},
+      ),
+    );
     await behind.submit(channelId(), body(sender, 'one', 'sm-1'));
     await behind.submit(channelId(), body(sender, 'two', 'sm-2'));
     await Promise.all(['three', 'four', 'five'].map((text, i) => behind.submit(channelId(), body(sender, text, `sm-${i + 3}`))));
     expect(await texts(String(contact.id))).toEqual(['zero', 'one', 'two', 'three', 'four', 'five']);
-    const times = (await sql<{ created_at: number }>('SELECT created_at FROM messages WHERE contact_id = ? ORDER BY created_at', [String(contact.id)])).map((m) => Number(m.created_at));
+    const times = (await sql<{ created_at: number }>('SELECT created_at FROM messages WHERE contact_id = ? ORDER BY created_at', [String(contact.id)])).map(
+      (m) => Number(m.created_at),
+    );
     expect(new Set(times).size).toBe(6);
     const after = await contactOf(sender);
     expect(Number(after.last_activity_at)).toBe(times[5]);
@@ -172,7 +190,9 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     expect(contact).toBeDefined();
     expect(contact.name).toBe(name);
     expect(await texts(String(contact.id))).toEqual(awkward);
-    const stored = await sql<{ channel_message_id: string }>('SELECT channel_message_id FROM messages WHERE contact_id = ? ORDER BY created_at', [String(contact.id)]);
+    const stored = await sql<{ channel_message_id: string }>('SELECT channel_message_id FROM messages WHERE contact_id = ? ORDER BY created_at', [
+      String(contact.id),
+    ]);
     expect(stored.map((m) => m.channel_message_id)).toEqual(awkward.map((_, i) => `awk-"${i}"\\`));
     // A redelivery of them all finds every one (the lookup matches the same bytes).
     const again = await Promise.all(awkward.map((text, i) => batcher.submit(channelId(), body(sender, text, `awk-"${i}"\\`, name))));
@@ -188,7 +208,12 @@ describe(`inbound messages written in batches (${testEngine})`, () => {
     for (const s of senders) {
       const contact = await contactOf(s);
       const stored = await texts(String(contact.id));
-      expect(stored.sort()).toEqual(sentTexts.filter((m) => m.sender === s).map((m) => m.text).sort());
+      expect(stored.sort()).toEqual(
+        sentTexts
+          .filter((m) => m.sender === s)
+          .map((m) => m.text)
+          .sort(),
+      );
     }
   });
 });

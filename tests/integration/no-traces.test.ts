@@ -125,7 +125,12 @@ function needlesOf(lost: string[], kept: string[], records: Map<string, ChangeRe
     for (const r of records.get(id) ?? []) {
       const d = (r.data ?? {}) as Record<string, unknown>;
       // A phone as the full-text index keeps it: its digits.
-      const fields = r.entity === 'contact' ? [d.name, d.phone, typeof d.phone === 'string' ? d.phone.replace(/\D/g, '') : null, d.email] : r.entity === 'message' || r.entity === 'comment' ? [d.text] : [];
+      const fields =
+        r.entity === 'contact'
+          ? [d.name, d.phone, typeof d.phone === 'string' ? d.phone.replace(/\D/g, '') : null, d.email]
+          : r.entity === 'message' || r.entity === 'comment'
+            ? [d.text]
+            : [];
       for (const f of fields) if (typeof f === 'string' && f.length >= 6 && !keptText.includes(JSON.stringify(f).slice(1, -1))) out.add(f);
     }
   }
@@ -137,10 +142,14 @@ async function agentSignedIn(email: string): Promise<{ d: DesktopProcess; agentI
   dirs.push(dir);
   const d = new DesktopProcess(dir);
   await d.call('command', 'signIn', { server_url: server.url, email, password: 'demo-password' });
-  await eventually(async () => {
-    const s = await d.call('query', 'session');
-    return s.state === 'ready' && s.connection === 'online';
-  }, 20_000, `${email} synced`);
+  await eventually(
+    async () => {
+      const s = await d.call('query', 'session');
+      return s.state === 'ready' && s.connection === 'online';
+    },
+    20_000,
+    `${email} synced`,
+  );
   const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string }[];
   return { d, agentId: users.find((u) => u.email === email)!.id };
 }
@@ -168,7 +177,12 @@ describe('lost contacts leave no bytes in the data folder', () => {
     // Searched for while in sight, so the indexes have been read as well as written.
     expect((await d.call('query', 'search', { q: 'Quillfeather', limit: 10 })).contacts.length).toBe(3);
     // The scan sees what is there: the new contacts, before the restriction.
-    expect(tracesIn(d.dir, strangers.map((x) => x.id)).length).toBeGreaterThan(0);
+    expect(
+      tracesIn(
+        d.dir,
+        strangers.map((x) => x.id),
+      ).length,
+    ).toBeGreaterThan(0);
     const { lost, kept } = await restrictAndWait(d, agentId, strangers);
     expect(await d.stop()).toBe(0);
 

@@ -100,7 +100,13 @@ describe('GET /api/v1/openapi.json', () => {
         expect(declared!.required, `${name}: ${p} is required`).toBe(true);
         expect(declared!.schema, `${name}: ${p} has a schema`).toBeTypeOf('object');
       }
-      expect(params.filter((x) => x.in === 'path').map((x) => x.name).sort(), name).toEqual([...pathNames].sort());
+      expect(
+        params
+          .filter((x) => x.in === 'path')
+          .map((x) => x.name)
+          .sort(),
+        name,
+      ).toEqual([...pathNames].sort());
 
       const query = def.query ? objectDef(def.query) : null;
       const docQuery = params.filter((x) => x.in === 'query');
@@ -153,7 +159,9 @@ describe('GET /api/v1/openapi.json', () => {
   it('requires the session token on session routes, the signature on the channel route, and nothing on public ones', () => {
     const schemes = (doc.components?.securitySchemes ?? {}) as Record<string, Json>;
     const bearer = Object.keys(schemes).filter((k) => schemes[k].type === 'http' && String(schemes[k].scheme).toLowerCase() === 'bearer');
-    const signature = Object.keys(schemes).filter((k) => schemes[k].type === 'apiKey' && schemes[k].in === 'header' && String(schemes[k].name).toLowerCase() === 'x-signature');
+    const signature = Object.keys(schemes).filter(
+      (k) => schemes[k].type === 'apiKey' && schemes[k].in === 'header' && String(schemes[k].name).toLowerCase() === 'x-signature',
+    );
     expect(bearer.length).toBeGreaterThan(0);
     expect(signature.length).toBeGreaterThan(0);
     for (const [name, def] of routeList) {
@@ -162,10 +170,16 @@ describe('GET /api/v1/openapi.json', () => {
       for (const s of used) expect(schemes[s], `${name}: scheme ${s} is defined`).toBeDefined();
       if (def.auth === 'session' || def.auth === 'token') {
         expect(used.length, `${name} requires a session`).toBeGreaterThan(0);
-        expect(used.every((s) => bearer.includes(s)), `${name} uses the bearer scheme`).toBe(true);
+        expect(
+          used.every((s) => bearer.includes(s)),
+          `${name} uses the bearer scheme`,
+        ).toBe(true);
       } else if (def.auth === 'signature') {
         expect(used.length, `${name} requires a signature`).toBeGreaterThan(0);
-        expect(used.every((s) => signature.includes(s)), `${name} uses the signature scheme`).toBe(true);
+        expect(
+          used.every((s) => signature.includes(s)),
+          `${name} uses the signature scheme`,
+        ).toBe(true);
       } else {
         // Public: an empty list overrides any document-wide requirement.
         expect(security, `${name} is public`).toEqual([]);

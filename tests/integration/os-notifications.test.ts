@@ -26,7 +26,15 @@ function notifySendChildren(): number[] {
   return pids;
 }
 
-const alertFor = (title: string): OsAlert => ({ notificationId: null, title, body: 'nobody answers', contactId: null, commentId: null, messageId: null, silent: true });
+const alertFor = (title: string): OsAlert => ({
+  notificationId: null,
+  title,
+  body: 'nobody answers',
+  contactId: null,
+  commentId: null,
+  messageId: null,
+  silent: true,
+});
 
 const HOSTILE = '<b>bold</b> <a href="x">link</a> & <img src=x onerror=alert(1)>';
 
@@ -77,7 +85,10 @@ describe('OS notifications through a real notification daemon', () => {
     const me = desktop.service.session().user!;
     const contact = (await desktop.query('conversations', { inbox: 'mine', limit: 1 })).items[0];
     const before = session.notifyCalls().length;
-    const r = await manager.post(`/api/v1/contacts/${contact.id}/comments`, { client_id: clientId(), text: `{{@user.${me.id}}} please send them the latest promotion` });
+    const r = await manager.post(`/api/v1/contacts/${contact.id}/comments`, {
+      client_id: clientId(),
+      text: `{{@user.${me.id}}} please send them the latest promotion`,
+    });
     expect(r.status).toBe(201);
     const call = await newCall(before, 'the Notify call for the mention');
     expect(call).toMatchObject({ appName: 'IS-Messenger', actions: ['default', 'Open'] });

@@ -31,7 +31,16 @@ beforeAll(() => {
   mkdirSync(electronDist);
   // With a fuse wire as Electron's executable holds one (@electron/fuses' sentinel, version 1, 8
   // fuses, each '1' or '0'), set as Electron ships it, for the packaging step to flip.
-  writeFileSync(join(electronDist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary"\n# '), FUSE_SENTINEL, Buffer.from([1, 8]), Buffer.from(ELECTRON_DEFAULT_FUSES), Buffer.from('\n')]));
+  writeFileSync(
+    join(electronDist, 'electron'),
+    Buffer.concat([
+      Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary"\n# '),
+      FUSE_SENTINEL,
+      Buffer.from([1, 8]),
+      Buffer.from(ELECTRON_DEFAULT_FUSES),
+      Buffer.from('\n'),
+    ]),
+  );
   chmodSync(join(electronDist, 'electron'), 0o755);
   const bin = join(ROOT, 'node_modules', '.bin', 'electron-builder');
   const run = spawnSync(
@@ -51,7 +60,14 @@ beforeAll(() => {
       encoding: 'utf8',
       stdio: 'pipe',
       // Offline: a download attempt fails at once instead of hanging, and shows in the log.
-      env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false', ELECTRON_BUILDER_OFFLINE: 'true', ELECTRON_GET_USE_PROXY: '', ELECTRON_MIRROR: 'http://127.0.0.1:9/', ELECTRON_BUILDER_BINARIES_MIRROR: 'http://127.0.0.1:9/' },
+      env: {
+        ...process.env,
+        CSC_IDENTITY_AUTO_DISCOVERY: 'false',
+        ELECTRON_BUILDER_OFFLINE: 'true',
+        ELECTRON_GET_USE_PROXY: '',
+        ELECTRON_MIRROR: 'http://127.0.0.1:9/',
+        ELECTRON_BUILDER_BINARIES_MIRROR: 'http://127.0.0.1:9/',
+      },
       timeout: 120_000,
     },
   );
@@ -63,7 +79,17 @@ beforeAll(() => {
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 const read = (f: string) => asar.extractFile(ASAR, f).toString('utf8');
-const topLevelModules = () => new Set(files.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/').slice(1, f.split('/')[1].startsWith('@') ? 3 : 2).join('/')));
+const topLevelModules = () =>
+  new Set(
+    files
+      .filter((f) => f.startsWith('node_modules/'))
+      .map((f) =>
+        f
+          .split('/')
+          .slice(1, f.split('/')[1].startsWith('@') ? 3 : 2)
+          .join('/'),
+      ),
+  );
 
 describe('the package electron-builder makes (linux --dir, stand-in Electron)', () => {
   it('builds offline: the executable is the stand-in, not a downloaded Electron', () => {
@@ -92,7 +118,8 @@ describe('the package electron-builder makes (linux --dir, stand-in Electron)', 
     const app = files.filter((f) => !f.startsWith('node_modules/'));
     expect(app.filter((f) => /^(src-[^/]+|tests|scripts|docs|assets|release|data)(\/|$)/.test(f))).toEqual([]);
     expect(app.filter((f) => /\.(ts|tsx|mts|cts|map)$/.test(f))).toEqual([]);
-    for (const f of ['tsconfig.json', 'vitest.config.ts', 'electron-builder.yml', 'README.md', '.dependency-cruiser.cjs', 'package-lock.json']) expect(files).not.toContain(f);
+    for (const f of ['tsconfig.json', 'vitest.config.ts', 'electron-builder.yml', 'README.md', '.dependency-cruiser.cjs', 'package-lock.json'])
+      expect(files).not.toContain(f);
     expect(files.filter((f) => /\.(ts|mts|cts|map)$/.test(f))).toEqual([]);
   });
 
@@ -103,7 +130,21 @@ describe('the package electron-builder makes (linux --dir, stand-in Electron)', 
     // is installed for run time too: the lockfile marks what is installed for development only.
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
     const dev = Object.keys(pkg.devDependencies).filter((d) => lock.packages[`node_modules/${d}`]?.dev);
-    const tooling = ['vitest', 'typescript', 'vite', 'electron', 'electron-builder', 'app-builder-lib', '@playwright/test', 'playwright', 'dependency-cruiser', 'esbuild', 'tsx', '@electron/asar', '@electron/rebuild'];
+    const tooling = [
+      'vitest',
+      'typescript',
+      'vite',
+      'electron',
+      'electron-builder',
+      'app-builder-lib',
+      '@playwright/test',
+      'playwright',
+      'dependency-cruiser',
+      'esbuild',
+      'tsx',
+      '@electron/asar',
+      '@electron/rebuild',
+    ];
     expect([...new Set([...dev, ...tooling])].filter((d) => modules.has(d))).toEqual([]);
   });
 

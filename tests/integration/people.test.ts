@@ -83,7 +83,9 @@ describe('people', () => {
     expect(other.status).toBe(409);
     expect(other.body.code).toBe('idempotency_mismatch');
     // The new user's one-time password is hashed as every password is.
-    const [{ password_hash: hash }] = await server.store.db.all<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = ?', [first.body.user.id]);
+    const [{ password_hash: hash }] = await server.store.db.all<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = ?', [
+      first.body.user.id,
+    ]);
     expect(hash).toMatch(/^\$argon2id\$/);
   });
 
@@ -133,7 +135,7 @@ describe('people', () => {
     expect((await owner.post(`/api/v1/users/${manager2}/password-reset`)).status).toBe(200);
   });
 
-  it('changing one\'s own password needs the current one and ends one\'s other sessions, not this one', async () => {
+  it("changing one's own password needs the current one and ends one's other sessions, not this one", async () => {
     const here = await signIn(server, 'agent3@demo.test');
     const laptop = await signIn(server, 'agent3@demo.test');
     const laptopStream = await openStream(server, laptop, await laptop.head());
@@ -144,7 +146,7 @@ describe('people', () => {
     expect(common.status).toBe(400);
     expect(common.body.message).toMatch(/too common/);
     expect((await here.put('/api/v1/me/password', { current_password: 'demo-password', new_password: OWN_PASSWORD })).status).toBe(200);
-    await laptopStream.until(() => laptopStream.closeCode !== null, 5000, 'the other session\'s stream to close');
+    await laptopStream.until(() => laptopStream.closeCode !== null, 5000, "the other session's stream to close");
     expect((await laptop.get('/api/v1/me')).status).toBe(401);
     expect((await here.get('/api/v1/me')).status).toBe(200);
     expect((await signInWith(server, 'agent3@demo.test', 'demo-password')).answer.status).toBe(401);

@@ -37,7 +37,11 @@ describe('per-user bounds', () => {
     const sales = (await owner.get('/api/v1/teams')).body.items.find((t: { name: string }) => t.name === 'Sales');
     const agent = await signIn(server, 'agent1@demo.test');
     const half = MAX_SHARED_INBOXES_PER_AUDIENCE / 2;
-    const shared = (n: number) => ({ sharing: 'shared', shared_team_ids: [sales.id], filter: { status: 'open', assignee: n % 2 ? 'unassigned' : agent.userId } });
+    const shared = (n: number) => ({
+      sharing: 'shared',
+      shared_team_ids: [sales.id],
+      filter: { status: 'open', assignee: n % 2 ? 'unassigned' : agent.userId },
+    });
     for (let i = 0; i < half; i++) expect((await inbox(manager, `team ${i}`, shared(i))).status).toBe(201);
     for (let i = half; i < MAX_SHARED_INBOXES_PER_AUDIENCE; i++) expect((await inbox(manager2, `team ${i}`, shared(i))).status).toBe(201);
     const over = await inbox(manager2, 'team over', shared(0));

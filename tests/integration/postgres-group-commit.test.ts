@@ -7,10 +7,13 @@ import { migratePostgres } from '../../src-server/db/migrations';
 import type { ChangeRow } from '../../src-server/db/engine';
 import { createTestDatabase, testEngine } from '../support/server';
 
-if (testEngine !== 'postgres') console.log('[postgres-group-commit] SKIPPED in the SQLite pass: it runs in the PostgreSQL pass of npm test (npm run test:postgres)');
+if (testEngine !== 'postgres')
+  console.log('[postgres-group-commit] SKIPPED in the SQLite pass: it runs in the PostgreSQL pass of npm test (npm run test:postgres)');
 // The SQLite engine's group commit has its own test (tests/unit/sqlite-group-commit.test.ts).
 describe.skipIf(testEngine !== 'postgres')(
-  testEngine === 'postgres' ? 'group commit on PostgreSQL' : 'group commit on PostgreSQL (skipped in the SQLite pass: it runs in the PostgreSQL pass of npm test)',
+  testEngine === 'postgres'
+    ? 'group commit on PostgreSQL'
+    : 'group commit on PostgreSQL (skipped in the SQLite pass: it runs in the PostgreSQL pass of npm test)',
   () => {
     let database: { url: string; drop(): Promise<void> };
     let db: PostgresDatabase;
@@ -27,7 +30,9 @@ describe.skipIf(testEngine !== 'postgres')(
 
     const record = (id: string): ChangeRow => ({ entity: 'team', op: 'upsert', entity_id: id, contact_id: null, target_user_id: null, data: null, at: 1 });
     const feed = async (prefix: string) =>
-      (await db.all<{ seq: number; entity_id: string }>("SELECT seq, entity_id FROM changes WHERE entity_id LIKE ? ORDER BY seq", [`${prefix}%`])).map((r) => r.entity_id);
+      (await db.all<{ seq: number; entity_id: string }>('SELECT seq, entity_id FROM changes WHERE entity_id LIKE ? ORDER BY seq', [`${prefix}%`])).map(
+        (r) => r.entity_id,
+      );
 
     it('rolls back a failing body alone: its rows and records are gone, the others of its group commit', async () => {
       const results = await Promise.allSettled([

@@ -32,7 +32,11 @@ async function runHost(dataDir: string): Promise<void> {
   const settings = confStore(dataDir);
   const host = await startHost({ dataDir, rendererDir: join(root, 'renderer'), settings, tokens: fileTokenStore(dataDir), notifier: new RecordingNotifier() });
   try {
-    const signIn = await host.service.handle({ kind: 'command', name: 'signIn', input: { server_url: server.url, email: 'manager@demo.test', password: 'demo-password' } });
+    const signIn = await host.service.handle({
+      kind: 'command',
+      name: 'signIn',
+      input: { server_url: server.url, email: 'manager@demo.test', password: 'demo-password' },
+    });
     expect(signIn).toMatchObject({ ok: true });
     await eventually(() => host.service.session().state === 'ready', 10_000, 'the first sync');
     settings.set('prefs', { sound: false });

@@ -65,7 +65,12 @@ describe('a stream opened during a storm', () => {
   let server: TestServer;
   beforeAll(async () => {
     // Every page counts as waiting: each new stream is told to come back later.
-    server = await startServer({ demo: { seed: 7, contacts: 20 }, sweepMs: 3_600_000, maxPagesWaiting: -1, reconnectSpread: { minMs: 1500, perClientMs: 0, minWindowMs: 500, maxWindowMs: 500 } });
+    server = await startServer({
+      demo: { seed: 7, contacts: 20 },
+      sweepMs: 3_600_000,
+      maxPagesWaiting: -1,
+      reconnectSpread: { minMs: 1500, perClientMs: 0, minWindowMs: 500, maxWindowMs: 500 },
+    });
   });
   afterAll(() => server.stop());
 

@@ -149,14 +149,20 @@ describe('replays, client ids and what the feed tells a client', () => {
       const agent = await signIn(slow, 'agent9@demo.test');
       expect((await boss.patch(`/api/v1/users/${agent.userId}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
       const stream = await openStream(slow, agent, (await agent.syncAll(0)).next);
-      const passing = ((await boss.get('/api/v1/contacts?limit=200')).body.items as Contact[]).find((c) => c.assignee_id !== null && c.assignee_id !== agent.userId)!;
+      const passing = ((await boss.get('/api/v1/contacts?limit=200')).body.items as Contact[]).find(
+        (c) => c.assignee_id !== null && c.assignee_id !== agent.userId,
+      )!;
       // A round starts now; what follows waits for the next.
       expect((await agent.put('/api/v1/me/status', { client_id: clientId(), status: 'busy' })).status).toBe(200);
       for (const assignee of [agent.userId, passing.assignee_id]) {
         expect((await boss.post(`/api/v1/contacts/${passing.id}/assignee`, { client_id: clientId(), assignee_id: assignee })).status).toBe(200);
       }
       expect((await agent.put('/api/v1/me/status', { client_id: clientId(), status: 'online' })).status).toBe(200);
-      await stream.until(() => stream.changes.some((c) => c.entity === 'user' && c.id === agent.userId && (c.data as User).chosen_status === 'online'), 10_000, 'the last status');
+      await stream.until(
+        () => stream.changes.some((c) => c.entity === 'user' && c.id === agent.userId && (c.data as User).chosen_status === 'online'),
+        10_000,
+        'the last status',
+      );
       const about = stream.changes.filter((c) => c.id === passing.id || c.contact_id === passing.id);
       // Either it was sent and then removed, or nothing of it at all.
       expect(about.length === 0 || about[0].op !== 'remove', JSON.stringify(about)).toBe(true);
@@ -213,7 +219,8 @@ describe('replays, client ids and what the feed tells a client', () => {
     expect(((await manager.get('/api/v1/users')).body.items as User[]).find((u) => u.id === target.id)!.restrictions!.contact_visibility).toBe('team');
 
     // The feed: from the start, and live.
-    const userRecords = (changes: ChangeRecord[], id: string) => changes.filter((c) => c.entity === 'user' && c.id === id && c.op === 'upsert').map((c) => c.data as User);
+    const userRecords = (changes: ChangeRecord[], id: string) =>
+      changes.filter((c) => c.entity === 'user' && c.id === id && c.op === 'upsert').map((c) => c.data as User);
     const boot = await agent.syncAll(0);
     expect(userRecords(boot.changes, target.id).length).toBeGreaterThan(0);
     expect(boot.changes.filter((c) => c.entity === 'user' && c.id !== agent.userId).every((c) => (c.data as User).restrictions === null)).toBe(true);
@@ -228,7 +235,7 @@ describe('replays, client ids and what the feed tells a client', () => {
     for (const s of [stream, unrestrictedStream, managerStream]) s.close();
   });
 
-  it('an Agent made a Manager is then shown everyone\'s restrictions, and a Manager made an Agent no longer is', async () => {
+  it("an Agent made a Manager is then shown everyone's restrictions, and a Manager made an Agent no longer is", async () => {
     const agent = await signIn(server, 'agent2@demo.test');
     const restricted = (await owner.get('/api/v1/users')).body.items.find((u: User) => u.email === 'agent12@demo.test') as User;
     const cursor = (await agent.syncAll(0)).next;

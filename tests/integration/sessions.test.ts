@@ -70,7 +70,8 @@ describe(`sessions unused for ${SESSION_IDLE_MS / DAY} days end`, () => {
     for (const t of ['access_tokens', 'api_numbers', 'contact_tags', 'tags', 'contact_field_values', 'custom_fields']) await db.run(`DROP TABLE ${t}`);
     await db.run('ALTER TABLE users DROP COLUMN api_token_id');
     for (const i of ['contacts_created', 'contacts_email', 'contacts_phone']) await db.run(`DROP INDEX ${i}`);
-    for (const col of ['first_name', 'last_name', 'language', 'profile_pic', 'country_code', 'lifecycle_stage_id', 'profile']) await db.run(`ALTER TABLE contacts DROP COLUMN ${col}`);
+    for (const col of ['first_name', 'last_name', 'language', 'profile_pic', 'country_code', 'lifecycle_stage_id', 'profile'])
+      await db.run(`ALTER TABLE contacts DROP COLUMN ${col}`);
     await db.run('DROP TABLE lifecycle_stages');
     const before = Date.now();
     if (testEngine === 'postgres') {
@@ -94,7 +95,8 @@ describe(`sessions unused for ${SESSION_IDLE_MS / DAY} days end`, () => {
       const agent = await signIn(s, 'agent3@demo.test');
       const stream = await openStream(s, agent, (await agent.syncAll()).next);
       await stream.until(() => stream.frames.some((f) => f.type === 'heartbeat'), 3000, 'the stream to be live');
-      const seen = async () => Number((await s.store.db.all<{ last_seen_at: number }>('SELECT last_seen_at FROM sessions WHERE user_id = ?', [agent.userId]))[0].last_seen_at);
+      const seen = async () =>
+        Number((await s.store.db.all<{ last_seen_at: number }>('SELECT last_seen_at FROM sessions WHERE user_id = ?', [agent.userId]))[0].last_seen_at);
       // 40 days connected and nothing else: the heartbeats write the session's use down as they go.
       for (const days of [20, 20]) {
         t += days * DAY;

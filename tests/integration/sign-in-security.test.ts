@@ -90,7 +90,9 @@ describe('password hashes and sessions', () => {
     expect(await storedHash('agent6@demo.test')).toMatch(ARGON2ID_OWASP);
     // A hash from before: scrypt at N=2^14, as earlier versions wrote them.
     const salt = randomBytes(16);
-    const key = await new Promise<Buffer>((resolve, reject) => scrypt('an-old-password', salt, 32, { N: 16384, r: 8, p: 1 }, (e, k) => (e ? reject(e) : resolve(k))));
+    const key = await new Promise<Buffer>((resolve, reject) =>
+      scrypt('an-old-password', salt, 32, { N: 16384, r: 8, p: 1 }, (e, k) => (e ? reject(e) : resolve(k))),
+    );
     const old = `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
     await server.store.db.run('UPDATE users SET password_hash = ? WHERE email = ?', [old, 'agent6@demo.test']);
     expect((await attempt(server, 'agent6@demo.test', 'wrong-password')).status).toBe(401);

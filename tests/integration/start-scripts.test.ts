@@ -17,13 +17,23 @@ const tmp = () => {
 };
 afterEach(() => {
   // Each started in its own process group: the group goes (tsx, and what it spawned).
-  for (const p of running.splice(0)) if (p.exitCode === null && p.pid) try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of running.splice(0))
+    if (p.exitCode === null && p.pid)
+      try {
+        process.kill(-p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 /** Runs a script under tsx; resolves when `until` matches the output (or the process ends). */
 function run(script: string, args: string[], until: RegExp, ms = 60_000): Promise<{ out: string; code: number | null }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], { cwd: ROOT, detached: true, env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '/nonexistent' } });
+  const p = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '/nonexistent' },
+  });
   running.push(p);
   let out = '';
   return new Promise((done, fail) => {
@@ -56,7 +66,9 @@ describe('npm start', () => {
     try {
       const { out, code } = await run('scripts/start.ts', ['--no-build', '--port', String(port), '--data', data], /$^/);
       expect(code).toBe(2);
-      expect(out.trim()).toBe(`Port ${port} is already in use (another IS-Messenger, or another program). Start on another port: npm start -- --port ${port + 1}`);
+      expect(out.trim()).toBe(
+        `Port ${port} is already in use (another IS-Messenger, or another program). Start on another port: npm start -- --port ${port + 1}`,
+      );
       expect(existsSync(join(data, 'workspace.sqlite'))).toBe(false);
     } finally {
       server.close();
@@ -97,7 +109,12 @@ describe('npm run start:web', () => {
     const dir = tmp();
     const renderer = join(dir, 'renderer');
     try {
-      const { out } = await run('src-main/host/cli.ts', ['--server', server.url, '--data', join(dir, 'data'), '--renderer', renderer], /Open (http:\/\/127\.0\.0\.1:\d+\/)\S*/, 120_000);
+      const { out } = await run(
+        'src-main/host/cli.ts',
+        ['--server', server.url, '--data', join(dir, 'data'), '--renderer', renderer],
+        /Open (http:\/\/127\.0\.0\.1:\d+\/)\S*/,
+        120_000,
+      );
       expect(out).toContain('building it');
       expect(existsSync(join(renderer, 'index.html'))).toBe(true);
       const url = /Open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1];

@@ -120,12 +120,14 @@ describe('the change feed and the live stream', () => {
     const seenBefore = new Set(boot.changes.filter((c) => c.entity === 'contact').map((c) => c.id));
     const stream = await openStream(server, agent, boot.next);
     expect((await owner.patch(`/api/v1/users/${agent.userId}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
-    const mine = new Set(
-      ((await agent.get('/api/v1/conversations?inbox=mine&limit=200')).body.items as { id: string }[]).map((c) => c.id),
-    );
+    const mine = new Set(((await agent.get('/api/v1/conversations?inbox=mine&limit=200')).body.items as { id: string }[]).map((c) => c.id));
     const lost = [...seenBefore].filter((id) => !mine.has(id)).sort();
     await stream.until(() => stream.changes.filter((c) => c.op === 'remove').length >= lost.length, 2000, 'removals');
-    const removed = (cs: ChangeRecord[]) => cs.filter((c) => c.op === 'remove').map((c) => c.id).sort();
+    const removed = (cs: ChangeRecord[]) =>
+      cs
+        .filter((c) => c.op === 'remove')
+        .map((c) => c.id)
+        .sort();
     expect(removed(stream.changes)).toEqual(lost);
     expect(removed((await agent.syncAll(boot.next)).changes)).toEqual(lost);
 
@@ -148,7 +150,7 @@ describe('the stream after a visibility change made while nobody was connected',
   });
   afterAll(() => server.stop());
 
-  it("a \"User's team\" agent who reconnects after a team mate left gets nothing more of that mate's contacts", async () => {
+  it('a "User\'s team" agent who reconnects after a team mate left gets nothing more of that mate\'s contacts', async () => {
     const owner = await signIn(server, 'owner@demo.test');
     const agent = await signIn(server, 'agent5@demo.test');
     const users = (await owner.get('/api/v1/users')).body.items as { id: string; role: string; team_id: string | null }[];
@@ -170,7 +172,7 @@ describe('the stream after a visibility change made while nobody was connected',
     const last = first.frames.filter((f) => f.type === 'changes' || f.type === 'heartbeat').at(-1)!;
     const cursor = last.type === 'changes' ? last.upto : last.type === 'heartbeat' ? last.head : 0;
     first.close();
-    for (const deadline = Date.now() + 3000; server.hub.connections > 0; ) {
+    for (const deadline = Date.now() + 3000; server.hub.connections > 0;) {
       if (Date.now() > deadline) throw new Error('timed out waiting for the hub to see the stream closed');
       await new Promise((r) => setTimeout(r, 5));
     }

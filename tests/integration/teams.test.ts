@@ -62,14 +62,18 @@ describe('teams', () => {
 
     // Onboarding's members join Support: the watcher gains their contacts, live.
     expect((await manager.request('DELETE', `/api/v1/teams/${onboarding}?client_id=${clientId()}&members_to=${support}`)).status).toBe(200);
-    await stream.until(() => stream.changes.some((c) => c.entity === 'contact' && c.id === onboardingContact.id && c.op === 'upsert'), 5000, 'the moved members\' contact');
+    await stream.until(
+      () => stream.changes.some((c) => c.entity === 'contact' && c.id === onboardingContact.id && c.op === 'upsert'),
+      5000,
+      "the moved members' contact",
+    );
     expect((await users()).filter((u) => onboardingMembers.includes(u.id)).every((u) => u.team_id === support)).toBe(true);
     expect(await teamId('Onboarding')).toBeUndefined();
     expect((await seen()).has(onboardingContact.id)).toBe(true);
 
     // Support's members go to no team: the watcher keeps only their own contacts.
     expect((await owner.request('DELETE', `/api/v1/teams/${support}?client_id=${clientId()}&members_to=none`)).status).toBe(200);
-    await stream.until(() => stream.changes.some((c) => c.op === 'remove' && c.id === supportContact.id), 5000, 'the removal of a former teammate\'s contact');
+    await stream.until(() => stream.changes.some((c) => c.op === 'remove' && c.id === supportContact.id), 5000, "the removal of a former teammate's contact");
     expect((await seen()).has(supportContact.id)).toBe(false);
     expect((await users()).find((u) => u.id === watcherRow.id)!.team_id).toBeNull();
     expect((await watcher.get('/api/v1/me')).body.inboxes).toEqual(['mine']);

@@ -46,7 +46,10 @@ describe('text that cannot round-trip is refused', () => {
 
   it('refuses an escaped lone surrogate in a message or comment with 400 and stores nothing', async () => {
     const before = (await owner.get(`/api/v1/contacts/${contactId}/messages?limit=500`)).body.items.length;
-    for (const [path, field] of [[`/api/v1/contacts/${contactId}/messages`, 'text'], [`/api/v1/contacts/${contactId}/comments`, 'text']]) {
+    for (const [path, field] of [
+      [`/api/v1/contacts/${contactId}/messages`, 'text'],
+      [`/api/v1/contacts/${contactId}/comments`, 'text'],
+    ]) {
       for (const half of ['\\ud800', '\\udfff', 'x\\ud83dy']) {
         const res = await postRaw(path, `{"client_id":"${clientId()}","${field}":"half ${half} a character"}`);
         expect(res.status).toBe(400);

@@ -25,7 +25,15 @@ function request(url: string, opts: { method?: string; headers?: Record<string, 
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(
-      { host: u.hostname, port: u.port, path: opts.path ?? u.pathname + u.search, method: opts.method ?? 'GET', headers: opts.headers, ca: opts.ca, agent: false },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: opts.path ?? u.pathname + u.search,
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        ca: opts.ca,
+        agent: false,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -47,7 +55,11 @@ function request(url: string, opts: { method?: string; headers?: Record<string, 
 }
 
 /** A WebSocket upgrade to the stream: 'open', or the status and body it was refused with. */
-function upgrade(url: string, token: string, opts: { host?: string; ca?: Buffer } = {}): Promise<{ opened: true } | { opened: false; status: number; headers: http.IncomingHttpHeaders; body: any }> {
+function upgrade(
+  url: string,
+  token: string,
+  opts: { host?: string; ca?: Buffer } = {},
+): Promise<{ opened: true } | { opened: false; status: number; headers: http.IncomingHttpHeaders; body: any }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${STREAM_PATH}?after=0`, {
       headers: { authorization: `Bearer ${token}`, ...(opts.host && { host: opts.host }) },
@@ -75,11 +87,29 @@ describe('HTTPS with --tls-cert / --tls-key', () => {
   let server: TestServer;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ism-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     ca = readFileSync(join(dir, 'cert.pem'));
     server = await startServer({ tls: { cert: ca, key: readFileSync(join(dir, 'key.pem')) } });
   });

@@ -154,7 +154,10 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
       await inBatches(phoned, 10, async (c) => {
         const r = await seat.client.get(`/api/v1/contacts?q=${encodeURIComponent(c.phone!)}`);
         expect(r.status).toBe(200);
-        expect(r.body.items.map((x: Contact) => x.id), `${who}: search for the phone of ${c.id}`).toEqual(vis.has(c.id) ? [c.id] : []);
+        expect(
+          r.body.items.map((x: Contact) => x.id),
+          `${who}: search for the phone of ${c.id}`,
+        ).toEqual(vis.has(c.id) ? [c.id] : []);
       });
 
       // Inboxes: the ones the rule allows list exactly their contacts; the others answer 403.
@@ -177,14 +180,15 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
         );
         const searched = await pageAll<Contact>(seat.client, `/api/v1/conversations?inbox=${key}&q=the`, 50);
         const everyoneIds = new Set(everyone.map((c) => c.id));
-        expect(sorted(searched.map((c) => c.id)), `${who}: inbox ${key}, q=the`).toEqual(
-          inboxContents(w, me, key, vis).filter((id) => everyoneIds.has(id)),
-        );
+        expect(sorted(searched.map((c) => c.id)), `${who}: inbox ${key}, q=the`).toEqual(inboxContents(w, me, key, vis).filter((id) => everyoneIds.has(id)));
       }
 
       // The inbox counts.
       const inboxes = (await seat.client.get('/api/v1/inboxes')).body.items as { key: string; open_count: number }[];
-      expect(inboxes.map((i) => i.key), `${who}: /inboxes`).toEqual([...allowed, `custom:${customInboxId}`]);
+      expect(
+        inboxes.map((i) => i.key),
+        `${who}: /inboxes`,
+      ).toEqual([...allowed, `custom:${customInboxId}`]);
       for (const i of inboxes) {
         expect(i.open_count, `${who}: open count of ${i.key}`).toBe(
           inboxContents(w, me, i.key, vis).filter((id) => w.contacts.get(id)!.status === 'open').length,
@@ -193,7 +197,12 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
     }
   }
 
-  const READS = (id: string) => [`/api/v1/contacts/${id}`, `/api/v1/contacts/${id}/thread`, `/api/v1/contacts/${id}/messages`, `/api/v1/contacts/${id}/comments`];
+  const READS = (id: string) => [
+    `/api/v1/contacts/${id}`,
+    `/api/v1/contacts/${id}/thread`,
+    `/api/v1/contacts/${id}/messages`,
+    `/api/v1/contacts/${id}/comments`,
+  ];
 
   async function checkReads(w: World) {
     for (const seat of Object.values(seats)) {
@@ -272,7 +281,10 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
     for (const s of RESTRICTED) {
       expect(sorted((await pageAll<Contact>(seats[s].client, '/api/v1/contacts', 200)).map((c) => c.id))).toEqual(sorted(all.keys()));
     }
-    for (const [s, v] of [['userOnly', 'user'], ['team', 'team']] as const) {
+    for (const [s, v] of [
+      ['userOnly', 'user'],
+      ['team', 'team'],
+    ] as const) {
       const r = await owner.patch(`/api/v1/users/${idOf(s)}`, { client_id: clientId(), restrictions: { contact_visibility: v } });
       expect(r.status).toBe(200);
       expect(r.body.restrictions.contact_visibility).toBe(v);
@@ -406,7 +418,8 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
     ok(await seats.agent.client.patch(`/api/v1/contacts/${c.onboarding}`, { client_id: clientId(), email: 'moved@example.com' }));
     ok(await seats.agent.client.post(`/api/v1/contacts/${c.firstReply}/messages`, { client_id: clientId(), text: 'Hi! How can I help?' }), 201);
     // Reassignments: into and out of the restricted agents' sight.
-    const assign = async (id: string, to: string) => ok(await seats.manager.client.post(`/api/v1/contacts/${id}/assignee`, { client_id: clientId(), assignee_id: to }));
+    const assign = async (id: string, to: string) =>
+      ok(await seats.manager.client.post(`/api/v1/contacts/${id}/assignee`, { client_id: clientId(), assignee_id: to }));
     await assign(c.toUserOnly, agent2);
     await assign(c.userOnlyAway, agent3);
     await assign(c.teamAway, agent6);
@@ -435,7 +448,10 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
       expect(sorted(about), `${seat.name}: the contacts pushed`).toEqual(sorted(touched.filter((id) => visAfter.has(id))));
       expect(sorted(removed), `${seat.name}: the removals pushed`).toEqual(sorted(touched.filter((id) => visBefore.has(id) && !visAfter.has(id))));
       const notes = pushed.filter((r) => r.entity === 'notification').map((r) => r.data as Notification);
-      expect(notes.filter((n) => n.user_id !== me || !visAfter.has(n.contact_id)), `${seat.name}: pushed notifications`).toEqual([]);
+      expect(
+        notes.filter((n) => n.user_id !== me || !visAfter.has(n.contact_id)),
+        `${seat.name}: pushed notifications`,
+      ).toEqual([]);
     }
     // The scenario means something: each restricted agent gained one contact and lost one.
     expect(removedOf('userOnly')).toEqual([c.userOnlyAway]);
@@ -474,14 +490,20 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
     expect(ownerComments.find((k) => k.id === m1.body.id)!.mentions).toContain(agent2);
 
     // The "User only" agent is told of their own contact's new message and of the contact assigned to them.
-    const agent2Notes = seats.userOnly.stream.changes.slice(marks.userOnly).filter((r) => r.entity === 'notification').map((r) => r.data as Notification);
+    const agent2Notes = seats.userOnly.stream.changes
+      .slice(marks.userOnly)
+      .filter((r) => r.entity === 'notification')
+      .map((r) => r.data as Notification);
     expect(agent2Notes.some((n) => n.kind === 'new_message_assigned' && n.contact_id === c.userOnlyOwn)).toBe(true);
     expect(agent2Notes.some((n) => n.kind === 'contact_assigned' && n.contact_id === c.toUserOnly)).toBe(true);
 
     before = after;
 
     function removedOf(s: SeatName) {
-      return seats[s].stream.changes.slice(marks[s]).filter((r) => r.op === 'remove').map((r) => r.id);
+      return seats[s].stream.changes
+        .slice(marks[s])
+        .filter((r) => r.op === 'remove')
+        .map((r) => r.id);
     }
   });
 
@@ -517,7 +539,10 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
     await seat.stream.until(() => seat.stream.changes.some((x) => x.op === 'remove' && x.id === contact && x.seq > next), 2000, 'the removal push');
     for (const tab of ['new', 'archived', 'all']) {
       const items = await pageAll<Notification>(seat.client, `/api/v1/notifications?tab=${tab}`, 50);
-      expect(items.filter((n) => n.contact_id === contact), `tab ${tab}`).toEqual([]);
+      expect(
+        items.filter((n) => n.contact_id === contact),
+        `tab ${tab}`,
+      ).toEqual([]);
     }
     expect((await seat.client.get('/api/v1/notifications?tab=new')).body.unread).toBe(unreadBefore);
     for (const action of ['read', 'archive']) {
@@ -558,12 +583,21 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
     const marks = Object.fromEntries(Object.values(seats).map((s) => [s.name, s.stream.changes.length])) as Record<SeatName, number>;
 
     expect((await inbound(server, `ext-${Number(x.slice(2))}`, 'Is anyone on duty tonight?')).status).toBe(200);
-    const k1 = await seats.manager.client.post(`/api/v1/contacts/${y1}/comments`, { client_id: clientId(), text: `${formatMention('u_agent2')} take this one` });
-    const k2 = await seats.manager.client.post(`/api/v1/contacts/${y2}/comments`, { client_id: clientId(), text: `${formatMention('u_agent4')} take this one` });
+    const k1 = await seats.manager.client.post(`/api/v1/contacts/${y1}/comments`, {
+      client_id: clientId(),
+      text: `${formatMention('u_agent2')} take this one`,
+    });
+    const k2 = await seats.manager.client.post(`/api/v1/contacts/${y2}/comments`, {
+      client_id: clientId(),
+      text: `${formatMention('u_agent4')} take this one`,
+    });
     expect([k1.status, k2.status]).toEqual([201, 201]);
     // The unrestricted agent is alerted of the unassigned message; the restricted agents of nothing.
     await seats.agent.stream.until(
-      () => seats.agent.stream.changes.slice(marks.agent).some((r) => r.entity === 'notification' && (r.data as Notification).kind === 'new_message_unassigned' && r.contact_id === x),
+      () =>
+        seats.agent.stream.changes
+          .slice(marks.agent)
+          .some((r) => r.entity === 'notification' && (r.data as Notification).kind === 'new_message_unassigned' && r.contact_id === x),
       2000,
       'the unassigned alert',
     );
@@ -572,13 +606,27 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
     expect((await assign(x, 'u_agent2')).status).toBe(200);
     expect((await assign(y1, 'u_agent2')).status).toBe(200);
     expect((await assign(y2, 'u_agent10')).status).toBe(200); // Sales: the team agent gains it
-    for (const [s, ids] of [['userOnly', [x, y1]], ['team', [y2]]] as const) {
+    for (const [s, ids] of [
+      ['userOnly', [x, y1]],
+      ['team', [y2]],
+    ] as const) {
       const seat = seats[s];
-      await seat.stream.until(() => ids.every((id) => seat.stream.changes.slice(marks[s]).some((r) => r.entity === 'contact' && r.id === id)), 2000, `${s}: the gained contacts`);
+      await seat.stream.until(
+        () => ids.every((id) => seat.stream.changes.slice(marks[s]).some((r) => r.entity === 'contact' && r.id === id)),
+        2000,
+        `${s}: the gained contacts`,
+      );
       const listed = await pageAll<Notification>(seat.client, '/api/v1/notifications?tab=all', 50);
-      const pushed = seat.stream.changes.slice(marks[s]).filter((r) => r.entity === 'notification').map((r) => r.data as Notification);
+      const pushed = seat.stream.changes
+        .slice(marks[s])
+        .filter((r) => r.entity === 'notification')
+        .map((r) => r.data as Notification);
       const fed = (await seat.client.syncAll(0, 2000)).changes.filter((r) => r.entity === 'notification').map((r) => r.data as Notification);
-      for (const [where, notes] of [['list', listed], ['stream', pushed], ['feed', fed]] as const) {
+      for (const [where, notes] of [
+        ['list', listed],
+        ['stream', pushed],
+        ['feed', fed],
+      ] as const) {
         const kinds = notes.filter((n) => (ids as readonly string[]).includes(n.contact_id)).map((n) => `${n.contact_id}:${n.kind}`);
         // Only the assignment itself, for the agent it was assigned to.
         const expected = s === 'userOnly' ? [`${x}:contact_assigned`, `${y1}:contact_assigned`] : [];
@@ -612,12 +660,17 @@ describe('one visibility rule on every path: owner, manager, unrestricted, "User
 
       const { changes } = await seat.client.syncAll(cursor, 2000);
       expect(sorted(changes.filter((c) => c.op === 'remove').map((c) => c.id)), `${step}: removals in the feed`).toEqual(lost);
-      expect(sorted(changes.filter((c) => c.entity === 'contact' && c.op === 'upsert').map((c) => c.id)), `${step}: contacts gained in the feed`).toEqual(gained);
+      expect(sorted(changes.filter((c) => c.entity === 'contact' && c.op === 'upsert').map((c) => c.id)), `${step}: contacts gained in the feed`).toEqual(
+        gained,
+      );
       expect(changes.filter((c) => c.contact_id !== null && c.op !== 'remove' && !now.has(c.contact_id))).toEqual([]);
       await seat.stream.until(
         () => {
           const pushed = seat.stream.changes.slice(mark);
-          return lost.every((id) => pushed.some((c) => c.op === 'remove' && c.id === id)) && gained.every((id) => pushed.some((c) => c.entity === 'contact' && c.id === id));
+          return (
+            lost.every((id) => pushed.some((c) => c.op === 'remove' && c.id === id)) &&
+            gained.every((id) => pushed.some((c) => c.entity === 'contact' && c.id === id))
+          );
         },
         2000,
         `${step}: the pushes`,

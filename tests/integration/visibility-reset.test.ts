@@ -19,7 +19,9 @@ async function visibleContacts(c: ApiClient): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const r: { status: number; body: { items: { id: string }[]; next_cursor: string | null } } = await c.get(`/api/v1/contacts?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    const r: { status: number; body: { items: { id: string }[]; next_cursor: string | null } } = await c.get(
+      `/api/v1/contacts?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(r.status).toBe(200);
     ids.push(...r.body.items.map((x) => x.id));
     cursor = r.body.next_cursor;
@@ -42,7 +44,10 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     const ingest = new InboundBatcher(server.store);
     const written = await Promise.all(
       Array.from({ length: NEW_CONTACTS }, (_, i) =>
-        ingest.submit(server.demo!.channel.id, { sender: { id: `reset-${i}`, name: `Reset Contact ${i}` }, message: { id: `reset-m-${i}`, text: 'Hello, is anyone there?' } }),
+        ingest.submit(server.demo!.channel.id, {
+          sender: { id: `reset-${i}`, name: `Reset Contact ${i}` },
+          message: { id: `reset-m-${i}`, text: 'Hello, is anyone there?' },
+        }),
       ),
     );
     expect(new Set(written.map((r) => r.contact_id)).size).toBe(NEW_CONTACTS);
@@ -99,7 +104,11 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     const narrow = (page.body.changes as ChangeRecord[]).filter((r) => r.op === 'narrow');
     expect(narrow).toEqual([expect.objectContaining({ entity: 'user', id: agentId, contact_id: null, data: { assignee_ids: [agentId] } })]);
     expect((page.body.changes as ChangeRecord[]).filter((r) => r.op === 'remove')).toEqual([]);
-    await stream.until(() => stream.frames.some((f) => f.type === 'changes' && f.changes.some((r: ChangeRecord) => r.op === 'narrow')), 5000, 'the narrow record on the stream');
+    await stream.until(
+      () => stream.frames.some((f) => f.type === 'changes' && f.changes.some((r: ChangeRecord) => r.op === 'narrow')),
+      5000,
+      'the narrow record on the stream',
+    );
     expect(stream.frames.filter((f) => f.type === 'must_refetch')).toEqual([]);
     stream.close();
     // A bootstrap begun after it is not told: it holds only what the agent sees now.
@@ -136,9 +145,13 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     const agent = await signIn(server, 'agent6@demo.test');
     const all = await visibleContacts(agent);
     expect(all.length).toBeGreaterThan(MAX_INDIVIDUAL_VISIBILITY_CHANGES);
-    await eventually(() => {
-      const cached = cachedContacts(d);
-      return cached.length === all.length && cached.every((id, i) => id === all[i]);
-    }, 90_000, "the desktop's cache rebuilt with every contact");
+    await eventually(
+      () => {
+        const cached = cachedContacts(d);
+        return cached.length === all.length && cached.every((id, i) => id === all[i]);
+      },
+      90_000,
+      "the desktop's cache rebuilt with every contact",
+    );
   }, 120_000);
 });

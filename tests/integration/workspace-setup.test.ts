@@ -25,7 +25,14 @@ function postWithHost(url: string, host: string, body: unknown): Promise<{ statu
   const text = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, agent: false },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+        agent: false,
+      },
       (res) => {
         let answer = '';
         res.setEncoding('utf8');
@@ -54,7 +61,10 @@ async function twoStarts(): Promise<{ servers: [TestServer, TestServer]; codes: 
     const db = await createTestDatabase();
     cleanups.push(() => db.drop());
     const [a, b] = await Promise.all([startServer({ demo: false, databaseUrl: db.url }), startServer({ demo: false, databaseUrl: db.url })]);
-    cleanups.push(() => a.stop(), () => b.stop());
+    cleanups.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
     return { servers: [a, b], codes: [a.setupCode!, b.setupCode!] };
   }
   const dir = mkdtempSync(join(tmpdir(), 'ism-setup-'));
@@ -87,7 +97,9 @@ describe('a server without --demo', () => {
     expect(r.status).toBe(200);
     const owner = new ApiClient(server.url);
     owner.token = r.body.token;
-    expect((await owner.get('/api/v1/users')).body.items.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([['founder@acme.test', 'owner']]);
+    expect((await owner.get('/api/v1/users')).body.items.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([
+      ['founder@acme.test', 'owner'],
+    ]);
     // The Owner's password is stored as every password is: argon2id.
     const [{ password_hash: hash }] = await server.store.db.all<{ password_hash: string }>('SELECT password_hash FROM users');
     expect(hash).toMatch(/^\$argon2id\$/);
@@ -151,7 +163,7 @@ describe('a server without --demo', () => {
     expect((await anon(server).post('/api/v1/setup', setupBody(server.setupCode!))).status).toBe(429);
   });
 
-  it('setup attempts are counted in the database with sign-in\'s: a restart does not reset them', async () => {
+  it("setup attempts are counted in the database with sign-in's: a restart does not reset them", async () => {
     const limit = { signInLimit: { perIp: 300, perEmail: 3, windowMs: 60_000 } };
     let where: { databaseUrl: string } | { dbFile: string };
     if (testEngine === 'postgres') {
@@ -226,7 +238,10 @@ describe('npm run server', () => {
       cleanups.push(() => db.drop());
       dbArgs = ['--database-url', db.url];
     }
-    child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-server/cli.ts'), '--port', '0', ...dbArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-server/cli.ts'), '--port', '0', ...dbArgs], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = await new Promise<string>((ok, fail) => {
       let text = '';
       child!.stdout!.on('data', (d) => {

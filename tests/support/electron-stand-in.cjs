@@ -30,7 +30,12 @@ const app = Object.assign(new EventEmitter(), {
   setBadgeCount: (n) => (rec.badge.push(n), true),
   quit() {
     app.emit('before-quit');
-    const e = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    const e = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     app.emit('will-quit', e);
     if (!e.defaultPrevented) process.exit(0);
   },
@@ -45,9 +50,15 @@ class WebContents extends EventEmitter {
     this.mainFrame = { parent: null, processId: 4, routingId: 1, url: '' };
     this.sent = [];
   }
-  send(channel, ...args) { this.sent.push([channel, ...args]); }
-  isDestroyed() { return false; }
-  setWindowOpenHandler(fn) { this.openHandler = fn; }
+  send(channel, ...args) {
+    this.sent.push([channel, ...args]);
+  }
+  isDestroyed() {
+    return false;
+  }
+  setWindowOpenHandler(fn) {
+    this.openHandler = fn;
+  }
 }
 
 class BrowserWindow extends EventEmitter {
@@ -65,26 +76,55 @@ class BrowserWindow extends EventEmitter {
     this.webContents.emit('did-finish-load');
     this.emit('ready-to-show');
   }
-  loadFile(file) { return this.load(pathToFileURL(file).href); }
-  loadURL(url) { return this.load(url); }
-  isDestroyed() { return false; }
-  isMinimized() { return false; }
-  isFullScreen() { return false; }
-  isMaximized() { return false; }
-  isVisible() { return this.visible; }
-  getNormalBounds() { return { x: 40, y: 30, width: 1100, height: 760 }; }
-  show() { this.visible = true; }
-  hide() { this.visible = false; }
-  focus() { this.focused = (this.focused || 0) + 1; }
+  loadFile(file) {
+    return this.load(pathToFileURL(file).href);
+  }
+  loadURL(url) {
+    return this.load(url);
+  }
+  isDestroyed() {
+    return false;
+  }
+  isMinimized() {
+    return false;
+  }
+  isFullScreen() {
+    return false;
+  }
+  isMaximized() {
+    return false;
+  }
+  isVisible() {
+    return this.visible;
+  }
+  getNormalBounds() {
+    return { x: 40, y: 30, width: 1100, height: 760 };
+  }
+  show() {
+    this.visible = true;
+  }
+  hide() {
+    this.visible = false;
+  }
+  focus() {
+    this.focused = (this.focused || 0) + 1;
+  }
   restore() {}
   maximize() {}
   setOverlayIcon() {}
 }
 
 class Notification extends EventEmitter {
-  static isSupported() { return true; }
-  constructor(options) { super(); this.options = options; }
-  show() { rec.notifications.push(this); }
+  static isSupported() {
+    return true;
+  }
+  constructor(options) {
+    super();
+    this.options = options;
+  }
+  show() {
+    rec.notifications.push(this);
+  }
   close() {}
 }
 
@@ -110,10 +150,14 @@ const electron = {
     },
   },
   Tray: class {
-    setToolTip(t) { rec.tooltips.push(t); }
+    setToolTip(t) {
+      rec.tooltips.push(t);
+    }
     setContextMenu() {}
     on() {}
-    isDestroyed() { return false; }
+    isDestroyed() {
+      return false;
+    }
     destroy() {}
     setTitle() {}
   },
@@ -133,12 +177,18 @@ const reply = (id, value) => process.stdout.write(`@@ ${JSON.stringify({ id, val
 function frameFor(kind, win) {
   const top = win.webContents.mainFrame;
   switch (kind) {
-    case 'main': return { sender: win.webContents, senderFrame: top };
-    case 'subframe': return { sender: win.webContents, senderFrame: { ...top, parent: top, routingId: 2 } };
-    case 'foreign-url': return { sender: win.webContents, senderFrame: { ...top, url: 'https://evil.example/' } };
-    case 'other-window': return { sender: new WebContents(), senderFrame: top };
-    case 'gone': return { sender: win.webContents, senderFrame: null };
-    default: throw new Error(`no frame kind ${kind}`);
+    case 'main':
+      return { sender: win.webContents, senderFrame: top };
+    case 'subframe':
+      return { sender: win.webContents, senderFrame: { ...top, parent: top, routingId: 2 } };
+    case 'foreign-url':
+      return { sender: win.webContents, senderFrame: { ...top, url: 'https://evil.example/' } };
+    case 'other-window':
+      return { sender: new WebContents(), senderFrame: top };
+    case 'gone':
+      return { sender: win.webContents, senderFrame: null };
+    default:
+      throw new Error(`no frame kind ${kind}`);
   }
 }
 
@@ -161,26 +211,58 @@ const ops = {
   async call({ frame, call }) {
     return handlers.get('desktop:call')(frameFor(frame, windows[0]), call);
   },
-  async secondInstance({ argv }) { app.emit('second-instance', {}, argv); return true; },
-  async openUrl({ url }) { app.emit('open-url', { preventDefault() {} }, url); return true; },
-  async csp({ headers }) { return new Promise((r) => csp({ url: 'file:///x', responseHeaders: headers }, (res) => r(res.responseHeaders))); },
+  async secondInstance({ argv }) {
+    app.emit('second-instance', {}, argv);
+    return true;
+  },
+  async openUrl({ url }) {
+    app.emit('open-url', { preventDefault() {} }, url);
+    return true;
+  },
+  async csp({ headers }) {
+    return new Promise((r) => csp({ url: 'file:///x', responseHeaders: headers }, (res) => r(res.responseHeaders)));
+  },
   async permission({ permission }) {
-    return { request: await new Promise((r) => permissionHandler(windows[0].webContents, permission, r, {})), check: permissionCheck(windows[0].webContents, permission, 'file://', {}) };
+    return {
+      request: await new Promise((r) => permissionHandler(windows[0].webContents, permission, r, {})),
+      check: permissionCheck(windows[0].webContents, permission, 'file://', {}),
+    };
   },
   async navigate({ url }) {
-    const e = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    const e = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     windows[0].webContents.emit('will-navigate', e, url);
     return e.defaultPrevented;
   },
-  async windowOpen({ url }) { return windows[0].webContents.openHandler({ url }); },
-  async hideWindow() { windows[0].hide(); return true; },
-  async clickNotification({ index }) { rec.notifications[index].emit('click', {}); return true; },
+  async windowOpen({ url }) {
+    return windows[0].webContents.openHandler({ url });
+  },
+  async hideWindow() {
+    windows[0].hide();
+    return true;
+  },
+  async clickNotification({ index }) {
+    rec.notifications[index].emit('click', {});
+    return true;
+  },
   async closeWindow() {
-    const e = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    const e = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     windows[0].emit('close', e);
     return e.defaultPrevented;
   },
-  async quit() { setImmediate(() => app.quit()); return true; },
+  async quit() {
+    setImmediate(() => app.quit());
+    return true;
+  },
 };
 
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
@@ -188,6 +270,6 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
   try {
     reply(id, await ops[op](args));
   } catch (err) {
-    reply(id, { error: String(err && err.stack || err) });
+    reply(id, { error: String((err && err.stack) || err) });
   }
 });

@@ -112,7 +112,11 @@ export async function startNotificationSession(): Promise<NotificationSession> {
     await until(() => monitorOut.includes('member=NameLost'), 5000, 'dbus-monitor to attach', monitor);
 
     start('dunst', ['-conf', join(dir, 'dunstrc')], env);
-    await until(async () => (await dbus(env, 'NameHasOwner', 'string:org.freedesktop.Notifications')).includes('boolean true'), 5000, 'dunst to own org.freedesktop.Notifications');
+    await until(
+      async () => (await dbus(env, 'NameHasOwner', 'string:org.freedesktop.Notifications')).includes('boolean true'),
+      5000,
+      'dunst to own org.freedesktop.Notifications',
+    );
 
     return {
       env,
@@ -146,7 +150,9 @@ function parseNotify(block: string, at: number): NotifyCall | null {
 
 async function dbus(env: NodeJS.ProcessEnv, method: string, ...args: string[]): Promise<string> {
   try {
-    const r = await run('dbus-send', ['--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', `org.freedesktop.DBus.${method}`, ...args], { env });
+    const r = await run('dbus-send', ['--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', `org.freedesktop.DBus.${method}`, ...args], {
+      env,
+    });
     return r.stdout;
   } catch {
     return '';

@@ -16,7 +16,7 @@ const USERS = [ME, 'u_1', 'u_2', 'u_3', 'u_4'];
 let dir: string;
 let cache: Cache;
 let seed = 7;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
 beforeEach(() => {
@@ -31,7 +31,20 @@ afterEach(() => {
 const user = (id: string, team: string | null) => cache.entities.put('user', { id, name: id, team_id: team, role: 'agent' });
 /** Few distinct times, so rows tie on last_activity_at and the id decides. */
 const contact = (i: number, assignee: string | null, status: 'open' | 'closed') =>
-  cache.entities.put('contact', { id: `c_${i}`, name: `Contact ${i}`, phone: null, email: null, channel_id: 'ch', assignee_id: assignee, status, conversation_id: null, last_activity_at: 1000 + Math.floor(rnd() * 40), last_message: null, last_message_direction: null, created_at: 1 });
+  cache.entities.put('contact', {
+    id: `c_${i}`,
+    name: `Contact ${i}`,
+    phone: null,
+    email: null,
+    channel_id: 'ch',
+    assignee_id: assignee,
+    status,
+    conversation_id: null,
+    last_activity_at: 1000 + Math.floor(rnd() * 40),
+    last_message: null,
+    last_message_direction: null,
+    created_at: 1,
+  });
 
 function seedContacts(n: number): void {
   USERS.forEach((u, i) => user(u, TEAMS[i % 2]));
@@ -52,14 +65,17 @@ const LISTS = [
 function expected(list: (typeof LISTS)[number]): string[] {
   const where = ['1'];
   const params: unknown[] = [];
-  if (list.inbox === 'mine') where.push('c.assignee_id = ?'), params.push(ME);
+  if (list.inbox === 'mine') (where.push('c.assignee_id = ?'), params.push(ME));
   if (list.inbox === 'unassigned') where.push('c.assignee_id IS NULL');
-  if (list.inbox.startsWith('team:')) where.push('c.assignee_id IN (SELECT id FROM users WHERE team_id = ?)'), params.push(list.inbox.slice(5));
-  if ('status' in list) where.push('c.status = ?'), params.push(list.status);
-  return cache.all<{ id: string }>(`SELECT id FROM contacts c WHERE ${where.join(' AND ')} ORDER BY last_activity_at DESC, id DESC`, ...params).map((r) => r.id);
+  if (list.inbox.startsWith('team:')) (where.push('c.assignee_id IN (SELECT id FROM users WHERE team_id = ?)'), params.push(list.inbox.slice(5)));
+  if ('status' in list) (where.push('c.status = ?'), params.push(list.status));
+  return cache
+    .all<{ id: string }>(`SELECT id FROM contacts c WHERE ${where.join(' AND ')} ORDER BY last_activity_at DESC, id DESC`, ...params)
+    .map((r) => r.id);
 }
 
-const page = (list: (typeof LISTS)[number], at: { offset?: number; after?: ListCursor; before?: ListCursor }, limit: number) => q.conversations(cache, ME, { ...list, ...at, limit });
+const page = (list: (typeof LISTS)[number], at: { offset?: number; after?: ListCursor; before?: ListCursor }, limit: number) =>
+  q.conversations(cache, ME, { ...list, ...at, limit });
 const cursor = (r: { last_activity_at: number; id: string }): ListCursor => ({ last_activity_at: r.last_activity_at, id: r.id });
 
 function checkLists(): void {
@@ -69,7 +85,10 @@ function checkLists(): void {
     expect(page(list, {}, limit).total, JSON.stringify(list)).toBe(want.length);
     // By position, every page (the second half is counted from the end), and past the end.
     for (let offset = 0; offset <= want.length + limit; offset += 3) {
-      expect(page(list, { offset }, limit).items.map((r) => r.id), `${JSON.stringify(list)} offset ${offset}`).toEqual(want.slice(offset, offset + limit));
+      expect(
+        page(list, { offset }, limit).items.map((r) => r.id),
+        `${JSON.stringify(list)} offset ${offset}`,
+      ).toEqual(want.slice(offset, offset + limit));
     }
     // Forward after the last row of each page, and backward before the first.
     const forward: string[] = [];
@@ -77,13 +96,16 @@ function checkLists(): void {
     expect(forward).toEqual(want);
     const backward: string[] = [];
     const lastStart = Math.max(0, want.length - limit);
-    for (let p = page(list, { offset: lastStart }, limit).items; p.length; p = page(list, { before: cursor(p[0]) }, limit).items) backward.unshift(...p.map((r) => r.id));
+    for (let p = page(list, { offset: lastStart }, limit).items; p.length; p = page(list, { before: cursor(p[0]) }, limit).items)
+      backward.unshift(...p.map((r) => r.id));
     expect(backward).toEqual(want);
   }
 }
 
 function checkKeptColumns(): void {
-  const wrongTeam = cache.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts c LEFT JOIN users u ON u.id = c.assignee_id WHERE c.assignee_team_id IS NOT u.team_id')!.n;
+  const wrongTeam = cache.get<{ n: number }>(
+    'SELECT COUNT(*) AS n FROM contacts c LEFT JOIN users u ON u.id = c.assignee_id WHERE c.assignee_team_id IS NOT u.team_id',
+  )!.n;
   expect(wrongTeam).toBe(0);
   const counted = cache.all("SELECT COALESCE(assignee_id, '') AS a, status AS s, COUNT(*) AS n FROM contacts GROUP BY 1, 2 ORDER BY 1, 2");
   expect(cache.all('SELECT assignee_id AS a, status AS s, n FROM contact_counts WHERE n > 0 ORDER BY 1, 2')).toEqual(counted);
@@ -114,10 +136,21 @@ describe('conversation lists', () => {
     seedContacts(60);
     const open = expected({ inbox: 'all', status: 'open' }).length;
     expect(q.dashboardSummary(cache, 2000, 0).figures.open).toBe(open);
-    cache.entities.put('custom_inbox', { id: 'ci', owner_id: ME, name: 'Channel', filter: { channel_id: 'ch', status: 'open' }, sharing: 'private', shared_user_ids: [], shared_team_ids: [], created_at: 1 });
+    cache.entities.put('custom_inbox', {
+      id: 'ci',
+      owner_id: ME,
+      name: 'Channel',
+      filter: { channel_id: 'ch', status: 'open' },
+      sharing: 'private',
+      shared_user_ids: [],
+      shared_team_ids: [],
+      created_at: 1,
+    });
     const custom = q.conversations(cache, ME, { inbox: 'custom:ci', limit: 5 });
     expect(custom.total).toBe(open);
-    expect(q.conversations(cache, ME, { inbox: 'custom:ci', offset: open - 2, limit: 5 }).items.map((r) => r.id)).toEqual(expected({ inbox: 'all', status: 'open' }).slice(open - 2));
+    expect(q.conversations(cache, ME, { inbox: 'custom:ci', offset: open - 2, limit: 5 }).items.map((r) => r.id)).toEqual(
+      expected({ inbox: 'all', status: 'open' }).slice(open - 2),
+    );
   });
 
   it('are empty after must_refetch wipes the cache', () => {
@@ -133,6 +166,11 @@ describe('the conversations query', () => {
     const parse = (input: object) => queries.conversations.input.safeParse({ inbox: 'all', ...input }).success;
     const row = { last_activity_at: 5, id: 'c_1' };
     expect([parse({}), parse({ offset: 200 }), parse({ after: row }), parse({ before: row })]).toEqual([true, true, true, true]);
-    expect([parse({ after: row, before: row }), parse({ offset: 100, after: row }), parse({ after: { id: 'c_1' } }), parse({ before: { ...row, id: 'not an id!' } })]).toEqual([false, false, false, false]);
+    expect([
+      parse({ after: row, before: row }),
+      parse({ offset: 100, after: row }),
+      parse({ after: { id: 'c_1' } }),
+      parse({ before: { ...row, id: 'not an id!' } }),
+    ]).toEqual([false, false, false, false]);
   });
 });

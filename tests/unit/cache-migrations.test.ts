@@ -34,10 +34,34 @@ describe('cache migrations', () => {
     const cache = Cache.open(file);
     expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
     const tables = cache.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name);
-    for (const t of ['meta', 'users', 'contacts', 'conversations', 'messages', 'comments', 'events', 'notifications', 'outbox', 'contacts_fts', 'messages_fts', 'comments_fts']) expect(tables).toContain(t);
+    for (const t of [
+      'meta',
+      'users',
+      'contacts',
+      'conversations',
+      'messages',
+      'comments',
+      'events',
+      'notifications',
+      'outbox',
+      'contacts_fts',
+      'messages_fts',
+      'comments_fts',
+    ])
+      expect(tables).toContain(t);
     expect(cache.db.pragma('secure_delete', { simple: true })).toBe(1);
     expect(cache.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    cache.entities.put('message', { id: 'm1', contact_id: 'c1', conversation_id: 'v1', direction: 'incoming', text: 'where is my parcel', status: 'delivered', fail_reason: null, author_id: null, created_at: 1 });
+    cache.entities.put('message', {
+      id: 'm1',
+      contact_id: 'c1',
+      conversation_id: 'v1',
+      direction: 'incoming',
+      text: 'where is my parcel',
+      status: 'delivered',
+      fail_reason: null,
+      author_id: null,
+      created_at: 1,
+    });
     expect(cache.all("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'parcel'")).toHaveLength(1);
     cache.close();
   });
@@ -49,16 +73,30 @@ describe('cache migrations', () => {
     v1.pragma('user_version = 1');
     v1.prepare("INSERT INTO users (id, name, team_id, data) VALUES ('u1', 'Ann', 't1', '{}'), ('u2', 'Bo', NULL, '{}')").run();
     const contact = v1.prepare("INSERT INTO contacts (id, assignee_id, status, last_activity_at, data) VALUES (?, ?, ?, 1, '{}')");
-    for (const [id, assignee, status] of [['c1', 'u1', 'open'], ['c2', 'u1', 'open'], ['c3', 'u2', 'closed'], ['c4', null, 'open'], ['c5', 'gone', 'closed']]) contact.run(id, assignee, status);
+    for (const [id, assignee, status] of [
+      ['c1', 'u1', 'open'],
+      ['c2', 'u1', 'open'],
+      ['c3', 'u2', 'closed'],
+      ['c4', null, 'open'],
+      ['c5', 'gone', 'closed'],
+    ])
+      contact.run(id, assignee, status);
     v1.close();
 
     const cache = Cache.open(file);
     expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
     expect(cache.all('SELECT id, assignee_team_id AS team FROM contacts ORDER BY id')).toEqual([
-      { id: 'c1', team: 't1' }, { id: 'c2', team: 't1' }, { id: 'c3', team: null }, { id: 'c4', team: null }, { id: 'c5', team: null },
+      { id: 'c1', team: 't1' },
+      { id: 'c2', team: 't1' },
+      { id: 'c3', team: null },
+      { id: 'c4', team: null },
+      { id: 'c5', team: null },
     ]);
     expect(cache.all('SELECT assignee_id AS a, status AS s, n FROM contact_counts ORDER BY 1, 2')).toEqual([
-      { a: '', s: 'open', n: 1 }, { a: 'gone', s: 'closed', n: 1 }, { a: 'u1', s: 'open', n: 2 }, { a: 'u2', s: 'closed', n: 1 },
+      { a: '', s: 'open', n: 1 },
+      { a: 'gone', s: 'closed', n: 1 },
+      { a: 'u1', s: 'open', n: 2 },
+      { a: 'u2', s: 'closed', n: 1 },
     ]);
     // From now on the triggers keep both.
     cache.entities.put('user', { id: 'u2', name: 'Bo', team_id: 't1' });
@@ -75,7 +113,11 @@ describe('cache migrations', () => {
     v2.pragma('user_version = 2');
     const insert = v2.prepare("INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, 'c1', 1, 'read', ?)");
     const fts = v2.prepare('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)');
-    for (const [id, text] of [['m1', 'Où est mon colis ?'], ['m2', 'question about the price']]) fts.run(insert.run(id, JSON.stringify({ id, text })).lastInsertRowid, text);
+    for (const [id, text] of [
+      ['m1', 'Où est mon colis ?'],
+      ['m2', 'question about the price'],
+    ])
+      fts.run(insert.run(id, JSON.stringify({ id, text })).lastInsertRowid, text);
     v2.close();
 
     const cache = Cache.open(file);
@@ -93,7 +135,17 @@ describe('cache migrations', () => {
     old.close();
     const cache = Cache.open(file);
     expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
-    cache.entities.put('contact', { id: 'c1', name: 'Ann', phone: null, email: null, assignee_id: null, status: 'open', channel_id: null, conversation_id: null, last_activity_at: 1 });
+    cache.entities.put('contact', {
+      id: 'c1',
+      name: 'Ann',
+      phone: null,
+      email: null,
+      assignee_id: null,
+      status: 'open',
+      channel_id: null,
+      conversation_id: null,
+      last_activity_at: 1,
+    });
     cache.run("INSERT INTO drafts (contact_id, updated_at, data) VALUES ('c1', 1, '{}')");
     cache.removeContact('c1');
     expect(cache.all('SELECT * FROM drafts')).toEqual([]);
@@ -102,15 +154,39 @@ describe('cache migrations', () => {
 
   it('a bulk load writes rows without their full-text entries and activity indexes, and builds them all at its end, even across a restart', () => {
     const file = join(tmp(), 'c.sqlite');
-    const indexes = (c: Cache) => c.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name");
-    const message = (id: string, text: string) => ({ id, contact_id: 'c1', conversation_id: 'v1', direction: 'incoming', text, status: 'delivered', fail_reason: null, author_id: null, created_at: 1 });
+    const indexes = (c: Cache) =>
+      c.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name");
+    const message = (id: string, text: string) => ({
+      id,
+      contact_id: 'c1',
+      conversation_id: 'v1',
+      direction: 'incoming',
+      text,
+      status: 'delivered',
+      fail_reason: null,
+      author_id: null,
+      created_at: 1,
+    });
     const matches = (c: Cache, table: string, word: string) => c.all(`SELECT rowid FROM ${table} WHERE ${table} MATCH ?`, word).length;
     let cache = Cache.open(file);
     const before = indexes(cache);
     cache.beginBulkLoad();
     expect(indexes(cache).map((i) => i.name)).not.toContain('contacts_activity');
     cache.entities.put('message', message('m1', 'where is my parcel'));
-    cache.entities.put('contact', { id: 'c1', name: 'Zoë Parcelle', phone: '+4470', email: null, channel_id: 'ch', assignee_id: null, status: 'open', conversation_id: null, last_activity_at: 1, last_message: null, last_message_direction: null, created_at: 1 });
+    cache.entities.put('contact', {
+      id: 'c1',
+      name: 'Zoë Parcelle',
+      phone: '+4470',
+      email: null,
+      channel_id: 'ch',
+      assignee_id: null,
+      status: 'open',
+      conversation_id: null,
+      last_activity_at: 1,
+      last_message: null,
+      last_message_direction: null,
+      created_at: 1,
+    });
     expect(matches(cache, 'messages_fts', 'parcel')).toBe(0);
     cache.close();
 
@@ -162,12 +238,33 @@ describe('cache migration 5: queued writes name the route they call', () => {
 
   /** The outbox table as versions 1 to 4 made it: a method and a path built by hand. */
   const OLD_OUTBOX = /CREATE TABLE outbox \([^;]*?\n\);/.exec(CACHE_MIGRATIONS[0].sql)![0];
-  type OldWrite = { client_id: string; kind: string; contact_id: string | null; method: string; path: string; body: string; state: string; error: string | null; created_at: number };
+  type OldWrite = {
+    client_id: string;
+    kind: string;
+    contact_id: string | null;
+    method: string;
+    path: string;
+    body: string;
+    state: string;
+    error: string | null;
+    created_at: number;
+  };
   const oldWrite = (kind: string, contactId: string | null, path: string, body: Record<string, unknown>, at: number): OldWrite => {
     const client_id = randomUUID();
-    return { client_id, kind, contact_id: contactId, method: 'POST', path, body: JSON.stringify({ ...body, client_id }), state: 'pending', error: null, created_at: at };
+    return {
+      client_id,
+      kind,
+      contact_id: contactId,
+      method: 'POST',
+      path,
+      body: JSON.stringify({ ...body, client_id }),
+      state: 'pending',
+      error: null,
+      created_at: at,
+    };
   };
-  const texts = async (contactId: string) => ((await owner.get(`/api/v1/contacts/${contactId}/messages?limit=100`)).body.items as { text: string }[]).map((m) => m.text);
+  const texts = async (contactId: string) =>
+    ((await owner.get(`/api/v1/contacts/${contactId}/messages?limit=100`)).body.items as { text: string }[]).map((m) => m.text);
 
   /** An agent's app, synced and stopped, whose cache is put back to version 4 with these writes queued the old way. */
   async function version4With(writes: (contact: { id: string }) => OldWrite[]) {
@@ -179,7 +276,9 @@ describe('cache migration 5: queued writes name the route they call', () => {
     await first.service.shutdown();
     const raw = new BetterSqlite3(join(dir, 'cache.sqlite'));
     raw.exec(`DROP TABLE outbox; ${OLD_OUTBOX}`);
-    const insert = raw.prepare("INSERT INTO outbox (client_id, kind, contact_id, method, path, body, state, error, undo, created_at) VALUES (@client_id, @kind, @contact_id, @method, @path, @body, @state, @error, '[]', @created_at)");
+    const insert = raw.prepare(
+      "INSERT INTO outbox (client_id, kind, contact_id, method, path, body, state, error, undo, created_at) VALUES (@client_id, @kind, @contact_id, @method, @path, @body, @state, @error, '[]', @created_at)",
+    );
     for (const w of writes(contact)) insert.run(w);
     raw.pragma('user_version = 4');
     raw.close();

@@ -21,8 +21,31 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const contact = { id: 'c1', name: 'Zoë Parcelle', phone: '+4470', email: null, channel_id: 'ch', assignee_id: null, status: 'open', conversation_id: null, last_activity_at: 1, last_message: null, last_message_direction: null, created_at: 1 };
-const message = (id: string, text: string) => ({ id, contact_id: 'c1', conversation_id: 'v1', direction: 'incoming', text, status: 'delivered', fail_reason: null, author_id: null, created_at: 1 });
+const contact = {
+  id: 'c1',
+  name: 'Zoë Parcelle',
+  phone: '+4470',
+  email: null,
+  channel_id: 'ch',
+  assignee_id: null,
+  status: 'open',
+  conversation_id: null,
+  last_activity_at: 1,
+  last_message: null,
+  last_message_direction: null,
+  created_at: 1,
+};
+const message = (id: string, text: string) => ({
+  id,
+  contact_id: 'c1',
+  conversation_id: 'v1',
+  direction: 'incoming',
+  text,
+  status: 'delivered',
+  fail_reason: null,
+  author_id: null,
+  created_at: 1,
+});
 const found = (text: string) => q.search(cache, text, 10);
 
 describe('the cache repository', () => {
@@ -31,7 +54,11 @@ describe('the cache repository', () => {
     cache.entities.put('message', message('m1', 'where is my parcel'));
     cache.entities.put('message', message('m2', 'the parcel arrived'));
     expect(cache.entities.get('contact', 'c1')?.name).toBe('Zoë Parcelle');
-    expect(found('parcel').messages.map((m) => m.message.id).sort()).toEqual(['m1', 'm2']);
+    expect(
+      found('parcel')
+        .messages.map((m) => m.message.id)
+        .sort(),
+    ).toEqual(['m1', 'm2']);
 
     cache.entities.delete('message', 'm2');
     expect(cache.entities.get('message', 'm2')).toBeNull();

@@ -51,10 +51,14 @@ describe('the preload', () => {
     };
     const module = { exports: {} };
     const run = new Function('require', 'module', 'exports', read('preload.cjs'));
-    run((name: string) => {
-      if (name === 'electron') return electron;
-      throw new Error(`the preload required ${name}`);
-    }, module, module.exports);
+    run(
+      (name: string) => {
+        if (name === 'electron') return electron;
+        throw new Error(`the preload required ${name}`);
+      },
+      module,
+      module.exports,
+    );
     // What main sends: webContents.send('desktop:event', name, payload) arrives as (event, name, payload).
     const send = (name: string, payload: unknown) => ipc.emit('desktop:event', { sender: 'ipcRenderer internals' }, name, payload);
     return { exposed, invoked, send };

@@ -51,7 +51,13 @@ describe('ismessenger:// deep links', () => {
   });
 
   it('finds the link among command-line arguments, skipping Chromium switches and bad links', () => {
-    const argv = ['/usr/bin/is-messenger', '--no-sandbox', 'ismessenger://conversation/../etc', '--allow-file-access-from-files', 'ismessenger://conversation/C7'];
+    const argv = [
+      '/usr/bin/is-messenger',
+      '--no-sandbox',
+      'ismessenger://conversation/../etc',
+      '--allow-file-access-from-files',
+      'ismessenger://conversation/C7',
+    ];
     expect(deepLinkFromArgv(argv)).toEqual({ contactId: 'C7' });
     expect(deepLinkFromArgv(['/usr/bin/is-messenger', '.'])).toBeNull();
   });
@@ -67,7 +73,10 @@ describe('the shell command line', () => {
   });
 
   it('takes the environment when the switches are absent, and refuses servers that are not http(s)', () => {
-    expect(parseShellArgs(['electron'], { ISM_SERVER_URL: 'https://chat.example.com', ISM_DATA_DIR: '/d' })).toMatchObject({ serverUrl: 'https://chat.example.com', dataDir: '/d' });
+    expect(parseShellArgs(['electron'], { ISM_SERVER_URL: 'https://chat.example.com', ISM_DATA_DIR: '/d' })).toMatchObject({
+      serverUrl: 'https://chat.example.com',
+      dataDir: '/d',
+    });
     for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'not a url', '']) expect(parseShellArgs([`--server=${bad}`]).serverUrl).toBeNull();
     expect(parseShellArgs(['electron', '--server', 'http://a'])).toEqual({ serverUrl: null, dataDir: null, deepLink: null });
   });
@@ -138,7 +147,7 @@ describe('the Content-Security-Policy', () => {
   });
 
   it('replaces whatever CSP a response brought, in any spelling, and keeps the other headers', () => {
-    const out = withCsp({ 'content-security-policy': ["default-src *"], 'Content-Type': ['text/html'] });
+    const out = withCsp({ 'content-security-policy': ['default-src *'], 'Content-Type': ['text/html'] });
     expect(out).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
     expect(withCsp(undefined)).toEqual({ 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
   });
@@ -175,8 +184,16 @@ describe('window size and position', () => {
   });
 
   it('drops a position that is off every display now (monitor unplugged), keeping the size', () => {
-    expect(restoreWindowState({ x: 2000, y: 10, width: 1000, height: 700, maximized: false }, [screen])).toEqual({ width: 1000, height: 700, maximized: false });
-    expect(restoreWindowState({ x: 100, y: -650, width: 1000, height: 700, maximized: false }, [screen])).toEqual({ width: 1000, height: 700, maximized: false });
+    expect(restoreWindowState({ x: 2000, y: 10, width: 1000, height: 700, maximized: false }, [screen])).toEqual({
+      width: 1000,
+      height: 700,
+      maximized: false,
+    });
+    expect(restoreWindowState({ x: 100, y: -650, width: 1000, height: 700, maximized: false }, [screen])).toEqual({
+      width: 1000,
+      height: 700,
+      maximized: false,
+    });
   });
 
   it('keeps the size between the minimum and the largest display', () => {

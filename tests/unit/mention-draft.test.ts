@@ -52,6 +52,11 @@ describe('a draft with mentions', () => {
   it('a draft saved before mentions kept their place gets each "@Name" in order', () => {
     const text = '@Sam Lee and @Sam Lee';
     expect(toSentText(text, placeMentions(text, [second, first]))).toBe('{{@user.u_sam2}} and {{@user.u_sam1}}');
-    expect(placeMentions('@Sam Lee', [{ ...second, at: 0 }, { id: 'u_x', name: 'Nobody Here' }])).toEqual([{ ...second, at: 0 }]);
+    expect(
+      placeMentions('@Sam Lee', [
+        { ...second, at: 0 },
+        { id: 'u_x', name: 'Nobody Here' },
+      ]),
+    ).toEqual([{ ...second, at: 0 }]);
   });
 });

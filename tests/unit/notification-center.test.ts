@@ -31,7 +31,11 @@ function setup(over: Partial<AlertContext> = {}) {
     userName: () => 'Marcus Manager',
     ...over,
   };
-  const center = new NotificationCenter({ show: (a) => shown.push(a) }, () => ctx, () => now);
+  const center = new NotificationCenter(
+    { show: (a) => shown.push(a) },
+    () => ctx,
+    () => now,
+  );
   return { shown, ctx, center, advance: (ms: number) => (now += ms) };
 }
 

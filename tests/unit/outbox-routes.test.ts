@@ -25,9 +25,26 @@ describe('the outbox on the route table', () => {
   it('refuses a write that does not fit its route when it is queued, and keeps nothing of it', () => {
     // Never online: nothing is sent anywhere.
     const outbox = new Outbox(cache, new ServerApi('http://127.0.0.1:9'));
-    const message = { id: 'm1', contact_id: 'c1', conversation_id: 'v1', direction: 'outgoing', text: '', status: 'pending', fail_reason: null, author_id: 'u1', created_at: 1 };
+    const message = {
+      id: 'm1',
+      contact_id: 'c1',
+      conversation_id: 'v1',
+      direction: 'outgoing',
+      text: '',
+      status: 'pending',
+      fail_reason: null,
+      author_id: 'u1',
+      created_at: 1,
+    };
     const queue = (body: Record<string, unknown>) =>
-      outbox.enqueue({ clientId: outbox.newClientId(), route: 'sendMessage', params: { id: 'c1' }, body: body as { text: string }, contactId: 'c1', optimistic: [{ entity: 'message', id: 'm1', data: message }] });
+      outbox.enqueue({
+        clientId: outbox.newClientId(),
+        route: 'sendMessage',
+        params: { id: 'c1' },
+        body: body as { text: string },
+        contactId: 'c1',
+        optimistic: [{ entity: 'message', id: 'm1', data: message }],
+      });
     expect(() => queue({ text: '   ' })).toThrow(/sendMessage write does not fit the route's body: text must not be empty/);
     expect(() => queue({ text: 'hi', sent_by: 'someone' })).toThrow(/does not fit the route's body/);
     expect([outbox.items(), cache.entities.get('message', 'm1')]).toEqual([[], null]);

@@ -22,7 +22,10 @@ describe('rowLists', () => {
     expect(lists[0].params).toEqual([...rows[0], ...rows[1], ...rows[2], null, null, null]);
     // What SQLite makes of it: the rows, then the padding row the statements skip.
     const db = new Database(':memory:');
-    const got = db.prepare(`SELECT column1, column2, column3 FROM (${lists[0].values}) AS v`).raw().all(...lists[0].params);
+    const got = db
+      .prepare(`SELECT column1, column2, column3 FROM (${lists[0].values}) AS v`)
+      .raw()
+      .all(...lists[0].params);
     expect(got).toEqual([...rows.slice(0, 3), [null, null, null]]);
     db.close();
   });
@@ -33,11 +36,7 @@ describe('rowLists', () => {
     expect(list.values).toBe(
       'SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[])) WITH ORDINALITY AS u (column1, column2, column3, ordinal) ORDER BY ordinal',
     );
-    expect(list.params).toEqual([
-      '{"plain","\\"quoted\\", {braced}","back\\\\slash \\\\\\" end\\\\",NULL}',
-      '{1,2,3,4}',
-      '{"a",NULL,"NULL",""}',
-    ]);
+    expect(list.params).toEqual(['{"plain","\\"quoted\\", {braced}","back\\\\slash \\\\\\" end\\\\",NULL}', '{1,2,3,4}', '{"a",NULL,"NULL",""}']);
     expect(rowLists('postgres', [], ['text'], 3)).toEqual([]);
   });
 

@@ -21,6 +21,10 @@ describe('search matches', () => {
     expect(parts.find((p) => p.hit)?.text).toBe('refund');
     expect(parts.map((p) => p.text).join('').length).toBeLessThan(long.length);
     // Markup in a contact's text stays text: nothing here ever becomes HTML.
-    expect(highlight('<img src=x onerror=alert(1)> refund', 'refund').map((p) => p.text).join('')).toBe('<img src=x onerror=alert(1)> refund');
+    expect(
+      highlight('<img src=x onerror=alert(1)> refund', 'refund')
+        .map((p) => p.text)
+        .join(''),
+    ).toBe('<img src=x onerror=alert(1)> refund');
   });
 });

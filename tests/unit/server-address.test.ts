@@ -4,10 +4,23 @@ import { checkServerAddress } from '../../src-shared/desktop/server-address';
 
 describe('checkServerAddress', () => {
   it('https:// anywhere; http:// to this machine only', () => {
-    for (const ok of ['https://messenger.example.com', 'https://10.0.0.5:8443/ism', 'http://127.0.0.1:4010', 'http://127.9.9.9', 'http://localhost:4010', 'http://[::1]:4010']) {
+    for (const ok of [
+      'https://messenger.example.com',
+      'https://10.0.0.5:8443/ism',
+      'http://127.0.0.1:4010',
+      'http://127.9.9.9',
+      'http://localhost:4010',
+      'http://[::1]:4010',
+    ]) {
       expect(checkServerAddress(ok), ok).toMatchObject({ ok: true });
     }
-    for (const bad of ['http://messenger.example.com', 'http://10.0.0.5:4010', 'http://0.0.0.0:4010', 'http://localhost.evil.example', 'http://127.0.0.1.evil.example']) {
+    for (const bad of [
+      'http://messenger.example.com',
+      'http://10.0.0.5:4010',
+      'http://0.0.0.0:4010',
+      'http://localhost.evil.example',
+      'http://127.0.0.1.evil.example',
+    ]) {
       const r = checkServerAddress(bad);
       expect(r, bad).toMatchObject({ ok: false });
       expect(!r.ok && r.reason, bad).toMatch(/not a secure address/);
@@ -20,7 +33,16 @@ describe('checkServerAddress', () => {
   });
 
   it('every other scheme, credentials and junk are refused with a reason in words', () => {
-    for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'ws://127.0.0.1:1', 'https://user:pw@a.example', 'https://a.example/?x=1', 'not a url', '', 'x'.repeat(501)]) {
+    for (const bad of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'ws://127.0.0.1:1',
+      'https://user:pw@a.example',
+      'https://a.example/?x=1',
+      'not a url',
+      '',
+      'x'.repeat(501),
+    ]) {
       const r = checkServerAddress(bad);
       expect(r, bad).toMatchObject({ ok: false });
       expect(!r.ok && r.reason, bad).toMatch(/server address|not a secure/i);

@@ -44,9 +44,11 @@ describe('group commit', () => {
   it('answers a transaction only once its data is committed (a reader sees it)', async () => {
     const seen = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        db.transaction(async (tx) => tx.run('INSERT INTO t (v) VALUES (?)', [`v${i}`])).then(async () => {
-          return (await db.get('SELECT v FROM t WHERE v = ?', [`v${i}`])) !== undefined;
-        }),
+        db
+          .transaction(async (tx) => tx.run('INSERT INTO t (v) VALUES (?)', [`v${i}`]))
+          .then(async () => {
+            return (await db.get('SELECT v FROM t WHERE v = ?', [`v${i}`])) !== undefined;
+          }),
       ),
     );
     expect(seen.every(Boolean)).toBe(true);
@@ -72,7 +74,9 @@ describe('group commit', () => {
     expect(await db.checkpointerReady()).toBe(true);
     // The writer cuts the WAL back when it starts over (where the checkpointer keeps up, the WAL
     // never grows near the limit, so this is said here rather than seen below).
-    expect(await db.transaction(async (tx) => tx.get<{ journal_size_limit: number }>('PRAGMA journal_size_limit'))).toEqual({ journal_size_limit: WAL_SIZE_LIMIT_BYTES });
+    expect(await db.transaction(async (tx) => tx.get<{ journal_size_limit: number }>('PRAGMA journal_size_limit'))).toEqual({
+      journal_size_limit: WAL_SIZE_LIMIT_BYTES,
+    });
     const big = 'x'.repeat(3000);
     const walRestarts = () => readFileSync(join(dir, 'test.sqlite-wal')).readUInt32BE(12);
     // 60 transactions of ~100 pages, 25 ms apart, then more until the WAL starts over within one (a

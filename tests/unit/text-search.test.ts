@@ -7,9 +7,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cache } from '../../src-main/core/cache/cache';
 import { ftsQuery, newestMatchingMessages } from '../../src-main/core/cache/text-search';
 
-const VOCABULARY = ['question', 'questions', 'questionnaire', 'quest', 'queue', 'quota', 'price', 'priceless', 'prix', 'Été', 'ete', 'été-2', 'refund', 'r', '7', '77', '770', '7712', 'a1', 'ǅemal'];
+const VOCABULARY = [
+  'question',
+  'questions',
+  'questionnaire',
+  'quest',
+  'queue',
+  'quota',
+  'price',
+  'priceless',
+  'prix',
+  'Été',
+  'ete',
+  'été-2',
+  'refund',
+  'r',
+  '7',
+  '77',
+  '770',
+  '7712',
+  'a1',
+  'ǅemal',
+];
 let seed = 11;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
 let dir: string;
@@ -21,7 +42,17 @@ beforeAll(() => {
     for (let i = 0; i < 3000; i++) {
       // Most messages hold the common word; the rest of the words are drawn at random.
       const text = [rnd() < 0.9 ? 'question' : 'other', ...Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => pick(VOCABULARY))].join(' ');
-      cache.entities.put('message', { id: `m${i}`, contact_id: `c${i % 50}`, conversation_id: 'v', direction: 'incoming', text, status: 'delivered', fail_reason: null, author_id: null, created_at: i });
+      cache.entities.put('message', {
+        id: `m${i}`,
+        contact_id: `c${i % 50}`,
+        conversation_id: 'v',
+        direction: 'incoming',
+        text,
+        status: 'delivered',
+        fail_reason: null,
+        author_id: null,
+        created_at: i,
+      });
     }
   });
 });
@@ -31,12 +62,29 @@ afterAll(() => {
 });
 
 const byFts5 = (text: string, limit: number) =>
-  cache.all<{ rowid: number }>('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?', ftsQuery(text), limit).map((r) => r.rowid);
+  cache
+    .all<{ rowid: number }>('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?', ftsQuery(text), limit)
+    .map((r) => r.rowid);
 
 describe('message search', () => {
   it("answers FTS5's own newest matches for every kind of query", () => {
-    const queries = ['question 77', 'questionnaire', 'QUEST', 'ete', 'Été 2', 'q', 'pri 7', 'priceless question', 'quota 7712 question', 'a1', 'dzemal', 'ǅem', 'nothing-like-it'];
-    for (let i = 0; i < 150; i++) queries.push(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(VOCABULARY).slice(0, 1 + Math.floor(rnd() * 8))).join(' '));
+    const queries = [
+      'question 77',
+      'questionnaire',
+      'QUEST',
+      'ete',
+      'Été 2',
+      'q',
+      'pri 7',
+      'priceless question',
+      'quota 7712 question',
+      'a1',
+      'dzemal',
+      'ǅem',
+      'nothing-like-it',
+    ];
+    for (let i = 0; i < 150; i++)
+      queries.push(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(VOCABULARY).slice(0, 1 + Math.floor(rnd() * 8))).join(' '));
     for (const q of queries) for (const limit of [1, 7, 50]) expect(newestMatchingMessages(cache, q, limit), `${q} (${limit})`).toEqual(byFts5(q, limit));
   });
 

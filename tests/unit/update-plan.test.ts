@@ -8,9 +8,23 @@ import type { AppAdapter } from 'electron-updater/out/AppAdapter';
 import type { UpdateInfo } from 'builder-util-runtime';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EMPTY_POLICY, parsePolicy } from '../../src-main/core/policy/policy';
-import { configureUpdater, FIRST_CHECK_DELAY_MS, scheduleChecks, UPDATE_INTERVAL_MS, updatePlan, type UpdateContext } from '../../src-main/electron/update-plan';
+import {
+  configureUpdater,
+  FIRST_CHECK_DELAY_MS,
+  scheduleChecks,
+  UPDATE_INTERVAL_MS,
+  updatePlan,
+  type UpdateContext,
+} from '../../src-main/electron/update-plan';
 
-const ctx = (over: Partial<UpdateContext> = {}): UpdateContext => ({ policy: EMPTY_POLICY.updates, packaged: true, platform: 'linux', env: {}, nsisInstall: false, ...over });
+const ctx = (over: Partial<UpdateContext> = {}): UpdateContext => ({
+  policy: EMPTY_POLICY.updates,
+  packaged: true,
+  platform: 'linux',
+  env: {},
+  nsisInstall: false,
+  ...over,
+});
 
 describe('updatePlan', () => {
   it('checks the build’s update server by default, at start and every few hours', () => {
@@ -69,7 +83,8 @@ describe('configureUpdater: never a downgrade, whatever the channel', () => {
   const installed = () => new InstalledUpdater();
   const release = (version: string): UpdateInfo => ({ version, files: [], path: '', sha512: '', releaseDate: '2026-01-01T00:00:00Z' });
   // The question electron-updater asks before downloading (private in its types).
-  const wouldInstall = (u: AppUpdater, version: string) => (u as unknown as { isUpdateAvailable(i: UpdateInfo): Promise<boolean> }).isUpdateAvailable(release(version));
+  const wouldInstall = (u: AppUpdater, version: string) =>
+    (u as unknown as { isUpdateAvailable(i: UpdateInfo): Promise<boolean> }).isUpdateAvailable(release(version));
 
   it('an older build on the update server is not installed, with or without a channel or server from the policy', async () => {
     const policies = [{}, { update_channel: 'beta' }, { update_channel: 'latest', update_url: 'https://updates.corp.example/ism' }];

@@ -31,7 +31,7 @@ describe('the visibility rule', () => {
     expect(canSeeContact(bob, { assignee_id: null }, members)).toBe(false);
   });
 
-  it("shows a \"User's team\" agent their own and their teammates' contacts, never unassigned ones", () => {
+  it('shows a "User\'s team" agent their own and their teammates\' contacts, never unassigned ones', () => {
     const bob = agent('bob', 'team');
     expect(canSeeContact(bob, { assignee_id: 'carol' }, members)).toBe(true);
     expect(canSeeContact(bob, { assignee_id: 'dan' }, members)).toBe(false);

@@ -67,11 +67,12 @@ const DEFERRED_INDEXES = [
   'conversations_open',
 ];
 
-
 /** The tables of what a contact owns, deleted with it. */
 const OWNED_BY_CONTACT = (['message', 'comment', 'event', 'notification', 'conversation'] as const).map((e) => TABLE_OF[e]);
 /** Each full-text table, its rows' table, and the column naming their contact. */
-const SEARCHED_BY_CONTACT = (['message', 'comment', 'contact'] as const).map((e) => [TEXT_TABLE_OF[e]!, TABLE_OF[e], e === 'contact' ? 'id' : 'contact_id'] as const);
+const SEARCHED_BY_CONTACT = (['message', 'comment', 'contact'] as const).map(
+  (e) => [TEXT_TABLE_OF[e]!, TABLE_OF[e], e === 'contact' ? 'id' : 'contact_id'] as const,
+);
 
 export interface CacheOptions {
   log?: (msg: string, err?: unknown) => void;
@@ -284,9 +285,10 @@ export class Cache {
 
   /** The contacts a narrowed visibility (a 'narrow' record) no longer shows: those of other assignees, and the unassigned. */
   private outsideScope(d: NarrowData): string[] {
-    return this.all<{ id: string }>('SELECT id FROM contacts WHERE assignee_id IS NULL OR assignee_id NOT IN (SELECT value FROM json_each(?))', JSON.stringify(d.assignee_ids)).map(
-      (r) => r.id,
-    );
+    return this.all<{ id: string }>(
+      'SELECT id FROM contacts WHERE assignee_id IS NULL OR assignee_id NOT IN (SELECT value FROM json_each(?))',
+      JSON.stringify(d.assignee_ids),
+    ).map((r) => r.id);
   }
 
   /** Removals holding at least 1/REBUILD_TEXT_FRACTION of the contacts: cheaper to copy what stays than to delete what goes. */
@@ -534,7 +536,8 @@ export class Cache {
     this.listVersion += 1;
     this.tx(() => {
       this.setMeta('scrub', '1');
-      for (const [fts, table, key] of SEARCHED_BY_CONTACT) this.run(`DELETE FROM ${fts} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${key} = ?)`, contactId);
+      for (const [fts, table, key] of SEARCHED_BY_CONTACT)
+        this.run(`DELETE FROM ${fts} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${key} = ?)`, contactId);
       for (const t of OWNED_BY_CONTACT) this.run(`DELETE FROM ${t} WHERE contact_id = ?`, contactId);
       this.run('DELETE FROM contacts WHERE id = ?', contactId);
       this.failWritesOfLostContacts('contact_id = ?', [contactId]);
@@ -542,7 +545,6 @@ export class Cache {
     });
     this.copyOutbox();
   }
-
 }
 
 /**
@@ -559,5 +561,8 @@ function copiedTables(db: Db): { name: string; byContact: boolean }[] {
     )
     .pluck()
     .all() as string[];
-  return names.map((name) => ({ name, byContact: (db.prepare('SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?').pluck().get(name, 'contact_id') as number) > 0 }));
+  return names.map((name) => ({
+    name,
+    byContact: (db.prepare('SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?').pluck().get(name, 'contact_id') as number) > 0,
+  }));
 }

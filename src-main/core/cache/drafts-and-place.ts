@@ -14,12 +14,10 @@ const PLACE_KEY = 'place';
 
 export function drafts(cache: Cache): Draft[] {
   // Only drafts of contacts still in the cache (a contact removed meanwhile takes its draft along).
-  return cache
-    .all<{ data: string }>('SELECT d.data FROM drafts d JOIN contacts c ON c.id = d.contact_id ORDER BY d.updated_at DESC')
-    .flatMap((r) => {
-      const d = Draft.safeParse(JSON.parse(r.data));
-      return d.success ? [d.data] : [];
-    });
+  return cache.all<{ data: string }>('SELECT d.data FROM drafts d JOIN contacts c ON c.id = d.contact_id ORDER BY d.updated_at DESC').flatMap((r) => {
+    const d = Draft.safeParse(JSON.parse(r.data));
+    return d.success ? [d.data] : [];
+  });
 }
 
 /** Keeps the draft; an empty one (no text, no mentions) is deleted, so nothing stays behind. */
@@ -32,7 +30,9 @@ export function saveDraft(cache: Cache, draft: Draft, now: number): void {
   if (!cache.entities.get('contact', draft.contact_id)) return;
   cache.run(
     'INSERT INTO drafts (contact_id, updated_at, data) VALUES (?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data',
-    draft.contact_id, now, JSON.stringify(draft),
+    draft.contact_id,
+    now,
+    JSON.stringify(draft),
   );
 }
 
@@ -59,6 +59,7 @@ export function forgetLostContacts(cache: Pick<Cache, 'run'>, contactId?: string
   cache.run(
     `UPDATE meta SET value = json_set(value, '$.contact_id', NULL)
      WHERE key = ? AND value->>'contact_id' IS NOT NULL AND ${contactId ? "value->>'contact_id' = ?" : "value->>'contact_id' NOT IN (SELECT id FROM contacts)"}`,
-    PLACE_KEY, ...(contactId ? [contactId] : []),
+    PLACE_KEY,
+    ...(contactId ? [contactId] : []),
   );
 }

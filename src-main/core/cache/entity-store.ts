@@ -4,7 +4,20 @@
 import type { Entity } from '../../../src-shared/sync/changes';
 import type { Sql } from './sql';
 import { isUnread } from '../../../src-shared/unread';
-import type { Channel, ClosingCategory, Comment, Contact, Conversation, CustomInbox, Message, Notification, Team, ThreadEvent, User, WorkspaceSettings } from '../../../src-shared/model';
+import type {
+  Channel,
+  ClosingCategory,
+  Comment,
+  Contact,
+  Conversation,
+  CustomInbox,
+  Message,
+  Notification,
+  Team,
+  ThreadEvent,
+  User,
+  WorkspaceSettings,
+} from '../../../src-shared/model';
 
 /** The table each entity is kept in. */
 export const TABLE_OF: Record<Entity, string> = {
@@ -27,7 +40,10 @@ export const TEXT_TABLE_OF: Partial<Record<Entity, string>> = { contact: 'contac
 
 /** Each full-text table filled from its rows in one statement (the same columns `put` indexes). */
 export const TEXT_SOURCES: readonly [table: string, fill: string][] = [
-  ['contacts_fts', "INSERT INTO contacts_fts (rowid, name, phone, email) SELECT rowid, data->>'name', COALESCE(data->>'phone', ''), COALESCE(data->>'email', '') FROM contacts"],
+  [
+    'contacts_fts',
+    "INSERT INTO contacts_fts (rowid, name, phone, email) SELECT rowid, data->>'name', COALESCE(data->>'phone', ''), COALESCE(data->>'email', '') FROM contacts",
+  ],
   ['messages_fts', "INSERT INTO messages_fts (rowid, text) SELECT rowid, data->>'text' FROM messages"],
   ['comments_fts', "INSERT INTO comments_fts (rowid, text) SELECT rowid, data->>'text' FROM comments"],
 ];
@@ -75,48 +91,98 @@ export class EntityStore {
     const db = this.db;
     switch (entity) {
       case 'user':
-        return db.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, team_id = excluded.team_id, data = excluded.data', d.id, d.name, d.team_id, data);
+        return db.run(
+          'INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, team_id = excluded.team_id, data = excluded.data',
+          d.id,
+          d.name,
+          d.team_id,
+          data,
+        );
       case 'team':
       case 'channel':
       case 'custom_inbox':
       case 'settings':
-        return db.run(`INSERT INTO ${TABLE_OF[entity]} (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, d.id ?? 'workspace', data);
+        return db.run(
+          `INSERT INTO ${TABLE_OF[entity]} (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`,
+          d.id ?? 'workspace',
+          data,
+        );
       case 'closing_category':
-        return db.run('INSERT INTO closing_categories (id, position, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, data = excluded.data', d.id, d.position, data);
+        return db.run(
+          'INSERT INTO closing_categories (id, position, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, data = excluded.data',
+          d.id,
+          d.position,
+          data,
+        );
       case 'contact':
         return this.putContact(d, data);
       case 'conversation':
         return db.run(
           `INSERT INTO conversations (id, contact_id, status, opened_at, closed_at, data) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, data = excluded.data`,
-          d.id, d.contact_id, d.status, d.opened_at, d.closed_at, data,
+          d.id,
+          d.contact_id,
+          d.status,
+          d.opened_at,
+          d.closed_at,
+          data,
         );
       case 'message': {
         // The text of a message never changes: it is indexed once, when the row is new.
-        const rowid = db.insert('INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', d.id, d.contact_id, d.created_at, d.status, data);
+        const rowid = db.insert(
+          'INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+          d.id,
+          d.contact_id,
+          d.created_at,
+          d.status,
+          data,
+        );
         if (rowid !== null) this.indexText('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
         // The server's row replaces a queued one, but the time it was written (written_at) stays.
         else
           db.run(
             `UPDATE messages SET created_at = ?, status = ?, data = CASE WHEN data->>'written_at' IS NULL OR ?->>'written_at' IS NOT NULL THEN ? ELSE json_set(?, '$.written_at', data->>'written_at') END WHERE id = ?`,
-            d.created_at, d.status, data, data, data, d.id,
+            d.created_at,
+            d.status,
+            data,
+            data,
+            data,
+            d.id,
           );
         return;
       }
       case 'comment': {
         const pending = d.pending ? 1 : 0;
-        const rowid = db.insert('INSERT INTO comments (id, contact_id, created_at, pending, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', d.id, d.contact_id, d.created_at, pending, data);
+        const rowid = db.insert(
+          'INSERT INTO comments (id, contact_id, created_at, pending, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+          d.id,
+          d.contact_id,
+          d.created_at,
+          pending,
+          data,
+        );
         if (rowid !== null) this.indexText('INSERT INTO comments_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
         else db.run('UPDATE comments SET created_at = ?, pending = ?, data = ? WHERE id = ?', d.created_at, pending, data, d.id);
         return;
       }
       case 'event':
-        return db.run('INSERT INTO events (id, contact_id, created_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', d.id, d.contact_id, d.created_at, data);
+        return db.run(
+          'INSERT INTO events (id, contact_id, created_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+          d.id,
+          d.contact_id,
+          d.created_at,
+          data,
+        );
       case 'notification':
         return db.run(
           `INSERT INTO notifications (id, contact_id, created_at, unread, archived, data) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, unread = excluded.unread, archived = excluded.archived, data = excluded.data`,
-          d.id, d.contact_id, d.created_at, isUnread(d as Notification) ? 1 : 0, d.archived_at === null ? 0 : 1, data,
+          d.id,
+          d.contact_id,
+          d.created_at,
+          isUnread(d as Notification) ? 1 : 0,
+          d.archived_at === null ? 0 : 1,
+          data,
         );
     }
   }
@@ -130,13 +196,27 @@ export class EntityStore {
       rowid = existing.rowid;
       this.db.run(
         `UPDATE contacts SET assignee_id = ?, assignee_team_id = (${team}), status = ?, channel_id = ?, conversation_id = ?, last_activity_at = ?, data = ? WHERE rowid = ?`,
-        d.assignee_id, d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data, rowid,
+        d.assignee_id,
+        d.assignee_id,
+        d.status,
+        d.channel_id,
+        d.conversation_id,
+        d.last_activity_at,
+        data,
+        rowid,
       );
       if (!this.db.bulkLoading) this.db.run('DELETE FROM contacts_fts WHERE rowid = ?', rowid);
     } else {
       rowid = this.db.insert(
         `INSERT INTO contacts (id, assignee_id, assignee_team_id, status, channel_id, conversation_id, last_activity_at, data) VALUES (?, ?, (${team}), ?, ?, ?, ?, ?)`,
-        d.id, d.assignee_id, d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data,
+        d.id,
+        d.assignee_id,
+        d.assignee_id,
+        d.status,
+        d.channel_id,
+        d.conversation_id,
+        d.last_activity_at,
+        data,
       )!;
     }
     this.indexText('INSERT INTO contacts_fts (rowid, name, phone, email) VALUES (?, ?, ?, ?)', rowid, d.name, d.phone ?? '', d.email ?? '');

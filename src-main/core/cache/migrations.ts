@@ -14,7 +14,13 @@ export interface CacheMigration {
 
 /** Migration 5: each queued write's hand-built method and path become the route it calls and its path parameters. */
 function outboxRowsToRoutes(db: BetterSqlite3.Database): void {
-  const rows = db.prepare('SELECT client_id, kind, path, state, error FROM outbox').all() as { client_id: string; kind: OutboxKind; path: string; state: string; error: string | null }[];
+  const rows = db.prepare('SELECT client_id, kind, path, state, error FROM outbox').all() as {
+    client_id: string;
+    kind: OutboxKind;
+    path: string;
+    state: string;
+    error: string | null;
+  }[];
   const set = db.prepare('UPDATE outbox SET route = ?, params = ?, state = ?, error = ? WHERE client_id = ?');
   for (const r of rows) {
     const w = fromOldWrite(r);

@@ -3,7 +3,18 @@ import type { InboxKey } from '../../../src-shared/access/visibility';
 import type { InboxSummary } from '../../../src-shared/api/routes';
 import type { InboxRow, ListCursor, ThreadEntry } from '../../../src-shared/desktop/api';
 import { averagesSince, dashboardPeriods, HOUR_MS } from '../../../src-shared/dashboard';
-import type { ClosingCategory, Comment, Contact, Conversation, CustomInbox, InboxFilter, Message, Notification, User, WorkspaceSettings } from '../../../src-shared/model';
+import type {
+  ClosingCategory,
+  Comment,
+  Contact,
+  Conversation,
+  CustomInbox,
+  InboxFilter,
+  Message,
+  Notification,
+  User,
+  WorkspaceSettings,
+} from '../../../src-shared/model';
 import type { Cache } from './cache';
 import { ftsQuery, newestMatchingMessages } from './text-search';
 import { failedWritesOf, localWritesOf } from './outbox-rows';
@@ -160,9 +171,14 @@ function listConds(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status
 /** A contact's index in a list (newest first), or null when the list does not hold it. */
 export function positionInList(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status' | 'q'>, contactId: string): number | null {
   const w = listWhere(listConds(cache, me, p));
-  const row = cache.get<{ at: number; id: string }>(`SELECT c.last_activity_at AS at, c.id FROM contacts c WHERE ${w.sql} AND c.id = ?`, ...w.params, contactId);
+  const row = cache.get<{ at: number; id: string }>(
+    `SELECT c.last_activity_at AS at, c.id FROM contacts c WHERE ${w.sql} AND c.id = ?`,
+    ...w.params,
+    contactId,
+  );
   if (!row) return null;
-  return cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql} AND (c.last_activity_at, c.id) > (?, ?)`, ...w.params, row.at, row.id)!.n;
+  return cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql} AND (c.last_activity_at, c.id) > (?, ?)`, ...w.params, row.at, row.id)!
+    .n;
 }
 
 /** Messages of a contact looked at for the one a search matched (its newest ones). */
@@ -193,13 +209,17 @@ export function conversations(cache: Cache, me: string, p: ListPage) {
      ${NEWEST_FIRST}`,
     ...page.params,
   );
-  const items = rows.map((r) => withFields<Contact, Pick<InboxRow, 'pending' | 'failed' | 'unread'>>(r.data, { pending: r.pending, failed: r.failed, unread: !!r.unread }));
+  const items = rows.map((r) =>
+    withFields<Contact, Pick<InboxRow, 'pending' | 'failed' | 'unread'>>(r.data, { pending: r.pending, failed: r.failed, unread: !!r.unread }),
+  );
   if (p.q && ftsQuery(p.q)) for (const row of items as InboxRow[]) row.match = matchingMessage(cache, row.id, p.q);
   return { items, total };
 }
 
 export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]): (InboxSummary & { unread: boolean })[] {
-  const teams = new Map(cache.all<{ id: string; data: string }>('SELECT id, data FROM teams').map((t) => [t.id, (JSON.parse(t.data) as { name: string }).name]));
+  const teams = new Map(
+    cache.all<{ id: string; data: string }>('SELECT id, data FROM teams').map((t) => [t.id, (JSON.parse(t.data) as { name: string }).name]),
+  );
   const customs = parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes'));
   const names: Record<string, string> = { all: 'All', mine: 'Mine', unassigned: 'Unassigned' };
   const count = (key: InboxKey) => countList(cache, [...inboxConds(cache, me, key), { kind: 'status', status: 'open' }]);
@@ -241,12 +261,16 @@ export function thread(cache: Cache, contactId: string, limit: number): ThreadEn
        UNION ALL SELECT 'comment', created_at, id, data FROM comments WHERE contact_id = ?
        UNION ALL SELECT 'event', created_at, id, data FROM events WHERE contact_id = ?
      ) ORDER BY at DESC, id DESC LIMIT ?`,
-    contactId, contactId, contactId, limit,
+    contactId,
+    contactId,
+    contactId,
+    limit,
   );
   return rows.reverse().map((r): ThreadEntry => {
     const outbox = local.get(r.id) ?? { outbox_id: null, outbox_error: null };
     if (r.type === 'message') return { type: 'message', at: r.at, message: withFields<Message, typeof outbox>(r.data, outbox) };
-    if (r.type === 'comment') return { type: 'comment', at: r.at, comment: withFields<Comment, typeof outbox & { pending: boolean }>(r.data, { pending: local.has(r.id), ...outbox }) };
+    if (r.type === 'comment')
+      return { type: 'comment', at: r.at, comment: withFields<Comment, typeof outbox & { pending: boolean }>(r.data, { pending: local.has(r.id), ...outbox }) };
     return { type: 'event', at: r.at, event: JSON.parse(r.data) };
   });
 }
@@ -259,7 +283,8 @@ export function search(cache: Cache, q: string, limit: number) {
   const contacts = parse<Contact>(
     cache.all(
       `SELECT c.data FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f JOIN contacts c ON c.rowid = f.rowid`,
-      fts, limit,
+      fts,
+      limit,
     ),
   ).sort((a, b) => b.last_activity_at - a.last_activity_at);
   const messages = cache
@@ -273,8 +298,10 @@ export function search(cache: Cache, q: string, limit: number) {
 }
 
 export const users = (cache: Cache) => parse<User>(cache.all('SELECT data FROM users ORDER BY name, id'));
-export const teams = (cache: Cache) => parse<{ id: string; name: string; created_at: number }>(cache.all('SELECT data FROM teams')).sort((a, b) => a.name.localeCompare(b.name));
-export const channels = (cache: Cache) => parse<{ id: string; name: string; kind: 'custom' }>(cache.all('SELECT data FROM channels')).sort((a, b) => a.name.localeCompare(b.name));
+export const teams = (cache: Cache) =>
+  parse<{ id: string; name: string; created_at: number }>(cache.all('SELECT data FROM teams')).sort((a, b) => a.name.localeCompare(b.name));
+export const channels = (cache: Cache) =>
+  parse<{ id: string; name: string; kind: 'custom' }>(cache.all('SELECT data FROM channels')).sort((a, b) => a.name.localeCompare(b.name));
 /** The workspace's closing categories, archived ones too (cached before archiving existed: not archived). */
 export const closingCategories = (cache: Cache): ClosingCategory[] =>
   parse<ClosingCategory>(cache.all('SELECT data FROM closing_categories ORDER BY position, id')).map((c) => ({ ...c, archived: c.archived ?? false }));
@@ -306,7 +333,8 @@ export function dashboardOpen(cache: Cache, now: number, teamId: string | undefi
   const rows = cache.all<{ cdata: string; vdata: string }>(
     `SELECT c.data AS cdata, v.data AS vdata FROM contacts c JOIN conversations v ON v.id = c.conversation_id
      WHERE ${j.sql} ORDER BY v.opened_at ASC, v.id ASC LIMIT ?`,
-    ...j.params, limit,
+    ...j.params,
+    limit,
   );
   const total = countList(cache, conds);
   return {
@@ -346,7 +374,10 @@ export function dashboardSummary(cache: Cache, now: number, tzOffsetMinutes: num
   return {
     figures: {
       open: countList(cache, [{ kind: 'status', status: 'open' }]),
-      unassigned: countList(cache, [{ kind: 'status', status: 'open' }, { kind: 'assignee', id: null }]),
+      unassigned: countList(cache, [
+        { kind: 'status', status: 'open' },
+        { kind: 'assignee', id: null },
+      ]),
       avg_first_response_ms: avg(`${fr} - opened_at`, `${fr} IS NOT NULL AND opened_at >= ?`),
       avg_resolution_ms: avg('closed_at - opened_at', 'closed_at IS NOT NULL AND closed_at >= ?'),
     },

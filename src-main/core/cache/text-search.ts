@@ -24,7 +24,9 @@ const MAX_CANDIDATES_PER_RESULT = 20;
 
 /** Messages matching an FTS5 query below a rowid, newest first. */
 const newestBelow = (cache: Cache, query: string, below: number, limit: number): number[] =>
-  cache.all<{ rowid: number }>('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?', query, below, limit).map((r) => r.rowid);
+  cache
+    .all<{ rowid: number }>('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?', query, below, limit)
+    .map((r) => r.rowid);
 
 /**
  * The rowids of the newest `limit` messages (by rowid) matching a search box, newest first:
@@ -51,7 +53,7 @@ export function newestMatchingMessages(cache: Cache, text: string, limit: number
   const candidates = asQuery(cut);
   const found: number[] = [];
   let below = Number.MAX_SAFE_INTEGER;
-  for (let checked = 0; found.length < limit; ) {
+  for (let checked = 0; found.length < limit;) {
     if (checked >= MAX_CANDIDATES_PER_RESULT * limit) return found.concat(direct(below, limit - found.length));
     const batch = newestBelow(cache, candidates, below, BATCH);
     if (!batch.length) break;
@@ -73,7 +75,10 @@ function matchingAmong(cache: Cache, query: string, rowids: readonly number[]): 
   }
   return cache.tx(() => {
     cache.run('DELETE FROM temp.text_check');
-    cache.run("INSERT INTO temp.text_check (rowid, text) SELECT rowid, data->>'text' FROM messages WHERE rowid IN (SELECT value FROM json_each(?))", JSON.stringify(rowids));
+    cache.run(
+      "INSERT INTO temp.text_check (rowid, text) SELECT rowid, data->>'text' FROM messages WHERE rowid IN (SELECT value FROM json_each(?))",
+      JSON.stringify(rowids),
+    );
     const hits = cache.all<{ rowid: number }>('SELECT rowid FROM temp.text_check WHERE text_check MATCH ? ORDER BY rowid DESC', query).map((r) => r.rowid);
     // Texts are not kept in memory past the search.
     cache.run('DELETE FROM temp.text_check');

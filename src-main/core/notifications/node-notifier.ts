@@ -12,7 +12,13 @@ export class NodeNotifier implements Notifier {
 
   show(alert: OsAlert): void {
     notifier.notify(
-      { title: alert.title, message: process.platform === 'linux' ? escapeMarkup(alert.body) : alert.body, sound: !alert.silent, wait: false, appName: this.appName } as never,
+      {
+        title: alert.title,
+        message: process.platform === 'linux' ? escapeMarkup(alert.body) : alert.body,
+        sound: !alert.silent,
+        wait: false,
+        appName: this.appName,
+      } as never,
       (err: Error | null, response: string) => {
         if (err) this.onError(err);
         else if (response === 'activate' || response === 'clicked') this.onClick(alert);

@@ -68,8 +68,14 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.cache.entities.put(o.entity, o.data);
       }
       rows.insertWrite(this.cache, {
-        client_id: write.clientId, kind: KIND_OF_ROUTE[write.route], contact_id: write.contactId, route: write.route,
-        params: JSON.stringify(params), body: JSON.stringify(body), undo: JSON.stringify(undo), created_at: this.clock(),
+        client_id: write.clientId,
+        kind: KIND_OF_ROUTE[write.route],
+        contact_id: write.contactId,
+        route: write.route,
+        params: JSON.stringify(params),
+        body: JSON.stringify(body),
+        undo: JSON.stringify(undo),
+        created_at: this.clock(),
       });
     });
     this.cache.copyOutbox();

@@ -33,9 +33,13 @@ export type QueuedBody<R extends OutboxRoute> = Omit<z.input<Routes[R]['body']>,
  */
 export function checkQueued(route: OutboxRoute, params: Record<string, string>, body: Record<string, unknown>): void {
   const def: { params?: z.ZodType; body: z.ZodType } = routes[route];
-  for (const [part, schema, value] of [['params', def.params, params], ['body', def.body, body]] as const) {
+  for (const [part, schema, value] of [
+    ['params', def.params, params],
+    ['body', def.body, body],
+  ] as const) {
     const checked = schema?.safeParse(value);
-    if (checked && !checked.success) throw new Error(`a ${route} write does not fit the route's ${part}: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    if (checked && !checked.success)
+      throw new Error(`a ${route} write does not fit the route's ${part}: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }
 }
 

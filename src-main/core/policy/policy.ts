@@ -167,7 +167,8 @@ export function parsePolicy(raw: unknown): PolicyParse {
         }
         const alerts: Partial<LocalPrefs['os_alerts']> = {};
         for (const [kind, on] of Object.entries(value)) {
-          if (!NotificationKind.safeParse(kind).success) problems.push(`notifications.os_alerts.${kind}: not a notification kind (${NotificationKind.options.join(', ')}): ignored`);
+          if (!NotificationKind.safeParse(kind).success)
+            problems.push(`notifications.os_alerts.${kind}: not a notification kind (${NotificationKind.options.join(', ')}): ignored`);
           else if (typeof on !== 'boolean') problems.push(`notifications.os_alerts.${kind}: must be true or false: ignored`);
           else alerts[kind as keyof LocalPrefs['os_alerts']] = on;
         }

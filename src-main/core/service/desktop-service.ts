@@ -76,8 +76,14 @@ type FeatureCommands = ReturnType<typeof messageWrites> &
 const SEND_UNSENT_WAIT_MS = 10_000;
 
 const KIND_WORDS: Record<OutboxItem['kind'], string> = {
-  message: 'a message', comment: 'a comment', assign: 'an assignment', close: 'a close', reopen: 'a reopen',
-  notification_read: 'a notification marked read', notification_archive: 'an archived notification', notification_archive_all: 'notifications archived',
+  message: 'a message',
+  comment: 'a comment',
+  assign: 'an assignment',
+  close: 'a close',
+  reopen: 'a reopen',
+  notification_read: 'a notification marked read',
+  notification_archive: 'an archived notification',
+  notification_archive_all: 'notifications archived',
 };
 
 /** "3 changes are not sent yet: a message to Grace Larsen, a comment, an assignment." */
@@ -124,12 +130,17 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.lastActivity = this.clock();
     this.idleSeconds = () => Math.max(0, (this.clock() - this.lastActivity) / 1000);
     makePrivateFolder(opts.dataDir, { recursive: true });
-    this.center = new NotificationCenter(opts.notifier, () => ({
-      prefs: this.prefs(),
-      focus: this.focus,
-      contactName: (id) => this.cache?.entities.get('contact', id)?.name ?? null,
-      userName: (id) => (this.cache ? q.user(this.cache, id)?.name ?? null : null),
-    }), this.clock, opts.alertBurst);
+    this.center = new NotificationCenter(
+      opts.notifier,
+      () => ({
+        prefs: this.prefs(),
+        focus: this.focus,
+        contactName: (id) => this.cache?.entities.get('contact', id)?.name ?? null,
+        userName: (id) => (this.cache ? (q.user(this.cache, id)?.name ?? null) : null),
+      }),
+      this.clock,
+      opts.alertBurst,
+    );
     const ctx: ServiceContext = {
       cache: () => this.requireCache(),
       outbox: () => this.requireOutbox(),
@@ -272,7 +283,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       if (live) this.center.consider(applied.notifications);
       if (applied.notifications.length) this.readOnScreen();
       // A lost contact's waiting writes turn failed in the outbox (cache.removeContact).
-      this.emitEvent('changed', { entities: [...applied.entities, ...(applied.removedContacts.length ? ['outbox' as const] : [])], contact_ids: [...applied.contactIds] });
+      this.emitEvent('changed', {
+        entities: [...applied.entities, ...(applied.removedContacts.length ? ['outbox' as const] : [])],
+        contact_ids: [...applied.contactIds],
+      });
       if (applied.entities.has('notification') || applied.removedContacts.length || applied.entities.has('*')) this.emitUnread();
     });
     this.sync.on('progress', (loaded, total) => {
@@ -317,7 +331,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return {
       state: this.state,
       connection: this.sync?.connection ?? 'offline',
-      server_url: this.policy.serverUrlLocked && this.policy.serverUrl ? this.policy.serverUrl : ((this.opts.settings.get('server_url') as string | undefined) ?? this.policy.serverUrl),
+      server_url:
+        this.policy.serverUrlLocked && this.policy.serverUrl
+          ? this.policy.serverUrl
+          : ((this.opts.settings.get('server_url') as string | undefined) ?? this.policy.serverUrl),
       user: this.pending?.user ?? (this.cache && userId ? q.user(this.cache, userId) : null),
       progress: this.state === 'ready' ? 1 : this.progress,
       locked: [...this.policy.locked, ...(this.policy.serverUrlLocked ? ['server_url'] : [])],
@@ -489,7 +506,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     try {
       answer = await api.call('signIn', { body: { email, password } });
     } catch (err) {
-      if (err instanceof OfflineError) throw new UserError('unreachable', `The server at ${serverUrl} cannot be reached. Check the address and your connection.`);
+      if (err instanceof OfflineError)
+        throw new UserError('unreachable', `The server at ${serverUrl} cannot be reached. Check the address and your connection.`);
       if (err instanceof ServerError && err.status === 401) throw new UserError('wrong_password', 'Wrong email or password.');
       throw err;
     }
@@ -508,7 +526,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     try {
       return await fn(new ServerApi(serverUrl));
     } catch (err) {
-      if (err instanceof OfflineError) throw new UserError('unreachable', `The server at ${serverUrl} cannot be reached. Check the address and your connection.`);
+      if (err instanceof OfflineError)
+        throw new UserError('unreachable', `The server at ${serverUrl} cannot be reached. Check the address and your connection.`);
       throw err;
     }
   }
@@ -585,7 +604,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     if (discard || !this.cache) return;
     const items = outboxItems(this.cache);
     if (!items.length) return;
-    throw new UserError('unsent_writes', `${unsentSummary(items)} Send ${items.length === 1 ? 'it' : 'them'} now, or discard ${items.length === 1 ? 'it' : 'them'} to sign out.`);
+    throw new UserError(
+      'unsent_writes',
+      `${unsentSummary(items)} Send ${items.length === 1 ? 'it' : 'them'} now, or discard ${items.length === 1 ? 'it' : 'them'} to sign out.`,
+    );
   }
 
   private stopEngines(): void {

@@ -9,7 +9,11 @@ import type { QueryHandlers, ServiceContext } from './handler-map';
 type CacheReads = Omit<QueryHandlers, 'session' | 'prefs' | 'setupStatus'>;
 
 export function reads(ctx: ServiceContext): CacheReads {
-  const inboxKeys = () => inboxesFor(ctx.viewer(), q.teams(ctx.cache()).map((t) => t.id));
+  const inboxKeys = () =>
+    inboxesFor(
+      ctx.viewer(),
+      q.teams(ctx.cache()).map((t) => t.id),
+    );
   return {
     me() {
       const user = ctx.me();

@@ -40,8 +40,16 @@ export class ServerApi {
   private readonly http: AxiosInstance;
   token: string | null = null;
 
-  constructor(readonly baseUrl: string, timeoutMs = 15_000) {
-    this.http = axios.create({ baseURL: baseUrl.replace(/\/+$/, ''), timeout: timeoutMs, validateStatus: () => true, transitional: { clarifyTimeoutError: true } });
+  constructor(
+    readonly baseUrl: string,
+    timeoutMs = 15_000,
+  ) {
+    this.http = axios.create({
+      baseURL: baseUrl.replace(/\/+$/, ''),
+      timeout: timeoutMs,
+      validateStatus: () => true,
+      transitional: { clarifyTimeoutError: true },
+    });
   }
 
   async call<N extends RouteName>(name: N, opts: CallInput<N> = {}): Promise<z.output<Routes[N]['response']>> {

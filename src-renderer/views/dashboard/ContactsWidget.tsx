@@ -96,7 +96,8 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
         <div className="dash-scroll" tabIndex={0} role="region" aria-label="Open conversations (scrollable)">
           <table className="sv-table dash-contacts__table">
             <caption className="visually-hidden">
-              Open conversations, longest open first. Rows open longer than {hoursLabel(data!.threshold_hours)} are marked. Choose a contact to open the conversation.
+              Open conversations, longest open first. Rows open longer than {hoursLabel(data!.threshold_hours)} are marked. Choose a contact to open the
+              conversation.
             </caption>
             <thead>
               <tr>

@@ -50,7 +50,9 @@ export function ConversationsChart({ data }: { data: Periods }) {
   const ticks: number[] = [];
   for (let t = 0; t <= top; t += step) ticks.push(t);
 
-  const description = PERIODS.map((p) => `${p.label}: ${formatCount(data[p.key]?.opened ?? 0)} opened, ${formatCount(data[p.key]?.closed ?? 0)} closed`).join('. ');
+  const description = PERIODS.map((p) => `${p.label}: ${formatCount(data[p.key]?.opened ?? 0)} opened, ${formatCount(data[p.key]?.closed ?? 0)} closed`).join(
+    '. ',
+  );
 
   return (
     <figure className="sv-chart">

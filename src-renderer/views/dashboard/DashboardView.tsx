@@ -91,8 +91,18 @@ function KeyFigures({ summary }: { summary: Summary }) {
           icon: 'userX',
           tone: f.unassigned > 0 ? 'warn' : undefined,
         },
-        { label: 'Avg. first response', value: formatDuration(f.avg_first_response_ms), hint: f.avg_first_response_ms === null ? 'no replies in the last 30 days' : 'last 30 days', icon: 'clock' },
-        { label: 'Avg. resolution time', value: formatDuration(f.avg_resolution_ms), hint: f.avg_resolution_ms === null ? 'nothing closed in the last 30 days' : 'last 30 days', icon: 'checkCircle' },
+        {
+          label: 'Avg. first response',
+          value: formatDuration(f.avg_first_response_ms),
+          hint: f.avg_first_response_ms === null ? 'no replies in the last 30 days' : 'last 30 days',
+          icon: 'clock',
+        },
+        {
+          label: 'Avg. resolution time',
+          value: formatDuration(f.avg_resolution_ms),
+          hint: f.avg_resolution_ms === null ? 'nothing closed in the last 30 days' : 'last 30 days',
+          icon: 'checkCircle',
+        },
       ]
     : [];
 

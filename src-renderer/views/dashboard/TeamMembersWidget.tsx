@@ -29,7 +29,12 @@ export function TeamMembersWidget({ teams }: { teams: Team[] }) {
       meta={members.data && `${online} online · ${busy} busy`}
       actions={
         <>
-          <FilterSelect label="Team" value={team} onChange={setTeam} options={[{ value: 'all', label: 'All teams' }, ...teams.map((t) => ({ value: t.id, label: t.name }))]} />
+          <FilterSelect
+            label="Team"
+            value={team}
+            onChange={setTeam}
+            options={[{ value: 'all', label: 'All teams' }, ...teams.map((t) => ({ value: t.id, label: t.name }))]}
+          />
           <FilterSelect<StatusFilter>
             label="Status"
             value={status}
@@ -86,7 +91,9 @@ export function TeamMembersWidget({ teams }: { teams: Team[] }) {
               <tr>
                 <th scope="col">Member</th>
                 <th scope="col">Status</th>
-                <th scope="col" className="sv-col-low">Team</th>
+                <th scope="col" className="sv-col-low">
+                  Team
+                </th>
                 <th scope="col" className="sv-num">
                   Open contacts
                 </th>
@@ -104,7 +111,7 @@ export function TeamMembersWidget({ teams }: { teams: Team[] }) {
                   <td>
                     <StatusLabel status={user.status} />
                   </td>
-                  <td className="sv-muted sv-col-low">{user.team_id ? teamsById.get(user.team_id) ?? '—' : 'No team'}</td>
+                  <td className="sv-muted sv-col-low">{user.team_id ? (teamsById.get(user.team_id) ?? '—') : 'No team'}</td>
                   <td className="sv-num">
                     <span className={`dash-count${open_assigned === 0 ? ' dash-count--zero' : ''}`}>{formatCount(open_assigned)}</span>
                   </td>

@@ -45,7 +45,12 @@ export function CloseDialog({ contact, onClose }: { contact: Contact; onClose: (
   return (
     <Dialog
       title="Close conversation"
-      description={<>Add a closing note for the conversation with {contact.name}{required ? ' (required in this workspace).' : ' (optional).'}</>}
+      description={
+        <>
+          Add a closing note for the conversation with {contact.name}
+          {required ? ' (required in this workspace).' : ' (optional).'}
+        </>
+      }
       onClose={onClose}
       onSubmit={() => void submit()}
       size="sm"

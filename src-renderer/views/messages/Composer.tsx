@@ -37,7 +37,12 @@ export function Composer({ contact }: { contact: Contact }) {
   const over = sentText.length > max;
   const empty = sentText.trim().length === 0;
   const mentioned = [...new Map(mentions.map((m) => [m.id, m])).values()];
-  const blind = isComment ? mentioned.filter((m) => { const u = users.find((x) => x.id === m.id); return u && !canSee(u); }) : [];
+  const blind = isComment
+    ? mentioned.filter((m) => {
+        const u = users.find((x) => x.id === m.id);
+        return u && !canSee(u);
+      })
+    : [];
 
   useLayoutEffect(() => {
     const pos = caretAfterRender.current;
@@ -148,7 +153,13 @@ export function Composer({ contact }: { contact: Contact }) {
         />
         <div className="composer__footer">
           <span className="composer__keys" aria-hidden="true">
-            <kbd>Enter</kbd> send · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line{isComment && <> · <kbd>@</kbd> mention</>}
+            <kbd>Enter</kbd> send · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line
+            {isComment && (
+              <>
+                {' '}
+                · <kbd>@</kbd> mention
+              </>
+            )}
           </span>
           {(isComment || sentText.length > max * 0.8) && (
             <span id={ids.counter} className={`composer__counter${over ? ' composer__counter--over' : ''}`} aria-live="polite">

@@ -186,7 +186,15 @@ function Marked({ text, q, around }: { text: string; q: string; around?: number 
   if (!q) return <>{text}</>;
   return (
     <>
-      {highlight(text, q, around).map((s, i) => (s.hit ? <mark key={i} className="search-hit">{s.text}</mark> : <span key={i}>{s.text}</span>))}
+      {highlight(text, q, around).map((s, i) =>
+        s.hit ? (
+          <mark key={i} className="search-hit">
+            {s.text}
+          </mark>
+        ) : (
+          <span key={i}>{s.text}</span>
+        ),
+      )}
     </>
   );
 }
@@ -272,7 +280,15 @@ function ListEmpty({ status, q, inboxName }: { status: StatusFilter; q: string; 
   const setQuery = useInbox((s) => s.setQuery);
   if (q.trim()) {
     return (
-      <EmptyState icon="search" title={`No ${status} conversations match “${q.trim()}”`} action={<Button size="sm" onClick={() => setQuery('')}>Clear search</Button>}>
+      <EmptyState
+        icon="search"
+        title={`No ${status} conversations match “${q.trim()}”`}
+        action={
+          <Button size="sm" onClick={() => setQuery('')}>
+            Clear search
+          </Button>
+        }
+      >
         Try another name, phone number or word from the conversation.
       </EmptyState>
     );

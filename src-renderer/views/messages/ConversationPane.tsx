@@ -25,7 +25,15 @@ export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { 
   if (missing) {
     return (
       <section className="thread-pane thread-pane--empty" aria-label="Conversation">
-        <EmptyState icon="lock" title="This conversation is not available" action={<Button size="sm" onClick={closeConversation}>Back to the list</Button>}>
+        <EmptyState
+          icon="lock"
+          title="This conversation is not available"
+          action={
+            <Button size="sm" onClick={closeConversation}>
+              Back to the list
+            </Button>
+          }
+        >
           It may have been reassigned to someone whose conversations you can't see.
         </EmptyState>
       </section>
@@ -85,7 +93,12 @@ export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { 
                 Reopen
               </Button>
             )}
-            <IconButton icon="panel" label={detailsOpen ? 'Hide contact details' : 'Show contact details'} aria-pressed={detailsOpen} onClick={onToggleDetails} />
+            <IconButton
+              icon="panel"
+              label={detailsOpen ? 'Hide contact details' : 'Show contact details'}
+              aria-pressed={detailsOpen}
+              onClick={onToggleDetails}
+            />
           </div>
         </header>
         {detail.failed_writes.length > 0 && <FailedWrites items={detail.failed_writes} />}
@@ -115,10 +128,22 @@ function FailedWrites({ items }: { items: OutboxItem[] }) {
           <span className="failed-writes__text">
             {REFUSED[item.kind] ?? "Couldn't save a change"}: <span className="failed-writes__reason">{item.error ?? 'refused by the server'}</span>
           </span>
-          <Button size="sm" variant="secondary" busy={busy === `retry:${item.client_id}`} onClick={() => void act(item.client_id, 'retry')} aria-label={`Retry: ${REFUSED[item.kind] ?? 'the change'}`}>
+          <Button
+            size="sm"
+            variant="secondary"
+            busy={busy === `retry:${item.client_id}`}
+            onClick={() => void act(item.client_id, 'retry')}
+            aria-label={`Retry: ${REFUSED[item.kind] ?? 'the change'}`}
+          >
             Retry
           </Button>
-          <Button size="sm" variant="ghost" busy={busy === `discard:${item.client_id}`} onClick={() => void act(item.client_id, 'discard')} aria-label={`Dismiss: ${REFUSED[item.kind] ?? 'the change'}`}>
+          <Button
+            size="sm"
+            variant="ghost"
+            busy={busy === `discard:${item.client_id}`}
+            onClick={() => void act(item.client_id, 'discard')}
+            aria-label={`Dismiss: ${REFUSED[item.kind] ?? 'the change'}`}
+          >
             Dismiss
           </Button>
         </div>

@@ -78,7 +78,9 @@ export function CustomInboxDialog({ inboxId, onClose }: { inboxId: string | null
     setForm((f) => ({ ...f, [k]: f[k].includes(value) ? f[k].filter((x) => x !== value) : [...f[k], value] }));
 
   const explain = (err: unknown) =>
-    err instanceof DesktopError && err.code === 'offline' ? "You're offline — custom inboxes can be saved when the connection returns." : (err as Error).message;
+    err instanceof DesktopError && err.code === 'offline'
+      ? "You're offline — custom inboxes can be saved when the connection returns."
+      : (err as Error).message;
 
   const save = async () => {
     if (!form.name.trim()) {
@@ -129,7 +131,11 @@ export function CustomInboxDialog({ inboxId, onClose }: { inboxId: string | null
   return (
     <Dialog
       title={title}
-      description={readOnly ? `Shared with you by ${usersById.get(existing!.owner_id)?.name ?? 'a teammate'}. Only its owner can change it.` : 'A saved filter over the conversations you can see.'}
+      description={
+        readOnly
+          ? `Shared with you by ${usersById.get(existing!.owner_id)?.name ?? 'a teammate'}. Only its owner can change it.`
+          : 'A saved filter over the conversations you can see.'
+      }
       onClose={onClose}
       onSubmit={readOnly ? undefined : () => void save()}
       size="md"
@@ -169,7 +175,15 @@ export function CustomInboxDialog({ inboxId, onClose }: { inboxId: string | null
             <label className="field__label" htmlFor={`${id}-name`}>
               Name
             </label>
-            <input id={`${id}-name`} className="input" value={form.name} maxLength={80} required onChange={(e) => set('name', e.target.value)} placeholder="e.g. VIP customers" />
+            <input
+              id={`${id}-name`}
+              className="input"
+              value={form.name}
+              maxLength={80}
+              required
+              onChange={(e) => set('name', e.target.value)}
+              placeholder="e.g. VIP customers"
+            />
           </div>
           <div className="form-row">
             <div className="field">
@@ -218,7 +232,14 @@ export function CustomInboxDialog({ inboxId, onClose }: { inboxId: string | null
               <label className="field__label" htmlFor={`${id}-text`}>
                 Contains words
               </label>
-              <input id={`${id}-text`} className="input" value={form.text} maxLength={200} onChange={(e) => set('text', e.target.value)} placeholder="e.g. refund" />
+              <input
+                id={`${id}-text`}
+                className="input"
+                value={form.text}
+                maxLength={200}
+                onChange={(e) => set('text', e.target.value)}
+                placeholder="e.g. refund"
+              />
             </div>
           </div>
           <fieldset className="field">

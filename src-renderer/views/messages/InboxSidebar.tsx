@@ -59,7 +59,9 @@ export function InboxSidebar() {
           <span className="visually-hidden"> open</span>
         </span>
       </button>
-      {s.kind === 'custom' && <IconButton icon="pencil" size="sm" label={`Edit ${s.name}`} className="inbox-item__edit" onClick={() => setEditing({ id: s.key.slice(7) })} />}
+      {s.kind === 'custom' && (
+        <IconButton icon="pencil" size="sm" label={`Edit ${s.name}`} className="inbox-item__edit" onClick={() => setEditing({ id: s.key.slice(7) })} />
+      )}
     </li>
   );
 
@@ -76,7 +78,11 @@ export function InboxSidebar() {
             ))}
           </div>
         )}
-        {error && !summaries && <p className="inbox-sidebar__error" role="alert">Couldn't load inboxes: {error.message}</p>}
+        {error && !summaries && (
+          <p className="inbox-sidebar__error" role="alert">
+            Couldn't load inboxes: {error.message}
+          </p>
+        )}
         {builtIn.length > 0 && (
           <section aria-labelledby="inboxes-builtin">
             <h2 id="inboxes-builtin" className="section-label">

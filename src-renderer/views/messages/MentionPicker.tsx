@@ -68,7 +68,13 @@ export function useMentionPicker(users: readonly User[], enabled: boolean, scope
   };
 }
 
-export function MentionPicker({ id, picker, users, canSee, onChoose }: {
+export function MentionPicker({
+  id,
+  picker,
+  users,
+  canSee,
+  onChoose,
+}: {
   id: string;
   picker: MentionPickerState;
   /** Every user, to tell which names are shared. */

@@ -122,7 +122,13 @@ export function Thread({ contact, entries }: { contact: Contact; entries: Thread
                     outboxError={e.message.outbox_error}
                     contactName={contact.name}
                     author={e.message.author_id ? usersById.get(e.message.author_id) : undefined}
-                    grouped={!newDay && prev?.type === 'message' && prev.message.direction === e.message.direction && prev.message.author_id === e.message.author_id && e.at - prev.at < 5 * 60_000}
+                    grouped={
+                      !newDay &&
+                      prev?.type === 'message' &&
+                      prev.message.direction === e.message.direction &&
+                      prev.message.author_id === e.message.author_id &&
+                      e.at - prev.at < 5 * 60_000
+                    }
                     highlighted={highlight === id}
                   />
                 ) : e.type === 'comment' ? (
@@ -158,7 +164,13 @@ function OutboxFailure({ clientId, reason, what }: { clientId: string; reason: s
       <span className="entry__failure-text">
         Not sent: <span className="entry__failure-reason">{reason}</span>
       </span>
-      <Button size="sm" variant="secondary" busy={busy === `retry:${clientId}`} onClick={() => void act(clientId, 'retry')} aria-label={`Retry sending this ${what}`}>
+      <Button
+        size="sm"
+        variant="secondary"
+        busy={busy === `retry:${clientId}`}
+        onClick={() => void act(clientId, 'retry')}
+        aria-label={`Retry sending this ${what}`}
+      >
         Retry
       </Button>
       <Button size="sm" variant="ghost" busy={busy === `discard:${clientId}`} onClick={() => void act(clientId, 'discard')} aria-label={`Discard this ${what}`}>
@@ -204,7 +216,10 @@ const MessageItem = memo(function MessageItem({
   const who = out ? (author?.name ?? 'You') : contactName;
   const writtenAt = message.written_at ?? message.created_at;
   return (
-    <li id={domId} className={`entry entry--message entry--${message.direction}${grouped ? ' entry--grouped' : ''}${highlighted ? ' entry--highlight' : ''}${failed ? ' entry--failed' : ''}`}>
+    <li
+      id={domId}
+      className={`entry entry--message entry--${message.direction}${grouped ? ' entry--grouped' : ''}${highlighted ? ' entry--highlight' : ''}${failed ? ' entry--failed' : ''}`}
+    >
       {!grouped && <span className="entry__author">{who}</span>}
       <div className="bubble">
         <span className="visually-hidden">{who}: </span>
@@ -214,13 +229,23 @@ const MessageItem = memo(function MessageItem({
         {/* A message that waited offline shows when it was written; the tooltip says when it went. */}
         <time
           dateTime={new Date(writtenAt).toISOString()}
-          title={writtenAt !== message.created_at ? `Written ${formatDateTime(writtenAt)}, sent ${formatDateTime(message.created_at)}` : formatDateTime(message.created_at)}
+          title={
+            writtenAt !== message.created_at
+              ? `Written ${formatDateTime(writtenAt)}, sent ${formatDateTime(message.created_at)}`
+              : formatDateTime(message.created_at)
+          }
         >
           {formatClock(writtenAt)}
         </time>
         {out && <MessageStatus status={outboxError ? 'failed' : message.status} />}
       </div>
-      {out && failed && (outboxError !== null && outboxId !== null ? <OutboxFailure clientId={outboxId} reason={outboxError} what="message" /> : message.fail_reason && <p className="entry__failure-static">{message.fail_reason}</p>)}
+      {out &&
+        failed &&
+        (outboxError !== null && outboxId !== null ? (
+          <OutboxFailure clientId={outboxId} reason={outboxError} what="message" />
+        ) : (
+          message.fail_reason && <p className="entry__failure-static">{message.fail_reason}</p>
+        ))}
     </li>
   );
 });

@@ -150,7 +150,10 @@ export const useInbox = create<InboxStore>((set, get) => {
       const candidates = [
         { inbox, status, q },
         { inbox, status: other, q: '' },
-        ...keys.flatMap((k) => [{ inbox: k, status, q: '' }, { inbox: k, status: other, q: '' }]),
+        ...keys.flatMap((k) => [
+          { inbox: k, status, q: '' },
+          { inbox: k, status: other, q: '' },
+        ]),
       ];
       for (const c of candidates) {
         try {

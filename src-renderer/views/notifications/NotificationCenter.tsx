@@ -102,7 +102,10 @@ export function NotificationCenter() {
         ) : !items ? (
           <LoadingState label="Loading notifications…" />
         ) : items.length === 0 ? (
-          <EmptyState icon={tab === 'archived' ? 'archive' : 'bell'} title={tab === 'new' ? "You're all caught up" : tab === 'archived' ? 'Nothing archived yet' : 'No notifications yet'}>
+          <EmptyState
+            icon={tab === 'archived' ? 'archive' : 'bell'}
+            title={tab === 'new' ? "You're all caught up" : tab === 'archived' ? 'Nothing archived yet' : 'No notifications yet'}
+          >
             {tab === 'new'
               ? 'Mentions, assignments and new messages on your contacts will show up here.'
               : tab === 'archived'
@@ -168,7 +171,11 @@ function NotificationItem({ n }: { n: Notification }) {
     <li className={`notif${unread ? ' notif--unread' : ''}${n.archived_at ? ' notif--archived' : ''}`}>
       <button type="button" className="notif__main" onClick={open}>
         <span className={`notif__icon notif__icon--${n.kind}`}>
-          {actor && n.kind === 'comment_mention' ? <Avatar name={actor.name} color={actor.avatar_color} size="md" /> : <Icon name={KIND_ICON[n.kind]} size={18} />}
+          {actor && n.kind === 'comment_mention' ? (
+            <Avatar name={actor.name} color={actor.avatar_color} size="md" />
+          ) : (
+            <Icon name={KIND_ICON[n.kind]} size={18} />
+          )}
         </span>
         <span className="notif__body">
           <span className="notif__kind">{KIND_LABEL[n.kind]}</span>

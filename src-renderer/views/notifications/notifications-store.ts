@@ -73,7 +73,14 @@ export const useNotifications = create<NotificationsStore>((set, get) => ({
       const known = get().contacts;
       const unknown = [...new Set(items.map((n) => n.contact_id))].filter((id) => !(id in known));
       if (unknown.length === 0) return;
-      const found = await Promise.all(unknown.map((id) => query('contact', { id }).then((d) => [id, d?.contact.name ?? null] as const, () => [id, null] as const)));
+      const found = await Promise.all(
+        unknown.map((id) =>
+          query('contact', { id }).then(
+            (d) => [id, d?.contact.name ?? null] as const,
+            () => [id, null] as const,
+          ),
+        ),
+      );
       set({ contacts: { ...get().contacts, ...Object.fromEntries(found) } });
     } catch (err) {
       if (mine === seq) set({ error: err instanceof DesktopError ? err : new DesktopError('internal', String(err)) });

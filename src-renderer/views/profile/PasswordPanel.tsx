@@ -48,10 +48,25 @@ export function PasswordPanel() {
           <label htmlFor={currentId} className="field__label">
             Current password
           </label>
-          <input id={currentId} className="input" type="password" autoComplete="current-password" value={current} required aria-invalid={(tried && !current) || error?.code === 'forbidden' || undefined} onChange={(e) => setCurrent(e.target.value)} />
+          <input
+            id={currentId}
+            className="input"
+            type="password"
+            autoComplete="current-password"
+            value={current}
+            required
+            aria-invalid={(tried && !current) || error?.code === 'forbidden' || undefined}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
         </div>
         <NewPasswordFields password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} showProblem={tried} problem={problem} />
-        <Button type="submit" variant="primary" busy={busy} disabled={!online} title={!online ? 'Changing your password needs a connection to the server' : undefined}>
+        <Button
+          type="submit"
+          variant="primary"
+          busy={busy}
+          disabled={!online}
+          title={!online ? 'Changing your password needs a connection to the server' : undefined}
+        >
           Change password
         </Button>
       </form>

@@ -61,7 +61,7 @@ function Details() {
   const serverUrl = useSession((s) => s.session?.server_url ?? null);
   const teamsById = useDirectory((s) => s.teamsById);
   const user = (me?.user ?? sessionUser)!;
-  const team = user.team_id ? teamsById.get(user.team_id)?.name ?? '—' : 'No team';
+  const team = user.team_id ? (teamsById.get(user.team_id)?.name ?? '—') : 'No team';
 
   return (
     <Panel title="Your details" className="profile-details">
@@ -131,7 +131,11 @@ function StatusPanel() {
       await refreshMe();
       toast.success(`Your status is now ${STATUS_LABEL[status]}`);
     } catch (err) {
-      toast.error(isOfflineError(err) ? "You're offline: your status can be changed when the connection returns." : `Couldn't change your status: ${(err as Error).message}`);
+      toast.error(
+        isOfflineError(err)
+          ? "You're offline: your status can be changed when the connection returns."
+          : `Couldn't change your status: ${(err as Error).message}`,
+      );
     } finally {
       setPending(null);
     }
@@ -164,7 +168,12 @@ function StatusPanel() {
 }
 
 /** A switch for each notification kind. */
-function KindSwitches(props: { on: Record<NotificationKind, boolean>; disabled: boolean; saving: string | null; onChange: (kind: NotificationKind, on: boolean) => void }) {
+function KindSwitches(props: {
+  on: Record<NotificationKind, boolean>;
+  disabled: boolean;
+  saving: string | null;
+  onChange: (kind: NotificationKind, on: boolean) => void;
+}) {
   return (
     <div className="profile-switches">
       {ALERT_KINDS.map((k) => (
@@ -201,7 +210,9 @@ function NotificationsPanel() {
       setLocal(await command('setPrefs', patch));
     } catch (err) {
       setLocal(before);
-      toast.error(err instanceof DesktopError && err.code === 'locked' ? 'This setting is managed by your organization.' : `Couldn't save: ${(err as Error).message}`);
+      toast.error(
+        err instanceof DesktopError && err.code === 'locked' ? 'This setting is managed by your organization.' : `Couldn't save: ${(err as Error).message}`,
+      );
     } finally {
       setSaving(null);
     }
@@ -295,7 +306,9 @@ function NotificationCenterPanel() {
         <div className="profile-group">
           <fieldset>
             <legend className="profile-group__legend">Items in the bell</legend>
-            <p className="profile-group__hint">Which events the workspace adds to your Notification Center, on every computer. An event left out here raises no desktop alert either.</p>
+            <p className="profile-group__hint">
+              Which events the workspace adds to your Notification Center, on every computer. An event left out here raises no desktop alert either.
+            </p>
             <KindSwitches on={prefs} disabled={!online} saving={saving} onChange={(kind, on) => void save(kind, on)} />
           </fieldset>
         </div>
@@ -329,7 +342,11 @@ function SessionsPanel() {
         setAsking(false);
         return useSession.setState({ signOutAsk: { reason: err.message, everywhere: true } });
       }
-      setError(isOfflineError(err) ? "You're offline: signing out everywhere needs a connection to the server." : `Couldn't sign out everywhere: ${(err as Error).message}`);
+      setError(
+        isOfflineError(err)
+          ? "You're offline: signing out everywhere needs a connection to the server."
+          : `Couldn't sign out everywhere: ${(err as Error).message}`,
+      );
       setBusy(false);
     }
   };
@@ -338,8 +355,8 @@ function SessionsPanel() {
     <Panel title="Sessions" meta="Every device">
       <div className="profile-group">
         <p className="profile-group__hint">
-          Signed in on a computer you no longer use, or one someone else may use? Sign out everywhere ends every session of your account, this one
-          included. You then sign in again here.
+          Signed in on a computer you no longer use, or one someone else may use? Sign out everywhere ends every session of your account, this one included. You
+          then sign in again here.
         </p>
         <Button variant="danger" icon="logout" disabled={!online} onClick={() => setAsking(true)}>
           Sign out everywhere

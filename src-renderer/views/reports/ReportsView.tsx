@@ -93,7 +93,8 @@ function Reports() {
       {!online ? (
         <div className="sv-card">
           <EmptyState icon="wifiOff" tone="offline" title="Reports need a connection">
-            Reports are worked out by the workspace server over everyone's history, so they can't be shown offline. They load again as soon as the connection returns.
+            Reports are worked out by the workspace server over everyone's history, so they can't be shown offline. They load again as soon as the connection
+            returns.
           </EmptyState>
         </div>
       ) : !range.ok ? null : report.error && !report.data ? (
@@ -102,7 +103,12 @@ function Reports() {
         </div>
       ) : (
         <div className="reports-grid">
-          <Panel title="Per user" meta={report.data && `${visibleRows(report.data.rows, usersById).length} people · times are averages`} flush className="reports-table-panel">
+          <Panel
+            title="Per user"
+            meta={report.data && `${visibleRows(report.data.rows, usersById).length} people · times are averages`}
+            flush
+            className="reports-table-panel"
+          >
             {report.loading || !report.data ? (
               <LoadingState label="Loading the report…" />
             ) : (
@@ -112,7 +118,9 @@ function Reports() {
           <Panel
             title="Top ten"
             className="reports-leaderboard"
-            actions={<FilterSelect<ReportMetric> label="Figure" value={metric} onChange={setMetric} options={FIGURES.map((f) => ({ value: f.key, label: f.label }))} />}
+            actions={
+              <FilterSelect<ReportMetric> label="Figure" value={metric} onChange={setMetric} options={FIGURES.map((f) => ({ value: f.key, label: f.label }))} />
+            }
           >
             {report.loading || !report.data ? (
               <div role="status">
@@ -345,4 +353,3 @@ function Leaderboard({ rows, figure, usersById }: { rows: ReportRow[]; figure: F
     </>
   );
 }
-

@@ -58,5 +58,3 @@ export function describeRange(from: number, to: number): string {
   const last = addDays(to, -1);
   return from === last ? dayFmt.format(from) : `${dayFmt.format(from)} – ${dayFmt.format(last)}`;
 }
-
-

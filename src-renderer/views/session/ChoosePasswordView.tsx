@@ -38,9 +38,7 @@ export function ChoosePasswordView() {
         <h1 id="choose-title" className="signin__title">
           Choose your password
         </h1>
-        <p className="signin__subtitle">
-          {user ? `Welcome, ${user.name}. ` : ''}The password you were given works only once: choose your own to continue.
-        </p>
+        <p className="signin__subtitle">{user ? `Welcome, ${user.name}. ` : ''}The password you were given works only once: choose your own to continue.</p>
         {error && (
           <div className="alert alert--danger" role="alert">
             <Icon name="alert" size={18} />

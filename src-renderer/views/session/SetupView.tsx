@@ -35,7 +35,14 @@ export function SetupView({ serverUrl, onBack }: { serverUrl: string; onBack: ()
     setBusy(true);
     setError(null);
     try {
-      await command('setUpWorkspace', { server_url: serverUrl, code: code.trim(), workspace_name: workspace.trim(), name: name.trim(), email: email.trim(), password });
+      await command('setUpWorkspace', {
+        server_url: serverUrl,
+        code: code.trim(),
+        workspace_name: workspace.trim(),
+        name: name.trim(),
+        email: email.trim(),
+        password,
+      });
       // The 'session' event moves the app on.
     } catch (err) {
       setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
@@ -79,7 +86,7 @@ export function SetupView({ serverUrl, onBack }: { serverUrl: string; onBack: ()
             value={code}
             required
             aria-describedby={ids.codeHint}
-            aria-invalid={(error?.code === 'forbidden' || (tried && !code.trim())) || undefined}
+            aria-invalid={error?.code === 'forbidden' || (tried && !code.trim()) || undefined}
             onChange={(e) => setCode(e.target.value)}
             autoFocus
           />
@@ -91,21 +98,57 @@ export function SetupView({ serverUrl, onBack }: { serverUrl: string; onBack: ()
           <label htmlFor={ids.workspace} className="field__label">
             Workspace name
           </label>
-          <input id={ids.workspace} className="input" placeholder="Your company" maxLength={120} value={workspace} required aria-invalid={(tried && !workspace.trim()) || undefined} onChange={(e) => setWorkspace(e.target.value)} />
+          <input
+            id={ids.workspace}
+            className="input"
+            placeholder="Your company"
+            maxLength={120}
+            value={workspace}
+            required
+            aria-invalid={(tried && !workspace.trim()) || undefined}
+            onChange={(e) => setWorkspace(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.name} className="field__label">
             Your name
           </label>
-          <input id={ids.name} className="input" autoComplete="name" maxLength={120} value={name} required aria-invalid={(tried && !name.trim()) || undefined} onChange={(e) => setName(e.target.value)} />
+          <input
+            id={ids.name}
+            className="input"
+            autoComplete="name"
+            maxLength={120}
+            value={name}
+            required
+            aria-invalid={(tried && !name.trim()) || undefined}
+            onChange={(e) => setName(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.email} className="field__label">
             Email
           </label>
-          <input id={ids.email} className="input" type="email" autoComplete="username" placeholder="you@company.com" value={email} required aria-invalid={(tried && !email.trim()) || undefined} onChange={(e) => setEmail(e.target.value)} />
+          <input
+            id={ids.email}
+            className="input"
+            type="email"
+            autoComplete="username"
+            placeholder="you@company.com"
+            value={email}
+            required
+            aria-invalid={(tried && !email.trim()) || undefined}
+            onChange={(e) => setEmail(e.target.value)}
+          />
         </div>
-        <NewPasswordFields label="Password" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} showProblem={tried} problem={problem} />
+        <NewPasswordFields
+          label="Password"
+          password={password}
+          confirm={confirm}
+          onPassword={setPassword}
+          onConfirm={setConfirm}
+          showProblem={tried}
+          problem={problem}
+        />
 
         <Button type="submit" variant="primary" className="signin__submit" busy={busy}>
           {busy ? 'Setting up…' : 'Set up and sign in'}

@@ -66,7 +66,9 @@ export function SignOutDialog({ ask, onClose }: { ask: SignOutAsk; onClose: () =
         await finish(false);
         return onClose();
       }
-      setLeft(`${remaining.length === 1 ? '1 change' : `${remaining.length} changes`} could not be sent${remaining.some((r) => r.state === 'pending') ? ' (the server cannot be reached)' : ''}. Copy what you need, or discard to sign out.`);
+      setLeft(
+        `${remaining.length === 1 ? '1 change' : `${remaining.length} changes`} could not be sent${remaining.some((r) => r.state === 'pending') ? ' (the server cannot be reached)' : ''}. Copy what you need, or discard to sign out.`,
+      );
     } catch (err) {
       setLeft(err instanceof DesktopError ? err.message : "Couldn't send them.");
     } finally {
@@ -85,7 +87,7 @@ export function SignOutDialog({ ask, onClose }: { ask: SignOutAsk; onClose: () =
 
   return (
     <Dialog
-      title={ask.everywhere ? "Sign out everywhere with changes not sent?" : "Sign out with changes not sent?"}
+      title={ask.everywhere ? 'Sign out everywhere with changes not sent?' : 'Sign out with changes not sent?'}
       description={left ?? ask.reason}
       onClose={onClose}
       size="md"
@@ -103,7 +105,11 @@ export function SignOutDialog({ ask, onClose }: { ask: SignOutAsk; onClose: () =
         </>
       }
     >
-      <ul className="unsent">{(items ?? []).map((i) => <WriteRow key={i.client_id} item={i} />)}</ul>
+      <ul className="unsent">
+        {(items ?? []).map((i) => (
+          <WriteRow key={i.client_id} item={i} />
+        ))}
+      </ul>
     </Dialog>
   );
 }
@@ -124,8 +130,16 @@ export function UndeliverableWrites() {
         </Button>
       </div>
       {open && (
-        <Dialog title="Not delivered" description="You no longer have access to these contacts. Copy what you wrote, or discard it." onClose={() => setOpen(false)}>
-          <ul className="unsent">{items.map((i) => <WriteRow key={i.client_id} item={i} onDiscard={() => discard(i.client_id)} />)}</ul>
+        <Dialog
+          title="Not delivered"
+          description="You no longer have access to these contacts. Copy what you wrote, or discard it."
+          onClose={() => setOpen(false)}
+        >
+          <ul className="unsent">
+            {items.map((i) => (
+              <WriteRow key={i.client_id} item={i} onDiscard={() => discard(i.client_id)} />
+            ))}
+          </ul>
         </Dialog>
       )}
     </>

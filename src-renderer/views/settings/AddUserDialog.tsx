@@ -30,7 +30,12 @@ export function AddUserDialog({ actor, teams, onClose, onAdded }: { actor: User;
   const [role, setRole] = useState<Role>('agent');
   const [teamId, setTeamId] = useState('');
   const [visibility, setVisibility] = useState<ContactVisibility>('off');
-  const [switches, setSwitches] = useState<Record<SwitchKey, boolean>>({ data_export: false, contact_deletion: false, workspace_settings: false, integrations: false });
+  const [switches, setSwitches] = useState<Record<SwitchKey, boolean>>({
+    data_export: false,
+    contact_deletion: false,
+    workspace_settings: false,
+    integrations: false,
+  });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
   const restrictable = role === 'agent';
@@ -63,7 +68,13 @@ export function AddUserDialog({ actor, teams, onClose, onAdded }: { actor: User;
           <Button variant="ghost" onClick={onClose}>
             Cancel
           </Button>
-          <Button variant="primary" type="submit" busy={busy} disabled={!ready || !online} title={!online ? 'Adding users needs a connection to the server' : undefined}>
+          <Button
+            variant="primary"
+            type="submit"
+            busy={busy}
+            disabled={!ready || !online}
+            title={!online ? 'Adding users needs a connection to the server' : undefined}
+          >
             Add user
           </Button>
         </>
@@ -106,7 +117,14 @@ export function AddUserDialog({ actor, teams, onClose, onAdded }: { actor: User;
         />
         <div className="users-dialog__switches">
           {RESTRICTION_SWITCHES.map(({ key, label, description }) => (
-            <Switch key={key} label={label} description={description} checked={switches[key]} onChange={(on) => setSwitches((s) => ({ ...s, [key]: on }))} disabled={!restrictable} />
+            <Switch
+              key={key}
+              label={label}
+              description={description}
+              checked={switches[key]}
+              onChange={(on) => setSwitches((s) => ({ ...s, [key]: on }))}
+              disabled={!restrictable}
+            />
           ))}
         </div>
       </section>

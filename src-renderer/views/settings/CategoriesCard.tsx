@@ -90,16 +90,41 @@ export function CategoriesCard({ actor }: { actor: User }) {
                 <span className="categories__name">{c.name}</span>
                 {owner && (
                   <span className="categories__actions">
-                    <Button size="sm" variant="ghost" disabled={!canEdit} onClick={() => setRenaming({ id: c.id, name: c.name })} aria-label={`Rename ${c.name}`}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      disabled={!canEdit}
+                      onClick={() => setRenaming({ id: c.id, name: c.name })}
+                      aria-label={`Rename ${c.name}`}
+                    >
                       Rename
                     </Button>
-                    <Button size="sm" variant="ghost" disabled={!canEdit || i === 0 || busy !== null} onClick={() => void update(c, { position: positionOf(categories, offered[i - 1]) }, `move ${JSON.stringify(c.name)}`)} aria-label={`Move ${c.name} up`}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      disabled={!canEdit || i === 0 || busy !== null}
+                      onClick={() => void update(c, { position: positionOf(categories, offered[i - 1]) }, `move ${JSON.stringify(c.name)}`)}
+                      aria-label={`Move ${c.name} up`}
+                    >
                       Up
                     </Button>
-                    <Button size="sm" variant="ghost" disabled={!canEdit || i === offered.length - 1 || busy !== null} onClick={() => void update(c, { position: positionOf(categories, offered[i + 1]) }, `move ${JSON.stringify(c.name)}`)} aria-label={`Move ${c.name} down`}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      disabled={!canEdit || i === offered.length - 1 || busy !== null}
+                      onClick={() => void update(c, { position: positionOf(categories, offered[i + 1]) }, `move ${JSON.stringify(c.name)}`)}
+                      aria-label={`Move ${c.name} down`}
+                    >
                       Down
                     </Button>
-                    <Button size="sm" variant="secondary" disabled={!canEdit} busy={busy === `${c.id}:archived`} onClick={() => void update(c, { archived: true }, `archive ${JSON.stringify(c.name)}`)} aria-label={`Archive ${c.name}`}>
+                    <Button
+                      size="sm"
+                      variant="secondary"
+                      disabled={!canEdit}
+                      busy={busy === `${c.id}:archived`}
+                      onClick={() => void update(c, { archived: true }, `archive ${JSON.stringify(c.name)}`)}
+                      aria-label={`Archive ${c.name}`}
+                    >
                       Archive
                     </Button>
                   </span>
@@ -118,7 +143,14 @@ export function CategoriesCard({ actor }: { actor: User }) {
               <li key={c.id} className="categories__row categories__row--archived">
                 <span className="categories__name">{c.name}</span>
                 {owner && (
-                  <Button size="sm" variant="ghost" disabled={!canEdit} busy={busy === `${c.id}:archived`} onClick={() => void update(c, { archived: false }, `restore ${JSON.stringify(c.name)}`)} aria-label={`Restore ${c.name}`}>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    disabled={!canEdit}
+                    busy={busy === `${c.id}:archived`}
+                    onClick={() => void update(c, { archived: false }, `restore ${JSON.stringify(c.name)}`)}
+                    aria-label={`Restore ${c.name}`}
+                  >
                     Restore
                   </Button>
                 )}
@@ -138,8 +170,21 @@ export function CategoriesCard({ actor }: { actor: User }) {
           <label htmlFor={addId} className="visually-hidden">
             New closing category
           </label>
-          <input id={addId} className="ctl-input" placeholder="New category, e.g. Refund issued" maxLength={60} value={adding} onChange={(e) => setAdding(e.target.value)} />
-          <Button variant="secondary" type="submit" disabled={!canEdit || !adding.trim()} busy={busy === 'add'} title={!online ? 'Changing categories needs a connection to the server' : undefined}>
+          <input
+            id={addId}
+            className="ctl-input"
+            placeholder="New category, e.g. Refund issued"
+            maxLength={60}
+            value={adding}
+            onChange={(e) => setAdding(e.target.value)}
+          />
+          <Button
+            variant="secondary"
+            type="submit"
+            disabled={!canEdit || !adding.trim()}
+            busy={busy === 'add'}
+            title={!online ? 'Changing categories needs a connection to the server' : undefined}
+          >
             Add category
           </Button>
         </form>

@@ -55,8 +55,8 @@ export function DeveloperApiCard({ actor }: { actor: User }) {
           Integrations › Developer API
         </h2>
         <p className="workspace-card__hint">
-          Tokens let other tools (a CRM, n8n, Zapier, Make) use this workspace through its API, compatible with respond.io's v2. A token sees every contact; what it writes
-          shows as "API · its name". At most 10.
+          Tokens let other tools (a CRM, n8n, Zapier, Make) use this workspace through its API, compatible with respond.io's v2. A token sees every contact;
+          what it writes shows as "API · its name". At most 10.
         </p>
       </div>
       {restricted ? (
@@ -115,8 +115,21 @@ export function DeveloperApiCard({ actor }: { actor: User }) {
           <label htmlFor={nameId} className="visually-hidden">
             New token's name
           </label>
-          <input id={nameId} className="ctl-input" placeholder="Token name, e.g. Zapier" maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
-          <Button variant="secondary" type="submit" disabled={!online || !name.trim()} busy={busy === 'add'} title={!online ? 'Adding a token needs a connection to the server' : undefined}>
+          <input
+            id={nameId}
+            className="ctl-input"
+            placeholder="Token name, e.g. Zapier"
+            maxLength={60}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+          <Button
+            variant="secondary"
+            type="submit"
+            disabled={!online || !name.trim()}
+            busy={busy === 'add'}
+            title={!online ? 'Adding a token needs a connection to the server' : undefined}
+          >
             Add token
           </Button>
         </form>

@@ -108,7 +108,13 @@ export function EditUserDialog({
           <Button variant="ghost" onClick={onClose}>
             Cancel
           </Button>
-          <Button variant="primary" type="submit" busy={busy} disabled={!dirty || !online} title={!online ? 'Changing users needs a connection to the server' : undefined}>
+          <Button
+            variant="primary"
+            type="submit"
+            busy={busy}
+            disabled={!dirty || !online}
+            title={!online ? 'Changing users needs a connection to the server' : undefined}
+          >
             Save changes
           </Button>
         </>
@@ -194,9 +200,7 @@ export function EditUserDialog({
           />
         </div>
         <div className="users-dialog__reset">
-          <p className="users-dialog__section-hint">
-            A new one-time password signs {firstName} out everywhere at once; they choose their own at next sign-in.
-          </p>
+          <p className="users-dialog__section-hint">A new one-time password signs {firstName} out everywhere at once; they choose their own at next sign-in.</p>
           {confirmReset ? (
             <span className="users-dialog__reset-actions">
               <Button size="sm" variant="danger" busy={resetting} disabled={!online} onClick={() => void reset()}>

@@ -3,7 +3,19 @@
 import { useState, type ReactNode } from 'react';
 import { Button, Dialog, Icon, toast } from '../../ui';
 
-export function OneTimePasswordDialog({ title, name, email, password, onClose }: { title: string; name: string; email: string; password: string; onClose: () => void }) {
+export function OneTimePasswordDialog({
+  title,
+  name,
+  email,
+  password,
+  onClose,
+}: {
+  title: string;
+  name: string;
+  email: string;
+  password: string;
+  onClose: () => void;
+}) {
   return (
     <SecretShownOnceDialog
       title={title}

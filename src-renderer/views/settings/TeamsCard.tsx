@@ -67,7 +67,15 @@ export function TeamsCard({ users, teams }: { users: User[]; teams: Team[] }) {
                       void rename(t);
                     }}
                   >
-                    <input className="ctl-input" aria-label={`New name for ${t.name}`} value={renaming.name} maxLength={80} autoFocus onChange={(e) => setRenaming({ id: t.id, name: e.target.value })} onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)} />
+                    <input
+                      className="ctl-input"
+                      aria-label={`New name for ${t.name}`}
+                      value={renaming.name}
+                      maxLength={80}
+                      autoFocus
+                      onChange={(e) => setRenaming({ id: t.id, name: e.target.value })}
+                      onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)}
+                    />
                     <Button size="sm" variant="primary" type="submit" busy={busy === `${t.id}:rename`}>
                       Save
                     </Button>
@@ -81,10 +89,22 @@ export function TeamsCard({ users, teams }: { users: User[]; teams: Team[] }) {
                       {t.name} <span className="sv-muted">· {members.length === 1 ? '1 member' : `${members.length} members`}</span>
                     </span>
                     <span className="categories__actions">
-                      <Button size="sm" variant="ghost" disabled={!online} onClick={() => setRenaming({ id: t.id, name: t.name })} aria-label={`Rename ${t.name}`}>
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        disabled={!online}
+                        onClick={() => setRenaming({ id: t.id, name: t.name })}
+                        aria-label={`Rename ${t.name}`}
+                      >
                         Rename
                       </Button>
-                      <Button size="sm" variant="secondary" disabled={!online} onClick={() => setDeleting({ id: t.id, to: '' })} aria-label={`Delete ${t.name}`}>
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        disabled={!online}
+                        onClick={() => setDeleting({ id: t.id, to: '' })}
+                        aria-label={`Delete ${t.name}`}
+                      >
                         Delete
                       </Button>
                     </span>
@@ -144,8 +164,21 @@ export function TeamsCard({ users, teams }: { users: User[]; teams: Team[] }) {
         <label htmlFor={addId} className="visually-hidden">
           New team
         </label>
-        <input id={addId} className="ctl-input" placeholder="New team, e.g. Support" maxLength={80} value={adding} onChange={(e) => setAdding(e.target.value)} />
-        <Button variant="secondary" type="submit" disabled={!online || !adding.trim()} busy={busy === 'add'} title={!online ? 'Changing teams needs a connection to the server' : undefined}>
+        <input
+          id={addId}
+          className="ctl-input"
+          placeholder="New team, e.g. Support"
+          maxLength={80}
+          value={adding}
+          onChange={(e) => setAdding(e.target.value)}
+        />
+        <Button
+          variant="secondary"
+          type="submit"
+          disabled={!online || !adding.trim()}
+          busy={busy === 'add'}
+          title={!online ? 'Changing teams needs a connection to the server' : undefined}
+        >
           Add team
         </Button>
       </form>

@@ -80,7 +80,14 @@ export function UsersView() {
               Search users by name or email
             </label>
             <Icon name="search" size={16} className="users-search__icon" />
-            <input id={searchId} className="users-search__input" type="search" placeholder="Search by name or email" value={search} onChange={(e) => setSearch(e.target.value)} />
+            <input
+              id={searchId}
+              className="users-search__input"
+              type="search"
+              placeholder="Search by name or email"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
           </div>
           <FilterSelect<RoleFilter>
             label="Access level"
@@ -139,7 +146,9 @@ export function UsersView() {
                   <th scope="col">Access level</th>
                   <th scope="col">Team</th>
                   <th scope="col">Status</th>
-                  <th scope="col" className="sv-col-low">Last active</th>
+                  <th scope="col" className="sv-col-low">
+                    Last active
+                  </th>
                   <th scope="col">Restrictions</th>
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
@@ -148,7 +157,14 @@ export function UsersView() {
               </thead>
               <tbody>
                 {shown.map((u) => (
-                  <UserRow key={u.id} user={u} actor={actor} teamName={u.team_id ? teamsById.get(u.team_id) : undefined} now={now} onEdit={() => setEditing(u.id)} />
+                  <UserRow
+                    key={u.id}
+                    user={u}
+                    actor={actor}
+                    teamName={u.team_id ? teamsById.get(u.team_id) : undefined}
+                    now={now}
+                    onEdit={() => setEditing(u.id)}
+                  />
                 ))}
               </tbody>
             </table>
@@ -184,7 +200,15 @@ export function UsersView() {
           }}
         />
       )}
-      {oneTime && <OneTimePasswordDialog title={oneTime.title} name={oneTime.user.name} email={oneTime.user.email} password={oneTime.password} onClose={() => setOneTime(null)} />}
+      {oneTime && (
+        <OneTimePasswordDialog
+          title={oneTime.title}
+          name={oneTime.user.name}
+          email={oneTime.user.email}
+          password={oneTime.password}
+          onClose={() => setOneTime(null)}
+        />
+      )}
     </section>
   );
 }

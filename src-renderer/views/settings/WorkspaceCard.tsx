@@ -27,7 +27,8 @@ function changesOf(d: Draft, s: WorkspaceSettings): { patch: Partial<WorkspaceSe
   const name = d.name.trim();
   if (!name || name.length > 120) return { invalid: 'The name takes 1 to 120 characters.' };
   const inactivity = Number(d.inactivity);
-  if (!Number.isInteger(inactivity) || inactivity < 1 || inactivity > 24 * 60) return { invalid: 'The inactivity timeout is a whole number of minutes, 1 to 1,440.' };
+  if (!Number.isInteger(inactivity) || inactivity < 1 || inactivity > 24 * 60)
+    return { invalid: 'The inactivity timeout is a whole number of minutes, 1 to 1,440.' };
   const openTooLong = Number(d.openTooLong);
   if (!Number.isFinite(openTooLong) || openTooLong < 0.25 || openTooLong > 24 * 30) return { invalid: '"Open too long" is 0.25 to 720 hours.' };
   return {
@@ -148,7 +149,13 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
           >
             Undo changes
           </Button>
-          <Button variant="primary" type="submit" busy={busy} disabled={!dirty || 'invalid' in changes || !online} title={!online ? 'Changing settings needs a connection to the server' : undefined}>
+          <Button
+            variant="primary"
+            type="submit"
+            busy={busy}
+            disabled={!dirty || 'invalid' in changes || !online}
+            title={!online ? 'Changing settings needs a connection to the server' : undefined}
+          >
             Save settings
           </Button>
         </div>

@@ -103,11 +103,7 @@ export function RadioCards<V extends string>({
           const id = `${name}-${o.value}`;
           const off = disabled || o.disabledReason !== undefined;
           return (
-            <label
-              key={o.value}
-              htmlFor={id}
-              className={`ctl-radio${value === o.value ? ' ctl-radio--checked' : ''}${off ? ' ctl-radio--disabled' : ''}`}
-            >
+            <label key={o.value} htmlFor={id} className={`ctl-radio${value === o.value ? ' ctl-radio--checked' : ''}${off ? ' ctl-radio--disabled' : ''}`}>
               <input
                 id={id}
                 type="radio"

@@ -62,7 +62,15 @@ export function App() {
     );
   }
   const screen =
-    state === 'signed_out' ? <SignInView /> : state === 'password_change' ? <ChoosePasswordView /> : state === 'bootstrapping' ? <BootstrapView /> : <AppShell />;
+    state === 'signed_out' ? (
+      <SignInView />
+    ) : state === 'password_change' ? (
+      <ChoosePasswordView />
+    ) : state === 'bootstrapping' ? (
+      <BootstrapView />
+    ) : (
+      <AppShell />
+    );
   return (
     <>
       {state !== 'ready' && <CacheNotice />}

@@ -23,7 +23,11 @@ export function StatusMenu() {
       toast.success(`Your status is now ${STATUS_LABEL[status]}`);
       setOpen(false);
     } catch (err) {
-      toast.error(err instanceof DesktopError && err.code === 'offline' ? "You're offline: your status can be changed when the connection returns." : `Couldn't change your status: ${(err as Error).message}`);
+      toast.error(
+        err instanceof DesktopError && err.code === 'offline'
+          ? "You're offline: your status can be changed when the connection returns."
+          : `Couldn't change your status: ${(err as Error).message}`,
+      );
     } finally {
       setBusy(null);
     }

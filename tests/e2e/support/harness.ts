@@ -80,7 +80,11 @@ export async function signInThroughUi(app: AppUser, serverUrl: string, before?: 
   await before?.(page);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible({ timeout: timeoutMs });
-  await eventually(() => app.host.service.session().state === 'ready' && app.host.service.session().connection === 'online', timeoutMs, `${app.email} ready and online`);
+  await eventually(
+    () => app.host.service.session().state === 'ready' && app.host.service.session().connection === 'online',
+    timeoutMs,
+    `${app.email} ready and online`,
+  );
 }
 
 export async function signedInApp(browser: Browser, server: { url: string }, email: string, opts: AppOptions = {}): Promise<AppUser> {
@@ -116,7 +120,13 @@ export async function snap(page: Page, name: string): Promise<void> {
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').join(' ')}`).join('\n')}`);
+  const report = bad.map(
+    (v) =>
+      `${v.impact} ${v.id}: ${v.help}\n${v.nodes
+        .slice(0, 5)
+        .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').join(' ')}`)
+        .join('\n')}`,
+  );
   expect(report, `accessibility of ${what}`).toEqual([]);
 }
 
@@ -140,7 +150,10 @@ export async function openBySearch(page: Page, contact: { id: string; name: stri
 /** Opens a contact's conversation from the All inbox by searching for its name. */
 export async function openFromAllInbox(page: Page, contact: { id: string; name: string }): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-  await page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^All\b/ }).click();
+  await page
+    .getByRole('complementary', { name: 'Inboxes' })
+    .getByRole('button', { name: /^All\b/ })
+    .click();
   await openBySearch(page, contact);
 }
 

@@ -8,7 +8,11 @@ export const assignmentWrites = (ctx: ServiceContext): Pick<CommandHandlers, 'as
   assign({ contact_id: contactId, assignee_id }) {
     const { outbox, clientId, contact: c } = contactWrite(ctx, contactId);
     outbox.enqueue({
-      clientId, route: 'assign', params: { id: contactId }, body: { assignee_id }, contactId,
+      clientId,
+      route: 'assign',
+      params: { id: contactId },
+      body: { assignee_id },
+      contactId,
       optimistic: [{ entity: 'contact', id: contactId, data: { ...c, assignee_id } }],
     });
     return { client_id: clientId };
@@ -24,10 +28,22 @@ export const assignmentWrites = (ctx: ServiceContext): Pick<CommandHandlers, 'as
     const conv = c.conversation_id ? cache.entities.get('conversation', c.conversation_id) : null;
     const now = ctx.now();
     outbox.enqueue({
-      clientId, route: 'close', params: { id: contactId }, body: { closing_category_id, summary }, contactId,
+      clientId,
+      route: 'close',
+      params: { id: contactId },
+      body: { closing_category_id, summary },
+      contactId,
       optimistic: [
         { entity: 'contact', id: contactId, data: { ...c, status: 'closed' } },
-        ...(conv ? [{ entity: 'conversation' as const, id: conv.id, data: { ...conv, status: 'closed', closed_at: now, closed_by: me.id, closing_category_id, closing_summary: summary } }] : []),
+        ...(conv
+          ? [
+              {
+                entity: 'conversation' as const,
+                id: conv.id,
+                data: { ...conv, status: 'closed', closed_at: now, closed_by: me.id, closing_category_id, closing_summary: summary },
+              },
+            ]
+          : []),
       ],
     });
     return { client_id: clientId };
@@ -37,7 +53,11 @@ export const assignmentWrites = (ctx: ServiceContext): Pick<CommandHandlers, 'as
     const { outbox, clientId, contact: c } = contactWrite(ctx, contactId);
     if (c.status === 'open') throw new UserError('conflict', 'This conversation is already open.');
     outbox.enqueue({
-      clientId, route: 'reopen', params: { id: contactId }, body: {}, contactId,
+      clientId,
+      route: 'reopen',
+      params: { id: contactId },
+      body: {},
+      contactId,
       optimistic: [{ entity: 'contact', id: contactId, data: { ...c, status: 'open', last_activity_at: ctx.now() } }],
     });
     return { client_id: clientId };

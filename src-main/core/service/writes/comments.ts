@@ -9,8 +9,27 @@ export const commentWrites = (ctx: ServiceContext): Pick<CommandHandlers, 'addCo
     const { outbox, clientId, me, contact: c } = contactWrite(ctx, contactId);
     const id = await commentIdFor(me.id, clientId);
     outbox.enqueue({
-      clientId, route: 'addComment', params: { id: contactId }, body: { text }, contactId,
-      optimistic: [{ entity: 'comment', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id, author_id: me.id, text, mentions: parseMentions(text), created_at: ctx.now(), pending: true } }],
+      clientId,
+      route: 'addComment',
+      params: { id: contactId },
+      body: { text },
+      contactId,
+      optimistic: [
+        {
+          entity: 'comment',
+          id,
+          data: {
+            id,
+            contact_id: contactId,
+            conversation_id: c.conversation_id,
+            author_id: me.id,
+            text,
+            mentions: parseMentions(text),
+            created_at: ctx.now(),
+            pending: true,
+          },
+        },
+      ],
     });
     return { client_id: clientId };
   },

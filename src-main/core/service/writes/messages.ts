@@ -10,10 +10,40 @@ export const messageWrites = (ctx: ServiceContext): Pick<CommandHandlers, 'sendM
     const id = await messageIdFor(me.id, clientId);
     const now = ctx.now();
     outbox.enqueue({
-      clientId, route: 'sendMessage', params: { id: contactId }, body: { text }, contactId,
+      clientId,
+      route: 'sendMessage',
+      params: { id: contactId },
+      body: { text },
+      contactId,
       optimistic: [
-        { entity: 'message', id, data: { id, contact_id: contactId, conversation_id: c.conversation_id ?? '', direction: 'outgoing', text, status: 'pending', fail_reason: null, author_id: me.id, created_at: now, written_at: now } },
-        { entity: 'contact', id: contactId, data: { ...c, last_activity_at: now, last_message: excerptOf(text), last_message_direction: 'outgoing', assignee_id: c.assignee_id ?? me.id, status: 'open' } },
+        {
+          entity: 'message',
+          id,
+          data: {
+            id,
+            contact_id: contactId,
+            conversation_id: c.conversation_id ?? '',
+            direction: 'outgoing',
+            text,
+            status: 'pending',
+            fail_reason: null,
+            author_id: me.id,
+            created_at: now,
+            written_at: now,
+          },
+        },
+        {
+          entity: 'contact',
+          id: contactId,
+          data: {
+            ...c,
+            last_activity_at: now,
+            last_message: excerptOf(text),
+            last_message_direction: 'outgoing',
+            assignee_id: c.assignee_id ?? me.id,
+            status: 'open',
+          },
+        },
       ],
     });
     return { client_id: clientId };

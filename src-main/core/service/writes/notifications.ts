@@ -13,7 +13,11 @@ export function notificationWrites(ctx: ServiceContext): NotificationWrites {
     const n = notificationOrFail(ctx, id);
     const now = ctx.now();
     outbox.enqueue({
-      clientId, route: archive ? 'archiveNotification' : 'markNotificationRead', params: { id: n.id }, body: {}, contactId: n.contact_id,
+      clientId,
+      route: archive ? 'archiveNotification' : 'markNotificationRead',
+      params: { id: n.id },
+      body: {},
+      contactId: n.contact_id,
       optimistic: [{ entity: 'notification', id: n.id, data: { ...n, read_at: n.read_at ?? now, ...(archive && { archived_at: n.archived_at ?? now }) } }],
     });
     ctx.emitUnread();
@@ -28,8 +32,14 @@ export function notificationWrites(ctx: ServiceContext): NotificationWrites {
       ctx.me();
       const now = ctx.now();
       outbox.enqueue({
-        clientId, route: 'archiveAllNotifications', params: {}, body: {}, contactId: null,
-        optimistic: q.newNotifications(ctx.cache()).map((n) => ({ entity: 'notification' as const, id: n.id, data: { ...n, read_at: n.read_at ?? now, archived_at: now } })),
+        clientId,
+        route: 'archiveAllNotifications',
+        params: {},
+        body: {},
+        contactId: null,
+        optimistic: q
+          .newNotifications(ctx.cache())
+          .map((n) => ({ entity: 'notification' as const, id: n.id, data: { ...n, read_at: n.read_at ?? now, archived_at: now } })),
       });
       ctx.emitUnread();
       return { client_id: clientId };

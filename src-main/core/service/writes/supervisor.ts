@@ -4,7 +4,15 @@ import { newClientId, type CommandHandlers, type ServiceContext } from '../handl
 
 type SupervisorWrites = Pick<
   CommandHandlers,
-  'updateUser' | 'createUser' | 'resetPassword' | 'createTeam' | 'updateTeam' | 'deleteTeam' | 'createClosingCategory' | 'updateClosingCategory' | 'updateWorkspace'
+  | 'updateUser'
+  | 'createUser'
+  | 'resetPassword'
+  | 'createTeam'
+  | 'updateTeam'
+  | 'deleteTeam'
+  | 'createClosingCategory'
+  | 'updateClosingCategory'
+  | 'updateWorkspace'
 >;
 
 export const supervisorWrites = (ctx: ServiceContext): SupervisorWrites => ({
