@@ -282,7 +282,18 @@ export class StreamHub {
         if (now - Number(r.last_seen_at) > SESSION_SEEN_EVERY_MS) stale.push(r.token_hash);
       }
     }
-    for (const c of clients) if (!alive.has(c.tokenHash) && this.conns.has(c)) c.ws.close(StreamClose.signedOut, 'signed out');
+    const ended = clients.filter((c) => !alive.has(c.tokenHash) && this.conns.has(c));
+    // A deactivation ends the user's sessions too: its streams are told why (as the delivery round would).
+    const deactivated = new Set<string>();
+    const endedUsers = [...new Set(ended.map((c) => c.userId))];
+    for (let i = 0; i < endedUsers.length; i += 500) {
+      const list = inList(endedUsers.slice(i, i + 500));
+      for (const u of await this.db.all<{ id: string }>(`SELECT id FROM users WHERE deactivated = 1 AND id IN ${list.sql}`, list.params)) deactivated.add(u.id);
+    }
+    for (const c of ended) {
+      if (deactivated.has(c.userId)) c.ws.close(StreamClose.deactivated, 'deactivated');
+      else c.ws.close(StreamClose.signedOut, 'signed out');
+    }
     for (let i = 0; i < stale.length; i += 500) {
       const list = inList(stale.slice(i, i + 500));
       await this.db.run(`UPDATE sessions SET last_seen_at = ? WHERE last_seen_at < ? AND token_hash IN ${list.sql}`, [now, now, ...list.params]);

@@ -18,18 +18,19 @@ import { recordsJson, type FeedRow } from './records';
  * data was chosen (its epoch: a bootstrap sends only what the user sees now, so the contacts lost
  * before it began were never sent), and not when the contact was granted after the cursor (that
  * grant, of a contact no longer visible, was not served). Otherwise a client would learn the ids of
- * contacts it never had.
+ * contacts it never had. A narrow record, likewise, only after the epoch: a bootstrap already holds
+ * only what the user sees now.
  */
 function feedCondition(viewer: ViewerCtx, after: number, epoch: number): { sql: string; params: (string | number)[] } {
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
   return {
     sql: `COALESCE(ch.target_user_id, ?) = ?
       AND ch.op <> 'session_end' AND ch.op <> 'reset'
-      AND (ch.contact_id IS NULL
+      AND ((ch.contact_id IS NULL AND (ch.op <> 'narrow' OR ch.seq > ?))
         OR (ch.op = 'remove' AND ch.seq > ? AND NOT EXISTS (SELECT 1 FROM changes g
           WHERE g.contact_id = ch.contact_id AND g.seq > ? AND g.seq < ch.seq AND g.op = 'grant' AND g.target_user_id = ?))
-        OR (ch.op <> 'remove' AND ${scope.sql}))`,
-    params: [viewer.user.id, viewer.user.id, epoch, after, viewer.user.id, ...(scope.params as string[])],
+        OR (ch.op <> 'remove' AND ch.op <> 'narrow' AND ${scope.sql}))`,
+    params: [viewer.user.id, viewer.user.id, epoch, epoch, after, viewer.user.id, ...(scope.params as string[])],
   };
 }
 

@@ -248,7 +248,7 @@ export const handlers: Handlers = {
     );
   },
   listChannels: async (_c, s) => ({ items: await users.listChannels(db(s)) }),
-  listInboxes: async (c, s) => ({ items: await conv.inboxSummaries(db(s), c.viewer) }),
+  listInboxes: async (c, s) => ({ items: await conv.inboxSummaries(db(s), c.viewer, db(s).dialect) }),
   listConversations: async (c, s) => conv.listConversations(db(s), c.viewer, c.query),
   listContacts: async (c, s) => conv.listContacts(db(s), c.viewer, c.query),
   getContact: async (c, s) => conv.contactDetail(db(s), c.viewer, c.params.id),

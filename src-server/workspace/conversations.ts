@@ -5,7 +5,7 @@ import { canUseInbox, inboxesFor, scopeAllows, type InboxKey } from '../../src-s
 import type { BodyOf, InboxSummary, QueryOf, ThreadItem } from '../../src-shared/api/routes';
 import { mentionsToNames, parseMentions } from '../../src-shared/mentions';
 import { commentIdFor, messageIdFor, type Comment, type Contact, type Conversation, type Message, type InboxFilter } from '../../src-shared/model';
-import type { Param, SqlRunner } from '../db/engine';
+import type { Database, Param, SqlRunner } from '../db/engine';
 import { createNotification, excerptOf } from './notifications';
 import { decodeCursor, encodeCursor } from './paging';
 import { toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
@@ -21,12 +21,39 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export function searchCondition(q: string): Where {
+/**
+ * A contact whose name, phone, email or one of whose messages holds `q`. `texts`: where each
+ * contact's messages are read from, row by row (the messages table), or as one text per contact
+ * (`t.texts`, see MESSAGE_TEXTS), which the inbox counts read once for all their filters.
+ */
+export function searchCondition(q: string, texts: 'messages' | 'joined' = 'messages'): Where {
   const like = `%${escapeLike(q.toLowerCase())}%`;
+  // Joined, a match could span two messages only through their separator: a text holding it is searched row by row.
+  const message =
+    texts === 'joined' && !q.includes(TEXT_SEPARATOR)
+      ? "t.texts LIKE ? ESCAPE '\\'"
+      : "EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND LOWER(m.text) LIKE ? ESCAPE '\\')";
   return {
     sql: `(LOWER(c.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.phone, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.email, '')) LIKE ? ESCAPE '\\'
-      OR EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND LOWER(m.text) LIKE ? ESCAPE '\\'))`,
+      OR ${message})`,
     params: [like, like, like, like],
+  };
+}
+
+/** Between two messages in `t.texts`: a character no filter holds in practice (see searchCondition). */
+const TEXT_SEPARATOR = '\u001f';
+
+/**
+ * Each listed contact's messages as one lower-case text (`t.texts`), for `where` (on contacts c):
+ * with many text filters, lowering and scanning every message once per filter was most of an inbox
+ * list's time.
+ */
+function messageTexts(dialect: Database['dialect'], where: Where): Where {
+  const joined = dialect === 'postgres' ? 'string_agg(LOWER(m.text), ?)' : 'group_concat(LOWER(m.text), ?)';
+  return {
+    sql: `LEFT JOIN (SELECT m.contact_id, ${joined} AS texts FROM messages m
+      WHERE m.contact_id IN (SELECT c.id FROM contacts c WHERE ${where.sql}) GROUP BY m.contact_id) t ON t.contact_id = c.id`,
+    params: [TEXT_SEPARATOR, ...where.params],
   };
 }
 
@@ -50,7 +77,7 @@ export function customInboxShared(
   return inbox.shared_user_ids.includes(user.id) || (user.team_id !== null && inbox.shared_team_ids.includes(user.team_id));
 }
 
-async function filterConditions(sql: SqlRunner, viewer: ViewerCtx, f: InboxFilter): Promise<Where[]> {
+async function filterConditions(sql: SqlRunner, viewer: ViewerCtx, f: InboxFilter, texts: 'messages' | 'joined' = 'messages'): Promise<Where[]> {
   const out: Where[] = [];
   if (f.status) out.push({ sql: 'c.status = ?', params: [f.status] });
   if (f.assignee === 'me') out.push({ sql: 'c.assignee_id = ?', params: [viewer.user.id] });
@@ -58,7 +85,7 @@ async function filterConditions(sql: SqlRunner, viewer: ViewerCtx, f: InboxFilte
   else if (f.assignee) out.push({ sql: 'c.assignee_id = ?', params: [f.assignee] });
   if (f.team_id) out.push(await teamCondition(sql, f.team_id));
   if (f.channel_id) out.push({ sql: 'c.channel_id = ?', params: [f.channel_id] });
-  if (f.text) out.push(searchCondition(f.text));
+  if (f.text) out.push(searchCondition(f.text, texts));
   return out;
 }
 
@@ -109,7 +136,7 @@ export async function listContacts(sql: SqlRunner, viewer: ViewerCtx, q: QueryOf
   return pageContacts(sql, conds, q.cursor, q.limit);
 }
 
-export async function inboxSummaries(sql: SqlRunner, viewer: ViewerCtx): Promise<InboxSummary[]> {
+export async function inboxSummaries(sql: SqlRunner, viewer: ViewerCtx, dialect: Database['dialect']): Promise<InboxSummary[]> {
   const teams = await sql.all<{ id: string; name: string }>('SELECT id, name FROM teams ORDER BY name, id');
   const keys = inboxesFor(
     { ...viewer.user, restrictions: { contact_visibility: viewer.user.contact_visibility } },
@@ -123,13 +150,16 @@ export async function inboxSummaries(sql: SqlRunner, viewer: ViewerCtx): Promise
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
   const inboxConds: Where[][] = [];
   for (const key of keys) inboxConds.push((await inboxConditions(sql, viewer, key)).slice(1));
-  for (const c of customs) inboxConds.push(await filterConditions(sql, viewer, c.filter));
+  for (const c of customs) inboxConds.push(await filterConditions(sql, viewer, c.filter, 'joined'));
   const columns = inboxConds.map((conds, i) =>
     conds.length ? `SUM(CASE WHEN ${conds.map((w) => `(${w.sql})`).join(' AND ')} THEN 1 ELSE 0 END) AS n${i}` : `COUNT(*) AS n${i}`,
   );
-  const counts = await sql.get<Record<string, number | null>>(`SELECT ${columns.join(', ')} FROM contacts c WHERE ${scope.sql} AND c.status = 'open'`, [
+  const listed: Where = { sql: `${scope.sql} AND c.status = 'open'`, params: scope.params };
+  const texts = customs.some((c) => c.filter.text) ? messageTexts(dialect, listed) : { sql: '', params: [] };
+  const counts = await sql.get<Record<string, number | null>>(`SELECT ${columns.join(', ')} FROM contacts c ${texts.sql} WHERE ${listed.sql}`, [
     ...inboxConds.flatMap((conds) => conds.flatMap((w) => w.params)),
-    ...scope.params,
+    ...texts.params,
+    ...listed.params,
   ]);
   const countOf = (i: number) => Number(counts?.[`n${i}`] ?? 0);
   const out: InboxSummary[] = [];

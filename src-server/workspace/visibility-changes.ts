@@ -1,13 +1,15 @@
 // When what a user may see changes, their feed must say so: 'remove' records for the contacts they
 // lost (the client deletes them from its cache and disk), 'grant' records for the ones they gained
-// (served as the contact's whole history), or one 'reset' (must_refetch) when the change is too large.
+// (served as the contact's whole history); for a loss too large to list, one 'narrow' record naming
+// whose contacts stay; for a gain too large, one 'reset' (must_refetch).
 import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
+import type { NarrowData } from '../../src-shared/sync/changes';
 import type { Param } from '../db/engine';
 import { scopeCondition, scopeOf } from './viewer';
 import type { Tx } from './tx';
 import type { UserRow } from './rows';
 
-/** Above this many contacts gained or lost at once, the user re-bootstraps instead. */
+/** Above this many contacts lost at once, the user's feed says who stays (narrow); gained, the user re-bootstraps. */
 export const MAX_INDIVIDUAL_VISIBILITY_CHANGES = 5000;
 
 function exclusion(scope: VisibilityScope, column: string): { sql: string; params: Param[] } {
@@ -63,11 +65,16 @@ export async function reconcileUsers(tx: Tx, userIds: Iterable<string>, mutate: 
       );
     const lost = await query(lostWhere);
     const gained = await query(gainedWhere);
-    if (lost.length > MAX_INDIVIDUAL_VISIBILITY_CHANGES || gained.length > MAX_INDIVIDUAL_VISIBILITY_CHANGES) {
+    if (gained.length > MAX_INDIVIDUAL_VISIBILITY_CHANGES || (lost.length > MAX_INDIVIDUAL_VISIBILITY_CHANGES && now.kind === 'all')) {
       await resetFeed(tx, id);
       continue;
     }
-    for (const c of lost) tx.emit('contact', 'remove', c.id, c.id, null, id);
+    // A large loss is one record naming who stays visible: the client drops the rest of its cache at
+    // once, where a reset would have it download what it still sees again.
+    if (lost.length > MAX_INDIVIDUAL_VISIBILITY_CHANGES && now.kind === 'assignees') {
+      const data: NarrowData = { assignee_ids: now.userIds };
+      tx.emit('user', 'narrow', id, null, data, id);
+    } else for (const c of lost) tx.emit('contact', 'remove', c.id, c.id, null, id);
     for (const c of gained) tx.emit('contact', 'grant', c.id, c.id, null, id);
   }
 }

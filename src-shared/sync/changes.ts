@@ -22,9 +22,15 @@ export type Entity = z.infer<typeof Entity>;
  * upsert: data is the entity's whole current row. delete: the entity is gone.
  * remove: (entity 'contact', for one user) that user lost sight of the contact: drop it with
  * its conversations, messages, comments, events and notifications.
+ * narrow: (entity 'user', for that user) what they may see shrank by more contacts than the feed
+ * lists one by one: drop, as for remove, every contact not assigned to one of `data.assignee_ids`
+ * (NarrowData), the unassigned included. Served only to a client that held those contacts.
  */
-export const ChangeOp = z.enum(['upsert', 'delete', 'remove']);
+export const ChangeOp = z.enum(['upsert', 'delete', 'remove', 'narrow']);
 export type ChangeOp = z.infer<typeof ChangeOp>;
+
+export const NarrowData = z.object({ assignee_ids: z.array(z.string()) });
+export type NarrowData = z.infer<typeof NarrowData>;
 
 export const ChangeRecord = z.object({
   seq: z.number().int().positive(),

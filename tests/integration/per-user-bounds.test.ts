@@ -62,6 +62,26 @@ describe('per-user bounds', () => {
     }
   });
 
+  it('inboxes filtered by text count what their lists show: a message, a name, no match, a text no message can hold', async () => {
+    const contacts = (await manager.get('/api/v1/conversations?inbox=all&status=open&limit=5')).body.items as { id: string; name: string }[];
+    const thread = (await manager.get(`/api/v1/contacts/${contacts[0].id}/messages?limit=5`)).body.items as { text: string }[];
+    const word = thread.map((m) => m.text.split(' ').find((w) => w.length > 4)).find(Boolean)!;
+    const texts = [word.toUpperCase(), contacts[1].name.slice(0, 4), 'zz-no-such-text', `${word}\u001f${word}`];
+    const keys: string[] = [];
+    for (const text of texts) {
+      const r = await inbox(manager, `text ${text}`, { filter: { status: 'open', text } });
+      expect(r.status).toBe(201);
+      keys.push(`custom:${r.body.id}`);
+    }
+    const list = (await manager.get('/api/v1/inboxes')).body.items as { key: string; open_count: number }[];
+    const counts = keys.map((key) => list.find((i) => i.key === key)!.open_count);
+    const shown = [];
+    for (const key of keys) shown.push((await manager.get(`/api/v1/conversations?inbox=${key}&status=open&limit=200`)).body.items.length);
+    expect(counts).toEqual(shown);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[2]).toBe(0);
+  });
+
   it(`a sign-in beyond ${MAX_SESSIONS_PER_USER} sessions ends the oldest one`, async () => {
     const first = await signIn(server, 'agent6@demo.test');
     const rest: ApiClient[] = [];

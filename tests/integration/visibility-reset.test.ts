@@ -1,10 +1,13 @@
-// More than 5,000 contacts gained or lost at once: instead of a record per contact, the user's feed
-// is reset. A client behind the reset is told `must_refetch` (by /sync and on the stream), and the
+// More than 5,000 contacts gained or lost at once: instead of a record per contact, one record for
+// the user. Lost: a 'narrow' record naming whose contacts stay, and the desktop drops the rest of its
+// cache at once, answering all along and never showing a half-rebuilt list. Gained: the user's feed
+// is reset; a client behind the reset is told `must_refetch` (by /sync and on the stream), and the
 // desktop rebuilds its cache with exactly what the user may see now.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientId, openStream, signIn, startServer, type ApiClient, type TestServer } from '../support/server';
 import { eventually, signedIn, startDesktop, type TestDesktop } from '../support/desktop';
 import { MAX_INDIVIDUAL_VISIBILITY_CHANGES } from '../../src-server/workspace/visibility-changes';
+import type { ChangeRecord } from '../../src-shared/sync/changes';
 import { InboundBatcher } from '../../src-server/workspace/ingest';
 
 // New contacts writing in, unassigned: an agent restricted to "User only" loses every one of them,
@@ -62,7 +65,7 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     expect(r.status).toBe(200);
   };
 
-  it('losing them: /sync and the stream answer must_refetch, and the desktop is left with only its own contacts', async () => {
+  it('losing them: one narrow record, and the desktop drops every lost contact at once while it keeps answering', async () => {
     const agent = await signIn(server, 'agent6@demo.test');
     const d = await startDesktop();
     desktops.push(d);
@@ -74,51 +77,66 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
 
     const { next } = await agent.syncAll(0, 5000);
     const stream = await openStream(server, agent, next);
-    // What the agent's app shows while it rebuilds: the connection it reports, and lists sampled as the views ask.
+    // What the agent's app shows meanwhile: the connection it reports, the lists sampled as the views
+    // ask, and the list the views read when the core tells them it changed.
     const connections: string[] = [];
+    const listAt = (inbox: string) => d.service.handle({ kind: 'query', name: 'conversations', input: { inbox, limit: 500 } });
+    const onChange: Promise<{ ok: boolean; value?: unknown }>[] = [];
     d.service.on('event', (name, payload) => {
       if (name === 'session') connections.push((payload as { connection: string }).connection);
+      if (name === 'changed' && (payload as { entities: string[] }).entities.includes('contact')) onChange.push(listAt('mine'));
     });
     const samples: { me: boolean; ids: string[] }[] = [];
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const me = await d.service.handle({ kind: 'query', name: 'me', input: {} });
-        const list = await d.service.handle({ kind: 'query', name: 'conversations', input: { inbox: 'all', limit: 500 } });
+        const list = await listAt('all');
         samples.push({ me: me.ok && me.value !== null, ids: list.ok ? (list.value as { items: { id: string }[] }).items.map((c) => c.id) : ['<error>'] });
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
     await restrict('user');
 
+    // The feed says it in one record for this user (no must_refetch, no record per contact).
     const page = await agent.get(`/api/v1/sync?after=${next}&limit=100`);
     expect(page.status).toBe(200);
-    expect(page.body).toEqual({ must_refetch: true, reason: 'visibility_reset' });
-    await stream.until(() => stream.frames.some((f) => f.type === 'must_refetch'), 5000, 'must_refetch on the stream');
+    const narrow = (page.body.changes as ChangeRecord[]).filter((r) => r.op === 'narrow');
+    expect(narrow).toEqual([expect.objectContaining({ entity: 'user', id: agentId, contact_id: null, data: { assignee_ids: [agentId] } })]);
+    expect((page.body.changes as ChangeRecord[]).filter((r) => r.op === 'remove')).toEqual([]);
+    await stream.until(
+      () => stream.frames.some((f) => f.type === 'changes' && f.changes.some((r: ChangeRecord) => r.op === 'narrow')),
+      5000,
+      'the narrow record on the stream',
+    );
+    expect(stream.frames.filter((f) => f.type === 'must_refetch')).toEqual([]);
     stream.close();
+    // A bootstrap begun after it is not told: it holds only what the agent sees now.
+    expect((await agent.syncAll(0, 5000)).changes.filter((r) => r.op === 'narrow')).toEqual([]);
 
     const own = await visibleContacts(agent);
     expect(own.length).toBeLessThan(all.length / 10);
-    await eventually(
-      () => {
-        const cached = cachedContacts(d);
-        return cached.length === own.length && cached.every((id, i) => id === own[i]);
-      },
-      60_000,
-      "the desktop's cache rebuilt with only the agent's own contacts",
-    );
+    await eventually(() => JSON.stringify(cachedContacts(d)) === JSON.stringify(own), 60_000, "the desktop's cache left with only the agent's own contacts");
     sampling = false;
     await sampler;
-    // The core kept answering (never "Sign in first."), never claimed to be offline, and once the
-    // rebuild began no list showed a contact the agent lost.
+    // The core kept answering (never "Sign in first."), never claimed to be offline, and every list
+    // it answered was either the agent's whole list from before or only their own: no half-rebuilt one.
     expect(samples.every((x) => x.me)).toBe(true);
     expect(connections.filter((c) => c !== 'online')).toEqual([]);
     const ownSet = new Set(own);
-    const first = samples.findIndex((x) => x.ids.length < Math.min(500, all.length));
-    expect(first).toBeGreaterThanOrEqual(0);
-    expect(samples.slice(first).flatMap((x) => x.ids.filter((id) => !ownSet.has(id)))).toEqual([]);
-    // A fresh sync from the start is served normally again.
-    expect((await agent.syncAll(0, 5000)).changes.length).toBeGreaterThan(0);
+    const whole = (ids: string[]) => ids.length === Math.min(500, own.length) && ids.every((id) => ownSet.has(id));
+    const odd = samples.filter((x) => x.ids.length !== Math.min(500, all.length) && !whole(x.ids));
+    expect(odd.map((x) => x.ids.length)).toEqual([]);
+    expect(samples.some((x) => whole(x.ids))).toBe(true);
+    // When the core said the contacts changed, the list the views read was already the restricted one.
+    const told = await Promise.all(onChange);
+    expect(told.length).toBeGreaterThan(0);
+    const shown = (told[0].value as { items: { id: string; assignee_id: string | null }[] }).items;
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every((c) => c.assignee_id === agentId && ownSet.has(c.id))).toBe(true);
+    expect(shown.length).toBe(Math.min(500, own.length));
+    const total = await listAt('all');
+    expect(total.ok && (total.value as { total: number }).total).toBe(own.length);
   }, 120_000);
 
   it('gaining them back: the desktop rebuilds and holds every contact again', async () => {

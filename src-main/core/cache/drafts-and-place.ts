@@ -53,7 +53,7 @@ export function savePlace(cache: Cache, p: Place): void {
  * Drops the drafts of contacts no longer in the cache, and the last place when it was one of them
  * (after a removal, or a rebuild that no longer brought them): no trace of a lost contact stays.
  */
-export function forgetLostContacts(cache: Cache, contactId?: string): void {
+export function forgetLostContacts(cache: Pick<Cache, 'run'>, contactId?: string): void {
   if (contactId) cache.run('DELETE FROM drafts WHERE contact_id = ?', contactId);
   else cache.run('DELETE FROM drafts WHERE contact_id NOT IN (SELECT id FROM contacts)');
   cache.run(

@@ -641,6 +641,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   async shutdown(): Promise<void> {
     this.stopEngines();
     this.center.stop();
+    // A clean stop leaves no trace of a removal whose scrub was still to come (SyncEngine.scrubLater).
+    if (this.cache?.needsScrub) this.cache.scrub();
     this.cache?.close();
     this.cache = null;
   }

@@ -25,6 +25,9 @@ export interface SyncEvents {
   error: [err: Error];
 }
 
+/** How long removals must stop coming before their traces are scrubbed (see `scrubLater`). */
+const SCRUB_DELAY_MS = 500;
+
 /** Full jitter: a random delay up to base·2^attempt, capped. */
 function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
@@ -36,6 +39,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
+  private scrubTimer: NodeJS.Timeout | null = null;
   private pulling: Promise<void> | null = null;
   /** The server's suggested wait before reconnecting after this stream drops (from its hello or its 1013 close). */
   private reconnectHintMs = 0;
@@ -70,6 +74,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.scrubTimer) clearTimeout(this.scrubTimer);
     if (this.silenceTimer) clearTimeout(this.silenceTimer);
     this.ws?.removeAllListeners();
     this.ws?.on('error', () => {});
@@ -136,16 +141,33 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
       const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
       if (page.changes.length) this.emit('applied', applied, !bootstrapping);
-      if (applied.removedContacts.length) this.cache.scrub();
       // Before the last progress: the app is ready only with its search index.
-      if (!page.has_more) {
-        this.cache.endBulkLoad();
-        if (this.cache.needsScrub) this.cache.scrub();
-      }
+      if (!page.has_more) this.cache.endBulkLoad();
+      this.scrubLater();
       const total = Math.max(1, page.head - start);
       this.emit('progress', Math.min(total, page.next - start), total);
       if (!page.has_more) return;
     }
+  }
+
+  /**
+   * What removals leave in the file is scrubbed (Cache.scrub: a VACUUM, seconds on a large cache)
+   * once they stop coming for SCRUB_DELAY_MS, not at once: the lists without the lost contacts are
+   * answered first, and a run of removals is scrubbed once. Until then the removal's mark in the
+   * cache has it scrubbed at the next start, or at a clean stop.
+   */
+  private scrubLater(): void {
+    if (!this.cache.needsScrub) return;
+    if (this.scrubTimer) clearTimeout(this.scrubTimer);
+    this.scrubTimer = setTimeout(() => {
+      this.scrubTimer = null;
+      try {
+        if (!this.stopped && this.cache.needsScrub) this.cache.scrub();
+      } catch (err) {
+        this.emit('error', err as Error);
+      }
+    }, SCRUB_DELAY_MS);
+    this.scrubTimer.unref?.();
   }
 
   /** The visibility epoch of the cache's cursor (see SyncQuery); none before the first page. */
@@ -237,8 +259,8 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           return;
         }
         const applied = this.cache.applyChanges(frame.changes, frame.upto);
-        if (applied.removedContacts.length) this.cache.scrub();
         this.emit('applied', applied, true);
+        this.scrubLater();
         return;
       }
       case 'hello':
