@@ -106,6 +106,7 @@ test('a draft, the inbox and the conversation survive a reload and a restart of 
     15_000,
     'both drafts saved',
   );
+  await eventually(async () => (await coreQuery(bob, 'place', {}))?.contact_id === b.id, 15_000, 'the place saved');
 
   await page.reload();
   await expect(page.locator('#thread-title')).toHaveText(b.name, { timeout: 15_000 });

@@ -30,13 +30,19 @@ export async function restorePlace(user: User): Promise<void> {
   }
   let timer: number | undefined;
   let last = '';
+  let pending = '';
+  // Called on every change of either store (lists loading, counts): only a change of the place itself
+  // (re)starts the wait, so a busy inbox cannot keep the place from ever being saved.
   const save = () => {
+    const { module, contactId } = useNavigation.getState();
+    const { inbox, status } = useInbox.getState();
+    const place: Place = { module, inbox, status, contact_id: contactId };
+    const key = JSON.stringify(place);
+    if (key === pending || (key === last && !pending)) return;
     window.clearTimeout(timer);
+    pending = key;
     timer = window.setTimeout(() => {
-      const { module, contactId } = useNavigation.getState();
-      const { inbox, status } = useInbox.getState();
-      const place: Place = { module, inbox, status, contact_id: contactId };
-      const key = JSON.stringify(place);
+      pending = '';
       if (key === last) return;
       last = key;
       command('savePlace', place).catch(() => undefined);
