@@ -177,7 +177,7 @@ function ContactProfile({ contact }: { contact: Contact }) {
               void addTag();
             }}
           >
-            <input className="ctl-input" aria-label="Add a tag" placeholder="Add a tag" maxLength={60} value={tag} onChange={(e) => setTag(e.target.value)} />
+            <input className="ctl-input" aria-label="Add a tag" placeholder="Add a tag" maxLength={255} value={tag} onChange={(e) => setTag(e.target.value)} />
             <Button size="sm" variant="secondary" type="submit" disabled={!online || !tag.trim()} busy={busy} title={offline}>
               Add
             </Button>
