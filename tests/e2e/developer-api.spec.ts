@@ -96,14 +96,14 @@ test('add a Developer API token, use it for a /v2 request, and revoke it', async
 
 test("edit a contact's custom fields and tags in the contact panel; an integration reads them through /v2", async ({ browser }) => {
   const secret = (await (await signIn(server, 'owner@demo.test')).post('/api/v1/access-tokens', { client_id: clientId(), name: 'CRM' })).body.secret as string;
-  const v2 = async (method: string, path: string, body?: unknown) => {
+  const v2 = async (method: string, path: string, body?: unknown): Promise<{ tags: string[]; custom_fields: { name: string; value: unknown }[] }> => {
     const r = await fetch(`${server.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${secret}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     expect(r.status, `${method} ${path}`).toBe(200);
-    return r.json();
+    return (await r.json()) as { tags: string[]; custom_fields: { name: string; value: unknown }[] };
   };
   // The CRM made the fields, and set one value.
   await v2('POST', '/v2/space/custom_field', { name: 'Plan', slug: '', description: '', dataType: 'list', allowedValues: ['free', 'pro'] });
@@ -151,9 +151,7 @@ test("edit a contact's custom fields and tags in the contact panel; an integrati
     // Emptied: the value is gone for the integration too.
     await panel.getByLabel('Order total').fill('');
     await panel.getByLabel('Order total').press('Enter');
-    await expect
-      .poll(async () => (await v2('GET', `/v2/contact/id:${contact.num}`)).custom_fields.map((f: { name: string }) => f.name))
-      .toEqual(['plan', 'renewal']);
+    await expect.poll(async () => (await v2('GET', `/v2/contact/id:${contact.num}`)).custom_fields.map((f) => f.name)).toEqual(['plan', 'renewal']);
   } finally {
     await manager.close();
   }
