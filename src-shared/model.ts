@@ -226,6 +226,15 @@ export const InboxFilter = z.object({
   team_id: Id.optional(),
   channel_id: Id.optional(),
   text: z.string().max(200).optional(),
+  /** Contacts carrying this tag (any letter case). */
+  tag: TagName.optional(),
+  /** Contacts at this lifecycle stage. */
+  lifecycle: z.string().trim().min(1).max(60).optional(),
+  /** Contacts whose custom field (by slug) holds this value, as typed. */
+  custom_field: z
+    .object({ name: z.string().min(1).max(60), value: z.string().trim().min(1).max(2000) })
+    .strict()
+    .optional(),
 });
 export type InboxFilter = z.infer<typeof InboxFilter>;
 

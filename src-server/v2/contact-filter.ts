@@ -5,6 +5,7 @@ import { ApiError } from '../../src-shared/api/errors';
 import type { FilterCondition } from '../../src-shared/api/v2';
 import type { Param } from '../db/engine';
 import type { Where } from '../workspace/conversations';
+import { atLifecycle, taggedWith } from '../workspace/profile-conditions';
 import type { Store } from '../workspace/store';
 import { checkedZone, dayIn, dayStart, isDay } from './time-zones';
 
@@ -65,25 +66,17 @@ function setCondition(cond: FilterCondition, member: (vs: Param[]) => Where, any
 }
 
 function tagCondition(cond: FilterCondition): Where {
-  const member = (vs: Param[]): Where => ({
-    sql: `EXISTS (SELECT 1 FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = c.id AND lower(t.name) IN (${list(vs.length)}))`,
-    params: vs.map((v) => String(v).toLowerCase()),
-  });
   if (cond.operator === 'hasAllOf') {
     const vs = values(cond.value);
     needValue(cond, vs);
-    const parts = vs.map((v) => member([v]));
+    const parts = vs.map((v) => taggedWith([v]));
     return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
   }
-  return setCondition(cond, member, { sql: 'EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id)', params: [] });
+  return setCondition(cond, taggedWith, { sql: 'EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id)', params: [] });
 }
 
 function lifecycleCondition(cond: FilterCondition): Where {
-  const member = (vs: Param[]): Where => ({
-    sql: `EXISTS (SELECT 1 FROM lifecycle_stages ls WHERE ls.id = c.lifecycle_stage_id AND lower(ls.name) IN (${list(vs.length)}))`,
-    params: vs.map((v) => String(v).toLowerCase()),
-  });
-  return setCondition(cond, member, { sql: '(c.lifecycle_stage_id IS NOT NULL)', params: [] });
+  return setCondition(cond, atLifecycle, { sql: '(c.lifecycle_stage_id IS NOT NULL)', params: [] });
 }
 
 function compare(cond: FilterCondition, expr: string, numeric: boolean, norm: (v: Param) => Param): Where {

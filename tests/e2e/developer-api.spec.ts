@@ -148,6 +148,22 @@ test("edit a contact's custom fields and tags in the contact panel; an integrati
     await expect(panel.getByLabel('Order total')).toHaveValue('120.5');
     await snap(page, 'contact-panel-fields');
 
+    // A custom inbox on the tag and the field value lists the contact, and only contacts matching both.
+    await page.getByRole('button', { name: 'New custom inbox' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('Pro renewals');
+    await dialog.getByLabel('Tag', { exact: true }).fill('renewal due');
+    await dialog.getByLabel('Custom field').selectOption({ label: 'Plan' });
+    await dialog.getByLabel('Has the value').fill('pro');
+    await expectAccessible(page, 'the custom inbox dialog with tag and field filters');
+    await snap(page, 'custom-inbox-profile-filters');
+    await dialog.getByRole('button', { name: 'Create inbox' }).click();
+    await expect(page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Pro renewals/ })).toHaveAttribute('aria-current', /.+/);
+    await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
+    await expect(page.locator('[role="option"]')).toHaveCount(1);
+    await expect(page.locator('[role="option"]')).toContainText(contact.name);
+
     // Emptied: the value is gone for the integration too.
     await panel.getByLabel('Order total').fill('');
     await panel.getByLabel('Order total').press('Enter');

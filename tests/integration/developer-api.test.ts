@@ -396,6 +396,46 @@ describe('Developer API: respond.io conventions', () => {
     expect((await agent.patch(`/api/v1/contacts/${other!.id}/profile`, { client_id: clientId(), add_tags: ['Mine now'] })).status).toBe(404);
   });
 
+  it('a custom inbox filters by tag, lifecycle stage and custom field value, within what its user may see', async () => {
+    await api.post('/v2/space/custom_field', { name: 'Tier', slug: '', description: '', dataType: 'list', allowedValues: ['silver', 'gold'] });
+    await api.post('/v2/space/custom_field', { name: 'Seats', slug: '', description: '', dataType: 'number', allowedValues: [] });
+    const make = async (email: string, body: object) =>
+      (await api.post(`/v2/contact/email:${email}`, { firstName: 'Inbox', ...body })).body.contactId as number;
+    const gold = await make('inbox.gold@example.com', {
+      custom_fields: [
+        { name: 'tier', value: 'gold' },
+        { name: 'seats', value: 25 },
+      ],
+    });
+    const silver = await make('inbox.silver@example.com', { custom_fields: [{ name: 'tier', value: 'silver' }] });
+    await api.post(`/v2/contact/id:${gold}/tag`, ['Enterprise']);
+    await api.post(`/v2/contact/id:${silver}/lifecycle/update`, { name: 'Cold Lead' });
+    const internal = async (num: number) =>
+      (await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [num]))!.entity_id;
+    const [goldId, silverId] = [await internal(gold), await internal(silver)];
+    const inbox = async (filter: object) => {
+      const made = await owner.post('/api/v1/custom-inboxes', {
+        client_id: clientId(),
+        name: `Inbox ${JSON.stringify(filter).slice(0, 60)}`,
+        filter,
+        sharing: 'private',
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      const list = await owner.get(`/api/v1/conversations?inbox=custom:${made.body.id}&limit=200`);
+      return (list.body.items as { id: string }[]).map((c) => c.id).filter((id) => id === goldId || id === silverId);
+    };
+    expect(await inbox({ tag: 'enterprise' })).toEqual([goldId]);
+    expect(await inbox({ lifecycle: 'Cold Lead' })).toEqual([silverId]);
+    expect(await inbox({ custom_field: { name: 'tier', value: 'gold' } })).toEqual([goldId]);
+    expect(await inbox({ custom_field: { name: 'seats', value: '25' } })).toEqual([goldId]);
+    expect(await inbox({ tag: 'Enterprise', custom_field: { name: 'tier', value: 'silver' } })).toEqual([]);
+    // The visibility rule holds in a custom inbox too: an agent restricted to their own contacts sees neither.
+    const agent = await signIn(server, 'agent5@demo.test');
+    expect((await owner.patch('/api/v1/users/u_agent5', { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    const theirs = await agent.post('/api/v1/custom-inboxes', { client_id: clientId(), name: 'Enterprise', filter: { tag: 'Enterprise' }, sharing: 'private' });
+    expect((await agent.get(`/api/v1/conversations?inbox=custom:${theirs.body.id}`)).body.items).toEqual([]);
+  });
+
   it('covers /v2 in the OpenAPI document, from the same schemas, with its own error shape', async () => {
     const doc = (await owner.get('/api/v1/openapi.json')).body;
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v2/contact/{identifier}', '/v2/contact/list', '/v2/space/custom_field/{id}']));

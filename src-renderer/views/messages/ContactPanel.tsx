@@ -8,6 +8,7 @@ import { useDirectory } from '../../workspace/directory-store';
 import { useQuery } from '../../bridge/useQuery';
 import type { ContactDetail } from './conversation-store';
 import { CustomFieldInput, type FieldValue } from './CustomFieldInput';
+import { LifecycleOptions } from './LifecycleOptions';
 
 function Row({ icon, label, children }: { icon: IconName; label: string; children: ReactNode }) {
   return (
@@ -143,12 +144,7 @@ function ContactProfile({ contact }: { contact: Contact }) {
             onChange={(e) => void save({ lifecycle: e.target.value || null }, 'change the lifecycle stage')}
           >
             <option value="">None</option>
-            {contact.lifecycle && !stages.data?.some((st) => st.name === contact.lifecycle) && <option value={contact.lifecycle}>{contact.lifecycle}</option>}
-            {stages.data?.map((st) => (
-              <option key={st.id} value={st.name}>
-                {st.name}
-              </option>
-            ))}
+            <LifecycleOptions chosen={contact.lifecycle} stages={stages.data} />
           </select>
         </Row>
         <Row icon="folder" label="Tags">
