@@ -1,7 +1,9 @@
 // Conditions on a contact's tags, lifecycle stage and custom field values, as SQL on contacts `c`:
 // one text for the Developer API's list filter and for custom inboxes alike.
 import type { Param } from '../db/engine';
-import type { Where } from './conversations';
+
+/** A condition and its parameters (conversations' Where: imported from there, it would be a cycle). */
+type Where = { sql: string; params: Param[] };
 
 const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
