@@ -119,6 +119,26 @@ export const Contact = z.object({
 });
 export type Contact = z.infer<typeof Contact>;
 
+/** A tag's name (respond.io takes up to 255 characters). */
+export const TagName = z.string().trim().min(1).max(255);
+/** A custom field's value as a contact carries it (null or "" clears it). */
+export const CustomFieldValue = z.union([z.string().max(2000), z.number(), z.boolean()]).nullable();
+/** A custom field and its value: `name` is the field's slug. */
+export const ContactFieldInput = z.object({ name: z.string().min(1).max(60), value: CustomFieldValue });
+
+/** What a person changes in the contact panel: tags added and removed, the lifecycle stage (null: none), custom field values. */
+export const ContactProfileChange = z.object({
+  add_tags: z.array(TagName).max(10).optional(),
+  remove_tags: z.array(TagName).max(10).optional(),
+  lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
+  custom_fields: z.array(ContactFieldInput).max(100).optional(),
+});
+
+export const CustomFieldType = z.enum(['text', 'number', 'date', 'time', 'list', 'checkbox', 'email', 'url']);
+/** A workspace custom field as the app shows it (options: a list field's values). */
+export const CustomField = z.object({ id: Id, name: z.string(), slug: z.string(), data_type: CustomFieldType, options: z.array(z.string()) });
+export type CustomField = z.infer<typeof CustomField>;
+
 export const Conversation = z.object({
   id: Id,
   contact_id: Id,
@@ -206,6 +226,15 @@ export const InboxFilter = z.object({
   team_id: Id.optional(),
   channel_id: Id.optional(),
   text: z.string().max(200).optional(),
+  /** Contacts carrying this tag (any letter case). */
+  tag: TagName.optional(),
+  /** Contacts at this lifecycle stage. */
+  lifecycle: z.string().trim().min(1).max(60).optional(),
+  /** Contacts whose custom field (by slug) holds this value, as typed. */
+  custom_field: z
+    .object({ name: z.string().min(1).max(60), value: z.string().trim().min(1).max(2000) })
+    .strict()
+    .optional(),
 });
 export type InboxFilter = z.infer<typeof InboxFilter>;
 

@@ -33,6 +33,8 @@ const QUERY_ENTITIES: Record<QueryName, readonly ChangedEntity[]> = {
   // Not synced: the view asks again after each add or revoke.
   accessTokens: [],
   lifecycleStages: [],
+  // Fields are made through the Developer API; a contact's values naming a new one bring it in.
+  customFields: ['contact'],
 };
 
 export type ChangedEvent = EventPayload<'changed'>;

@@ -274,18 +274,49 @@ CREATE INDEX contacts_email ON contacts(lower(email));
 CREATE INDEX contacts_phone ON contacts(phone);
 `,
   },
+  {
+    version: 12,
+    name: 'developer API: every contact has its /v2 number from the moment it exists',
+    // A contact is addressable as id:<number> before /v2 ever showed it (a number read from a webhook,
+    // or typed from the contact panel): the existing ones are numbered in the order they came, and a
+    // trigger numbers each new one in the transaction that creates it, whichever path creates it.
+    sql: `
+INSERT INTO api_numbers (entity, entity_id)
+  SELECT 'contact', c.id FROM contacts c
+  WHERE NOT EXISTS (SELECT 1 FROM api_numbers n WHERE n.entity = 'contact' AND n.entity_id = c.id)
+  ORDER BY c.created_at, c.id;
+{{NUMBER_NEW_CONTACTS}}
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
+/** The trigger giving each new contact its /v2 number (one statement in SQLite; a function and a trigger in PostgreSQL). Safe to run again. */
+const NUMBER_NEW_CONTACTS = {
+  sqlite: `CREATE TRIGGER IF NOT EXISTS contacts_api_number AFTER INSERT ON contacts BEGIN
+  INSERT INTO api_numbers (entity, entity_id) VALUES ('contact', NEW.id) ON CONFLICT (entity, entity_id) DO NOTHING;
+END;`,
+  postgres: `CREATE OR REPLACE FUNCTION contacts_api_number() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO api_numbers (entity, entity_id) VALUES ('contact', NEW.id) ON CONFLICT (entity, entity_id) DO NOTHING;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER contacts_api_number AFTER INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION contacts_api_number();`,
+};
+
 /** The migration's SQL for one engine. */
 function migrationSql(m: Migration, dialect: 'sqlite' | 'postgres'): string {
-  return m.sql
-    .replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY')
-    .replaceAll(
-      '{{NOW_MS}}',
-      dialect === 'sqlite' ? "(CAST(unixepoch('subsec') * 1000 AS INTEGER))" : '(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))',
-    );
+  return (
+    m.sql
+      // (A function, so the $$ of PostgreSQL's function body is not read as a replacement pattern.)
+      .replaceAll('{{NUMBER_NEW_CONTACTS}}', () => NUMBER_NEW_CONTACTS[dialect])
+      .replaceAll('{{SEQ}}', dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY')
+      .replaceAll(
+        '{{NOW_MS}}',
+        dialect === 'sqlite' ? "(CAST(unixepoch('subsec') * 1000 AS INTEGER))" : '(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))',
+      )
+  );
 }
 
 function newerError(current: number): Error {

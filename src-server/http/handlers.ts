@@ -20,6 +20,7 @@ import * as inboxes from '../workspace/custom-inboxes';
 import * as dash from '../workspace/dashboard';
 import * as tokens from '../workspace/access-tokens';
 import * as details from '../workspace/contact-details';
+import { customFieldsForApp } from '../workspace/contact-fields';
 import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson } from '../feed/sync';
 
@@ -255,10 +256,11 @@ export const handlers: Handlers = {
   updateContact: async (c, s) =>
     command(s, c.viewer, onContact(c, 'updateContact'), async (tx) => conv.updateContact(tx, await fresh(tx, c.viewer), c.params.id, c.body)),
   setContactProfile: async (c, s) => {
-    const change = { add_tags: c.body.add_tags, remove_tags: c.body.remove_tags, lifecycle: c.body.lifecycle };
+    const change = { add_tags: c.body.add_tags, remove_tags: c.body.remove_tags, lifecycle: c.body.lifecycle, custom_fields: c.body.custom_fields };
     return command(s, c.viewer, onContact(c, 'setContactProfile'), async (tx) => details.setProfile(tx, await fresh(tx, c.viewer), c.params.id, change));
   },
   listLifecycleStages: async (_c, s) => ({ items: await details.listLifecycleStages(db(s)) }),
+  listCustomFields: async (_c, s) => ({ items: await customFieldsForApp(db(s)) }),
   getThread: async (c, s) => conv.thread(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   listMessages: async (c, s) => conv.listMessages(db(s), c.viewer, c.params.id, c.query.cursor, c.query.limit),
   sendMessage: async (c, s) =>

@@ -2,17 +2,18 @@
 // channels and lifecycle. Writes go through the workspace code, so they reach every desktop over sync.
 import { ApiError } from '../../src-shared/api/errors';
 import { tagContact, untagContact } from '../workspace/contact-tags';
-import { setLifecycle } from '../workspace/contact-fields';
+import { listFields, setLifecycle } from '../workspace/contact-fields';
 import { createContact, deleteContact, refreshProfile, updateContactDetails, type ContactDetails } from '../workspace/contact-details';
 import { searchCondition, type Where } from '../workspace/conversations';
 import type { Store } from '../workspace/store';
 import type { Tx } from '../workspace/tx';
-import type { V2Ctx, V2Handlers } from './context';
+import type { V2Handlers } from './context';
 import { filterWhere } from './contact-filter';
 import { findContact, parseIdentifier, requireContact, type Identifier } from './identifiers';
 import { numberOf, numbersFor, requireId } from './numbers';
 import { pageOf, pageOfList } from './paging';
-import { contactShapes, nameParts } from './shapes';
+import { channelShapes, contactShapes, nameParts, seconds } from './shapes';
+import type { V2ContactInput } from '../../src-shared/api/v2';
 
 async function shapeOne(store: Store, row: Record<string, unknown>) {
   return (await contactShapes(store, [row]))[0];
@@ -20,6 +21,26 @@ async function shapeOne(store: Store, row: Record<string, unknown>) {
 
 async function answer(store: Store, contactId: string) {
   return { contactId: await numberOf(store, 'contact', contactId) };
+}
+
+/**
+ * The details as the workspace takes them: custom fields by slug, though clients also name them by the
+ * field's name (respond.io's SDK examples) or by its /v2 id (n8n, for a field without a slug).
+ */
+async function detailsOf(store: Store, input: V2ContactInput): Promise<ContactDetails> {
+  const { custom_fields, ...rest } = input;
+  if (!custom_fields?.length) return rest;
+  const fields = await listFields(store.db);
+  const nums = await numbersFor(
+    store,
+    'custom_field',
+    fields.map((f) => f.id),
+  );
+  const slugOf = (name: string) =>
+    fields.find((f) => f.slug === name)?.slug ??
+    fields.find((f) => f.name.toLowerCase() === name.toLowerCase() || String(nums.get(f.id)) === name)?.slug ??
+    name;
+  return { ...rest, custom_fields: custom_fields.map((f) => ({ ...f, name: slugOf(f.name) })) };
 }
 
 /** The identifier's email or phone fills the same field of a new contact. */
@@ -62,16 +83,18 @@ export const contactHandlers: V2Handlers<
   v2GetContact: async (c) => shapeOne(c.store, await requireContact(c.store, c.store.db, c.params.identifier)),
   v2CreateContact: async (c) => {
     const ident = parseIdentifier(c.params.identifier);
-    const details = withIdentifier(ident, c.body);
+    const details = withIdentifier(ident, await detailsOf(c.store, c.body));
     const created = await c.store.write(async (tx) => {
       if (await findContact(c.store, tx.sql, ident)) throw new ApiError('conflict', `a contact ${c.params.identifier} exists already`);
       return createContact(tx, details);
     });
-    return answer(c.store, created.id);
+    // respond.io's SDK types this answer as {code: string, message}.
+    return { ...(await answer(c.store, created.id)), code: '200', message: 'Contact added successfully!' };
   },
   v2UpdateContact: async (c) => {
     const row = await requireContact(c.store, c.store.db, c.params.identifier);
-    await c.store.write(async (tx) => update(tx, await rowIn(tx, String(row.id)), c.body));
+    const details = await detailsOf(c.store, c.body);
+    await c.store.write(async (tx) => update(tx, await rowIn(tx, String(row.id)), details));
     return answer(c.store, String(row.id));
   },
   v2DeleteContact: async (c) => {
@@ -82,16 +105,17 @@ export const contactHandlers: V2Handlers<
   },
   v2CreateOrUpdateContact: async (c) => {
     const ident = parseIdentifier(c.params.identifier);
+    const details = await detailsOf(c.store, c.body);
     const contact = await c.store.write(async (tx) => {
       const row = await findContact(c.store, tx.sql, ident);
-      return row ? update(tx, row, c.body) : createContact(tx, withIdentifier(ident, c.body));
+      return row ? update(tx, row, details) : createContact(tx, withIdentifier(ident, details));
     });
     return answer(c.store, contact.id);
   },
   v2ListContacts: async (c) => {
     const conds: Where[] = [];
     if (c.body.search?.trim()) conds.push(searchCondition(c.body.search.trim()));
-    conds.push(...(await filterWhere(c.store, c.body.filter)));
+    conds.push(...(await filterWhere(c.store, c.body.filter, c.body.timezone)));
     const where = (extra: Where[]) => {
       const all = [...conds, ...extra];
       return { sql: all.length ? `WHERE ${all.map((w) => w.sql).join(' AND ')}` : '', params: all.flatMap((w) => w.params) };
@@ -122,11 +146,25 @@ export const contactHandlers: V2Handlers<
   v2ContactChannels: async (c) => {
     const row = await requireContact(c.store, c.store.db, c.params.identifier);
     const channel = row.channel_id
-      ? await c.store.db.get<{ id: string; name: string }>('SELECT id, name FROM channels WHERE id = ?', [String(row.channel_id)])
+      ? await c.store.db.get<{ id: string; name: string; created_at: number }>('SELECT id, name, created_at FROM channels WHERE id = ?', [
+          String(row.channel_id),
+        ])
       : undefined;
-    const nums = await numbersFor(c.store, 'channel', channel ? [channel.id] : []);
-    const items = channel ? [{ id: nums.get(channel.id)!, name: channel.name, source: 'custom' }] : [];
+    const last = await c.store.db.get<{ last_at: number | null; last_in_at: number | null }>(
+      `SELECT MAX(created_at) AS last_at, MAX(CASE WHEN direction = 'incoming' THEN created_at END) AS last_in_at FROM messages WHERE contact_id = ?`,
+      [String(row.id)],
+    );
+    const items = (await channelShapes(c.store, channel ? [channel] : [])).map((ch) => ({
+      ...ch,
+      ...(last?.last_at != null && { lastMessageTime: seconds(last.last_at) }),
+      ...(last?.last_in_at != null && { lastIncomingMessageTime: seconds(last.last_in_at) }),
+    }));
     return pageOfList(c.req, c.query, items, (x) => x.id);
   },
-  v2UpdateLifecycle: async (c) => onContact(c, (tx, id) => setLifecycle(tx, id, c.body.name)),
+  v2UpdateLifecycle: async (c) => ({
+    // n8n sends "" for no stage, as respond.io's SDK sends null.
+    ...(await onContact(c, (tx, id) => setLifecycle(tx, id, c.body.name || null))),
+    code: 200,
+    message: c.body.name ? `lifecycle set to ${c.body.name}` : 'lifecycle removed',
+  }),
 };

@@ -9,7 +9,7 @@ import type { V2Handlers } from './context';
 import { requireContact } from './identifiers';
 import { idOfNumber, numberOf, numbersFor, requireId } from './numbers';
 import { pageOf } from './paging';
-import { messageShapes } from './shapes';
+import { messageShapes, seconds } from './shapes';
 
 /** Commands carry a client id (the idempotency key); a /v2 request is its own, once. */
 const apiClientId = () => newId('api');
@@ -109,7 +109,7 @@ export const conversationHandlers: V2Handlers<'v2SendMessage' | 'v2ListMessages'
   v2AddComment: async (c) => {
     const contact = await requireContact(c.store, c.store.db, c.params.identifier);
     const text = await mentionsByNumber(c.store, c.body.text);
-    await c.store.write((tx) => conv.addComment(tx, c.viewer, String(contact.id), text, apiClientId()));
-    return { contactId: await numberOf(c.store, 'contact', String(contact.id)), text: c.body.text };
+    const comment = await c.store.write((tx) => conv.addComment(tx, c.viewer, String(contact.id), text, apiClientId()));
+    return { contactId: await numberOf(c.store, 'contact', String(contact.id)), text: c.body.text, created_at: seconds(comment.created_at) };
   },
 };

@@ -13,7 +13,7 @@ export function parseIdentifier(raw: string): Identifier {
   const value = raw.slice(at + 1);
   if (kind === 'id') return { kind, num: Number(value) };
   if (kind === 'email') return { kind, email: value.toLowerCase() };
-  return { kind: 'phone', phone: value };
+  return { kind: 'phone', phone: value.startsWith('+') ? value : `+${value}` };
 }
 
 /** The contact the identifier names, or undefined. */

@@ -1,5 +1,6 @@
-// /v2 ids are numbers (respond.io's clients send Number(id)): each entity gets a stable number the
-// first time /v2 shows it (table api_numbers, migration 8), and keeps it. /api/v1 keeps its string ids.
+// /v2 ids are numbers (respond.io's clients send Number(id)): each entity gets a stable number and
+// keeps it (table api_numbers, migration 8). A contact has its number from the moment it exists (a
+// trigger, migration 12); the others get theirs the first time /v2 shows them. /api/v1 keeps its string ids.
 import { ApiError } from '../../src-shared/api/errors';
 import type { Store } from '../workspace/store';
 

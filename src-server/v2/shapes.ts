@@ -1,6 +1,6 @@
 // Our rows in respond.io's shapes: numeric ids, camelCase fields, times in Unix seconds.
 import type { z } from 'zod';
-import type { V2Contact, V2Message, V2SpaceUser } from '../../src-shared/api/v2';
+import type { V2Channel, V2Contact, V2Message, V2SpaceUser } from '../../src-shared/api/v2';
 import type { UserRow } from '../workspace/rows';
 import type { Store } from '../workspace/store';
 import { tagsOf } from '../workspace/contact-tags';
@@ -56,28 +56,52 @@ export async function contactShapes(store: Store, rows: Row[]): Promise<V2Contac
 }
 
 export async function messageShapes(store: Store, contactNum: number, channelId: string | null, rows: Row[]): Promise<z.infer<typeof V2Message>[]> {
-  const nums = await numbersFor(
-    store,
-    'message',
-    rows.map((r) => String(r.id)),
-  );
-  const channelNum = channelId ? (await numbersFor(store, 'channel', [channelId])).get(channelId)! : null;
+  const authorIds = [...new Set(rows.map((r) => r.author_id).filter((a): a is string => typeof a === 'string'))];
+  const [nums, channelNums, authorNums, integrations] = await Promise.all([
+    numbersFor(
+      store,
+      'message',
+      rows.map((r) => String(r.id)),
+    ),
+    numbersFor(store, 'channel', channelId ? [channelId] : []),
+    numbersFor(store, 'user', authorIds),
+    authorIds.length
+      ? store.db.all<{ id: string }>(`SELECT id FROM users WHERE api_token_id IS NOT NULL AND id IN (${authorIds.map(() => '?').join(', ')})`, authorIds)
+      : Promise.resolve([]),
+  ]);
+  const byToken = new Set(integrations.map((u) => u.id));
+  const senderOf = (author: unknown): z.infer<typeof V2Message>['sender'] => {
+    if (typeof author !== 'string') return undefined;
+    return byToken.has(author) ? { source: 'api' } : { source: 'user', userId: authorNums.get(author)! };
+  };
   return rows.map((r) => ({
     messageId: nums.get(String(r.id))!,
     channelMessageId: (r.channel_message_id as string | null) ?? null,
     contactId: contactNum,
-    channelId: channelNum,
+    channelId: channelId ? channelNums.get(channelId)! : null,
     traffic: r.direction === 'incoming' ? 'incoming' : 'outgoing',
     message: { type: 'text' as const, text: String(r.text) },
-    status: [{ value: String(r.status), timestamp: seconds(r.created_at) }],
+    status: [{ value: String(r.status), timestamp: seconds(r.created_at), ...(typeof r.fail_reason === 'string' && { message: r.fail_reason }) }],
+    ...(r.direction !== 'incoming' && { sender: senderOf(r.author_id) }),
   }));
 }
 
+/** Channels as respond.io shows them: every channel here is a custom channel. */
+export async function channelShapes(store: Store, rows: { id: string; name: string; created_at: number }[]): Promise<z.infer<typeof V2Channel>[]> {
+  const nums = await numbersFor(
+    store,
+    'channel',
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ id: nums.get(r.id)!, name: r.name, source: 'custom_channel' as const, created_at: seconds(r.created_at) }));
+}
+
+/** Restrictions by respond.io's names (its SDK's UserRestriction). */
 const RESTRICTION_NAMES: [keyof UserRow, string][] = [
-  ['restrict_export', 'dataExport'],
-  ['restrict_deletion', 'contactDeletion'],
-  ['restrict_settings', 'workspaceSettings'],
-  ['restrict_integrations', 'integrations'],
+  ['restrict_export', 'restrict_data_export'],
+  ['restrict_deletion', 'restrict_contact_deletion'],
+  ['restrict_settings', 'restrict_space_setting'],
+  ['restrict_integrations', 'restrict_space_integration'],
 ];
 
 export async function userShapes(store: Store, rows: UserRow[]): Promise<z.infer<typeof V2SpaceUser>[]> {
@@ -99,7 +123,7 @@ export async function userShapes(store: Store, rows: UserRow[]): Promise<z.infer
     role: r.role,
     team: r.team_id ? { id: teamNums.get(r.team_id)!, name: teamName.get(r.team_id) ?? '' } : null,
     restrictions: [
-      ...(r.contact_visibility !== 'off' ? [r.contact_visibility === 'user' ? 'contactVisibilityUserOnly' : 'contactVisibilityTeamOnly'] : []),
+      ...(r.contact_visibility !== 'off' ? [r.contact_visibility === 'user' ? 'show_only_mine' : 'show_team_contacts'] : []),
       ...RESTRICTION_NAMES.filter(([col]) => Number(r[col])).map(([, name]) => name),
     ],
   }));

@@ -9,7 +9,7 @@ import type { Tx } from '../workspace/tx';
 import type { V2Handlers } from './context';
 import { numberOf, numbersFor, requireId } from './numbers';
 import { pageOfList } from './paging';
-import { userShapes } from './shapes';
+import { channelShapes, userShapes } from './shapes';
 
 const PEOPLE = 'SELECT * FROM users WHERE api_token_id IS NULL';
 
@@ -80,24 +80,14 @@ export const spaceHandlers: V2Handlers<
     return { items: page.items.map((x) => x.item), pagination: page.pagination };
   },
   v2Channels: async (c) => {
-    const rows = await c.store.db.all<{ id: string; name: string }>('SELECT id, name FROM channels ORDER BY created_at, id');
-    const nums = await numbersFor(
-      c.store,
-      'channel',
-      rows.map((r) => r.id),
-    );
-    return pageOfList(
-      c.req,
-      c.query,
-      rows.map((r) => ({ id: nums.get(r.id)!, name: r.name, source: 'custom' })),
-      (x) => x.id,
-    );
+    const rows = await c.store.db.all<{ id: string; name: string; created_at: number }>('SELECT id, name, created_at FROM channels ORDER BY created_at, id');
+    return pageOfList(c.req, c.query, await channelShapes(c.store, rows), (x) => x.id);
   },
   v2ListTags: async (c) => pageOfList(c.req, c.query, await tagShapes(c.store, await listTags(c.store.db)), (t) => t.id),
   v2CreateTag: async (c) => (await tagShapes(c.store, [await c.store.write((tx) => createTag(tx, c.body))]))[0],
   v2UpdateTag: async (c) => {
     const tag = await c.store.write(async (tx) => {
-      const row = await updateTag(tx, c.body.currentName, c.body);
+      const row = await updateTag(tx, c.body.currentName, { ...c.body, name: c.body.name || undefined });
       await refreshContacts(tx, await taggedWith(tx, row.id));
       return row;
     });
@@ -110,10 +100,13 @@ export const spaceHandlers: V2Handlers<
       await deleteTag(tx, c.body.name);
       await refreshContacts(tx, tagged);
     });
-    return { name: c.body.name };
+    return { name: c.body.name, code: 200, message: `tag ${c.body.name} deleted` };
   },
   v2ListCustomFields: async (c) => pageOfList(c.req, c.query, await fieldShapes(c.store, await listFields(c.store.db)), (f) => f.id),
-  v2CreateCustomField: async (c) => (await fieldShapes(c.store, [await c.store.write((tx) => createField(tx, c.body))]))[0],
+  v2CreateCustomField: async (c) => {
+    const input = { ...c.body, slug: c.body.slug ?? undefined, allowedValues: c.body.allowedValues ?? undefined };
+    return (await fieldShapes(c.store, [await c.store.write((tx) => createField(tx, input))]))[0];
+  },
   v2GetCustomField: async (c) => {
     const id = await requireId(c.store, 'custom_field', c.params.id, 'custom field');
     const row = await fieldById(c.store.db, id);

@@ -16,6 +16,7 @@ export interface ProfileChange {
   add_tags?: string[];
   remove_tags?: string[];
   lifecycle?: string | null;
+  custom_fields?: { name: string; value: FieldValue }[];
 }
 
 export interface ContactDetails {
@@ -100,12 +101,13 @@ export async function refreshProfile(tx: Tx, contactId: string): Promise<void> {
   await tx.run('UPDATE contacts SET profile = ? WHERE id = ?', [empty ? null : JSON.stringify(profile), contactId]);
 }
 
-/** A person tags or untags a contact and sets its lifecycle stage from the contact panel (changes, not a whole list: two people at once both count). */
+/** A person tags or untags a contact, sets its lifecycle stage and custom field values from the contact panel (changes, not a whole list: two people at once both count). */
 export async function setProfile(tx: Tx, viewer: ViewerCtx, contactId: string, change: ProfileChange): Promise<Contact> {
   await visibleContact(tx.sql, viewer, contactId);
   if (change.remove_tags) await untagContact(tx, contactId, change.remove_tags);
   if (change.add_tags) await tagContact(tx, contactId, change.add_tags);
   if (change.lifecycle !== undefined) await setLifecycle(tx, contactId, change.lifecycle);
+  if (change.custom_fields) await setFieldValues(tx, contactId, change.custom_fields);
   await refreshProfile(tx, contactId);
   return (await tx.emitRow('contact', contactId)) as Contact;
 }

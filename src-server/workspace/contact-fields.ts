@@ -2,6 +2,7 @@
 // (made from its name when none is given) and a data type its values are checked against; a list
 // field's values are among its options. Values are kept as JSON, so numbers and checkboxes come back as sent.
 import { ApiError } from '../../src-shared/api/errors';
+import type { CustomField } from '../../src-shared/model';
 import type { SqlRunner } from '../db/engine';
 import { newId } from './ids';
 import type { Tx } from './tx';
@@ -30,6 +31,11 @@ export const listValuesOf = (f: FieldRow): string[] => JSON.parse(f.list_values)
 
 export async function listFields(sql: SqlRunner): Promise<FieldRow[]> {
   return sql.all<FieldRow>('SELECT * FROM custom_fields ORDER BY created_at, id');
+}
+
+/** The fields as the app shows them (a list field with its options). */
+export async function customFieldsForApp(sql: SqlRunner): Promise<CustomField[]> {
+  return (await listFields(sql)).map((f) => ({ id: f.id, name: f.name, slug: f.slug, data_type: f.data_type, options: listValuesOf(f) }));
 }
 
 export async function fieldById(sql: SqlRunner, id: string): Promise<FieldRow | undefined> {

@@ -51,14 +51,15 @@ export async function createTag(tx: Tx, input: TagInput): Promise<TagRow> {
   return row;
 }
 
-export async function updateTag(tx: Tx, currentName: string, input: TagInput): Promise<TagRow> {
+/** Edits the tag called currentName; what is absent (a name among them) stays as it is. */
+export async function updateTag(tx: Tx, currentName: string, input: Partial<TagInput>): Promise<TagRow> {
   const tag = await tagNamed(tx.sql, currentName);
   if (!tag) throw new ApiError('not_found', `no tag called ${JSON.stringify(currentName)}`);
-  const clash = await tagNamed(tx.sql, input.name);
+  const clash = input.name ? await tagNamed(tx.sql, input.name) : undefined;
   if (clash && clash.id !== tag.id) throw new ApiError('conflict', `a tag is already called ${JSON.stringify(input.name)}`);
   const row: TagRow = {
     id: tag.id,
-    name: input.name,
+    name: input.name || tag.name,
     description: input.description ?? tag.description,
     color: input.colorCode || tag.color,
     emoji: input.emoji ?? tag.emoji,

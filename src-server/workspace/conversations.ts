@@ -11,6 +11,7 @@ import { decodeCursor, encodeCursor } from './paging';
 import { toComment, toContact, toConversation, toCustomInbox, toEvent, toMessage, type UserRow } from './rows';
 import { getSettings } from './settings';
 import { newId } from './ids';
+import { atLifecycle, taggedWith, withFieldValue } from './profile-conditions';
 import { scopeCondition, scopeOf, teamMemberIds, visibleContact, type ViewerCtx } from './viewer';
 import type { Tx } from './tx';
 import { reconcileContactAssignee } from './visibility-changes';
@@ -85,6 +86,9 @@ async function filterConditions(sql: SqlRunner, viewer: ViewerCtx, f: InboxFilte
   else if (f.assignee) out.push({ sql: 'c.assignee_id = ?', params: [f.assignee] });
   if (f.team_id) out.push(await teamCondition(sql, f.team_id));
   if (f.channel_id) out.push({ sql: 'c.channel_id = ?', params: [f.channel_id] });
+  if (f.tag) out.push(taggedWith([f.tag]));
+  if (f.lifecycle) out.push(atLifecycle([f.lifecycle]));
+  if (f.custom_field) out.push(withFieldValue(f.custom_field.name, f.custom_field.value));
   if (f.text) out.push(searchCondition(f.text, texts));
   return out;
 }

@@ -8,6 +8,8 @@ import {
   ClosingCategoryName,
   Comment,
   Contact,
+  ContactProfileChange,
+  CustomField,
   ContactVisibility,
   Conversation,
   ConversationStatus,
@@ -528,18 +530,18 @@ export const routes = {
   setContactProfile: route({
     method: 'PATCH',
     path: '/api/v1/contacts/:id/profile',
-    summary: 'Tag or untag a contact (a new name creates the tag) and set its lifecycle stage (null: none)',
+    summary: 'Tag or untag a contact (a new name creates the tag), set its lifecycle stage (null: none) and custom field values (null: none)',
     auth: 'session',
     params: IdParam,
-    body: z
-      .object({
-        client_id: ClientId,
-        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
-        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
-        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
-      })
-      .strict(),
+    body: ContactProfileChange.extend({ client_id: ClientId }).strict(),
     response: Contact,
+  }),
+  listCustomFields: route({
+    method: 'GET',
+    path: '/api/v1/custom-fields',
+    summary: "The workspace's custom fields, in the order they were added",
+    auth: 'session',
+    response: z.object({ items: z.array(CustomField) }),
   }),
   listLifecycleStages: route({
     method: 'GET',

@@ -2,7 +2,7 @@
 // conventions (numeric ids, camelCase fields, Unix seconds, `{code: <status>, message}` errors,
 // `cursorId` paging). The server validates with these and the OpenAPI document is generated from them.
 import { z } from 'zod';
-import { COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS } from '../model';
+import { COMMENT_MAX_CHARS, ContactFieldInput, CustomFieldType, MESSAGE_MAX_CHARS, TagName } from '../model';
 import type { RouteDef } from './routes';
 
 const route = <T extends RouteDef>(def: T): T => def;
@@ -15,10 +15,10 @@ const Num = z.number().int().positive();
 /** Seconds since the epoch. */
 const Seconds = z.number().int();
 
-/** `id:<number>`, `email:<address>` or `phone:<E.164>`, sent unencoded. */
+/** `id:<number>`, `email:<address>` or `phone:<E.164>`, sent unencoded (a phone without its `+`, as n8n may send it, means the same). */
 export const ContactIdentifier = z
   .string()
-  .regex(/^(id:[0-9]{1,15}|email:[^\s/]{3,254}|phone:\+[0-9]{6,15})$/, 'must be id:<number>, email:<address> or phone:<+E.164>');
+  .regex(/^(id:[0-9]{1,15}|email:[^\s/]{3,254}|phone:\+?[0-9]{6,15})$/, 'must be id:<number>, email:<address> or phone:<+E.164>');
 const ContactParams = z.object({ identifier: ContactIdentifier });
 
 /** `limit` defaults to 10; above 100 it is taken as 100, never refused. */
@@ -39,9 +39,6 @@ export const V2Page = <T extends z.ZodType>(item: T) =>
 const Name = z.string().trim().max(120);
 const NullableText = (max: number) => z.string().max(max).nullable().optional();
 
-export const CustomFieldValue = z.union([z.string().max(2000), z.number(), z.boolean()]).nullable();
-export const ContactFieldInput = z.object({ name: z.string().min(1).max(60), value: CustomFieldValue });
-
 export const V2Assignee = z.object({ id: Num, firstName: z.string(), lastName: z.string(), email: z.string() });
 
 export const V2Contact = z.object({
@@ -57,7 +54,7 @@ export const V2Contact = z.object({
   lifecycle: z.string().nullable(),
   tags: z.array(z.string()),
   assignee: V2Assignee.nullable(),
-  custom_fields: z.array(z.object({ name: z.string(), value: CustomFieldValue })),
+  custom_fields: z.array(ContactFieldInput),
   created_at: Seconds,
 });
 export type V2Contact = z.infer<typeof V2Contact>;
@@ -75,7 +72,8 @@ export const V2ContactInput = z.object({
   language: NullableText(20),
   profilePic: NullableText(2000),
   countryCode: NullableText(8),
-  custom_fields: z.array(ContactFieldInput).max(100).optional(),
+  /** By slug (or, as some clients send them, by the field's name or /v2 id); null as none. */
+  custom_fields: z.array(ContactFieldInput).max(100).nullable().optional(),
 });
 export type V2ContactInput = z.infer<typeof V2ContactInput>;
 
@@ -92,13 +90,17 @@ export const FilterOperator = z.enum([
   'isLessThan',
   'isTimestampAfter',
   'isTimestampBefore',
+  'isTimestampBetween',
+  'isBetween',
 ]);
+const FilterScalar = z.union([z.string().max(500), z.number()]);
 export const FilterCondition = z.object({
   category: FilterCategory,
-  field: z.string().max(60).optional(),
+  /** Tag and lifecycle conditions name no field (respond.io's SDK sends null). */
+  field: z.string().max(60).nullable().optional(),
   operator: FilterOperator,
   value: z
-    .union([z.string().max(500), z.number(), z.boolean(), z.array(z.union([z.string().max(500), z.number()])).max(50)])
+    .union([FilterScalar, z.boolean(), z.array(FilterScalar).max(50), z.object({ from: FilterScalar, to: FilterScalar })])
     .nullable()
     .optional(),
 });
@@ -106,12 +108,17 @@ export type FilterCondition = z.infer<typeof FilterCondition>;
 
 export const ContactListBody = z.object({
   search: z.string().max(200).optional(),
+  /** An IANA time zone (any letter case, e.g. `utc`, `Asia/Kuala_Lumpur`): where a date-only value's day begins. UTC when absent. */
   timezone: z.string().max(60).optional(),
   filter: z.object({ $and: z.array(FilterCondition).max(20).optional(), $or: z.array(FilterCondition).max(20).optional() }).optional(),
 });
 
-/** A bare JSON array of 1-10 tag names. */
-export const TagNames = z.array(z.string().trim().min(1).max(60)).min(1, 'send 1 to 10 tag names').max(10, 'send 1 to 10 tag names');
+const TagNameList = z.array(TagName).min(1, 'send 1 to 10 tag names').max(10, 'send 1 to 10 tag names');
+/** A bare JSON array of 1-10 tag names (earlier releases of respond.io's MCP server wrap it as {tags: [...]}). */
+export const TagNames = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && 'tags' in v ? (v as { tags: unknown }).tags : v),
+  TagNameList,
+);
 
 export const V2Message = z.object({
   messageId: Num,
@@ -120,10 +127,15 @@ export const V2Message = z.object({
   channelId: Num.nullable(),
   traffic: z.enum(['incoming', 'outgoing']),
   message: z.object({ type: z.literal('text'), text: z.string() }),
-  status: z.array(z.object({ value: z.string(), timestamp: Seconds })),
+  status: z.array(z.object({ value: z.string(), timestamp: Seconds, message: z.string().optional() })),
+  /** Who sent an outgoing message: a person (`user`, with userId) or an integration (`api`); absent on incoming ones. */
+  sender: z.object({ source: z.enum(['user', 'api']), userId: Num.optional() }).optional(),
 });
 
-export const V2Channel = z.object({ id: Num, name: z.string(), source: z.string() });
+/** `source` as respond.io names a custom channel. */
+export const V2Channel = z.object({ id: Num, name: z.string(), source: z.literal('custom_channel'), created_at: Seconds });
+/** A contact's channel, with when the contact last wrote or was written to there. */
+export const V2ContactChannel = V2Channel.extend({ lastMessageTime: Seconds.optional(), lastIncomingMessageTime: Seconds.optional() });
 
 export const V2SpaceUser = z.object({
   id: Num,
@@ -142,13 +154,12 @@ const ColorCode = z
   .regex(/^(|tag-[a-z]{3,12}|#[0-9a-fA-F]{6})$/, 'must be a name like tag-blue or a hex colour like #1d4ed8');
 export const V2Tag = z.object({ id: Num, name: z.string(), description: z.string(), colorCode: z.string(), emoji: z.string() });
 export const TagInput = z.object({
-  name: z.string().trim().min(1).max(60),
+  name: TagName,
   description: z.string().max(200).optional(),
   colorCode: ColorCode.optional(),
   emoji: z.string().max(16).optional(),
 });
 
-export const CustomFieldType = z.enum(['text', 'number', 'date', 'time', 'list', 'checkbox', 'email', 'url']);
 export const V2CustomField = z.object({
   id: Num,
   name: z.string(),
@@ -159,19 +170,24 @@ export const V2CustomField = z.object({
 });
 export const CustomFieldInput = z.object({
   name: z.string().trim().min(1).max(60),
-  /** "" (or absent): made from the name. */
+  /** "", null or absent: made from the name. */
   slug: z
     .string()
     .trim()
-    .regex(/^[a-z0-9_]{0,60}$/, 'must be lower-case letters, digits and _')
+    .regex(/^[A-Za-z0-9_]{0,60}$/, 'must be letters, digits and _')
+    .nullable()
     .optional(),
   description: z.string().max(200).optional(),
   dataType: CustomFieldType,
-  /** The options of a list field; an empty array for other types. */
-  allowedValues: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+  /** The options of a list field; an empty array (or null) for other types. */
+  allowedValues: z.array(z.string().trim().min(1).max(100)).max(100).nullable().optional(),
 });
 
+/** What respond.io's SDK reads from the answers it types as {code, message}, beside our own fields. */
+const Done = z.object({ code: z.number().int(), message: z.string() });
+
 const ContactAnswer = z.object({ contactId: Num });
+const ContactCreated = ContactAnswer.extend({ code: z.string(), message: z.string() });
 const IdParams = z.object({ id: z.coerce.number().int().positive() });
 
 export const v2Routes = {
@@ -183,7 +199,7 @@ export const v2Routes = {
     auth: 'token',
     params: ContactParams,
     body: V2ContactInput,
-    response: ContactAnswer,
+    response: ContactCreated,
   }),
   v2UpdateContact: route({
     method: 'PUT',
@@ -245,7 +261,7 @@ export const v2Routes = {
     auth: 'token',
     params: ContactParams,
     query: V2ListQuery,
-    response: V2Page(V2Channel),
+    response: V2Page(V2ContactChannel),
   }),
   v2UpdateLifecycle: route({
     method: 'POST',
@@ -253,8 +269,8 @@ export const v2Routes = {
     summary: "Set the contact's lifecycle stage by name (null: none)",
     auth: 'token',
     params: ContactParams,
-    body: z.object({ name: z.string().trim().min(1).max(60).nullable() }),
-    response: ContactAnswer,
+    body: z.object({ name: z.string().trim().max(60).nullable() }),
+    response: ContactAnswer.merge(Done),
   }),
   v2SendMessage: route({
     method: 'POST',
@@ -314,7 +330,7 @@ export const v2Routes = {
     auth: 'token',
     params: ContactParams,
     body: z.object({ text: z.string().min(1).max(COMMENT_MAX_CHARS) }),
-    response: z.object({ contactId: Num, text: z.string() }),
+    response: z.object({ contactId: Num, text: z.string(), created_at: Seconds }),
   }),
   v2ListUsers: route({ method: 'GET', path: '/v2/space/user', summary: 'Workspace users', auth: 'token', query: V2ListQuery, response: V2Page(V2SpaceUser) }),
   v2GetUser: route({ method: 'GET', path: '/v2/space/user/:id', summary: 'One workspace user', auth: 'token', params: IdParams, response: V2SpaceUser }),
@@ -339,9 +355,9 @@ export const v2Routes = {
   v2UpdateTag: route({
     method: 'PUT',
     path: '/v2/space/tag',
-    summary: 'Edit the tag called currentName',
+    summary: 'Edit the tag called currentName (a name absent or "" keeps its name)',
     auth: 'token',
-    body: TagInput.extend({ currentName: z.string().trim().min(1).max(60) }),
+    body: TagInput.extend({ currentName: TagName, name: z.union([TagName, z.literal('')]).optional() }),
     response: V2Tag,
   }),
   v2DeleteTag: route({
@@ -349,8 +365,8 @@ export const v2Routes = {
     path: '/v2/space/tag',
     summary: 'Delete a tag (it leaves every contact)',
     auth: 'token',
-    body: z.object({ name: z.string().trim().min(1).max(60) }),
-    response: z.object({ name: z.string() }),
+    body: z.object({ name: TagName }),
+    response: z.object({ name: z.string() }).merge(Done),
   }),
   v2ListCustomFields: route({
     method: 'GET',

@@ -9,6 +9,8 @@ import {
   ClosingCategoryName,
   Comment,
   Contact,
+  ContactProfileChange,
+  CustomField,
   Conversation,
   CustomInbox,
   Id,
@@ -281,6 +283,8 @@ export const queries = {
   accessTokens: { input: Empty, output: z.array(AccessToken) },
   /** Online only: the stages a contact's lifecycle chooses from. */
   lifecycleStages: { input: Empty, output: z.array(z.object({ id: Id, name: z.string() })) },
+  /** Online only: the custom fields a contact's values are given for. */
+  customFields: { input: Empty, output: z.array(CustomField) },
 } as const;
 
 /** Commands: change something. Writes go through the outbox and work offline. */
@@ -401,18 +405,8 @@ export const commands = {
   saveDraft: { input: Draft.strict(), output: z.object({ ok: z.literal(true) }) },
   savePlace: { input: Place.strict(), output: z.object({ ok: z.literal(true) }) },
   setFocus: { input: z.object({ contact_id: Id.nullable(), window_focused: z.boolean() }).strict(), output: z.object({ ok: z.literal(true) }) },
-  /** Online only: tag or untag a contact (a new name creates the tag) and set its lifecycle stage, from the contact panel. */
-  setContactProfile: {
-    input: z
-      .object({
-        contact_id: Id,
-        add_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
-        remove_tags: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
-        lifecycle: z.string().trim().min(1).max(60).nullable().optional(),
-      })
-      .strict(),
-    output: Contact,
-  },
+  /** Online only: tag or untag a contact (a new name creates the tag), set its lifecycle stage and custom field values, from the contact panel. */
+  setContactProfile: { input: ContactProfileChange.extend({ contact_id: Id }).strict(), output: Contact },
   /** Online only: a Developer API token; the answer holds its secret, shown once. */
   createAccessToken: { input: z.object({ name: AccessTokenName }).strict(), output: NewAccessToken },
   revokeAccessToken: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },

@@ -3,8 +3,8 @@
 // lifecycle it sets show in the contact panel, where a person edits them too), and once revoked (after a
 // confirmation) it is refused.
 import { expect, test } from './support/test';
-import type { TestServer } from '../support/server';
-import { expectAccessible, signedInApp, startDemoServer, type AppUser } from './support/harness';
+import { clientId, signIn, type TestServer } from '../support/server';
+import { expectAccessible, openFromAllInbox, signedInApp, snap, startDemoServer, type AppUser } from './support/harness';
 
 let server: TestServer;
 let owner: AppUser | undefined;
@@ -92,4 +92,83 @@ test('add a Developer API token, use it for a /v2 request, and revoke it', async
   const refused = await use();
   expect(refused.status).toBe(401);
   expect(await refused.json()).toMatchObject({ code: 401 });
+});
+
+test("edit a contact's custom fields and tags in the contact panel; an integration reads them through /v2", async ({ browser }) => {
+  const secret = (await (await signIn(server, 'owner@demo.test')).post('/api/v1/access-tokens', { client_id: clientId(), name: 'CRM' })).body.secret as string;
+  const v2 = async (method: string, path: string, body?: unknown): Promise<{ tags: string[]; custom_fields: { name: string; value: unknown }[] }> => {
+    const r = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${secret}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(r.status, `${method} ${path}`).toBe(200);
+    return (await r.json()) as { tags: string[]; custom_fields: { name: string; value: unknown }[] };
+  };
+  // The CRM made the fields, and set one value.
+  await v2('POST', '/v2/space/custom_field', { name: 'Plan', slug: '', description: '', dataType: 'list', allowedValues: ['free', 'pro'] });
+  await v2('POST', '/v2/space/custom_field', { name: 'Order total', slug: '', description: '', dataType: 'number', allowedValues: [] });
+  await v2('POST', '/v2/space/custom_field', { name: 'Renewal', slug: '', description: '', dataType: 'date', allowedValues: [] });
+  const contact = (await server.store.db.get<{ id: string; name: string; num: number }>(
+    "SELECT c.id, c.name, n.num FROM contacts c JOIN api_numbers n ON n.entity = 'contact' AND n.entity_id = c.id WHERE c.id = 'c_00002'",
+  ))!;
+  await v2('PUT', `/v2/contact/id:${contact.num}`, { custom_fields: [{ name: 'plan', value: 'free' }] });
+
+  const manager = await signedInApp(browser, server, 'manager@demo.test');
+  try {
+    const page = manager.page;
+    await openFromAllInbox(page, contact);
+    const panel = page.getByRole('complementary', { name: 'Contact details' });
+    if (!(await panel.isVisible())) await page.getByRole('button', { name: 'Show contact details' }).click();
+    await expect(panel.getByLabel('Plan')).toHaveValue('free');
+    await expect(panel.getByLabel('Order total')).toHaveValue('');
+    await expectAccessible(page, 'the contact panel with custom fields');
+
+    await panel.getByLabel('Plan').selectOption('pro');
+    await panel.getByLabel('Order total').fill('120.5');
+    await panel.getByLabel('Order total').press('Enter');
+    await panel.getByLabel('Renewal').fill('2027-01-31');
+    await panel.getByLabel('Renewal').press('Enter');
+    await panel.getByLabel('Add a tag').fill('Renewal due');
+    await panel.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(panel.getByRole('button', { name: 'Remove tag Renewal due' })).toBeVisible();
+
+    // The integration reads what the person set; the panel shows what the server kept.
+    await expect
+      .poll(async () => v2('GET', `/v2/contact/id:${contact.num}`))
+      .toMatchObject({
+        tags: ['Renewal due'],
+        custom_fields: [
+          { name: 'plan', value: 'pro' },
+          { name: 'order_total', value: 120.5 },
+          { name: 'renewal', value: '2027-01-31' },
+        ],
+      });
+    await expect(panel.getByLabel('Plan')).toHaveValue('pro');
+    await expect(panel.getByLabel('Order total')).toHaveValue('120.5');
+    await snap(page, 'contact-panel-fields');
+
+    // A custom inbox on the tag and the field value lists the contact, and only contacts matching both.
+    await page.getByRole('button', { name: 'New custom inbox' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('Pro renewals');
+    await dialog.getByLabel('Tag', { exact: true }).fill('renewal due');
+    await dialog.getByLabel('Custom field').selectOption({ label: 'Plan' });
+    await dialog.getByLabel('Has the value').fill('pro');
+    await expectAccessible(page, 'the custom inbox dialog with tag and field filters');
+    await snap(page, 'custom-inbox-profile-filters');
+    await dialog.getByRole('button', { name: 'Create inbox' }).click();
+    await expect(page.getByRole('complementary', { name: 'Inboxes' }).getByRole('button', { name: /^Pro renewals/ })).toHaveAttribute('aria-current', /.+/);
+    await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
+    await expect(page.locator('[role="option"]')).toHaveCount(1);
+    await expect(page.locator('[role="option"]')).toContainText(contact.name);
+
+    // Emptied: the value is gone for the integration too.
+    await panel.getByLabel('Order total').fill('');
+    await panel.getByLabel('Order total').press('Enter');
+    await expect.poll(async () => (await v2('GET', `/v2/contact/id:${contact.num}`)).custom_fields.map((f) => f.name)).toEqual(['plan', 'renewal']);
+  } finally {
+    await manager.close();
+  }
 });

@@ -91,6 +91,34 @@ describe('Developer API writes reach the desktop', () => {
     );
   });
 
+  it("a custom inbox made in the app lists, from the desktop's cache, the contacts with a tag, a lifecycle stage or a field value an integration set", async () => {
+    const { contact, path } = await mine();
+    const other = (await desktop.query('conversations', { inbox: 'mine', limit: 2 })).items[1];
+    expect((await v2('POST', '/v2/space/custom_field', { name: 'Region', slug: '', description: '', dataType: 'text', allowedValues: [] })).status).toBe(200);
+    expect((await v2('POST', `${path}/tag`, ['Renewal'])).status).toBe(200);
+    expect((await v2('PUT', path, { custom_fields: [{ name: 'region', value: 'EMEA' }] })).status).toBe(200);
+    expect((await v2('POST', `/v2/contact/phone:${other.phone}/lifecycle/update`, { name: 'Payment' })).status).toBe(200);
+    const listed = async (filter: object) => {
+      const inbox = await desktop.command('createCustomInbox', {
+        name: `By ${Object.keys(filter).join(' ')}`,
+        filter,
+        sharing: 'private',
+        shared_user_ids: [],
+        shared_team_ids: [],
+      });
+      return async () => (await desktop.query('conversations', { inbox: `custom:${inbox.id}`, limit: 100 })).items.map((c) => c.id);
+    };
+    const byTag = await listed({ tag: 'renewal' });
+    await eventually(async () => (await byTag()).join() === contact.id, 5000, 'the tagged contact alone in the tag inbox');
+    const byField = await listed({ custom_field: { name: 'region', value: 'EMEA' } });
+    await eventually(async () => (await byField()).join() === contact.id, 5000, 'the contact alone in the field inbox');
+    const byStage = await listed({ lifecycle: 'Payment' });
+    await eventually(async () => (await byStage()).join() === other.id, 5000, 'the other contact alone in the lifecycle inbox');
+    // Untagged through /v2: gone from the tag inbox.
+    expect((await v2('DELETE', `${path}/tag`, ['Renewal'])).status).toBe(200);
+    await eventually(async () => (await byTag()).length === 0, 5000, 'the tag inbox empty');
+  });
+
   it("a mention through /v2 raises the agent's OS notification through the daemon, from the token's actor", async () => {
     const { path } = await mine();
     const me = desktop.service.session().user!;

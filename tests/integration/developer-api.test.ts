@@ -3,7 +3,10 @@
 // contacts with tags, custom fields and lifecycle; messages, assignee, status and comments written as
 // "API · <token name>". Runs on both engines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, clientId, signIn, startServer, testEngine, type TestServer } from '../support/server';
+import { migratePostgres, migrateSqlite } from '../../src-server/db/migrations';
+import type { PostgresDatabase } from '../../src-server/db/postgres';
+import type { SqliteDatabase } from '../../src-server/db/sqlite';
+import { ApiClient, clientId, inbound, signIn, startServer, testEngine, type TestServer } from '../support/server';
 
 /** A respond.io client: the base URL and a token, nothing else. */
 class V2Client {
@@ -272,7 +275,7 @@ describe('Developer API: respond.io conventions', () => {
 
     expect((await api.delete(`/v2/contact/id:${a}/tag`, ['VIP'])).status).toBe(200);
     expect((await api.get(`/v2/contact/id:${a}`)).body.tags).toEqual(['Newsletter']);
-    expect((await api.delete('/v2/space/tag', { name: 'Newsletter' })).body).toEqual({ name: 'Newsletter' });
+    expect((await api.delete('/v2/space/tag', { name: 'Newsletter' })).body).toMatchObject({ name: 'Newsletter', code: 200 });
     expect((await api.get(`/v2/contact/id:${b}`)).body.tags).toEqual([]);
   });
 
@@ -308,8 +311,8 @@ describe('Developer API: respond.io conventions', () => {
     const author = all.body.items.find((m: { text: string }) => m.text === 'Your order has shipped').author_id;
     expect((await owner.get(`/api/v1/users/${author}`)).body.name).toBe('API · Zapier');
     const channels = (await api.get('/v2/space/channel')).body.items;
-    expect(channels).toEqual([{ id: message.body.channelId, name: 'Website chat (custom channel)', source: 'custom' }]);
-    expect((await api.get(`/v2/contact/id:${contact.id}/channels`)).body.items).toEqual(channels);
+    expect(channels).toEqual([{ id: message.body.channelId, name: 'Website chat (custom channel)', source: 'custom_channel', created_at: expect.any(Number) }]);
+    expect((await api.get(`/v2/contact/id:${contact.id}/channels`)).body.items).toEqual([expect.objectContaining(channels[0])]);
 
     const users = (await api.get('/v2/space/user?limit=100')).body.items;
     const agent1 = users.find((u: { email: string }) => u.email === 'agent1@demo.test');
@@ -393,6 +396,46 @@ describe('Developer API: respond.io conventions', () => {
     expect((await agent.patch(`/api/v1/contacts/${other!.id}/profile`, { client_id: clientId(), add_tags: ['Mine now'] })).status).toBe(404);
   });
 
+  it('a custom inbox filters by tag, lifecycle stage and custom field value, within what its user may see', async () => {
+    await api.post('/v2/space/custom_field', { name: 'Tier', slug: '', description: '', dataType: 'list', allowedValues: ['silver', 'gold'] });
+    await api.post('/v2/space/custom_field', { name: 'Seats', slug: '', description: '', dataType: 'number', allowedValues: [] });
+    const make = async (email: string, body: object) =>
+      (await api.post(`/v2/contact/email:${email}`, { firstName: 'Inbox', ...body })).body.contactId as number;
+    const gold = await make('inbox.gold@example.com', {
+      custom_fields: [
+        { name: 'tier', value: 'gold' },
+        { name: 'seats', value: 25 },
+      ],
+    });
+    const silver = await make('inbox.silver@example.com', { custom_fields: [{ name: 'tier', value: 'silver' }] });
+    await api.post(`/v2/contact/id:${gold}/tag`, ['Enterprise']);
+    await api.post(`/v2/contact/id:${silver}/lifecycle/update`, { name: 'Cold Lead' });
+    const internal = async (num: number) =>
+      (await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [num]))!.entity_id;
+    const [goldId, silverId] = [await internal(gold), await internal(silver)];
+    const inbox = async (filter: object) => {
+      const made = await owner.post('/api/v1/custom-inboxes', {
+        client_id: clientId(),
+        name: `Inbox ${JSON.stringify(filter).slice(0, 60)}`,
+        filter,
+        sharing: 'private',
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      const list = await owner.get(`/api/v1/conversations?inbox=custom:${made.body.id}&limit=200`);
+      return (list.body.items as { id: string }[]).map((c) => c.id).filter((id) => id === goldId || id === silverId);
+    };
+    expect(await inbox({ tag: 'enterprise' })).toEqual([goldId]);
+    expect(await inbox({ lifecycle: 'Cold Lead' })).toEqual([silverId]);
+    expect(await inbox({ custom_field: { name: 'tier', value: 'gold' } })).toEqual([goldId]);
+    expect(await inbox({ custom_field: { name: 'seats', value: '25' } })).toEqual([goldId]);
+    expect(await inbox({ tag: 'Enterprise', custom_field: { name: 'tier', value: 'silver' } })).toEqual([]);
+    // The visibility rule holds in a custom inbox too: an agent restricted to their own contacts sees neither.
+    const agent = await signIn(server, 'agent5@demo.test');
+    expect((await owner.patch('/api/v1/users/u_agent5', { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    const theirs = await agent.post('/api/v1/custom-inboxes', { client_id: clientId(), name: 'Enterprise', filter: { tag: 'Enterprise' }, sharing: 'private' });
+    expect((await agent.get(`/api/v1/conversations?inbox=custom:${theirs.body.id}`)).body.items).toEqual([]);
+  });
+
   it('covers /v2 in the OpenAPI document, from the same schemas, with its own error shape', async () => {
     const doc = (await owner.get('/api/v1/openapi.json')).body;
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v2/contact/{identifier}', '/v2/contact/list', '/v2/space/custom_field/{id}']));
@@ -400,6 +443,82 @@ describe('Developer API: respond.io conventions', () => {
     expect(list.security).toEqual([{ accessToken: [] }]);
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'cursorId']);
     expect(list.responses.default.content['application/json'].schema.properties.code.type).toBe('integer');
+  });
+  it('numbers every contact from the moment it exists, whichever way it came in, and keeps the numbers an older server gave', async () => {
+    const numberOf = async (externalId: string) =>
+      (
+        await server.store.db.get<{ num: number }>(
+          "SELECT n.num FROM contacts c JOIN api_numbers n ON n.entity = 'contact' AND n.entity_id = c.id WHERE c.external_id = ?",
+          [externalId],
+        )
+      )?.num;
+    // A new contact writes in through the custom channel: /v2 never showed it, and id:<its number> finds it.
+    await inbound(server, 'walk-in-1', 'Are you open today?', undefined, 'Walk In');
+    const walkIn = await numberOf('walk-in-1');
+    expect(walkIn).toBeDefined();
+    expect((await api.get(`/v2/contact/id:${walkIn}`)).body).toMatchObject({ id: Number(walkIn), firstName: 'Walk', lastName: 'In' });
+
+    // A database from before: the server numbered only the contacts /v2 had shown.
+    const shown = (await api.post('/v2/contact/list?limit=5', {})).body.items.map((c: { id: number }) => c.id) as number[];
+    const db = server.store.db;
+    await db.run(`DROP TRIGGER contacts_api_number${testEngine === 'postgres' ? ' ON contacts' : ''}`);
+    await db.run(`DELETE FROM api_numbers WHERE entity = 'contact' AND num NOT IN (${shown.map(() => '?').join(', ')})`, shown);
+    await inbound(server, 'walk-in-2', 'Hello?', undefined, 'Late Comer');
+    expect(await numberOf('walk-in-2')).toBeUndefined();
+    if (testEngine === 'postgres') {
+      await db.run('DELETE FROM schema_migrations WHERE version >= 12');
+      await migratePostgres(db as PostgresDatabase);
+    } else {
+      (db as SqliteDatabase).setUserVersion(8);
+      migrateSqlite(db as SqliteDatabase);
+    }
+    const numbered = await db.all<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM api_numbers a WHERE a.entity = 'contact' AND a.entity_id = c.id)",
+    );
+    expect(Number(numbered[0].n)).toBe(0);
+    for (const id of shown) expect((await api.get(`/v2/contact/id:${id}`)).body.id).toBe(id);
+    const late = await numberOf('walk-in-2');
+    expect((await api.get(`/v2/contact/id:${late}`)).body).toMatchObject({ firstName: 'Late', lastName: 'Comer' });
+    // And the upgraded server numbers the next one as it comes.
+    await inbound(server, 'walk-in-3', 'Hi', undefined, 'Third Visitor');
+    expect((await api.get(`/v2/contact/id:${await numberOf('walk-in-3')}`)).body.firstName).toBe('Third');
+  });
+
+  it("reads a day (YYYY-MM-DD) in the list's timezone, and a date field's day where the instant falls there", async () => {
+    const field = await api.post('/v2/space/custom_field', { name: 'Renewal', slug: '', description: '', dataType: 'date', allowedValues: [] });
+    expect(field.status).toBe(200);
+    const a = (await api.post('/v2/contact/email:renews.march1@example.com', { firstName: 'Zoned', custom_fields: [{ name: 'renewal', value: '2025-03-01' }] }))
+      .body.contactId;
+    const b = (await api.post('/v2/contact/email:renews.march2@example.com', { firstName: 'Zoned', custom_fields: [{ name: 'renewal', value: '2025-03-02' }] }))
+      .body.contactId;
+    // Made at 20:00 UTC on 1 March: already 2 March in Kuala Lumpur (UTC+8), still 1 March in New York.
+    const internal = (await server.store.db.get<{ entity_id: string }>("SELECT entity_id FROM api_numbers WHERE entity = 'contact' AND num = ?", [a]))!
+      .entity_id;
+    await server.store.db.run('UPDATE contacts SET created_at = ? WHERE id = ?', [Date.UTC(2025, 2, 1, 20), internal]);
+    const list = async (timezone: string | undefined, cond: object) => {
+      const r = await api.post('/v2/contact/list?limit=100', { search: 'zoned', ...(timezone && { timezone }), filter: { $and: [cond] } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body.items.map((c: { id: number }) => c.id).sort();
+    };
+    // 1 March 20:00 UTC as Unix seconds: the renewal day before it depends on where the day is counted.
+    const evening = Date.UTC(2025, 2, 1, 20) / 1000;
+    const renewsBefore = { category: 'contactField', field: 'renewal', operator: 'isTimestampBefore', value: evening };
+    expect(await list('utc', renewsBefore)).toEqual([]);
+    expect(await list('asia/kuala_lumpur', renewsBefore)).toEqual([a]);
+    expect(await list('UTC', { category: 'contactField', field: 'renewal', operator: 'isTimestampAfter', value: '2025-03-01' })).toEqual([b]);
+    expect(
+      await list('UTC', { category: 'contactField', field: 'renewal', operator: 'isTimestampBetween', value: { from: '2025-03-01', to: '2025-03-02' } }),
+    ).toEqual([a, b].sort());
+
+    const madeOnMarch2 = { category: 'contactField', field: 'created_at', operator: 'isTimestampBetween', value: { from: '2025-03-02', to: '2025-03-02' } };
+    expect(await list('Asia/Kuala_Lumpur', madeOnMarch2)).toEqual([a]);
+    expect(await list('UTC', madeOnMarch2)).toEqual([]);
+    expect(await list(undefined, { ...madeOnMarch2, value: { from: '2025-03-01', to: '2025-03-01' } })).toEqual([a]);
+    expect(await list('America/New_York', { category: 'contactField', field: 'created_at', operator: 'isTimestampBefore', value: '2025-03-02' })).toEqual([a]);
+    expect(await list('Asia/Kuala_Lumpur', { category: 'contactField', field: 'created_at', operator: 'isTimestampBefore', value: '2025-03-02' })).toEqual([]);
+
+    const bad = await api.post('/v2/contact/list', { timezone: 'Mars/Olympus_Mons', filter: { $and: [madeOnMarch2] } });
+    expect(bad).toMatchObject({ status: 400, body: { code: 400, message: expect.stringContaining('time zone') } });
   });
 });
 

@@ -41,6 +41,9 @@ type ListCond =
   | { kind: 'team'; id: string }
   | { kind: 'channel'; id: string }
   | { kind: 'text'; q: string }
+  | { kind: 'tag'; name: string }
+  | { kind: 'lifecycle'; name: string }
+  | { kind: 'field'; slug: string; value: string }
   | { kind: 'nothing' };
 
 function searchWhere(q: string): Where | null {
@@ -60,6 +63,9 @@ function filterConds(me: string, f: InboxFilter): ListCond[] {
   if (f.team_id) out.push({ kind: 'team', id: f.team_id });
   if (f.channel_id) out.push({ kind: 'channel', id: f.channel_id });
   if (f.text && ftsQuery(f.text)) out.push({ kind: 'text', q: f.text });
+  if (f.tag) out.push({ kind: 'tag', name: f.tag });
+  if (f.lifecycle) out.push({ kind: 'lifecycle', name: f.lifecycle });
+  if (f.custom_field) out.push({ kind: 'field', slug: f.custom_field.name, value: f.custom_field.value });
   return out;
 }
 
@@ -87,6 +93,18 @@ function listWhere(conds: readonly ListCond[]): Where {
         return { sql: 'c.channel_id = ?', params: [cond.id] };
       case 'text':
         return searchWhere(cond.q) ?? { sql: '1', params: [] };
+      // Tags, lifecycle and field values travel in the contact's record (its data), as the server set them.
+      case 'tag':
+        return { sql: "EXISTS (SELECT 1 FROM json_each(c.data, '$.tags') t WHERE lower(t.value) = lower(?))", params: [cond.name] };
+      case 'lifecycle':
+        return { sql: "lower(json_extract(c.data, '$.lifecycle')) = lower(?)", params: [cond.name] };
+      case 'field':
+        // The value as a person types it: a tick as true or false, a number as its digits.
+        return {
+          sql: `EXISTS (SELECT 1 FROM json_each(c.data, '$.custom_fields') f WHERE json_extract(f.value, '$.name') = ?
+            AND CASE json_type(f.value, '$.value') WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(f.value, '$.value') AS TEXT) END = ?)`,
+          params: [cond.slug, cond.value],
+        };
       case 'nothing':
         return { sql: '0', params: [] };
     }

@@ -43,6 +43,7 @@ export function reads(ctx: ServiceContext): CacheReads {
     // Integrations' lists live on the server only.
     accessTokens: async () => (await ctx.online().call('listAccessTokens')).items,
     lifecycleStages: async () => (await ctx.online().call('listLifecycleStages')).items,
+    customFields: async () => (await ctx.online().call('listCustomFields')).items,
     async reports({ from, to, metric }) {
       // Reports are figures over everyone's history: asked of the server, not kept offline.
       const api = ctx.online();

@@ -7,6 +7,8 @@ import { useServerOnline } from '../dashboard/layout';
 import { useDirectory } from '../../workspace/directory-store';
 import { useQuery } from '../../bridge/useQuery';
 import type { ContactDetail } from './conversation-store';
+import { CustomFieldInput, type FieldValue } from './CustomFieldInput';
+import { LifecycleOptions } from './LifecycleOptions';
 
 function Row({ icon, label, children }: { icon: IconName; label: string; children: ReactNode }) {
   return (
@@ -97,14 +99,18 @@ export function ContactPanel({ detail }: { detail: ContactDetail }) {
   );
 }
 
-/** Tags and lifecycle stage (edited here, online; integrations set them too) and custom field values. */
+/** Tags, lifecycle stage and custom field values (edited here, online; integrations set them too). */
 function ContactProfile({ contact }: { contact: Contact }) {
   const online = useServerOnline();
   const stages = useQuery('lifecycleStages', {}, [online], { enabled: online });
+  const fields = useQuery('customFields', {}, [online], { enabled: online });
   const [tag, setTag] = useState('');
   const [busy, setBusy] = useState(false);
   const tags = contact.tags ?? [];
-  const save = async (change: { add_tags?: string[]; remove_tags?: string[]; lifecycle?: string | null }, what: string) => {
+  const save = async (
+    change: { add_tags?: string[]; remove_tags?: string[]; lifecycle?: string | null; custom_fields?: { name: string; value: FieldValue }[] },
+    what: string,
+  ) => {
     setBusy(true);
     try {
       await command('setContactProfile', { contact_id: contact.id, ...change });
@@ -138,12 +144,7 @@ function ContactProfile({ contact }: { contact: Contact }) {
             onChange={(e) => void save({ lifecycle: e.target.value || null }, 'change the lifecycle stage')}
           >
             <option value="">None</option>
-            {contact.lifecycle && !stages.data?.some((st) => st.name === contact.lifecycle) && <option value={contact.lifecycle}>{contact.lifecycle}</option>}
-            {stages.data?.map((st) => (
-              <option key={st.id} value={st.name}>
-                {st.name}
-              </option>
-            ))}
+            <LifecycleOptions chosen={contact.lifecycle} stages={stages.data} />
           </select>
         </Row>
         <Row icon="folder" label="Tags">
@@ -172,17 +173,29 @@ function ContactProfile({ contact }: { contact: Contact }) {
               void addTag();
             }}
           >
-            <input className="ctl-input" aria-label="Add a tag" placeholder="Add a tag" maxLength={60} value={tag} onChange={(e) => setTag(e.target.value)} />
+            <input className="ctl-input" aria-label="Add a tag" placeholder="Add a tag" maxLength={255} value={tag} onChange={(e) => setTag(e.target.value)} />
             <Button size="sm" variant="secondary" type="submit" disabled={!online || !tag.trim()} busy={busy} title={offline}>
               Add
             </Button>
           </form>
         </Row>
-        {contact.custom_fields?.map((f) => (
-          <Row key={f.name} icon="note" label={f.name}>
-            {f.value === true ? 'Yes' : f.value === false ? 'No' : String(f.value ?? '')}
-          </Row>
-        ))}
+        {fields.data
+          ? fields.data.map((f) => (
+              <Row key={f.id} icon="note" label={f.name}>
+                <CustomFieldInput
+                  field={f}
+                  value={contact.custom_fields?.find((v) => v.name === f.slug)?.value ?? null}
+                  disabled={!online || busy}
+                  title={offline}
+                  onSave={(value) => save({ custom_fields: [{ name: f.slug, value }] }, `change ${f.name}`)}
+                />
+              </Row>
+            ))
+          : contact.custom_fields?.map((f) => (
+              <Row key={f.name} icon="note" label={f.name}>
+                {f.value === true ? 'Yes' : f.value === false ? 'No' : String(f.value ?? '')}
+              </Row>
+            ))}
       </dl>
     </section>
   );

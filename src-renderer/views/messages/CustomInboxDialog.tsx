@@ -4,9 +4,11 @@ import { useEffect, useId, useState } from 'react';
 import type { CustomInbox, InboxFilter } from '../../../src-shared/model';
 import { command, DesktopError, query } from '../../bridge/client';
 import { Button, Dialog, LoadingState, toast } from '../../ui';
+import { useQuery } from '../../bridge/useQuery';
 import { useDirectory } from '../../workspace/directory-store';
 import { useSession } from '../session/session-store';
 import { useInbox } from './inbox-store';
+import { LifecycleOptions } from './LifecycleOptions';
 
 interface Form {
   name: string;
@@ -14,12 +16,30 @@ interface Form {
   assignee: string;
   team_id: string;
   text: string;
+  tag: string;
+  lifecycle: string;
+  /** A custom field's slug, and the value it should hold. */
+  field: string;
+  field_value: string;
   sharing: 'private' | 'shared';
   shared_user_ids: string[];
   shared_team_ids: string[];
 }
 
-const EMPTY: Form = { name: '', status: '', assignee: '', team_id: '', text: '', sharing: 'private', shared_user_ids: [], shared_team_ids: [] };
+const EMPTY: Form = {
+  name: '',
+  status: '',
+  assignee: '',
+  team_id: '',
+  text: '',
+  tag: '',
+  lifecycle: '',
+  field: '',
+  field_value: '',
+  sharing: 'private',
+  shared_user_ids: [],
+  shared_team_ids: [],
+};
 
 function toForm(c: CustomInbox): Form {
   return {
@@ -28,6 +48,10 @@ function toForm(c: CustomInbox): Form {
     assignee: c.filter.assignee ?? '',
     team_id: c.filter.team_id ?? '',
     text: c.filter.text ?? '',
+    tag: c.filter.tag ?? '',
+    lifecycle: c.filter.lifecycle ?? '',
+    field: c.filter.custom_field?.name ?? '',
+    field_value: c.filter.custom_field?.value ?? '',
     sharing: c.sharing,
     shared_user_ids: c.shared_user_ids,
     shared_team_ids: c.shared_team_ids,
@@ -40,6 +64,9 @@ function toFilter(f: Form): InboxFilter {
   if (f.assignee) filter.assignee = f.assignee;
   if (f.team_id) filter.team_id = f.team_id;
   if (f.text.trim()) filter.text = f.text.trim();
+  if (f.tag.trim()) filter.tag = f.tag.trim();
+  if (f.lifecycle) filter.lifecycle = f.lifecycle;
+  if (f.field && f.field_value.trim()) filter.custom_field = { name: f.field, value: f.field_value.trim() };
   return filter;
 }
 
@@ -48,6 +75,8 @@ export function CustomInboxDialog({ inboxId, onClose }: { inboxId: string | null
   const users = useDirectory((s) => s.users);
   const usersById = useDirectory((s) => s.usersById);
   const teams = useDirectory((s) => s.teams);
+  const stages = useQuery('lifecycleStages', {}, []);
+  const fields = useQuery('customFields', {}, []);
   const [existing, setExisting] = useState<CustomInbox | null>(null);
   const [form, setForm] = useState<Form>(EMPTY);
   const [loading, setLoading] = useState(inboxId !== null);
@@ -242,6 +271,54 @@ export function CustomInboxDialog({ inboxId, onClose }: { inboxId: string | null
               />
             </div>
           </div>
+          <div className="form-row">
+            <div className="field">
+              <label className="field__label" htmlFor={`${id}-tag`}>
+                Tag
+              </label>
+              <input id={`${id}-tag`} className="input" value={form.tag} maxLength={255} onChange={(e) => set('tag', e.target.value)} placeholder="e.g. VIP" />
+            </div>
+            <div className="field">
+              <label className="field__label" htmlFor={`${id}-lifecycle`}>
+                Lifecycle stage
+              </label>
+              <select id={`${id}-lifecycle`} className="input" value={form.lifecycle} onChange={(e) => set('lifecycle', e.target.value)}>
+                <option value="">Any stage</option>
+                <LifecycleOptions chosen={form.lifecycle} stages={stages.data} />
+              </select>
+            </div>
+          </div>
+          {(fields.data?.length ?? 0) > 0 && (
+            <div className="form-row">
+              <div className="field">
+                <label className="field__label" htmlFor={`${id}-field`}>
+                  Custom field
+                </label>
+                <select id={`${id}-field`} className="input" value={form.field} onChange={(e) => set('field', e.target.value)}>
+                  <option value="">None</option>
+                  {fields.data?.map((f) => (
+                    <option key={f.id} value={f.slug}>
+                      {f.name}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label className="field__label" htmlFor={`${id}-field-value`}>
+                  Has the value
+                </label>
+                <input
+                  id={`${id}-field-value`}
+                  className="input"
+                  value={form.field_value}
+                  maxLength={2000}
+                  disabled={!form.field}
+                  onChange={(e) => set('field_value', e.target.value)}
+                  placeholder="e.g. pro"
+                />
+              </div>
+            </div>
+          )}
           <fieldset className="field">
             <legend className="field__label">Who can use it</legend>
             <div className="radio-cards">

@@ -110,7 +110,9 @@ export function InboxSidebar() {
             {customs.length > 0 ? (
               <ul className="inbox-list">{customs.map(item)}</ul>
             ) : (
-              <p className="inbox-sidebar__hint">Save a filter — by assignee, team or words — as your own inbox, and share it with your team.</p>
+              <p className="inbox-sidebar__hint">
+                Save a filter — by assignee, team, tag, lifecycle, field or words — as your own inbox, and share it with your team.
+              </p>
             )}
           </section>
         )}
