@@ -102,12 +102,12 @@ const TYPE_WORDS: Record<FieldType, string> = {
 export async function setFieldValues(tx: Tx, contactId: string, values: readonly { name: string; value: FieldValue }[]): Promise<void> {
   for (const { name, value } of values) {
     const field = await tx.sql.get<FieldRow>('SELECT * FROM custom_fields WHERE slug = ?', [name]);
-    if (!field) throw new ApiError('invalid_request', `custom_fields: no custom field ${JSON.stringify(name)}`);
+    if (!field) throw new ApiError('invalid_request', `There is no custom field ${JSON.stringify(name)}.`);
     if (value === null || value === '') {
       await tx.run('DELETE FROM contact_field_values WHERE contact_id = ? AND field_id = ?', [contactId, field.id]);
       continue;
     }
-    if (!CHECKS[field.data_type](value, field)) throw new ApiError('invalid_request', `custom_fields: ${name} must be ${TYPE_WORDS[field.data_type]}`);
+    if (!CHECKS[field.data_type](value, field)) throw new ApiError('invalid_request', `${field.name} must be ${TYPE_WORDS[field.data_type]}.`);
     const stored = field.data_type === 'number' ? Number(value) : field.data_type === 'checkbox' ? value === true || value === 'true' : value;
     await tx.run(
       'INSERT INTO contact_field_values (contact_id, field_id, value) VALUES (?, ?, ?) ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value',
