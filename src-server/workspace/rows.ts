@@ -14,6 +14,7 @@ import type {
   Channel,
   ContactVisibility,
 } from '../../src-shared/model';
+import type { AlertEnd, AlertRule } from '../../src-shared/alerts';
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 
 type Row = Record<string, unknown>;
@@ -157,6 +158,16 @@ export const toNotification = (r: Row): Notification => ({
   created_at: num(r.created_at),
   read_at: numOrNull(r.read_at),
   archived_at: numOrNull(r.archived_at),
+  ...(r.alert_rule
+    ? {
+        alert: {
+          rule: r.alert_rule as AlertRule,
+          due_at: num(r.alert_due_at),
+          ended_at: numOrNull(r.alert_ended_at),
+          ended: (r.alert_ended ?? null) as AlertEnd | null,
+        },
+      }
+    : {}),
 });
 
 export const toClosingCategory = (r: Row): ClosingCategory => ({

@@ -1,6 +1,7 @@
 // The HTTP API: every route once, with the schemas the server validates with and clients parse with.
 // The OpenAPI document is generated from this table.
 import { z } from 'zod';
+import { AlertRules } from '../alerts';
 import {
   ChosenStatus,
   ClientId,
@@ -424,9 +425,19 @@ export const routes = {
     summary: 'Change workspace settings (Owners)',
     auth: 'session',
     roles: ['owner'],
-    body: WorkspaceSettings.partial()
+    body: WorkspaceSettings.omit({ alert_rules: true })
+      .partial()
       .extend({ client_id: ClientId, name: z.string().trim().min(1).max(120).optional() })
       .strict(),
+    response: WorkspaceSettings,
+  }),
+  updateAlertRules: route({
+    method: 'PUT',
+    path: '/api/v1/workspace/alert-rules',
+    summary: 'Set the supervisor alert rules and business hours (Owners and Managers)',
+    auth: 'session',
+    roles: SUPERVISORS,
+    body: AlertRules.extend({ client_id: ClientId }).strict(),
     response: WorkspaceSettings,
   }),
   listClosingCategories: route({
