@@ -18,6 +18,7 @@ import { scopeOf } from './viewer';
 /** Contacts recomputed per statement, and changes and due clocks taken per sweep (the next sweep takes the rest). */
 const CONTACTS_PER_READ = 256;
 const CHANGES_PER_SWEEP = 20_000;
+const RECOMPUTED_PER_SWEEP = 2048;
 const DUE_PER_SWEEP = 500;
 /** One evaluator at a time across PostgreSQL instances: a transaction-scoped advisory lock. */
 const EVALUATOR_LOCK = 7_361_010;
@@ -28,6 +29,8 @@ interface State {
   cursor: number;
   /** The rules (and minute length) the clocks were computed with: another set recomputes them all. */
   rules: string;
+  /** While they are recomputed, a few thousand contacts per sweep: the last contact id done ('' at first); null when done. */
+  recompute: string | null;
 }
 
 interface ContactState {
@@ -111,7 +114,7 @@ export class AlertWatch {
       this.again = true;
       return;
     }
-    this.running = this.sweep()
+    this.running = this.check()
       .then((more) => {
         if (more) this.again = true;
       })
@@ -137,7 +140,7 @@ export class AlertWatch {
   }
 
   /** One sweep: clocks brought up to date with what changed, then the due ones raised. Answers whether work was left for the next. */
-  private sweep(): Promise<boolean> {
+  check(): Promise<boolean> {
     return this.store.write(async (tx) => {
       if (tx.dialect === 'postgres') {
         const got = await tx.sql.get<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${EVALUATOR_LOCK}) AS locked`);
@@ -147,33 +150,36 @@ export class AlertWatch {
       const rules = settings.alert_rules;
       const rulesKey = JSON.stringify([rules, this.opts.minuteMs]);
       const saved = await tx.sql.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [STATE_KEY]);
-      const state: State | null = saved ? (JSON.parse(saved.value) as State) : null;
+      const before: State | null = saved ? (JSON.parse(saved.value) as State) : null;
       // Everything committed up to the head is visible now (the feed commits in seq order).
       const head = Number((await tx.sql.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM changes'))?.seq ?? 0);
-      let cursor = head;
-      let touched: string[];
-      if (!state || state.rules !== rulesKey) {
-        // New rules: every open conversation's clocks, and every running clock, computed again.
-        const rows = await tx.sql.all<{ id: string }>("SELECT id FROM contacts WHERE status = 'open' UNION SELECT DISTINCT contact_id AS id FROM alert_clocks");
-        touched = rows.map((r) => r.id);
-      } else {
-        const rows = await tx.sql.all<{ seq: number; contact_id: string }>(
-          `SELECT seq, contact_id FROM changes WHERE seq > ? AND seq <= ? AND entity IN ('contact', 'conversation') AND contact_id IS NOT NULL
-           ORDER BY seq LIMIT ?`,
-          [state.cursor, head, CHANGES_PER_SWEEP],
+      // New rules: every open conversation's clocks, and every running clock, computed again, in slices.
+      const state: State = before && before.rules === rulesKey ? { ...before } : { cursor: before?.cursor ?? head, rules: rulesKey, recompute: '' };
+      const touched = new Set<string>();
+      if (state.recompute !== null) {
+        const rows = await tx.sql.all<{ id: string }>(
+          `SELECT id FROM (SELECT id FROM contacts WHERE status = 'open' AND id > ? UNION SELECT contact_id AS id FROM alert_clocks WHERE contact_id > ?) AS t
+           ORDER BY id LIMIT ?`,
+          [state.recompute, state.recompute, RECOMPUTED_PER_SWEEP],
         );
-        if (rows.length === CHANGES_PER_SWEEP) cursor = Number(rows[rows.length - 1].seq);
-        touched = [...new Set(rows.map((r) => r.contact_id))];
+        for (const r of rows) touched.add(r.id);
+        state.recompute = rows.length === RECOMPUTED_PER_SWEEP ? rows[rows.length - 1].id : null;
       }
-      for (let i = 0; i < touched.length; i += CONTACTS_PER_READ) await this.recompute(tx, touched.slice(i, i + CONTACTS_PER_READ), rules);
-      const raised = await this.raiseDue(tx, rules);
-      if (!state || state.cursor !== cursor || state.rules !== rulesKey) {
-        await tx.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
-          STATE_KEY,
-          JSON.stringify({ cursor, rules: rulesKey } satisfies State),
-        ]);
+      const changed = await tx.sql.all<{ seq: number; contact_id: string }>(
+        `SELECT seq, contact_id FROM changes WHERE seq > ? AND seq <= ? AND entity IN ('contact', 'conversation') AND contact_id IS NOT NULL
+         ORDER BY seq LIMIT ?`,
+        [state.cursor, head, CHANGES_PER_SWEEP],
+      );
+      for (const r of changed) touched.add(r.contact_id);
+      state.cursor = changed.length === CHANGES_PER_SWEEP ? Number(changed[changed.length - 1].seq) : head;
+      const ids = [...touched];
+      for (let i = 0; i < ids.length; i += CONTACTS_PER_READ) await this.recompute(tx, ids.slice(i, i + CONTACTS_PER_READ), rules);
+      // Clocks of the old rules not yet recomputed are not raised.
+      const raised = state.recompute === null ? await this.raiseDue(tx, rules) : 0;
+      if (JSON.stringify(state) !== saved?.value) {
+        await tx.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [STATE_KEY, JSON.stringify(state)]);
       }
-      return cursor < head || raised === DUE_PER_SWEEP;
+      return state.cursor < head || state.recompute !== null || raised === DUE_PER_SWEEP;
     });
   }
 
