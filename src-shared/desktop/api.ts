@@ -2,6 +2,7 @@
 // The preload exposes exactly this (Electron), the host serves exactly this (browser), the renderer
 // knows only this. Main validates every call with these schemas.
 import { z } from 'zod';
+import { AlertRules } from '../alerts';
 import {
   ActivityStatus,
   ChosenStatus,
@@ -385,11 +386,14 @@ export const commands = {
   },
   /** Online only, Owners: Settings > Workspace. */
   updateWorkspace: {
-    input: WorkspaceSettings.partial()
+    input: WorkspaceSettings.omit({ alert_rules: true })
+      .partial()
       .extend({ name: z.string().trim().min(1).max(120).optional() })
       .strict(),
     output: WorkspaceSettings,
   },
+  /** Online only, Owners and Managers: Settings > Workspace > Alerts. */
+  updateAlertRules: { input: AlertRules, output: WorkspaceSettings },
   createCustomInbox: { input: CustomInboxInput.strict(), output: CustomInbox },
   updateCustomInbox: { input: CustomInboxInput.partial().extend({ id: Id }).strict(), output: CustomInbox },
   deleteCustomInbox: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },

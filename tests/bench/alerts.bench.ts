@@ -18,10 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer } from '../../src-server/http/app';
-import { migrateSqlite } from '../../src-server/db/migrations';
-import { SqliteDatabase } from '../../src-server/db/sqlite';
-import { seedDemoWorkspace } from '../../src-server/demo/seed';
-import { Store } from '../../src-server/workspace/store';
+import { generateWorkspace } from './generate-workspace';
 import { AlertWatch } from '../../src-server/workspace/alerts';
 import { signBody } from '../../src-server/workspace/ingest';
 import { RecordingNotifier, signedIn, startDesktop } from '../support/desktop';
@@ -35,10 +32,8 @@ const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 const fmt = (n: number) => n.toFixed(1);
 
 async function buildWorkspace(file: string): Promise<void> {
-  const db = new SqliteDatabase(file);
-  migrateSqlite(db);
-  await seedDemoWorkspace(new Store(db, Date.now, () => {}), { seed: 3, contacts: 1 });
-  await db.close();
+  // The demo's users and teams, no contacts yet.
+  await generateWorkspace(file, 0, 0);
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('foreign_keys = OFF');
@@ -74,15 +69,18 @@ async function main() {
     const signed = await manager.post('/api/v1/auth/sign-in', { email: 'manager@demo.test', password: 'demo-password' });
     manager.token = signed.body.token;
 
+    // The evaluator measured is one of our own on the server's store (the server's stopped): its
+    // sweeps alone are timed, not ones the server's commits would start meanwhile.
+    await server.alerts.stop();
+    const watch = new AlertWatch(server.store, { minuteMs: MINUTE_MS, sweepMs: 1000, log: (m, e) => console.error(m, e) });
     // Open too long and unassigned after 40,000 "minutes" (11 h here) (none of the 100,000 breaches), first response after 3.
     t = performance.now();
     const rules = { client_id: randomUUID(), open_too_long_minutes: 40_000, first_response_minutes: 3, unassigned_minutes: 40_000, business_hours: null };
     if ((await manager.put('/api/v1/workspace/alert-rules', rules)).status !== 200) throw new Error('rules refused');
     const slices: number[] = [];
     for (;;) {
-      await server.alerts.settled();
       const c0 = process.cpuUsage();
-      const more = await server.alerts.check();
+      const more = await watch.check();
       slices.push(cpuMs(process.cpuUsage(c0)));
       if (!more) break;
     }
@@ -90,7 +88,8 @@ async function main() {
       `new rules: the clocks of ${OPEN} open conversations computed in ${fmt((performance.now() - t) / 1000)} s, in ${slices.length} sweeps of at most ${fmt(Math.max(...slices))} ms CPU (once per change of the rules)`,
     );
 
-    // From breach to Notifier, with the 100,000 watched (the server's own evaluator, its 1 s timer).
+    // From breach to Notifier, with the 100,000 watched (the evaluator's 1 s timer: a breach is a moment, not a write).
+    watch.start();
     const desktop = await startDesktop();
     await signedIn(desktop, server.url, 'manager2@demo.test', 60_000);
     const notifier = desktop.notifier as RecordingNotifier;
@@ -118,9 +117,8 @@ async function main() {
     console.log(`breach to the supervisor's Notifier: ${latencies.map((l) => `${l} ms`).join(', ')} (max ${Math.max(...latencies)} ms; goal <= 5000 ms)`);
     await desktop.stop();
 
-    // A sweep's CPU: the server's evaluator stopped, writes made, then sweeps of our own measured.
-    await server.alerts.stop();
-    const watch = new AlertWatch(server.store, { minuteMs: MINUTE_MS, sweepMs: 1000, log: (m, e) => console.error(m, e) });
+    // A sweep's CPU: the timer stopped, writes made, then one sweep takes them.
+    await watch.stop();
     await watch.check();
     const idle: number[] = [];
     for (let i = 0; i < 50; i++) {
