@@ -1,7 +1,7 @@
 // The HTTP API: every route once, with the schemas the server validates with and clients parse with.
 // The OpenAPI document is generated from this table.
 import { z } from 'zod';
-import { AlertRules } from '../alerts';
+import { AlertRule, AlertRules } from '../alerts';
 import {
   ChosenStatus,
   ClientId,
@@ -165,6 +165,8 @@ export const OpenConversationRow = z.object({
   conversation: Conversation,
   open_for_ms: z.number(),
   over_threshold: z.boolean(),
+  /** The alert rules it breaks now, each since when (the desktop's Dashboard, from the supervisor's Needs attention items). */
+  breaches: z.array(z.object({ rule: AlertRule, due_at: z.number() })).optional(),
 });
 
 const MemberRow = z.object({ user: User, open_assigned: z.number().int() });

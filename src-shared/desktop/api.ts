@@ -243,7 +243,7 @@ export const queries = {
   },
   outbox: { input: Empty, output: z.array(OutboxItem) },
   dashboardOpen: {
-    input: z.object({ team_id: Id.optional(), limit: Limit(DASHBOARD_OPEN_MAX, 100) }).strict(),
+    input: z.object({ team_id: Id.optional(), assignee: z.union([Id, z.literal('unassigned')]).optional(), limit: Limit(DASHBOARD_OPEN_MAX, 100) }).strict(),
     output: z.object({ items: z.array(OpenConversationRow), total: z.number().int(), threshold_hours: z.number() }),
   },
   dashboardMembers: {
@@ -435,7 +435,8 @@ export const events = {
   changed: z.object({ entities: z.array(ChangedEntity), contact_ids: z.array(z.string()) }),
   /** Open a conversation (a notification was clicked, or a deep link). */
   open: z.object({ contact_id: Id, comment_id: Id.nullable(), message_id: Id.nullable() }),
-  unread: z.object({ count: z.number().int() }),
+  /** Unread notifications; for a supervisor also the alert breaches still open (the tray badge counts those). */
+  unread: z.object({ count: z.number().int(), attention: z.number().int().optional() }),
 } as const;
 
 export type Queries = typeof queries;

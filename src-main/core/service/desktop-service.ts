@@ -351,7 +351,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   }
 
   private emitUnread(): void {
-    if (this.cache) this.emitEvent('unread', { count: q.unreadCount(this.cache) });
+    if (!this.cache) return;
+    const role = this.session().user?.role;
+    const supervisor = role === 'owner' || role === 'manager';
+    this.emitEvent('unread', { count: q.unreadCount(this.cache), ...(supervisor && { attention: q.openBreachCount(this.cache) }) });
   }
 
   unreadCount(): number {
