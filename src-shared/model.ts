@@ -87,6 +87,11 @@ export const User = z.object({
   deactivated: z.boolean(),
   avatar_color: z.string(),
   created_at: z.number(),
+  /** The last change of their access level, team or restrictions: who, when, what in words (shown to the user and supervisors; null to others). */
+  access_change: z
+    .object({ by: Id, at: z.number(), what: z.array(z.string()) })
+    .nullable()
+    .optional(),
 });
 export type User = z.infer<typeof User>;
 

@@ -276,7 +276,7 @@ CREATE INDEX contacts_phone ON contacts(phone);
   },
   {
     version: 10,
-    name: 'supervisor alerts: the clocks of the rules, the breaches raised, and the Needs attention items they made',
+    name: 'supervisor alerts: the clocks of the rules, the breaches raised, the Needs attention items they made; who last changed a user’s access',
     // A clock runs while a rule's condition holds for an open conversation (workspace/alerts.ts); due_at
     // is when it breaches. A breach is raised once per (conversation, rule, start of its condition): the
     // unique key keeps it once across restarts and instances. The notification columns say which
@@ -312,6 +312,7 @@ ALTER TABLE notifications ADD COLUMN alert_due_at BIGINT;
 ALTER TABLE notifications ADD COLUMN alert_ended_at BIGINT;
 ALTER TABLE notifications ADD COLUMN alert_ended TEXT;
 CREATE INDEX notifications_alert ON notifications(alert_id) WHERE alert_id IS NOT NULL;
+ALTER TABLE users ADD COLUMN access_change TEXT;
 `,
   },
 ];

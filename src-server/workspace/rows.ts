@@ -45,6 +45,8 @@ export interface UserRow {
   must_change_password: number;
   /** Set on the actor of a Developer API token (access-tokens.ts): no person signs in as it. */
   api_token_id: string | null;
+  /** The last change of their access level, team or restrictions: JSON {by, at, what} (migration 10). */
+  access_change?: string | null;
   created_at: number;
 }
 
@@ -68,6 +70,7 @@ export function toUser(r: UserRow): User {
     deactivated: !!Number(r.deactivated),
     avatar_color: r.avatar_color,
     created_at: num(r.created_at),
+    ...(r.access_change ? { access_change: JSON.parse(r.access_change) as User['access_change'] } : {}),
   };
 }
 

@@ -70,7 +70,7 @@ export const Session = z.object({
    * `cache_rebuilt` (it was damaged and is being synced again), `cache_too_new` (written by a newer
    * version of the app: refused, nothing opens until the app is updated).
    */
-  notice: z.object({ kind: z.enum(['cache_rebuilt', 'cache_too_new']), message: z.string() }).nullable(),
+  notice: z.object({ kind: z.enum(['cache_rebuilt', 'cache_too_new', 'access_changed']), message: z.string() }).nullable(),
 });
 export type Session = z.infer<typeof Session>;
 
