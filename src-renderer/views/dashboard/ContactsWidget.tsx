@@ -23,7 +23,7 @@ const RULE_SHORT: Record<AlertRule, string> = {
 
 /** Opens the conversation with a comment started that mentions its assignee (the follow-up of a breach). */
 function nudge(contactId: string, assignee: User | undefined, open: (id: string) => void) {
-  useConversation.getState().setDraft(contactId, {
+  useConversation.getState().startDraft(contactId, {
     text: assignee ? `@${assignee.name} ` : '',
     mode: 'comment',
     mentions: assignee ? [{ id: assignee.id, name: assignee.name, at: 0 }] : [],
