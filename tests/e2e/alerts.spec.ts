@@ -4,7 +4,7 @@
 // comment, and the agent is notified. A rule's minute lasts 300 ms here (the server's test option).
 import { ApiClient, clientId, inbound, signIn, startServer, type TestServer } from '../support/server';
 import { RecordingNotifier } from '../support/desktop';
-import { eventually, signedInApp, snap, type AppUser } from './support/harness';
+import { eventually, openFromAllInbox, signedInApp, snap, type AppUser } from './support/harness';
 import { expect, test } from './support/test';
 
 let server: TestServer;
@@ -73,4 +73,25 @@ test('a breach alerts the manager, who opens it, nudges the agent from the Dashb
   await eventually(() => agentNotifier.shown.some((a) => a.title.startsWith('You were mentioned') && a.contactId === contactId), 15_000, "the agent's alert");
   const comments = (await managerApi.get(`/api/v1/contacts/${contactId}/comments`)).body.items as { text: string; mentions: string[] }[];
   expect(comments[0]).toMatchObject({ text: `{{@user.${alice.id}}} please answer Nora about shipping to Norway`, mentions: [alice.id] });
+});
+
+test('an agent restricted while a conversation of someone else is open is told who changed what, and why it went', async ({ browser }) => {
+  const bob = server.demo!.users.find((u) => u.email === 'agent2@demo.test')!;
+  const contactId = (await inbound(server, `story-restrict-${clientId()}`, 'Hello there', undefined, 'Olga Elsewhere')).body.contact_id as string;
+  const bobApp = await signedInApp(browser, server, bob.email);
+  try {
+    const { page } = bobApp;
+    await openFromAllInbox(page, { id: contactId, name: 'Olga Elsewhere' });
+    await expect(page.locator('#thread-title')).toHaveText('Olga Elsewhere', { timeout: 15_000 });
+
+    const managerName = server.demo!.users.find((u) => u.email === 'manager@demo.test')!.name;
+    expect((await managerApi.patch(`/api/v1/users/${bob.id}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    const line = `${managerName} changed your access: Restrict Contact Visibility: User only.`;
+    await expect(page.getByRole('status').filter({ hasText: line })).toBeVisible({ timeout: 15_000 });
+    const pane = page.getByRole('region', { name: 'Conversation' });
+    await expect(pane).toContainText('This conversation is not available');
+    await expect(pane).toContainText(line);
+  } finally {
+    await bobApp.close();
+  }
 });
