@@ -60,6 +60,8 @@ export interface AlertWatchOptions {
   log: (msg: string, err?: unknown) => void;
 }
 
+const watching = (rules: AlertRules) => Object.values(RULE_MINUTES).some((key) => rules[key] !== null);
+
 /** The clocks that should run for one contact now: a start per rule whose condition holds. */
 function wantedClocks(s: ContactState, rules: AlertRules): Map<AlertRule, number> {
   const out = new Map<AlertRule, number>();
@@ -139,8 +141,28 @@ export class AlertWatch {
     await this.settled();
   }
 
+  /** Whether a sweep has anything to do, read without a write transaction (every commit asks). */
+  private async hasWork(): Promise<boolean> {
+    const r = await this.store.db.get<{ head: number | null; state: string | null; due: number | null }>(
+      `SELECT (SELECT MAX(seq) FROM changes) AS head, (SELECT value FROM meta WHERE key = ?) AS state,
+         (SELECT MIN(due_at) FROM alert_clocks WHERE breach_id IS NULL) AS due`,
+      [STATE_KEY],
+    );
+    if (!r?.state) return true;
+    const state = JSON.parse(r.state) as State;
+    const rules = (await getSettings(this.store.db)).alert_rules;
+    if (state.rules !== this.rulesKey(rules) || state.recompute !== null) return true;
+    if (r.due !== null && Number(r.due) <= this.store.clock()) return true;
+    return watching(rules) && Number(r.head ?? 0) > state.cursor;
+  }
+
+  private rulesKey(rules: AlertRules): string {
+    return JSON.stringify([rules, this.opts.minuteMs]);
+  }
+
   /** One sweep: clocks brought up to date with what changed, then the due ones raised. Answers whether work was left for the next. */
-  check(): Promise<boolean> {
+  async check(): Promise<boolean> {
+    if (!(await this.hasWork())) return false;
     return this.store.write(async (tx) => {
       if (tx.dialect === 'postgres') {
         const got = await tx.sql.get<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${EVALUATOR_LOCK}) AS locked`);
@@ -148,13 +170,14 @@ export class AlertWatch {
       }
       const settings = await getSettings(tx.sql);
       const rules = settings.alert_rules;
-      const rulesKey = JSON.stringify([rules, this.opts.minuteMs]);
+      const rulesKey = this.rulesKey(rules);
       const saved = await tx.sql.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [STATE_KEY]);
       const before: State | null = saved ? (JSON.parse(saved.value) as State) : null;
       // Everything committed up to the head is visible now (the feed commits in seq order).
       const head = Number((await tx.sql.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM changes'))?.seq ?? 0);
-      // New rules: every open conversation's clocks, and every running clock, computed again, in slices.
-      const state: State = before && before.rules === rulesKey ? { ...before } : { cursor: before?.cursor ?? head, rules: rulesKey, recompute: '' };
+      // New rules: every open conversation's clocks, and every running clock, computed again, in
+      // slices; that covers every change up to now.
+      const state: State = before && before.rules === rulesKey ? { ...before } : { cursor: head, rules: rulesKey, recompute: '' };
       const touched = new Set<string>();
       if (state.recompute !== null) {
         const rows = await tx.sql.all<{ id: string }>(
@@ -165,11 +188,14 @@ export class AlertWatch {
         for (const r of rows) touched.add(r.id);
         state.recompute = rows.length === RECOMPUTED_PER_SWEEP ? rows[rows.length - 1].id : null;
       }
-      const changed = await tx.sql.all<{ seq: number; contact_id: string }>(
-        `SELECT seq, contact_id FROM changes WHERE seq > ? AND seq <= ? AND entity IN ('contact', 'conversation') AND contact_id IS NOT NULL
+      // With no rule watched there are no clocks to keep (the recompute for those rules stopped them).
+      const changed = !watching(rules)
+        ? []
+        : await tx.sql.all<{ seq: number; contact_id: string }>(
+            `SELECT seq, contact_id FROM changes WHERE seq > ? AND seq <= ? AND entity IN ('contact', 'conversation') AND contact_id IS NOT NULL
          ORDER BY seq LIMIT ?`,
-        [state.cursor, head, CHANGES_PER_SWEEP],
-      );
+            [state.cursor, head, CHANGES_PER_SWEEP],
+          );
       for (const r of changed) touched.add(r.contact_id);
       state.cursor = changed.length === CHANGES_PER_SWEEP ? Number(changed[changed.length - 1].seq) : head;
       const ids = [...touched];
