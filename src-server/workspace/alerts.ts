@@ -18,7 +18,7 @@ import { scopeOf } from './viewer';
 /** Contacts recomputed per statement, and changes and due clocks taken per sweep (the next sweep takes the rest). */
 const CONTACTS_PER_READ = 256;
 const CHANGES_PER_SWEEP = 20_000;
-const RECOMPUTED_PER_SWEEP = 1024;
+const RECOMPUTED_PER_SWEEP = 512;
 const DUE_PER_SWEEP = 500;
 /** One evaluator at a time across PostgreSQL instances: a transaction-scoped advisory lock. */
 const EVALUATOR_LOCK = 7_361_010;
