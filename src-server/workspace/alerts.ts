@@ -180,13 +180,20 @@ export class AlertWatch {
       const state: State = before && before.rules === rulesKey ? { ...before } : { cursor: head, rules: rulesKey, recompute: '' };
       const touched = new Set<string>();
       if (state.recompute !== null) {
-        const rows = await tx.sql.all<{ id: string }>(
-          `SELECT id FROM (SELECT id FROM contacts WHERE status = 'open' AND id > ? UNION SELECT contact_id AS id FROM alert_clocks WHERE contact_id > ?) AS t
-           ORDER BY id LIMIT ?`,
-          [state.recompute, state.recompute, RECOMPUTED_PER_SWEEP],
-        );
-        for (const r of rows) touched.add(r.id);
-        state.recompute = rows.length === RECOMPUTED_PER_SWEEP ? rows[rows.length - 1].id : null;
+        // The open contacts and the contacts with clocks, next in id order: two index scans, merged.
+        const after = state.recompute;
+        const lists = await Promise.all([
+          tx.sql.all<{ id: string }>("SELECT id FROM contacts WHERE status = 'open' AND id > ? ORDER BY id LIMIT ?", [after, RECOMPUTED_PER_SWEEP]),
+          tx.sql.all<{ id: string }>('SELECT DISTINCT contact_id AS id FROM alert_clocks WHERE contact_id > ? ORDER BY contact_id LIMIT ?', [
+            after,
+            RECOMPUTED_PER_SWEEP,
+          ]),
+        ]);
+        // A full list may have more after its last id: this slice ends at the first such id.
+        const ends = lists.filter((l) => l.length === RECOMPUTED_PER_SWEEP).map((l) => l[l.length - 1].id);
+        const end = ends.length ? ends.reduce((a, b) => (a < b ? a : b)) : null;
+        for (const l of lists) for (const r of l) if (end === null || r.id <= end) touched.add(r.id);
+        state.recompute = end;
       }
       // With no rule watched there are no clocks to keep (the recompute for those rules stopped them).
       const changed = !watching(rules)
