@@ -130,8 +130,8 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
         <div className="dash-scroll" tabIndex={0} role="region" aria-label="Open conversations (scrollable)">
           <table className="sv-table dash-contacts__table">
             <caption className="visually-hidden">
-              Open conversations: those breaking an alert rule first, then the longest open. Rows breaking a rule are marked. Choose a contact to open the
-              conversation.
+              Open conversations, longest open first, with those breaking an alert rule before the rest. Rows breaking a rule are marked. Choose a contact to
+              open the conversation.
             </caption>
             <thead>
               <tr>
