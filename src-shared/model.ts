@@ -1,6 +1,7 @@
 // The workspace's entities as the server sends them and the desktop cache stores them.
 // Times are milliseconds since the epoch (UTC). Ids are opaque strings.
 import { z } from 'zod';
+import { AlertEnd, AlertRule, AlertRules, NO_ALERT_RULES } from './alerts';
 
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id (1-64 letters, digits, _ or -)');
 export type Id = z.infer<typeof Id>;
@@ -51,7 +52,7 @@ export type ActivityStatus = z.infer<typeof ActivityStatus>;
 export const ChosenStatus = z.enum(['online', 'busy']);
 export type ChosenStatus = z.infer<typeof ChosenStatus>;
 
-export const NotificationKind = z.enum(['comment_mention', 'contact_assigned', 'new_message_assigned', 'new_message_unassigned']);
+export const NotificationKind = z.enum(['comment_mention', 'contact_assigned', 'new_message_assigned', 'new_message_unassigned', 'needs_attention']);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
 /** On or off for each notification kind: its keys come from NotificationKind, so a new kind is asked for wherever kinds are chosen. */
@@ -69,6 +70,7 @@ export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = {
   contact_assigned: true,
   new_message_assigned: true,
   new_message_unassigned: false,
+  needs_attention: true,
 };
 
 export const User = z.object({
@@ -85,6 +87,11 @@ export const User = z.object({
   deactivated: z.boolean(),
   avatar_color: z.string(),
   created_at: z.number(),
+  /** The last change of their access level, team or restrictions: who, when, what in words (shown to the user and supervisors; null to others). */
+  access_change: z
+    .object({ by: Id, at: z.number(), what: z.array(z.string()) })
+    .nullable()
+    .optional(),
 });
 export type User = z.infer<typeof User>;
 
@@ -211,6 +218,8 @@ export const Notification = z.object({
   created_at: z.number(),
   read_at: z.number().nullable(),
   archived_at: z.number().nullable(),
+  /** Needs attention items: the rule breached, when, and when and why the breach ended (null: it still holds). */
+  alert: z.object({ rule: AlertRule, due_at: z.number(), ended_at: z.number().nullable(), ended: AlertEnd.nullable() }).optional(),
 });
 export type Notification = z.infer<typeof Notification>;
 
@@ -263,6 +272,8 @@ export const WorkspaceSettings = z.object({
     .number()
     .min(0.25)
     .max(24 * 30),
+  /** Supervisor alerts (F16); changed by Owners and Managers through their own route. */
+  alert_rules: AlertRules.default(NO_ALERT_RULES),
 });
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
 

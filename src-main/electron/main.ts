@@ -19,7 +19,7 @@ import { policyDefaultPrefs, policyFilePath, policyView } from '../core/policy/p
 import { readPolicyFile } from '../core/policy/read';
 import { makePrivateFile, makePrivateFolder } from '../core/storage/private-folder';
 import { parseShellArgs } from './args';
-import { APP_NAME, badgeCount } from './badge';
+import { APP_NAME, trayState } from './badge';
 import { fallbackPageUrl } from './csp';
 import { deepLinkFromArgv, parseDeepLink, PROTOCOL, type DeepLink } from './deep-link';
 import { registerIpc, sendEvent } from './ipc';
@@ -182,13 +182,13 @@ async function start(): Promise<void> {
     log,
   });
   svc.on('event', (name, payload) => {
-    if (name === 'unread') tray?.setUnread(badgeCount(payload));
+    if (name === 'unread') tray?.setUnread(trayState(payload));
     sendEvent(win, name, payload);
   });
 
   await openWindow();
   await svc.start();
-  tray.setUnread(svc.unreadCount());
+  tray.setUnread(trayState({ count: svc.unreadCount() }));
   stopUpdates = startUpdates(machine.policy.updates, log);
 }
 

@@ -4,7 +4,7 @@
 import { app, Menu, nativeImage, Tray, type BrowserWindow, type NativeImage } from 'electron';
 import { existsSync } from 'node:fs';
 import { unreadBadge } from '../../src-shared/unread';
-import { APP_NAME, trayTooltip } from './badge';
+import { APP_NAME } from './badge';
 
 /** A filled circle as raw BGRA pixels, so the shell needs no image file to start. */
 function dot(size: number, [r, g, b]: [number, number, number]): NativeImage {
@@ -26,7 +26,8 @@ function dot(size: number, [r, g, b]: [number, number, number]): NativeImage {
 }
 
 export interface AppTray {
-  setUnread(count: number): void;
+  /** The badge number and the tooltip (trayState in badge.ts). */
+  setUnread(state: { badge: number; tooltip: string }): void;
   destroy(): void;
 }
 
@@ -51,18 +52,18 @@ export function createTray(opts: {
     tray = null;
   }
   const overlay = process.platform === 'win32' ? dot(16, [220, 38, 38]) : null;
-  let last = -1;
+  let last = '';
   return {
-    setUnread(count: number) {
-      if (count === last) return;
-      last = count;
+    setUnread({ badge: count, tooltip }) {
+      if (`${count} ${tooltip}` === last) return;
+      last = `${count} ${tooltip}`;
       app.setBadgeCount(count);
       if (tray && !tray.isDestroyed()) {
-        tray.setToolTip(trayTooltip(count));
+        tray.setToolTip(tooltip);
         if (process.platform === 'darwin') tray.setTitle(unreadBadge(count));
       }
       const win = opts.window();
-      if (overlay && win && !win.isDestroyed()) win.setOverlayIcon(count > 0 ? overlay : null, count > 0 ? trayTooltip(count) : '');
+      if (overlay && win && !win.isDestroyed()) win.setOverlayIcon(count > 0 ? overlay : null, count > 0 ? tooltip : '');
     },
     destroy() {
       if (tray && !tray.isDestroyed()) tray.destroy();

@@ -275,6 +275,47 @@ CREATE INDEX contacts_phone ON contacts(phone);
 `,
   },
   {
+    version: 10,
+    name: 'supervisor alerts: the clocks of the rules, the breaches raised, the Needs attention items they made; who last changed a user’s access',
+    // A clock runs while a rule's condition holds for an open conversation (workspace/alerts.ts); due_at
+    // is when it breaches. A breach is raised once per (conversation, rule, start of its condition): the
+    // unique key keeps it once across restarts and instances. The notification columns say which
+    // breach an item stands for and when it ended.
+    sql: `
+CREATE TABLE alert_clocks (
+  conversation_id TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  due_at BIGINT NOT NULL,
+  breach_id TEXT,
+  PRIMARY KEY (conversation_id, rule)
+);
+CREATE INDEX alert_clocks_due ON alert_clocks(due_at) WHERE breach_id IS NULL;
+CREATE INDEX alert_clocks_contact ON alert_clocks(contact_id);
+CREATE TABLE alert_breaches (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  due_at BIGINT NOT NULL,
+  raised_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  ended TEXT,
+  UNIQUE (conversation_id, rule, started_at)
+);
+CREATE INDEX alert_breaches_open ON alert_breaches(contact_id) WHERE ended_at IS NULL;
+ALTER TABLE notifications ADD COLUMN alert_id TEXT;
+ALTER TABLE notifications ADD COLUMN alert_rule TEXT;
+ALTER TABLE notifications ADD COLUMN alert_due_at BIGINT;
+ALTER TABLE notifications ADD COLUMN alert_ended_at BIGINT;
+ALTER TABLE notifications ADD COLUMN alert_ended TEXT;
+CREATE INDEX notifications_alert ON notifications(alert_id) WHERE alert_id IS NOT NULL;
+ALTER TABLE users ADD COLUMN access_change TEXT;
+`,
+  },
+  {
     version: 12,
     name: 'developer API: every contact has its /v2 number from the moment it exists',
     // A contact is addressable as id:<number> before /v2 ever showed it (a number read from a webhook,

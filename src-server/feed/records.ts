@@ -21,7 +21,7 @@ export function redactsUser(row: Pick<FeedRow, 'entity' | 'entity_id'>, viewer: 
 }
 
 function redactedData(data: string | null): string | null {
-  return data === null ? null : JSON.stringify({ ...(JSON.parse(data) as object), restrictions: null });
+  return data === null ? null : JSON.stringify({ ...(JSON.parse(data) as object), restrictions: null, access_change: null });
 }
 
 /** A record as JSON straight from its row. */

@@ -16,6 +16,7 @@ import { buildHttpApp } from './http-app';
 import type { RouteGroup } from './route-groups';
 import { acceptStreams } from './stream-upgrade';
 import { openWorkspace, startBackgroundWork } from './lifecycle';
+import { AlertWatch } from '../workspace/alerts';
 import { registerDeveloperApi, type DeveloperApiOptions } from '../v2/register';
 
 export interface ServerOptions {
@@ -74,6 +75,10 @@ export interface ServerOptions {
   limits?: Partial<ConnectionLimits>;
   /** The Developer API's rate limit for the workspace (default 100 requests per 10 s). */
   developerApiLimit?: DeveloperApiOptions['limit'];
+  /** How often the supervisor alert rules are checked (default 1 s; commits also trigger a check). */
+  alertSweepMs?: number;
+  /** For tests only: the length of an alert rule's "minute" in ms (1,000 makes thresholds seconds). */
+  alertMinuteMsForTests?: number;
   /** Check every answer against its contract (tests turn this on). */
   validateResponses?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -84,6 +89,8 @@ export interface WorkspaceServer {
   port: number;
   store: Store;
   hub: StreamHub;
+  /** The supervisor alert rules' evaluator. */
+  alerts: AlertWatch;
   /** Connections open now and body bytes arriving, as the limits count them. */
   guard: ConnectionGuard;
   demo: DemoSummary | null;
@@ -102,7 +109,11 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const db = await openDatabase(opts, log);
 
   let hub: StreamHub | null = null;
-  const store = new Store(db, clock, () => hub?.notify());
+  let alerts: AlertWatch | null = null;
+  const store = new Store(db, clock, () => {
+    hub?.notify();
+    alerts?.nudge();
+  });
   if (opts.presenceGapMs !== undefined) setPresenceGap(store, opts.presenceGapMs);
   hub = new StreamHub(db, {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
@@ -121,7 +132,12 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const { demo, setupCode } = await openWorkspace(db, store, opts.demo);
   await hub.start();
   // Commits of other instances (PostgreSQL): the hub reads the feed itself, so a nudge is enough.
-  await db.watchChanges(() => hub!.notify());
+  await db.watchChanges(() => {
+    hub!.notify();
+    alerts?.nudge();
+  });
+  alerts = new AlertWatch(store, { minuteMs: opts.alertMinuteMsForTests ?? 60_000, sweepMs: opts.alertSweepMs ?? 1000, log });
+  alerts.start();
 
   const signInLimits = new SignInLimits(store, opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 });
   let openapi: Record<string, unknown> | null = null;
@@ -165,12 +181,14 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     port,
     store,
     hub,
+    alerts,
     guard,
     demo,
     setupCode,
     app,
     async close() {
       stopBackground();
+      await alerts!.stop();
       await hub!.close();
       wss.close();
       await app.close();

@@ -239,6 +239,10 @@ export const handlers: Handlers = {
     const { client_id, ...patch } = c.body;
     return command(s, c.viewer, { clientId: client_id, route: 'updateWorkspace', request: patch }, (tx) => users.updateSettings(tx, patch));
   },
+  updateAlertRules: async (c, s) => {
+    const { client_id, ...rules } = c.body;
+    return command(s, c.viewer, { clientId: client_id, route: 'updateAlertRules', request: rules }, (tx) => users.updateSettings(tx, { alert_rules: rules }));
+  },
   listClosingCategories: async (_c, s) => ({ items: await users.listClosingCategories(db(s)) }),
   createClosingCategory: async (c, s) =>
     command(s, c.viewer, { clientId: c.body.client_id, route: 'createClosingCategory', request: c.body }, (tx) => users.createClosingCategory(tx, c.body.name)),

@@ -14,6 +14,7 @@ import type {
   Channel,
   ContactVisibility,
 } from '../../src-shared/model';
+import type { AlertEnd, AlertRule } from '../../src-shared/alerts';
 import { DEFAULT_NOTIFICATION_PREFS } from '../../src-shared/model';
 
 type Row = Record<string, unknown>;
@@ -44,6 +45,8 @@ export interface UserRow {
   must_change_password: number;
   /** Set on the actor of a Developer API token (access-tokens.ts): no person signs in as it. */
   api_token_id: string | null;
+  /** The last change of their access level, team or restrictions: JSON {by, at, what} (migration 10). */
+  access_change?: string | null;
   created_at: number;
 }
 
@@ -67,6 +70,7 @@ export function toUser(r: UserRow): User {
     deactivated: !!Number(r.deactivated),
     avatar_color: r.avatar_color,
     created_at: num(r.created_at),
+    ...(r.access_change ? { access_change: JSON.parse(r.access_change) as User['access_change'] } : {}),
   };
 }
 
@@ -157,6 +161,16 @@ export const toNotification = (r: Row): Notification => ({
   created_at: num(r.created_at),
   read_at: numOrNull(r.read_at),
   archived_at: numOrNull(r.archived_at),
+  ...(r.alert_rule
+    ? {
+        alert: {
+          rule: r.alert_rule as AlertRule,
+          due_at: num(r.alert_due_at),
+          ended_at: numOrNull(r.alert_ended_at),
+          ended: (r.alert_ended ?? null) as AlertEnd | null,
+        },
+      }
+    : {}),
 });
 
 export const toClosingCategory = (r: Row): ClosingCategory => ({

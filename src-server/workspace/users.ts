@@ -6,6 +6,7 @@ import type { ChosenStatus, User, WorkspaceSettings, NotificationPrefs } from '.
 import { hashPassword, hashToken, needsRehash, newToken, verifyPassword } from './passwords';
 import { prefsOf, toUser, toClosingCategory, toChannel, type UserRow } from './rows';
 import { getSettings } from './settings';
+import { accessChanges } from './access-change';
 import { loadUserRow, scopeOf } from './viewer';
 import { newId } from './ids';
 import type { Store } from './store';
@@ -219,7 +220,7 @@ export async function setPreferences(tx: Tx, userId: string, patch: Partial<Noti
 /** A user as this viewer is shown them (the feed does the same: `redactsUser`). */
 function userAsSeenBy(viewer: Pick<UserRow, 'id' | 'role'>, row: UserRow): User {
   const user = toUser(row);
-  return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null };
+  return showsRestrictions(viewer, row.id) ? user : { ...user, restrictions: null, access_change: null };
 }
 
 export async function listUsers(sql: SqlRunner, viewer: UserRow, q: QueryOf<'listUsers'>): Promise<User[]> {
@@ -255,6 +256,7 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
   const stopsBeingOwner = (body.role !== undefined && body.role !== 'owner') || body.deactivated === true;
   if (target.role === 'owner' && !Number(target.deactivated) && stopsBeingOwner) await assertAnotherOwnerRemains(tx, target);
   const newTeam = body.team_id === undefined ? target.team_id : body.team_id;
+  const changed = await accessChanges(tx.sql, target, body);
   const affected = [target.id, ...(await teamWatchers(tx, target.team_id)), ...(await teamWatchers(tx, newTeam))];
   await reconcileUsers(tx, affected, async () => {
     const r = body.restrictions ?? {};
@@ -273,6 +275,7 @@ export async function updateUser(tx: Tx, actor: UserRow, targetId: string, body:
       set('deactivated', body.deactivated ? 1 : 0);
       if (body.deactivated) set('status', 'offline');
     }
+    if (changed.length) set('access_change', JSON.stringify({ by: actor.id, at: tx.now, what: changed }));
     if (sets.length) await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...params, target.id]);
   });
   if (body.deactivated) await tx.run('DELETE FROM sessions WHERE user_id = ?', [target.id]);

@@ -1,6 +1,7 @@
 // The HTTP API: every route once, with the schemas the server validates with and clients parse with.
 // The OpenAPI document is generated from this table.
 import { z } from 'zod';
+import { AlertRule, AlertRules } from '../alerts';
 import {
   ChosenStatus,
   ClientId,
@@ -166,6 +167,8 @@ export const OpenConversationRow = z.object({
   conversation: Conversation,
   open_for_ms: z.number(),
   over_threshold: z.boolean(),
+  /** The alert rules it breaks now, each since when (the desktop's Dashboard, from the supervisor's Needs attention items). */
+  breaches: z.array(z.object({ rule: AlertRule, due_at: z.number() })).optional(),
 });
 
 const MemberRow = z.object({ user: User, open_assigned: z.number().int() });
@@ -426,9 +429,19 @@ export const routes = {
     summary: 'Change workspace settings (Owners)',
     auth: 'session',
     roles: ['owner'],
-    body: WorkspaceSettings.partial()
+    body: WorkspaceSettings.omit({ alert_rules: true })
+      .partial()
       .extend({ client_id: ClientId, name: z.string().trim().min(1).max(120).optional() })
       .strict(),
+    response: WorkspaceSettings,
+  }),
+  updateAlertRules: route({
+    method: 'PUT',
+    path: '/api/v1/workspace/alert-rules',
+    summary: 'Set the supervisor alert rules and business hours (Owners and Managers)',
+    auth: 'session',
+    roles: SUPERVISORS,
+    body: AlertRules.extend({ client_id: ClientId }).strict(),
     response: WorkspaceSettings,
   }),
   listClosingCategories: route({

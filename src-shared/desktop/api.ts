@@ -2,6 +2,7 @@
 // The preload exposes exactly this (Electron), the host serves exactly this (browser), the renderer
 // knows only this. Main validates every call with these schemas.
 import { z } from 'zod';
+import { AlertRules } from '../alerts';
 import {
   ActivityStatus,
   ChosenStatus,
@@ -71,7 +72,7 @@ export const Session = z.object({
    * `cache_rebuilt` (it was damaged and is being synced again), `cache_too_new` (written by a newer
    * version of the app: refused, nothing opens until the app is updated).
    */
-  notice: z.object({ kind: z.enum(['cache_rebuilt', 'cache_too_new']), message: z.string() }).nullable(),
+  notice: z.object({ kind: z.enum(['cache_rebuilt', 'cache_too_new', 'access_changed']), message: z.string() }).nullable(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -169,7 +170,7 @@ export const LocalPrefs = z.object({
 export type LocalPrefs = z.infer<typeof LocalPrefs>;
 
 export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
-  os_alerts: { comment_mention: true, contact_assigned: true, new_message_assigned: true, new_message_unassigned: false },
+  os_alerts: { comment_mention: true, contact_assigned: true, new_message_assigned: true, new_message_unassigned: false, needs_attention: true },
   do_not_disturb: false,
   sound: true,
 };
@@ -244,7 +245,7 @@ export const queries = {
   },
   outbox: { input: Empty, output: z.array(OutboxItem) },
   dashboardOpen: {
-    input: z.object({ team_id: Id.optional(), limit: Limit(DASHBOARD_OPEN_MAX, 100) }).strict(),
+    input: z.object({ team_id: Id.optional(), assignee: z.union([Id, z.literal('unassigned')]).optional(), limit: Limit(DASHBOARD_OPEN_MAX, 100) }).strict(),
     output: z.object({ items: z.array(OpenConversationRow), total: z.number().int(), threshold_hours: z.number() }),
   },
   dashboardMembers: {
@@ -389,11 +390,14 @@ export const commands = {
   },
   /** Online only, Owners: Settings > Workspace. */
   updateWorkspace: {
-    input: WorkspaceSettings.partial()
+    input: WorkspaceSettings.omit({ alert_rules: true })
+      .partial()
       .extend({ name: z.string().trim().min(1).max(120).optional() })
       .strict(),
     output: WorkspaceSettings,
   },
+  /** Online only, Owners and Managers: Settings > Workspace > Alerts. */
+  updateAlertRules: { input: AlertRules, output: WorkspaceSettings },
   createCustomInbox: { input: CustomInboxInput.strict(), output: CustomInbox },
   updateCustomInbox: { input: CustomInboxInput.partial().extend({ id: Id }).strict(), output: CustomInbox },
   deleteCustomInbox: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
@@ -425,7 +429,8 @@ export const events = {
   changed: z.object({ entities: z.array(ChangedEntity), contact_ids: z.array(z.string()) }),
   /** Open a conversation (a notification was clicked, or a deep link). */
   open: z.object({ contact_id: Id, comment_id: Id.nullable(), message_id: Id.nullable() }),
-  unread: z.object({ count: z.number().int() }),
+  /** Unread notifications; for a supervisor also the alert breaches still open (the tray badge counts those). */
+  unread: z.object({ count: z.number().int(), attention: z.number().int().optional() }),
 } as const;
 
 export type Queries = typeof queries;

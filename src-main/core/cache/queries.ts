@@ -16,6 +16,7 @@ import type {
   WorkspaceSettings,
 } from '../../../src-shared/model';
 import type { Cache } from './cache';
+import type { AlertRule } from '../../../src-shared/alerts';
 import { ftsQuery, newestMatchingMessages } from './text-search';
 import { failedWritesOf, localWritesOf } from './outbox-rows';
 import { matchesAll } from '../../../src-shared/search-match';
@@ -342,28 +343,56 @@ export const newNotifications = (cache: Cache) => parse<Notification>(cache.all(
 export const unreadNotificationsOf = (cache: Cache, contactId: string) =>
   cache.all<{ id: string }>('SELECT id FROM notifications WHERE contact_id = ? AND unread = 1', contactId).map((n) => n.id);
 
-export function dashboardOpen(cache: Cache, now: number, teamId: string | undefined, limit: number) {
-  const s = settings(cache);
-  const threshold = (s?.open_too_long_hours ?? 2) * HOUR_MS;
-  const conds: ListCond[] = [{ kind: 'status', status: 'open' }];
-  if (teamId) conds.push({ kind: 'team', id: teamId });
-  const j = listWhere(conds);
-  const rows = cache.all<{ cdata: string; vdata: string }>(
-    `SELECT c.data AS cdata, v.data AS vdata FROM contacts c JOIN conversations v ON v.id = c.conversation_id
-     WHERE ${j.sql} ORDER BY v.opened_at ASC, v.id ASC LIMIT ?`,
-    ...j.params,
-    limit,
+/** The breaches still open that this supervisor was told of (Needs attention items not ended), by contact. */
+export function openBreaches(cache: Cache): Map<string, { rule: AlertRule; due_at: number }[]> {
+  const items = parse<Notification>(
+    cache.all("SELECT data FROM notifications WHERE json_extract(data, '$.kind') = 'needs_attention' AND json_extract(data, '$.alert.ended_at') IS NULL"),
   );
-  const total = countList(cache, conds);
-  return {
-    items: rows.map((r) => {
-      const conversation = JSON.parse(r.vdata) as Conversation;
-      const openFor = Math.max(0, now - conversation.opened_at);
-      return { contact: JSON.parse(r.cdata) as Contact, conversation, open_for_ms: openFor, over_threshold: openFor > threshold };
-    }),
-    total,
-    threshold_hours: s?.open_too_long_hours ?? 2,
-  };
+  const out = new Map<string, { rule: AlertRule; due_at: number }[]>();
+  for (const n of items) {
+    if (!n.alert) continue;
+    const list = out.get(n.contact_id) ?? [];
+    if (!list.some((b) => b.rule === n.alert!.rule)) list.push({ rule: n.alert.rule, due_at: n.alert.due_at });
+    out.set(n.contact_id, list);
+  }
+  return out;
+}
+
+/** How many breaches are open (the tray badge of a supervisor). */
+export const openBreachCount = (cache: Cache) => [...openBreaches(cache).values()].reduce((n, list) => n + list.length, 0);
+
+/**
+ * The Contacts widget: open conversations breaking an alert rule first (the longest overdue first),
+ * then the rest, longest open first; for a team or one assignee (an agent, or 'unassigned').
+ */
+export function dashboardOpen(cache: Cache, now: number, filter: { teamId?: string; assignee?: string }, limit: number) {
+  const s = settings(cache);
+  const conds: ListCond[] = [{ kind: 'status', status: 'open' }];
+  if (filter.teamId) conds.push({ kind: 'team', id: filter.teamId });
+  if (filter.assignee) conds.push({ kind: 'assignee', id: filter.assignee === 'unassigned' ? null : filter.assignee });
+  const j = listWhere(conds);
+  const breaches = openBreaches(cache);
+  const read = (extra: Where, n: number) =>
+    cache.all<{ cdata: string; vdata: string }>(
+      `SELECT c.data AS cdata, v.data AS vdata FROM contacts c JOIN conversations v ON v.id = c.conversation_id
+       WHERE ${j.sql} AND ${extra.sql} ORDER BY v.opened_at ASC, v.id ASC LIMIT ?`,
+      ...j.params,
+      ...extra.params,
+      n,
+    );
+  const ids = [...breaches.keys()];
+  const breached: Where = ids.length ? { sql: `c.id IN (${ids.map(() => '?').join(', ')})`, params: ids } : { sql: '0', params: [] };
+  const first = read(breached, limit);
+  const rest = read({ sql: `NOT (${breached.sql})`, params: breached.params }, limit - first.length);
+  const overdue = (contactId: string) => now - Math.min(...(breaches.get(contactId) ?? []).map((b) => b.due_at));
+  const rows = [...first, ...rest].map((r) => {
+    const contact = JSON.parse(r.cdata) as Contact;
+    const conversation = JSON.parse(r.vdata) as Conversation;
+    const list = breaches.get(contact.id) ?? [];
+    return { contact, conversation, open_for_ms: Math.max(0, now - conversation.opened_at), over_threshold: list.length > 0, breaches: list };
+  });
+  rows.sort((a, b) => (b.breaches.length ? overdue(b.contact.id) : -1) - (a.breaches.length ? overdue(a.contact.id) : -1));
+  return { items: rows, total: countList(cache, conds), threshold_hours: s?.open_too_long_hours ?? 2 };
 }
 
 export function dashboardMembers(cache: Cache, teamId?: string, status?: string) {

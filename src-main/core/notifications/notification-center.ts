@@ -31,6 +31,7 @@ const TITLES: Record<NotificationKind, string> = {
   contact_assigned: 'Contact assigned to you',
   new_message_assigned: 'New message',
   new_message_unassigned: 'New message (unassigned)',
+  needs_attention: 'Needs attention',
 };
 
 /** Untrusted text for an OS notification: no control or direction-override characters, one line, shortened. */

@@ -281,6 +281,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.outbox = new Outbox(cache, this.api, this.clock);
     this.sync.on('applied', (applied, live) => {
       if (live) this.center.consider(applied.notifications);
+      if (applied.entities.has('user') || applied.entities.has('*')) this.noticeAccessChange(live);
       if (applied.notifications.length) this.readOnScreen();
       // A lost contact's waiting writes turn failed in the outbox (cache.removeContact).
       this.emitEvent('changed', {
@@ -350,8 +351,30 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.emitEvent('session', this.session());
   }
 
+  /**
+   * The user's access level, team or restrictions changed while the app runs: who changed what, in
+   * the session's notice. The change last seen is kept in the cache, so one is said once; changes
+   * that came with a first sync are not news.
+   */
+  private noticeAccessChange(live: boolean): void {
+    const cache = this.cache;
+    if (!cache) return;
+    const at = this.session().user?.access_change?.at ?? 0;
+    const kept = cache.getMeta('access_seen_at');
+    if (kept !== null && at <= Number(kept)) return;
+    cache.setMeta('access_seen_at', String(at));
+    const change = this.session().user?.access_change;
+    if (!live || kept === null || !change) return;
+    const by = q.user(cache, change.by)?.name ?? 'A supervisor';
+    this.notice = { kind: 'access_changed', message: `${by} changed your access: ${change.what.join(', ')}.` };
+    this.emitSession();
+  }
+
   private emitUnread(): void {
-    if (this.cache) this.emitEvent('unread', { count: q.unreadCount(this.cache) });
+    if (!this.cache) return;
+    const role = this.session().user?.role;
+    const supervisor = role === 'owner' || role === 'manager';
+    this.emitEvent('unread', { count: q.unreadCount(this.cache), ...(supervisor && { attention: q.openBreachCount(this.cache) }) });
   }
 
   unreadCount(): number {

@@ -35,7 +35,7 @@ export function reads(ctx: ServiceContext): CacheReads {
     outbox: () => outboxItems(ctx.cache()),
     drafts: () => drafts(ctx.cache()),
     place: () => place(ctx.cache()),
-    dashboardOpen: ({ team_id, limit }) => q.dashboardOpen(ctx.cache(), ctx.now(), team_id, limit),
+    dashboardOpen: ({ team_id, assignee, limit }) => q.dashboardOpen(ctx.cache(), ctx.now(), { teamId: team_id, assignee }, limit),
     dashboardMembers: ({ team_id, status }) => q.dashboardMembers(ctx.cache(), team_id, status),
     dashboardSummary: ({ tz_offset_minutes }) => q.dashboardSummary(ctx.cache(), ctx.now(), tz_offset_minutes),
     // The workspace's copy, the one that decides what is created: asked of the server.

@@ -1,37 +1,60 @@
-// The Contacts widget: every open conversation, longest open first, with its last message, how long
-// it has been open and who has it. Rows open longer than the workspace's threshold stand out; a
-// click opens the conversation in the Messages module.
+// The Contacts widget: every open conversation, those breaking an alert rule first (with the rule and
+// how long overdue), then the longest open; its last message, how long it has been open and who has
+// it. Only rows breaking a rule stand out. A click opens the conversation in the Messages module;
+// "Nudge" opens it with a comment to its assignee started.
 import { useState } from 'react';
 import type { Team, User } from '../../../src-shared/model';
 import { useQuery } from '../../bridge';
 import { DASHBOARD_OPEN_MAX } from '../../../src-shared/desktop/api';
 import { Avatar, Button, EmptyState, ErrorState, formatCount, formatDateTime, formatDuration, Icon, Skeleton } from '../../ui';
 import { useNavigation } from '../shell/navigation-store';
+import { useConversation } from '../messages/conversation-store';
+import type { AlertRule } from '../../../src-shared/alerts';
 import { FilterSelect, Panel } from './layout';
 
-const HOUR_MS = 3_600_000;
 /** Rows listed at first, and added by each "Show more". */
 const PAGE = 100;
 
-const hoursLabel = (h: number) => (h === 1 ? '1 hour' : `${Number.isInteger(h) ? h : h.toFixed(1)} hours`);
+const RULE_SHORT: Record<AlertRule, string> = {
+  open_too_long: 'Open too long',
+  first_response_overdue: 'First response overdue',
+  unassigned_too_long: 'Unassigned too long',
+};
+
+/** Opens the conversation with a comment started that mentions its assignee (the follow-up of a breach). */
+function nudge(contactId: string, assignee: User | undefined, open: (id: string) => void) {
+  useConversation.getState().startDraft(contactId, {
+    text: assignee ? `@${assignee.name} ` : '',
+    mode: 'comment',
+    mentions: assignee ? [{ id: assignee.id, name: assignee.name, at: 0 }] : [],
+  });
+  open(contactId);
+}
 
 export function ContactsWidget({ now, teams, usersById }: { now: number; teams: Team[]; usersById: Map<string, User> }) {
   const [team, setTeam] = useState('all');
+  const [agent, setAgent] = useState('all');
   const [limit, setLimit] = useState(PAGE);
   const teamId = team === 'all' ? undefined : team;
-  const open = useQuery('dashboardOpen', { team_id: teamId, limit }, [teamId, limit]);
+  const assignee = agent === 'all' ? undefined : agent;
+  const open = useQuery('dashboardOpen', { team_id: teamId, assignee, limit }, [teamId, assignee, limit]);
   const openConversation = useNavigation((s) => s.openConversation);
 
   const data = open.data;
-  const thresholdMs = (data?.threshold_hours ?? 2) * HOUR_MS;
   const rows = (data?.items ?? []).map((r) => {
-    // Re-derived from the ticking clock so a row crosses the threshold on screen between re-queries.
+    // Re-derived from the ticking clock so the times move on screen between re-queries.
     const openFor = Math.max(r.open_for_ms, now - r.conversation.opened_at);
-    return { ...r, openFor, over: r.over_threshold || openFor > thresholdMs };
+    const breaches = r.breaches ?? [];
+    return { ...r, openFor, breaches, over: breaches.length > 0 };
   });
   const overCount = rows.filter((r) => r.over).length;
 
   const teamOptions = [{ value: 'all', label: 'All teams' }, ...teams.map((t) => ({ value: t.id, label: t.name }))];
+  const agentOptions = [
+    { value: 'all', label: 'Everyone' },
+    { value: 'unassigned', label: 'Unassigned' },
+    ...[...usersById.values()].filter((u) => !u.deactivated).map((u) => ({ value: u.id, label: u.name })),
+  ];
 
   return (
     <Panel
@@ -46,29 +69,40 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
               <span className="dash-over-count">
                 <Icon name="clock" size={13} />
                 {overCount}
-                {data.total > rows.length && rows[rows.length - 1]?.over ? '+' : ''} over {hoursLabel(data.threshold_hours)}
+                {data.total > rows.length && rows[rows.length - 1]?.over ? '+' : ''} breaking a rule
               </span>
             )}
           </>
         )
       }
       actions={
-        <FilterSelect
-          label="Team"
-          value={team}
-          onChange={(t) => {
-            setTeam(t);
-            setLimit(PAGE);
-          }}
-          options={teamOptions}
-        />
+        <>
+          <FilterSelect
+            label="Team"
+            value={team}
+            onChange={(t) => {
+              setTeam(t);
+              setLimit(PAGE);
+            }}
+            options={teamOptions}
+          />
+          <FilterSelect
+            label="Agent"
+            value={agent}
+            onChange={(a) => {
+              setAgent(a);
+              setLimit(PAGE);
+            }}
+            options={agentOptions}
+          />
+        </>
       }
       footer={
         data && (
           <>
             <span className="dash-legend">
               <span className="dash-legend__swatch" aria-hidden="true" />
-              Highlighted: open longer than {hoursLabel(data.threshold_hours)}
+              Highlighted: breaks an alert rule (Settings &gt; Workspace &gt; Alerts)
             </span>
             {data.total > rows.length && (
               <span className="dash-contacts__more">
@@ -96,18 +130,21 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
         <div className="dash-scroll" tabIndex={0} role="region" aria-label="Open conversations (scrollable)">
           <table className="sv-table dash-contacts__table">
             <caption className="visually-hidden">
-              Open conversations, longest open first. Rows open longer than {hoursLabel(data!.threshold_hours)} are marked. Choose a contact to open the
-              conversation.
+              Open conversations, longest open first, with those breaking an alert rule before the rest. Rows breaking a rule are marked. Choose a contact to
+              open the conversation.
             </caption>
             <thead>
               <tr>
                 <th scope="col">Contact</th>
                 <th scope="col">Open for</th>
                 <th scope="col">Assignee</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
-              {rows.map(({ contact, conversation, openFor, over }) => {
+              {rows.map(({ contact, conversation, openFor, over, breaches }) => {
                 const assignee = contact.assignee_id ? usersById.get(contact.assignee_id) : undefined;
                 return (
                   <tr key={contact.id} className={`dash-row${over ? ' dash-row--over' : ''}`} onClick={() => openConversation(contact.id)}>
@@ -136,8 +173,12 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
                       <span className={`dash-duration${over ? ' dash-duration--over' : ''}`}>
                         {over && <Icon name="clock" size={14} />}
                         {formatDuration(openFor)}
-                        {over && <span className="visually-hidden"> (over the threshold)</span>}
                       </span>
+                      {breaches.map((b) => (
+                        <span key={b.rule} className="dash-breach">
+                          {RULE_SHORT[b.rule]} · overdue {formatDuration(Math.max(0, now - b.due_at))}
+                        </span>
+                      ))}
                     </td>
                     <td>
                       {contact.assignee_id ? (
@@ -147,6 +188,21 @@ export function ContactsWidget({ now, teams, usersById }: { now: number; teams: 
                         </span>
                       ) : (
                         <span className="sv-chip sv-chip--muted">Unassigned</span>
+                      )}
+                    </td>
+                    <td>
+                      {over && (
+                        <Button
+                          size="sm"
+                          variant="secondary"
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            nudge(contact.id, assignee, openConversation);
+                          }}
+                          aria-label={`Nudge about ${contact.name}`}
+                        >
+                          Nudge
+                        </Button>
                       )}
                     </td>
                   </tr>

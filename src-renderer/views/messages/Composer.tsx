@@ -1,6 +1,6 @@
 // The composer: a Message to the contact, or an internal Comment for the team. In a comment, "@"
 // offers the workspace's users (MentionPicker); the draft (useDraft) knows whom each "@Name" stands for.
-import { useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { canSeeContact, knownViewer } from '../../../src-shared/access/visibility';
 import { COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS, type Contact, type User } from '../../../src-shared/model';
 import { command, DesktopError } from '../../bridge/client';
@@ -51,6 +51,15 @@ export function Composer({ contact }: { contact: Contact }) {
     textRef.current.focus();
     textRef.current.setSelectionRange(pos, pos);
   }, [text]);
+
+  const focusRequest = useConversation((s) => s.focusComposer);
+  useEffect(() => {
+    const box = textRef.current;
+    if (focusRequest !== contact.id || !box) return;
+    useConversation.setState({ focusComposer: null });
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+  }, [focusRequest, contact.id]);
 
   const choose = (u: User) => {
     if (!picker.query) return;

@@ -10,7 +10,7 @@ import { Composer } from './Composer';
 import { ContactPanel } from './ContactPanel';
 import { useConversation } from './conversation-store';
 import { useOutboxActions } from './outbox-actions';
-import { doneOrQueued } from '../session/session-store';
+import { doneOrQueued, useSession } from '../session/session-store';
 import { Thread } from './Thread';
 
 export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { contactId: string; detailsOpen: boolean; onToggleDetails: () => void }) {
@@ -19,6 +19,7 @@ export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { 
   const missing = useConversation((s) => s.missing);
   const error = useConversation((s) => s.error);
   const closeConversation = useNavigation((s) => s.closeConversation);
+  const notice = useSession((s) => s.session?.notice ?? null);
   const [closing, setClosing] = useState(false);
   const [reopening, setReopening] = useState(false);
 
@@ -34,7 +35,7 @@ export function ConversationPane({ contactId, detailsOpen, onToggleDetails }: { 
             </Button>
           }
         >
-          It may have been reassigned to someone whose conversations you can't see.
+          {notice?.kind === 'access_changed' ? notice.message : "It may have been reassigned to someone whose conversations you can't see."}
         </EmptyState>
       </section>
     );

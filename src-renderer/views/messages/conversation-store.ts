@@ -31,6 +31,10 @@ interface ConversationStore {
   drafts: Record<string, Draft>;
   /** Bumped when the user sends something: the thread jumps to the newest entry. */
   sentNonce: number;
+  /** A conversation whose composer takes the focus when shown, the caret after its draft (a comment started elsewhere, like Nudge). */
+  focusComposer: string | null;
+  /** Starts a draft in a conversation (its composer focused when shown). */
+  startDraft: (contactId: string, draft: Draft) => void;
   open: (contactId: string | null) => void;
   refresh: (what?: { thread?: boolean; detail?: boolean }) => Promise<void>;
   showEarlier: () => void;
@@ -56,6 +60,12 @@ export const useConversation = create<ConversationStore>((set, get) => ({
   limit: FIRST_LIMIT,
   drafts: {},
   sentNonce: 0,
+  focusComposer: null,
+
+  startDraft(contactId, draft) {
+    get().setDraft(contactId, draft);
+    set({ focusComposer: contactId });
+  },
 
   open(contactId) {
     if (!subscribed) {

@@ -1,5 +1,6 @@
 // F7 The Notification Center: New, Archived, All; archive one or all; mark read; a click opens
 // the conversation at the comment or message and marks the item read.
+import { END_WORDS } from '../../../src-shared/alerts';
 import { useEffect, useState } from 'react';
 import { mentionsToNames } from '../../../src-shared/mentions';
 import type { Notification, NotificationKind } from '../../../src-shared/model';
@@ -22,6 +23,7 @@ const KIND_ICON: Record<NotificationKind, IconName> = {
   contact_assigned: 'userPlus',
   new_message_assigned: 'message',
   new_message_unassigned: 'inbox',
+  needs_attention: 'alert',
 };
 
 const KIND_LABEL: Record<NotificationKind, string> = {
@@ -29,6 +31,7 @@ const KIND_LABEL: Record<NotificationKind, string> = {
   contact_assigned: 'Contact assigned',
   new_message_assigned: 'New message',
   new_message_unassigned: 'New message (unassigned)',
+  needs_attention: 'Needs attention',
 };
 
 export function NotificationCenter() {
@@ -152,6 +155,9 @@ function NotificationItem({ n }: { n: Notification }) {
     case 'new_message_assigned':
     case 'new_message_unassigned':
       title = n.count > 1 ? `${n.count} new messages from ${contact}` : `New message from ${contact}`;
+      break;
+    case 'needs_attention':
+      title = n.alert?.ended_at ? `${contact}: ended, ${END_WORDS[n.alert.ended ?? 'closed']}` : `${contact} needs attention`;
       break;
   }
 

@@ -20,6 +20,10 @@ const KIND_SWITCH: Record<NotificationKind, { label: string; description: string
   contact_assigned: { label: 'Contact Assigned', description: 'A contact is assigned to you.' },
   new_message_assigned: { label: 'New Message (assigned)', description: 'A contact assigned to you writes in.' },
   new_message_unassigned: { label: 'New Message (unassigned)', description: 'An unassigned contact writes in. Busy workspaces usually leave this off.' },
+  needs_attention: {
+    label: 'Needs attention',
+    description: 'A conversation breaks one of the workspace’s alert rules (supervisors; agents for their own first responses).',
+  },
 };
 /** A switch per kind, in the model's order. */
 const ALERT_KINDS = NotificationKind.options.map((kind) => ({ kind, ...KIND_SWITCH[kind] }));

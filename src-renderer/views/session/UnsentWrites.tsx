@@ -146,14 +146,14 @@ export function UndeliverableWrites() {
   );
 }
 
-/** The one line about this computer's copy of the data (rebuilt after damage, or too new to open). */
+/** The one line about this computer's copy of the data (rebuilt after damage, or too new to open), or about the user's access changed by a supervisor. */
 export function CacheNotice() {
   const notice = useSession((s) => s.session?.notice ?? null);
   if (!notice) return null;
   return (
     <div className={`banner ${notice.kind === 'cache_too_new' ? 'banner--danger' : 'banner--offline'}`} role="status">
       <span>{notice.message}</span>
-      {notice.kind === 'cache_rebuilt' && (
+      {notice.kind !== 'cache_too_new' && (
         <Button size="sm" variant="ghost" onClick={() => void command('dismissNotice', {})}>
           Dismiss
         </Button>

@@ -14,6 +14,7 @@ import { OneTimePasswordDialog } from './OneTimePasswordDialog';
 import { TeamsCard } from './TeamsCard';
 import { CategoriesCard } from './CategoriesCard';
 import { WorkspaceCard } from './WorkspaceCard';
+import { AlertRulesCard } from './AlertRulesCard';
 import { DeveloperApiCard } from './DeveloperApiCard';
 import './users.css';
 
@@ -174,6 +175,7 @@ export function UsersView() {
 
       {actor && <TeamsCard users={all} teams={teamList} />}
       {settings && actor && <WorkspaceCard settings={settings} actor={actor} />}
+      {settings && actor && <AlertRulesCard settings={settings} />}
       {actor && <CategoriesCard actor={actor} />}
       {actor && <DeveloperApiCard actor={actor} />}
 

@@ -121,7 +121,7 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
           value={draft.openTooLong}
           onChange={(openTooLong) => set({ openTooLong })}
           disabled={!owner}
-          hint="The Dashboard marks conversations open longer than this."
+          hint="The dashboard API (open conversations) marks conversations open longer than this; the Dashboard here highlights what breaks an alert rule (Alerts, below)."
         />
       </div>
       <Switch

@@ -13,6 +13,7 @@ type SupervisorWrites = Pick<
   | 'createClosingCategory'
   | 'updateClosingCategory'
   | 'updateWorkspace'
+  | 'updateAlertRules'
 >;
 
 export const supervisorWrites = (ctx: ServiceContext): SupervisorWrites => ({
@@ -28,4 +29,5 @@ export const supervisorWrites = (ctx: ServiceContext): SupervisorWrites => ({
   createClosingCategory: ({ name }) => ctx.online().call('createClosingCategory', { body: { client_id: newClientId(), name } }),
   updateClosingCategory: ({ id, ...patch }) => ctx.online().call('updateClosingCategory', { params: { id }, body: { client_id: newClientId(), ...patch } }),
   updateWorkspace: (input) => ctx.online().call('updateWorkspace', { body: { client_id: newClientId(), ...input } }),
+  updateAlertRules: (input) => ctx.online().call('updateAlertRules', { body: { client_id: newClientId(), ...input } }),
 });
