@@ -473,7 +473,7 @@ describe('Developer API: respond.io conventions', () => {
       await db.run('DELETE FROM schema_migrations WHERE version >= 12');
       await migratePostgres(db as PostgresDatabase);
     } else {
-      (db as SqliteDatabase).setUserVersion(8);
+      (db as SqliteDatabase).setUserVersion(11); // the version before the numbering migration
       migrateSqlite(db as SqliteDatabase);
     }
     const numbered = await db.all<{ n: number }>(
