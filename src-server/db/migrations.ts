@@ -274,6 +274,48 @@ CREATE INDEX contacts_email ON contacts(lower(email));
 CREATE INDEX contacts_phone ON contacts(phone);
 `,
   },
+  {
+    version: 9,
+    name: 'webhooks: endpoints with their signing keys, the delivery queue and log, and the dispatcher position in the feed',
+    // The signing key is kept as given (it signs every delivery). A delivery row is the queue (pending)
+    // and the log (the last 100 finished per endpoint); lane: a contact's events are delivered in
+    // order. feed_cursors is shared with feed compaction: it never removes a record above the lowest
+    // position (one row per active endpoint, name webhook:<id>), created by either with this statement.
+    sql: `
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  signing_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  paused_reason TEXT,
+  failing_since BIGINT,
+  created_by TEXT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id {{SEQ}},
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  lane TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  claimed_until BIGINT,
+  status_code INTEGER,
+  latency_ms INTEGER,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries(endpoint_id, event_id);
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries(endpoint_id, id);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(endpoint_id, lane, id) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS feed_cursors (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -17,6 +17,7 @@ import type { RouteGroup } from './route-groups';
 import { acceptStreams } from './stream-upgrade';
 import { openWorkspace, startBackgroundWork } from './lifecycle';
 import { registerDeveloperApi, type DeveloperApiOptions } from '../v2/register';
+import { WebhookDispatcher, type RetrySchedule } from '../webhooks/dispatcher';
 
 export interface ServerOptions {
   /** The SQLite file (created if missing): the embedded default. */
@@ -74,6 +75,10 @@ export interface ServerOptions {
   limits?: Partial<ConnectionLimits>;
   /** The Developer API's rate limit for the workspace (default 100 requests per 10 s). */
   developerApiLimit?: DeveloperApiOptions['limit'];
+  /** Let webhooks reach loopback and private addresses (--allow-private-webhooks: tests and on-premises receivers). */
+  allowPrivateWebhooks?: boolean;
+  /** A shorter retry schedule for webhook deliveries: tests only (the default retries for 24 hours). */
+  webhookSchedule?: Partial<RetrySchedule>;
   /** Check every answer against its contract (tests turn this on). */
   validateResponses?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -102,7 +107,11 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   const db = await openDatabase(opts, log);
 
   let hub: StreamHub | null = null;
-  const store = new Store(db, clock, () => hub?.notify());
+  let webhookDispatcher: WebhookDispatcher | null = null;
+  const store = new Store(db, clock, () => {
+    hub?.notify();
+    webhookDispatcher?.notify();
+  });
   if (opts.presenceGapMs !== undefined) setPresenceGap(store, opts.presenceGapMs);
   hub = new StreamHub(db, {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
@@ -120,8 +129,13 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   });
   const { demo, setupCode } = await openWorkspace(db, store, opts.demo);
   await hub.start();
-  // Commits of other instances (PostgreSQL): the hub reads the feed itself, so a nudge is enough.
-  await db.watchChanges(() => hub!.notify());
+  const dispatcher = (webhookDispatcher = new WebhookDispatcher(store, { allowPrivate: opts.allowPrivateWebhooks ?? false, schedule: opts.webhookSchedule, log }));
+  dispatcher.start();
+  // Commits of other instances (PostgreSQL): the hub and the webhooks read the feed themselves, so a nudge is enough.
+  await db.watchChanges(() => {
+    hub!.notify();
+    dispatcher.notify();
+  });
 
   const signInLimits = new SignInLimits(store, opts.signInLimit ?? { perIp: 300, perEmail: 10, windowMs: 60_000 });
   let openapi: Record<string, unknown> | null = null;
@@ -131,6 +145,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     openapi: () => (openapi ??= openapiDocument()),
     signInLimit: signInLimits,
     setupLimit: { start: (ip) => signInLimits.startSetup(ip), succeeded: (ip) => signInLimits.setupSucceeded(ip) },
+    webhooks: { dispatcher, allowPrivate: opts.allowPrivateWebhooks ?? false },
   };
 
   const listenHost = opts.host ?? '127.0.0.1';
@@ -171,6 +186,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     app,
     async close() {
       stopBackground();
+      await dispatcher.close();
       await hub!.close();
       wss.close();
       await app.close();
