@@ -216,6 +216,7 @@ export class WebhookDispatcher {
 
   private async record(d: DueRow, r: Awaited<ReturnType<typeof postSafely>>): Promise<void> {
     const s = this.schedule;
+    let retryIn: number | null = null;
     const paused = await this.store.write(async (tx) => {
       if (r.error === null) {
         await tx.run(
@@ -226,6 +227,7 @@ export class WebhookDispatcher {
       } else {
         const attempts = await tx.sql.get<{ attempts: number }>('SELECT attempts FROM webhook_deliveries WHERE id = ?', [d.id]);
         const giveUp = tx.now - Number(d.created_at) >= s.giveUpAfterMs || r.error.startsWith('refused');
+        retryIn = retryDelayMs(Number(attempts?.attempts ?? 1), s);
         await tx.run(
           `UPDATE webhook_deliveries SET status = ?, status_code = ?, latency_ms = ?, error = ?, claimed_until = NULL, next_attempt_at = ?, finished_at = ? WHERE id = ?`,
           [
@@ -233,7 +235,7 @@ export class WebhookDispatcher {
             r.status,
             r.latencyMs,
             r.error,
-            tx.now + retryDelayMs(Number(attempts?.attempts ?? 1), s),
+            tx.now + retryIn,
             giveUp ? tx.now : null,
             d.id,
           ],
@@ -253,6 +255,8 @@ export class WebhookDispatcher {
       await pauseEndpoint(tx, d.endpoint_id, 'failing');
       return true;
     });
+    // The retry is looked for when it is due (not only at the next poll).
+    if (retryIn !== null && !this.closed) setTimeout(() => this.notify(), retryIn + 5).unref();
     if (paused) this.opts.log(`webhook endpoint ${d.endpoint_id} paused: failing for ${Math.round(s.pauseAfterMs / 3600_000)} h`);
   }
 }

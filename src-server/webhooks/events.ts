@@ -45,6 +45,8 @@ const THREAD_EVENTS: Record<string, WebhookEventType> = {
 };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** A contact's profile as compared: a record from before any tag or field has none of them. */
+const profileOf = (c: Contact) => ({ ...c, tags: c.tags ?? [], lifecycle: c.lifecycle ?? null, custom_fields: c.custom_fields ?? [] });
 
 async function previousContact(sql: SqlRunner, row: FeedEventRow): Promise<Contact | null> {
   const prev = await sql.get<{ data: string }>(
@@ -70,10 +72,10 @@ async function typesOf(sql: SqlRunner, row: FeedEventRow): Promise<WebhookEventT
     case 'contact': {
       const before = await previousContact(sql, row);
       if (!before) return ['contact.created'];
-      const now = data as unknown as Contact;
+      const [was, now] = [profileOf(before), profileOf(data as unknown as Contact)];
       const types: WebhookEventType[] = [];
-      if (!same(before.tags, now.tags)) types.push('contact.tag.updated');
-      if ((['name', 'phone', 'email', 'lifecycle', 'custom_fields'] as const).some((k) => !same(before[k], now[k]))) types.push('contact.updated');
+      if (!same(was.tags, now.tags)) types.push('contact.tag.updated');
+      if ((['name', 'phone', 'email', 'lifecycle', 'custom_fields'] as const).some((k) => !same(was[k], now[k]))) types.push('contact.updated');
       return types;
     }
     default:
