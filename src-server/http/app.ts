@@ -129,7 +129,11 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   });
   const { demo, setupCode } = await openWorkspace(db, store, opts.demo);
   await hub.start();
-  const dispatcher = (webhookDispatcher = new WebhookDispatcher(store, { allowPrivate: opts.allowPrivateWebhooks ?? false, schedule: opts.webhookSchedule, log }));
+  const dispatcher = (webhookDispatcher = new WebhookDispatcher(store, {
+    allowPrivate: opts.allowPrivateWebhooks ?? false,
+    schedule: opts.webhookSchedule,
+    log,
+  }));
   dispatcher.start();
   // Commits of other instances (PostgreSQL): the hub and the webhooks read the feed themselves, so a nudge is enough.
   await db.watchChanges(() => {

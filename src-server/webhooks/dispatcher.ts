@@ -230,15 +230,7 @@ export class WebhookDispatcher {
         retryIn = retryDelayMs(Number(attempts?.attempts ?? 1), s);
         await tx.run(
           `UPDATE webhook_deliveries SET status = ?, status_code = ?, latency_ms = ?, error = ?, claimed_until = NULL, next_attempt_at = ?, finished_at = ? WHERE id = ?`,
-          [
-            giveUp ? 'failed' : 'pending',
-            r.status,
-            r.latencyMs,
-            r.error,
-            tx.now + retryIn,
-            giveUp ? tx.now : null,
-            d.id,
-          ],
+          [giveUp ? 'failed' : 'pending', r.status, r.latencyMs, r.error, tx.now + retryIn, giveUp ? tx.now : null, d.id],
         );
         await tx.run('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL', [tx.now, d.endpoint_id]);
       }

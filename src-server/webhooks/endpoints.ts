@@ -67,10 +67,7 @@ async function feedHead(sql: SqlRunner): Promise<number> {
 /** The endpoint's place in the feed, from the head: it sends what happens from now on. */
 async function placeAtHead(tx: Tx, id: string): Promise<void> {
   const head = await feedHead(tx.sql);
-  await tx.run('INSERT INTO feed_cursors (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position', [
-    cursorName(id),
-    head,
-  ]);
+  await tx.run('INSERT INTO feed_cursors (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position', [cursorName(id), head]);
 }
 
 export async function listEndpoints(sql: SqlRunner): Promise<WebhookEndpoint[]> {

@@ -114,19 +114,28 @@ export async function buildEvents(store: Store, rows: readonly FeedEventRow[]): 
 
   const idsOf = (entity: string) => typed.filter((t) => t.row.entity === entity).map((t) => t.row.entity_id);
   const [contacts, messages, comments, events] = await Promise.all([
-    byId(sql, 'contacts', typed.map((t) => t.row.contact_id!)),
+    byId(
+      sql,
+      'contacts',
+      typed.map((t) => t.row.contact_id!),
+    ),
     byId(sql, 'messages', idsOf('message')),
     byId(sql, 'comments', idsOf('comment')),
     byId(sql, 'events', idsOf('event')),
   ]);
   const actorOf = (t: (typeof typed)[number]): string | null => {
-    const r = t.row.entity === 'message' ? messages.get(t.row.entity_id) : t.row.entity === 'comment' ? comments.get(t.row.entity_id) : events.get(t.row.entity_id);
+    const r =
+      t.row.entity === 'message' ? messages.get(t.row.entity_id) : t.row.entity === 'comment' ? comments.get(t.row.entity_id) : events.get(t.row.entity_id);
     const id = t.row.entity === 'event' ? r?.actor_id : r?.author_id;
     return typeof id === 'string' ? id : null;
   };
   const conversationIds = [...events.values()].map((e) => e.conversation_id).filter((id): id is string => typeof id === 'string');
   const [users, conversations, categories] = await Promise.all([
-    byId(sql, 'users', typed.map(actorOf).filter((id): id is string => id !== null)),
+    byId(
+      sql,
+      'users',
+      typed.map(actorOf).filter((id): id is string => id !== null),
+    ),
     byId(sql, 'conversations', conversationIds),
     sql.all<Row>('SELECT * FROM closing_categories').then((r) => new Map(r.map((c) => [String(c.id), c]))),
   ]);

@@ -131,7 +131,10 @@ function oneRequest(url: URL, headers: Record<string, string>, body: string, opt
       ...(!opts.allowPrivate && { lookup: checkedLookup }),
       agent: false,
     });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${(opts.timeoutMs ?? REQUEST_TIMEOUT_MS) / 1000} s`)), opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${(opts.timeoutMs ?? REQUEST_TIMEOUT_MS) / 1000} s`)),
+      opts.timeoutMs ?? REQUEST_TIMEOUT_MS,
+    );
     req.on('error', (err) => {
       clearTimeout(timer);
       reject(err);

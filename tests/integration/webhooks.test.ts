@@ -142,7 +142,7 @@ describe('webhooks', () => {
       const o = await signIn(s, 'owner@demo.test');
       const { endpoint } = await addEndpoint(o, receiver.url, ['message.received']);
       expect((await inbound(s, 'pauses', 'before the pause')).status).toBe(200);
-      const state = async () => ((await o.get('/api/v1/webhooks')).body.items[0] as { state: string; paused_reason: string | null });
+      const state = async () => (await o.get('/api/v1/webhooks')).body.items[0] as { state: string; paused_reason: string | null };
       const end = Date.now() + 15_000;
       while ((await state()).state !== 'paused' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
       expect(await state()).toMatchObject({ state: 'paused', paused_reason: 'failing' });
@@ -226,9 +226,7 @@ describe('webhooks', () => {
     expect((await manager.get('/api/v1/webhooks')).status).toBe(200);
     const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string; restrictions: Record<string, unknown> }[];
     const m = users.find((u) => u.email === 'manager2@demo.test')!;
-    expect(
-      (await owner.patch(`/api/v1/users/${m.id}`, { client_id: clientId(), restrictions: { ...m.restrictions, integrations: true } })).status,
-    ).toBe(200);
+    expect((await owner.patch(`/api/v1/users/${m.id}`, { client_id: clientId(), restrictions: { ...m.restrictions, integrations: true } })).status).toBe(200);
     const restricted = await signIn(server, 'manager2@demo.test');
     const r = await restricted.get('/api/v1/webhooks');
     expect(r.status).toBe(403);
