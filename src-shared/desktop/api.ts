@@ -39,6 +39,7 @@ import {
   RestrictionsPatch,
   UserWithOneTimePassword,
 } from '../api/routes';
+import { WebhookDelivery, WebhookEndpoint, WebhookEndpointWithKey, WebhookEvents, WebhookUrl } from '../api/webhooks';
 import { NewPassword } from '../passwords';
 import { ErrorCode } from '../api/errors';
 import { Entity } from '../sync/changes';
@@ -279,6 +280,9 @@ export const queries = {
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
   /** Online only, Owners and Managers not restricted from integrations: Settings > Integrations > Developer API. */
   accessTokens: { input: Empty, output: z.array(AccessToken) },
+  /** Online only, as accessTokens: Settings > Integrations > Webhooks, the endpoints and each one's delivery log. */
+  webhooks: { input: Empty, output: z.array(WebhookEndpoint) },
+  webhookDeliveries: { input: z.object({ id: Id }).strict(), output: z.array(WebhookDelivery) },
   /** Online only: the stages a contact's lifecycle chooses from. */
   lifecycleStages: { input: Empty, output: z.array(z.object({ id: Id, name: z.string() })) },
 } as const;
@@ -416,6 +420,13 @@ export const commands = {
   /** Online only: a Developer API token; the answer holds its secret, shown once. */
   createAccessToken: { input: z.object({ name: AccessTokenName }).strict(), output: NewAccessToken },
   revokeAccessToken: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Online only: a webhook endpoint; the answer holds its signing key, shown once (and again only by rotating it). */
+  addWebhook: { input: z.object({ url: WebhookUrl, events: WebhookEvents }).strict(), output: WebhookEndpointWithKey },
+  pauseWebhook: { input: z.object({ id: Id }).strict(), output: WebhookEndpoint },
+  resumeWebhook: { input: z.object({ id: Id }).strict(), output: WebhookEndpoint },
+  rotateWebhookKey: { input: z.object({ id: Id }).strict(), output: WebhookEndpointWithKey },
+  deleteWebhook: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
+  sendWebhookTest: { input: z.object({ id: Id }).strict(), output: WebhookDelivery },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },
 } as const;

@@ -15,6 +15,7 @@ import { TeamsCard } from './TeamsCard';
 import { CategoriesCard } from './CategoriesCard';
 import { WorkspaceCard } from './WorkspaceCard';
 import { DeveloperApiCard } from './DeveloperApiCard';
+import { WebhooksCard } from './WebhooksCard';
 import './users.css';
 
 type RoleFilter = 'all' | Role;
@@ -176,6 +177,7 @@ export function UsersView() {
       {settings && actor && <WorkspaceCard settings={settings} actor={actor} />}
       {actor && <CategoriesCard actor={actor} />}
       {actor && <DeveloperApiCard actor={actor} />}
+      {actor && <WebhooksCard actor={actor} />}
 
       {editingUser && actor && (
         <EditUserDialog
