@@ -89,8 +89,8 @@ export function WebhooksCard({ actor }: { actor: User }) {
           Integrations › Webhooks
         </h2>
         <p className="workspace-card__hint">
-          Endpoints receive the workspace's events as they happen (respond.io's event names), each signed with the endpoint's own key
-          (X-Webhook-Signature). Every contact's events are sent. Failed deliveries are retried for 24 hours.
+          Endpoints receive the workspace's events as they happen (respond.io's event names), each signed with the endpoint's own key (X-Webhook-Signature).
+          Every contact's events are sent. Failed deliveries are retried for 24 hours.
         </p>
       </div>
       {restricted ? (
