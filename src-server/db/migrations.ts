@@ -8,6 +8,23 @@ interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** A change SQLite makes otherwise than PostgreSQL: SQL that PostgreSQL runs after `sql`, and what SQLite does instead. */
+  engineSpecific?: { postgres: string; sqlite: (db: SqliteDatabase) => void };
+}
+
+/**
+ * SQLite cannot drop a NOT NULL: the table is made again from its own definition without it, with its
+ * rows and its indexes (SQLite's documented way), whatever columns earlier migrations gave it.
+ */
+function dropNotNullSqlite(db: SqliteDatabase, table: string, column: string): void {
+  const { create, indexes } = db.tableSchema(table);
+  const relaxed = create.replace(new RegExp(`(\\b${column}\\s+\\w+)\\s+NOT NULL`, 'i'), '$1');
+  if (relaxed === create) return; // already without it (a migration run again)
+  db.execScript(`${relaxed.replace(/^CREATE TABLE\s+"?\w+"?/i, `CREATE TABLE ${table}_next`)};
+INSERT INTO ${table}_next SELECT * FROM ${table};
+DROP TABLE ${table};
+ALTER TABLE ${table}_next RENAME TO ${table};
+${indexes.map((i) => `${i};`).join('\n')}`);
 }
 
 const MIGRATIONS: Migration[] = [
@@ -276,13 +293,14 @@ CREATE INDEX contacts_phone ON contacts(phone);
   },
   {
     version: 9,
-    name: 'webhooks: endpoints with their signing keys, the delivery queue and log, and the dispatcher position in the feed',
+    name: 'webhooks: endpoints with their signing keys, the delivery queue and log, their places in the feed; notifications about no contact',
     // The signing key is kept as given (it signs every delivery). A delivery row is the queue (pending)
     // and the log (the last 100 finished per endpoint); lane: a contact's events are delivered in
     // order. feed_cursors is shared with feed compaction: it never removes a record above the lowest
     // position (one row per active endpoint, name webhook:<id>), created by either with this statement.
+    // IF NOT EXISTS throughout: a test that replays earlier migrations on SQLite runs this one again.
     sql: `
-CREATE TABLE webhook_endpoints (
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
   id TEXT PRIMARY KEY,
   url TEXT NOT NULL,
   events TEXT NOT NULL,
@@ -293,7 +311,7 @@ CREATE TABLE webhook_endpoints (
   created_by TEXT NOT NULL REFERENCES users(id),
   created_at BIGINT NOT NULL
 );
-CREATE TABLE webhook_deliveries (
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
   id {{SEQ}},
   endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
   event_id TEXT NOT NULL,
@@ -310,11 +328,16 @@ CREATE TABLE webhook_deliveries (
   created_at BIGINT NOT NULL,
   finished_at BIGINT
 );
-CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries(endpoint_id, event_id);
-CREATE INDEX webhook_deliveries_log ON webhook_deliveries(endpoint_id, id);
-CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(endpoint_id, lane, id) WHERE status = 'pending';
+CREATE UNIQUE INDEX IF NOT EXISTS webhook_deliveries_event ON webhook_deliveries(endpoint_id, event_id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_log ON webhook_deliveries(endpoint_id, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, lane, id) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS feed_cursors (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
 `,
+    // A Notification Center item about no contact: an Owner told that a failing endpoint was paused.
+    engineSpecific: {
+      postgres: 'ALTER TABLE notifications ALTER COLUMN contact_id DROP NOT NULL;',
+      sqlite: (db) => dropNotNullSqlite(db, 'notifications', 'contact_id'),
+    },
   },
 ];
 
@@ -345,6 +368,7 @@ export function migrateSqlite(db: SqliteDatabase): void {
     db.execScript('BEGIN');
     try {
       db.execScript(migrationSql(m, 'sqlite'));
+      m.engineSpecific?.sqlite(db);
       db.setUserVersion(m.version);
       db.execScript('COMMIT');
     } catch (err) {
@@ -372,6 +396,7 @@ export async function migratePostgres(db: PostgresDatabase): Promise<void> {
         await c.query('BEGIN');
         try {
           await c.query(migrationSql(m, 'postgres'));
+          if (m.engineSpecific) await c.query(m.engineSpecific.postgres);
           await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
           await c.query('COMMIT');
         } catch (err) {

@@ -4,13 +4,14 @@
 // queues each event once); sending claims the oldest pending delivery of each lane (a contact's events
 // go in order) for a while, posts it signed, and records the answer: delivered, or retried with
 // exponential backoff and jitter until 24 hours have passed, then failed. An endpoint whose every
-// delivery failed for 24 hours is paused. Each endpoint has at most a few
+// delivery failed for 24 hours is paused and the Owners are told. Each endpoint has at most a few
 // requests in flight, so a slow receiver holds only its own deliveries.
 import { createHmac } from 'node:crypto';
 import type { Store } from '../workspace/store';
 import { cursorName, LOG_SIZE, pauseEndpoint, queueDeliveries } from './endpoints';
 import { buildEvents, type BuiltEvent, type FeedEventRow } from './events';
 import { postSafely, REQUEST_TIMEOUT_MS } from './safe-request';
+import { tellOwnersEndpointPaused } from './paused-notice';
 
 export interface RetrySchedule {
   /** The wait before the first retry; each next one doubles, up to maxRetryMs, with jitter. */
@@ -244,7 +245,7 @@ export class WebhookDispatcher {
         d.endpoint_id,
       ]);
       if (failing?.state !== 'active' || failing.failing_since === null || tx.now - Number(failing.failing_since) < s.pauseAfterMs) return false;
-      await pauseEndpoint(tx, d.endpoint_id, 'failing');
+      await tellOwnersEndpointPaused(tx, await pauseEndpoint(tx, d.endpoint_id, 'failing'));
       return true;
     });
     // The retry is looked for when it is due (not only at the next poll).

@@ -168,7 +168,7 @@ export const LocalPrefs = z.object({
 export type LocalPrefs = z.infer<typeof LocalPrefs>;
 
 export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
-  os_alerts: { comment_mention: true, contact_assigned: true, new_message_assigned: true, new_message_unassigned: false },
+  os_alerts: { comment_mention: true, contact_assigned: true, new_message_assigned: true, new_message_unassigned: false, webhook_paused: true },
   do_not_disturb: false,
   sound: true,
 };

@@ -134,7 +134,7 @@ describe('webhooks', () => {
     }
   });
 
-  it('an endpoint failing for its whole window is paused, and resumed from the feed as it is then', async () => {
+  it('an endpoint failing for its whole window is paused, the Owners are told, and it resumes from the feed as it is then', async () => {
     const s = await startServer({ webhookSchedule: { firstRetryMs: 20, maxRetryMs: 50, giveUpAfterMs: 60_000, pauseAfterMs: 300, claimMs: 3000 } });
     try {
       let failing = true;
@@ -146,6 +146,13 @@ describe('webhooks', () => {
       const end = Date.now() + 15_000;
       while ((await state()).state !== 'paused' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
       expect(await state()).toMatchObject({ state: 'paused', paused_reason: 'failing' });
+      // The Owners are told in their Notification Center (an item about no contact); a Manager is not.
+      const items = (await o.get('/api/v1/notifications?tab=new')).body.items as { kind: string; contact_id: string | null; excerpt: string }[];
+      expect(items.filter((n) => n.kind === 'webhook_paused')).toEqual([
+        expect.objectContaining({ contact_id: null, excerpt: expect.stringContaining(`${receiver.url} failed for 24 hours and was paused`) as unknown }),
+      ]);
+      const manager = await signIn(s, 'manager@demo.test');
+      expect(((await manager.get('/api/v1/notifications?tab=new')).body.items as { kind: string }[]).some((n) => n.kind === 'webhook_paused')).toBe(false);
       expect((await inbound(s, 'pauses', 'while paused')).status).toBe(200);
       failing = false;
       const resumed = await o.post(`/api/v1/webhooks/${endpoint.id}/resume`, { client_id: clientId() });

@@ -20,6 +20,7 @@ const KIND_SWITCH: Record<NotificationKind, { label: string; description: string
   contact_assigned: { label: 'Contact Assigned', description: 'A contact is assigned to you.' },
   new_message_assigned: { label: 'New Message (assigned)', description: 'A contact assigned to you writes in.' },
   new_message_unassigned: { label: 'New Message (unassigned)', description: 'An unassigned contact writes in. Busy workspaces usually leave this off.' },
+  webhook_paused: { label: 'Webhook Paused', description: 'A webhook endpoint kept failing for 24 hours and was paused (Owners).' },
 };
 /** A switch per kind, in the model's order. */
 const ALERT_KINDS = NotificationKind.options.map((kind) => ({ kind, ...KIND_SWITCH[kind] }));
