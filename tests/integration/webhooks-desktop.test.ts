@@ -46,8 +46,19 @@ describe('a paused webhook on the Owner’s desk', () => {
     expect(item.contact_id).toBeNull();
     expect(item.excerpt).toContain(`${receiver.url} failed for 24 hours and was paused`);
 
-    await eventually(() => session.notifyCalls().slice(before).some((c) => c.summary.includes('Webhook paused')), 5000, 'the Notify call');
-    const call = session.notifyCalls().slice(before).find((c) => c.summary.includes('Webhook paused'))!;
+    await eventually(
+      () =>
+        session
+          .notifyCalls()
+          .slice(before)
+          .some((c) => c.summary.includes('Webhook paused')),
+      5000,
+      'the Notify call',
+    );
+    const call = session
+      .notifyCalls()
+      .slice(before)
+      .find((c) => c.summary.includes('Webhook paused'))!;
     expect(call.body).toContain(receiver.url);
   });
 });
