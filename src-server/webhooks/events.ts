@@ -111,6 +111,14 @@ export async function buildEvents(store: Store, rows: readonly FeedEventRow[]): 
   const typed: { row: FeedEventRow; data: Row; type: WebhookEventType }[] = [];
   for (const row of rows) for (const type of await typesOf(sql, row)) typed.push({ row, data: JSON.parse(row.data!) as Row, type });
   if (typed.length === 0) return [];
+  // A write that creates a contact records it after its conversation and message: its contact.created
+  // goes first, so a receiver knows the contact before anything that happens to it.
+  for (let i = 0; i < typed.length; i++) {
+    if (typed[i].type !== 'contact.created') continue;
+    let j = i;
+    while (j > 0 && typed[j - 1].row.contact_id === typed[i].row.contact_id && typed[j - 1].row.at === typed[i].row.at) j--;
+    if (j < i) typed.splice(j, 0, ...typed.splice(i, 1));
+  }
 
   const idsOf = (entity: string) => typed.filter((t) => t.row.entity === entity).map((t) => t.row.entity_id);
   const [contacts, messages, comments, events] = await Promise.all([

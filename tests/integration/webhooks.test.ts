@@ -63,9 +63,9 @@ describe('webhooks', () => {
     expect((await inbound(server, sender, 'second words')).status).toBe(200);
 
     const expected = [
+      'contact.created',
       'conversation.opened',
       'message.received',
-      'contact.created',
       'contact.assignee.updated',
       'message.sent',
       'comment.created',
@@ -81,7 +81,7 @@ describe('webhooks', () => {
     expect(events.map((e) => e.body.event_type)).toEqual(expected);
     for (const e of events) expect(signatureVerifies(key, e)).toBe(true);
     expect(new Set(events.map((e) => e.body.event_id)).size).toBe(events.length);
-    expect(events[1].body.message).toMatchObject({ traffic: 'incoming', message: { type: 'text', text: 'first words' } });
+    expect(events[2].body.message).toMatchObject({ traffic: 'incoming', message: { type: 'text', text: 'first words' } });
     expect(events[4].body.message).toMatchObject({ traffic: 'outgoing', message: { text: 'hello from us' } });
     expect(events[4].body.user).toMatchObject({ email: 'manager@demo.test' });
     expect(events[5].body.comment).toMatchObject({ text: 'a note' });
