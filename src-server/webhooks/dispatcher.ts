@@ -4,13 +4,13 @@
 // queues each event once); sending claims the oldest pending delivery of each lane (a contact's events
 // go in order) for a while, posts it signed, and records the answer: delivered, or retried with
 // exponential backoff and jitter until 24 hours have passed, then failed. An endpoint whose every
-// delivery failed for 24 hours is paused and the Owners are told. Each endpoint has at most a few
-// requests in flight, so a slow receiver holds only its own deliveries.
+// delivery failed for 24 hours is paused and the Owners are told. Each endpoint has at most 16
+// requests in flight, picked from its own deliveries, so a slow receiver holds only its own.
 import { createHmac } from 'node:crypto';
 import type { Store } from '../workspace/store';
 import { cursorName, LOG_SIZE, pauseEndpoint, queueDeliveries } from './endpoints';
 import { buildEvents, type BuiltEvent, type FeedEventRow } from './events';
-import { postSafely, REQUEST_TIMEOUT_MS } from './safe-request';
+import { keepAliveAgents, postSafely, REQUEST_TIMEOUT_MS } from './safe-request';
 import { tellOwnersEndpointPaused } from './paused-notice';
 
 export interface RetrySchedule {
@@ -39,7 +39,7 @@ export interface DispatcherOptions {
   allowPrivate: boolean;
   /** A shorter schedule, for tests only. */
   schedule?: Partial<RetrySchedule>;
-  /** Requests in flight per endpoint (default 4). */
+  /** Requests in flight per endpoint (default 16). */
   concurrencyPerEndpoint?: number;
   /** How often due retries are looked for when nothing is committed (default 500 ms). */
   pollMs?: number;
@@ -73,22 +73,62 @@ export function retryDelayMs(attempts: number, s: RetrySchedule): number {
   return Math.round(full / 2 + (Math.random() * full) / 2);
 }
 
+/** Runs a step whenever asked, never twice at once, and once more when asked while it runs. */
+class Rerun {
+  private running: Promise<void> | null = null;
+  private again = false;
+  constructor(
+    private readonly step: () => Promise<void>,
+    private readonly log: DispatcherOptions['log'],
+  ) {}
+
+  ask(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.step()
+      .catch((err: unknown) => this.log('webhook delivery step failed', err))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.ask();
+        }
+      });
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+}
+
 export class WebhookDispatcher {
   private readonly schedule: RetrySchedule;
   private readonly perEndpoint: number;
   private readonly inFlight = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** Queueing (after commits) and sending (after queueing, and as requests finish) run apart: a slow step of one never waits for the other. */
+  private readonly queueing: Rerun;
+  private readonly sending: Rerun;
+  /** Endpoints with deliveries finished since their log was last cut to its 100. */
+  private readonly finished = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Connections to receivers are kept open between deliveries (each was made to a checked address). */
+  private readonly agents = keepAliveAgents();
 
   constructor(
     private readonly store: Store,
     private readonly opts: DispatcherOptions,
   ) {
     this.schedule = { ...DEFAULT_SCHEDULE, ...opts.schedule };
-    this.perEndpoint = opts.concurrencyPerEndpoint ?? 4;
+    this.perEndpoint = opts.concurrencyPerEndpoint ?? 16;
+    this.queueing = new Rerun(async () => {
+      await this.queueNew();
+      this.sending.ask();
+    }, opts.log);
+    this.sending = new Rerun(() => this.sendDue(), opts.log);
   }
 
   start(): void {
@@ -97,34 +137,20 @@ export class WebhookDispatcher {
     this.notify();
   }
 
-  /** Something was committed, or a delivery finished: queue and send what is new. */
+  /** Something was committed (here or on another instance), or a delivery was queued: queue and send what is new. */
   notify(): void {
     if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.round()
-      .catch((err: unknown) => this.opts.log('webhook round failed', err))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.notify();
-        }
-      });
+    this.queueing.ask();
+    this.sending.ask();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await Promise.all([this.queueing.idle(), this.sending.idle()]);
     await Promise.allSettled([...this.sends]);
-  }
-
-  private async round(): Promise<void> {
-    await this.queueNew();
-    await this.sendDue();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   /** Queues the events after each active endpoint's position. */
@@ -163,37 +189,65 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Claims and posts the deliveries that are due, within each endpoint's share of requests. */
+  /**
+   * Claims, in one transaction, the deliveries that are due, each endpoint's within its own share of
+   * requests (so a slow endpoint's backlog never stands before another's), and posts them.
+   */
   private async sendDue(): Promise<void> {
+    await this.cutLogs();
     const now = this.store.clock();
-    const due = await this.store.db.all<DueRow>(
-      `SELECT d.id, d.endpoint_id, d.body, d.created_at, e.url, e.signing_key
-       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-       WHERE d.status = 'pending' AND e.state = 'active' AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
-         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.lane = d.lane AND p.status = 'pending' AND p.id < d.id)
-       ORDER BY d.id LIMIT 200`,
-      [now, now],
+    const endpoints = await this.store.db.all<{ id: string; url: string; signing_key: string }>(
+      "SELECT id, url, signing_key FROM webhook_endpoints WHERE state = 'active'",
     );
-    for (const d of due) {
-      if (this.closed) return;
-      const busy = this.inFlight.get(d.endpoint_id) ?? 0;
-      if (busy >= this.perEndpoint) continue;
-      const claimed = await this.store.write((tx) =>
-        tx.run(
-          `UPDATE webhook_deliveries SET claimed_until = ?, attempts = attempts + 1
-           WHERE id = ? AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)`,
-          [tx.now + this.schedule.claimMs, d.id, tx.now],
-        ),
+    const picked = new Map<number, DueRow>();
+    for (const e of endpoints) {
+      const free = this.perEndpoint - (this.inFlight.get(e.id) ?? 0);
+      if (free <= 0) continue;
+      // The first pending delivery of each lane, when it is due and nobody holds it.
+      const rows = await this.store.db.all<{ id: number; body: string; created_at: number }>(
+        `SELECT d.id, d.body, d.created_at FROM webhook_deliveries d
+         WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.lane = d.lane AND p.status = 'pending' AND p.id < d.id)
+         ORDER BY d.id LIMIT ?`,
+        [e.id, now, now, free],
       );
-      if (claimed === 0) continue;
-      this.inFlight.set(d.endpoint_id, busy + 1);
+      for (const r of rows) picked.set(Number(r.id), { ...r, id: Number(r.id), endpoint_id: e.id, url: e.url, signing_key: e.signing_key });
+    }
+    if (picked.size === 0 || this.closed) return;
+    const ids = [...picked.keys()];
+    // Another instance may have claimed some meanwhile: only those this statement changed are ours.
+    const claimed = await this.store.write((tx) =>
+      tx.sql.all<{ id: number }>(
+        `UPDATE webhook_deliveries SET claimed_until = ?, attempts = attempts + 1
+         WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`,
+        [tx.now + this.schedule.claimMs, ...ids, tx.now],
+      ),
+    );
+    for (const { id } of claimed) {
+      const d = picked.get(Number(id))!;
+      this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 0) + 1);
       const send = this.deliver(d).finally(() => {
         this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 1) - 1);
         this.sends.delete(send);
-        this.notify();
+        if (!this.closed) this.sending.ask();
       });
       this.sends.add(send);
     }
+  }
+
+  /** Keeps the last 100 finished deliveries of each endpoint that finished some (pending ones stay). */
+  private async cutLogs(): Promise<void> {
+    const endpoints = [...this.finished];
+    this.finished.clear();
+    if (endpoints.length === 0) return;
+    await this.store.write(async (tx) => {
+      for (const id of endpoints)
+        await tx.run(
+          `DELETE FROM webhook_deliveries WHERE endpoint_id = ? AND status <> 'pending' AND id <= (
+             SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND status <> 'pending' ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+          [id, id, LOG_SIZE],
+        );
+    });
   }
 
   private async deliver(d: DueRow): Promise<void> {
@@ -205,7 +259,7 @@ export class WebhookDispatcher {
         'x-webhook-signature': signatureOf(d.signing_key, d.body),
       },
       d.body,
-      { allowPrivate: this.opts.allowPrivate },
+      { allowPrivate: this.opts.allowPrivate, agents: this.agents },
     );
     try {
       await this.record(d, result);
@@ -218,6 +272,7 @@ export class WebhookDispatcher {
   private async record(d: DueRow, r: Awaited<ReturnType<typeof postSafely>>): Promise<void> {
     const s = this.schedule;
     let retryIn: number | null = null;
+    this.finished.add(d.endpoint_id);
     const paused = await this.store.write(async (tx) => {
       if (r.error === null) {
         await tx.run(
@@ -235,11 +290,6 @@ export class WebhookDispatcher {
         );
         await tx.run('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL', [tx.now, d.endpoint_id]);
       }
-      await tx.run(
-        `DELETE FROM webhook_deliveries WHERE endpoint_id = ? AND status <> 'pending' AND id <= (
-           SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND status <> 'pending' ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-        [d.endpoint_id, d.endpoint_id, LOG_SIZE],
-      );
       if (r.error === null) return false;
       const failing = await tx.sql.get<{ failing_since: number | null; state: string }>('SELECT failing_since, state FROM webhook_endpoints WHERE id = ?', [
         d.endpoint_id,
@@ -249,7 +299,7 @@ export class WebhookDispatcher {
       return true;
     });
     // The retry is looked for when it is due (not only at the next poll).
-    if (retryIn !== null && !this.closed) setTimeout(() => this.notify(), retryIn + 5).unref();
+    if (retryIn !== null && !this.closed) setTimeout(() => !this.closed && this.sending.ask(), retryIn + 5).unref();
     if (paused) this.opts.log(`webhook endpoint ${d.endpoint_id} paused: failing for ${Math.round(s.pauseAfterMs / 3600_000)} h`);
   }
 }

@@ -3,8 +3,8 @@
 // IPv6 forms refused) and the connection made to the address checked, so a name cannot change
 // between the check and the connect; redirects are not followed unless asked, and each hop is checked.
 import { lookup as dnsLookup, promises as dns, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -96,7 +96,12 @@ const checkedLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
+/** Agents that keep connections to receivers open between requests. */
+export const keepAliveAgents = () => ({ http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) });
+
 export interface OutboundOptions {
+  /** Reuse connections (a connection is made only to an address checked when it was made). */
+  agents?: ReturnType<typeof keepAliveAgents>;
   /** Let requests reach private and loopback addresses (--allow-private-webhooks: tests and on-premises receivers). */
   allowPrivate: boolean;
   /** Redirects followed (default none: a 3xx answer is the answer), each checked like the first request. */
@@ -129,7 +134,7 @@ function oneRequest(url: URL, headers: Record<string, string>, body: string, opt
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       ...(!opts.allowPrivate && { lookup: checkedLookup }),
-      agent: false,
+      agent: (url.protocol === 'https:' ? opts.agents?.https : opts.agents?.http) ?? false,
     });
     const timer = setTimeout(
       () => req.destroy(new Error(`no answer within ${(opts.timeoutMs ?? REQUEST_TIMEOUT_MS) / 1000} s`)),

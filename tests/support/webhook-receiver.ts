@@ -17,6 +17,8 @@ export interface ReceivedEvent {
   };
   /** The status this receiver answered. */
   answered: number;
+  /** When the request had arrived whole (performance.now() of this process). */
+  receivedAt: number;
 }
 
 /** Chooses the answer to one request (default 200). */
@@ -40,12 +42,13 @@ export class WebhookReceiver {
   private async handle(req: IncomingMessage): Promise<number> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const receivedAt = performance.now();
     const raw = Buffer.concat(chunks).toString('utf8');
     const body = JSON.parse(raw) as ReceivedEvent['body'];
     const seenBefore = this.received.filter((e) => e.body.event_id === body.event_id).length;
     const answered = await this.respond(body, seenBefore);
     const sig = req.headers['x-webhook-signature'];
-    this.received.push({ raw, signature: typeof sig === 'string' ? sig : undefined, body, answered });
+    this.received.push({ raw, signature: typeof sig === 'string' ? sig : undefined, body, answered, receivedAt });
     return answered;
   }
 
