@@ -44,6 +44,9 @@ const THREAD_EVENTS: Record<string, WebhookEventType> = {
   closed: 'conversation.closed',
 };
 
+/** A contact's first record comes this soon after its creation (an inbound contact is created at its message's time). */
+const CREATED_WITHIN_MS = 60_000;
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 /** A contact's profile as compared: a record from before any tag or field has none of them. */
 const profileOf = (c: Contact) => ({ ...c, tags: c.tags ?? [], lifecycle: c.lifecycle ?? null, custom_fields: c.custom_fields ?? [] });
@@ -71,7 +74,9 @@ async function typesOf(sql: SqlRunner, row: FeedEventRow): Promise<WebhookEventT
     }
     case 'contact': {
       const before = await previousContact(sql, row);
-      if (!before) return ['contact.created'];
+      // No earlier record: a new contact, or (for one made long before) its records were compacted
+      // away, and what changed cannot be told.
+      if (!before) return row.at - Number(data.created_at) < CREATED_WITHIN_MS ? ['contact.created'] : [];
       const [was, now] = [profileOf(before), profileOf(data as unknown as Contact)];
       const types: WebhookEventType[] = [];
       if (!same(was.tags, now.tags)) types.push('contact.tag.updated');
