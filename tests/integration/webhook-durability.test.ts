@@ -41,7 +41,8 @@ describe('webhook delivery across restarts and instances', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const scratch = testEngine === 'postgres' ? await createTestDatabase() : null;
     if (scratch) cleanups.push(() => scratch.drop());
-    const where = scratch ? { databaseUrl: scratch.url } : { dbFile: join(dir, 'workspace.sqlite') };
+    // A claim of the killed process is given up soon, so the restarted one resends it without a long wait.
+    const where = { ...(scratch ? { databaseUrl: scratch.url } : { dbFile: join(dir, 'workspace.sqlite') }), webhookSchedule: { claimMs: 1500 } };
     // The receiver is slow enough that deliveries are still going out when the server is killed.
     const receiver = await WebhookReceiver.start(async () => {
       await new Promise((r) => setTimeout(r, 15));
