@@ -331,6 +331,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 CREATE UNIQUE INDEX IF NOT EXISTS webhook_deliveries_event ON webhook_deliveries(endpoint_id, event_id);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_log ON webhook_deliveries(endpoint_id, id);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, lane, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_queue ON webhook_deliveries(endpoint_id, id) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS feed_cursors (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
 `,
     // A Notification Center item about no contact: an Owner told that a failing endpoint was paused.

@@ -113,6 +113,7 @@ export class WebhookDispatcher {
   private readonly sending: Rerun;
   /** Endpoints with deliveries finished since their log was last cut to its 100. */
   private readonly finished = new Set<string>();
+  private lastCut = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Connections to receivers are kept open between deliveries (each was made to a checked address). */
@@ -235,8 +236,10 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Keeps the last 100 finished deliveries of each endpoint that finished some (pending ones stay). */
+  /** Keeps the last 100 finished deliveries of each endpoint that finished some (pending ones stay), once a second at most. */
   private async cutLogs(): Promise<void> {
+    if (performance.now() - this.lastCut < 1000) return;
+    this.lastCut = performance.now();
     const endpoints = [...this.finished];
     this.finished.clear();
     if (endpoints.length === 0) return;
