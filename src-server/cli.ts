@@ -3,6 +3,7 @@
 // npm run server -- --port 4011 --database-url postgres://user:password@host:5432/db   (PostgreSQL; run several on one database)
 // Exposed to other machines: --tls-cert FILE --tls-key FILE (HTTPS), or behind a reverse proxy with
 // --trust-proxy ADDRESSES; either way --public-url URL, the address people use (README).
+// --allow-private-webhooks lets webhooks reach loopback and private addresses (docs/webhooks.md).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
