@@ -3,6 +3,7 @@
 // npm run server -- --port 4011 --database-url postgres://user:password@host:5432/db   (PostgreSQL; run several on one database)
 // Exposed to other machines: --tls-cert FILE --tls-key FILE (HTTPS), or behind a reverse proxy with
 // --trust-proxy ADDRESSES; either way --public-url URL, the address people use (README).
+// --allow-private-webhooks lets webhooks reach loopback and private addresses (docs/webhooks.md).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'tls-key': { type: 'string' },
     'public-url': { type: 'string', multiple: true },
     'trust-proxy': { type: 'string' },
+    'allow-private-webhooks': { type: 'boolean', default: false },
   },
 });
 
@@ -57,6 +59,7 @@ const server = await createServer({
   demo: values.demo ? { seed, contacts } : false,
   // Simulated contacts belong to the demo: never written into a real workspace.
   simulate: values.demo && values.simulate,
+  allowPrivateWebhooks: values['allow-private-webhooks'],
 });
 const where = databaseUrl ? `PostgreSQL ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}` : dbFile;
 console.log(`IS-Messenger workspace server on ${server.url} (database ${where})`);
@@ -73,6 +76,7 @@ if (!tls && !trustProxy?.length && !['127.0.0.1', 'localhost', '::1'].includes(v
       'Give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy with --trust-proxy (README).',
   );
 }
+if (values['allow-private-webhooks']) console.log('Webhooks may reach loopback and private addresses (--allow-private-webhooks).');
 if (values.simulate && !values.demo) console.log('--simulate goes with --demo: ignored.');
 else if (values.simulate) console.log('Simulating contacts writing in every few seconds.');
 const stop = async () => {

@@ -52,7 +52,15 @@ export type ActivityStatus = z.infer<typeof ActivityStatus>;
 export const ChosenStatus = z.enum(['online', 'busy']);
 export type ChosenStatus = z.infer<typeof ChosenStatus>;
 
-export const NotificationKind = z.enum(['comment_mention', 'contact_assigned', 'new_message_assigned', 'new_message_unassigned', 'needs_attention']);
+/** webhook_paused: (Owners) a webhook endpoint failing for 24 hours was paused; about no contact. */
+export const NotificationKind = z.enum([
+  'comment_mention',
+  'contact_assigned',
+  'new_message_assigned',
+  'new_message_unassigned',
+  'needs_attention',
+  'webhook_paused',
+]);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
 /** On or off for each notification kind: its keys come from NotificationKind, so a new kind is asked for wherever kinds are chosen. */
@@ -71,6 +79,7 @@ export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = {
   new_message_assigned: true,
   new_message_unassigned: false,
   needs_attention: true,
+  webhook_paused: true,
 };
 
 export const User = z.object({
@@ -207,7 +216,8 @@ export const Notification = z.object({
   id: Id,
   user_id: Id,
   kind: NotificationKind,
-  contact_id: Id,
+  /** null: about no contact (webhook_paused). */
+  contact_id: Id.nullable(),
   conversation_id: Id.nullable(),
   comment_id: Id.nullable(),
   message_id: Id.nullable(),

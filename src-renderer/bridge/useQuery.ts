@@ -32,6 +32,8 @@ const QUERY_ENTITIES: Record<QueryName, readonly ChangedEntity[]> = {
   serverNotificationPrefs: [],
   // Not synced: the view asks again after each add or revoke.
   accessTokens: [],
+  webhooks: [],
+  webhookDeliveries: [],
   lifecycleStages: [],
   // Fields are made through the Developer API; a contact's values naming a new one bring it in.
   customFields: ['contact'],

@@ -8,6 +8,23 @@ interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** A change SQLite makes otherwise than PostgreSQL: SQL that PostgreSQL runs after `sql`, and what SQLite does instead. */
+  engineSpecific?: { postgres: string; sqlite: (db: SqliteDatabase) => void };
+}
+
+/**
+ * SQLite cannot drop a NOT NULL: the table is made again from its own definition without it, with its
+ * rows and its indexes (SQLite's documented way), whatever columns earlier migrations gave it.
+ */
+function dropNotNullSqlite(db: SqliteDatabase, table: string, column: string): void {
+  const { create, indexes } = db.tableSchema(table);
+  const relaxed = create.replace(new RegExp(`(\\b${column}\\s+\\w+)\\s+NOT NULL`, 'i'), '$1');
+  if (relaxed === create) return; // already without it (a migration run again)
+  db.execScript(`${relaxed.replace(/^CREATE TABLE\s+"?\w+"?/i, `CREATE TABLE ${table}_next`)};
+INSERT INTO ${table}_next SELECT * FROM ${table};
+DROP TABLE ${table};
+ALTER TABLE ${table}_next RENAME TO ${table};
+${indexes.map((i) => `${i};`).join('\n')}`);
 }
 
 const MIGRATIONS: Migration[] = [
@@ -275,6 +292,55 @@ CREATE INDEX contacts_phone ON contacts(phone);
 `,
   },
   {
+    version: 9,
+    name: 'webhooks: endpoints with their signing keys, the delivery queue and log, their places in the feed; notifications about no contact',
+    // The signing key is kept as given (it signs every delivery). A delivery row is the queue (pending)
+    // and the log (the last 100 finished per endpoint); lane: a contact's events are delivered in
+    // order. feed_cursors is shared with feed compaction: it never removes a record above the lowest
+    // position (one row per active endpoint, name webhook:<id>), created by either with this statement.
+    // IF NOT EXISTS throughout: a test that replays earlier migrations on SQLite runs this one again.
+    sql: `
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  signing_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  paused_reason TEXT,
+  failing_since BIGINT,
+  created_by TEXT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  id {{SEQ}},
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  lane TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  claimed_until BIGINT,
+  status_code INTEGER,
+  latency_ms INTEGER,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS webhook_deliveries_event ON webhook_deliveries(endpoint_id, event_id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_log ON webhook_deliveries(endpoint_id, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, lane, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_queue ON webhook_deliveries(endpoint_id, id) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS feed_cursors (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
+`,
+    // A Notification Center item about no contact: an Owner told that a failing endpoint was paused.
+    engineSpecific: {
+      postgres: 'ALTER TABLE notifications ALTER COLUMN contact_id DROP NOT NULL;',
+      sqlite: (db) => dropNotNullSqlite(db, 'notifications', 'contact_id'),
+    },
+  },
+  {
     version: 10,
     name: 'supervisor alerts: the clocks of the rules, the breaches raised, the Needs attention items they made; who last changed a user’s access',
     // A clock runs while a rule's condition holds for an open conversation (workspace/alerts.ts); due_at
@@ -364,18 +430,26 @@ function newerError(current: number): Error {
   return new Error(`database schema version ${current} is newer than this server (${LATEST_VERSION}); upgrade the server`);
 }
 
+/**
+ * The migrations to run: those after the database's version or, for a test of one migration's upgrade
+ * (`replay`), that one alone again on a database already past it, after the test undid what it made.
+ */
+function toRun(current: number, replay: number | undefined): Migration[] {
+  return MIGRATIONS.filter((m) => (replay === undefined ? m.version > current : m.version === replay));
+}
+
 /** Brings an SQLite database up to date (the version is SQLite's user_version); refuses one newer than this server. */
-export function migrateSqlite(db: SqliteDatabase): void {
+export function migrateSqlite(db: SqliteDatabase, replay?: number): void {
   const current = db.userVersion();
   if (current > LATEST_VERSION) {
     throw newerError(current);
   }
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+  for (const m of toRun(current, replay)) {
     db.execScript('BEGIN');
     try {
       db.execScript(migrationSql(m, 'sqlite'));
-      db.setUserVersion(m.version);
+      m.engineSpecific?.sqlite(db);
+      db.setUserVersion(Math.max(current, m.version));
       db.execScript('COMMIT');
     } catch (err) {
       db.execScript('ROLLBACK');
@@ -389,7 +463,7 @@ export function migrateSqlite(db: SqliteDatabase): void {
  * are rows of schema_migrations (PostgreSQL has no user_version); each migration runs in its own
  * transaction with its row. Instances starting together wait for each other on an advisory lock.
  */
-export async function migratePostgres(db: PostgresDatabase): Promise<void> {
+export async function migratePostgres(db: PostgresDatabase, replay?: number): Promise<void> {
   await db.withClient(async (c) => {
     await c.query('SELECT pg_advisory_lock($1)', [db.migrateLockKey]);
     try {
@@ -397,12 +471,16 @@ export async function migratePostgres(db: PostgresDatabase): Promise<void> {
       const r = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
       const current = Number(r.rows[0]?.v ?? 0);
       if (current > LATEST_VERSION) throw newerError(current);
-      for (const m of MIGRATIONS) {
-        if (m.version <= current) continue;
+      for (const m of toRun(current, replay)) {
         await c.query('BEGIN');
         try {
           await c.query(migrationSql(m, 'postgres'));
-          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          if (m.engineSpecific) await c.query(m.engineSpecific.postgres);
+          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING', [
+            m.version,
+            m.name,
+            Date.now(),
+          ]);
           await c.query('COMMIT');
         } catch (err) {
           await c.query('ROLLBACK');

@@ -184,6 +184,16 @@ export class SqliteDatabase implements Database {
   execScript(sql: string): void {
     this.writer.exec(sql);
   }
+  /** A table's CREATE statement and those of its indexes, as SQLite keeps them (for migrations that make a table again). */
+  tableSchema(table: string): { create: string; indexes: string[] } {
+    const rows = this.writer.prepare('SELECT type, sql FROM sqlite_schema WHERE tbl_name = ? AND sql IS NOT NULL').all(table) as {
+      type: string;
+      sql: string;
+    }[];
+    const create = rows.find((r) => r.type === 'table');
+    if (!create) throw new Error(`no table ${table}`);
+    return { create: create.sql, indexes: rows.filter((r) => r.type === 'index').map((r) => r.sql) };
+  }
   userVersion(): number {
     return this.writer.pragma('user_version', { simple: true }) as number;
   }

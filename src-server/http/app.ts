@@ -18,6 +18,7 @@ import { acceptStreams } from './stream-upgrade';
 import { openWorkspace, startBackgroundWork } from './lifecycle';
 import { AlertWatch } from '../workspace/alerts';
 import { registerDeveloperApi, type DeveloperApiOptions } from '../v2/register';
+import { WebhookDispatcher, type RetrySchedule } from '../webhooks/dispatcher';
 
 export interface ServerOptions {
   /** The SQLite file (created if missing): the embedded default. */
@@ -79,6 +80,10 @@ export interface ServerOptions {
   alertSweepMs?: number;
   /** For tests only: the length of an alert rule's "minute" in ms (1,000 makes thresholds seconds). */
   alertMinuteMsForTests?: number;
+  /** Let webhooks reach loopback and private addresses (--allow-private-webhooks: tests and on-premises receivers). */
+  allowPrivateWebhooks?: boolean;
+  /** A shorter retry schedule for webhook deliveries: tests only (the default retries for 24 hours). */
+  webhookSchedule?: Partial<RetrySchedule>;
   /** Check every answer against its contract (tests turn this on). */
   validateResponses?: boolean;
   log?: (msg: string, err?: unknown) => void;
@@ -110,9 +115,11 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
 
   let hub: StreamHub | null = null;
   let alerts: AlertWatch | null = null;
+  let webhookDispatcher: WebhookDispatcher | null = null;
   const store = new Store(db, clock, () => {
     hub?.notify();
     alerts?.nudge();
+    webhookDispatcher?.notify();
   });
   if (opts.presenceGapMs !== undefined) setPresenceGap(store, opts.presenceGapMs);
   hub = new StreamHub(db, {
@@ -131,10 +138,17 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
   });
   const { demo, setupCode } = await openWorkspace(db, store, opts.demo);
   await hub.start();
-  // Commits of other instances (PostgreSQL): the hub reads the feed itself, so a nudge is enough.
+  const dispatcher = (webhookDispatcher = new WebhookDispatcher(store, {
+    allowPrivate: opts.allowPrivateWebhooks ?? false,
+    schedule: opts.webhookSchedule,
+    log,
+  }));
+  dispatcher.start();
+  // Commits of other instances (PostgreSQL): the hub, the alerts and the webhooks read the feed themselves, so a nudge is enough.
   await db.watchChanges(() => {
     hub!.notify();
     alerts?.nudge();
+    dispatcher.notify();
   });
   alerts = new AlertWatch(store, { minuteMs: opts.alertMinuteMsForTests ?? 60_000, sweepMs: opts.alertSweepMs ?? 1000, log });
   alerts.start();
@@ -147,6 +161,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     openapi: () => (openapi ??= openapiDocument()),
     signInLimit: signInLimits,
     setupLimit: { start: (ip) => signInLimits.startSetup(ip), succeeded: (ip) => signInLimits.setupSucceeded(ip) },
+    webhooks: { dispatcher, allowPrivate: opts.allowPrivateWebhooks ?? false },
   };
 
   const listenHost = opts.host ?? '127.0.0.1';
@@ -189,6 +204,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     async close() {
       stopBackground();
       await alerts!.stop();
+      await dispatcher.close();
       await hub!.close();
       wss.close();
       await app.close();

@@ -21,6 +21,8 @@ import * as dash from '../workspace/dashboard';
 import * as tokens from '../workspace/access-tokens';
 import * as details from '../workspace/contact-details';
 import { customFieldsForApp } from '../workspace/contact-fields';
+import * as webhooks from '../webhooks/endpoints';
+import type { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson } from '../feed/sync';
 
@@ -45,6 +47,8 @@ export interface Services {
   signInLimit: { start: (ip: string, email: string) => Promise<boolean>; succeeded: (ip: string, email: string) => Promise<void> };
   /** Setup attempts, limited as sign-in is (the same table): `start` counts one (false: over a limit); `succeeded` takes back what only failures count. */
   setupLimit: { start: (ip: string) => Promise<boolean>; succeeded: (ip: string) => Promise<void> };
+  /** Webhook delivery (nudged when a delivery is queued), and whether receivers may be private addresses. */
+  webhooks: { dispatcher: WebhookDispatcher; allowPrivate: boolean };
 }
 
 /** An answer already serialised (large pages are built from stored JSON). */
@@ -330,6 +334,65 @@ export const handlers: Handlers = {
       await tokens.revokeAccessToken(tx, c.params.id);
       return { ok: true as const };
     });
+  },
+  listWebhooks: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    return { items: await webhooks.listEndpoints(db(s)) };
+  },
+  addWebhook: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    await webhooks.assertUsableUrl(c.body.url, s.webhooks.allowPrivate);
+    // The signing key is answered once: a replay answers the endpoint with signing_key null (the idempotency table never holds it).
+    let key: string | null = null;
+    const endpoint = await command(s, c.viewer, { clientId: c.body.client_id, route: 'addWebhook', request: c.body }, async (tx) => {
+      const added = await webhooks.addEndpoint(tx, c.viewer, c.body.url, c.body.events);
+      key = added.key;
+      return added.endpoint;
+    });
+    return { endpoint, signing_key: key };
+  },
+  pauseWebhook: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    return command(s, c.viewer, { clientId: c.body.client_id, route: 'pauseWebhook', target: c.params.id, request: c.body }, (tx) =>
+      webhooks.pauseEndpoint(tx, c.params.id, 'paused'),
+    );
+  },
+  resumeWebhook: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    const endpoint = await command(s, c.viewer, { clientId: c.body.client_id, route: 'resumeWebhook', target: c.params.id, request: c.body }, (tx) =>
+      webhooks.resumeEndpoint(tx, c.params.id),
+    );
+    s.webhooks.dispatcher.notify();
+    return endpoint;
+  },
+  rotateWebhookKey: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    let key: string | null = null;
+    const endpoint = await command(s, c.viewer, { clientId: c.body.client_id, route: 'rotateWebhookKey', target: c.params.id, request: c.body }, async (tx) => {
+      const rotated = await webhooks.rotateKey(tx, c.params.id);
+      key = rotated.key;
+      return rotated.endpoint;
+    });
+    return { endpoint, signing_key: key };
+  },
+  deleteWebhook: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    return command(s, c.viewer, { clientId: c.query.client_id, route: 'deleteWebhook', target: c.params.id, request: c.query }, async (tx) => {
+      await webhooks.deleteEndpoint(tx, c.params.id);
+      return { ok: true as const };
+    });
+  },
+  webhookDeliveries: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    return { items: await webhooks.deliveryLog(db(s), c.params.id) };
+  },
+  sendWebhookTest: async (c, s) => {
+    webhooks.assertMayManageWebhooks(c.viewer);
+    const delivery = await command(s, c.viewer, { clientId: c.body.client_id, route: 'sendWebhookTest', target: c.params.id, request: c.body }, (tx) =>
+      webhooks.queueTestEvent(tx, c.params.id),
+    );
+    s.webhooks.dispatcher.notify();
+    return delivery;
   },
   inbound: async (c, s) => s.inbound.submit(c.params.id, c.body),
   sync: async (c, s) => new RawJson(await syncPageJson(db(s), c.viewer, c.query.after, c.query.limit, c.query.epoch)) as never,

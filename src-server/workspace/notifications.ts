@@ -14,7 +14,8 @@ export { excerptOf };
 export interface NewNotification {
   userId: string;
   kind: NotificationKind;
-  contactId: string;
+  /** null: about no contact (webhook_paused). */
+  contactId: string | null;
   conversationId: string | null;
   commentId?: string | null;
   messageId?: string | null;
@@ -32,6 +33,9 @@ export async function createNotification(tx: Tx, n: NewNotification): Promise<vo
   );
 }
 
+/** The viewer's items they may see: about a contact they see, or about no contact (a paused webhook). */
+const VISIBLE_ITEM = (cond: { sql: string }): string => `(n.contact_id IS NULL OR (c.id IS NOT NULL AND ${cond.sql}))`;
+
 const TAB_CONDITION = {
   new: 'n.archived_at IS NULL',
   archived: 'n.archived_at IS NOT NULL',
@@ -42,16 +46,16 @@ export async function listNotifications(sql: SqlRunner, viewer: ViewerCtx, tab: 
   const cond = scopeCondition(viewer.scope, 'c.assignee_id');
   const after = decodeCursor(cursor);
   const rows = await sql.all<Record<string, unknown>>(
-    `SELECT n.* FROM notifications n JOIN contacts c ON c.id = n.contact_id
-     WHERE n.user_id = ? AND ${TAB_CONDITION[tab]} AND ${cond.sql}
+    `SELECT n.* FROM notifications n LEFT JOIN contacts c ON c.id = n.contact_id
+     WHERE n.user_id = ? AND ${TAB_CONDITION[tab]} AND ${VISIBLE_ITEM(cond)}
        ${after ? 'AND (n.created_at < ? OR (n.created_at = ? AND n.id < ?))' : ''}
      ORDER BY n.created_at DESC, n.id DESC LIMIT ?`,
     [viewer.user.id, ...cond.params, ...(after ? [after.at, after.at, after.id] : []), limit + 1],
   );
   const page = rows.slice(0, limit).map(toNotification);
   const unread = await sql.get<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM notifications n JOIN contacts c ON c.id = n.contact_id
-     WHERE n.user_id = ? AND n.read_at IS NULL AND n.archived_at IS NULL AND ${cond.sql}`,
+    `SELECT COUNT(*) AS n FROM notifications n LEFT JOIN contacts c ON c.id = n.contact_id
+     WHERE n.user_id = ? AND n.read_at IS NULL AND n.archived_at IS NULL AND ${VISIBLE_ITEM(cond)}`,
     [viewer.user.id, ...cond.params],
   );
   const last = page[page.length - 1];
@@ -66,7 +70,7 @@ export async function listNotifications(sql: SqlRunner, viewer: ViewerCtx, tab: 
 export async function ownVisibleNotification(tx: Tx, viewer: ViewerCtx, id: string) {
   const cond = scopeCondition(viewer.scope, 'c.assignee_id');
   const row = await tx.sql.get<Record<string, unknown>>(
-    `SELECT n.* FROM notifications n JOIN contacts c ON c.id = n.contact_id WHERE n.id = ? AND n.user_id = ? AND ${cond.sql}`,
+    `SELECT n.* FROM notifications n LEFT JOIN contacts c ON c.id = n.contact_id WHERE n.id = ? AND n.user_id = ? AND ${VISIBLE_ITEM(cond)}`,
     [id, viewer.user.id, ...cond.params],
   );
   if (!row) throw new ApiError('not_found', 'notification not found');
@@ -88,8 +92,8 @@ export async function archive(tx: Tx, viewer: ViewerCtx, id: string) {
 export async function archiveAll(tx: Tx, viewer: ViewerCtx): Promise<number> {
   const cond = scopeCondition(viewer.scope, 'c.assignee_id');
   const rows = await tx.sql.all<{ id: string }>(
-    `SELECT n.id FROM notifications n JOIN contacts c ON c.id = n.contact_id
-     WHERE n.user_id = ? AND n.archived_at IS NULL AND ${cond.sql}`,
+    `SELECT n.id FROM notifications n LEFT JOIN contacts c ON c.id = n.contact_id
+     WHERE n.user_id = ? AND n.archived_at IS NULL AND ${VISIBLE_ITEM(cond)}`,
     [viewer.user.id, ...cond.params],
   );
   for (const r of rows) {

@@ -151,7 +151,7 @@ export const toNotification = (r: Row): Notification => ({
   id: String(r.id),
   user_id: String(r.user_id),
   kind: r.kind as Notification['kind'],
-  contact_id: String(r.contact_id),
+  contact_id: strOrNull(r.contact_id),
   conversation_id: strOrNull(r.conversation_id),
   comment_id: strOrNull(r.comment_id),
   message_id: strOrNull(r.message_id),

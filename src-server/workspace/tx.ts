@@ -87,7 +87,8 @@ export class Tx {
   upserted(entity: Entity, row: Record<string, unknown>, targetUserId: string | null = null): unknown {
     const t = tableOf(entity);
     const data = (t.map as (r: Record<string, unknown>) => unknown)(row);
-    const contactId = t.contactColumn ? String(row[t.contactColumn]) : null;
+    // A notification about no contact (a paused webhook) has none: it goes to its user only.
+    const contactId = t.contactColumn && row[t.contactColumn] !== null ? String(row[t.contactColumn]) : null;
     const target = entity === 'notification' ? String(row.user_id) : targetUserId;
     this.emit(entity, 'upsert', String(row.id), contactId, data, target);
     return data;

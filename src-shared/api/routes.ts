@@ -32,6 +32,7 @@ import {
 } from '../model';
 import { SyncPage, SyncQuery } from '../sync/changes';
 import { NewPassword } from '../passwords';
+import { WebhookDelivery, WebhookEndpoint, WebhookEndpointWithKey, WebhookEvents, WebhookUrl } from './webhooks';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** session: a bearer token from sign-in. none: public. signature: HMAC of the raw body with a channel secret. token: a Developer API access token (/v2). */
@@ -792,6 +793,84 @@ export const routes = {
     params: IdParam,
     query: z.object({ client_id: ClientId }).strict(),
     response: Ok,
+  }),
+  listWebhooks: route({
+    method: 'GET',
+    path: '/api/v1/webhooks',
+    summary: "The workspace's webhook endpoints (Owners and Managers not restricted from integrations)",
+    auth: 'session',
+    roles: SUPERVISORS,
+    response: z.object({ items: z.array(WebhookEndpoint) }),
+  }),
+  addWebhook: route({
+    method: 'POST',
+    path: '/api/v1/webhooks',
+    summary: 'Add a webhook endpoint for one or more events (at most 20 per workspace); its signing key is in this answer only',
+    auth: 'session',
+    roles: SUPERVISORS,
+    status: 201,
+    body: z.object({ client_id: ClientId, url: WebhookUrl, events: WebhookEvents }).strict(),
+    response: WebhookEndpointWithKey,
+  }),
+  pauseWebhook: route({
+    method: 'POST',
+    path: '/api/v1/webhooks/:id/pause',
+    summary: 'Pause a webhook endpoint: nothing is sent to it, and what happens while it is paused is not sent later',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    body: z.object({ client_id: ClientId }).strict(),
+    response: WebhookEndpoint,
+  }),
+  resumeWebhook: route({
+    method: 'POST',
+    path: '/api/v1/webhooks/:id/resume',
+    summary: 'Resume a webhook endpoint: events from now on, and the deliveries queued before the pause',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    body: z.object({ client_id: ClientId }).strict(),
+    response: WebhookEndpoint,
+  }),
+  rotateWebhookKey: route({
+    method: 'POST',
+    path: '/api/v1/webhooks/:id/rotate-key',
+    summary: 'Give a webhook endpoint a new signing key (in this answer only); every attempt from now on is signed with it',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    body: z.object({ client_id: ClientId }).strict(),
+    response: WebhookEndpointWithKey,
+  }),
+  deleteWebhook: route({
+    method: 'DELETE',
+    path: '/api/v1/webhooks/:id',
+    summary: 'Delete a webhook endpoint with its delivery log',
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    query: z.object({ client_id: ClientId }).strict(),
+    response: Ok,
+  }),
+  webhookDeliveries: route({
+    method: 'GET',
+    path: '/api/v1/webhooks/:id/deliveries',
+    summary: "A webhook endpoint's last 100 deliveries, newest first: event, status code, latency, attempts",
+    auth: 'session',
+    roles: SUPERVISORS,
+    params: IdParam,
+    response: z.object({ items: z.array(WebhookDelivery) }),
+  }),
+  sendWebhookTest: route({
+    method: 'POST',
+    path: '/api/v1/webhooks/:id/test',
+    summary: 'Queue a signed test event (event_type webhook.test) to a webhook endpoint',
+    auth: 'session',
+    roles: SUPERVISORS,
+    status: 201,
+    params: IdParam,
+    body: z.object({ client_id: ClientId }).strict(),
+    response: WebhookDelivery,
   }),
   inbound: route({
     method: 'POST',

@@ -42,6 +42,7 @@ import {
   RestrictionsPatch,
   UserWithOneTimePassword,
 } from '../api/routes';
+import { WebhookDelivery, WebhookEndpoint, WebhookEndpointWithKey, WebhookEvents, WebhookUrl } from '../api/webhooks';
 import { NewPassword } from '../passwords';
 import { ErrorCode } from '../api/errors';
 import { Entity } from '../sync/changes';
@@ -170,7 +171,14 @@ export const LocalPrefs = z.object({
 export type LocalPrefs = z.infer<typeof LocalPrefs>;
 
 export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
-  os_alerts: { comment_mention: true, contact_assigned: true, new_message_assigned: true, new_message_unassigned: false, needs_attention: true },
+  os_alerts: {
+    comment_mention: true,
+    contact_assigned: true,
+    new_message_assigned: true,
+    new_message_unassigned: false,
+    needs_attention: true,
+    webhook_paused: true,
+  },
   do_not_disturb: false,
   sound: true,
 };
@@ -282,6 +290,9 @@ export const queries = {
   serverNotificationPrefs: { input: Empty, output: NotificationPrefs },
   /** Online only, Owners and Managers not restricted from integrations: Settings > Integrations > Developer API. */
   accessTokens: { input: Empty, output: z.array(AccessToken) },
+  /** Online only, as accessTokens: Settings > Integrations > Webhooks, the endpoints and each one's delivery log. */
+  webhooks: { input: Empty, output: z.array(WebhookEndpoint) },
+  webhookDeliveries: { input: z.object({ id: Id }).strict(), output: z.array(WebhookDelivery) },
   /** Online only: the stages a contact's lifecycle chooses from. */
   lifecycleStages: { input: Empty, output: z.array(z.object({ id: Id, name: z.string() })) },
   /** Online only: the custom fields a contact's values are given for. */
@@ -414,6 +425,13 @@ export const commands = {
   /** Online only: a Developer API token; the answer holds its secret, shown once. */
   createAccessToken: { input: z.object({ name: AccessTokenName }).strict(), output: NewAccessToken },
   revokeAccessToken: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
+  /** Online only: a webhook endpoint; the answer holds its signing key, shown once (and again only by rotating it). */
+  addWebhook: { input: z.object({ url: WebhookUrl, events: WebhookEvents }).strict(), output: WebhookEndpointWithKey },
+  pauseWebhook: { input: z.object({ id: Id }).strict(), output: WebhookEndpoint },
+  resumeWebhook: { input: z.object({ id: Id }).strict(), output: WebhookEndpoint },
+  rotateWebhookKey: { input: z.object({ id: Id }).strict(), output: WebhookEndpointWithKey },
+  deleteWebhook: { input: z.object({ id: Id }).strict(), output: z.object({ ok: z.literal(true) }) },
+  sendWebhookTest: { input: z.object({ id: Id }).strict(), output: WebhookDelivery },
   /** Host mode: the renderer reports user activity (Electron uses the OS idle time). */
   reportActivity: { input: z.object({ idle_seconds: z.number().min(0).max(1e7) }).strict(), output: z.object({ ok: z.literal(true) }) },
 } as const;

@@ -132,6 +132,7 @@ const SAMPLE_OVERRIDES: Record<string, { query?: Record<string, string>; body?: 
     },
   },
   reportLeaderboard: { query: { metric: 'messages_sent', from: '0', to: '1000' } },
+  addWebhook: { body: { client_id: 'bad-input-addWebhook', url: 'http://127.0.0.1:9/hook', events: ['contact.created'] } },
 };
 
 function objectShape(s: Zod): Record<string, Zod> | null {

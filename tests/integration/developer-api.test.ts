@@ -469,13 +469,8 @@ describe('Developer API: respond.io conventions', () => {
     await db.run(`DELETE FROM api_numbers WHERE entity = 'contact' AND num NOT IN (${shown.map(() => '?').join(', ')})`, shown);
     await inbound(server, 'walk-in-2', 'Hello?', undefined, 'Late Comer');
     expect(await numberOf('walk-in-2')).toBeUndefined();
-    if (testEngine === 'postgres') {
-      await db.run('DELETE FROM schema_migrations WHERE version >= 12');
-      await migratePostgres(db as PostgresDatabase);
-    } else {
-      (db as SqliteDatabase).setUserVersion(11); // the version before the numbering migration
-      migrateSqlite(db as SqliteDatabase);
-    }
+    if (testEngine === 'postgres') await migratePostgres(db as PostgresDatabase, 12);
+    else migrateSqlite(db as SqliteDatabase, 12);
     const numbered = await db.all<{ n: number }>(
       "SELECT COUNT(*) AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM api_numbers a WHERE a.entity = 'contact' AND a.entity_id = c.id)",
     );

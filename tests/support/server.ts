@@ -44,6 +44,8 @@ export async function startServer(opts: Partial<ServerOptions> = {}): Promise<Te
       ...(databaseUrl ? { databaseUrl } : { dbFile }),
       demo: { seed: 7, contacts: 80 },
       validateResponses: true,
+      // Webhook tests post to receivers on 127.0.0.1; the refusals are tested with this turned off.
+      allowPrivateWebhooks: true,
       log: () => {},
       ...opts,
     });

@@ -178,7 +178,8 @@ export class EntityStore {
           `INSERT INTO notifications (id, contact_id, created_at, unread, archived, data) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, unread = excluded.unread, archived = excluded.archived, data = excluded.data`,
           d.id,
-          d.contact_id,
+          // An item about no contact (a paused webhook) is kept under '': no contact's lookups find it.
+          d.contact_id ?? '',
           d.created_at,
           isUnread(d as Notification) ? 1 : 0,
           d.archived_at === null ? 0 : 1,

@@ -350,7 +350,7 @@ export function openBreaches(cache: Cache): Map<string, { rule: AlertRule; due_a
   );
   const out = new Map<string, { rule: AlertRule; due_at: number }[]>();
   for (const n of items) {
-    if (!n.alert) continue;
+    if (!n.alert || n.contact_id === null) continue;
     const list = out.get(n.contact_id) ?? [];
     if (!list.some((b) => b.rule === n.alert!.rule)) list.push({ rule: n.alert.rule, due_at: n.alert.due_at });
     out.set(n.contact_id, list);

@@ -32,6 +32,7 @@ const TITLES: Record<NotificationKind, string> = {
   new_message_assigned: 'New message',
   new_message_unassigned: 'New message (unassigned)',
   needs_attention: 'Needs attention',
+  webhook_paused: 'Webhook paused',
 };
 
 /** Untrusted text for an OS notification: no control or direction-override characters, one line, shortened. */
@@ -98,12 +99,13 @@ export class NotificationCenter {
       return;
     }
     this.recent.push(now);
-    const contact = ctx.contactName(n.contact_id) ?? 'a contact';
+    // An item about no contact (a paused webhook) says only its excerpt.
+    const contact = n.contact_id === null ? null : (ctx.contactName(n.contact_id) ?? 'a contact');
     const actor = n.actor_id ? ctx.userName(n.actor_id) : null;
     this.notifier.show({
       notificationId: n.id,
       title: safeText(actor ? `${TITLES[n.kind]} · ${actor}` : TITLES[n.kind], TITLE_CHARS),
-      body: safeText(`${contact}: ${n.excerpt}`, BODY_CHARS),
+      body: safeText(contact === null ? n.excerpt : `${contact}: ${n.excerpt}`, BODY_CHARS),
       contactId: n.contact_id,
       commentId: n.comment_id,
       messageId: n.message_id,

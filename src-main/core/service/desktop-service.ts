@@ -34,6 +34,7 @@ import { notificationWrites } from './writes/notifications';
 import { supervisorWrites } from './writes/supervisor';
 import { ownSettingsWrites } from './writes/own-settings';
 import { integrationWrites } from './writes/integrations';
+import { webhookWrites } from './writes/webhooks';
 import { Outbox } from '../outbox/outbox';
 import { effectivePrefs, userPrefs } from '../policy/policy';
 import { checkServerAddress } from '../../../src-shared/desktop/server-address';
@@ -70,7 +71,8 @@ type FeatureCommands = ReturnType<typeof messageWrites> &
   ReturnType<typeof notificationWrites> &
   ReturnType<typeof supervisorWrites> &
   ReturnType<typeof ownSettingsWrites> &
-  ReturnType<typeof integrationWrites>;
+  ReturnType<typeof integrationWrites> &
+  ReturnType<typeof webhookWrites>;
 
 /** How long "Send now" before signing out waits for the server. */
 const SEND_UNSENT_WAIT_MS = 10_000;
@@ -165,6 +167,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       ...supervisorWrites(ctx),
       ...ownSettingsWrites(ctx),
       ...integrationWrites(ctx),
+      ...webhookWrites(ctx),
     };
   }
 

@@ -42,6 +42,8 @@ export function reads(ctx: ServiceContext): CacheReads {
     serverNotificationPrefs: async () => (await ctx.online().call('me')).preferences.notifications,
     // Integrations' lists live on the server only.
     accessTokens: async () => (await ctx.online().call('listAccessTokens')).items,
+    webhooks: async () => (await ctx.online().call('listWebhooks')).items,
+    webhookDeliveries: async ({ id }) => (await ctx.online().call('webhookDeliveries', { params: { id } })).items,
     lifecycleStages: async () => (await ctx.online().call('listLifecycleStages')).items,
     customFields: async () => (await ctx.online().call('listCustomFields')).items,
     async reports({ from, to, metric }) {

@@ -24,6 +24,7 @@ const KIND_ICON: Record<NotificationKind, IconName> = {
   new_message_assigned: 'message',
   new_message_unassigned: 'inbox',
   needs_attention: 'alert',
+  webhook_paused: 'warning',
 };
 
 const KIND_LABEL: Record<NotificationKind, string> = {
@@ -32,6 +33,7 @@ const KIND_LABEL: Record<NotificationKind, string> = {
   new_message_assigned: 'New message',
   new_message_unassigned: 'New message (unassigned)',
   needs_attention: 'Needs attention',
+  webhook_paused: 'Webhook paused',
 };
 
 export function NotificationCenter() {
@@ -138,7 +140,7 @@ export function NotificationCenter() {
 
 function NotificationItem({ n }: { n: Notification }) {
   const usersById = useDirectory((s) => s.usersById);
-  const contactName = useNotifications((s) => s.contacts[n.contact_id]);
+  const contactName = useNotifications((s) => (n.contact_id === null ? undefined : s.contacts[n.contact_id]));
   const actor = n.actor_id ? usersById.get(n.actor_id) : undefined;
   const contact = contactName ?? (contactName === null ? 'a contact you can no longer see' : '…');
   const unread = isUnread(n);
@@ -159,10 +161,15 @@ function NotificationItem({ n }: { n: Notification }) {
     case 'needs_attention':
       title = n.alert?.ended_at ? `${contact}: ended, ${END_WORDS[n.alert.ended ?? 'closed']}` : `${contact} needs attention`;
       break;
+    case 'webhook_paused':
+      title = 'A webhook was paused: it kept failing for 24 hours';
+      break;
   }
 
   const open = () => {
-    useNavigation.getState().openConversation(n.contact_id, { commentId: n.comment_id, messageId: n.message_id });
+    // An item about no contact (a paused webhook) opens Settings, where Integrations > Webhooks is.
+    if (n.contact_id === null) useNavigation.getState().go('settings');
+    else useNavigation.getState().openConversation(n.contact_id, { commentId: n.comment_id, messageId: n.message_id });
     if (unread) command('markNotificationRead', { id: n.id }).catch(() => undefined);
   };
   const act = async (name: 'markNotificationRead' | 'archiveNotification') => {

@@ -71,7 +71,7 @@ export const useNotifications = create<NotificationsStore>((set, get) => ({
       const items = page.slice(0, limit);
       set({ items, hasOlder: page.length > limit, error: null });
       const known = get().contacts;
-      const unknown = [...new Set(items.map((n) => n.contact_id))].filter((id) => !(id in known));
+      const unknown = [...new Set(items.map((n) => n.contact_id))].filter((id): id is string => id !== null && !(id in known));
       if (unknown.length === 0) return;
       const found = await Promise.all(
         unknown.map((id) =>

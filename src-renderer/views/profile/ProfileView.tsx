@@ -24,6 +24,7 @@ const KIND_SWITCH: Record<NotificationKind, { label: string; description: string
     label: 'Needs attention',
     description: 'A conversation breaks one of the workspace’s alert rules (supervisors; agents for their own first responses).',
   },
+  webhook_paused: { label: 'Webhook Paused', description: 'A webhook endpoint kept failing for 24 hours and was paused (Owners).' },
 };
 /** A switch per kind, in the model's order. */
 const ALERT_KINDS = NotificationKind.options.map((kind) => ({ kind, ...KIND_SWITCH[kind] }));

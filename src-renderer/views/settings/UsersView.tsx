@@ -16,6 +16,7 @@ import { CategoriesCard } from './CategoriesCard';
 import { WorkspaceCard } from './WorkspaceCard';
 import { AlertRulesCard } from './AlertRulesCard';
 import { DeveloperApiCard } from './DeveloperApiCard';
+import { WebhooksCard } from './WebhooksCard';
 import './users.css';
 
 type RoleFilter = 'all' | Role;
@@ -178,6 +179,7 @@ export function UsersView() {
       {settings && actor && <AlertRulesCard settings={settings} />}
       {actor && <CategoriesCard actor={actor} />}
       {actor && <DeveloperApiCard actor={actor} />}
+      {actor && <WebhooksCard actor={actor} />}
 
       {editingUser && actor && (
         <EditUserDialog

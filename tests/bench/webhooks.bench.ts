@@ -1,0 +1,176 @@
+// npm run bench:server (third part): webhook delivery under inbound load. Prints figures; it is not a
+// test and never fails on a time.
+//
+// A server (tests/support/server-process.ts: its own process, a temporary SQLite file, receivers on
+// 127.0.0.1 allowed) takes inbound messages at a steady rate from 200 senders through the signed
+// custom channel, for three runs of the same length:
+//  1. no webhook endpoint: the inbound rate and answer p99 it reaches alone;
+//  2. three endpoints (message.received) with receivers answering at once: deliveries/s per endpoint
+//     and the delivery lag, from the server's acknowledgement of each message (its commit is just
+//     before) to the receiver having it, p50/p99;
+//  3. the same with one of the three receivers answering after 5 s: the other two's figures.
+// Goal (issue 17): at 1,000 inbound messages/s, lag p99 <= 1 s, the inbound rate within 10% of run 1,
+// and a slow receiver leaving the others as they were.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { signBody } from '../../src-server/workspace/ingest';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+const RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 1000);
+const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10);
+const SENDERS = 200;
+const IN_FLIGHT = 64;
+const CHILD = join(import.meta.dirname, '../support/server-process.ts');
+const dispatcher = new Agent({ connections: IN_FLIGHT, pipelining: 1, keepAliveTimeout: 30_000 });
+
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  channel: { id: string; secret: string };
+}
+
+async function startServer(dir: string): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ dbFile: join(dir, 'workspace.sqlite') })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const { url, channel } = JSON.parse(line) as { url: string; channel: { id: string; secret: string } };
+  return { child, url, channel };
+}
+
+async function api(server: Server, token: string | null, method: string, path: string, body?: unknown): Promise<any> {
+  const r = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return r.json();
+}
+
+/** Messages at RATE per second for SECONDS, at most IN_FLIGHT waiting; answers when each was acknowledged, by text. */
+async function inboundRun(server: Server, run: string): Promise<{ acked: Map<string, number>; answerMs: number[]; seconds: number; failed: number }> {
+  const acked = new Map<string, number>();
+  const answerMs: number[] = [];
+  let failed = 0;
+  let inFlight = 0;
+  const total = RATE * SECONDS;
+  const started = performance.now();
+  const waiting: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const now = performance.now();
+    if (due > now) await sleep(due - now);
+    while (inFlight >= IN_FLIGHT) await sleep(1);
+    const text = `${run} ${i}`;
+    const raw = JSON.stringify({ sender: { id: `bench-sender-${i % SENDERS}` }, message: { id: `${run}-${i}`, text } });
+    inFlight++;
+    const sent = performance.now();
+    waiting.push(
+      undiciFetch(`${server.url}/api/v1/channels/${server.channel.id}/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': signBody(server.channel.secret, raw) },
+        body: raw,
+        dispatcher,
+      })
+        .then(async (r) => {
+          await r.arrayBuffer();
+          const at = performance.now();
+          if (r.status === 200) {
+            acked.set(text, at);
+            answerMs.push(at - sent);
+          } else failed++;
+        })
+        .catch(() => void failed++)
+        .finally(() => void inFlight--),
+    );
+  }
+  await Promise.all(waiting);
+  return { acked, answerMs, seconds: (performance.now() - started) / 1000, failed };
+}
+
+function lagOf(receiver: WebhookReceiver, acked: Map<string, number>): number[] {
+  const lags: number[] = [];
+  for (const e of receiver.received) {
+    const at = acked.get(e.body.message?.message.text ?? '');
+    if (at !== undefined) lags.push(e.receivedAt - at);
+  }
+  return lags;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ism-bench-webhooks-'));
+  const server = await startServer(dir);
+  try {
+    const owner = (await api(server, null, 'POST', '/api/v1/auth/sign-in', { email: 'owner@demo.test', password: 'demo-password' })).token as string;
+    console.log(`webhooks: ${fmt(RATE)} inbound messages/s for ${SECONDS} s from ${SENDERS} senders (SQLite), ${IN_FLIGHT} in flight`);
+
+    const alone = await inboundRun(server, 'alone');
+    const aloneRate = alone.acked.size / alone.seconds;
+    console.log(
+      `  no endpoint          inbound ${fmt(aloneRate).padStart(6)}/s, answer p99 ${fmt(pct(alone.answerMs, 99), 1)} ms${alone.failed ? `, ${alone.failed} refused` : ''}`,
+    );
+
+    for (const slow of [false, true]) {
+      const receivers = await Promise.all(
+        [0, 1, 2].map((k) =>
+          WebhookReceiver.start(async () => {
+            if (slow && k === 2) await sleep(5000);
+            return 200;
+          }),
+        ),
+      );
+      const ids: string[] = [];
+      for (const r of receivers) {
+        const added = await api(server, owner, 'POST', '/api/v1/webhooks', {
+          client_id: `bench-${slow}-${ids.length}-${Date.now()}`,
+          url: r.url,
+          events: ['message.received'],
+        });
+        ids.push(added.endpoint.id as string);
+      }
+      const run = slow ? 'slow' : 'fast';
+      const load = await inboundRun(server, run);
+      const fast = slow ? receivers.slice(0, 2) : receivers;
+      const end = performance.now() + 60_000;
+      while (performance.now() < end && fast.some((r) => r.received.length < load.acked.size)) await sleep(50);
+      const rate = load.acked.size / load.seconds;
+      const label = slow ? 'one receiver slow (5 s)' : 'three endpoints';
+      console.log(
+        `  ${label.padEnd(20)} inbound ${fmt(rate).padStart(6)}/s (${fmt(((rate - aloneRate) / aloneRate) * 100, 1)}% against none), answer p99 ${fmt(pct(load.answerMs, 99), 1)} ms`,
+      );
+      fast.forEach((r, k) => {
+        const lags = lagOf(r, load.acked);
+        const first = Math.min(...r.received.map((e) => e.receivedAt));
+        const last = Math.max(...r.received.map((e) => e.receivedAt));
+        console.log(
+          `    endpoint ${k + 1}: ${fmt(r.received.length)} delivered of ${fmt(load.acked.size)}, ${fmt(r.received.length / ((last - first) / 1000))} deliveries/s, lag from acknowledgement p50 ${fmt(pct(lags, 50), 1)} ms p99 ${fmt(pct(lags, 99), 1)} ms`,
+        );
+      });
+      if (slow) console.log(`    endpoint 3 (answers after 5 s): ${fmt(receivers[2].received.length)} delivered meanwhile (16 requests in flight at a time)`);
+      for (const id of ids) await api(server, owner, 'DELETE', `/api/v1/webhooks/${id}?client_id=bench-del-${id}`);
+      await Promise.all(receivers.map((r) => r.close()));
+    }
+    console.log('  goal: lag p99 <= 1,000 ms at 1,000 messages/s, inbound within 10% of no endpoint, a slow receiver leaving the others as they were');
+  } finally {
+    server.child.kill('SIGTERM');
+    await dispatcher.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
