@@ -8,14 +8,15 @@ import type { UserRow } from '../workspace/rows';
 import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { loadViewer, scopeOf } from '../workspace/viewer';
 import { pagesWaiting } from './turns';
-import { feedHead, feedPage } from './sync';
+import { feedHead } from './sync';
+import { CATCH_UP_PAGE, CatchUpPages } from './catch-up-pages';
 import type { FeedRow } from './records';
-import { changesFrame, newClient, receivedFrame, send, sendRaw, type Client } from './stream-client';
+import { newClient, receivedFrame, send, sendRaw, type Client } from './stream-client';
 import { DeliveryRound, type Seen } from './delivery-round';
 
 const BATCH = 5000;
-/** A client further behind than this many pages is told to page through /sync first. */
-const MAX_CATCH_UP_PAGES = 5;
+/** A client further behind than this many records is told to page through /sync first. */
+const MAX_CATCH_UP_PAGES = 5000 / CATCH_UP_PAGE;
 const SCOPE_TTL_MS = 1000;
 
 export interface ReconnectSpread {
@@ -69,11 +70,14 @@ export class StreamHub {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly catchUpPages: CatchUpPages;
 
   constructor(
     private readonly db: Database,
     private readonly opts: StreamHubOptions,
-  ) {}
+  ) {
+    this.catchUpPages = new CatchUpPages(db);
+  }
 
   async start(): Promise<void> {
     this.last = await feedHead(this.db);
@@ -160,10 +164,11 @@ export class StreamHub {
       if (!viewer || Number(viewer.user.deactivated)) return client.ws.close(StreamClose.deactivated, 'deactivated');
       for (let pages = 0; ; pages++) {
         if (pages >= MAX_CATCH_UP_PAGES) return send(client, { type: 'resync' });
-        const page = await feedPage(this.db, viewer, client.processed, 1000, client.epoch);
+        const shared = await this.catchUpPages.read(viewer, client.processed, client.epoch);
+        const page = shared.page;
         if ('mustRefetch' in page) return send(client, { type: 'must_refetch', reason: page.mustRefetch });
         if (page.records.length) {
-          sendRaw(client, changesFrame(client.sentUpto, page.next, page.records.join(',')));
+          sendRaw(client, shared.frameFrom(client.sentUpto));
           client.sentUpto = page.next;
         }
         client.processed = page.next;
