@@ -15,7 +15,7 @@ import { newClient, receivedFrame, send, sendRaw, type Client } from './stream-c
 import { DeliveryRound, type Seen } from './delivery-round';
 
 const BATCH = 5000;
-/** A client further behind than this many records is told to page through /sync first. */
+/** A client further behind than 5,000 records (this many pages) is told to page through /sync first. */
 const MAX_CATCH_UP_PAGES = 5000 / CATCH_UP_PAGE;
 const SCOPE_TTL_MS = 1000;
 
