@@ -91,6 +91,8 @@ if (process.argv.includes('--probe-child')) {
   const failures: string[] = [];
   let running = true;
   process.on('message', () => (running = false));
+  // The bench gone (stopped or failed): so is the probe.
+  process.on('disconnect', () => running && process.exit(0));
   process.send!('ready');
   while (running) {
     const t0 = performance.now();
