@@ -8,14 +8,15 @@ import type { UserRow } from '../workspace/rows';
 import { SESSION_MAX_MS, SESSION_SEEN_EVERY_MS } from '../workspace/users';
 import { loadViewer, scopeOf } from '../workspace/viewer';
 import { pagesWaiting } from './turns';
-import { feedHead, feedPage } from './sync';
+import { feedHead } from './sync';
+import { CATCH_UP_PAGE, CatchUpPages } from './catch-up-pages';
 import type { FeedRow } from './records';
-import { changesFrame, newClient, receivedFrame, send, sendRaw, type Client } from './stream-client';
+import { newClient, receivedFrame, send, sendRaw, type Client } from './stream-client';
 import { DeliveryRound, type Seen } from './delivery-round';
 
 const BATCH = 5000;
-/** A client further behind than this many pages is told to page through /sync first. */
-const MAX_CATCH_UP_PAGES = 5;
+/** A client further behind than 5,000 records (this many pages) is told to page through /sync first. */
+const MAX_CATCH_UP_PAGES = 5000 / CATCH_UP_PAGE;
 const SCOPE_TTL_MS = 1000;
 
 export interface ReconnectSpread {
@@ -55,6 +56,8 @@ export interface StreamHubOptions {
 export class StreamHub {
   /** The connected clients (tests count them by user). */
   private readonly conns = new Set<Client>();
+  /** Streams open by user and by address, for the limits on both (refusal). */
+  private readonly counts = new Map<string, number>();
   private last = 0;
   /**
    * What each connected user may see, kept between flushes. Whatever changes a scope (a user's role,
@@ -69,11 +72,14 @@ export class StreamHub {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly catchUpPages: CatchUpPages;
 
   constructor(
     private readonly db: Database,
     private readonly opts: StreamHubOptions,
-  ) {}
+  ) {
+    this.catchUpPages = new CatchUpPages(db);
+  }
 
   async start(): Promise<void> {
     this.last = await feedHead(this.db);
@@ -100,24 +106,33 @@ export class StreamHub {
 
   /** Why one more stream for this user from this address is refused (null: it is taken). */
   refusal(userId: string, address: string): string | null {
-    let mine = 0;
-    let here = 0;
-    for (const c of this.conns) {
-      if (c.userId === userId) mine += 1;
-      if (address && c.address === address) here += 1;
-    }
+    const mine = this.counts.get(`user ${userId}`) ?? 0;
+    const here = address ? (this.counts.get(`address ${address}`) ?? 0) : 0;
     if (mine >= (this.opts.maxStreamsPerUser ?? 20))
       return `this user has ${mine} streams open, the most there may be: close one (an app left open elsewhere) first`;
     if (here >= (this.opts.maxStreamsPerAddress ?? 1000)) return 'too many streams from this address: try again later';
     return null;
   }
 
+  private count(client: Client, by: 1 | -1): void {
+    for (const key of [`user ${client.userId}`, ...(client.address ? [`address ${client.address}`] : [])]) {
+      const n = (this.counts.get(key) ?? 0) + by;
+      if (n > 0) this.counts.set(key, n);
+      else this.counts.delete(key);
+    }
+  }
+
+  private forget(client: Client): void {
+    if (this.conns.delete(client)) this.count(client, -1);
+  }
+
   attach(ws: WebSocket, user: UserRow, tokenHash: string, after: number, epoch?: number, address = ''): void {
     const client = newClient(ws, user.id, tokenHash, after, epoch, address);
     this.conns.add(client);
+    this.count(client, 1);
     ws.on('pong', () => (client.alive = true));
-    ws.on('close', () => this.conns.delete(client));
-    ws.on('error', () => this.conns.delete(client));
+    ws.on('close', () => this.forget(client));
+    ws.on('error', () => this.forget(client));
     ws.on('message', (data, isBinary) => this.onFrame(client, isBinary ? null : data.toString()));
     // A reconnect storm in progress: this client comes back later, at its own point of the window.
     if (pagesWaiting() > (this.opts.maxPagesWaiting ?? 64)) {
@@ -144,6 +159,7 @@ export class StreamHub {
     if (this.timer) clearInterval(this.timer);
     for (const c of this.conns) c.ws.terminate();
     this.conns.clear();
+    this.counts.clear();
     await this.running;
   }
 
@@ -160,10 +176,11 @@ export class StreamHub {
       if (!viewer || Number(viewer.user.deactivated)) return client.ws.close(StreamClose.deactivated, 'deactivated');
       for (let pages = 0; ; pages++) {
         if (pages >= MAX_CATCH_UP_PAGES) return send(client, { type: 'resync' });
-        const page = await feedPage(this.db, viewer, client.processed, 1000, client.epoch);
+        const shared = await this.catchUpPages.read(viewer, client.processed, client.epoch);
+        const page = shared.page;
         if ('mustRefetch' in page) return send(client, { type: 'must_refetch', reason: page.mustRefetch });
         if (page.records.length) {
-          sendRaw(client, changesFrame(client.sentUpto, page.next, page.records.join(',')));
+          sendRaw(client, shared.frameFrom(client.sentUpto));
           client.sentUpto = page.next;
         }
         client.processed = page.next;
@@ -305,7 +322,7 @@ export class StreamHub {
     for (const client of this.conns) {
       if (!client.alive) {
         client.ws.terminate();
-        this.conns.delete(client);
+        this.forget(client);
         continue;
       }
       client.alive = false;

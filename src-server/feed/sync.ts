@@ -64,7 +64,6 @@ async function feedFloor(sql: SqlRunner): Promise<number> {
 }
 
 type Refused = { mustRefetch: MustRefetchReason };
-type PageRows = Refused | { rows: FeedRow[]; next: number; hasMore: boolean; head: number; epoch: number; viewer: ViewerCtx };
 /** A page of the feed (see SyncPage), or why the client must refetch. */
 export type FeedPage = Refused | { records: string[]; next: number; hasMore: boolean; head: number; epoch: number };
 
@@ -77,7 +76,8 @@ function beforeReset(viewer: ViewerCtx, after: number, epoch: number | undefined
   return after > 0 && after < reset && (epoch === undefined || epoch < reset);
 }
 
-async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: number, asEpoch: number | undefined): Promise<PageRows> {
+/** One page of the feed for a user, its records as JSON texts. after=0 is the bootstrap. */
+export async function feedPage(sql: SqlRunner, asked: ViewerCtx, after: number, limit: number, asEpoch?: number): Promise<FeedPage> {
   const head = await feedHead(sql);
   // What the user may see, read after the head: a team move or a restriction committed before the
   // head is then already in the scope that filters the page (with several instances on PostgreSQL,
@@ -90,35 +90,32 @@ async function pageRows(sql: SqlRunner, asked: ViewerCtx, after: number, limit: 
   // A bootstrap's data is chosen as of now: its epoch is the head (see SyncPage.epoch).
   const epoch = after === 0 ? head : (asEpoch ?? Number(viewer.user.refetch_seq));
   const cond = feedCondition(viewer, after, epoch);
-  // Read in bounded slices, one turn each (turns.ts): one client's 5,000-record page does not hold
-  // the event loop, and many clients' pages advance side by side.
-  const rows = await pageTurn(async (slice) => {
-    const out: FeedRow[] = [];
-    let from = after;
+  // Read and written as JSON in bounded slices, one turn each (turns.ts): one client's 5,000-record
+  // page does not hold the event loop, nor does turning it into records, and many clients' pages
+  // advance side by side.
+  return pageTurn(async (slice) => {
+    const records: string[] = [];
+    let rows = 0;
+    let last = after;
     for (;;) {
-      const want = Math.min(SLICE_ROWS, limit - out.length);
-      const got = await slice(() =>
-        sql.all<FeedRow>(
+      const want = Math.min(SLICE_ROWS, limit - rows);
+      const got = await slice(async () => {
+        const read = await sql.all<FeedRow>(
           `SELECT ch.* FROM changes ch LEFT JOIN contacts c ON c.id = ch.contact_id
            WHERE ch.seq > ? AND ch.seq <= ? AND ${cond.sql}
            ORDER BY ch.seq LIMIT ?`,
-          [from, head, ...cond.params, want],
-        ),
-      );
-      for (const r of got) out.push(r);
-      if (got.length < want || out.length >= limit) return out;
-      from = Number(got[got.length - 1].seq);
+          [last, head, ...cond.params, want],
+        );
+        for (const r of await recordsJson(sql, read, viewer.user)) records.push(r);
+        return read;
+      });
+      rows += got.length;
+      if (got.length) last = Number(got[got.length - 1].seq);
+      if (got.length < want || rows >= limit) break;
     }
+    const hasMore = rows === limit;
+    return { records, hasMore, head, next: hasMore ? last : head, epoch };
   });
-  const hasMore = rows.length === limit;
-  return { rows, hasMore, head, next: hasMore ? Number(rows[rows.length - 1].seq) : head, epoch, viewer };
-}
-
-/** One page of the feed for a user, its records as JSON texts. after=0 is the bootstrap. */
-export async function feedPage(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<FeedPage> {
-  const p = await pageRows(sql, viewer, after, limit, epoch);
-  if ('mustRefetch' in p) return p;
-  return { records: await recordsJson(sql, p.rows, p.viewer.user), next: p.next, hasMore: p.hasMore, head: p.head, epoch: p.epoch };
 }
 
 /** The same page as a /sync answer (a SyncPage), written from the records' JSON without parsing it: the bootstrap's hot path. */

@@ -23,6 +23,42 @@ export interface StreamDoor {
   log: (msg: string, err?: unknown) => void;
 }
 
+/** Upgrades taken in one turn of the event loop: a thousand streams arriving at once are signed in and started a few at a time. */
+const UPGRADES_PER_TURN = 16;
+
+interface Upgrade {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+}
+
+/**
+ * Upgrades wait in arrival order and are taken UPGRADES_PER_TURN at a time, the next ones after
+ * pending I/O (a /health request, a push) has had its go. One whose client left meanwhile is dropped.
+ */
+function admitInTurns(take: (u: Upgrade) => Promise<unknown>): { push: (u: Upgrade) => void } {
+  const queue: Upgrade[] = [];
+  let scheduled = false;
+  const turn = async () => {
+    const batch = queue.splice(0, UPGRADES_PER_TURN).filter((u) => !u.socket.destroyed);
+    await Promise.all(batch.map(take));
+    scheduled = false;
+    if (queue.length) schedule();
+  };
+  const schedule = () => {
+    scheduled = true;
+    setImmediate(() => void turn());
+  };
+  return {
+    push: (u) => {
+      // No one else listens yet: a client resetting its connection while it waits must not end the process.
+      u.socket.on('error', () => u.socket.destroy());
+      queue.push(u);
+      if (!scheduled) schedule();
+    },
+  };
+}
+
 function refuse(socket: Duplex, status: number, body: ApiErrorBody): void {
   socket.end(rawAnswer(status, STATUS_CODES[status] ?? 'Bad Request', body, ANSWER_HEADERS));
 }
@@ -52,11 +88,12 @@ export function acceptStreams(server: FastifyInstance['server'], door: StreamDoo
     if (tooMany) return refuse(socket, 429, { code: 'rate_limited', message: tooMany });
     wss.handleUpgrade(req, socket, head, (ws) => door.hub.attach(ws, auth.user, auth.tokenHash, q.data.after, q.data.epoch, address));
   };
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    upgrade(req, socket, head).catch((err) => {
+  const take = (u: Upgrade) =>
+    upgrade(u.req, u.socket, u.head).catch((err) => {
       door.log('upgrade failed', err);
-      socket.destroy();
+      u.socket.destroy();
     });
-  });
+  const waiting = admitInTurns(take);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => waiting.push({ req, socket, head }));
   return wss;
 }
