@@ -274,6 +274,16 @@ CREATE INDEX contacts_email ON contacts(lower(email));
 CREATE INDEX contacts_phone ON contacts(phone);
 `,
   },
+  {
+    version: 11,
+    name: 'a compacted feed: durable positions of other feed readers, and records found by their row',
+    // feed_cursors: the lowest position of any reader kept here (a webhook dispatcher) bounds what
+    // compaction removes. changes_row: a new record finds the older records of its row (compaction.ts).
+    sql: `
+CREATE TABLE IF NOT EXISTS feed_cursors (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
+CREATE INDEX changes_row ON changes(entity, entity_id, seq);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

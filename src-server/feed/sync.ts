@@ -54,9 +54,12 @@ export function recordVisible(
   return scopeAllows(scope, assignee);
 }
 
+/** The feed's newest seq; never below its floor, though compaction may have removed every record up to it. */
 export async function feedHead(sql: SqlRunner): Promise<number> {
-  const r = await sql.get<{ head: number | null }>('SELECT MAX(seq) AS head FROM changes');
-  return Number(r?.head ?? 0);
+  const r = await sql.get<{ head: number | null; floor: string | null }>(
+    "SELECT MAX(seq) AS head, (SELECT value FROM meta WHERE key = 'feed_floor') AS floor FROM changes",
+  );
+  return Math.max(Number(r?.head ?? 0), Number(r?.floor ?? 0));
 }
 
 /** The lowest cursor the feed still serves: records at or below it may have been pruned (compaction.ts). */

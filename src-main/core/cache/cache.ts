@@ -416,8 +416,9 @@ export class Cache {
   }
 
   /**
-   * Everything but the outbox and the session (the signed-in user's own record and the workspace
-   * settings stay, so the app keeps answering while it rebuilds): for must_refetch. The file is made
+   * Everything but the outbox, the drafts, the place in the app and the session (the signed-in user's
+   * own record and the workspace settings stay, so the app keeps answering while it rebuilds): for
+   * must_refetch. Drafts of contacts the rebuild does not bring back go at its end (endBulkLoad). The file is made
    * anew rather than emptied: deleting a large cache row by row (with secure delete) held the app for
    * seconds, and a new file holds nothing of the old. A run killed in between finds its writes in the
    * outbox's copy (cache-healing.ts).
@@ -430,6 +431,7 @@ export class Cache {
     const me = this.all<Record<string, unknown>>("SELECT id, name, team_id, data FROM users WHERE id IS (SELECT value FROM meta WHERE key = 'user_id')");
     const settings = this.all<{ id: string; data: string }>('SELECT id, data FROM settings');
     const outbox = this.all<Record<string, unknown>>('SELECT * FROM outbox ORDER BY position');
+    const drafts = this.all<{ contact_id: string; updated_at: number; data: string }>('SELECT contact_id, updated_at, data FROM drafts');
     this.copyOutbox();
     this.close();
     this.stmts.clear();
@@ -442,6 +444,7 @@ export class Cache {
       for (const m of meta) this.setMeta(m.key, m.value);
       for (const u of me) this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?)', u.id, u.name, u.team_id, u.data);
       for (const x of settings) this.run('INSERT INTO settings (id, data) VALUES (?, ?)', x.id, x.data);
+      for (const d of drafts) this.run('INSERT INTO drafts (contact_id, updated_at, data) VALUES (?, ?, ?)', d.contact_id, d.updated_at, d.data);
       for (const o of outbox) {
         const columns = Object.keys(o);
         this.run(`INSERT INTO outbox (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...columns.map((k) => o[k]));
