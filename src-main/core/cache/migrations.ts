@@ -199,7 +199,7 @@ ALTER TABLE outbox ADD COLUMN params TEXT;
     // Each page's contacts run from after_key (exclusive) to the next page's after_key (the page of
     // what belongs to no contact keeps its version in meta). Emptied once the cursor passes them all.
     sql: `
-CREATE TABLE snapshot_pages (after_key TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshot_pages (after_key TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
 `,
   },
 ];
