@@ -85,11 +85,15 @@ export class FeedCompactor {
         const mark = await meta(sql, 'feed_compacted');
         if (mark >= top) return true;
         const upto = Math.min(top, mark + BATCH_SEQS);
+        // Each row's newest record in the batch removes the older ones (not each record: a row
+        // changed a thousand times in a batch would pair every record with every older one).
         const r = await sql.run(
           `DELETE FROM changes WHERE seq IN (
-             SELECT o.seq FROM changes n JOIN changes o ON o.entity = n.entity AND o.entity_id = n.entity_id AND o.seq < n.seq
-             WHERE n.seq > ? AND n.seq <= ? AND n.op IN ('upsert', 'delete') AND o.op IN ('upsert', 'delete')
-               AND COALESCE(o.target_user_id, '') = COALESCE(n.target_user_id, ''))`,
+             SELECT o.seq FROM (
+               SELECT entity, entity_id, COALESCE(target_user_id, '') AS target, MAX(seq) AS top FROM changes
+               WHERE seq > ? AND seq <= ? AND op IN ('upsert', 'delete') GROUP BY entity, entity_id, COALESCE(target_user_id, '')
+             ) n JOIN changes o ON o.entity = n.entity AND o.entity_id = n.entity_id AND o.seq < n.top
+             WHERE o.op IN ('upsert', 'delete') AND COALESCE(o.target_user_id, '') = n.target)`,
           [mark, upto],
         );
         report.superseded += r.changes;

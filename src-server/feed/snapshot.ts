@@ -5,7 +5,7 @@
 // (the head when it began), skipping the records a page already holds (SnapshotProgress.version).
 import { ApiError } from '../../src-shared/api/errors';
 import type { ChangeRecord, SnapshotProgress } from '../../src-shared/sync/changes';
-import type { Param, SqlRunner } from '../db/engine';
+import { inList, type SqlRunner } from '../db/engine';
 import { listCustomInboxes } from '../workspace/custom-inboxes';
 import { toChannel, toClosingCategory, toComment, toContact, toConversation, toEvent, toMessage, toNotification, toTeam, toUser } from '../workspace/rows';
 import { getSettings } from '../workspace/settings';
@@ -84,7 +84,7 @@ async function workspaceRecords(sql: SqlRunner, viewer: ViewerCtx, seq: number, 
   ];
 }
 
-/** What a contact owns, read for a range of contact ids with the visibility rule applied through its contact. */
+/** What a contact owns, read for a page's contacts. */
 const OWNED = [
   ['conversation', 'conversations', 'opened_at', toConversation],
   ['message', 'messages', 'created_at', toMessage],
@@ -106,13 +106,10 @@ async function contactRecords(
     sql.all<Record<string, unknown>>(`SELECT c.* FROM contacts c WHERE c.id > ? AND ${scope.sql} ORDER BY c.id LIMIT ?`, [p.k ?? '', ...scope.params, p.n]),
   );
   if (!contacts.length) return { records: [], last: null, contacts: 0 };
-  const first = String(contacts[0].id);
   const last = String(contacts[contacts.length - 1].id);
-  // The same range and rule again for each table: rows of contacts outside the rule never leave the database.
-  const range = (t: string): { sql: string; params: Param[] } => ({
-    sql: `JOIN contacts c ON c.id = ${t}.contact_id WHERE ${t}.contact_id >= ? AND ${t}.contact_id <= ? AND ${scope.sql}`,
-    params: [first, last, ...scope.params],
-  });
+  // Everything else by the page's contacts, which the rule chose: an IN list walks each contact's rows
+  // in its index (a range joined to the rule had SQLite walk every contact of the assignees).
+  const ids = inList(contacts.map((c) => String(c.id)));
   const owned = new Map<string, string[]>();
   const add = (contactId: string, record: string) => {
     const list = owned.get(contactId);
@@ -120,18 +117,16 @@ async function contactRecords(
     else owned.set(contactId, [record]);
   };
   for (const [entity, table, order, map] of OWNED) {
-    const r = range(table);
     const rows = await slice(() =>
-      sql.all<Record<string, unknown>>(`SELECT ${table}.* FROM ${table} ${r.sql} ORDER BY ${table}.contact_id, ${table}.${order}, ${table}.id`, r.params),
+      sql.all<Record<string, unknown>>(`SELECT * FROM ${table} WHERE contact_id IN ${ids.sql} ORDER BY contact_id, ${order}, id`, ids.params),
     );
     for (const row of rows) add(String(row.contact_id), upserts(entity, [row], map as never, seq, at)[0]);
   }
-  const n = range('notifications');
   const notes = await slice(() =>
-    sql.all<Record<string, unknown>>(
-      `SELECT notifications.* FROM notifications ${n.sql} AND notifications.user_id = ? ORDER BY notifications.created_at, notifications.id`,
-      [...n.params, viewer.user.id],
-    ),
+    sql.all<Record<string, unknown>>(`SELECT * FROM notifications WHERE contact_id IN ${ids.sql} AND user_id = ? ORDER BY created_at, id`, [
+      ...ids.params,
+      viewer.user.id,
+    ]),
   );
   for (const row of notes) add(String(row.contact_id), upserts('notification', [row], toNotification as never, seq, at)[0]);
   const records: string[] = [];
