@@ -57,7 +57,7 @@ export function recordVisible(
 /** The feed's newest seq; never below its floor, though compaction may have removed every record up to it. */
 export async function feedHead(sql: SqlRunner): Promise<number> {
   const r = await sql.get<{ head: number | null; floor: string | null }>(
-    "SELECT MAX(seq) AS head, (SELECT value FROM meta WHERE key = 'feed_floor') AS floor FROM changes",
+    "SELECT (SELECT MAX(seq) FROM changes) AS head, (SELECT value FROM meta WHERE key = 'feed_floor') AS floor",
   );
   return Math.max(Number(r?.head ?? 0), Number(r?.floor ?? 0));
 }
