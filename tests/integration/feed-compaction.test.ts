@@ -3,7 +3,7 @@
 // from a snapshot with its unsent writes delivered once. Runs on SQLite and (in the PostgreSQL pass) on PostgreSQL.
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clientId, inbound, signIn, startServer, type ApiClient, type TestServer } from '../support/server';
+import { clientId, inbound, signIn, startServer, testEngine, type ApiClient } from '../support/server';
 import { eventually, signedIn, startDesktop, type TestDesktop } from '../support/desktop';
 import { cacheState, serverTruth } from '../support/truth';
 import { prng } from '../../src-server/demo/seed';
@@ -33,6 +33,9 @@ describe('a compacted feed', () => {
   it('compaction running beside random writes, dropped streams and small pages never loses a change a connected desktop needs', async () => {
     const server = await startServer({ demo: { seed: 41, contacts: 40 } });
     stops.push(() => server.stop());
+    // On PostgreSQL a second instance compacts the same feed at the same time (one batch at a time between them).
+    const other = testEngine === 'postgres' ? await startServer({ databaseUrl: server.databaseUrl }) : null;
+    if (other) stops.push(() => other.close());
     const owner = await signIn(server, 'owner@demo.test');
     const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string; role: string; team_id: string }[];
     const agents = users.filter((u) => u.role === 'agent');
@@ -55,14 +58,16 @@ describe('a compacted feed', () => {
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
     let writing = true;
     let superseded = 0;
-    const compacting = (async () => {
-      while (writing) {
-        superseded += (await server.compactor.run()).superseded;
-        await new Promise((r) => setTimeout(r, rnd() * 30));
-      }
-    })();
-    for (let i = 0; i < 500; i++) {
-      if (i % 40 === 0) for (const u of users) server.hub.closeUser(u.id, 1012, 'test drop');
+    const compacting = Promise.all(
+      [server, other].map(async (instance) => {
+        while (instance && writing) {
+          superseded += (await instance.compactor.run()).superseded;
+          await new Promise((r) => setTimeout(r, rnd() * 30));
+        }
+      }),
+    );
+    for (let i = 0; i < 250; i++) {
+      if (i % 25 === 0) for (const u of users) server.hub.closeUser(u.id, 1012, 'test drop');
       const contact = pick(contactIds);
       const roll = rnd();
       if (roll < 0.25) await owner.patch(`/api/v1/contacts/${contact}`, { client_id: clientId(), name: `Name ${i}` });
@@ -81,7 +86,7 @@ describe('a compacted feed', () => {
     writing = false;
     await compacting;
     superseded += (await server.compactor.run()).superseded;
-    expect(superseded).toBeGreaterThan(100);
+    expect(superseded).toBeGreaterThan(50);
     for (let w = 0; w < watchers.length; w++) await converged(desktops[w], await signIn(server, watchers[w]), watchers[w]);
   }, 240_000);
 

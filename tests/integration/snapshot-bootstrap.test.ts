@@ -143,11 +143,11 @@ describe('bootstrap from a snapshot', () => {
       return records;
     };
     const before = await bootstrap();
-    // 600 edits of three contacts' names: 600 records in the feed, no new row.
-    for (let i = 0; i < 600; i++) await manager.patch(`/api/v1/contacts/${contacts[i % 3]}`, { client_id: clientId(), name: `Renamed ${i}` });
+    // 200 edits of three contacts' names: 200 records in the feed, no new row.
+    for (let i = 0; i < 200; i++) await manager.patch(`/api/v1/contacts/${contacts[i % 3]}`, { client_id: clientId(), name: `Renamed ${i}` });
     const after = await bootstrap();
     expect(after.length).toBe(before.length);
     const names = after.filter((r) => r.entity === 'contact' && contacts.includes(r.id)).map((r) => (r.data as { name: string }).name);
-    expect(names.sort()).toEqual(['Renamed 597', 'Renamed 598', 'Renamed 599']);
+    expect(names.sort()).toEqual(['Renamed 197', 'Renamed 198', 'Renamed 199']);
   }, 60_000);
 });
