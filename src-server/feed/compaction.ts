@@ -11,7 +11,19 @@ import type { Database, SqlRunner } from '../db/engine';
 import { feedFloor, feedHead } from './sync';
 
 /** Records looked at per batch: each batch is one short transaction, so writes go on between them. */
-const BATCH_SEQS = 20_000;
+const BATCH_SEQS = 2_000;
+
+/**
+ * After each batch, a pause as long as the batch took (at least a few ms): on SQLite a batch holds the
+ * event loop while it runs, so a long backlog (the first run after an upgrade) takes at most about half
+ * of the server's time, and requests and pushes are served between batches.
+ */
+async function pauseAfter<T>(work: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const value = await work();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(5, performance.now() - t0)));
+  return value;
+}
 
 export const DEFAULT_FEED_RETENTION_DAYS = 30;
 
@@ -73,7 +85,7 @@ export class FeedCompactor {
 
   /** A batch under the lock every instance takes for compaction, in one transaction. */
   private batch<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T> {
-    return this.db.exclusive(() => this.db.transaction(fn));
+    return pauseAfter(() => this.db.exclusive(() => this.db.transaction(fn)));
   }
 
   private async compact(): Promise<CompactionReport> {
