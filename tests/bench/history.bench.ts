@@ -185,7 +185,7 @@ async function main() {
       }
       boot.ws.close();
       await boot.host.close();
-      if (name === 'with churn') await syncPages(server.url);
+      if (name === 'without churn') await syncPages(server.url);
     } finally {
       await stop(server.proc);
     }
@@ -240,7 +240,7 @@ async function inboxAndSearch(
   line('full-text search over the WebSocket p50 / p99', `${ms(pct(search, 50))} / ${ms(pct(search, 99))}`, 'p99 ≤ 30 ms');
 }
 
-/** /sync pages of the feed at the desktop's page size, for a desktop 100,000 records behind. */
+/** /sync pages of the feed at the desktop's page size, for a desktop 100,000 records behind (on the uncompacted feed). */
 async function syncPages(url: string): Promise<void> {
   const auth = { authorization: `Bearer ${await token(url)}` };
   const head = (JSON.parse(await (await fetch(`${url}/api/v1/sync?after=0&limit=1&snapshot=begin`, { headers: auth })).text()) as { head: number }).head;
