@@ -24,6 +24,7 @@ const { values } = parseArgs({
     'public-url': { type: 'string', multiple: true },
     'trust-proxy': { type: 'string' },
     'allow-private-webhooks': { type: 'boolean', default: false },
+    'feed-retention-days': { type: 'string', default: '30' },
   },
 });
 
@@ -32,6 +33,8 @@ const seed = Number(values.seed);
 const contacts = Number(values.contacts);
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: ${values.port} is not a port`);
 if (!Number.isInteger(seed)) throw new Error(`--seed: ${values.seed} is not a whole number`);
+const feedRetentionDays = Number(values['feed-retention-days']);
+if (!(feedRetentionDays > 0)) throw new Error(`--feed-retention-days: ${values['feed-retention-days']} is not a positive number of days`);
 if (!Number.isInteger(contacts) || contacts < 1) throw new Error(`--contacts: ${values.contacts} is not a positive whole number`);
 
 if (!values['tls-cert'] !== !values['tls-key'])
@@ -57,6 +60,7 @@ const server = await createServer({
   publicUrls,
   ...(trustProxy?.length && { trustProxy }),
   demo: values.demo ? { seed, contacts } : false,
+  feedRetentionDays,
   // Simulated contacts belong to the demo: never written into a real workspace.
   simulate: values.demo && values.simulate,
   allowPrivateWebhooks: values['allow-private-webhooks'],

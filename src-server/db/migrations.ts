@@ -382,6 +382,16 @@ ALTER TABLE users ADD COLUMN access_change TEXT;
 `,
   },
   {
+    version: 11,
+    name: 'a compacted feed: durable positions of other feed readers, and records found by their row',
+    // feed_cursors: the lowest position of any reader kept here (a webhook dispatcher) bounds what
+    // compaction removes. changes_row: a new record finds the older records of its row (compaction.ts).
+    sql: `
+CREATE TABLE IF NOT EXISTS feed_cursors (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
+CREATE INDEX changes_row ON changes(entity, entity_id, seq);
+`,
+  },
+  {
     version: 12,
     name: 'developer API: every contact has its /v2 number from the moment it exists',
     // A contact is addressable as id:<number> before /v2 ever showed it (a number read from a webhook,

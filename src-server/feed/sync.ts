@@ -1,5 +1,6 @@
 // Serving the change feed to one user: the visibility rule applied to every record, grants expanded
 // into the contact's history, internal records (reset, session_end) never served.
+import { ApiError } from '../../src-shared/api/errors';
 import type { MustRefetchReason } from '../../src-shared/sync/changes';
 import { scopeAllows, type VisibilityScope } from '../../src-shared/access/visibility';
 import type { SqlRunner } from '../db/engine';
@@ -53,12 +54,16 @@ export function recordVisible(
   return scopeAllows(scope, assignee);
 }
 
+/** The feed's newest seq; never below its floor, though compaction may have removed every record up to it. */
 export async function feedHead(sql: SqlRunner): Promise<number> {
-  const r = await sql.get<{ head: number | null }>('SELECT MAX(seq) AS head FROM changes');
-  return Number(r?.head ?? 0);
+  const r = await sql.get<{ head: number | null; floor: string | null }>(
+    "SELECT (SELECT MAX(seq) FROM changes) AS head, (SELECT value FROM meta WHERE key = 'feed_floor') AS floor",
+  );
+  return Math.max(Number(r?.head ?? 0), Number(r?.floor ?? 0));
 }
 
-async function feedFloor(sql: SqlRunner): Promise<number> {
+/** The lowest cursor the feed still serves: records at or below it may have been pruned (compaction.ts). */
+export async function feedFloor(sql: SqlRunner): Promise<number> {
   const r = await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'feed_floor'");
   return r ? Number(r.value) : 0;
 }
@@ -86,7 +91,8 @@ export async function feedPage(sql: SqlRunner, asked: ViewerCtx, after: number, 
   const viewer: ViewerCtx = { user, scope: await scopeOf(sql, user) };
   if (after > head) return { mustRefetch: 'cursor_ahead' };
   if (beforeReset(viewer, after, asEpoch)) return { mustRefetch: 'visibility_reset' };
-  if (after > 0 && after < (await feedFloor(sql))) return { mustRefetch: 'cursor_too_old' };
+  // (after=0 included: a replay from the start is whole only while nothing was pruned.)
+  if (after < (await feedFloor(sql))) return { mustRefetch: 'cursor_too_old' };
   // A bootstrap's data is chosen as of now: its epoch is the head (see SyncPage.epoch).
   const epoch = after === 0 ? head : (asEpoch ?? Number(viewer.user.refetch_seq));
   const cond = feedCondition(viewer, after, epoch);
@@ -121,6 +127,8 @@ export async function feedPage(sql: SqlRunner, asked: ViewerCtx, after: number, 
 /** The same page as a /sync answer (a SyncPage), written from the records' JSON without parsing it: the bootstrap's hot path. */
 export async function syncPageJson(sql: SqlRunner, viewer: ViewerCtx, after: number, limit: number, epoch?: number): Promise<string> {
   const p = await feedPage(sql, viewer, after, limit, epoch);
+  // An app from before snapshots bootstraps by replaying the feed: once pruned, it cannot.
+  if ('mustRefetch' in p && after === 0) throw new ApiError('invalid_request', 'this app is too old for this workspace: update it to download the workspace');
   if ('mustRefetch' in p) return JSON.stringify({ must_refetch: true, reason: p.mustRefetch });
   return `{"must_refetch":false,"changes":[${p.records.join(',')}],"next":${p.next},"has_more":${p.hasMore},"head":${p.head},"epoch":${p.epoch}}`;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { routes } from '../../src-shared/api/routes';
 import { openDatabase } from '../db/open';
 import { StreamHub, type ReconnectSpread } from '../feed/stream';
+import { FeedCompactor } from '../feed/compaction';
 import { SignInLimits } from '../workspace/sign-in-limits';
 import { Store, type Clock } from '../workspace/store';
 import { reportPresence, setPresenceGap, signOut } from '../workspace/users';
@@ -70,6 +71,10 @@ export interface ServerOptions {
   presenceGapMs?: number;
   /** How often users silent past the inactivity timeout are set offline. */
   sweepMs?: number;
+  /** Change records older than this many days are pruned (default 30); clients further behind bootstrap again. */
+  feedRetentionDays?: number;
+  /** How often the feed is compacted (default hourly; the first run a minute after start). */
+  compactEveryMs?: number;
   signInLimit?: { perIp: number; perEmail: number; windowMs: number };
   bodyLimitBytes?: number;
   /** Bounds on connections, pipelining, unread answers, bodies in flight and slow requests (defaults in connection-limits.ts). */
@@ -101,6 +106,8 @@ export interface WorkspaceServer {
   demo: DemoSummary | null;
   /** While the workspace waits for its first Owner: the code this start issued (print it; only its hash is stored). */
   setupCode: string | null;
+  /** Compacts the feed (superseded records, then those past retention); also run on a timer. */
+  compactor: FeedCompactor;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -184,10 +191,16 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
 
   const address = await app.listen({ host: listenHost, port: opts.port ?? 0 });
   const port = Number(new URL(address).port);
+  const compactor = new FeedCompactor(db, clock, opts.feedRetentionDays);
   const stopBackground = startBackgroundWork(
     store,
     signInLimits,
-    { sweepMs: opts.sweepMs ?? 30_000, simulateEveryMs: !opts.simulate ? null : typeof opts.simulate === 'object' ? opts.simulate.everyMs : 3000 },
+    {
+      sweepMs: opts.sweepMs ?? 30_000,
+      simulateEveryMs: !opts.simulate ? null : typeof opts.simulate === 'object' ? opts.simulate.everyMs : 3000,
+      compactEveryMs: opts.compactEveryMs ?? 3_600_000,
+      compact: () => compactor.run(),
+    },
     log,
   );
 
@@ -200,6 +213,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     guard,
     demo,
     setupCode,
+    compactor,
     app,
     async close() {
       stopBackground();

@@ -25,6 +25,7 @@ import * as webhooks from '../webhooks/endpoints';
 import type { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { InboundBatcher } from '../workspace/ingest';
 import { syncPageJson } from '../feed/sync';
+import { snapshotPageJson } from '../feed/snapshot';
 
 interface Ctx<N extends RouteName> {
   params: ParamsOf<N>;
@@ -395,5 +396,10 @@ export const handlers: Handlers = {
     return delivery;
   },
   inbound: async (c, s) => s.inbound.submit(c.params.id, c.body),
-  sync: async (c, s) => new RawJson(await syncPageJson(db(s), c.viewer, c.query.after, c.query.limit, c.query.epoch)) as never,
+  sync: async (c, s) => {
+    const { after, limit, epoch, snapshot } = c.query;
+    if (snapshot === undefined) return new RawJson(await syncPageJson(db(s), c.viewer, after, limit, epoch)) as never;
+    if (after !== 0) throw new ApiError('invalid_request', 'a snapshot is asked with after=0');
+    return new RawJson(await snapshotPageJson(db(s), c.viewer, snapshot, limit, s.store.clock())) as never;
+  },
 };

@@ -39,6 +39,9 @@ export interface BackgroundWork {
   sweepMs: number;
   /** Contacts write in every this many ms (the demo's --simulate); null: they do not. */
   simulateEveryMs: number | null;
+  /** How often the feed is compacted, and the run itself (feed/compaction.ts). */
+  compactEveryMs: number;
+  compact: () => Promise<unknown>;
 }
 
 /** Starts the timers; answers what stops them. */
@@ -50,8 +53,16 @@ export function startBackgroundWork(store: Store, signInLimits: SignInLimits, wo
   sweeper.unref();
   const simulator = work.simulateEveryMs === null ? null : new Simulator(store, work.simulateEveryMs, log);
   simulator?.start();
+  const compact = () => void work.compact().catch((err) => log('feed compaction failed', err));
+  // The first run soon after start (not at once: a start is busy enough), then at every interval.
+  const firstCompaction = setTimeout(compact, Math.min(60_000, work.compactEveryMs));
+  firstCompaction.unref();
+  const compactor = setInterval(compact, work.compactEveryMs);
+  compactor.unref();
   return () => {
     simulator?.stop();
     clearInterval(sweeper);
+    clearTimeout(firstCompaction);
+    clearInterval(compactor);
   };
 }

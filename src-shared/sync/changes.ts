@@ -33,7 +33,8 @@ export const NarrowData = z.object({ assignee_ids: z.array(z.string()) });
 export type NarrowData = z.infer<typeof NarrowData>;
 
 export const ChangeRecord = z.object({
-  seq: z.number().int().positive(),
+  /** Its place in the feed; in a snapshot page, the page's version (0 for a workspace whose feed is empty). */
+  seq: z.number().int().min(0),
   entity: Entity,
   op: ChangeOp,
   id: z.string(),
@@ -61,7 +62,29 @@ export const SyncQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
   /** The epoch of the page the cursor came from. Without it, any cursor before the last reset must refetch. */
   epoch: Epoch.optional(),
+  /**
+   * A bootstrap from a snapshot (with after=0): 'begin' for its first page, then each page's
+   * `snapshot.next`. Without it, after=0 replays the feed (older desktops), which only a feed
+   * nothing was pruned from can answer.
+   */
+  snapshot: z.string().min(1).max(600).optional(),
 });
+
+/**
+ * Where a snapshot page stands. Its records are upserts of rows as they were when the feed's head
+ * was `version` (their seq) or later: the feed records at or below it for the same rows are already
+ * in them. `after_key`: the page holds the contacts after this id (with everything of theirs), up to
+ * the next page's; null: the page of everything that belongs to no contact (users, teams, settings…).
+ */
+export const SnapshotProgress = z.object({
+  next: z.string().nullable(),
+  after_key: z.string().nullable(),
+  version: z.number().int().min(0),
+  /** Contacts sent so far, and how many the user could see when the snapshot began (for progress). */
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+});
+export type SnapshotProgress = z.infer<typeof SnapshotProgress>;
 
 /** The stream's query string (/api/v1/stream?after=N&epoch=E): where the client's cursor stands. */
 export const StreamQuery = SyncQuery.pick({ after: true, epoch: true });
@@ -77,6 +100,11 @@ export const SyncPage = z.union([
     head: z.number().int().min(0),
     /** The user's visibility epoch (see SyncQuery): keep it with `next`. */
     epoch: z.number().int().min(0),
+    /**
+     * A snapshot page (asked with `snapshot`): `next` stays 0 until its last page, whose `next` is
+     * the epoch, the feed position the client follows from.
+     */
+    snapshot: SnapshotProgress.optional(),
   }),
   z.object({ must_refetch: z.literal(true), reason: MustRefetchReason }),
 ]);

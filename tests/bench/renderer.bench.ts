@@ -85,6 +85,29 @@ const SCROLL_FRAMES = `([n, px]) => new Promise((resolve) => {
   requestAnimationFrame(frame);
 })`;
 
+/**
+ * Scrolls the list from top to bottom by a step every frame; answers the frames, the time between
+ * them, and how many frames showed a placeholder row (a row whose page had not arrived) on screen.
+ */
+const SCROLL_WHOLE = `([px]) => new Promise((resolve) => {
+  const el = document.querySelector('.conv-list__scroll');
+  const times = [];
+  let placeholders = 0;
+  const frame = (t) => {
+    times.push(t);
+    const box = el.getBoundingClientRect();
+    const shown = [...el.querySelectorAll('.conv-row--skeleton')].some((r) => {
+      const b = r.getBoundingClientRect();
+      return b.bottom > box.top && b.top < box.bottom;
+    });
+    if (shown) placeholders += 1;
+    if (el.scrollTop + el.clientHeight >= el.scrollHeight) return resolve({ frames: times.slice(1).map((x, i) => x - times[i]), placeholders });
+    el.scrollTop += px;
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+})`;
+
 const inPage = <T>(page: Page, fn: string, args: unknown[]): Promise<T> => page.evaluate(`(${fn})(${JSON.stringify(args)})`) as Promise<T>;
 const clickToPainted = (page: Page, row: string, last: string) => inPage<number>(page, CLICK_TO_PAINTED, [row, last]);
 const scrollFrames = (page: Page, frames: number, step: number) => inPage<number[]>(page, SCROLL_FRAMES, [frames, step]);
@@ -168,6 +191,16 @@ async function main(): Promise<void> {
       const over = frames.filter((f) => f > 16.7).length;
       line(`${label} (${rows}): average frame`, `${ms(avg)} (p95 ${ms(pct(frames, 95))}, ${over}/${frames.length} over 16.7 ms)`, '≤ 16 ms average');
     }
+    // The whole list, top to bottom, 60 rows a frame.
+    await page.locator('.conv-list__scroll').evaluate((el) => (el.scrollTop = 0));
+    await page.waitForTimeout(300);
+    const whole = await inPage<{ frames: number[]; placeholders: number }>(page, SCROLL_WHOLE, [5040]);
+    const avg = whole.frames.reduce((a, b) => a + b, 0) / whole.frames.length;
+    line(
+      `scroll the whole list (${rows}), 60 rows a frame`,
+      `${whole.frames.length} frames, average ${ms(avg)} (p95 ${ms(pct(whole.frames, 95))}), ${whole.placeholders} showed placeholder rows`,
+      '',
+    );
     await app.close();
   } finally {
     await browser.close();

@@ -28,7 +28,7 @@
 //    `at` (the server's commit time, ms since the epoch, stamped as the write transaction starts; the
 //    grouped COMMIT follows within a few ms), p50 and p99 over all clients; both processes read the
 //    same system clock;
-//  - sync pages/s: GET /api/v1/sync?after=…&limit=1000 from 0 to the head, for a manager and for a
+//  - sync pages/s: GET /api/v1/sync?after=…&limit=5000 (the desktop's page size) from 0 to the head, for a manager and for a
 //    "User only" agent, one request in flight, repeated.
 // It also checks what it sees: every manager heard of every message, the "User only" streams carried
 // nothing of other agents' contacts, and the fast frame scan (see scanMessageTimes) agreed with a
@@ -1079,7 +1079,7 @@ async function loadSide(): Promise<void> {
       let records = 0;
       let after = 0;
       for (;;) {
-        const r = await request(port, 'GET', `/api/v1/sync?after=${after}&limit=1000`, undefined, { authorization: `Bearer ${token}` });
+        const r = await request(port, 'GET', `/api/v1/sync?after=${after}&limit=5000`, undefined, { authorization: `Bearer ${token}` });
         if (r.status !== 200) throw new Error(`sync answered ${r.status}: ${r.text.slice(0, 200)}`);
         const page = JSON.parse(r.text);
         if (page.must_refetch) throw new Error(`sync answered must_refetch (${page.reason})`);
@@ -1093,7 +1093,7 @@ async function loadSide(): Promise<void> {
       { label: 'manager', id: managers[0].id },
       { label: '"User only" agent', id: [...restricted][0] },
     ];
-    console.log(`\nsync: paging GET /api/v1/sync?after=…&limit=1000 from 0, one request in flight, ${CFG.syncRepeats} times per user`);
+    console.log(`\nsync: paging GET /api/v1/sync?after=…&limit=5000 from 0, one request in flight, ${CFG.syncRepeats} times per user`);
     const syncRates: Record<string, number[]> = {};
     for (const u of syncUsers) {
       syncRates[u.label] = [];

@@ -2,7 +2,7 @@
 // works offline. The sync cursor is written in the same transaction as the changes it covers.
 import BetterSqlite3 from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { ChangeRecord, NarrowData } from '../../../src-shared/sync/changes';
+import type { ChangeRecord, NarrowData, SnapshotProgress } from '../../../src-shared/sync/changes';
 import type { Contact, Notification } from '../../../src-shared/model';
 import type { ChangedEntity } from '../../../src-shared/desktop/api';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from './migrations';
@@ -244,6 +244,8 @@ export class Cache {
    * by `rewriteWithout`, and the rest follows in another.
    */
   applyChanges(records: readonly ChangeRecord[], cursor: number): Applied {
+    const covered = this.snapshotCoverage();
+    if (covered) records = records.filter((r) => !covered(r));
     const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };
     let next = 0;
     for (;;) {
@@ -274,6 +276,7 @@ export class Cache {
         }
         if (removals.length && !flush(cursor)) return;
         if (cursor > this.cursor) this.setMeta('cursor', String(cursor));
+        if (covered && cursor >= Number(this.getMeta('snapshot_upto'))) this.forgetSnapshot();
       });
       if (!large) break;
       const { ids, upto } = large;
@@ -281,6 +284,64 @@ export class Cache {
     }
     if (applied.removedContacts.length) this.copyOutbox();
     return applied;
+  }
+
+  /**
+   * A page of a bootstrap from a snapshot, with where the snapshot goes on from (so a run cut short
+   * resumes it) and the page's version, in one transaction. The last page moves the cursor to the
+   * epoch, and from then on the feed's records that a page already holds are skipped (see
+   * `snapshotCoverage`) until the cursor passes every page's version.
+   */
+  applySnapshotPage(records: readonly ChangeRecord[], page: SnapshotProgress, cursor: number): Applied {
+    return this.tx(() => {
+      if (page.after_key === null) this.setMeta('snapshot_workspace', String(page.version));
+      else
+        this.run(
+          'INSERT INTO snapshot_pages (after_key, version) VALUES (?, ?) ON CONFLICT (after_key) DO UPDATE SET version = excluded.version',
+          page.after_key,
+          page.version,
+        );
+      this.setMeta('snapshot', page.next);
+      if (page.next === null) {
+        const top = this.get<{ v: number | null }>('SELECT MAX(version) AS v FROM snapshot_pages')!.v ?? 0;
+        this.setMeta('snapshot_upto', String(Math.max(top, Number(this.getMeta('snapshot_workspace') ?? 0))));
+      }
+      const applied = this.applyRecords(records);
+      if (cursor > this.cursor) this.setMeta('cursor', String(cursor));
+      return applied;
+    });
+  }
+
+  /** Upserts as they come (a snapshot page holds nothing else). */
+  private applyRecords(records: readonly ChangeRecord[]): Applied {
+    const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };
+    for (const r of records) this.applyOne(r, applied);
+    return applied;
+  }
+
+  /**
+   * After a snapshot, until the cursor passes its pages' versions: whether a feed record is already
+   * in the page that holds its row (the page was read when the feed's head was at or past it).
+   * Applying it again could put an older state over a newer one, or bring back what was removed.
+   */
+  private snapshotCoverage(): ((r: ChangeRecord) => boolean) | null {
+    const upto = this.getMeta('snapshot_upto');
+    if (upto === null) return null;
+    const workspace = Number(this.getMeta('snapshot_workspace') ?? 0);
+    return (r) => {
+      if (r.seq > Number(upto)) return false;
+      const version =
+        r.contact_id === null
+          ? workspace
+          : (this.get<{ version: number }>('SELECT version FROM snapshot_pages WHERE after_key < ? ORDER BY after_key DESC LIMIT 1', r.contact_id)?.version ??
+            0);
+      return r.seq <= version;
+    };
+  }
+
+  private forgetSnapshot(): void {
+    this.run('DELETE FROM snapshot_pages');
+    for (const key of ['snapshot_upto', 'snapshot_workspace']) this.setMeta(key, null);
   }
 
   /** The contacts a narrowed visibility (a 'narrow' record) no longer shows: those of other assignees, and the unassigned. */
@@ -355,18 +416,22 @@ export class Cache {
   }
 
   /**
-   * Everything but the outbox and the session (the signed-in user's own record and the workspace
-   * settings stay, so the app keeps answering while it rebuilds): for must_refetch. The file is made
+   * Everything but the outbox, the drafts, the place in the app and the session (the signed-in user's
+   * own record and the workspace settings stay, so the app keeps answering while it rebuilds): for
+   * must_refetch. Drafts of contacts the rebuild does not bring back go at its end (endBulkLoad). The file is made
    * anew rather than emptied: deleting a large cache row by row (with secure delete) held the app for
    * seconds, and a new file holds nothing of the old. A run killed in between finds its writes in the
    * outbox's copy (cache-healing.ts).
    */
   wipeData(): void {
     this.listVersion += 1;
-    const meta = this.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key NOT IN ('cursor', 'bulk_load', 'scrub')");
+    const meta = this.all<{ key: string; value: string }>(
+      "SELECT key, value FROM meta WHERE key NOT IN ('cursor', 'bulk_load', 'scrub', 'snapshot', 'snapshot_upto', 'snapshot_workspace')",
+    );
     const me = this.all<Record<string, unknown>>("SELECT id, name, team_id, data FROM users WHERE id IS (SELECT value FROM meta WHERE key = 'user_id')");
     const settings = this.all<{ id: string; data: string }>('SELECT id, data FROM settings');
     const outbox = this.all<Record<string, unknown>>('SELECT * FROM outbox ORDER BY position');
+    const drafts = this.all<{ contact_id: string; updated_at: number; data: string }>('SELECT contact_id, updated_at, data FROM drafts');
     this.copyOutbox();
     this.close();
     this.stmts.clear();
@@ -379,6 +444,7 @@ export class Cache {
       for (const m of meta) this.setMeta(m.key, m.value);
       for (const u of me) this.run('INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?)', u.id, u.name, u.team_id, u.data);
       for (const x of settings) this.run('INSERT INTO settings (id, data) VALUES (?, ?)', x.id, x.data);
+      for (const d of drafts) this.run('INSERT INTO drafts (contact_id, updated_at, data) VALUES (?, ?, ?)', d.contact_id, d.updated_at, d.data);
       for (const o of outbox) {
         const columns = Object.keys(o);
         this.run(`INSERT INTO outbox (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...columns.map((k) => o[k]));

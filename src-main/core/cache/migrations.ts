@@ -193,6 +193,15 @@ ALTER TABLE outbox ADD COLUMN params TEXT;
 `,
     after: outboxRowsToRoutes,
   },
+  {
+    version: 7,
+    name: 'a bootstrap from a snapshot remembers the version of each page',
+    // Each page's contacts run from after_key (exclusive) to the next page's after_key (the page of
+    // what belongs to no contact keeps its version in meta). Emptied once the cursor passes them all.
+    sql: `
+CREATE TABLE IF NOT EXISTS snapshot_pages (after_key TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+`,
+  },
 ];
 
 export const CACHE_VERSION = CACHE_MIGRATIONS[CACHE_MIGRATIONS.length - 1].version;

@@ -106,46 +106,57 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
 
   /**
    * A page, asked for ahead of need: a failure surfaces where the page is awaited; the no-op handler
-   * only keeps a page abandoned by an error or a stop from being an unhandled rejection.
+   * only keeps a page abandoned by an error or a stop from being an unhandled rejection. With
+   * `snapshot`, a page of a bootstrap from the server's tables (see SyncQuery.snapshot).
    */
-  private fetchPage(after: number, epoch: number | undefined): Promise<SyncPage> {
-    const page = this.api.call('sync', { query: { after, limit: this.opts.pageSize, ...(epoch !== undefined && { epoch }) } });
+  private fetchPage(after: number, epoch: number | undefined, snapshot?: string): Promise<SyncPage> {
+    const query = { after, limit: this.opts.pageSize, ...(epoch !== undefined && { epoch }), ...(snapshot !== undefined && { snapshot }) };
+    const page = this.api.call('sync', { query });
     page.catch(() => {});
     return page;
   }
 
   private async pullPages(): Promise<void> {
-    const bootstrapping = this.cache.cursor === 0;
+    let bootstrapping = this.cache.cursor === 0;
     const start = this.cache.cursor;
     if (bootstrapping) this.cache.beginBulkLoad();
-    let next = this.fetchPage(start, this.epoch());
+    // A bootstrap is a snapshot, resumed where a run cut short left it.
+    let next = this.fetchPage(start, this.epoch(), bootstrapping ? (this.cache.getMeta('snapshot') ?? 'begin') : undefined);
     for (;;) {
       const page = await next;
       if (this.stopped) return; // stopped meanwhile (sign-out, shutdown): the cache may be closed
       if (page.must_refetch) {
+        // The outbox, drafts and the place in the app stay (wipeData); the rest comes again from a snapshot.
         this.cache.wipeData();
         this.cache.beginBulkLoad();
+        bootstrapping = true;
         this.emit('applied', { entities: new Set(['*']), contactIds: new Set(), notifications: [], removedContacts: [] }, false);
-        next = this.fetchPage(0, undefined);
+        this.emit('progress', 0, 1);
+        next = this.fetchPage(0, undefined, 'begin');
         continue;
       }
+      const snapshot = page.snapshot;
       // The next page is read and sent by the server while this one is written here. The request
       // leaves only once the event loop turns, so it is given one before the synchronous write.
       if (page.has_more) {
-        next = this.fetchPage(page.next, page.epoch);
+        next = this.fetchPage(page.next, page.epoch, snapshot?.next ?? undefined);
         await new Promise((resolve) => setImmediate(resolve));
         if (this.stopped) return;
       }
       // The epoch goes with the cursor. It changes only on a bootstrap's first page (any other page
       // from an older epoch is answered must_refetch), so storing it ahead of the page is safe.
       if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
-      const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
+      const changes = page.changes as ChangeRecord[];
+      const applied = snapshot ? this.cache.applySnapshotPage(changes, snapshot, page.next) : this.cache.applyChanges(changes, page.next);
       if (page.changes.length) this.emit('applied', applied, !bootstrapping);
       // Before the last progress: the app is ready only with its search index.
       if (!page.has_more) this.cache.endBulkLoad();
       this.scrubLater();
-      const total = Math.max(1, page.head - start);
-      this.emit('progress', Math.min(total, page.next - start), total);
+      if (snapshot?.next) this.emit('progress', Math.min(snapshot.done, snapshot.total), Math.max(1, snapshot.total));
+      else {
+        const total = Math.max(1, page.head - start);
+        this.emit('progress', Math.min(total, page.next - start), total);
+      }
       if (!page.has_more) return;
     }
   }

@@ -1,0 +1,182 @@
+// A bootstrap from the tables rather than the feed: what the user may see now, in pages, at a cost
+// that follows the workspace's state and not its history. The first page holds everything that
+// belongs to no contact; then contacts in id order, each with its conversations, messages, comments,
+// events and the user's notifications. The client then follows the feed from the snapshot's epoch
+// (the head when it began), skipping the records a page already holds (SnapshotProgress.version).
+import { ApiError } from '../../src-shared/api/errors';
+import type { ChangeRecord, SnapshotProgress } from '../../src-shared/sync/changes';
+import { inList, type SqlRunner } from '../db/engine';
+import { listCustomInboxes } from '../workspace/custom-inboxes';
+import { toChannel, toClosingCategory, toComment, toContact, toConversation, toEvent, toMessage, toNotification, toTeam, toUser } from '../workspace/rows';
+import { getSettings } from '../workspace/settings';
+import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/viewer';
+import { redactsUser } from './records';
+import { feedFloor, feedHead } from './sync';
+import { pageTurn } from './turns';
+
+/** Where a snapshot stands between two pages (the `snapshot` query, base64url JSON). */
+interface Position {
+  /** The feed's head when the snapshot began: the position the client follows from. */
+  e: number;
+  /** The last contact id sent; null before the first contact page. */
+  k: string | null;
+  /** Contacts per page, adjusted to the records they brought so a page holds about `limit` records. */
+  n: number;
+  done: number;
+  total: number;
+}
+
+const FIRST_CONTACTS_PER_PAGE = 50;
+
+function decode(token: string): Position {
+  try {
+    const p = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Position;
+    const ok =
+      Number.isSafeInteger(p.e) &&
+      p.e >= 0 &&
+      (p.k === null || typeof p.k === 'string') &&
+      Number.isSafeInteger(p.n) &&
+      p.n >= 1 &&
+      Number.isSafeInteger(p.done) &&
+      Number.isSafeInteger(p.total);
+    if (ok) return p;
+  } catch {
+    // refused below, in words
+  }
+  throw new ApiError('invalid_request', "snapshot must be 'begin' or the snapshot.next of the page before");
+}
+
+const encode = (p: Position): string => Buffer.from(JSON.stringify(p)).toString('base64url');
+
+/** Rows of one table as the entity's upsert records, at the page's version. */
+function upserts(
+  entity: ChangeRecord['entity'],
+  rows: readonly Record<string, unknown>[],
+  map: (r: Record<string, unknown>) => unknown,
+  seq: number,
+  at: number,
+): string[] {
+  return rows.map((r) => {
+    const contactId = entity === 'contact' ? r.id : (r.contact_id ?? null);
+    return JSON.stringify({ seq, entity, op: 'upsert', id: String(r.id), contact_id: contactId === null ? null : String(contactId), data: map(r), at });
+  });
+}
+
+/** Everything that belongs to no contact, as this viewer is shown it through the feed. */
+async function workspaceRecords(sql: SqlRunner, viewer: ViewerCtx, seq: number, at: number): Promise<string[]> {
+  const users = await sql.all<Record<string, unknown>>('SELECT * FROM users ORDER BY id');
+  const userRecords = users.map((r) => {
+    const data = toUser(r as never);
+    const shown = redactsUser({ entity: 'user', entity_id: String(r.id) }, viewer.user) ? { ...data, restrictions: null } : data;
+    return JSON.stringify({ seq, entity: 'user', op: 'upsert', id: String(r.id), contact_id: null, data: shown, at });
+  });
+  const settings = JSON.stringify({ seq, entity: 'settings', op: 'upsert', id: 'workspace', contact_id: null, data: await getSettings(sql), at });
+  const inboxes = (await listCustomInboxes(sql, viewer)).map((i) =>
+    JSON.stringify({ seq, entity: 'custom_inbox', op: 'upsert', id: i.id, contact_id: null, data: i, at }),
+  );
+  return [
+    ...userRecords,
+    settings,
+    ...upserts('team', await sql.all('SELECT * FROM teams ORDER BY id'), toTeam as never, seq, at),
+    ...upserts('closing_category', await sql.all('SELECT * FROM closing_categories ORDER BY id'), toClosingCategory as never, seq, at),
+    ...upserts('channel', await sql.all('SELECT * FROM channels ORDER BY id'), toChannel as never, seq, at),
+    ...inboxes,
+  ];
+}
+
+/** What a contact owns, read for a page's contacts. */
+const OWNED = [
+  ['conversation', 'conversations', 'opened_at', toConversation],
+  ['message', 'messages', 'created_at', toMessage],
+  ['comment', 'comments', 'created_at', toComment],
+  ['event', 'events', 'created_at', toEvent],
+] as const;
+
+/** One page of contacts after `p.k`, each followed by everything of theirs the viewer may see. */
+async function contactRecords(
+  sql: SqlRunner,
+  viewer: ViewerCtx,
+  p: Position,
+  seq: number,
+  at: number,
+  slice: <R>(read: () => Promise<R>) => Promise<R>,
+): Promise<{ records: string[]; last: string | null; contacts: number }> {
+  const scope = scopeCondition(viewer.scope, 'c.assignee_id');
+  const contacts = await slice(() =>
+    sql.all<Record<string, unknown>>(`SELECT c.* FROM contacts c WHERE c.id > ? AND ${scope.sql} ORDER BY c.id LIMIT ?`, [p.k ?? '', ...scope.params, p.n]),
+  );
+  if (!contacts.length) return { records: [], last: null, contacts: 0 };
+  const last = String(contacts[contacts.length - 1].id);
+  // Everything else by the page's contacts, which the rule chose: an IN list walks each contact's rows
+  // in its index (a range joined to the rule had SQLite walk every contact of the assignees).
+  const ids = inList(contacts.map((c) => String(c.id)));
+  const owned = new Map<string, string[]>();
+  const add = (contactId: string, record: string) => {
+    const list = owned.get(contactId);
+    if (list) list.push(record);
+    else owned.set(contactId, [record]);
+  };
+  for (const [entity, table, order, map] of OWNED) {
+    const rows = await slice(() =>
+      sql.all<Record<string, unknown>>(`SELECT * FROM ${table} WHERE contact_id IN ${ids.sql} ORDER BY contact_id, ${order}, id`, ids.params),
+    );
+    for (const row of rows) add(String(row.contact_id), upserts(entity, [row], map as never, seq, at)[0]);
+  }
+  const notes = await slice(() =>
+    sql.all<Record<string, unknown>>(`SELECT * FROM notifications WHERE contact_id IN ${ids.sql} AND user_id = ? ORDER BY created_at, id`, [
+      ...ids.params,
+      viewer.user.id,
+    ]),
+  );
+  for (const row of notes) add(String(row.contact_id), upserts('notification', [row], toNotification as never, seq, at)[0]);
+  const records: string[] = [];
+  for (const c of contacts) records.push(...upserts('contact', [c], toContact as never, seq, at), ...(owned.get(String(c.id)) ?? []));
+  return { records, last, contacts: contacts.length };
+}
+
+async function visibleContacts(sql: SqlRunner, viewer: ViewerCtx): Promise<number> {
+  const scope = scopeCondition(viewer.scope, 'c.assignee_id');
+  const r = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${scope.sql}`, scope.params);
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * One page of a snapshot as a /sync answer (a SyncPage with `snapshot`). A snapshot whose epoch the
+ * feed no longer reaches (pruned meanwhile), or from before the user's last visibility reset, is
+ * answered must_refetch: the client begins again.
+ */
+export async function snapshotPageJson(sql: SqlRunner, asked: ViewerCtx, token: string, limit: number, now: number): Promise<string> {
+  // The head first: every row read below is at least as new as it (see SnapshotProgress.version).
+  const head = await feedHead(sql);
+  const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
+  const viewer: ViewerCtx = { user, scope: await scopeOf(sql, user) };
+  const p: Position = token === 'begin' ? { e: head, k: null, n: FIRST_CONTACTS_PER_PAGE, done: 0, total: 0 } : decode(token);
+  const refetch = (reason: string) => JSON.stringify({ must_refetch: true, reason });
+  if (p.e > head) return refetch('cursor_ahead');
+  if (p.e < (await feedFloor(sql))) return refetch('cursor_too_old');
+  if (p.e < Number(user.refetch_seq)) return refetch('visibility_reset');
+  const page = await pageTurn(async (slice) => {
+    if (p.k === null) {
+      const records = await slice(() => workspaceRecords(sql, viewer, head, now));
+      const total = await slice(() => visibleContacts(sql, viewer));
+      return { records, next: { ...p, k: '', total } as Position | null, afterKey: null as string | null };
+    }
+    const got = await contactRecords(sql, viewer, p, head, now, slice);
+    const perContact = got.contacts ? got.records.length / got.contacts : 1;
+    const n = Math.max(1, Math.min(limit, Math.floor(limit / Math.max(1, perContact))));
+    const more = got.contacts === p.n;
+    return { records: got.records, next: more ? { ...p, k: got.last, n, done: p.done + got.contacts } : null, afterKey: p.k };
+  });
+  const progress: SnapshotProgress = {
+    next: page.next ? encode(page.next) : null,
+    after_key: page.afterKey,
+    version: head,
+    done: page.next?.done ?? p.total,
+    total: page.next?.total ?? p.total,
+  };
+  // Until its last page the cursor stays 0 (a snapshot cut short is resumed from `snapshot.next`,
+  // never taken for a complete one); the last page's cursor is the epoch the feed is followed from.
+  const next = page.next ? 0 : p.e;
+  const hasMore = page.next !== null || head > p.e;
+  return `{"must_refetch":false,"changes":[${page.records.join(',')}],"next":${next},"has_more":${hasMore},"head":${head},"epoch":${p.e},"snapshot":${JSON.stringify(progress)}}`;
+}

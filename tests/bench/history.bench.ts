@@ -1,0 +1,292 @@
+// npm run bench:history [-- --contacts N --messages M --churn K]: a workspace after a year of
+// history (default 100,000 contacts, 2,000,000 messages, 10,000,000 change records of churn). Prints
+// what each figure includes beside it; it is not a test and never fails on a time (README, Benchmarks).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import WebSocket from 'ws';
+import { addChurn, generateHistory, type HistoryScale } from './generate-history';
+import { startHost, DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
+import { MemoryStore } from '../../src-main/core/service/ports';
+import type { Notifier } from '../../src-main/core/notifications/notification-center';
+import { Cache } from '../../src-main/core/cache/cache';
+import { TEXT_SOURCES } from '../../src-main/core/cache/entity-store';
+import { SqliteDatabase } from '../../src-server/db/sqlite';
+import { FeedCompactor } from '../../src-server/feed/compaction';
+import type { ChangeRecord, SyncPage } from '../../src-shared/sync/changes';
+
+const { values } = parseArgs({
+  options: {
+    contacts: { type: 'string', default: '100000' },
+    messages: { type: 'string', default: '2000000' },
+    churn: { type: 'string', default: '10000000' },
+  },
+});
+const scale: HistoryScale = { contacts: Number(values.contacts), messages: Number(values.messages), churn: Number(values.churn) };
+const PAGE = 5000; // the desktop's page size (SyncEngine)
+const root = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'ism-bench-history-'));
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const line = (name: string, value: string, goal = '') => console.log(`${name.padEnd(52)} ${value.padEnd(40)} ${goal && `goal: ${goal}`}`);
+const quiet: Notifier = { show: () => {} };
+
+async function serverProcess(dbFile: string): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d.toString();
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) ok(m[1]);
+    });
+    proc.on('exit', (code) => fail(new Error(`server exited ${code}`)));
+  });
+  return { url, proc };
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  p.kill('SIGTERM');
+  await new Promise((r) => p.once('exit', r));
+}
+
+async function token(url: string): Promise<string> {
+  const r = await fetch(`${url}/api/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'manager@demo.test', password: 'demo-password' }),
+  });
+  return ((await r.json()) as { token: string }).token;
+}
+
+/** The manager's snapshot, page by page at the desktop's page size, as the server sends it: bytes, records, the page texts. */
+async function snapshotPages(url: string): Promise<{ bytes: number; records: number; pages: string[]; seconds: number }> {
+  const auth = { authorization: `Bearer ${await token(url)}` };
+  const pages: string[] = [];
+  let bytes = 0;
+  let records = 0;
+  let next: string | null = 'begin';
+  const t0 = performance.now();
+  while (next) {
+    const text = await (await fetch(`${url}/api/v1/sync?after=0&limit=${PAGE}&snapshot=${next}`, { headers: auth })).text();
+    const page = JSON.parse(text) as Extract<SyncPage, { must_refetch: false }>;
+    pages.push(text);
+    bytes += Buffer.byteLength(text);
+    records += page.changes.length;
+    next = page.snapshot?.next ?? null;
+  }
+  return { bytes, records, pages, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The same rows, from the same page texts, straight into an empty cache of the same schema with
+ * plain INSERTs in one transaction, then its full-text index in one statement per table: what the
+ * bootstrap's writing could cost at best (parsing included, no HTTP).
+ */
+function rawLoad(pages: string[]): number {
+  const cache = Cache.open(join(dir, 'raw-cache.sqlite'));
+  const db = cache.db;
+  const ins = {
+    contact: db.prepare('INSERT INTO contacts (id, assignee_id, status, channel_id, conversation_id, last_activity_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    conversation: db.prepare('INSERT INTO conversations (id, contact_id, status, opened_at, closed_at, data) VALUES (?, ?, ?, ?, ?, ?)'),
+    message: db.prepare('INSERT INTO messages (id, contact_id, created_at, status, data) VALUES (?, ?, ?, ?, ?)'),
+    other: (table: string) => db.prepare(`INSERT OR REPLACE INTO ${table} (id, data) VALUES (?, ?)`),
+  };
+  const t0 = performance.now();
+  db.transaction(() => {
+    for (const text of pages) {
+      for (const r of (JSON.parse(text) as { changes: ChangeRecord[] }).changes) {
+        const d = r.data as Record<string, unknown>;
+        const data = JSON.stringify(d);
+        if (r.entity === 'contact') ins.contact.run(r.id, d.assignee_id, d.status, d.channel_id, d.conversation_id, d.last_activity_at, data);
+        else if (r.entity === 'conversation') ins.conversation.run(r.id, d.contact_id, d.status, d.opened_at, d.closed_at, data);
+        else if (r.entity === 'message') ins.message.run(r.id, d.contact_id, d.created_at, d.status, data);
+        else if (r.entity === 'team' || r.entity === 'channel' || r.entity === 'custom_inbox')
+          ins.other(`${r.entity === 'custom_inbox' ? 'custom_inboxes' : `${r.entity}s`}`).run(r.id, data);
+      }
+    }
+    for (const [, fill] of TEXT_SOURCES) db.exec(fill);
+  })();
+  const seconds = (performance.now() - t0) / 1000;
+  cache.close();
+  return seconds;
+}
+
+/** The manager's bootstrap through a host-mode desktop (the app without Electron), from sign-in to ready with its search index. */
+async function bootstrap(url: string, name: string) {
+  const store = new MemoryStore();
+  const renderer = join(dir, 'renderer');
+  mkdirSync(renderer, { recursive: true });
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>bench</title>');
+  const host = await startHost({ dataDir: join(dir, name), rendererDir: renderer, tokens: store, settings: store, notifier: quiet });
+  const ws = new WebSocket(`${host.url.replace('http', 'ws')}${DESKTOP_SOCKET_PATH}?token=${host.token}`);
+  await new Promise((ok) => ws.once('open', ok));
+  let n = 0;
+  const waiting = new Map<number, (reply: { ok: boolean; value: unknown }) => void>();
+  let changed = 0;
+  ws.on('message', (d) => {
+    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown }; event?: string };
+    if (msg.event === 'changed') changed++;
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.reply!);
+  });
+  const call = (kind: 'query' | 'command', name: string, input: unknown) =>
+    new Promise<{ ok: boolean; value: any }>((ok) => {
+      const id = ++n;
+      waiting.set(id, ok);
+      ws.send(JSON.stringify({ id, call: { kind, name, input } }));
+    });
+  const t0 = performance.now();
+  await call('command', 'signIn', { server_url: url, email: 'manager@demo.test', password: 'demo-password' });
+  while (host.service.session().state !== 'ready') await new Promise((r) => setTimeout(r, 50));
+  const seconds = (performance.now() - t0) / 1000;
+  const rss = process.memoryUsage().rss;
+  return { host, ws, call, seconds, rss, changed: () => changed };
+}
+
+async function main() {
+  console.log(
+    `History benchmark: ${scale.contacts.toLocaleString()} contacts, ${scale.messages.toLocaleString()} messages, ${scale.churn.toLocaleString()} churn records`,
+  );
+  const plain = join(dir, 'plain.sqlite');
+  const churned = join(dir, 'churned.sqlite');
+  let t = performance.now();
+  await generateHistory(plain, scale);
+  const genState = (performance.now() - t) / 1000;
+  copyFileSync(plain, churned);
+  t = performance.now();
+  addChurn(churned, scale);
+  line('generated: state / churn', `${genState.toFixed(1)} s / ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  // Bootstraps: the workspace without churn, then with it (each its own server process and desktop).
+  const results: Record<string, { seconds: number; bytes: number; records: number; rss: number; pagesSeconds: number }> = {};
+  let rawSeconds = 0;
+  for (const [name, file] of [
+    ['without churn', plain],
+    ['with churn', churned],
+  ] as const) {
+    // The churned feed is compacted before its server starts: a server compacts a minute after it starts,
+    // and a first run over a long backlog takes up to half of its time, which a bootstrap then shares.
+    if (name === 'with churn') await compaction(churned);
+    const server = await serverProcess(file);
+    try {
+      const boot = await bootstrap(server.url, name.replace(' ', '-'));
+      const pages = await snapshotPages(server.url);
+      results[name] = { seconds: boot.seconds, bytes: pages.bytes, records: pages.records, rss: boot.rss, pagesSeconds: pages.seconds };
+      if (name === 'without churn') {
+        rawSeconds = rawLoad(pages.pages);
+        await inboxAndSearch(boot.call, boot.host.service);
+      }
+      boot.ws.close();
+      await boot.host.close();
+      if (name === 'without churn') await syncPages(server.url);
+    } finally {
+      await stop(server.proc);
+    }
+  }
+  const a = results['without churn'];
+  const b = results['with churn'];
+  for (const [name, r] of Object.entries(results)) {
+    line(`manager bootstrap, ${name}`, `${r.seconds.toFixed(1)} s, ${mb(r.bytes)}, ${r.records.toLocaleString()} records`);
+    line('  the same pages fetched alone (HTTP, no cache)', `${r.pagesSeconds.toFixed(1)} s`);
+  }
+  line('  with ÷ without churn (time)', (b.seconds / a.seconds).toFixed(2), '≤ 1.2');
+  line('raw load of the same rows into the same cache', `${rawSeconds.toFixed(1)} s`);
+  line('  raw load ÷ bootstrap (time, without churn)', (rawSeconds / a.seconds).toFixed(2), '≥ 0.5');
+  line('main-process RSS after bootstrap (without churn)', mb(a.rss), '≤ 300 MB');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Inbox pages and search through the host's WebSocket, as the renderer asks. */
+async function inboxAndSearch(
+  call: (kind: 'query' | 'command', name: string, input: unknown) => Promise<{ ok: boolean; value: any }>,
+  _service: unknown,
+): Promise<void> {
+  const keyset: number[] = [];
+  const position: number[] = [];
+  const timed = async (input: Record<string, unknown>, into: number[]) => {
+    const t0 = performance.now();
+    const r = await call('query', 'conversations', input);
+    into.push(performance.now() - t0);
+    return r.value as { items: { id: string; last_activity_at: number }[]; total: number };
+  };
+  for (const inbox of ['all', 'unassigned', 'team:t_sales', 'mine']) {
+    for (const status of ['open', 'closed']) {
+      // Scrolling down by keyset, 30 pages of 100; after a `changed` event the visible page by position.
+      let page = await timed({ inbox, status, limit: 100, offset: 0 }, position);
+      for (let i = 0; i < 30; i++) {
+        const last = page.items[page.items.length - 1];
+        if (!last) break;
+        page = await timed({ inbox, status, limit: 100, after: { last_activity_at: last.last_activity_at, id: last.id } }, keyset);
+        if (i % 3 === 0) await timed({ inbox, status, limit: 100, offset: Math.floor(Math.random() * Math.max(1, page.total - 100)) }, position);
+      }
+    }
+  }
+  line('inbox page over the WebSocket, by keyset p50 / p99', `${ms(pct(keyset, 50))} / ${ms(pct(keyset, 99))} (n=${keyset.length})`, 'p99 ≤ 2 ms');
+  line('inbox page over the WebSocket, by position p50 / p99', `${ms(pct(position, 50))} / ${ms(pct(position, 99))} (n=${position.length})`, 'p99 ≤ 2 ms');
+  const search: number[] = [];
+  const words = ['price', 'refund', 'deliv', 'invoice plan', 'Contact 4242', 'warranty', 'question 77', 'stock size'];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    await call('query', 'search', { q: words[i % words.length], limit: 50 });
+    search.push(performance.now() - t0);
+  }
+  line('full-text search over the WebSocket p50 / p99', `${ms(pct(search, 50))} / ${ms(pct(search, 99))}`, 'p99 ≤ 30 ms');
+}
+
+/** /sync pages of the feed at the desktop's page size, for a desktop 100,000 records behind (on the uncompacted feed). */
+async function syncPages(url: string): Promise<void> {
+  const auth = { authorization: `Bearer ${await token(url)}` };
+  const head = (JSON.parse(await (await fetch(`${url}/api/v1/sync?after=0&limit=1&snapshot=begin`, { headers: auth })).text()) as { head: number }).head;
+  let after = Math.max(0, head - 100_000);
+  const times: number[] = [];
+  let records = 0;
+  while (after < head) {
+    const t0 = performance.now();
+    const page = (await (await fetch(`${url}/api/v1/sync?after=${after}&epoch=${after}&limit=${PAGE}`, { headers: auth })).json()) as {
+      next: number;
+      changes: unknown[];
+      has_more: boolean;
+    };
+    times.push(performance.now() - t0);
+    records += page.changes.length;
+    after = page.next;
+    if (!page.has_more) break;
+  }
+  const total = times.reduce((x, y) => x + y, 0) / 1000;
+  line(
+    `/sync pages of ${PAGE} (catch-up) p50 / p99`,
+    `${ms(pct(times, 50))} / ${ms(pct(times, 99))}, ${Math.round(records / total).toLocaleString()} records/s`,
+  );
+}
+
+/** Feed records and the server file before and after a compaction run (30 days' retention), and after VACUUM. */
+async function compaction(file: string): Promise<void> {
+  const count = () => {
+    const raw = new BetterSqlite3(file, { readonly: true });
+    const n = (raw.prepare('SELECT COUNT(*) AS n FROM changes').get() as { n: number }).n;
+    raw.close();
+    return n;
+  };
+  const before = { records: count(), bytes: statSync(file).size };
+  const db = new SqliteDatabase(file);
+  const t0 = performance.now();
+  const report = await new FeedCompactor(db, Date.now, 30).run();
+  const seconds = (performance.now() - t0) / 1000;
+  await db.close();
+  const after = { records: count(), bytes: statSync(file).size };
+  const raw = new BetterSqlite3(file);
+  raw.exec('VACUUM');
+  raw.close();
+  line('feed records before / after compaction', `${before.records.toLocaleString()} / ${after.records.toLocaleString()} in ${seconds.toFixed(1)} s`);
+  line('  superseded / past retention', `${report.superseded.toLocaleString()} / ${report.pruned.toLocaleString()}`);
+  line('server file before / after / after VACUUM', `${mb(before.bytes)} / ${mb(after.bytes)} / ${mb(statSync(file).size)}`);
+}
+
+await main();
