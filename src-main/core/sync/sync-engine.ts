@@ -41,6 +41,8 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   private silenceTimer: NodeJS.Timeout | null = null;
   private scrubTimer: NodeJS.Timeout | null = null;
   private pulling: Promise<void> | null = null;
+  /** The stream's frames, handled one after the other (a frame may wait for the cache: `Cache.idle`). */
+  private frames: Promise<void> = Promise.resolve();
   /** The server's suggested wait before reconnecting after this stream drops (from its hello or its 1013 close). */
   private reconnectHintMs = 0;
   private state: Connection = 'offline';
@@ -121,6 +123,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     let next = this.fetchPage(start, this.epoch());
     for (;;) {
       const page = await next;
+      await this.cache.idle();
       if (this.stopped) return; // stopped meanwhile (sign-out, shutdown): the cache may be closed
       if (page.must_refetch) {
         this.cache.wipeData();
@@ -134,13 +137,13 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (page.has_more) {
         next = this.fetchPage(page.next, page.epoch);
         await new Promise((resolve) => setImmediate(resolve));
-        if (this.stopped) return;
       }
+      await this.cache.idle(); // a scrub may have begun meanwhile
+      if (this.stopped) return;
       // The epoch goes with the cursor. It changes only on a bootstrap's first page (any other page
       // from an older epoch is answered must_refetch), so storing it ahead of the page is safe.
       if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
-      const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
-      if (page.changes.length) this.emit('applied', applied, !bootstrapping);
+      if (!(await this.apply(page.changes as ChangeRecord[], page.next, !bootstrapping))) return;
       // Before the last progress: the app is ready only with its search index.
       if (!page.has_more) this.cache.endBulkLoad();
       this.scrubLater();
@@ -151,21 +154,32 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   /**
-   * What removals leave in the file is scrubbed (Cache.scrub: a VACUUM, seconds on a large cache)
-   * once they stop coming for SCRUB_DELAY_MS, not at once: the lists without the lost contacts are
-   * answered first, and a run of removals is scrubbed once. Until then the removal's mark in the
-   * cache has it scrubbed at the next start, or at a clean stop.
+   * Applies changes (the cache is idle), and those a rewrite of the cache held back once it is done
+   * (`Applied.rest`). False when stopped meanwhile.
+   */
+  private async apply(changes: readonly ChangeRecord[], upto: number, live: boolean): Promise<boolean> {
+    for (let records = changes; ;) {
+      const applied = this.cache.applyChanges(records, upto);
+      if (records.length) this.emit('applied', applied, live);
+      if (!applied.rest) return true;
+      records = applied.rest;
+      await this.cache.idle();
+      if (this.stopped) return false;
+    }
+  }
+
+  /**
+   * What removals leave in the file is scrubbed (Cache.scrubInBackground: a VACUUM, seconds on a
+   * large cache, in a worker) once they stop coming for SCRUB_DELAY_MS, not at once: the lists
+   * without the lost contacts are answered first, and a run of removals is scrubbed once. Until then
+   * the removal's mark in the cache has it scrubbed at the next start, or at a clean stop.
    */
   private scrubLater(): void {
     if (!this.cache.needsScrub) return;
     if (this.scrubTimer) clearTimeout(this.scrubTimer);
     this.scrubTimer = setTimeout(() => {
       this.scrubTimer = null;
-      try {
-        if (!this.stopped && this.cache.needsScrub) this.cache.scrub();
-      } catch (err) {
-        this.emit('error', err as Error);
-      }
+      if (!this.stopped) this.cache.scrubInBackground().catch((err: unknown) => this.emit('error', err as Error));
     }, SCRUB_DELAY_MS);
     this.scrubTimer.unref?.();
   }
@@ -195,7 +209,13 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       this.setState('online');
       this.armSilence();
     });
-    ws.on('message', (data) => this.onFrame(data.toString()));
+    ws.on('message', (data) => {
+      this.frames = this.frames
+        .then(() => this.onFrame(ws, data.toString()))
+        .catch((err: unknown) => {
+          this.emit('error', err as Error);
+        });
+    });
     ws.on('ping', () => this.armSilence());
     ws.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401) this.emit('unauthorized', 'the session ended');
@@ -241,8 +261,10 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     this.silenceTimer.unref?.();
   }
 
-  private onFrame(text: string): void {
+  private async onFrame(ws: WebSocket, text: string): Promise<void> {
     this.armSilence();
+    await this.cache.idle();
+    if (this.stopped || this.ws !== ws) return; // dropped meanwhile (stopped, resyncing): its frames are fetched again
     let frame: ServerFrame;
     try {
       frame = ServerFrame.parse(JSON.parse(text));
@@ -258,9 +280,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           void this.resync();
           return;
         }
-        const applied = this.cache.applyChanges(frame.changes, frame.upto);
-        this.emit('applied', applied, true);
-        this.scrubLater();
+        if (await this.apply(frame.changes, frame.upto, true)) this.scrubLater();
         return;
       }
       case 'hello':
