@@ -60,8 +60,7 @@ try {
 
 /** better-sqlite3 as this module loads it (an ES module here, a CommonJS bundle in the app). */
 function driverPath(): string {
-  // __filename exists only in the CommonJS bundle, where import.meta.url is empty.
-  return createRequire(import.meta.url ?? __filename).resolve('better-sqlite3');
+  return createRequire(import.meta.url).resolve('better-sqlite3');
 }
 
 /** A job under way in a worker thread. */
