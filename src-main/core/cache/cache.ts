@@ -79,7 +79,10 @@ const OWNED_BY_CONTACT = (['message', 'comment', 'event', 'notification', 'conve
 const SEARCHED_BY_CONTACT = (['message', 'comment', 'contact'] as const).map(
   (e) => [TEXT_TABLE_OF[e]!, TABLE_OF[e], e === 'contact' ? 'id' : 'contact_id'] as const,
 );
-/** The pragmas of a connection that writes to a cache file (see `connect`), for a worker's. */
+/**
+ * Every connection's that writes to a cache file (this thread's, a worker's). secure_delete: deleted
+ * rows are overwritten on disk, so a contact the user lost sight of leaves no trace in the file.
+ */
 const WRITER_PRAGMAS = ['synchronous = NORMAL', 'temp_store = MEMORY', 'secure_delete = ON'];
 
 export interface CacheOptions {
@@ -117,12 +120,9 @@ export class Cache {
     const db = new BetterSqlite3(file);
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      for (const p of WRITER_PRAGMAS) db.pragma(p);
       // A large workspace (a million messages) keeps its hot index pages in memory.
       db.pragma(`cache_size = -${CACHE_KB}`);
-      db.pragma('temp_store = MEMORY');
-      // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
-      db.pragma('secure_delete = ON');
       return db;
     } catch (err) {
       db.close(); // not a database (cache-healing.ts moves it aside)
@@ -490,13 +490,15 @@ export class Cache {
    * can copy what they wrote; everything naming the contact (its id in the address, the optimistic
    * rows to undo) is dropped with it. Notification writes have nothing of the user's: they go.
    */
-  private failWritesOfLostContacts(where: string, params: unknown[] = [], db: Db = this.db): void {
+  private failWritesOfLostContacts(where: string, params: unknown[] = []): void {
     const lost = `contact_id IS NOT NULL AND ${where} AND contact_id NOT IN (SELECT id FROM contacts)`;
-    db.prepare(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`).run(...params);
-    db.prepare(
+    this.run(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`, ...params);
+    this.run(
       `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, params = NULL, undo = '[]',
          body = json_object('text', body->>'text') WHERE ${lost}`,
-    ).run(ACCESS_LOST, ...params);
+      ACCESS_LOST,
+      ...params,
+    );
   }
 
   /** Moves the WAL into the main file and truncates it, so deleted data is not left in the journal. */
@@ -635,12 +637,19 @@ export class Cache {
       { sql: 'CREATE TEMP TABLE gone (id TEXT PRIMARY KEY) WITHOUT ROWID' },
       { sql: 'INSERT OR IGNORE INTO temp.gone (id) SELECT value FROM json_each(?)', params: [JSON.stringify(ids)] },
       ...tables.map((t) => {
-        // The outbox and the drafts were cleared of the lost contacts with the mark (hideForRewrite).
-        const where = t.name === 'contacts' ? 'id' : t.byContact && t.name !== 'outbox' ? 'contact_id' : null;
-        return { sql: `INSERT INTO main.${t.name} SELECT * FROM old.${t.name}${where ? ` WHERE ${where} NOT IN (SELECT id FROM temp.gone)` : ''}` };
+        // The outbox and the drafts were cleared of the lost contacts with the mark (hideForRewrite),
+        // which itself (it names them) stays behind, with the mark of a scrub there is no need for.
+        const where =
+          t.name === 'contacts'
+            ? 'id NOT IN (SELECT id FROM temp.gone)'
+            : t.name === 'meta'
+              ? "key NOT IN ('rewrite', 'scrub')"
+              : t.byContact && t.name !== 'outbox'
+                ? 'contact_id NOT IN (SELECT id FROM temp.gone)'
+                : null;
+        return { sql: `INSERT INTO main.${t.name} SELECT * FROM old.${t.name}${where ? ` WHERE ${where}` : ''}` };
       }),
       ...TEXT_SOURCES.map(([, fill]) => ({ sql: fill })),
-      { sql: "DELETE FROM meta WHERE key IN ('scrub', 'rewrite')" },
       { sql: "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params: [String(cursor)] },
       { sql: 'COMMIT' },
       { sql: 'DETACH DATABASE old' },
