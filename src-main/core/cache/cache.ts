@@ -38,11 +38,6 @@ export interface Applied {
   /** Notification rows that arrived or changed, as they are now. */
   notifications: Notification[];
   removedContacts: string[];
-  /**
-   * Records not applied yet because a rewrite of the file began before them (`applyChanges`):
-   * applied, with the same cursor, once `idle()` resolves.
-   */
-  rest?: readonly ChangeRecord[];
 }
 
 type Db = BetterSqlite3.Database;
@@ -269,47 +264,38 @@ export class Cache {
   }
 
   /**
-   * Applies a batch of change records and moves the cursor, in one transaction. A run of removals
-   * that takes a large share of the contacts (see `isLargeRemoval`) ends that transaction: it is
-   * applied by `rewriteWithout`, in a worker, and the records after it are answered in `rest`.
+   * Applies a batch of change records and moves the cursor, in one transaction. Removals that take a
+   * large share of the contacts (see `isLargeRemoval`) are applied by `rewriteWithout`, in a worker,
+   * once the whole batch is in: with them, every removal after them, and none of the contacts a later
+   * record of the batch brings back.
    */
   applyChanges(records: readonly ChangeRecord[], cursor: number): Applied {
     const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };
-    let next = 0;
-    let large: { ids: string[]; upto: number } | null = null;
+    let large: Set<string> | null = null;
     this.tx(() => {
       // Removals in a row are applied together (removeContacts): one by one, 500 took seconds.
       let removals: string[] = [];
-      /** Applies the removals gathered, up to the record at `upto`; false when they are left to `rewriteWithout`. */
-      const flush = (upto: number): boolean => {
+      const flush = () => {
         applied.entities.add('contact');
         applied.removedContacts.push(...removals);
-        if (this.isLargeRemoval(removals)) {
-          large = { ids: removals, upto };
-          this.hideForRewrite(removals, upto);
-          return false;
-        }
-        this.removeContacts(removals);
+        if (large || this.isLargeRemoval(removals)) large = new Set([...(large ?? []), ...removals]);
+        else this.removeContacts(removals);
         removals = [];
-        return true;
       };
-      for (; next < records.length; next++) {
-        const r = records[next];
+      for (const r of records) {
         if (r.op === 'remove' || r.op === 'narrow') {
           removals.push(...(r.op === 'remove' ? [r.id] : this.outsideScope(r.data as NarrowData)));
           continue;
         }
-        if (removals.length && !flush(records[next - 1].seq)) return;
+        if (removals.length) flush();
+        if (r.entity === 'contact') (large as Set<string> | null)?.delete(r.id);
         this.applyOne(r, applied);
       }
-      if (removals.length && !flush(cursor)) return;
+      if (removals.length) flush();
+      if (large) this.hideForRewrite([...(large as Set<string>)]);
       if (cursor > this.cursor) this.setMeta('cursor', String(cursor));
     });
-    if (large) {
-      const { ids, upto } = large;
-      this.rewriteWithout(ids, upto);
-      applied.rest = records.slice(next);
-    }
+    if (large) this.rewriteWithout([...(large as Set<string>)]);
     if (applied.removedContacts.length) this.copyOutbox();
     return applied;
   }
@@ -564,9 +550,9 @@ export class Cache {
    * temp views named as the tables (SQLite resolves a name in `temp` first) hide their rows, until
    * the rewritten file takes over.
    */
-  private hideForRewrite(ids: readonly string[], cursor: number): void {
+  private hideForRewrite(ids: readonly string[]): void {
     this.listVersion += 1;
-    this.setMeta('rewrite', JSON.stringify({ ids, cursor }));
+    this.setMeta('rewrite', JSON.stringify(ids));
     this.run('CREATE TEMP TABLE hidden (id TEXT PRIMARY KEY) WITHOUT ROWID');
     this.run('INSERT OR IGNORE INTO temp.hidden (id) SELECT value FROM json_each(?)', JSON.stringify(ids));
     const visible = (key: string) => `${key} IS NULL OR ${key} NOT IN (SELECT id FROM temp.hidden)`;
@@ -586,12 +572,11 @@ export class Cache {
    * A removal of a large share of the contacts, after `hideForRewrite`: what stays is copied into a
    * new file, in a worker, which then takes the cache's place, instead of deleting what goes row by
    * row (with secure delete, 6,500 of 7,000 contacts held the app for seconds). The old file is gone
-   * with its name, so nothing of the lost contacts is left to scrub. `cursor` is written with the
-   * copy. A run killed while copying keeps the old file with the removal marked, and drops the copy
+   * with its name, so nothing of the lost contacts is left to scrub. A run killed while copying keeps the old file with the removal marked, and drops the copy
    * and makes it again at its next start (`finishRewrite`).
    */
-  private rewriteWithout(ids: readonly string[], cursor: number): void {
-    this.runInBackground(this.rewriteJob(ids, cursor), {
+  private rewriteWithout(ids: readonly string[]): void {
+    this.runInBackground(this.rewriteJob(ids), {
       done: () => this.takeRewrittenFile(),
       failed: (err) => {
         this.opts.log?.('the cache could not be rewritten in the background: removing the contacts in place', err);
@@ -600,7 +585,6 @@ export class Cache {
         this.tx(() => {
           this.removeContacts(ids);
           this.setMeta('rewrite', null);
-          this.setMeta('cursor', String(cursor));
         });
       },
     });
@@ -610,8 +594,7 @@ export class Cache {
   private finishRewrite(): void {
     const marked = this.getMeta('rewrite');
     if (marked === null) return;
-    const { ids, cursor } = JSON.parse(marked) as { ids: string[]; cursor: number };
-    runJobHere(this.rewriteJob(ids, cursor));
+    runJobHere(this.rewriteJob(JSON.parse(marked) as string[]));
     this.takeRewrittenFile();
   }
 
@@ -619,18 +602,12 @@ export class Cache {
    * Makes the rewrite's file, empty, with this version's schema, and answers the statements that
    * fill it with what the cache holds but the contacts in `ids` and theirs.
    */
-  private rewriteJob(ids: readonly string[], cursor: number): Job {
+  private rewriteJob(ids: readonly string[]): Job {
     const next = rewriteFile(this.file);
     removeFiles(next);
     makePrivateFile(next);
-    const db = Cache.connect(next);
-    let tables: ReturnType<typeof copiedTables>;
-    try {
-      Cache.migrate(db);
-      tables = copiedTables(db);
-    } finally {
-      db.close();
-    }
+    const { bytes, tables } = Cache.empty();
+    writeFileSync(next, bytes);
     const steps: Step[] = [
       { sql: 'ATTACH DATABASE ? AS old', params: [this.file] },
       { sql: 'BEGIN' },
@@ -650,12 +627,29 @@ export class Cache {
         return { sql: `INSERT INTO main.${t.name} SELECT * FROM old.${t.name}${where ? ` WHERE ${where}` : ''}` };
       }),
       ...TEXT_SOURCES.map(([, fill]) => ({ sql: fill })),
-      { sql: "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params: [String(cursor)] },
       { sql: 'COMMIT' },
       { sql: 'DETACH DATABASE old' },
       { sql: 'PRAGMA wal_checkpoint(TRUNCATE)' },
     ];
-    return { file: next, pragmas: WRITER_PRAGMAS, steps };
+    return { file: next, pragmas: ['journal_mode = WAL', ...WRITER_PRAGMAS], steps };
+  }
+
+  private static emptyFile: { bytes: Buffer; tables: ReturnType<typeof copiedTables> } | null = null;
+
+  /**
+   * An empty cache of this version, made once, in memory: a rewrite's new file starts as a copy of it,
+   * with no migrations run on the thread that answers.
+   */
+  private static empty(): NonNullable<typeof Cache.emptyFile> {
+    if (Cache.emptyFile) return Cache.emptyFile;
+    const db = new BetterSqlite3(':memory:');
+    try {
+      Cache.migrate(db);
+      Cache.emptyFile = { bytes: db.serialize(), tables: copiedTables(db) };
+    } finally {
+      db.close();
+    }
+    return Cache.emptyFile;
   }
 
   /** The rewrite's file takes the cache's name, and this connection moves to it. */

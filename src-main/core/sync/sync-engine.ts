@@ -143,28 +143,14 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       // The epoch goes with the cursor. It changes only on a bootstrap's first page (any other page
       // from an older epoch is answered must_refetch), so storing it ahead of the page is safe.
       if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
-      if (!(await this.apply(page.changes as ChangeRecord[], page.next, !bootstrapping))) return;
+      const applied = this.cache.applyChanges(page.changes as ChangeRecord[], page.next);
+      if (page.changes.length) this.emit('applied', applied, !bootstrapping);
       // Before the last progress: the app is ready only with its search index.
       if (!page.has_more) this.cache.endBulkLoad();
       this.scrubLater();
       const total = Math.max(1, page.head - start);
       this.emit('progress', Math.min(total, page.next - start), total);
       if (!page.has_more) return;
-    }
-  }
-
-  /**
-   * Applies changes (the cache is idle), and those a rewrite of the cache held back once it is done
-   * (`Applied.rest`). False when stopped meanwhile.
-   */
-  private async apply(changes: readonly ChangeRecord[], upto: number, live: boolean): Promise<boolean> {
-    for (let records = changes; ;) {
-      const applied = this.cache.applyChanges(records, upto);
-      if (records.length) this.emit('applied', applied, live);
-      if (!applied.rest) return true;
-      records = applied.rest;
-      await this.cache.idle();
-      if (this.stopped) return false;
     }
   }
 
@@ -280,7 +266,9 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           void this.resync();
           return;
         }
-        if (await this.apply(frame.changes, frame.upto, true)) this.scrubLater();
+        const applied = this.cache.applyChanges(frame.changes, frame.upto);
+        this.emit('applied', applied, true);
+        this.scrubLater();
         return;
       }
       case 'hello':
