@@ -214,6 +214,22 @@ describe('lost contacts leave no bytes in the data folder', () => {
     expect(tracesIn(d.dir, needles)).toEqual([]);
   }, 90_000);
 
+  it('a contact taken away from a restricted agent leaves no bytes while the app runs: scrubbed beside the core', async () => {
+    const { d, agentId } = await agentSignedIn('agent4@demo.test');
+    expect((await owner.patch(`/api/v1/users/${agentId}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    const stranger = await strangerWritesIn();
+    const assign = (to: string) => owner.post(`/api/v1/contacts/${stranger.id}/assignee`, { client_id: clientId(), assignee_id: to });
+    expect((await assign(agentId)).status).toBe(200);
+    await eventually(async () => (await d.cached()).includes(stranger.id), 10_000, 'the contact assigned to the agent in the cache');
+    // One contact of many: removed in place, then scrubbed (a VACUUM) in a worker.
+    const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string }[];
+    expect((await assign(users.find((u) => u.email === 'agent5@demo.test')!.id)).status).toBe(200);
+    await eventually(async () => !(await d.cached()).includes(stranger.id), 10_000, 'the contact gone from the cache');
+    await eventually(() => tracesIn(d.dir, stranger.needles).length === 0, 20_000, 'no byte of the contact left in the data folder');
+    expect((await d.call('query', 'session')).state).toBe('ready');
+    expect(await d.stop()).toBe(0);
+  }, 90_000);
+
   it('after the app is killed (SIGKILL) while the cache file is being rewritten: finished at the next start, the draft and place kept', async () => {
     const { d, agentId } = await agentSignedIn('agent3@demo.test');
     const strangers = [await strangerWritesIn(), await strangerWritesIn(), await strangerWritesIn()];
