@@ -39,7 +39,15 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['src-main/electron/main.ts'], outfile: join(outdir, 'main.cjs'), external: MAIN_EXTERNAL },
+  {
+    ...common,
+    entryPoints: ['src-main/electron/main.ts'],
+    outfile: join(outdir, 'main.cjs'),
+    external: MAIN_EXTERNAL,
+    // The core finds better-sqlite3 for its worker thread from import.meta.url (cache/background-job.ts).
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  },
   { ...common, entryPoints: ['src-main/electron/preload.ts'], outfile: join(outdir, 'preload.cjs'), external: ['electron'] },
 ];
 

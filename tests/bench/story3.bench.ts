@@ -2,8 +2,9 @@
 // other processes keep both cores busy: the time from the manager's change to the agent's core
 // answering with only the Mine inbox and only the agent's own contacts in the list, over a demo
 // workspace (500 contacts: removal records) and a large one (a loss of more than 5,000
-// contacts: one narrow record). While it waits, the core must keep answering. Prints p50 and p95;
-// it is not a test and never fails on a time.
+// contacts: one narrow record). While it waits, and until the cache's cleanup after it (the rewrite
+// of the file, the scrub) is done, the core must keep answering: the longest its event loop was held
+// is printed too. Prints p50 and p95; it is not a test and never fails on a time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,8 +78,10 @@ async function scenario(label: string, contacts: number): Promise<void> {
 
     const times: number[] = [];
     let failedAnswers = 0;
-    // The longest the core's event loop was held (nothing answered meanwhile), watched by a timer.
+    // The longest the core's event loop was held (nothing answered meanwhile), watched by a timer,
+    // from the change until the cleanup after it is done.
     let slowestAnswer = 0;
+    const cleanups: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       let last = performance.now();
       const lag = setInterval(() => {
@@ -101,6 +104,9 @@ async function scenario(label: string, contacts: number): Promise<void> {
         await new Promise((r) => setTimeout(r, 10));
       }
       times.push(performance.now() - t0);
+      // The cleanup: a rewrite of the file or a scrub in a worker, or a scrub still to come.
+      while (service.cache?.busy || service.cache?.needsScrub) await new Promise((r) => setTimeout(r, 20));
+      cleanups.push(performance.now() - t0);
       clearInterval(lag);
       await restrict('off');
       while (!service.cache || service.cache.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts')!.n < full) await new Promise((r) => setTimeout(r, 50));
@@ -108,7 +114,8 @@ async function scenario(label: string, contacts: number): Promise<void> {
     }
     const s = (x: number) => `${(x / 1000).toFixed(2)} s`;
     line(`${label}: only Mine on screen, p50 / p95 (${RUNS} runs)`, `${s(pct(times, 50))} / ${s(pct(times, 95))}`, 'p95 within 2 s');
-    line(`${label}: longest the core could not answer`, `${slowestAnswer.toFixed(0)} ms`, 'well under 2 s');
+    line(`${label}: cleanup done (file rewritten or scrubbed), p95`, s(pct(cleanups, 95)), 'no goal: it runs beside the core');
+    line(`${label}: longest the core could not answer, to the cleanup's end`, `${slowestAnswer.toFixed(0)} ms`, 'well under 2 s');
     line(`${label}: answers refused meanwhile ("Sign in first.")`, String(failedAnswers), '0');
   } finally {
     await service.shutdown();

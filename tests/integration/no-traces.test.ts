@@ -5,7 +5,7 @@
 // its own (tests/support/desktop-process.ts), stopped with SIGTERM or killed with SIGKILL.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,6 +46,10 @@ class DesktopProcess {
   async cached(): Promise<string[]> {
     return (await this.ask({ cached: true })).value;
   }
+  /** The process kills itself (SIGKILL) once its cache has work under way in a worker, before that work is done. */
+  async dieInBackgroundWork(): Promise<void> {
+    await this.ask({ dieInBackgroundWork: true });
+  }
   stop(): Promise<number | null> {
     this.child.kill('SIGTERM');
     return this.exited;
@@ -69,6 +73,13 @@ function tracesIn(dir: string, needles: string[]): string[] {
   const files = filesOf(dir);
   return needles.flatMap((n) => files.filter((f) => f.bytes.includes(Buffer.from(n, 'utf8'))).map((f) => `${JSON.stringify(n)} in ${f.name}`));
 }
+
+/** How many of these contacts' ids some file under `dir` holds. */
+const idsFoundIn = (dir: string, contacts: { id: string }[]) =>
+  tracesIn(
+    dir,
+    contacts.map((x) => x.id),
+  ).length;
 
 let server: TestServer;
 let owner: ApiClient;
@@ -177,12 +188,7 @@ describe('lost contacts leave no bytes in the data folder', () => {
     // Searched for while in sight, so the indexes have been read as well as written.
     expect((await d.call('query', 'search', { q: 'Quillfeather', limit: 10 })).contacts.length).toBe(3);
     // The scan sees what is there: the new contacts, before the restriction.
-    expect(
-      tracesIn(
-        d.dir,
-        strangers.map((x) => x.id),
-      ).length,
-    ).toBeGreaterThan(0);
+    expect(idsFoundIn(d.dir, strangers)).toBeGreaterThan(0);
     const { lost, kept } = await restrictAndWait(d, agentId, strangers);
     expect(await d.stop()).toBe(0);
 
@@ -204,6 +210,59 @@ describe('lost contacts leave no bytes in the data folder', () => {
     await eventually(async () => (await d.cached()).includes(strangers[2].id), 10_000, 'the new contacts in the cache');
     const { lost, kept } = await restrictAndWait(d, agentId, strangers);
     await d.kill();
+    const needles = [...strangers.flatMap((s) => s.needles), ...needlesOf(lost, kept, await recordsByContact())];
+    expect(tracesIn(d.dir, needles)).toEqual([]);
+  }, 90_000);
+
+  it('a contact taken away from a restricted agent leaves no bytes while the app runs: scrubbed beside the core', async () => {
+    const { d, agentId } = await agentSignedIn('agent4@demo.test');
+    expect((await owner.patch(`/api/v1/users/${agentId}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } })).status).toBe(200);
+    const stranger = await strangerWritesIn();
+    const assign = (to: string) => owner.post(`/api/v1/contacts/${stranger.id}/assignee`, { client_id: clientId(), assignee_id: to });
+    expect((await assign(agentId)).status).toBe(200);
+    await eventually(async () => (await d.cached()).includes(stranger.id), 10_000, 'the contact assigned to the agent in the cache');
+    // One contact of many: removed in place, then scrubbed (a VACUUM) in a worker.
+    const users = (await owner.get('/api/v1/users')).body.items as { id: string; email: string }[];
+    expect((await assign(users.find((u) => u.email === 'agent5@demo.test')!.id)).status).toBe(200);
+    await eventually(async () => !(await d.cached()).includes(stranger.id), 10_000, 'the contact gone from the cache');
+    await eventually(() => tracesIn(d.dir, stranger.needles).length === 0, 20_000, 'no byte of the contact left in the data folder');
+    expect((await d.call('query', 'session')).state).toBe('ready');
+    expect(await d.stop()).toBe(0);
+  }, 90_000);
+
+  it('after the app is killed (SIGKILL) while the cache file is being rewritten: finished at the next start, the draft and place kept', async () => {
+    const { d, agentId } = await agentSignedIn('agent3@demo.test');
+    const strangers = [await strangerWritesIn(), await strangerWritesIn(), await strangerWritesIn()];
+    await eventually(async () => (await d.cached()).includes(strangers[2].id), 10_000, 'the new contacts in the cache');
+    const before = await d.cached();
+    const own = (await d.call('query', 'conversations', { inbox: 'mine', limit: 50 })).items as { id: string }[];
+    expect(own.length).toBeGreaterThan(0);
+    // What the agent was doing in a conversation that stays theirs.
+    const draft = { contact_id: own[0].id, text: 'Your refund is on its way', mode: 'message' as const, mentions: [] };
+    await d.call('command', 'saveDraft', draft);
+    const place = { module: 'messages' as const, inbox: 'mine', status: 'open' as const, contact_id: own[0].id };
+    await d.call('command', 'savePlace', place);
+
+    await d.dieInBackgroundWork();
+    const r = await owner.patch(`/api/v1/users/${agentId}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } });
+    expect(r.status).toBe(200);
+    await d.exited;
+    // Killed in the middle: the folder still holds the contacts it was taking out.
+    expect(idsFoundIn(d.dir, strangers)).toBeGreaterThan(0);
+
+    // The next start, with the server out of reach: only what the data folder holds can finish the removal.
+    const settings = join(d.dir, 'settings.json');
+    writeFileSync(settings, readFileSync(settings, 'utf8').replace(server.url, 'http://127.0.0.1:9'));
+    const again = new DesktopProcess(d.dir);
+    const agent = await signIn(server, 'agent3@demo.test');
+    const kept = ((await agent.get('/api/v1/contacts?limit=200')).body.items as { id: string }[]).map((c) => c.id).sort();
+    expect(await again.cached()).toEqual(kept);
+    expect((await again.call('query', 'session')).connection).not.toBe('online');
+    expect(await again.call('query', 'drafts')).toEqual([draft]);
+    expect(await again.call('query', 'place')).toEqual(place);
+    expect(await again.stop()).toBe(0);
+    const lost = before.filter((id) => !kept.includes(id));
+    expect(lost.length).toBeGreaterThan(strangers.length);
     const needles = [...strangers.flatMap((s) => s.needles), ...needlesOf(lost, kept, await recordsByContact())];
     expect(tracesIn(d.dir, needles)).toEqual([]);
   }, 90_000);

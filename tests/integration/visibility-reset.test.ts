@@ -81,18 +81,25 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     // ask, and the list the views read when the core tells them it changed.
     const connections: string[] = [];
     const listAt = (inbox: string) => d.service.handle({ kind: 'query', name: 'conversations', input: { inbox, limit: 500 } });
-    const onChange: Promise<{ ok: boolean; value?: unknown }>[] = [];
+    // Whether the cache file was still being rewritten (in a worker) when an answer was given.
+    const rewriting = () => d.service.cache?.busy === true;
+    const onChange: Promise<{ ok: boolean; value?: unknown; rewriting: boolean }>[] = [];
     d.service.on('event', (name, payload) => {
       if (name === 'session') connections.push((payload as { connection: string }).connection);
-      if (name === 'changed' && (payload as { entities: string[] }).entities.includes('contact')) onChange.push(listAt('mine'));
+      if (name === 'changed' && (payload as { entities: string[] }).entities.includes('contact'))
+        onChange.push(listAt('mine').then((r) => ({ ...r, rewriting: rewriting() })));
     });
-    const samples: { me: boolean; ids: string[] }[] = [];
+    const samples: { me: boolean; ids: string[]; rewriting: boolean }[] = [];
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const me = await d.service.handle({ kind: 'query', name: 'me', input: {} });
         const list = await listAt('all');
-        samples.push({ me: me.ok && me.value !== null, ids: list.ok ? (list.value as { items: { id: string }[] }).items.map((c) => c.id) : ['<error>'] });
+        samples.push({
+          me: me.ok && me.value !== null,
+          ids: list.ok ? (list.value as { items: { id: string }[] }).items.map((c) => c.id) : ['<error>'],
+          rewriting: rewriting(),
+        });
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
@@ -137,6 +144,15 @@ describe('visibility reset (more than 5,000 contacts at once)', () => {
     expect(shown.length).toBe(Math.min(500, own.length));
     const total = await listAt('all');
     expect(total.ok && (total.value as { total: number }).total).toBe(own.length);
+    // The heavy copy ran beside the core, not in it: the core answered while the file was being
+    // rewritten, and what it answered then was already only the agent's own contacts.
+    expect(told[0].rewriting).toBe(true);
+    const duringRewrite = samples.filter((x) => x.rewriting);
+    expect(duringRewrite.length).toBeGreaterThan(0);
+    expect(duringRewrite.every((x) => x.me && whole(x.ids))).toBe(true);
+    // And once the rewritten file has taken over, it holds only them.
+    await d.service.cache!.idle();
+    expect(cachedContacts(d)).toEqual(own);
   }, 120_000);
 
   it('gaining them back: the desktop rebuilds and holds every contact again', async () => {

@@ -11,6 +11,7 @@ import { makePrivateFile } from '../storage/private-folder';
 import { ACCESS_LOST } from '../outbox/refusal-reasons';
 import { EntityStore, TABLE_OF, TEXT_SOURCES, TEXT_TABLE_OF } from './entity-store';
 import { queuedWrites } from './outbox-rows';
+import { runJobHere, runJobInWorker, type Job, type RunningJob, type Step } from './background-job';
 
 /** Where `Cache.rewriteWithout` writes the new file before it takes the cache's place. */
 const rewriteFile = (file: string) => `${file}.next`;
@@ -73,6 +74,11 @@ const OWNED_BY_CONTACT = (['message', 'comment', 'event', 'notification', 'conve
 const SEARCHED_BY_CONTACT = (['message', 'comment', 'contact'] as const).map(
   (e) => [TEXT_TABLE_OF[e]!, TABLE_OF[e], e === 'contact' ? 'id' : 'contact_id'] as const,
 );
+/**
+ * Every connection's that writes to a cache file (this thread's, a worker's). secure_delete: deleted
+ * rows are overwritten on disk, so a contact the user lost sight of leaves no trace in the file.
+ */
+const WRITER_PRAGMAS = ['synchronous = NORMAL', 'temp_store = MEMORY', 'secure_delete = ON'];
 
 export interface CacheOptions {
   log?: (msg: string, err?: unknown) => void;
@@ -95,6 +101,8 @@ export class Cache {
   listVersion = 0;
   /** A bulk load is under way (see `beginBulkLoad`). */
   private bulk = false;
+  /** Work on the file under way in a worker (a rewrite, a scrub): writers wait for it (`idle`). */
+  private background: { job: RunningJob; settled: Promise<void> } | null = null;
 
   private constructor(
     readonly file: string,
@@ -107,12 +115,9 @@ export class Cache {
     const db = new BetterSqlite3(file);
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      for (const p of WRITER_PRAGMAS) db.pragma(p);
       // A large workspace (a million messages) keeps its hot index pages in memory.
       db.pragma(`cache_size = -${CACHE_KB}`);
-      db.pragma('temp_store = MEMORY');
-      // Deleted rows are overwritten on disk: a contact the user lost sight of leaves no trace in the file.
-      db.pragma('secure_delete = ON');
       return db;
     } catch (err) {
       db.close(); // not a database (cache-healing.ts moves it aside)
@@ -128,6 +133,7 @@ export class Cache {
     const cache = new Cache(file, opts);
     try {
       Cache.migrate(cache.db);
+      cache.finishRewrite();
       if (cache.getMeta('bulk_load') !== null) cache.beginBulkLoad();
       else if (cache.needsScrub) cache.scrub(); // a removal the last run was stopped before cleaning up after
     } catch (err) {
@@ -150,8 +156,27 @@ export class Cache {
     }
   }
 
+  /** Closes the file; work on it under way in a worker is abandoned (a rewrite's copy is dropped). */
   close(): void {
+    if (this.background) {
+      this.background.job.cancel();
+      this.background = null;
+      removeFiles(rewriteFile(this.file));
+    }
     if (this.db.open) this.db.close();
+  }
+
+  /** Work on the file is under way in a worker (a rewrite, a scrub). */
+  get busy(): boolean {
+    return this.background !== null;
+  }
+
+  /**
+   * Resolves once no work on the file is under way in a worker. Every writer waits for it: a write
+   * meanwhile would miss a rewrite's copy, or wait for a scrub's lock with the thread held.
+   */
+  async idle(): Promise<void> {
+    while (this.background) await this.background.settled;
   }
 
   /** Sign-out: the cache file and its journal are deleted, and the outbox's copy. */
@@ -239,49 +264,41 @@ export class Cache {
   }
 
   /**
-   * Applies a batch of change records and moves the cursor, in one transaction; a run of removals
-   * that takes a large share of the contacts (see `isLargeRemoval`) ends that transaction, is applied
-   * by `rewriteWithout`, and the rest follows in another.
+   * Applies a batch of change records and moves the cursor, in one transaction. Removals that take a
+   * large share of the contacts (see `isLargeRemoval`) are applied by `rewriteWithout`, in a worker,
+   * once the whole batch is in: with them, every removal after them, and none of the contacts a later
+   * record of the batch brings back.
    */
   applyChanges(records: readonly ChangeRecord[], cursor: number): Applied {
     const covered = this.snapshotCoverage();
     if (covered) records = records.filter((r) => !covered(r));
     const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };
-    let next = 0;
-    for (;;) {
-      let large: { ids: string[]; upto: number } | null = null;
-      this.tx(() => {
-        // Removals in a row are applied together (removeContacts): one by one, 500 took seconds.
-        let removals: string[] = [];
-        /** Applies the removals gathered, up to the record at `upto`; false when they are left to `rewriteWithout`. */
-        const flush = (upto: number): boolean => {
-          applied.entities.add('contact');
-          applied.removedContacts.push(...removals);
-          if (this.isLargeRemoval(removals)) {
-            large = { ids: removals, upto };
-            return false;
-          }
-          this.removeContacts(removals);
-          removals = [];
-          return true;
-        };
-        for (; next < records.length; next++) {
-          const r = records[next];
-          if (r.op === 'remove' || r.op === 'narrow') {
-            removals.push(...(r.op === 'remove' ? [r.id] : this.outsideScope(r.data as NarrowData)));
-            continue;
-          }
-          if (removals.length && !flush(records[next - 1].seq)) return;
-          this.applyOne(r, applied);
+    let large: Set<string> | null = null;
+    this.tx(() => {
+      // Removals in a row are applied together (removeContacts): one by one, 500 took seconds.
+      let removals: string[] = [];
+      const flush = () => {
+        applied.entities.add('contact');
+        applied.removedContacts.push(...removals);
+        if (large || this.isLargeRemoval(removals)) large = new Set([...(large ?? []), ...removals]);
+        else this.removeContacts(removals);
+        removals = [];
+      };
+      for (const r of records) {
+        if (r.op === 'remove' || r.op === 'narrow') {
+          removals.push(...(r.op === 'remove' ? [r.id] : this.outsideScope(r.data as NarrowData)));
+          continue;
         }
-        if (removals.length && !flush(cursor)) return;
-        if (cursor > this.cursor) this.setMeta('cursor', String(cursor));
-        if (covered && cursor >= Number(this.getMeta('snapshot_upto'))) this.forgetSnapshot();
-      });
-      if (!large) break;
-      const { ids, upto } = large;
-      this.rewriteWithout(ids, upto);
-    }
+        if (removals.length) flush();
+        if (r.entity === 'contact') (large as Set<string> | null)?.delete(r.id);
+        this.applyOne(r, applied);
+      }
+      if (removals.length) flush();
+      if (large) this.hideForRewrite([...(large as Set<string>)]);
+      if (cursor > this.cursor) this.setMeta('cursor', String(cursor));
+      if (covered && cursor >= Number(this.getMeta('snapshot_upto'))) this.forgetSnapshot();
+    });
+    if (large) this.rewriteWithout([...(large as Set<string>)]);
     if (applied.removedContacts.length) this.copyOutbox();
     return applied;
   }
@@ -466,13 +483,53 @@ export class Cache {
    * and copies of old pages in free space, which secure_delete does not reach. Merging each index
    * into one segment and rewriting the file (VACUUM) clears both; the journal is emptied last.
    * Marked in `meta` with the removal itself, so a run killed before this does it at its next start.
+   * Here on the calling thread: at a start, or a clean stop (see `scrubInBackground`).
    */
   scrub(): void {
     if (this.bulk) return; // the bulk load's end rebuilds the indexes; its caller scrubs after
-    for (const t of Object.values(TEXT_TABLE_OF)) this.run(`INSERT INTO ${t}(${t}) VALUES ('optimize')`);
-    this.setMeta('scrub', null);
-    this.db.exec('VACUUM');
+    runJobHere(this.scrubJob());
     this.checkpoint();
+  }
+
+  /** `scrub` in a worker (seconds on a large cache), while this thread keeps answering; writers wait (`idle`). */
+  async scrubInBackground(): Promise<void> {
+    await this.idle();
+    if (this.bulk || !this.db.open || !this.needsScrub) return;
+    this.runInBackground(this.scrubJob(), {
+      done: () => this.checkpoint(),
+      // The mark stays: the next removal, a clean stop or the next start scrubs.
+      failed: (err) => this.opts.log?.('the cache could not be scrubbed in the background', err),
+    });
+    await this.idle();
+  }
+
+  private scrubJob(): Job {
+    const steps: Step[] = Object.values(TEXT_TABLE_OF).map((t) => ({ sql: `INSERT INTO ${t}(${t}) VALUES ('optimize')` }));
+    steps.push({ sql: "DELETE FROM meta WHERE key = 'scrub'" }, { sql: 'VACUUM' }, { sql: 'PRAGMA wal_checkpoint(TRUNCATE)' });
+    return { file: this.file, pragmas: WRITER_PRAGMAS, steps };
+  }
+
+  /**
+   * Runs a job in a worker; until it ends, `idle()` holds the writers. `done` and `failed` run here,
+   * unless the cache was closed meanwhile.
+   */
+  private runInBackground(job: Job, then: { done: () => void; failed: (err: unknown) => void }): void {
+    const running = runJobInWorker(job);
+    const current = () => this.background?.job === running;
+    const settled = running.done
+      .then(
+        () => {
+          if (current()) then.done();
+        },
+        (err: unknown) => {
+          if (current()) then.failed(err);
+        },
+      )
+      .catch((err: unknown) => this.opts.log?.('the cache could not finish its work in the background', err))
+      .finally(() => {
+        if (current()) this.background = null;
+      });
+    this.background = { job: running, settled };
   }
 
   /** A removal happened whose traces are still in the file (see `scrub`). */
@@ -485,13 +542,15 @@ export class Cache {
    * can copy what they wrote; everything naming the contact (its id in the address, the optimistic
    * rows to undo) is dropped with it. Notification writes have nothing of the user's: they go.
    */
-  private failWritesOfLostContacts(where: string, params: unknown[] = [], db: Db = this.db): void {
+  private failWritesOfLostContacts(where: string, params: unknown[] = []): void {
     const lost = `contact_id IS NOT NULL AND ${where} AND contact_id NOT IN (SELECT id FROM contacts)`;
-    db.prepare(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`).run(...params);
-    db.prepare(
+    this.run(`DELETE FROM outbox WHERE ${lost} AND kind LIKE 'notification%'`, ...params);
+    this.run(
       `UPDATE outbox SET state = 'failed', error = ?, contact_id = NULL, params = NULL, undo = '[]',
          body = json_object('text', body->>'text') WHERE ${lost}`,
-    ).run(ACCESS_LOST, ...params);
+      ACCESS_LOST,
+      ...params,
+    );
   }
 
   /** Moves the WAL into the main file and truncates it, so deleted data is not left in the journal. */
@@ -550,50 +609,128 @@ export class Cache {
   }
 
   /**
-   * A removal of a large share of the contacts (a restriction turned on): what stays is copied into a
-   * new file, which then takes the cache's place, instead of deleting what goes row by row (with
-   * secure delete, 6,500 of 7,000 contacts held the app for seconds). The old file is gone with its
-   * name, so nothing of the lost contacts is left to scrub. `cursor` is written with the copy. A run
-   * killed while copying leaves the old file whole (its changes are applied again) and a partial
-   * copy, removed at the next start.
+   * The first, quick part of a removal of a large share of the contacts (a restriction turned on),
+   * in the transaction of the records before it: the removal is marked in `meta` (a run stopped
+   * before `rewriteWithout` ends finishes it at its next start), the writes waiting for the contacts
+   * are failed and their drafts dropped, and from now on this connection sees the cache without them:
+   * temp views named as the tables (SQLite resolves a name in `temp` first) hide their rows, until
+   * the rewritten file takes over.
    */
-  private rewriteWithout(ids: readonly string[], cursor: number): void {
+  private hideForRewrite(ids: readonly string[]): void {
     this.listVersion += 1;
+    this.setMeta('rewrite', JSON.stringify(ids));
+    this.run('CREATE TEMP TABLE hidden (id TEXT PRIMARY KEY) WITHOUT ROWID');
+    this.run('INSERT OR IGNORE INTO temp.hidden (id) SELECT value FROM json_each(?)', JSON.stringify(ids));
+    const visible = (key: string) => `${key} IS NULL OR ${key} NOT IN (SELECT id FROM temp.hidden)`;
+    this.db.exec(`CREATE TEMP VIEW contacts AS SELECT rowid AS rowid, * FROM main.contacts WHERE ${visible('id')}`);
+    for (const t of OWNED_BY_CONTACT) this.db.exec(`CREATE TEMP VIEW ${t} AS SELECT rowid AS rowid, * FROM main.${t} WHERE ${visible('contact_id')}`);
+    this.db.exec(
+      "CREATE TEMP VIEW contact_counts AS SELECT COALESCE(assignee_id, '') AS assignee_id, status, COUNT(*) AS n FROM main.contacts WHERE " +
+        `${visible('id')} GROUP BY 1, 2`,
+    );
+    // A statement prepared before names the table it found then: prepared again, it finds the view.
+    this.stmts.clear();
+    this.failWritesOfLostContacts('1');
+    forgetLostContacts(this);
+  }
+
+  /**
+   * A removal of a large share of the contacts, after `hideForRewrite`: what stays is copied into a
+   * new file, in a worker, which then takes the cache's place, instead of deleting what goes row by
+   * row (with secure delete, 6,500 of 7,000 contacts held the app for seconds). The old file is gone
+   * with its name, so nothing of the lost contacts is left to scrub. A run killed while copying keeps the old file with the removal marked, and drops the copy
+   * and makes it again at its next start (`finishRewrite`).
+   */
+  private rewriteWithout(ids: readonly string[]): void {
+    this.runInBackground(this.rewriteJob(ids), {
+      done: () => this.takeRewrittenFile(),
+      failed: (err) => {
+        this.opts.log?.('the cache could not be rewritten in the background: removing the contacts in place', err);
+        this.reconnect(); // without the views
+        removeFiles(rewriteFile(this.file));
+        this.tx(() => {
+          this.removeContacts(ids);
+          this.setMeta('rewrite', null);
+        });
+      },
+    });
+  }
+
+  /** A rewrite the last run was stopped in (see `hideForRewrite`), done here before the cache answers. */
+  private finishRewrite(): void {
+    const marked = this.getMeta('rewrite');
+    if (marked === null) return;
+    runJobHere(this.rewriteJob(JSON.parse(marked) as string[]));
+    this.takeRewrittenFile();
+  }
+
+  /**
+   * Makes the rewrite's file, empty, with this version's schema, and answers the statements that
+   * fill it with what the cache holds but the contacts in `ids` and theirs.
+   */
+  private rewriteJob(ids: readonly string[]): Job {
     const next = rewriteFile(this.file);
     removeFiles(next);
-    this.close();
-    this.stmts.clear();
     makePrivateFile(next);
-    const db = Cache.connect(next);
+    const { bytes, tables } = Cache.empty();
+    writeFileSync(next, bytes);
+    const steps: Step[] = [
+      { sql: 'ATTACH DATABASE ? AS old', params: [this.file] },
+      { sql: 'BEGIN' },
+      { sql: 'CREATE TEMP TABLE gone (id TEXT PRIMARY KEY) WITHOUT ROWID' },
+      { sql: 'INSERT OR IGNORE INTO temp.gone (id) SELECT value FROM json_each(?)', params: [JSON.stringify(ids)] },
+      ...tables.map((t) => {
+        // The outbox and the drafts were cleared of the lost contacts with the mark (hideForRewrite),
+        // which itself (it names them) stays behind, with the mark of a scrub there is no need for.
+        const where =
+          t.name === 'contacts'
+            ? 'id NOT IN (SELECT id FROM temp.gone)'
+            : t.name === 'meta'
+              ? "key NOT IN ('rewrite', 'scrub')"
+              : t.byContact && t.name !== 'outbox'
+                ? 'contact_id NOT IN (SELECT id FROM temp.gone)'
+                : null;
+        return { sql: `INSERT INTO main.${t.name} SELECT * FROM old.${t.name}${where ? ` WHERE ${where}` : ''}` };
+      }),
+      ...TEXT_SOURCES.map(([, fill]) => ({ sql: fill })),
+      { sql: 'COMMIT' },
+      { sql: 'DETACH DATABASE old' },
+      { sql: 'PRAGMA wal_checkpoint(TRUNCATE)' },
+    ];
+    return { file: next, pragmas: ['journal_mode = WAL', ...WRITER_PRAGMAS], steps };
+  }
+
+  private static emptyFile: { bytes: Buffer; tables: ReturnType<typeof copiedTables> } | null = null;
+
+  /**
+   * An empty cache of this version, made once, in memory: a rewrite's new file starts as a copy of it,
+   * with no migrations run on the thread that answers.
+   */
+  private static empty(): NonNullable<typeof Cache.emptyFile> {
+    if (Cache.emptyFile) return Cache.emptyFile;
+    const db = new BetterSqlite3(':memory:');
     try {
       Cache.migrate(db);
-      db.prepare('ATTACH DATABASE ? AS old').run(this.file);
-      db.transaction(() => {
-        db.exec('CREATE TEMP TABLE gone (id TEXT PRIMARY KEY) WITHOUT ROWID');
-        const gone = db.prepare('INSERT OR IGNORE INTO temp.gone (id) VALUES (?)');
-        for (const id of ids) gone.run(id);
-        for (const t of copiedTables(db)) {
-          // The outbox keeps its writes to lost contacts: they become failed below.
-          const where = t.name === 'contacts' ? 'id' : t.byContact && t.name !== 'outbox' ? 'contact_id' : null;
-          db.exec(`INSERT INTO main.${t.name} SELECT * FROM old.${t.name}${where ? ` WHERE ${where} NOT IN (SELECT id FROM temp.gone)` : ''}`);
-        }
-        for (const [, fill] of TEXT_SOURCES) db.exec(fill);
-        this.failWritesOfLostContacts('1', [], db);
-        forgetLostContacts({ run: (sql, ...params) => db.prepare(sql).run(...params) });
-        db.prepare("DELETE FROM meta WHERE key = 'scrub'").run();
-        db.prepare("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(cursor));
-      })();
-      db.exec('DETACH DATABASE old');
-    } catch (err) {
+      Cache.emptyFile = { bytes: db.serialize(), tables: copiedTables(db) };
+    } finally {
       db.close();
-      removeFiles(next);
-      this.db = Cache.connect(this.file);
-      throw err;
     }
-    db.close();
-    // The old file's journal was emptied into it when its connection closed: none may meet the new file.
+    return Cache.emptyFile;
+  }
+
+  /** The rewrite's file takes the cache's name, and this connection moves to it. */
+  private takeRewrittenFile(): void {
+    this.db.close();
+    // The old file's journal was emptied into it as its connection closed: none may meet the new file.
     for (const f of [`${this.file}-wal`, `${this.file}-shm`]) rmSync(f, { force: true });
-    renameSync(next, this.file);
+    renameSync(rewriteFile(this.file), this.file);
+    this.reconnect();
+  }
+
+  private reconnect(): void {
+    if (this.db.open) this.db.close();
+    this.stmts.clear();
+    this.listVersion += 1;
     this.db = Cache.connect(this.file);
   }
 

@@ -107,12 +107,14 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       if (!row) return;
       try {
         await this.deliver(row);
+        await this.cache.idle();
         if (!this.online) return; // stopped while the request was out; it is replayed next time, safely
         rows.deleteWrite(this.cache, row.client_id);
         this.cache.copyOutbox();
         this.emit('changed', row.contact_id ? [row.contact_id] : []);
         failures = 0;
       } catch (err) {
+        await this.cache.idle();
         if (!this.online) return;
         if (err instanceof ServerError && err.permanent) {
           this.fail(row, refusalInWords(row.kind, err));

@@ -398,6 +398,8 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
       // The one cast: the name was checked against the contract above, and the input parsed with its schema.
       const handler = (kind === 'query' ? this.queries[name] : this.commands[name]) as (input: unknown) => unknown;
       const cache = this.cache;
+      // A write waits while the cache file is being rewritten or scrubbed in a worker; a read does not.
+      if (kind === 'command') await cache?.idle();
       const value = await (kind === 'query' && cache ? cache.timed(name, () => handler(input.data)) : handler(input.data));
       return { ok: true, value };
     } catch (err) {
@@ -613,6 +615,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.pending = null;
     this.stopEngines();
     if (tellServer && api) await api.call('signOut').catch(() => undefined);
+    await this.cache?.idle(); // a worker still writing to the file is let finish before it is deleted
     if (this.cache && unsent === 'keep_unsent') keepUnsent(this.cache);
     else removeLeftovers(this.cacheFile);
     this.cache?.destroy();
@@ -667,7 +670,9 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   async shutdown(): Promise<void> {
     this.stopEngines();
     this.center.stop();
-    // A clean stop leaves no trace of a removal whose scrub was still to come (SyncEngine.scrubLater).
+    // A clean stop ends the work on the file under way, and leaves no trace of a removal whose scrub
+    // was still to come (SyncEngine.scrubLater).
+    await this.cache?.idle();
     if (this.cache?.needsScrub) this.cache.scrub();
     this.cache?.close();
     this.cache = null;

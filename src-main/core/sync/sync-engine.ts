@@ -41,6 +41,8 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   private silenceTimer: NodeJS.Timeout | null = null;
   private scrubTimer: NodeJS.Timeout | null = null;
   private pulling: Promise<void> | null = null;
+  /** The stream's frames, handled one after the other (a frame may wait for the cache: `Cache.idle`). */
+  private frames: Promise<void> = Promise.resolve();
   /** The server's suggested wait before reconnecting after this stream drops (from its hello or its 1013 close). */
   private reconnectHintMs = 0;
   private state: Connection = 'offline';
@@ -124,6 +126,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     let next = this.fetchPage(start, this.epoch(), bootstrapping ? (this.cache.getMeta('snapshot') ?? 'begin') : undefined);
     for (;;) {
       const page = await next;
+      await this.cache.idle();
       if (this.stopped) return; // stopped meanwhile (sign-out, shutdown): the cache may be closed
       if (page.must_refetch) {
         // The outbox, drafts and the place in the app stay (wipeData); the rest comes again from a snapshot.
@@ -141,8 +144,9 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (page.has_more) {
         next = this.fetchPage(page.next, page.epoch, snapshot?.next ?? undefined);
         await new Promise((resolve) => setImmediate(resolve));
-        if (this.stopped) return;
       }
+      await this.cache.idle(); // a scrub may have begun meanwhile
+      if (this.stopped) return;
       // The epoch goes with the cursor. It changes only on a bootstrap's first page (any other page
       // from an older epoch is answered must_refetch), so storing it ahead of the page is safe.
       if (String(page.epoch) !== this.cache.getMeta('epoch')) this.cache.setMeta('epoch', String(page.epoch));
@@ -162,21 +166,17 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   /**
-   * What removals leave in the file is scrubbed (Cache.scrub: a VACUUM, seconds on a large cache)
-   * once they stop coming for SCRUB_DELAY_MS, not at once: the lists without the lost contacts are
-   * answered first, and a run of removals is scrubbed once. Until then the removal's mark in the
-   * cache has it scrubbed at the next start, or at a clean stop.
+   * What removals leave in the file is scrubbed (Cache.scrubInBackground: a VACUUM, seconds on a
+   * large cache, in a worker) once they stop coming for SCRUB_DELAY_MS, not at once: the lists
+   * without the lost contacts are answered first, and a run of removals is scrubbed once. Until then
+   * the removal's mark in the cache has it scrubbed at the next start, or at a clean stop.
    */
   private scrubLater(): void {
     if (!this.cache.needsScrub) return;
     if (this.scrubTimer) clearTimeout(this.scrubTimer);
     this.scrubTimer = setTimeout(() => {
       this.scrubTimer = null;
-      try {
-        if (!this.stopped && this.cache.needsScrub) this.cache.scrub();
-      } catch (err) {
-        this.emit('error', err as Error);
-      }
+      if (!this.stopped) this.cache.scrubInBackground().catch((err: unknown) => this.emit('error', err as Error));
     }, SCRUB_DELAY_MS);
     this.scrubTimer.unref?.();
   }
@@ -206,7 +206,13 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       this.setState('online');
       this.armSilence();
     });
-    ws.on('message', (data) => this.onFrame(data.toString()));
+    ws.on('message', (data) => {
+      this.frames = this.frames
+        .then(() => this.onFrame(ws, data.toString()))
+        .catch((err: unknown) => {
+          this.emit('error', err as Error);
+        });
+    });
     ws.on('ping', () => this.armSilence());
     ws.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401) this.emit('unauthorized', 'the session ended');
@@ -252,8 +258,10 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     this.silenceTimer.unref?.();
   }
 
-  private onFrame(text: string): void {
+  private async onFrame(ws: WebSocket, text: string): Promise<void> {
     this.armSilence();
+    await this.cache.idle();
+    if (this.stopped || this.ws !== ws) return; // dropped meanwhile (stopped, resyncing): its frames are fetched again
     let frame: ServerFrame;
     try {
       frame = ServerFrame.parse(JSON.parse(text));

@@ -2,7 +2,8 @@
 // own before the app opens. Nothing of the workspace is on this computer until then.
 import { useState, type FormEvent } from 'react';
 import { command, DesktopError } from '../../bridge/client';
-import { Button, Icon } from '../../ui';
+import { Button } from '../../ui';
+import { SessionForm } from './SessionForm';
 import { NewPasswordFields, newPasswordProblem } from './NewPasswordFields';
 import { useSession } from './session-store';
 
@@ -30,32 +31,19 @@ export function ChoosePasswordView() {
   };
 
   return (
-    <main className="signin">
-      <div className="signin__brand" aria-hidden="true">
-        <Icon name="logo" size={30} />
-      </div>
-      <form className="signin__card" onSubmit={submit} aria-labelledby="choose-title" noValidate>
-        <h1 id="choose-title" className="signin__title">
-          Choose your password
-        </h1>
-        <p className="signin__subtitle">{user ? `Welcome, ${user.name}. ` : ''}The password you were given works only once: choose your own to continue.</p>
-        {error && (
-          <div className="alert alert--danger" role="alert">
-            <Icon name="alert" size={18} />
-            <div>
-              <p className="alert__title">Your password was not saved</p>
-              <p className="alert__body">{error.message}</p>
-            </div>
-          </div>
-        )}
-        <NewPasswordFields password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} showProblem={tried} problem={problem} />
-        <Button type="submit" variant="primary" className="signin__submit" busy={busy}>
-          {busy ? 'Saving…' : 'Save and continue'}
-        </Button>
-        <Button variant="ghost" disabled={busy} onClick={() => void command('signOut', {}).catch(() => undefined)}>
-          Sign out
-        </Button>
-      </form>
-    </main>
+    <SessionForm
+      title="Choose your password"
+      subtitle={`${user ? `Welcome, ${user.name}. ` : ''}The password you were given works only once: choose your own to continue.`}
+      problem={error && { title: 'Your password was not saved', message: error.message }}
+      onSubmit={submit}
+    >
+      <NewPasswordFields password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} showProblem={tried} problem={problem} />
+      <Button type="submit" variant="primary" className="signin__submit" busy={busy}>
+        {busy ? 'Saving…' : 'Save and continue'}
+      </Button>
+      <Button variant="ghost" disabled={busy} onClick={() => void command('signOut', {}).catch(() => undefined)}>
+        Sign out
+      </Button>
+    </SessionForm>
   );
 }

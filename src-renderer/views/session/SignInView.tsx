@@ -1,8 +1,9 @@
 // F1 Sign in: server address, email, password. The address may be fixed by the machine policy.
 // A server that waits for its first Owner (F17) is noticed, and "Set up this workspace" offered.
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { command, DesktopError, query } from '../../bridge/client';
 import { Button, Icon } from '../../ui';
+import { EmailField, SessionForm, TextField } from './SessionForm';
 import { SetupView } from './SetupView';
 import { useSession } from './session-store';
 
@@ -53,7 +54,6 @@ export function SignInView() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
-  const ids = { server: useId(), email: useId(), password: useId(), hint: useId(), error: useId() };
   const setupNeeded = useSetupNeeded(serverUrl);
   const [settingUp, setSettingUp] = useState(false);
 
@@ -76,106 +76,55 @@ export function SignInView() {
   if (settingUp) return <SetupView serverUrl={serverAddress(serverUrl)} onBack={() => setSettingUp(false)} />;
 
   return (
-    <main className="signin">
-      <div className="signin__brand" aria-hidden="true">
-        <Icon name="logo" size={30} />
-      </div>
-      <form className="signin__card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
-        <h1 id="signin-title" className="signin__title">
-          Sign in to IS-Messenger
-        </h1>
-        <p className="signin__subtitle">Use the account your workspace gave you.</p>
+    <SessionForm
+      title="Sign in to IS-Messenger"
+      subtitle="Use the account your workspace gave you."
+      problem={error && { title: ERROR_TITLES[error.code] ?? 'Sign-in failed', message: error.message }}
+      onSubmit={submit}
+      footer={<p className="signin__footer">Your conversations are kept on this computer so the app opens instantly, even offline.</p>}
+    >
+      <TextField
+        label="Server address"
+        type="url"
+        inputMode="url"
+        autoComplete="url"
+        placeholder="https://messenger.example.com"
+        value={serverUrl}
+        readOnly={serverLocked}
+        required
+        invalid={invalid('server')}
+        onValue={setServerUrl}
+        hint={serverLocked ? 'Managed by your organization' : undefined}
+        after={serverLocked ? <Icon name="lock" size={15} className="input-wrap__icon" /> : null}
+      />
 
-        {error && (
-          <div className="alert alert--danger" role="alert" id={ids.error}>
-            <Icon name="alert" size={18} />
-            <div>
-              <p className="alert__title">{ERROR_TITLES[error.code] ?? 'Sign-in failed'}</p>
-              {error.message.replace(/\.$/, '') !== ERROR_TITLES[error.code] && <p className="alert__body">{error.message}</p>}
-            </div>
+      {setupNeeded && (
+        <div className="alert alert--info" role="status">
+          <Icon name="users" size={18} />
+          <div>
+            <p className="alert__title">This server has no workspace yet</p>
+            <p className="alert__body">Whoever started it has a setup code to create the workspace and its first Owner.</p>
+            <Button size="sm" variant="primary" onClick={() => setSettingUp(true)}>
+              Set up this workspace
+            </Button>
           </div>
-        )}
-
-        <div className="field">
-          <label htmlFor={ids.server} className="field__label">
-            Server address
-          </label>
-          <div className={`input-wrap${serverLocked ? ' input-wrap--locked' : ''}`}>
-            <input
-              id={ids.server}
-              className="input"
-              type="url"
-              inputMode="url"
-              autoComplete="url"
-              placeholder="https://messenger.example.com"
-              value={serverUrl}
-              readOnly={serverLocked}
-              required
-              aria-invalid={invalid('server') || undefined}
-              aria-describedby={serverLocked ? ids.hint : undefined}
-              onChange={(e) => setServerUrl(e.target.value)}
-            />
-            {serverLocked && <Icon name="lock" size={15} className="input-wrap__icon" />}
-          </div>
-          {serverLocked && (
-            <p id={ids.hint} className="field__hint">
-              Managed by your organization
-            </p>
-          )}
         </div>
+      )}
 
-        {setupNeeded && (
-          <div className="alert alert--info" role="status">
-            <Icon name="users" size={18} />
-            <div>
-              <p className="alert__title">This server has no workspace yet</p>
-              <p className="alert__body">Whoever started it has a setup code to create the workspace and its first Owner.</p>
-              <Button size="sm" variant="primary" onClick={() => setSettingUp(true)}>
-                Set up this workspace
-              </Button>
-            </div>
-          </div>
-        )}
+      <EmailField value={email} invalid={invalid('credentials')} onValue={setEmail} autoFocus />
+      <TextField
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        required
+        invalid={invalid('credentials')}
+        onValue={setPassword}
+      />
 
-        <div className="field">
-          <label htmlFor={ids.email} className="field__label">
-            Email
-          </label>
-          <input
-            id={ids.email}
-            className="input"
-            type="email"
-            autoComplete="username"
-            placeholder="you@company.com"
-            value={email}
-            required
-            aria-invalid={invalid('credentials') || undefined}
-            onChange={(e) => setEmail(e.target.value)}
-            autoFocus
-          />
-        </div>
-
-        <div className="field">
-          <label htmlFor={ids.password} className="field__label">
-            Password
-          </label>
-          <input
-            id={ids.password}
-            className="input"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            required
-            aria-invalid={invalid('credentials') || undefined}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
-
-        <Button type="submit" variant="primary" className="signin__submit" busy={busy} disabled={!serverUrl.trim() || !email.trim() || !password}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </Button>
-      </form>
-      <p className="signin__footer">Your conversations are kept on this computer so the app opens instantly, even offline.</p>
-    </main>
+      <Button type="submit" variant="primary" className="signin__submit" busy={busy} disabled={!serverUrl.trim() || !email.trim() || !password}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </Button>
+    </SessionForm>
   );
 }

@@ -2,12 +2,13 @@
 // chooses from. Added at the end, renamed, moved up or down, archived (no longer offered; the
 // conversations closed with one keep it) and restored. Saved straight to the server; every app
 // follows through the feed.
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import type { ClosingCategory, User } from '../../../src-shared/model';
-import { command, DesktopError } from '../../bridge';
-import { Button, toast } from '../../ui';
+import { command } from '../../bridge';
+import { Button } from '../../ui';
 import { useDirectory } from '../../workspace/directory-store';
 import { useServerOnline } from '../dashboard/layout';
+import { AddForm, RenameForm, useServerChange } from './named-rows';
 
 type Change = { name?: string; position?: number; archived?: boolean };
 
@@ -17,31 +18,13 @@ export function CategoriesCard({ actor }: { actor: User }) {
   const categories = useDirectory((s) => s.categories);
   const offered = categories.filter((c) => !c.archived);
   const archived = categories.filter((c) => c.archived);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, run } = useServerChange();
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
-  const [adding, setAdding] = useState('');
-  const addId = useId();
   const canEdit = owner && online;
 
-  const run = async (key: string, what: string, fn: () => Promise<unknown>) => {
-    setBusy(key);
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      toast.error(`Couldn't ${what}: ${(err as DesktopError).message}`);
-      return false;
-    } finally {
-      setBusy(null);
-    }
-  };
   const update = (c: ClosingCategory, change: Change, what: string) =>
     run(`${c.id}:${Object.keys(change).join()}`, what, () => command('updateClosingCategory', { id: c.id, ...change }));
-  const add = async () => {
-    const name = adding.trim();
-    if (!name) return;
-    if (await run('add', `add ${JSON.stringify(name)}`, () => command('createClosingCategory', { name }))) setAdding('');
-  };
+  const add = (name: string) => run('add', `add ${JSON.stringify(name)}`, () => command('createClosingCategory', { name }));
   const rename = async () => {
     if (!renaming) return;
     const c = categories.find((x) => x.id === renaming.id);
@@ -62,29 +45,15 @@ export function CategoriesCard({ actor }: { actor: User }) {
         {offered.map((c, i) => (
           <li key={c.id} className="categories__row">
             {renaming?.id === c.id ? (
-              <form
-                className="categories__rename"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void rename();
-                }}
-              >
-                <input
-                  className="ctl-input"
-                  aria-label={`New name for ${c.name}`}
-                  value={renaming.name}
-                  maxLength={60}
-                  autoFocus
-                  onChange={(e) => setRenaming({ id: c.id, name: e.target.value })}
-                  onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)}
-                />
-                <Button size="sm" variant="primary" type="submit" busy={busy === `${c.id}:name`}>
-                  Save
-                </Button>
-                <Button size="sm" variant="ghost" onClick={() => setRenaming(null)}>
-                  Cancel
-                </Button>
-              </form>
+              <RenameForm
+                current={c.name}
+                value={renaming.name}
+                maxLength={60}
+                busy={busy === `${c.id}:name`}
+                onChange={(name) => setRenaming({ id: c.id, name })}
+                onSave={() => void rename()}
+                onCancel={() => setRenaming(null)}
+              />
             ) : (
               <>
                 <span className="categories__name">{c.name}</span>
@@ -160,34 +129,16 @@ export function CategoriesCard({ actor }: { actor: User }) {
         </div>
       )}
       {owner && (
-        <form
-          className="categories__add"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void add();
-          }}
-        >
-          <label htmlFor={addId} className="visually-hidden">
-            New closing category
-          </label>
-          <input
-            id={addId}
-            className="ctl-input"
-            placeholder="New category, e.g. Refund issued"
-            maxLength={60}
-            value={adding}
-            onChange={(e) => setAdding(e.target.value)}
-          />
-          <Button
-            variant="secondary"
-            type="submit"
-            disabled={!canEdit || !adding.trim()}
-            busy={busy === 'add'}
-            title={!online ? 'Changing categories needs a connection to the server' : undefined}
-          >
-            Add category
-          </Button>
-        </form>
+        <AddForm
+          label="New closing category"
+          placeholder="New category, e.g. Refund issued"
+          maxLength={60}
+          button="Add category"
+          disabled={!canEdit}
+          busy={busy === 'add'}
+          offline={!online ? 'Changing categories needs a connection to the server' : undefined}
+          onAdd={add}
+        />
       )}
     </section>
   );

@@ -1,15 +1,13 @@
 // Settings > Users > Edit: access level, team and Advanced Restrictions. Saved straight to the
 // server (it needs a connection); the user's running app follows within seconds.
 import { useState } from 'react';
-import { NO_RESTRICTIONS, type ContactVisibility, type Role, type Team, type User } from '../../../src-shared/model';
+import { NO_RESTRICTIONS, type Team, type User } from '../../../src-shared/model';
 import { command, DesktopError } from '../../bridge';
 import { Button, Dialog, Icon, toast } from '../../ui';
 import { useServerOnline } from '../dashboard/layout';
-import { RESTRICTION_SWITCHES, ROLE_DESCRIPTION, ROLE_LABEL, roleBlockedReason, VISIBILITY_DESCRIPTION, VISIBILITY_LABEL, type SwitchKey } from './access';
-import { RadioCards, SaveError, SelectField, Switch } from './controls';
-
-const ROLES: Role[] = ['agent', 'manager', 'owner'];
-const VISIBILITIES: ContactVisibility[] = ['off', 'user', 'team'];
+import { RESTRICTION_SWITCHES } from './access';
+import { AccessDialogFooter, AccessFields, useAccess } from './AccessFields';
+import { SaveError, Switch } from './controls';
 
 const ERROR_TITLE: Record<string, string> = {
   forbidden: "You can't make this change",
@@ -35,17 +33,14 @@ export function EditUserDialog({
   const online = useServerOnline();
   const [confirmReset, setConfirmReset] = useState(false);
   const [resetting, setResetting] = useState(false);
-  const [role, setRole] = useState<Role>(user.role);
-  const [teamId, setTeamId] = useState<string>(user.team_id ?? '');
   // Owners and Managers, who edit users, are always shown their restrictions.
   const r = user.restrictions ?? NO_RESTRICTIONS;
-  const [visibility, setVisibility] = useState<ContactVisibility>(r.contact_visibility);
-  const [switches, setSwitches] = useState<Record<SwitchKey, boolean>>(() => ({
-    data_export: r.data_export,
-    contact_deletion: r.contact_deletion,
-    workspace_settings: r.workspace_settings,
-    integrations: r.integrations,
-  }));
+  const { role, teamId, visibility, switches, fields } = useAccess({
+    role: user.role,
+    teamId: user.team_id ?? '',
+    visibility: r.contact_visibility,
+    switches: { data_export: r.data_export, contact_deletion: r.contact_deletion, workspace_settings: r.workspace_settings, integrations: r.integrations },
+  });
   const [deactivated, setDeactivated] = useState(user.deactivated);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DesktopError | null>(null);
@@ -62,7 +57,6 @@ export function EditUserDialog({
   };
   const dirty = Object.keys(patch).length > 0;
   const firstName = user.name.split(/\s+/)[0] ?? user.name;
-  const restrictable = role === 'agent';
   const teamName = teams.find((t) => t.id === teamId)?.name;
 
   const save = async () => {
@@ -100,24 +94,21 @@ export function EditUserDialog({
       onSubmit={() => void save()}
       className="users-dialog"
       footer={
-        <>
-          <p className="users-dialog__note">
-            <Icon name="clock" size={14} />
-            Changes reach {firstName}'s app within seconds.
-          </p>
-          <Button variant="ghost" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            variant="primary"
-            type="submit"
-            busy={busy}
-            disabled={!dirty || !online}
-            title={!online ? 'Changing users needs a connection to the server' : undefined}
-          >
-            Save changes
-          </Button>
-        </>
+        <AccessDialogFooter
+          note={
+            <p className="users-dialog__note">
+              <Icon name="clock" size={14} />
+              Changes reach {firstName}'s app within seconds.
+            </p>
+          }
+          onCancel={onClose}
+          busy={busy}
+          ready={dirty}
+          online={online}
+          offline="Changing users needs a connection to the server"
+        >
+          Save changes
+        </AccessDialogFooter>
       }
     >
       {!online && (
@@ -131,57 +122,18 @@ export function EditUserDialog({
       )}
       {error && <SaveError error={error} title={ERROR_TITLE[error.code] ?? "Couldn't save the changes"} className="users-dialog__alert" />}
 
-      <RadioCards<Role>
-        legend="Access level"
-        value={role}
-        onChange={setRole}
-        columns={3}
-        options={ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r], description: ROLE_DESCRIPTION[r], disabledReason: roleBlockedReason(actor, r) }))}
+      <AccessFields
+        actor={actor}
+        teams={teams}
+        {...fields}
+        visibilityHint={
+          visibility === 'team' && !teamId
+            ? `${firstName} has no team, so User's team shows only their own contacts.`
+            : visibility === 'team' && teamName
+              ? `${firstName} sees contacts assigned to members of ${teamName}.`
+              : undefined
+        }
       />
-      <div className="users-dialog__team">
-        <SelectField label="Team" value={teamId} onChange={setTeamId} hint="A user belongs to one team at most.">
-          <option value="">No team</option>
-          {teams.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-        </SelectField>
-      </div>
-
-      <section className="users-dialog__restrictions" aria-labelledby="users-restrictions-title">
-        <h3 id="users-restrictions-title" className="users-dialog__section-title">
-          Advanced Restrictions
-        </h3>
-        {!restrictable && <p className="users-dialog__section-hint">Restrictions apply to Agents. Owners and Managers always see every contact.</p>}
-        <RadioCards<ContactVisibility>
-          legend="Restrict Contact Visibility"
-          value={visibility}
-          onChange={setVisibility}
-          disabled={!restrictable}
-          columns={3}
-          hint={
-            visibility === 'team' && !teamId
-              ? `${firstName} has no team, so User's team shows only their own contacts.`
-              : visibility === 'team' && teamName
-                ? `${firstName} sees contacts assigned to members of ${teamName}.`
-                : undefined
-          }
-          options={VISIBILITIES.map((v) => ({ value: v, label: VISIBILITY_LABEL[v], description: VISIBILITY_DESCRIPTION[v] }))}
-        />
-        <div className="users-dialog__switches">
-          {RESTRICTION_SWITCHES.map(({ key, label, description }) => (
-            <Switch
-              key={key}
-              label={label}
-              description={description}
-              checked={switches[key]}
-              onChange={(on) => setSwitches((s) => ({ ...s, [key]: on }))}
-              disabled={!restrictable}
-            />
-          ))}
-        </div>
-      </section>
 
       <section className="users-dialog__restrictions" aria-labelledby="users-account-title">
         <h3 id="users-account-title" className="users-dialog__section-title">

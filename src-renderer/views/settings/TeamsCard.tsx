@@ -1,36 +1,20 @@
 // Settings > Teams (Owners and Managers, F17): each team with its members and their status; create,
 // rename, delete. A team with members is deleted by choosing where they go (another team, or none).
 // Saved straight to the server; "User's team" agents' apps follow through the feed.
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import type { Team, User } from '../../../src-shared/model';
-import { command, DesktopError } from '../../bridge';
+import { command } from '../../bridge';
 import { Avatar, Button, StatusLabel, toast } from '../../ui';
 import { useServerOnline } from '../dashboard/layout';
+import { AddForm, RenameForm, useServerChange } from './named-rows';
 
 export function TeamsCard({ users, teams }: { users: User[]; teams: Team[] }) {
   const online = useServerOnline();
-  const [busy, setBusy] = useState<string | null>(null);
-  const [adding, setAdding] = useState('');
+  const { busy, run } = useServerChange();
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; to: string } | null>(null);
-  const addId = useId();
 
-  const run = async (key: string, what: string, fn: () => Promise<unknown>) => {
-    setBusy(key);
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      toast.error(`Couldn't ${what}: ${(err as DesktopError).message}`);
-      return false;
-    } finally {
-      setBusy(null);
-    }
-  };
-  const add = async () => {
-    const name = adding.trim();
-    if (name && (await run('add', `add the team ${JSON.stringify(name)}`, () => command('createTeam', { name })))) setAdding('');
-  };
+  const add = (name: string) => run('add', `add the team ${JSON.stringify(name)}`, () => command('createTeam', { name }));
   const rename = async (t: Team) => {
     const name = renaming?.name.trim();
     if (!name || name === t.name) return setRenaming(null);
@@ -60,29 +44,15 @@ export function TeamsCard({ users, teams }: { users: User[]; teams: Team[] }) {
             <li key={t.id} className="teams__team" aria-label={t.name}>
               <div className="categories__row">
                 {renaming?.id === t.id ? (
-                  <form
-                    className="categories__rename"
-                    onSubmit={(e) => {
-                      e.preventDefault();
-                      void rename(t);
-                    }}
-                  >
-                    <input
-                      className="ctl-input"
-                      aria-label={`New name for ${t.name}`}
-                      value={renaming.name}
-                      maxLength={80}
-                      autoFocus
-                      onChange={(e) => setRenaming({ id: t.id, name: e.target.value })}
-                      onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)}
-                    />
-                    <Button size="sm" variant="primary" type="submit" busy={busy === `${t.id}:rename`}>
-                      Save
-                    </Button>
-                    <Button size="sm" variant="ghost" onClick={() => setRenaming(null)}>
-                      Cancel
-                    </Button>
-                  </form>
+                  <RenameForm
+                    current={t.name}
+                    value={renaming.name}
+                    maxLength={80}
+                    busy={busy === `${t.id}:rename`}
+                    onChange={(name) => setRenaming({ id: t.id, name })}
+                    onSave={() => void rename(t)}
+                    onCancel={() => setRenaming(null)}
+                  />
                 ) : (
                   <>
                     <span className="categories__name">
@@ -154,34 +124,16 @@ export function TeamsCard({ users, teams }: { users: User[]; teams: Team[] }) {
         })}
         {teams.length === 0 && <li className="categories__empty">No teams yet.</li>}
       </ul>
-      <form
-        className="categories__add"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add();
-        }}
-      >
-        <label htmlFor={addId} className="visually-hidden">
-          New team
-        </label>
-        <input
-          id={addId}
-          className="ctl-input"
-          placeholder="New team, e.g. Support"
-          maxLength={80}
-          value={adding}
-          onChange={(e) => setAdding(e.target.value)}
-        />
-        <Button
-          variant="secondary"
-          type="submit"
-          disabled={!online || !adding.trim()}
-          busy={busy === 'add'}
-          title={!online ? 'Changing teams needs a connection to the server' : undefined}
-        >
-          Add team
-        </Button>
-      </form>
+      <AddForm
+        label="New team"
+        placeholder="New team, e.g. Support"
+        maxLength={80}
+        button="Add team"
+        disabled={!online}
+        busy={busy === 'add'}
+        offline={!online ? 'Changing teams needs a connection to the server' : undefined}
+        onAdd={add}
+      />
     </section>
   );
 }
