@@ -4,18 +4,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, clientId, inbound, signIn, startServer, type TestServer } from '../support/server';
 import { signatureVerifies, WebhookReceiver } from '../support/webhook-receiver';
+import { WebhookEventType } from '../../src-shared/api/webhooks';
 
-const ALL_EVENTS = [
-  'message.received',
-  'message.sent',
-  'contact.created',
-  'contact.updated',
-  'contact.tag.updated',
-  'contact.assignee.updated',
-  'conversation.opened',
-  'conversation.closed',
-  'comment.created',
-];
+// Endpoints here are subscribed to every event there is.
+const ALL_EVENTS = WebhookEventType.options;
 
 async function addEndpoint(owner: ApiClient, url: string, events = ALL_EVENTS) {
   const r = await owner.post('/api/v1/webhooks', { client_id: clientId(), url, events });

@@ -3,10 +3,10 @@
 import { useEffect, useState } from 'react';
 import { AlertRules, NO_ALERT_RULES, type BusinessHours } from '../../../src-shared/alerts';
 import type { WorkspaceSettings } from '../../../src-shared/model';
-import { command, DesktopError } from '../../bridge';
-import { Button, toast } from '../../ui';
-import { useServerOnline } from '../dashboard/layout';
-import { InputField, SaveError, Switch } from './controls';
+import { command } from '../../bridge';
+import { toast } from '../../ui';
+import { SavedSettingsCard, useSave } from './card';
+import { InputField, Switch } from './controls';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const DEFAULT_HOURS: BusinessHours = {
@@ -50,12 +50,10 @@ function rulesOf(d: Draft): { rules: AlertRules } | { invalid: string } {
 }
 
 export function AlertRulesCard({ settings }: { settings: WorkspaceSettings }) {
-  const online = useServerOnline();
   const current = settings.alert_rules ?? NO_ALERT_RULES;
   const [draft, setDraft] = useState<Draft>(() => draftOf(current));
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<DesktopError | null>(null);
+  const saving = useSave();
   useEffect(() => {
     if (!touched) setDraft(draftOf(current));
   }, [current, touched]);
@@ -68,38 +66,27 @@ export function AlertRulesCard({ settings }: { settings: WorkspaceSettings }) {
   };
   const setHours = (part: Partial<BusinessHours>) => set({ hours: { ...draft.hours, ...part } });
 
-  const save = async () => {
-    if (!('rules' in result) || !dirty || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+  const save = () =>
+    saving.save(async () => {
+      if (!('rules' in result)) return;
       const answer = await command('updateAlertRules', result.rules);
       setDraft(draftOf(answer.alert_rules));
       setTouched(false);
       toast.success('Saved the alert rules');
-    } catch (err) {
-      setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
-    <form
-      className="sv-card workspace-card"
-      aria-labelledby="alerts-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
+    <SavedSettingsCard
+      id="alerts-title"
+      title="Alerts"
+      hint="Supervisors are told at once when a conversation breaks a rule. Leave a rule empty to not watch it."
+      saving={saving}
+      errorTitle="Couldn't save the alert rules"
+      invalid={'invalid' in result ? result.invalid : undefined}
+      dirty={dirty}
+      onSave={() => void save()}
+      saveLabel="Save alert rules"
     >
-      <div className="workspace-card__header">
-        <h2 id="alerts-title" className="workspace-card__title">
-          Alerts
-        </h2>
-        <p className="workspace-card__hint">Supervisors are told at once when a conversation breaks a rule. Leave a rule empty to not watch it.</p>
-      </div>
-      {error && <SaveError error={error} title="Couldn't save the alert rules" />}
       <div className="workspace-card__fields">
         <InputField
           label="Open too long after"
@@ -156,22 +143,6 @@ export function AlertRulesCard({ settings }: { settings: WorkspaceSettings }) {
           <InputField label="Time zone" value={draft.hours.time_zone} onChange={(time_zone) => setHours({ time_zone })} hint="Like Europe/Berlin" />
         </div>
       )}
-      <div className="workspace-card__footer">
-        {'invalid' in result && (
-          <p className="form-error" role="alert">
-            {result.invalid}
-          </p>
-        )}
-        <Button
-          variant="primary"
-          type="submit"
-          busy={busy}
-          disabled={!dirty || 'invalid' in result || !online}
-          title={!online ? 'Changing settings needs a connection to the server' : undefined}
-        >
-          Save alert rules
-        </Button>
-      </div>
-    </form>
+    </SavedSettingsCard>
   );
 }

@@ -4,9 +4,10 @@
 import { useId, useState } from 'react';
 import { WebhookEventType, type WebhookDelivery, type WebhookEndpoint } from '../../../src-shared/api/webhooks';
 import type { User } from '../../../src-shared/model';
-import { command, DesktopError, useQuery } from '../../bridge';
+import { command, useQuery } from '../../bridge';
 import { Button, Dialog, ErrorState, formatDateTime, LoadingState, toast } from '../../ui';
 import { SecretShownOnceDialog } from './OneTimePasswordDialog';
+import { ColumnHeads, ConfirmDialog, EmptyRow, ServerListCard, useCardActions } from './card';
 import { useServerOnline } from '../dashboard/layout';
 
 type Action = 'pause' | 'resume' | 'rotate' | 'delete';
@@ -36,85 +37,52 @@ export function WebhooksCard({ actor }: { actor: User }) {
   const endpoints = useQuery('webhooks', {}, [online], { enabled: online && !restricted });
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<Set<WebhookEventType>>(new Set(['message.received']));
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, run } = useCardActions();
   const [key, setKey] = useState<{ url: string; key: string } | null>(null);
   const [confirming, setConfirming] = useState<{ action: Action; endpoint: WebhookEndpoint } | null>(null);
   const [showingLog, setShowingLog] = useState<WebhookEndpoint | null>(null);
   const urlId = useId();
 
-  const add = async () => {
-    setBusy('add');
-    try {
+  const add = () =>
+    run('add', "Couldn't add the webhook", async () => {
       const r = await command('addWebhook', { url: url.trim(), events: [...events] });
       setUrl('');
       if (r.signing_key) setKey({ url: r.endpoint.url, key: r.signing_key });
       endpoints.refresh();
-    } catch (err) {
-      toast.error(`Couldn't add the webhook: ${(err as DesktopError).message}`);
-    } finally {
-      setBusy(null);
-    }
-  };
-  const act = async (action: Action, e: WebhookEndpoint) => {
-    setBusy(`${action}:${e.id}`);
-    try {
+    });
+  const act = (action: Action, e: WebhookEndpoint) =>
+    run(`${action}:${e.id}`, `Couldn't ${action} ${e.url}`, async () => {
       if (action === 'rotate') {
         const r = await command('rotateWebhookKey', { id: e.id });
         if (r.signing_key) setKey({ url: e.url, key: r.signing_key });
       } else await command(action === 'pause' ? 'pauseWebhook' : action === 'resume' ? 'resumeWebhook' : 'deleteWebhook', { id: e.id });
       setConfirming(null);
       endpoints.refresh();
-    } catch (err) {
-      toast.error(`Couldn't ${action} ${e.url}: ${(err as DesktopError).message}`);
-    } finally {
-      setBusy(null);
-    }
-  };
-  const sendTest = async (e: WebhookEndpoint) => {
-    setBusy(`test:${e.id}`);
-    try {
+    });
+  const sendTest = (e: WebhookEndpoint) =>
+    run(`test:${e.id}`, "Couldn't send a test event", async () => {
       await command('sendWebhookTest', { id: e.id });
       toast.success('Test event queued: see the delivery log');
-    } catch (err) {
-      toast.error(`Couldn't send a test event: ${(err as DesktopError).message}`);
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
   return (
-    <section className="sv-card workspace-card" aria-labelledby="webhooks-title">
-      <div className="workspace-card__header">
-        <h2 id="webhooks-title" className="workspace-card__title">
-          Integrations › Webhooks
-        </h2>
-        <p className="workspace-card__hint">
+    <ServerListCard
+      id="webhooks-title"
+      title="Integrations › Webhooks"
+      hint={
+        <>
           Endpoints receive the workspace's events as they happen (respond.io's event names), each signed with the endpoint's own key (X-Webhook-Signature).
           Every contact's events are sent. Failed deliveries are retried for 24 hours.
-        </p>
-      </div>
-      {restricted ? (
-        <p className="sv-muted">Your access to integrations is restricted: ask an Owner.</p>
-      ) : !online ? (
-        <p className="sv-muted">Webhooks are managed on the server: connect to see them.</p>
-      ) : endpoints.loading && !endpoints.data ? (
-        <LoadingState label="Loading webhooks…" />
-      ) : endpoints.error && !endpoints.data ? (
-        <ErrorState error={endpoints.error} onRetry={endpoints.refresh} what="the webhooks" />
-      ) : (
+        </>
+      }
+      restricted={restricted}
+      what="webhooks"
+      list={endpoints}
+      show={(list) => (
         <table className="sv-table" aria-label="Webhook endpoints">
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['URL', 'Events', 'State']} actions />
           <tbody>
-            {(endpoints.data ?? []).map((e) => (
+            {list.map((e) => (
               <tr key={e.id}>
                 <td>{e.url}</td>
                 <td>{e.events.join(', ')}</td>
@@ -138,17 +106,11 @@ export function WebhooksCard({ actor }: { actor: User }) {
                 </td>
               </tr>
             ))}
-            {endpoints.data?.length === 0 && (
-              <tr>
-                <td colSpan={4} className="sv-muted">
-                  No webhooks yet.
-                </td>
-              </tr>
-            )}
+            {list.length === 0 && <EmptyRow columns={4}>No webhooks yet.</EmptyRow>}
           </tbody>
         </table>
       )}
-      {!restricted && (
+      add={
         <form
           className="webhooks__add"
           onSubmit={(e) => {
@@ -194,7 +156,8 @@ export function WebhooksCard({ actor }: { actor: User }) {
             Add webhook
           </Button>
         </form>
-      )}
+      }
+    >
       {key && (
         <SecretShownOnceDialog
           title="Webhook signing key"
@@ -205,29 +168,18 @@ export function WebhooksCard({ actor }: { actor: User }) {
         />
       )}
       {confirming && (
-        <Dialog
+        <ConfirmDialog
           title={`${CONFIRM[confirming.action].title} ${confirming.endpoint.url}?`}
           description={CONFIRM[confirming.action].says}
+          action={CONFIRM[confirming.action].button}
+          variant={CONFIRM[confirming.action].variant}
+          busy={busy === `${confirming.action}:${confirming.endpoint.id}`}
+          onConfirm={() => void act(confirming.action, confirming.endpoint)}
           onClose={() => setConfirming(null)}
-          size="sm"
-          footer={
-            <>
-              <Button variant="ghost" onClick={() => setConfirming(null)}>
-                Cancel
-              </Button>
-              <Button
-                variant={CONFIRM[confirming.action].variant}
-                busy={busy === `${confirming.action}:${confirming.endpoint.id}`}
-                onClick={() => void act(confirming.action, confirming.endpoint)}
-              >
-                {CONFIRM[confirming.action].button}
-              </Button>
-            </>
-          }
         />
       )}
       {showingLog && <DeliveryLogDialog endpoint={showingLog} onClose={() => setShowingLog(null)} />}
-    </section>
+    </ServerListCard>
   );
 }
 
@@ -257,16 +209,7 @@ function DeliveryLogDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; o
         <ErrorState error={log.error} onRetry={log.refresh} what="the deliveries" />
       ) : (
         <table className="sv-table" aria-label="Deliveries">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Result</th>
-              <th scope="col">Status code</th>
-              <th scope="col">Latency</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Queued</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Event', 'Result', 'Status code', 'Latency', 'Attempts', 'Queued']} />
           <tbody>
             {(log.data ?? []).map((d) => (
               <tr key={d.event_id}>
@@ -281,13 +224,7 @@ function DeliveryLogDialog({ endpoint, onClose }: { endpoint: WebhookEndpoint; o
                 <td>{formatDateTime(d.created_at)}</td>
               </tr>
             ))}
-            {log.data?.length === 0 && (
-              <tr>
-                <td colSpan={6} className="sv-muted">
-                  Nothing sent yet.
-                </td>
-              </tr>
-            )}
+            {log.data?.length === 0 && <EmptyRow columns={6}>Nothing sent yet.</EmptyRow>}
           </tbody>
         </table>
       )}

@@ -3,10 +3,10 @@
 // for a closing note. Saved straight to the server (it needs a connection); every app follows.
 import { useEffect, useState } from 'react';
 import type { User, WorkspaceSettings } from '../../../src-shared/model';
-import { command, DesktopError } from '../../bridge';
-import { Button, toast } from '../../ui';
-import { useServerOnline } from '../dashboard/layout';
-import { InputField, SaveError, Switch } from './controls';
+import { command } from '../../bridge';
+import { toast } from '../../ui';
+import { SavedSettingsCard, useSave } from './card';
+import { InputField, Switch } from './controls';
 
 interface Draft {
   name: string;
@@ -42,13 +42,11 @@ function changesOf(d: Draft, s: WorkspaceSettings): { patch: Partial<WorkspaceSe
 }
 
 export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings; actor: User }) {
-  const online = useServerOnline();
   const owner = actor.role === 'owner';
   const [draft, setDraft] = useState<Draft>(() => draftOf(settings));
   /** Edited and not saved: another Owner's change that arrives meanwhile does not overwrite it. */
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<DesktopError | null>(null);
+  const saving = useSave();
   /** Saved, and not yet back through the feed: the form keeps showing it until it is. */
   const [saved, setSaved] = useState<WorkspaceSettings | null>(null);
   useEffect(() => {
@@ -65,38 +63,33 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
     setDraft((d) => ({ ...d, ...part }));
   };
 
-  const save = async () => {
-    if (!('patch' in changes) || !dirty || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+  const save = () =>
+    saving.save(async () => {
+      if (!('patch' in changes)) return;
       const answer = await command('updateWorkspace', changes.patch);
       setDraft(draftOf(answer));
       setSaved(answer);
       toast.success('Saved the workspace settings');
-    } catch (err) {
-      setError(err instanceof DesktopError ? err : new DesktopError('internal', String(err)));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
-    <form
-      className="sv-card workspace-card"
-      aria-labelledby="workspace-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
+    <SavedSettingsCard
+      id="workspace-title"
+      title="Workspace"
+      hint={owner ? undefined : 'Only Owners change these.'}
+      saving={saving}
+      errorTitle="Couldn't save the settings"
+      invalid={'invalid' in changes ? changes.invalid : undefined}
+      dirty={dirty}
+      onSave={() => void save()}
+      saveLabel="Save settings"
+      onUndo={() => {
+        setTouched(false);
+        setSaved(null);
+        setDraft(draftOf(settings));
       }}
+      editable={owner}
     >
-      <div className="workspace-card__header">
-        <h2 id="workspace-title" className="workspace-card__title">
-          Workspace
-        </h2>
-        {!owner && <p className="workspace-card__hint">Only Owners change these.</p>}
-      </div>
-      {error && <SaveError error={error} title="Couldn't save the settings" />}
       <div className="workspace-card__fields">
         <InputField label="Workspace name" value={draft.name} onChange={(name) => set({ name })} disabled={!owner} />
         <InputField
@@ -131,35 +124,6 @@ export function WorkspaceCard({ settings, actor }: { settings: WorkspaceSettings
         onChange={(noteRequired) => set({ noteRequired })}
         disabled={!owner}
       />
-      {owner && (
-        <div className="workspace-card__footer">
-          {'invalid' in changes && (
-            <p className="form-error" role="alert">
-              {changes.invalid}
-            </p>
-          )}
-          <Button
-            variant="ghost"
-            disabled={!dirty || busy}
-            onClick={() => {
-              setTouched(false);
-              setSaved(null);
-              setDraft(draftOf(settings));
-            }}
-          >
-            Undo changes
-          </Button>
-          <Button
-            variant="primary"
-            type="submit"
-            busy={busy}
-            disabled={!dirty || 'invalid' in changes || !online}
-            title={!online ? 'Changing settings needs a connection to the server' : undefined}
-          >
-            Save settings
-          </Button>
-        </div>
-      )}
-    </form>
+    </SavedSettingsCard>
   );
 }
