@@ -17,7 +17,7 @@ import type {
 } from '../../../src-shared/model';
 import type { Cache } from './cache';
 import type { AlertRule } from '../../../src-shared/alerts';
-import { ftsQuery, newestMatchingMessages } from './text-search';
+import { CONTACT_TEXT, ftsQuery, MESSAGE_TEXT, newestMatching } from './text-search';
 import { failedWritesOf, localWritesOf } from './outbox-rows';
 import { matchesAll } from '../../../src-shared/search-match';
 import { atOrAfter } from './list-positions';
@@ -311,18 +311,15 @@ export function thread(cache: Cache, contactId: string, limit: number): ThreadEn
 export function search(cache: Cache, q: string, limit: number): JsonText<{ contacts: Contact[]; messages: { message: Message; contact_name: string }[] }> {
   const fts = ftsQuery(q);
   if (!fts) return new JsonText('{"contacts":[],"messages":[]}');
-  // Newest rows first by rowid: FTS5 walks its index in that order and stops at the limit (for
-  // messages, without gathering a common word's every row first: newestMatchingMessages).
+  // The newest matching rows by rowid, without FTS5 gathering a common word's every row first (newestMatching).
   const contacts = cache.all<{ data: string }>(
-    `SELECT c.data FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f JOIN contacts c ON c.rowid = f.rowid
-     ORDER BY c.last_activity_at DESC, f.rowid DESC`,
-    fts,
-    limit,
+    'SELECT c.data FROM contacts c WHERE c.rowid IN (SELECT value FROM json_each(?)) ORDER BY c.last_activity_at DESC, c.rowid DESC',
+    JSON.stringify(newestMatching(cache, CONTACT_TEXT, q, limit)),
   );
   const messages = cache.all<{ data: string; name: string }>(
     `SELECT m.data, c.data->>'name' AS name FROM messages m JOIN contacts c ON c.id = m.contact_id
      WHERE m.rowid IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC`,
-    JSON.stringify(newestMatchingMessages(cache, q, limit)),
+    JSON.stringify(newestMatching(cache, MESSAGE_TEXT, q, limit)),
   );
   return new JsonText(
     `{"contacts":[${contacts.map((r) => r.data).join(',')}],"messages":[${messages.map((r) => `{"message":${r.data},"contact_name":${JSON.stringify(r.name)}}`).join(',')}]}`,
