@@ -45,6 +45,8 @@ type Db = BetterSqlite3.Database;
 /** A named query slower than this (ms) is logged, once per name (see `timed`). */
 const SLOW_QUERY_MS = 100;
 const DEFAULT_CHECKPOINT_PAGES = 1000;
+/** Batches of change records up to this many move the lists' anchors as they apply; larger ones drop them (see `positions`). */
+const FOLLOWED_RECORDS = 500;
 /** Removals holding at least 1/this of a full-text table's rows rebuild it instead of deleting from it. */
 const REBUILD_TEXT_FRACTION = 4;
 /** 80 MB of journal between checkpoints during a bulk load. */
@@ -288,6 +290,8 @@ export class Cache {
    * record of the batch brings back.
    */
   applyChanges(records: readonly ChangeRecord[], cursor: number): Applied {
+    // A catch-up of many records: the lists' anchors are made again when asked rather than followed record by record.
+    if (records.length > FOLLOWED_RECORDS) this.positions.clear();
     const covered = this.snapshotCoverage();
     if (covered) records = records.filter((r) => !covered(r));
     const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };

@@ -23,7 +23,7 @@ interface Anchor {
 /** Rows between two anchors made by a walk; a page starts at most this far from one. */
 const DEFAULT_STEP = 1000;
 /** Lists whose anchors are kept: the most recently asked. */
-const KEPT_LISTS = 16;
+const KEPT_LISTS = 8;
 
 const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
 const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
