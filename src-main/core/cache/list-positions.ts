@@ -47,10 +47,17 @@ export class ListPositions {
     if (this.db.bulkLoading) return { from: null, skip: offset };
     const name = `${list.sql}\u0000${JSON.stringify(list.params)}`;
     const kept = this.lists.get(name) ?? { list, anchors: [] };
-    this.lists.delete(name);
-    this.lists.set(name, kept);
-    if (this.lists.size > KEPT_LISTS) this.lists.delete(this.lists.keys().next().value!);
     const { anchors } = kept;
+    const at = this.place(list, anchors, offset, total);
+    // Kept (the most recently asked last) once it has anchors: a list read only at its start costs writes nothing.
+    this.lists.delete(name);
+    if (anchors.length) this.lists.set(name, kept);
+    if (this.lists.size > KEPT_LISTS) this.lists.delete(this.lists.keys().next().value!);
+    return at;
+  }
+
+  /** `seek` over one list's anchors, making those it walks past. */
+  private place(list: ListSql, anchors: Anchor[], offset: number, total: number): { from: ListCursor | null; skip: number } {
     // The last anchor at or before the offset (anchors are in list order: their positions never decrease).
     let lo = 0;
     let hi = anchors.length;
