@@ -87,7 +87,8 @@ async function main() {
   for (let round = 0; round < Number(values.rounds); round++) {
     const t = await inboxAndSearchTimings(call);
     const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
-    console.log(`inbox by keyset p50/p99 ${fig(t.keyset)}; by position ${fig(t.position)}; search ${fig(t.search)}`);
+    console.log(`wall: inbox by keyset p50/p99 ${fig(t.keyset)}; by position ${fig(t.position)}; search ${fig(t.search)}`);
+    console.log(`CPU:  inbox by keyset p50/p99 ${fig(t.cpu.keyset)}; by position ${fig(t.cpu.position)}; search ${fig(t.cpu.search)}`);
   }
   console.log(`RSS after the timings ${mb(process.memoryUsage().rss)}`);
   ws.close();
