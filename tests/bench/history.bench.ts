@@ -209,10 +209,11 @@ async function inboxAndSearch(
   _service: unknown,
 ): Promise<void> {
   const { inboxAndSearchTimings } = await import('./inbox-timings');
-  const { keyset, position, search } = await inboxAndSearchTimings(call);
+  const { keyset, position, search, gc } = await inboxAndSearchTimings(call);
   line('inbox page over the WebSocket, by keyset p50 / p99', `${ms(pct(keyset, 50))} / ${ms(pct(keyset, 99))} (n=${keyset.length})`, 'p99 ≤ 2 ms');
   line('inbox page over the WebSocket, by position p50 / p99', `${ms(pct(position, 50))} / ${ms(pct(position, 99))} (n=${position.length})`, 'p99 ≤ 2 ms');
   line('full-text search over the WebSocket p50 / p99', `${ms(pct(search, 50))} / ${ms(pct(search, 99))}`, 'p99 ≤ 30 ms');
+  line('  GC pauses meanwhile: count, total, longest', `${gc.length}, ${ms(gc.reduce((a, b) => a + b, 0))}, ${ms(Math.max(0, ...gc))}`);
 }
 
 /** /sync pages of the feed at the desktop's page size, for a desktop 100,000 records behind (on the uncompacted feed). */

@@ -89,6 +89,7 @@ async function main() {
     const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
     console.log(`wall: inbox by keyset p50/p99 ${fig(t.keyset)}; by position ${fig(t.position)}; search ${fig(t.search)}`);
     console.log(`CPU:  inbox by keyset p50/p99 ${fig(t.cpu.keyset)}; by position ${fig(t.cpu.position)}; search ${fig(t.cpu.search)}`);
+    console.log(`GC pauses: ${t.gc.length}, total ${ms(t.gc.reduce((a, b) => a + b, 0))}, longest ${ms(Math.max(0, ...t.gc))}`);
   }
   console.log(`RSS after the timings ${mb(process.memoryUsage().rss)}`);
   ws.close();

@@ -1,5 +1,6 @@
 // Inbox pages and search through the host's WebSocket, as the renderer asks (inbox-store.ts): the
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
+import { PerformanceObserver } from 'node:perf_hooks';
 
 export type HostCall = (kind: 'query' | 'command', name: string, input: unknown) => Promise<{ ok: boolean; value: any }>;
 
@@ -11,6 +12,8 @@ export interface InboxTimings {
   search: number[];
   /** The same calls' CPU time in this process (the host and the client side of the socket), ms: what a busy machine weighs on less. */
   cpu: { keyset: number[]; position: number[]; search: number[] };
+  /** Garbage collections in this process during the timings, ms each (a pause lands on whichever call is waiting). */
+  gc: number[];
 }
 
 /** The p-th percentile of some times. */
@@ -20,7 +23,9 @@ const INBOXES = ['all', 'unassigned', 'team:t_sales', 'mine'];
 const SEARCHES = ['price', 'refund', 'deliv', 'invoice plan', 'Contact 4242', 'warranty', 'question 77', 'stock size'];
 
 export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTimings> {
-  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] } };
+  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [] };
+  const gc = new PerformanceObserver((list) => out.gc.push(...list.getEntries().map((e) => e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
   const timed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -45,5 +50,8 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
     }
   }
   for (let i = 0; i < 200; i++) await timed('search', { q: SEARCHES[i % SEARCHES.length], limit: 50 }, 'search');
+  // Entries are delivered after the collection: give the last ones a turn.
+  await new Promise((r) => setTimeout(r, 10));
+  gc.disconnect();
   return out;
 }
