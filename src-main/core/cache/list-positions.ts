@@ -25,8 +25,9 @@ const DEFAULT_STEP = 1000;
 /** Lists whose anchors are kept: the most recently asked. */
 const KEPT_LISTS = 8;
 
-const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
-const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
+/** A list's order (newest activity first) and its reverse, over `contacts c`. */
+export const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
+export const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
 /** Newest first: whether a row's key sorts before another's. */
 const before = (a: ListCursor, b: ListCursor) => a.last_activity_at > b.last_activity_at || (a.last_activity_at === b.last_activity_at && a.id > b.id);
 

@@ -20,7 +20,7 @@ import type { AlertRule } from '../../../src-shared/alerts';
 import { CONTACT_TEXT, ftsQuery, MESSAGE_TEXT, newestMatching } from './text-search';
 import { failedWritesOf, localWritesOf } from './outbox-rows';
 import { matchesAll } from '../../../src-shared/search-match';
-import { atOrAfter } from './list-positions';
+import { atOrAfter, NEWEST_FIRST, OLDEST_FIRST } from './list-positions';
 import { JsonText, withMembers } from './json-text';
 
 type Where = { sql: string; params: unknown[] };
@@ -148,9 +148,6 @@ function countList(cache: Cache, conds: readonly ListCond[]): number {
   if (!k) return countByScan(cache, listWhere(conds));
   return cache.get<{ n: number }>(`SELECT COALESCE(SUM(k.n), 0) AS n FROM contact_counts k WHERE ${k.sql}`, ...k.params)!.n;
 }
-
-const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
-const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
 
 /**
  * One page of a list, newest first: after or before a row, the list's index is entered at that row
