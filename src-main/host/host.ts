@@ -109,8 +109,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           return ws.send(JSON.stringify({ id: null, reply: { ok: false, code: 'invalid_request', message: 'frames are JSON {id, call}' } }));
         }
         const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
-        void service.handle(msg.call).then((reply) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, reply }));
+        void service.handleAsJson(msg.call).then((reply) => {
+          if (ws.readyState === ws.OPEN) ws.send(`{"id":${JSON.stringify(id)},"reply":${reply}}`);
         });
       });
       ws.send(JSON.stringify({ event: 'session', payload: service.session() }));

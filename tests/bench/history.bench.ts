@@ -203,41 +203,17 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Inbox pages and search through the host's WebSocket, as the renderer asks. */
+/** Inbox pages and search through the host's WebSocket, as the renderer asks (the timings: inbox-timings.ts, shared with inbox-scale.ts). */
 async function inboxAndSearch(
   call: (kind: 'query' | 'command', name: string, input: unknown) => Promise<{ ok: boolean; value: any }>,
   _service: unknown,
 ): Promise<void> {
-  const keyset: number[] = [];
-  const position: number[] = [];
-  const timed = async (input: Record<string, unknown>, into: number[]) => {
-    const t0 = performance.now();
-    const r = await call('query', 'conversations', input);
-    into.push(performance.now() - t0);
-    return r.value as { items: { id: string; last_activity_at: number }[]; total: number };
-  };
-  for (const inbox of ['all', 'unassigned', 'team:t_sales', 'mine']) {
-    for (const status of ['open', 'closed']) {
-      // Scrolling down by keyset, 30 pages of 100; after a `changed` event the visible page by position.
-      let page = await timed({ inbox, status, limit: 100, offset: 0 }, position);
-      for (let i = 0; i < 30; i++) {
-        const last = page.items[page.items.length - 1];
-        if (!last) break;
-        page = await timed({ inbox, status, limit: 100, after: { last_activity_at: last.last_activity_at, id: last.id } }, keyset);
-        if (i % 3 === 0) await timed({ inbox, status, limit: 100, offset: Math.floor(Math.random() * Math.max(1, page.total - 100)) }, position);
-      }
-    }
-  }
+  const { inboxAndSearchTimings } = await import('./inbox-timings');
+  const { keyset, position, search, gc } = await inboxAndSearchTimings(call);
   line('inbox page over the WebSocket, by keyset p50 / p99', `${ms(pct(keyset, 50))} / ${ms(pct(keyset, 99))} (n=${keyset.length})`, 'p99 ≤ 2 ms');
   line('inbox page over the WebSocket, by position p50 / p99', `${ms(pct(position, 50))} / ${ms(pct(position, 99))} (n=${position.length})`, 'p99 ≤ 2 ms');
-  const search: number[] = [];
-  const words = ['price', 'refund', 'deliv', 'invoice plan', 'Contact 4242', 'warranty', 'question 77', 'stock size'];
-  for (let i = 0; i < 200; i++) {
-    const t0 = performance.now();
-    await call('query', 'search', { q: words[i % words.length], limit: 50 });
-    search.push(performance.now() - t0);
-  }
   line('full-text search over the WebSocket p50 / p99', `${ms(pct(search, 50))} / ${ms(pct(search, 99))}`, 'p99 ≤ 30 ms');
+  line('  GC pauses meanwhile: count, total, longest', `${gc.length}, ${ms(gc.reduce((a, b) => a + b, 0))}, ${ms(Math.max(0, ...gc))}`);
 }
 
 /** /sync pages of the feed at the desktop's page size, for a desktop 100,000 records behind (on the uncompacted feed). */

@@ -75,7 +75,7 @@ function expected(list: (typeof LISTS)[number]): string[] {
 }
 
 const page = (list: (typeof LISTS)[number], at: { offset?: number; after?: ListCursor; before?: ListCursor }, limit: number) =>
-  q.conversations(cache, ME, { ...list, ...at, limit });
+  q.conversations(cache, ME, { ...list, ...at, limit }).value();
 const cursor = (r: { last_activity_at: number; id: string }): ListCursor => ({ last_activity_at: r.last_activity_at, id: r.id });
 
 function checkLists(): void {
@@ -146,18 +146,21 @@ describe('conversation lists', () => {
       shared_team_ids: [],
       created_at: 1,
     });
-    const custom = q.conversations(cache, ME, { inbox: 'custom:ci', limit: 5 });
+    const custom = q.conversations(cache, ME, { inbox: 'custom:ci', limit: 5 }).value();
     expect(custom.total).toBe(open);
-    expect(q.conversations(cache, ME, { inbox: 'custom:ci', offset: open - 2, limit: 5 }).items.map((r) => r.id)).toEqual(
-      expected({ inbox: 'all', status: 'open' }).slice(open - 2),
-    );
+    expect(
+      q
+        .conversations(cache, ME, { inbox: 'custom:ci', offset: open - 2, limit: 5 })
+        .value()
+        .items.map((r) => r.id),
+    ).toEqual(expected({ inbox: 'all', status: 'open' }).slice(open - 2));
   });
 
   it('are empty after must_refetch wipes the cache', () => {
     seedContacts(30);
     cache.wipeData();
     expect(cache.all('SELECT * FROM contact_counts WHERE n <> 0')).toEqual([]);
-    expect(q.conversations(cache, ME, { inbox: 'all', limit: 10 })).toEqual({ items: [], total: 0 });
+    expect(q.conversations(cache, ME, { inbox: 'all', limit: 10 }).value()).toEqual({ items: [], total: 0 });
   });
 });
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cache, CacheTooNewError } from '../../src-main/core/cache/cache';
 import { CACHE_MIGRATIONS, CACHE_VERSION } from '../../src-main/core/cache/migrations';
+import * as q from '../../src-main/core/cache/queries';
 import { SqliteDatabase } from '../../src-server/db/sqlite';
 import { LATEST_VERSION, migrateSqlite } from '../../src-server/db/migrations';
 import { MemoryStore } from '../../src-main/core/service/ports';
@@ -167,6 +168,34 @@ describe('cache migrations', () => {
     cache.applySnapshotPage([], { next: null, after_key: '', version: 9, done: 0, total: 0 }, 9);
     expect(cache.all('SELECT after_key, version FROM snapshot_pages')).toEqual([{ after_key: '', version: 9 }]);
     expect(cache.cursor).toBe(9);
+    cache.close();
+  });
+
+  it("migration 8 rebuilds a version 7 cache's contact search with an index of two- and three-letter prefixes", () => {
+    const file = join(tmp(), 'c.sqlite');
+    const v7 = new BetterSqlite3(file);
+    for (const m of CACHE_MIGRATIONS.filter((m) => m.version <= 7)) v7.exec(m.sql);
+    v7.pragma('user_version = 7');
+    const insert = v7.prepare("INSERT INTO contacts (id, status, last_activity_at, data) VALUES (?, 'open', 1, ?)");
+    const fts = v7.prepare('INSERT INTO contacts_fts (rowid, name, phone, email) VALUES (?, ?, ?, ?)');
+    for (const [id, name, phone, email] of [
+      ['c1', 'Zoë Parcelle', '+44 7700', ''],
+      ['c2', 'Acme Questions', '', 'buyer@acme.test'],
+    ])
+      fts.run(insert.run(id, JSON.stringify({ id, name, phone: phone || null, email: email || null })).lastInsertRowid, name, phone, email);
+    v7.close();
+
+    const cache = Cache.open(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_VERSION);
+    expect(cache.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'contacts_fts'")!.sql).toContain("prefix = '2 3'");
+    const found = (q: string) => (q ? cache.all<{ rowid: number }>('SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?', q).length : 0);
+    expect([found('"zoe"'), found('"pa"*'), found('"que"*'), found('"770"*'), found('"acme"'), found('"parcelle" "acme"')]).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(
+      q
+        .search(cache, 'acme buy', 10)
+        .value()
+        .contacts.map((c) => c.id),
+    ).toEqual(['c2']);
     cache.close();
   });
 

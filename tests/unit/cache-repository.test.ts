@@ -46,7 +46,7 @@ const message = (id: string, text: string) => ({
   author_id: null,
   created_at: 1,
 });
-const found = (text: string) => q.search(cache, text, 10);
+const found = (text: string) => q.search(cache, text, 10).value();
 
 describe('the cache repository', () => {
   it('get answers what put wrote, and search finds what put wrote and not what delete took', () => {

@@ -10,6 +10,7 @@ import { forgetLostContacts } from './drafts-and-place';
 import { makePrivateFile } from '../storage/private-folder';
 import { ACCESS_LOST } from '../outbox/refusal-reasons';
 import { EntityStore, TABLE_OF, TEXT_SOURCES, TEXT_TABLE_OF } from './entity-store';
+import { ListPositions } from './list-positions';
 import { queuedWrites } from './outbox-rows';
 import { runJobHere, runJobInWorker, type Job, type RunningJob, type Step } from './background-job';
 
@@ -44,6 +45,8 @@ type Db = BetterSqlite3.Database;
 /** A named query slower than this (ms) is logged, once per name (see `timed`). */
 const SLOW_QUERY_MS = 100;
 const DEFAULT_CHECKPOINT_PAGES = 1000;
+/** Batches of change records up to this many move the lists' anchors as they apply; larger ones drop them (see `positions`). */
+const FOLLOWED_RECORDS = 500;
 /** Removals holding at least 1/this of a full-text table's rows rebuild it instead of deleting from it. */
 const REBUILD_TEXT_FRACTION = 4;
 /** 80 MB of journal between checkpoints during a bulk load. */
@@ -84,6 +87,8 @@ export interface CacheOptions {
   log?: (msg: string, err?: unknown) => void;
   /** Named queries at least this slow (ms) are logged (default SLOW_QUERY_MS). */
   slowQueryMs?: number;
+  /** Rows between two anchors of a list's positions (list-positions.ts; tests use fewer than the default). */
+  listStep?: number;
 }
 
 export class Cache {
@@ -99,6 +104,8 @@ export class Cache {
    * members) changes: totals counted by a scan are remembered per version.
    */
   listVersion = 0;
+  /** Where positions of the lists start (list-positions.ts): followed through contacts' writes, dropped by anything else that moves rows. */
+  readonly positions: ListPositions;
   /** A bulk load is under way (see `beginBulkLoad`). */
   private bulk = false;
   /** Work on the file under way in a worker (a rewrite, a scrub): writers wait for it (`idle`). */
@@ -109,6 +116,7 @@ export class Cache {
     private readonly opts: CacheOptions,
   ) {
     this.db = Cache.connect(file);
+    this.positions = new ListPositions(this, opts.listStep);
   }
 
   private static connect(file: string): Db {
@@ -247,7 +255,19 @@ export class Cache {
   }
 
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      // The anchors followed writes that were just undone.
+      this.positions.clear();
+      throw err;
+    }
+  }
+
+  /** Lists gained or lost rows other than by a contact's write (see `positions`). */
+  listsChanged(): void {
+    this.listVersion += 1;
+    this.positions.clear();
   }
 
   getMeta(key: string): string | null {
@@ -270,6 +290,8 @@ export class Cache {
    * record of the batch brings back.
    */
   applyChanges(records: readonly ChangeRecord[], cursor: number): Applied {
+    // A catch-up of many records: the lists' anchors are made again when asked rather than followed record by record.
+    if (records.length > FOLLOWED_RECORDS) this.positions.clear();
     const covered = this.snapshotCoverage();
     if (covered) records = records.filter((r) => !covered(r));
     const applied: Applied = { entities: new Set(), contactIds: new Set(), notifications: [], removedContacts: [] };
@@ -390,6 +412,7 @@ export class Cache {
    * brought, and lists are slow.
    */
   beginBulkLoad(): void {
+    this.positions.clear();
     if (this.getMeta('bulk_load') === null) this.tx(() => this.setMeta('bulk_load', JSON.stringify(this.dropDeferredIndexes())));
     this.bulk = true;
     this.db.pragma(`wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
@@ -441,7 +464,7 @@ export class Cache {
    * outbox's copy (cache-healing.ts).
    */
   wipeData(): void {
-    this.listVersion += 1;
+    this.listsChanged();
     const meta = this.all<{ key: string; value: string }>(
       "SELECT key, value FROM meta WHERE key NOT IN ('cursor', 'bulk_load', 'scrub', 'snapshot', 'snapshot_upto', 'snapshot_workspace')",
     );
@@ -581,7 +604,7 @@ export class Cache {
    */
   removeContacts(ids: readonly string[]): void {
     if (ids.length === 1) return this.removeContact(ids[0]);
-    this.listVersion += 1;
+    this.listsChanged();
     this.tx(() => {
       this.setMeta('scrub', '1');
       this.run('CREATE TEMP TABLE IF NOT EXISTS gone (id TEXT PRIMARY KEY) WITHOUT ROWID');
@@ -617,7 +640,7 @@ export class Cache {
    * the rewritten file takes over.
    */
   private hideForRewrite(ids: readonly string[]): void {
-    this.listVersion += 1;
+    this.listsChanged();
     this.setMeta('rewrite', JSON.stringify(ids));
     this.run('CREATE TEMP TABLE hidden (id TEXT PRIMARY KEY) WITHOUT ROWID');
     this.run('INSERT OR IGNORE INTO temp.hidden (id) SELECT value FROM json_each(?)', JSON.stringify(ids));
@@ -730,13 +753,13 @@ export class Cache {
   private reconnect(): void {
     if (this.db.open) this.db.close();
     this.stmts.clear();
-    this.listVersion += 1;
+    this.listsChanged();
     this.db = Cache.connect(this.file);
   }
 
   /** A contact and everything of it: conversations, messages, comments, events, notifications; its pending writes become failed. */
   removeContact(contactId: string): void {
-    this.listVersion += 1;
+    this.listsChanged();
     this.tx(() => {
       this.setMeta('scrub', '1');
       for (const [fts, table, key] of SEARCHED_BY_CONTACT)

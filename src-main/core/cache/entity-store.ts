@@ -3,6 +3,7 @@
 // entity into the cache (sync, an optimistic write, its undo) goes through here.
 import type { Entity } from '../../../src-shared/sync/changes';
 import type { Sql } from './sql';
+import type { ListPositions } from './list-positions';
 import { isUnread } from '../../../src-shared/unread';
 import type {
   Channel,
@@ -69,6 +70,9 @@ export interface EntityDb extends Sql {
   insert(sql: string, ...params: unknown[]): number | bigint | null;
   readonly bulkLoading: boolean;
   listVersion: number;
+  /** Lists' anchors: a contact's write moves them; a team move or a deletion drops them (`listsChanged`). */
+  readonly positions: ListPositions;
+  listsChanged(): void;
   removeContact(id: string): void;
 }
 
@@ -91,6 +95,8 @@ export class EntityStore {
     const db = this.db;
     switch (entity) {
       case 'user':
+        // A new member of a team, or a move, changes the team lists of their contacts (users' triggers).
+        if (db.get<{ team_id: string | null }>('SELECT team_id FROM users WHERE id = ?', d.id)?.team_id !== (d.team_id ?? null)) db.positions.clear();
         return db.run(
           'INSERT INTO users (id, name, team_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, team_id = excluded.team_id, data = excluded.data',
           d.id,
@@ -137,7 +143,10 @@ export class EntityStore {
           d.status,
           data,
         );
-        if (rowid !== null) this.indexText('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
+        if (rowid !== null) {
+          this.indexText('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)', rowid, d.text);
+          db.positions.textChanged();
+        }
         // The server's row replaces a queued one, but the time it was written (written_at) stays.
         else
           db.run(
@@ -192,6 +201,7 @@ export class EntityStore {
     // The assignee's team is looked up here (users' triggers keep it when membership changes).
     const team = 'SELECT team_id FROM users WHERE id = ?';
     const existing = this.db.get<{ rowid: number }>('SELECT rowid FROM contacts WHERE id = ?', d.id);
+    const was = existing ? this.db.positions.placesOf(existing.rowid) : null;
     let rowid: number | bigint;
     if (existing) {
       rowid = existing.rowid;
@@ -221,6 +231,7 @@ export class EntityStore {
       )!;
     }
     this.indexText('INSERT INTO contacts_fts (rowid, name, phone, email) VALUES (?, ?, ?, ?)', rowid, d.name, d.phone ?? '', d.email ?? '');
+    this.db.positions.written(rowid, was);
   }
 
   /** A bulk load builds the full-text tables at its end (Cache.endBulkLoad). */
@@ -231,7 +242,7 @@ export class EntityStore {
   /** Deletes one entity and its full-text row; a contact goes with everything of it (Cache.removeContact). */
   delete(entity: Entity, id: string): void {
     if (entity === 'contact') return this.db.removeContact(id);
-    this.db.listVersion += 1;
+    this.db.listsChanged();
     const table = TABLE_OF[entity];
     const text = TEXT_TABLE_OF[entity];
     if (text) {

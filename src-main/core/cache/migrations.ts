@@ -31,8 +31,8 @@ function outboxRowsToRoutes(db: BetterSqlite3.Database): void {
 
 /** How every full-text table splits and folds words (a scratch table checking matches must agree). */
 export const TEXT_TOKENIZER = "tokenize = 'unicode61 remove_diacritics 2'";
-/** The prefix lengths (in characters) messages_fts keeps an index for. */
-const MESSAGE_PREFIXES = '2 3';
+/** The prefix lengths (in characters) messages_fts and contacts_fts keep an index for (text-search.ts walks them). */
+const TEXT_PREFIXES = '2 3';
 
 export const CACHE_MIGRATIONS: CacheMigration[] = [
   {
@@ -166,7 +166,7 @@ END;
     // stops early (text-search.ts); without it FTS5 gathers every row of the prefix first.
     sql: `
 DROP TABLE messages_fts;
-CREATE VIRTUAL TABLE messages_fts USING fts5(text, prefix = '${MESSAGE_PREFIXES}', ${TEXT_TOKENIZER});
+CREATE VIRTUAL TABLE messages_fts USING fts5(text, prefix = '${TEXT_PREFIXES}', ${TEXT_TOKENIZER});
 INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO messages_fts (rowid, text) SELECT rowid, data->>'text' FROM messages;
 `,
@@ -200,6 +200,18 @@ ALTER TABLE outbox ADD COLUMN params TEXT;
     // what belongs to no contact keeps its version in meta). Emptied once the cursor passes them all.
     sql: `
 CREATE TABLE IF NOT EXISTS snapshot_pages (after_key TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 8,
+    name: 'contact search keeps prefixes of two and three letters',
+    // As migration 3 for messages: a word every contact's name holds ("Contact", a company's name)
+    // no longer makes FTS5 gather every contact before the first result (text-search.ts).
+    sql: `
+DROP TABLE contacts_fts;
+CREATE VIRTUAL TABLE contacts_fts USING fts5(name, phone, email, prefix = '${TEXT_PREFIXES}', ${TEXT_TOKENIZER});
+INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO contacts_fts (rowid, name, phone, email) SELECT rowid, data->>'name', COALESCE(data->>'phone', ''), COALESCE(data->>'email', '') FROM contacts;
 `,
   },
 ];

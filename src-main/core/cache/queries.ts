@@ -17,9 +17,11 @@ import type {
 } from '../../../src-shared/model';
 import type { Cache } from './cache';
 import type { AlertRule } from '../../../src-shared/alerts';
-import { ftsQuery, newestMatchingMessages } from './text-search';
+import { CONTACT_TEXT, ftsQuery, MESSAGE_TEXT, newestMatching } from './text-search';
 import { failedWritesOf, localWritesOf } from './outbox-rows';
 import { matchesAll } from '../../../src-shared/search-match';
+import { atOrAfter, NEWEST_FIRST, OLDEST_FIRST } from './list-positions';
+import { JsonText, withMembers } from './json-text';
 
 type Where = { sql: string; params: unknown[] };
 const parse = <T>(rows: { data: string }[]): T[] => rows.map((r) => JSON.parse(r.data) as T);
@@ -147,27 +149,38 @@ function countList(cache: Cache, conds: readonly ListCond[]): number {
   return cache.get<{ n: number }>(`SELECT COALESCE(SUM(k.n), 0) AS n FROM contact_counts k WHERE ${k.sql}`, ...k.params)!.n;
 }
 
-const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
-const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
-
 /**
- * The rowids of one page of a list (`total` rows), as a subquery on the list's index alone. After or
- * before a row, the index is entered at that row (keyset). By position, OFFSET skips index entries
- * one by one, so a position in the second half of the list is counted from the end instead.
+ * One page of a list, newest first: after or before a row, the list's index is entered at that row
+ * (keyset); by position, at the list's nearest anchor (list-positions.ts), which needs its total.
  */
-function pageRowids(w: Where, total: number, p: ListPage, limit: number): Where {
-  const select = (extra: Where | null, order: string, take: number, skip: number): Where => ({
-    sql: `SELECT c.rowid FROM contacts c WHERE ${w.sql}${extra ? ` AND ${extra.sql}` : ''} ${order} LIMIT ? OFFSET ?`,
-    params: [...w.params, ...(extra?.params ?? []), take, skip],
-  });
-  if (p.after) return select({ sql: '(c.last_activity_at, c.id) < (?, ?)', params: [p.after.last_activity_at, p.after.id] }, NEWEST_FIRST, limit, 0);
-  if (p.before) return select({ sql: '(c.last_activity_at, c.id) > (?, ?)', params: [p.before.last_activity_at, p.before.id] }, OLDEST_FIRST, limit, 0);
-  const offset = p.offset ?? 0;
-  const rowsAfterPage = total - offset - limit;
-  if (rowsAfterPage >= offset) return select(null, NEWEST_FIRST, limit, offset);
-  // Read backwards, the page starts after the rows that follow it (and is short at the list's end).
-  const skip = Math.max(0, rowsAfterPage);
-  return select(null, OLDEST_FIRST, Math.max(0, total - offset - skip), skip);
+function pageRows(cache: Cache, conds: readonly ListCond[], total: number, p: ListPage, limit: number): { id: string; data: string }[] {
+  const w = listWhere(conds);
+  const read = (x: Where, order: string, skip = 0) =>
+    cache.all<{ id: string; data: string }>(`SELECT c.id, c.data FROM contacts c WHERE ${x.sql} ${order} LIMIT ? OFFSET ?`, ...x.params, limit, skip);
+  if (p.after) return read(join([w, { sql: '(c.last_activity_at, c.id) < (?, ?)', params: [p.after.last_activity_at, p.after.id] }]), NEWEST_FIRST);
+  if (p.before)
+    return read(join([w, { sql: '(c.last_activity_at, c.id) > (?, ?)', params: [p.before.last_activity_at, p.before.id] }]), OLDEST_FIRST).reverse();
+  const { from, skip } = cache.positions.seek({ ...w, byText: conds.some((c) => c.kind === 'text') }, p.offset ?? 0, total);
+  return read(atOrAfter(w, from), NEWEST_FIRST, skip);
+}
+
+/** What a list shows of each row beside the contact: its writes waiting and refused, and unread notifications; read for the page at once. */
+function rowMarks(cache: Cache, ids: readonly string[]): Map<string, Pick<InboxRow, 'pending' | 'failed' | 'unread'>> {
+  const marks = new Map(ids.map((id) => [id, { pending: 0, failed: 0, unread: false }]));
+  if (!ids.length) return marks;
+  const list = JSON.stringify(ids);
+  for (const o of cache.all<{ contact_id: string; pending: number; failed: number }>(
+    `SELECT contact_id, SUM(state = 'pending') AS pending, SUM(state = 'failed') AS failed FROM outbox
+     WHERE contact_id IN (SELECT value FROM json_each(?)) GROUP BY contact_id`,
+    list,
+  ))
+    Object.assign(marks.get(o.contact_id)!, { pending: o.pending, failed: o.failed });
+  for (const n of cache.all<{ contact_id: string }>(
+    'SELECT DISTINCT contact_id FROM notifications WHERE unread = 1 AND contact_id IN (SELECT value FROM json_each(?))',
+    list,
+  ))
+    marks.get(n.contact_id)!.unread = true;
+  return marks;
 }
 
 export interface ListPage {
@@ -213,26 +226,23 @@ function matchingMessage(cache: Cache, contactId: string, q: string): InboxRow['
   return null;
 }
 
-export function conversations(cache: Cache, me: string, p: ListPage) {
+/** A page of a list, written as JSON from the rows' stored texts. */
+export function conversations(cache: Cache, me: string, p: ListPage): JsonText<{ items: InboxRow[]; total: number }> {
   const conds = listConds(cache, me, p);
-  // The total first: a position from the end needs it (both read in one synchronous call, so they agree).
   const total = countList(cache, conds);
-  const page = pageRowids(listWhere(conds), total, p, p.limit ?? 100);
-  // The page's rows are found on the index alone, then read.
-  const rows = cache.all<{ data: string; pending: number; failed: number; unread: number }>(
-    `SELECT c.data,
-       (SELECT COUNT(*) FROM outbox o WHERE o.contact_id = c.id AND o.state = 'pending') AS pending,
-       (SELECT COUNT(*) FROM outbox o WHERE o.contact_id = c.id AND o.state = 'failed') AS failed,
-       EXISTS (SELECT 1 FROM notifications n WHERE n.contact_id = c.id AND n.unread = 1) AS unread
-     FROM contacts c WHERE c.rowid IN (${page.sql})
-     ${NEWEST_FIRST}`,
-    ...page.params,
+  const rows = pageRows(cache, conds, total, p, p.limit ?? 100);
+  const marks = rowMarks(
+    cache,
+    rows.map((r) => r.id),
   );
-  const items = rows.map((r) =>
-    withFields<Contact, Pick<InboxRow, 'pending' | 'failed' | 'unread'>>(r.data, { pending: r.pending, failed: r.failed, unread: !!r.unread }),
-  );
-  if (p.q && ftsQuery(p.q)) for (const row of items as InboxRow[]) row.match = matchingMessage(cache, row.id, p.q);
-  return { items, total };
+  const searched = p.q && ftsQuery(p.q) ? p.q : null;
+  const items = rows.map((r) => {
+    const m = marks.get(r.id)!;
+    const members: Record<string, string> = { pending: String(m.pending), failed: String(m.failed), unread: String(m.unread) };
+    if (searched) members.match = JSON.stringify(matchingMessage(cache, r.id, searched));
+    return withMembers(r.data, members);
+  });
+  return new JsonText(`{"items":[${items.join(',')}],"total":${total}}`);
 }
 
 export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]): (InboxSummary & { unread: boolean })[] {
@@ -294,26 +304,23 @@ export function thread(cache: Cache, contactId: string, limit: number): ThreadEn
   });
 }
 
-export function search(cache: Cache, q: string, limit: number) {
+/** Contacts and messages matching a search box, written as JSON from the rows' stored texts. */
+export function search(cache: Cache, q: string, limit: number): JsonText<{ contacts: Contact[]; messages: { message: Message; contact_name: string }[] }> {
   const fts = ftsQuery(q);
-  if (!fts) return { contacts: [], messages: [] };
-  // Newest rows first by rowid: FTS5 walks its index in that order and stops at the limit (for
-  // messages, without gathering a common word's every row first: newestMatchingMessages).
-  const contacts = parse<Contact>(
-    cache.all(
-      `SELECT c.data FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f JOIN contacts c ON c.rowid = f.rowid`,
-      fts,
-      limit,
-    ),
-  ).sort((a, b) => b.last_activity_at - a.last_activity_at);
-  const messages = cache
-    .all<{ data: string; cdata: string }>(
-      `SELECT m.data, c.data AS cdata FROM messages m JOIN contacts c ON c.id = m.contact_id
-       WHERE m.rowid IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC`,
-      JSON.stringify(newestMatchingMessages(cache, q, limit)),
-    )
-    .map((r) => ({ message: JSON.parse(r.data) as Message, contact_name: (JSON.parse(r.cdata) as Contact).name }));
-  return { contacts, messages };
+  if (!fts) return new JsonText('{"contacts":[],"messages":[]}');
+  // The newest matching rows by rowid, without FTS5 gathering a common word's every row first (newestMatching).
+  const contacts = cache.all<{ data: string }>(
+    'SELECT c.data FROM contacts c WHERE c.rowid IN (SELECT value FROM json_each(?)) ORDER BY c.last_activity_at DESC, c.rowid DESC',
+    JSON.stringify(newestMatching(cache, CONTACT_TEXT, q, limit)),
+  );
+  const messages = cache.all<{ data: string; name: string }>(
+    `SELECT m.data, c.data->>'name' AS name FROM messages m JOIN contacts c ON c.id = m.contact_id
+     WHERE m.rowid IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC`,
+    JSON.stringify(newestMatching(cache, MESSAGE_TEXT, q, limit)),
+  );
+  return new JsonText(
+    `{"contacts":[${contacts.map((r) => r.data).join(',')}],"messages":[${messages.map((r) => `{"message":${r.data},"contact_name":${JSON.stringify(r.name)}}`).join(',')}]}`,
+  );
 }
 
 export const users = (cache: Cache) => parse<User>(cache.all('SELECT data FROM users ORDER BY name, id'));

@@ -18,6 +18,7 @@ import {
 import { knownViewer, type Viewer } from '../../../src-shared/access/visibility';
 import type { User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
+import { JsonText } from '../cache/json-text';
 import { CACHE_REBUILT, CACHE_TOO_NEW, CacheTooNewError, isDamage, keepUnsent, moveAside, openHealing, removeLeftovers } from '../cache/cache-healing';
 import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
@@ -384,8 +385,19 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     return this.cache ? q.unreadCount(this.cache) : 0;
   }
 
-  /** Validates and runs one call from the renderer. */
+  /** Validates and runs one call from the renderer: the answer as objects (Electron's IPC passes objects). */
   async handle(raw: unknown): Promise<Reply> {
+    const reply = await this.answer(raw);
+    return reply.ok && reply.value instanceof JsonText ? { ok: true, value: reply.value.value() } : reply;
+  }
+
+  /** `handle`, the answer written as JSON (host mode's frames): a page of stored rows is joined, not parsed and written again. */
+  async handleAsJson(raw: unknown): Promise<string> {
+    const reply = await this.answer(raw);
+    return reply.ok && reply.value instanceof JsonText ? `{"ok":true,"value":${reply.value.text}}` : JSON.stringify(reply);
+  }
+
+  private async answer(raw: unknown): Promise<Reply> {
     const call = Call.safeParse(raw);
     if (!call.success) return { ok: false, code: 'invalid_request', message: 'not a desktop API call' };
     const { kind, name } = call.data;

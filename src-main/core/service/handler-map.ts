@@ -7,11 +7,16 @@ import type { CommandName, Commands, QueryName, Queries } from '../../../src-sha
 import type { Viewer } from '../../../src-shared/access/visibility';
 import type { Contact, Notification, User } from '../../../src-shared/model';
 import type { Cache } from '../cache/cache';
+import type { JsonText } from '../cache/json-text';
 import type { Outbox } from '../outbox/outbox';
 import type { ServerApi } from '../sync/server-api';
 import { UserError } from './user-error';
 
-type Handler<D extends { input: z.ZodType; output: z.ZodType }> = (input: z.output<D['input']>) => z.output<D['output']> | Promise<z.output<D['output']>>;
+/** A handler's answer: as objects, or already written as JSON (a page of stored rows). */
+type Answer<T> = T | JsonText<T>;
+type Handler<D extends { input: z.ZodType; output: z.ZodType }> = (
+  input: z.output<D['input']>,
+) => Answer<z.output<D['output']>> | Promise<Answer<z.output<D['output']>>>;
 export type QueryHandlers = { [N in QueryName]: Handler<Queries[N]> };
 export type CommandHandlers = { [N in CommandName]: Handler<Commands[N]> };
 

@@ -1,0 +1,145 @@
+// Where a position of a conversation list starts, without walking the rows before it. OFFSET walks
+// its index entry by entry (tens of thousands on a large inbox, on every refresh after a `changed`
+// event); instead each list asked by position keeps anchors, rows a step (1,000) apart, and a
+// page starts from the nearest one. A contact's write moves the anchors it passes over, so they stay
+// exact across writes instead of being walked again after each one.
+import type { ListCursor } from '../../../src-shared/desktop/api';
+import type { Sql } from './sql';
+
+/** A list as SQL over `contacts c`. */
+export interface ListSql {
+  sql: string;
+  params: unknown[];
+  /** Its members depend on messages (a search): it keeps anchors only until a message is written. */
+  byText: boolean;
+}
+
+/** Exactly `pos` rows of the list sort before `key` (the row with that key, if any, is at `pos`). */
+interface Anchor {
+  pos: number;
+  key: ListCursor;
+}
+
+/** Rows between two anchors made by a walk; a page starts at most this far from one. */
+const DEFAULT_STEP = 1000;
+/** Lists whose anchors are kept: the most recently asked. */
+const KEPT_LISTS = 8;
+
+/** A list's order (newest activity first) and its reverse, over `contacts c`. */
+export const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
+export const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
+/** Newest first: whether a row's key sorts before another's. */
+const before = (a: ListCursor, b: ListCursor) => a.last_activity_at > b.last_activity_at || (a.last_activity_at === b.last_activity_at && a.id > b.id);
+
+export class ListPositions {
+  private readonly lists = new Map<string, { list: ListSql; anchors: Anchor[] }>();
+
+  constructor(
+    private readonly db: Sql & { readonly bulkLoading: boolean },
+    private readonly step = DEFAULT_STEP,
+  ) {}
+
+  /**
+   * Where the row at `offset` of a list of `total` rows is: `skip` rows after the first row sorting
+   * at or after `from` (null: the list's start), as `from` and `skip` of a page's SQL (`atOrAfter`).
+   */
+  seek(list: ListSql, offset: number, total: number): { from: ListCursor | null; skip: number } {
+    // A bulk load writes without telling the anchors (the lists are slow meanwhile anyway).
+    if (this.db.bulkLoading) return { from: null, skip: offset };
+    const name = `${list.sql}\u0000${JSON.stringify(list.params)}`;
+    const kept = this.lists.get(name) ?? { list, anchors: [] };
+    const { anchors } = kept;
+    const at = this.place(list, anchors, offset, total);
+    // Kept (the most recently asked last) once it has anchors: a list read only at its start costs writes nothing.
+    this.lists.delete(name);
+    if (anchors.length) this.lists.set(name, kept);
+    if (this.lists.size > KEPT_LISTS) this.lists.delete(this.lists.keys().next().value!);
+    return at;
+  }
+
+  /** `seek` over one list's anchors, making those it walks past. */
+  private place(list: ListSql, anchors: Anchor[], offset: number, total: number): { from: ListCursor | null; skip: number } {
+    // The last anchor at or before the offset (anchors are in list order: their positions never decrease).
+    let lo = 0;
+    let hi = anchors.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (anchors[mid].pos <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    // Anchors around the offset by index: before the first is the list's start, after the last its end.
+    const pos = (i: number) => (i < 0 ? 0 : i >= anchors.length ? total : anchors[i].pos);
+    const key = (i: number) => (i < 0 || i >= anchors.length ? null : anchors[i].key);
+    const row = (w: { sql: string; params: unknown[] }, order: string, skip: number) => {
+      const r = this.db.get<ListCursor>(`SELECT c.last_activity_at, c.id FROM contacts c WHERE ${w.sql} ${order} LIMIT 1 OFFSET ?`, ...w.params, skip);
+      return r ? { last_activity_at: r.last_activity_at, id: r.id } : null;
+    };
+    let at = lo - 1;
+    const next = lo;
+    // Nearer the next anchor (or the list's end): back from there, to an anchor at the offset itself.
+    if (offset < total && pos(next) - offset < offset - pos(at)) {
+      while (pos(next) > offset) {
+        const to = Math.max(offset, pos(next) - this.step);
+        const k = key(next);
+        const found = row(
+          k ? { sql: `${list.sql} AND (c.last_activity_at, c.id) > (?, ?)`, params: [...list.params, k.last_activity_at, k.id] } : list,
+          OLDEST_FIRST,
+          pos(next) - 1 - to,
+        );
+        if (!found) break;
+        anchors.splice(next, 0, { pos: to, key: found });
+      }
+      if (pos(next) === offset && next < anchors.length) return { from: key(next), skip: 0 };
+    }
+    // Further than a step: walk there a step at a time, leaving anchors for the next page.
+    while (offset - pos(at) > this.step) {
+      const found = row(atOrAfter(list, key(at)), NEWEST_FIRST, this.step);
+      if (!found) break;
+      const to = pos(at) + this.step;
+      anchors.splice(++at, 0, { pos: to, key: found });
+    }
+    return { from: key(at), skip: offset - pos(at) };
+  }
+
+  /** The lists' places of a contact's row (by rowid), before a write of it: to give to `written` after. */
+  placesOf(rowid: number | bigint): (ListCursor | null)[] | null {
+    if (!this.lists.size) return null;
+    return [...this.lists.values()].map(({ list }) =>
+      list.byText
+        ? null
+        : (this.db.get<ListCursor>(`SELECT c.last_activity_at, c.id FROM contacts c WHERE c.rowid = ? AND (${list.sql})`, rowid, ...list.params) ?? null),
+    );
+  }
+
+  /**
+   * A contact's row was written: each anchor it left from before or arrived before moves by one.
+   * `was`: what `placesOf` answered before the write (null: the row is new, or nothing was kept).
+   */
+  written(rowid: number | bigint, was: (ListCursor | null)[] | null): void {
+    const now = this.placesOf(rowid);
+    if (!now) return;
+    let i = 0;
+    for (const [name, { list, anchors }] of this.lists) {
+      const [a, b] = [was?.[i] ?? null, now[i++]];
+      // A search's members also follow its full-text rows: walked again rather than followed.
+      if (list.byText) this.lists.delete(name);
+      else if (a || b) for (const anchor of anchors) anchor.pos += (b && before(b, anchor.key) ? 1 : 0) - (a && before(a, anchor.key) ? 1 : 0);
+    }
+  }
+
+  /** A message was written: searched lists may have gained a member. */
+  textChanged(): void {
+    for (const [name, { list }] of this.lists) if (list.byText) this.lists.delete(name);
+  }
+
+  /** Lists changed in a way not followed row by row (a removal, a team move, a new file, a write undone). */
+  clear(): void {
+    this.lists.clear();
+  }
+}
+
+/** The list from a row on (that row included: an anchor's row sorts at its position), or the whole list. */
+export function atOrAfter(list: Pick<ListSql, 'sql' | 'params'>, from: ListCursor | null): { sql: string; params: unknown[] } {
+  if (!from) return list;
+  return { sql: `${list.sql} AND (c.last_activity_at, c.id) <= (?, ?)`, params: [...list.params, from.last_activity_at, from.id] };
+}

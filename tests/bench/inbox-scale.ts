@@ -1,0 +1,100 @@
+// npx tsx tests/bench/inbox-scale.ts --dir DIR [--contacts N --messages M --port P --rounds R]
+// bench:history's inbox and search timings against a workspace and a bootstrapped cache kept in DIR
+// between runs: the workspace is generated and the manager's cache bootstrapped through a host only
+// when DIR does not hold them yet, so a change to the lists is measured in seconds, not in the hour
+// the full scale takes to generate. Not a test; prints figures.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { generateHistory } from './generate-history';
+import { inboxAndSearchTimings, pct, type HostCall } from './inbox-timings';
+import { startHost, DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
+import { confStore, fileTokenStore } from '../../src-main/host/stores';
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    contacts: { type: 'string', default: '100000' },
+    messages: { type: 'string', default: '400000' },
+    port: { type: 'string', default: '4791' },
+    rounds: { type: 'string', default: '1' },
+  },
+});
+if (!values.dir) throw new Error('--dir DIR: where the workspace and the cache are kept between runs');
+const dir = resolve(values.dir);
+const root = resolve(import.meta.dirname, '../..');
+const serverFile = join(dir, 'server.sqlite');
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+async function serverProcess(port: string): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', port, '--db', serverFile], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((ok, fail) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d.toString();
+      if (/on http:\/\/127\.0\.0\.1:\d+/.test(out)) ok();
+    });
+    proc.on('exit', (code) => fail(new Error(`server exited ${code}`)));
+  });
+  return proc;
+}
+
+async function main() {
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(serverFile)) {
+    const t0 = performance.now();
+    await generateHistory(serverFile, { contacts: Number(values.contacts), messages: Number(values.messages) });
+    console.log(`generated ${values.contacts} contacts, ${values.messages} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const server = await serverProcess(values.port!);
+  const dataDir = join(dir, 'desktop');
+  const renderer = join(dir, 'renderer');
+  mkdirSync(renderer, { recursive: true });
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>bench</title>');
+  const host = await startHost({
+    dataDir,
+    rendererDir: renderer,
+    settings: confStore(dataDir),
+    tokens: fileTokenStore(dataDir),
+    notifier: { show: () => {} },
+    log: (m) => console.error(`[desktop] ${m}`),
+  });
+  const ws = new WebSocket(`${host.url.replace('http', 'ws')}${DESKTOP_SOCKET_PATH}?token=${host.token}`);
+  await new Promise((ok) => ws.once('open', ok));
+  let n = 0;
+  const waiting = new Map<number, (reply: { ok: boolean; value: unknown }) => void>();
+  ws.on('message', (d) => {
+    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown } };
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.reply!);
+  });
+  const call: HostCall = (kind, name, input) =>
+    new Promise((ok) => {
+      const id = ++n;
+      waiting.set(id, ok as never);
+      ws.send(JSON.stringify({ id, call: { kind, name, input } }));
+    });
+  const t0 = performance.now();
+  if (host.service.session().state === 'signed_out')
+    await call('command', 'signIn', { server_url: `http://127.0.0.1:${values.port}`, email: 'manager@demo.test', password: 'demo-password' });
+  while (host.service.session().state !== 'ready') await new Promise((r) => setTimeout(r, 50));
+  console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${mb(process.memoryUsage().rss)}`);
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const t = await inboxAndSearchTimings(call);
+    const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
+    console.log(`wall: inbox by keyset p50/p99 ${fig(t.keyset)}; by position ${fig(t.position)}; search ${fig(t.search)}`);
+    console.log(`CPU:  inbox by keyset p50/p99 ${fig(t.cpu.keyset)}; by position ${fig(t.cpu.position)}; search ${fig(t.cpu.search)}`);
+    console.log(`GC pauses: ${t.gc.length}, total ${ms(t.gc.reduce((a, b) => a + b, 0))}, longest ${ms(Math.max(0, ...t.gc))}`);
+  }
+  console.log(`RSS after the timings ${mb(process.memoryUsage().rss)}`);
+  ws.close();
+  await host.close();
+  server.kill('SIGTERM');
+}
+
+await main();

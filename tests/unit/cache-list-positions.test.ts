@@ -1,0 +1,163 @@
+// Pages of a conversation list by position (as the list asks after a `changed` event) start at the
+// list's anchors (list-positions.ts), which contacts' writes move instead of walking the list again:
+// against plain SQL over the same rows, every page stays exactly the list while contacts move,
+// close, change hands, arrive and go, users change team, messages arrive and writes are undone.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Cache } from '../../src-main/core/cache/cache';
+import * as q from '../../src-main/core/cache/queries';
+
+const ME = 'u_me';
+const TEAMS = ['t_a', 't_b'];
+const USERS = [ME, 'u_1', 'u_2', 'u_3'];
+const LISTS = [
+  { inbox: 'all' },
+  { inbox: 'all', status: 'open' },
+  { inbox: 'mine', status: 'closed' },
+  { inbox: 'unassigned', status: 'open' },
+  { inbox: 'team:t_a' },
+  { inbox: 'all', q: 'wanted' },
+] as const;
+type List = (typeof LISTS)[number];
+
+let dir: string;
+let cache: Cache;
+let seed = 11;
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ism-positions-'));
+  // Anchors 7 rows apart: a few hundred contacts give each list dozens of them.
+  cache = Cache.open(join(dir, 'c.sqlite'), { listStep: 7 });
+});
+afterEach(() => {
+  cache.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const user = (id: string, team: string | null) => cache.entities.put('user', { id, name: id, team_id: team, role: 'agent' });
+/** Few distinct times, so rows tie on last_activity_at and the id decides. */
+const contact = (i: number) =>
+  cache.entities.put('contact', {
+    id: `c_${i}`,
+    name: `Contact ${i}${rnd() < 0.3 ? ' wanted' : ''}`,
+    phone: null,
+    email: null,
+    channel_id: 'ch',
+    assignee_id: pick([...USERS, null]),
+    status: pick(['open', 'closed']),
+    conversation_id: null,
+    last_activity_at: 1000 + Math.floor(rnd() * 60),
+    last_message: null,
+    last_message_direction: null,
+    created_at: 1,
+  });
+const message = (i: number) =>
+  cache.entities.put('message', {
+    id: `m_${i}`,
+    contact_id: `c_${Math.floor(rnd() * 300)}`,
+    conversation_id: 'v',
+    direction: 'incoming',
+    text: rnd() < 0.5 ? 'wanted' : 'other',
+    status: 'delivered',
+    fail_reason: null,
+    author_id: null,
+    created_at: 5,
+  });
+
+/** The list as plain SQL, sorted in full. */
+function expected(list: List): string[] {
+  const where = ['1'];
+  const params: unknown[] = [];
+  if (list.inbox === 'mine') (where.push('c.assignee_id = ?'), params.push(ME));
+  if (list.inbox === 'unassigned') where.push('c.assignee_id IS NULL');
+  if (list.inbox.startsWith('team:')) (where.push('c.assignee_id IN (SELECT id FROM users WHERE team_id = ?)'), params.push(list.inbox.slice(5)));
+  if ('status' in list) (where.push('c.status = ?'), params.push(list.status));
+  if ('q' in list) where.push(`(c.data->>'name' LIKE '% wanted' OR c.id IN (SELECT m.contact_id FROM messages m WHERE m.data->>'text' = 'wanted'))`);
+  return cache
+    .all<{ id: string }>(`SELECT id FROM contacts c WHERE ${where.join(' AND ')} ORDER BY last_activity_at DESC, id DESC`, ...params)
+    .map((r) => r.id);
+}
+
+function checkPageAt(list: List, offset: number): void {
+  const want = expected(list);
+  const page = q.conversations(cache, ME, { ...list, offset, limit: 5 }).value();
+  expect({ total: page.total, ids: page.items.map((r) => r.id) }, `${JSON.stringify(list)} at ${offset}`).toEqual({
+    total: want.length,
+    ids: want.slice(offset, offset + 5),
+  });
+}
+
+describe('conversation lists by position', () => {
+  it('show exactly the rows at each position while contacts, users and messages change between pages', () => {
+    USERS.forEach((u, i) => user(u, TEAMS[i % 2]));
+    for (let i = 0; i < 300; i++) contact(i);
+    for (let i = 0; i < 40; i++) message(i);
+    // Every list walked through once, so each has its anchors before anything moves.
+    for (const list of LISTS) for (let offset = 0; offset <= expected(list).length; offset += 11) checkPageAt(list, offset);
+    for (let k = 0; k < 400; k++) {
+      const r = rnd();
+      if (r < 0.7) contact(Math.floor(rnd() * 330));
+      else if (r < 0.75) cache.removeContact(`c_${Math.floor(rnd() * 330)}`);
+      else if (r < 0.8) user(pick(USERS), pick([...TEAMS, null]));
+      else if (r < 0.85) {
+        // A message can bring its contact into a searched list, whose anchors a page far down made.
+        const searched = LISTS[5];
+        checkPageAt(searched, expected(searched).length - 1);
+        message(1000 + k);
+        for (let i = 0; i < 3; i++) checkPageAt(searched, Math.floor(rnd() * (expected(searched).length + 3)));
+      } else if (r < 0.9)
+        expect(() =>
+          cache.tx(() => {
+            contact(Math.floor(rnd() * 330));
+            throw new Error('undone');
+          }),
+        ).toThrow('undone');
+      // Pages from anywhere in the list, nearer its start or its end, and past it.
+      const list = pick(LISTS);
+      checkPageAt(list, Math.floor(rnd() * (expected(list).length + 3)));
+    }
+  });
+});
+
+describe('a long conversation list', () => {
+  /**
+   * The median CPU time of reading a page at each offset (CPU, not wall time: the machine may be busy
+   * with other work), taken in turns so that warming up and the machine's load weigh on all alike.
+   */
+  const cpuOfPages = (...offsets: number[]) => {
+    const times = offsets.map(() => [] as number[]);
+    for (let round = 0; round < 25; round++)
+      offsets.forEach((offset, i) => {
+        const t0 = process.cpuUsage();
+        q.conversations(cache, ME, { inbox: 'all', offset, limit: 10 });
+        const t = process.cpuUsage(t0);
+        if (round >= 5) times[i].push(t.user + t.system);
+      });
+    return times.map((xs) => xs.sort((a, b) => a - b)[xs.length >> 1]);
+  };
+
+  it('shows a page from its middle, after a change, about as fast as its first page', () => {
+    cache.close();
+    cache = Cache.open(join(dir, 'long.sqlite'));
+    // 60,000 contacts, one a second, written straight into the table (the lists read nothing else).
+    cache.run(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59999)
+      INSERT INTO contacts (id, status, last_activity_at, data)
+      SELECT 'c_' || i, 'open', 1000 * i, json_object('id', 'c_' || i, 'name', 'Contact ' || i, 'phone', NULL, 'email', NULL, 'channel_id', NULL, 'assignee_id', NULL,
+        'status', 'open', 'conversation_id', NULL, 'last_activity_at', 1000 * i, 'last_message', NULL, 'last_message_direction', NULL, 'created_at', 1) FROM n`);
+    const middle = 30_000;
+    // Jumped to once, then the list changes: a contact above that page gets a new message.
+    q.conversations(cache, ME, { inbox: 'all', offset: middle, limit: 100 });
+    cache.entities.put('contact', { ...cache.entities.get('contact', 'c_100')!, last_activity_at: 1e9 });
+    const page = q.conversations(cache, ME, { inbox: 'all', offset: middle, limit: 100 }).value();
+    expect(page.items.map((r) => r.id)).toEqual(
+      cache.all<{ id: string }>('SELECT id FROM contacts ORDER BY last_activity_at DESC, id DESC LIMIT 100 OFFSET ?', middle).map((r) => r.id),
+    );
+    // The rows before it are not walked again: the middle costs what the top costs, give or take the machine.
+    const [top, inTheMiddle] = cpuOfPages(0, middle);
+    expect(inTheMiddle).toBeLessThan(2 * top);
+  });
+});
