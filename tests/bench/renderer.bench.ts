@@ -13,6 +13,7 @@ import { inbound, signIn, startServer } from '../support/server';
 import { CHROMIUM } from '../e2e/support/chromium';
 import { ensureRendererBuilt } from '../e2e/support/global-setup';
 import { openApp, signInThroughUi } from '../e2e/support/harness';
+import { scrollWholeList } from '../e2e/support/list-scroll';
 
 const { values } = parseArgs({
   options: { contacts: { type: 'string', default: '100000' }, messages: { type: 'string', default: '100000' }, opens: { type: 'string', default: '20' } },
@@ -79,29 +80,6 @@ const SCROLL_FRAMES = `([n, px]) => new Promise((resolve) => {
   const frame = (t) => {
     times.push(t);
     if (times.length > n) return resolve(times.slice(1).map((x, i) => x - times[i]));
-    el.scrollTop += px;
-    requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
-})`;
-
-/**
- * Scrolls the list from top to bottom by a step every frame; answers the frames, the time between
- * them, and how many frames showed a placeholder row (a row whose page had not arrived) on screen.
- */
-const SCROLL_WHOLE = `([px]) => new Promise((resolve) => {
-  const el = document.querySelector('.conv-list__scroll');
-  const times = [];
-  let placeholders = 0;
-  const frame = (t) => {
-    times.push(t);
-    const box = el.getBoundingClientRect();
-    const shown = [...el.querySelectorAll('.conv-row--skeleton')].some((r) => {
-      const b = r.getBoundingClientRect();
-      return b.bottom > box.top && b.top < box.bottom;
-    });
-    if (shown) placeholders += 1;
-    if (el.scrollTop + el.clientHeight >= el.scrollHeight) return resolve({ frames: times.slice(1).map((x, i) => x - times[i]), placeholders });
     el.scrollTop += px;
     requestAnimationFrame(frame);
   };
@@ -194,7 +172,7 @@ async function main(): Promise<void> {
     // The whole list, top to bottom, 60 rows a frame.
     await page.locator('.conv-list__scroll').evaluate((el) => (el.scrollTop = 0));
     await page.waitForTimeout(300);
-    const whole = await inPage<{ frames: number[]; placeholders: number }>(page, SCROLL_WHOLE, [5040]);
+    const whole = await scrollWholeList(page, 5040);
     const avg = whole.frames.reduce((a, b) => a + b, 0) / whole.frames.length;
     line(
       `scroll the whole list (${rows}), 60 rows a frame`,
