@@ -12,7 +12,7 @@ import { generateWorkspace } from './generate-workspace';
 import { inbound, signIn, startServer } from '../support/server';
 import { CHROMIUM } from '../e2e/support/chromium';
 import { ensureRendererBuilt } from '../e2e/support/global-setup';
-import { openApp, signInThroughUi } from '../e2e/support/harness';
+import { openAllInbox, openApp, signInThroughUi } from '../e2e/support/harness';
 import { scrollWholeList } from '../e2e/support/list-scroll';
 
 const { values } = parseArgs({
@@ -129,11 +129,7 @@ async function main(): Promise<void> {
     await signInThroughUi(app, server.url, undefined, 300_000);
     console.log(`signed in and first sync done in ${secs(t)}`);
     const { page } = app;
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-    await page
-      .getByRole('complementary', { name: 'Inboxes' })
-      .getByRole('button', { name: /^All\b/ })
-      .click();
+    await openAllInbox(page);
 
     // Opening the 1,000-message conversation, alternating with a short one.
     await page.getByRole('searchbox', { name: 'Search conversations' }).fill('Bench');

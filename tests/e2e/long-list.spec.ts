@@ -2,7 +2,7 @@
 // fetched as the list moves (page by page ahead of it), not placeholders until the scrolling stops.
 import { expect, test } from './support/test';
 import { startServer, type TestServer } from '../support/server';
-import { signedInApp, type AppUser } from './support/harness';
+import { openAllInbox, signedInApp, type AppUser } from './support/harness';
 import { scrollWholeList } from './support/list-scroll';
 
 let server: TestServer;
@@ -21,12 +21,7 @@ test('a long list scrolled without a pause shows its conversations as it goes, n
   const app = await signedInApp(browser, server, 'manager@demo.test');
   apps.push(app);
   const { page } = app;
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-  await page
-    .getByRole('complementary', { name: 'Inboxes' })
-    .getByRole('button', { name: /^All\b/ })
-    .click();
-  await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: 'Closed' }).click();
+  await openAllInbox(page, 'Closed');
   await expect(page.locator('.conv-list__total')).toHaveText(/^[\d,]{3,} closed$/);
   await expect(page.locator('.conv-row--skeleton')).toHaveCount(0);
 
