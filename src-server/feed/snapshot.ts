@@ -144,7 +144,7 @@ async function visibleContacts(sql: SqlRunner, viewer: ViewerCtx): Promise<numbe
 /**
  * One page of a snapshot as a /sync answer (a SyncPage with `snapshot`). A snapshot whose epoch the
  * feed no longer reaches (pruned meanwhile), or from before the user's last visibility reset, is
- * answered must_refetch: the client begins again. The page after it is read ahead (snapshot-read-ahead.ts).
+ * answered must_refetch: the client begins again. The pages after it are read ahead (snapshot-read-ahead.ts).
  */
 export async function snapshotPageJson(sql: SqlRunner, asked: ViewerCtx, token: string, limit: number, now: number): Promise<string> {
   const head = await feedHead(sql);
@@ -155,7 +155,7 @@ export async function snapshotPageJson(sql: SqlRunner, asked: ViewerCtx, token: 
   if (p.e < (await feedFloor(sql))) return refetch('cursor_too_old');
   if (p.e < Number(user.refetch_seq)) return refetch('visibility_reset');
   const page = (await takeReadAhead<ReadPage>(sql, user.id, token, limit)) ?? (await readPage(sql, asked, token, limit, now));
-  if (page.next !== null) readAhead(sql, user.id, page.next, limit, () => readPage(sql, asked, page.next!, limit, now));
+  if (page.next !== null) readAhead(sql, user.id, page.next, limit, { read: (t) => readPage(sql, asked, t, limit, now), nextOf: (r) => r.next });
   return page.json;
 }
 
