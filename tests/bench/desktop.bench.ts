@@ -217,7 +217,7 @@ async function main() {
     line('raw inserts/s: 200,000 small rows, one table', `${Math.round(raw).toLocaleString()} (no full-text, no parsing)`, '');
     line('bootstrap rows/s ÷ raw inserts/s', (bootRate / raw).toFixed(3), '≥ 0.25 (like for like: bench:history)');
     line('inbox page in-process, as the list asks p50/p99', `${ms(pct(walkTimes, 50))} / ${ms(pct(walkTimes, 99))}`, 'p99 ≤ 2 ms');
-    line('  … by random position p50 / p99', `${ms(pct(positionTimes, 50))} / ${ms(pct(positionTimes, 99))}`, '(the former pattern)');
+    line('  … by random position, the former pattern p50/p99', `${ms(pct(positionTimes, 50))} / ${ms(pct(positionTimes, 99))}`, '');
     line('full-text search in-process p50 / p99', `${ms(pct(searchTimes, 50))} / ${ms(pct(searchTimes, 99))}`, 'p99 ≤ 30 ms');
     line(
       'mention commit → Notifier p50 / p99',
