@@ -13,6 +13,7 @@ import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspa
 import { redactsUser } from './records';
 import { feedFloor, feedHead } from './sync';
 import { pageTurn } from './turns';
+import { readAhead, takeReadAhead } from './snapshot-read-ahead';
 
 /** Where a snapshot stands between two pages (the `snapshot` query, base64url JSON). */
 interface Position {
@@ -143,18 +144,37 @@ async function visibleContacts(sql: SqlRunner, viewer: ViewerCtx): Promise<numbe
 /**
  * One page of a snapshot as a /sync answer (a SyncPage with `snapshot`). A snapshot whose epoch the
  * feed no longer reaches (pruned meanwhile), or from before the user's last visibility reset, is
- * answered must_refetch: the client begins again.
+ * answered must_refetch: the client begins again. The pages after it are read ahead (snapshot-read-ahead.ts).
  */
 export async function snapshotPageJson(sql: SqlRunner, asked: ViewerCtx, token: string, limit: number, now: number): Promise<string> {
-  // The head first: every row read below is at least as new as it (see SnapshotProgress.version).
   const head = await feedHead(sql);
   const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
-  const viewer: ViewerCtx = { user, scope: await scopeOf(sql, user) };
-  const p: Position = token === 'begin' ? { e: head, k: null, n: FIRST_CONTACTS_PER_PAGE, done: 0, total: 0 } : decode(token);
+  const p = positionOf(token, head);
   const refetch = (reason: string) => JSON.stringify({ must_refetch: true, reason });
   if (p.e > head) return refetch('cursor_ahead');
   if (p.e < (await feedFloor(sql))) return refetch('cursor_too_old');
   if (p.e < Number(user.refetch_seq)) return refetch('visibility_reset');
+  const page = (await takeReadAhead<ReadPage>(sql, user.id, token, limit)) ?? (await readPage(sql, asked, token, limit, now));
+  if (page.next !== null) readAhead(sql, user.id, page.next, limit, { read: (t) => readPage(sql, asked, t, limit, now), nextOf: (r) => r.next });
+  return page.json;
+}
+
+const positionOf = (token: string, head: number): Position =>
+  token === 'begin' ? { e: head, k: null, n: FIRST_CONTACTS_PER_PAGE, done: 0, total: 0 } : decode(token);
+
+/** A page's answer and the token of the page after it (null: the last). */
+interface ReadPage {
+  json: string;
+  next: string | null;
+}
+
+/** Reads the page a token names: the head first, then the user's visibility now, then the rows. */
+async function readPage(sql: SqlRunner, asked: ViewerCtx, token: string, limit: number, now: number): Promise<ReadPage> {
+  // The head first: every row read below is at least as new as it (see SnapshotProgress.version).
+  const head = await feedHead(sql);
+  const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
+  const viewer: ViewerCtx = { user, scope: await scopeOf(sql, user) };
+  const p = positionOf(token, head);
   const page = await pageTurn(async (slice) => {
     if (p.k === null) {
       const records = await slice(() => workspaceRecords(sql, viewer, head, now));
@@ -178,5 +198,8 @@ export async function snapshotPageJson(sql: SqlRunner, asked: ViewerCtx, token: 
   // never taken for a complete one); the last page's cursor is the epoch the feed is followed from.
   const next = page.next ? 0 : p.e;
   const hasMore = page.next !== null || head > p.e;
-  return `{"must_refetch":false,"changes":[${page.records.join(',')}],"next":${next},"has_more":${hasMore},"head":${head},"epoch":${p.e},"snapshot":${JSON.stringify(progress)}}`;
+  return {
+    json: `{"must_refetch":false,"changes":[${page.records.join(',')}],"next":${next},"has_more":${hasMore},"head":${head},"epoch":${p.e},"snapshot":${JSON.stringify(progress)}}`,
+    next: progress.next,
+  };
 }

@@ -12,6 +12,7 @@ import { DesktopService } from '../../src-main/core/service/desktop-service';
 import { MemoryStore } from '../../src-main/core/service/ports';
 import type { Notifier, OsAlert } from '../../src-main/core/notifications/notification-center';
 import { CACHE_MIGRATIONS } from '../../src-main/core/cache/migrations';
+import { TABLE_OF } from '../../src-main/core/cache/entity-store';
 
 const { values } = parseArgs({ options: { contacts: { type: 'string', default: '100000' }, messages: { type: 'string', default: '1000000' } } });
 const CONTACTS = Number(values.contacts);
@@ -23,7 +24,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
-const line = (name: string, value: string, goal: string) => console.log(`${name.padEnd(44)} ${value.padEnd(26)} goal: ${goal}`);
+const line = (name: string, value: string, goal: string) => console.log(`${name.padEnd(48)} ${value.padEnd(32)} ${goal && `goal: ${goal}`}`);
 
 async function startServerProcess(dbFile: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile], {
@@ -103,8 +104,10 @@ async function main() {
     await call('command', 'signIn', { server_url: server.url, email: 'manager@demo.test', password: 'demo-password' });
     while (service.session().state !== 'ready') await new Promise((r) => setTimeout(r, 50));
     const bootSeconds = (performance.now() - t) / 1000;
-    const records = service.cache!.cursor;
-    const bootRate = records / bootSeconds;
+    // What the bootstrap wrote: the rows of every entity table (not the sync cursor, a feed position).
+    const cache = service.cache!;
+    const rows = Object.values(TABLE_OF).reduce((n, table) => n + cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)!.n, 0);
+    const bootRate = rows / bootSeconds;
     const rss = process.memoryUsage().rss / 1024 / 1024;
     const raw = rawInsertRate(200_000);
 
@@ -206,12 +209,16 @@ async function main() {
     await agent.shutdown();
 
     console.log('');
-    line('bootstrap (records/s, end to end)', `${Math.round(bootRate).toLocaleString()} (${records.toLocaleString()} in ${bootSeconds.toFixed(1)} s)`, '');
-    line('raw better-sqlite3 inserts/s (same run)', Math.round(raw).toLocaleString(), '');
-    line('bootstrap ÷ raw insert throughput', (bootRate / raw).toFixed(3), '≥ 0.25');
-    line('inbox page, as the list asks p50 / p99', `${ms(pct(walkTimes, 50))} / ${ms(pct(walkTimes, 99))}`, 'p99 ≤ 2 ms');
-    line('  … by random position p50 / p99', `${ms(pct(positionTimes, 50))} / ${ms(pct(positionTimes, 99))}`, '(the former pattern)');
-    line('full-text search p50 / p99', `${ms(pct(searchTimes, 50))} / ${ms(pct(searchTimes, 99))}`, 'p99 ≤ 30 ms');
+    line(
+      'bootstrap: rows cached per second, end to end',
+      `${Math.round(bootRate).toLocaleString()} (${rows.toLocaleString()} rows in ${bootSeconds.toFixed(1)} s)`,
+      '',
+    );
+    line('raw inserts/s: 200,000 small rows, one table', `${Math.round(raw).toLocaleString()} (no full-text, no parsing)`, '');
+    line('bootstrap rows/s ÷ raw inserts/s', (bootRate / raw).toFixed(3), '≥ 0.25 (like for like: bench:history)');
+    line('inbox page in-process, as the list asks p50/p99', `${ms(pct(walkTimes, 50))} / ${ms(pct(walkTimes, 99))}`, 'p99 ≤ 2 ms');
+    line('  … by random position, the former pattern p50/p99', `${ms(pct(positionTimes, 50))} / ${ms(pct(positionTimes, 99))}`, '');
+    line('full-text search in-process p50 / p99', `${ms(pct(searchTimes, 50))} / ${ms(pct(searchTimes, 99))}`, 'p99 ≤ 30 ms');
     line(
       'mention commit → Notifier p50 / p99',
       `${ms(pct(mentionLatency, 50))} / ${ms(pct(mentionLatency, 99))} (n=${mentionLatency.length})`,

@@ -2,7 +2,7 @@
 // history (default 100,000 contacts, 2,000,000 messages, 10,000,000 change records of churn). Prints
 // what each figure includes beside it; it is not a test and never fails on a time (README, Benchmarks).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     contacts: { type: 'string', default: '100000' },
     messages: { type: 'string', default: '2000000' },
     churn: { type: 'string', default: '10000000' },
+    /** A folder keeping the generated workspaces between runs (one pair per scale); each run works on copies. */
+    keep: { type: 'string' },
   },
 });
 const scale: HistoryScale = { contacts: Number(values.contacts), messages: Number(values.messages), churn: Number(values.churn) };
@@ -32,11 +34,12 @@ const dir = mkdtempSync(join(tmpdir(), 'ism-bench-history-'));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const line = (name: string, value: string, goal = '') => console.log(`${name.padEnd(52)} ${value.padEnd(40)} ${goal && `goal: ${goal}`}`);
+const row = (name: string, value: string, goal = '') => `${name.padEnd(52)} ${value.padEnd(40)} ${goal && `goal: ${goal}`}`;
+const line = (name: string, value: string, goal = '') => console.log(row(name, value, goal));
 const quiet: Notifier = { show: () => {} };
 
-async function serverProcess(dbFile: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile], {
+async function serverProcess(dbFile: string, args: string[] = []): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -156,31 +159,35 @@ async function main() {
   );
   const plain = join(dir, 'plain.sqlite');
   const churned = join(dir, 'churned.sqlite');
-  let t = performance.now();
-  await generateHistory(plain, scale);
-  const genState = (performance.now() - t) / 1000;
-  copyFileSync(plain, churned);
-  t = performance.now();
-  addChurn(churned, scale);
-  line('generated: state / churn', `${genState.toFixed(1)} s / ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const kept = await generated();
+  copyFileSync(kept.plain, plain);
+  copyFileSync(kept.churned, churned);
+  line('generated: state / churn', kept.seconds ? `${kept.seconds.state.toFixed(1)} s / ${kept.seconds.churn.toFixed(1)} s` : `kept in ${kept.folder}`);
 
   // Bootstraps: the workspace without churn, then with it (each its own server process and desktop).
   const results: Record<string, { seconds: number; bytes: number; records: number; rss: number; pagesSeconds: number }> = {};
-  let rawSeconds = 0;
   for (const [name, file] of [
     ['without churn', plain],
     ['with churn', churned],
   ] as const) {
     // The churned feed is compacted before its server starts: a server compacts a minute after it starts,
     // and a first run over a long backlog takes up to half of its time, which a bootstrap then shares.
-    if (name === 'with churn') await compaction(churned);
-    const server = await serverProcess(file);
+    if (name === 'with churn') for (const l of await compacted(churned, kept.churned)) console.log(l);
+    // The feed without churn is kept whole (it is a year old: 30 days' retention would prune it all),
+    // so the catch-up pages below have a feed to read; the generator left nothing to compact in it.
+    const server = await serverProcess(file, name === 'without churn' ? ['--feed-retention-days', '400'] : []);
     try {
       const boot = await bootstrap(server.url, name.replace(' ', '-'));
       const pages = await snapshotPages(server.url);
-      results[name] = { seconds: boot.seconds, bytes: pages.bytes, records: pages.records, rss: boot.rss, pagesSeconds: pages.seconds };
+      const r = (results[name] = { seconds: boot.seconds, bytes: pages.bytes, records: pages.records, rss: boot.rss, pagesSeconds: pages.seconds });
+      // Each figure as soon as it is known: a full-scale run takes long.
+      line(`manager bootstrap, ${name}`, `${r.seconds.toFixed(1)} s, ${mb(r.bytes)}, ${r.records.toLocaleString()} records`);
+      line('  the same pages fetched alone (HTTP, no cache)', `${r.pagesSeconds.toFixed(1)} s`);
       if (name === 'without churn') {
-        rawSeconds = rawLoad(pages.pages);
+        line('main-process RSS after bootstrap (without churn)', mb(r.rss), '≤ 300 MB');
+        const rawSeconds = rawLoad(pages.pages);
+        line('raw load of the same rows into the same cache', `${rawSeconds.toFixed(1)} s`);
+        line('  raw load ÷ bootstrap (time, without churn)', (rawSeconds / r.seconds).toFixed(2), '≥ 0.5');
         await inboxAndSearch(boot.call, boot.host.service);
       }
       boot.ws.close();
@@ -190,17 +197,33 @@ async function main() {
       await stop(server.proc);
     }
   }
-  const a = results['without churn'];
-  const b = results['with churn'];
-  for (const [name, r] of Object.entries(results)) {
-    line(`manager bootstrap, ${name}`, `${r.seconds.toFixed(1)} s, ${mb(r.bytes)}, ${r.records.toLocaleString()} records`);
-    line('  the same pages fetched alone (HTTP, no cache)', `${r.pagesSeconds.toFixed(1)} s`);
-  }
-  line('  with ÷ without churn (time)', (b.seconds / a.seconds).toFixed(2), '≤ 1.2');
-  line('raw load of the same rows into the same cache', `${rawSeconds.toFixed(1)} s`);
-  line('  raw load ÷ bootstrap (time, without churn)', (rawSeconds / a.seconds).toFixed(2), '≥ 0.5');
-  line('main-process RSS after bootstrap (without churn)', mb(a.rss), '≤ 300 MB');
+  line('manager bootstrap with ÷ without churn (time)', (results['with churn'].seconds / results['without churn'].seconds).toFixed(2), '≤ 1.2');
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The two generated workspaces: made now, or (with --keep) found in that folder from an earlier run
+ * of the same scale. A run never writes to the kept files: it serves and compacts copies.
+ */
+async function generated(): Promise<{ plain: string; churned: string; folder: string; seconds: { state: number; churn: number } | null }> {
+  const folder = resolve(values.keep ?? dir);
+  mkdirSync(folder, { recursive: true });
+  const name = `${scale.contacts}-${scale.messages}`;
+  const plain = join(folder, `history-${name}.sqlite`);
+  const churned = join(folder, `history-${name}-churn-${scale.churn}.sqlite`);
+  if (existsSync(plain) && existsSync(churned)) return { plain, churned, folder, seconds: null };
+  // Written under another name and renamed when whole, so a run cut short leaves nothing to be taken for a workspace.
+  const partial = (file: string) => `${file}.partial`;
+  for (const f of [plain, churned]) rmSync(partial(f), { force: true });
+  let t = performance.now();
+  await generateHistory(partial(plain), scale);
+  const state = (performance.now() - t) / 1000;
+  copyFileSync(partial(plain), partial(churned));
+  t = performance.now();
+  addChurn(partial(churned), scale);
+  const churn = (performance.now() - t) / 1000;
+  for (const f of [plain, churned]) renameSync(partial(f), f);
+  return { plain, churned, folder, seconds: { state, churn } };
 }
 
 /** Inbox pages and search through the host's WebSocket, as the renderer asks (the timings: inbox-timings.ts, shared with inbox-scale.ts). */
@@ -242,8 +265,29 @@ async function syncPages(url: string): Promise<void> {
   );
 }
 
-/** Feed records and the server file before and after a compaction run (30 days' retention), and after VACUUM. */
-async function compaction(file: string): Promise<void> {
+/**
+ * The churned workspace compacted (see `compaction`), or with --keep the compacted copy an earlier run
+ * of this scale kept, with the figures that run printed, said to be from then.
+ */
+async function compacted(file: string, keptChurned: string): Promise<string[]> {
+  const keptFile = keptChurned.replace(/\.sqlite$/, '-compacted.sqlite');
+  const keptFigures = `${keptFile}.txt`;
+  if (values.keep && existsSync(keptFile) && existsSync(keptFigures)) {
+    copyFileSync(keptFile, file);
+    const made = statSync(keptFigures).mtime.toISOString();
+    return [`compaction: kept from the run of ${made} (its figures then):`, ...readFileSync(keptFigures, 'utf8').trimEnd().split('\n')];
+  }
+  const figures = await compaction(file);
+  if (values.keep) {
+    copyFileSync(file, `${keptFile}.partial`);
+    writeFileSync(keptFigures, `${figures.join('\n')}\n`);
+    renameSync(`${keptFile}.partial`, keptFile);
+  }
+  return figures;
+}
+
+/** Feed records and the server file before and after a compaction run (30 days' retention), and after VACUUM: the lines to print. */
+async function compaction(file: string): Promise<string[]> {
   const count = () => {
     const raw = new BetterSqlite3(file, { readonly: true });
     const n = (raw.prepare('SELECT COUNT(*) AS n FROM changes').get() as { n: number }).n;
@@ -260,9 +304,11 @@ async function compaction(file: string): Promise<void> {
   const raw = new BetterSqlite3(file);
   raw.exec('VACUUM');
   raw.close();
-  line('feed records before / after compaction', `${before.records.toLocaleString()} / ${after.records.toLocaleString()} in ${seconds.toFixed(1)} s`);
-  line('  superseded / past retention', `${report.superseded.toLocaleString()} / ${report.pruned.toLocaleString()}`);
-  line('server file before / after / after VACUUM', `${mb(before.bytes)} / ${mb(after.bytes)} / ${mb(statSync(file).size)}`);
+  return [
+    row('feed records before / after compaction', `${before.records.toLocaleString()} / ${after.records.toLocaleString()} in ${seconds.toFixed(1)} s`),
+    row('  superseded / past retention', `${report.superseded.toLocaleString()} / ${report.pruned.toLocaleString()}`),
+    row('server file before / after / after VACUUM', `${mb(before.bytes)} / ${mb(after.bytes)} / ${mb(statSync(file).size)}`),
+  ];
 }
 
 await main();

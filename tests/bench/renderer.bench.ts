@@ -12,7 +12,8 @@ import { generateWorkspace } from './generate-workspace';
 import { inbound, signIn, startServer } from '../support/server';
 import { CHROMIUM } from '../e2e/support/chromium';
 import { ensureRendererBuilt } from '../e2e/support/global-setup';
-import { openApp, signInThroughUi } from '../e2e/support/harness';
+import { openAllInbox, openApp, signInThroughUi } from '../e2e/support/harness';
+import { scrollWholeList } from '../e2e/support/list-scroll';
 
 const { values } = parseArgs({
   options: { contacts: { type: 'string', default: '100000' }, messages: { type: 'string', default: '100000' }, opens: { type: 'string', default: '20' } },
@@ -85,29 +86,6 @@ const SCROLL_FRAMES = `([n, px]) => new Promise((resolve) => {
   requestAnimationFrame(frame);
 })`;
 
-/**
- * Scrolls the list from top to bottom by a step every frame; answers the frames, the time between
- * them, and how many frames showed a placeholder row (a row whose page had not arrived) on screen.
- */
-const SCROLL_WHOLE = `([px]) => new Promise((resolve) => {
-  const el = document.querySelector('.conv-list__scroll');
-  const times = [];
-  let placeholders = 0;
-  const frame = (t) => {
-    times.push(t);
-    const box = el.getBoundingClientRect();
-    const shown = [...el.querySelectorAll('.conv-row--skeleton')].some((r) => {
-      const b = r.getBoundingClientRect();
-      return b.bottom > box.top && b.top < box.bottom;
-    });
-    if (shown) placeholders += 1;
-    if (el.scrollTop + el.clientHeight >= el.scrollHeight) return resolve({ frames: times.slice(1).map((x, i) => x - times[i]), placeholders });
-    el.scrollTop += px;
-    requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
-})`;
-
 const inPage = <T>(page: Page, fn: string, args: unknown[]): Promise<T> => page.evaluate(`(${fn})(${JSON.stringify(args)})`) as Promise<T>;
 const clickToPainted = (page: Page, row: string, last: string) => inPage<number>(page, CLICK_TO_PAINTED, [row, last]);
 const scrollFrames = (page: Page, frames: number, step: number) => inPage<number[]>(page, SCROLL_FRAMES, [frames, step]);
@@ -151,11 +129,7 @@ async function main(): Promise<void> {
     await signInThroughUi(app, server.url, undefined, 300_000);
     console.log(`signed in and first sync done in ${secs(t)}`);
     const { page } = app;
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
-    await page
-      .getByRole('complementary', { name: 'Inboxes' })
-      .getByRole('button', { name: /^All\b/ })
-      .click();
+    await openAllInbox(page);
 
     // Opening the 1,000-message conversation, alternating with a short one.
     await page.getByRole('searchbox', { name: 'Search conversations' }).fill('Bench');
@@ -194,7 +168,7 @@ async function main(): Promise<void> {
     // The whole list, top to bottom, 60 rows a frame.
     await page.locator('.conv-list__scroll').evaluate((el) => (el.scrollTop = 0));
     await page.waitForTimeout(300);
-    const whole = await inPage<{ frames: number[]; placeholders: number }>(page, SCROLL_WHOLE, [5040]);
+    const whole = await scrollWholeList(page, 5040);
     const avg = whole.frames.reduce((a, b) => a + b, 0) / whole.frames.length;
     line(
       `scroll the whole list (${rows}), 60 rows a frame`,

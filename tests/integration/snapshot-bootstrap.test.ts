@@ -27,6 +27,18 @@ describe('bootstrap from a snapshot', () => {
   afterAll(async () => {
     for (const stop of stops.reverse()) await stop();
   });
+  /** A demo workspace of 20 contacts, and an empty cache that pages are written into by hand. */
+  const serverAndEmptyCache = async (seed: number) => {
+    const server = await startServer({ demo: { seed, contacts: 20 } });
+    stops.push(() => server.stop());
+    const dir = mkdtempSync(join(tmpdir(), 'ism-snapshot-'));
+    const cache = Cache.open(join(dir, 'cache.sqlite'));
+    stops.push(async () => {
+      cache.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { server, cache };
+  };
 
   it('desktops signing in during a burst of writes end with exactly what each user may see', async () => {
     const server: TestServer = await startServer({ demo: { seed: 31, contacts: 60 } });
@@ -85,14 +97,7 @@ describe('bootstrap from a snapshot', () => {
   }, 180_000);
 
   it('a contact changed twice after the snapshot began never goes back to its older state while the feed catches up', async () => {
-    const server = await startServer({ demo: { seed: 32, contacts: 20 } });
-    stops.push(() => server.stop());
-    const dir = mkdtempSync(join(tmpdir(), 'ism-snapshot-'));
-    const cache = Cache.open(join(dir, 'cache.sqlite'));
-    stops.push(async () => {
-      cache.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const { server, cache } = await serverAndEmptyCache(32);
     const manager = await signIn(server, 'manager@demo.test');
     const users = (await manager.get('/api/v1/users')).body.items as { id: string; role: string }[];
     const [first, second] = users.filter((u) => u.role === 'agent');
@@ -104,8 +109,9 @@ describe('bootstrap from a snapshot', () => {
     const contact = ((await manager.get('/api/v1/contacts?limit=1')).body.items as { id: string }[])[0].id;
     await manager.post(`/api/v1/contacts/${contact}/assignee`, { client_id: clientId(), assignee_id: first.id });
     await manager.post(`/api/v1/contacts/${contact}/assignee`, { client_id: clientId(), assignee_id: second.id });
+    // Asked with another page size than the first page's, so it is read now, not read ahead before the reassignments.
     while (p.snapshot?.next) {
-      p = await page(manager, `after=0&snapshot=${p.snapshot.next}&limit=5000`);
+      p = await page(manager, `after=0&snapshot=${p.snapshot.next}&limit=4999`);
       cache.applySnapshotPage(p.changes, p.snapshot!, p.next);
     }
     const assignee = () => cache.entities.get('contact', contact)?.assignee_id;
@@ -125,6 +131,40 @@ describe('bootstrap from a snapshot', () => {
     );
     expect(assignee()).toBe(second.id);
     expect(cache.cursor).toBe(catchUp.next);
+  }, 60_000);
+
+  it('the next page is read while the client writes the one before: a message and a restriction made meanwhile still reach the cache right', async () => {
+    const { server, cache } = await serverAndEmptyCache(34);
+    const owner = await signIn(server, 'owner@demo.test');
+    const agent = await signIn(server, 'agent1@demo.test');
+    const me = { id: agent.userId };
+    const mine = ((await agent.get('/api/v1/contacts?limit=200')).body.items as { id: string; assignee_id: string | null }[]).find(
+      (c) => c.assignee_id === me.id,
+    )!;
+
+    let p = await page(agent, 'after=0&snapshot=begin&limit=60');
+    cache.applySnapshotPage(p.changes, p.snapshot!, p.next);
+    const epoch = p.epoch;
+    // While the agent's desktop writes the first page: a message on their contact, and their view narrowed to their own contacts.
+    const sent = await owner.post(`/api/v1/contacts/${mine.id}/messages`, { client_id: clientId(), text: 'written between two pages' });
+    await owner.patch(`/api/v1/users/${me.id}`, { client_id: clientId(), restrictions: { contact_visibility: 'user' } });
+    const versions: number[] = [];
+    while (p.snapshot?.next) {
+      p = await page(agent, `after=0&snapshot=${p.snapshot.next}&limit=60`);
+      versions.push(p.snapshot!.version);
+      cache.applySnapshotPage(p.changes, p.snapshot!, p.next);
+    }
+    const catchUp = await page(agent, `after=${epoch}&epoch=${epoch}&limit=5000`);
+    cache.applyChanges(catchUp.changes, catchUp.next);
+
+    // The next page had been read before the message was written: it comes with the feed after the page.
+    const message = catchUp.changes.find((r) => r.entity === 'message' && r.id === sent.body.id)!;
+    expect(versions[0]).toBeLessThan(message.seq);
+    expect(cache.entities.get('message', sent.body.id)?.text).toBe('written between two pages');
+    // And the agent's cache holds exactly what they may see now.
+    const visible = ((await agent.get('/api/v1/contacts?limit=200')).body.items as { id: string }[]).map((c) => c.id).sort();
+    expect(visible).toContain(mine.id);
+    expect(cache.all<{ id: string }>('SELECT id FROM contacts ORDER BY id').map((r) => r.id)).toEqual(visible);
   }, 60_000);
 
   it('a first sign-in after heavy churn downloads what the user may see now, not the history', async () => {

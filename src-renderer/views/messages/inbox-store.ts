@@ -12,6 +12,10 @@ import { isAffected } from '../../bridge/useQuery';
 const PAGE_SIZE = 100;
 /** Pages kept around the visible ones; farther pages are dropped and fetched again when needed. */
 const KEEP_PAGES = 8;
+/** Pages fetched beyond the visible ones in the direction the list scrolls, so rows are there when they come into view. */
+const AHEAD_PAGES = 2;
+/** While the list moves, what it needs is fetched at most this often (a dragged scrollbar asks for where it is, not every row it passes). */
+const FETCH_EVERY_MS = 40;
 
 export type StatusFilter = 'open' | 'closed';
 
@@ -44,6 +48,8 @@ interface InboxStore {
 
 let generation = 0;
 let visible: [number, number] = [0, 30];
+/** The way the list last moved: +1 down, -1 up. */
+let direction = 1;
 const inflight = new Set<string>();
 let fetchTimer: number | undefined;
 let subscribed = false;
@@ -73,42 +79,66 @@ export function indexOfContact(pages: Record<number, InboxRow[]>, contactId: str
 }
 
 export const useInbox = create<InboxStore>((set, get) => {
-  const neededPages = (): number[] => {
-    const first = Math.max(0, Math.floor(visible[0] / PAGE_SIZE));
-    const last = Math.floor(visible[1] / PAGE_SIZE);
+  /** The visible pages (with `ahead`, and those the scrolling comes to next). */
+  const neededPages = (ahead = false): number[] => {
+    const first = Math.max(0, Math.floor(visible[0] / PAGE_SIZE) - (ahead && direction < 0 ? AHEAD_PAGES : 0));
+    const last = Math.floor(visible[1] / PAGE_SIZE) + (ahead && direction > 0 ? AHEAD_PAGES : 0);
     const total = get().total;
     const out: number[] = [];
     for (let p = first; p <= last; p++) if (total === null || p * PAGE_SIZE < total || p === 0) out.push(p);
     return out;
   };
 
-  const fetchPage = async (page: number, force = false) => {
+  /** Fetches `count` pages from `page` in one request (several only after a held page, by keyset). */
+  const fetchPage = async (page: number, force = false, count = 1) => {
     const gen = generation;
-    const key = `${gen}:${page}`;
-    if (inflight.has(key) || (!force && get().pages[page])) return;
-    inflight.add(key);
+    const keys = Array.from({ length: count }, (_, i) => `${gen}:${page + i}`);
+    if (keys.some((k) => inflight.has(k)) || (!force && get().pages[page])) return;
+    for (const k of keys) inflight.add(k);
     const { inbox, status, q, pages } = get();
     // After a change rows may have moved: a refresh places its pages by position again.
     const where = force ? { offset: page * PAGE_SIZE } : pageRequest(pages, page);
     try {
-      const res = await query('conversations', { inbox, status, q: q.trim() || undefined, ...where, limit: PAGE_SIZE });
+      const res = await query('conversations', { inbox, status, q: q.trim() || undefined, ...where, limit: PAGE_SIZE * count });
       if (gen !== generation) return;
-      const pages = { ...get().pages, [page]: res.items };
+      const pages = { ...get().pages, [page]: res.items.slice(0, PAGE_SIZE) };
+      for (let i = 1; i * PAGE_SIZE < res.items.length; i++) pages[page + i] = res.items.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
       // Keep memory flat however far the user scrolls.
       const mid = Math.floor(visible[0] / PAGE_SIZE);
       for (const p of Object.keys(pages)) if (Math.abs(Number(p) - mid) > KEEP_PAGES) delete pages[Number(p)];
       set({ pages, total: res.total, listError: null });
+      fetchNeeded();
     } catch (err) {
       if (gen === generation) set({ listError: err instanceof DesktopError ? err : new DesktopError('internal', String(err)) });
     } finally {
-      inflight.delete(key);
+      for (const k of keys) inflight.delete(k);
     }
+  };
+
+  /**
+   * The needed pages not held yet: those next to a held page first (asked by keyset, cheap; going
+   * down, the missing pages in a row in one request), each answer fetching what is still missing;
+   * by position only the first visible one, after a jump.
+   */
+  const fetchNeeded = () => {
+    const { pages } = get();
+    const missing = neededPages(true).filter((p) => !pages[p]);
+    const byKeyset = missing.filter((p) => pages[p - 1]?.length === PAGE_SIZE || pages[p + 1]?.length);
+    for (const p of byKeyset) {
+      let run = 1;
+      if (pages[p - 1]?.length === PAGE_SIZE) while (missing.includes(p + run)) run++;
+      void fetchPage(p, false, run);
+    }
+    const jump = neededPages().find((p) => !pages[p]);
+    if (!byKeyset.length && jump !== undefined) void fetchPage(jump);
   };
 
   const restart = () => {
     generation++;
     window.clearTimeout(fetchTimer);
+    fetchTimer = undefined;
     visible = [0, 30];
+    direction = 1;
     set({ total: null, pages: {}, listError: null });
     void fetchPage(0);
   };
@@ -186,12 +216,15 @@ export const useInbox = create<InboxStore>((set, get) => {
 
     showRange(start, end) {
       subscribe();
+      if (start !== visible[0]) direction = start > visible[0] ? 1 : -1;
       visible = [start, end];
-      const missing = neededPages().filter((p) => !get().pages[p]);
-      if (missing.length === 0) return;
-      // While the scrollbar is dragged fast, only the pages where it stops are fetched.
-      window.clearTimeout(fetchTimer);
-      fetchTimer = window.setTimeout(() => missing.forEach((p) => void fetchPage(p)), 40);
+      if (fetchTimer !== undefined || neededPages(true).every((p) => get().pages[p])) return;
+      // At once, then at most every FETCH_EVERY_MS while the list moves: the pages needed by then.
+      fetchNeeded();
+      fetchTimer = window.setTimeout(() => {
+        fetchTimer = undefined;
+        fetchNeeded();
+      }, FETCH_EVERY_MS);
     },
 
     refresh() {

@@ -147,13 +147,19 @@ export async function openBySearch(page: Page, contact: { id: string; name: stri
   await expect(page.locator('#thread-title')).toHaveText(contact.name);
 }
 
-/** Opens a contact's conversation from the All inbox by searching for its name. */
-export async function openFromAllInbox(page: Page, contact: { id: string; name: string }): Promise<void> {
+/** Opens the Messages module on the All inbox, on one of its tabs (the one it was on, without `status`). */
+export async function openAllInbox(page: Page, status?: 'Open' | 'Closed'): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Messages' }).click();
   await page
     .getByRole('complementary', { name: 'Inboxes' })
     .getByRole('button', { name: /^All\b/ })
     .click();
+  if (status) await page.getByRole('group', { name: 'Show conversations' }).getByRole('button', { name: status }).click();
+}
+
+/** Opens a contact's conversation from the All inbox by searching for its name. */
+export async function openFromAllInbox(page: Page, contact: { id: string; name: string }): Promise<void> {
+  await openAllInbox(page);
   await openBySearch(page, contact);
 }
 
