@@ -168,7 +168,10 @@ async function main(): Promise<void> {
           `    endpoint ${k + 1}: ${fmt(r.received.length)} delivered of ${fmt(load.acked.size)}, ${fmt(r.received.length / ((last - first) / 1000))} deliveries/s, lag from acknowledgement p50 ${fmt(pct(lags, 50), 1)} ms p99 ${fmt(pct(lags, 99), 1)} ms`,
         );
       });
-      if (slow) console.log(`    endpoint ${endpoints} (answers after 5 s): ${fmt(receivers[endpoints - 1].received.length)} delivered meanwhile (16 requests in flight at a time)`);
+      if (slow)
+        console.log(
+          `    endpoint ${endpoints} (answers after 5 s): ${fmt(receivers[endpoints - 1].received.length)} delivered meanwhile (16 requests in flight at a time)`,
+        );
       for (const id of ids) await api(server, owner, 'DELETE', `/api/v1/webhooks/${id}?client_id=bench-del-${id}`);
       await Promise.all(receivers.map((r) => r.close()));
     }
