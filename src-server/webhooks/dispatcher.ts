@@ -4,7 +4,8 @@
 // queues each event once); sending claims the oldest pending delivery of each lane (a contact's events
 // go in order) for a while, posts it signed, and records the answer: delivered, or retried with
 // exponential backoff and jitter until 24 hours have passed, then failed. The answers that came in since
-// the last claim are recorded in the claim's transaction, so one write serves many deliveries. An endpoint whose every
+// the last claim are recorded in the claim's transaction, so one write serves many deliveries; and a
+// second share of deliveries is claimed ahead, so a request that ends makes room for the next at once. An endpoint whose every
 // delivery failed for 24 hours is paused and the Owners are told. Each endpoint has at most 16
 // requests in flight, picked from its own deliveries, so a slow receiver holds only its own.
 import { createHmac } from 'node:crypto';
@@ -66,6 +67,13 @@ interface Answer {
   r: OutboundResult;
 }
 
+/** A delivery claimed ahead, waiting for a free request; `until` is its claim's end as written. */
+interface Ready {
+  d: DueRow;
+  claimedAt: number;
+  until: number;
+}
+
 interface ActiveEndpoint {
   id: string;
   events: string;
@@ -117,6 +125,10 @@ export class WebhookDispatcher {
   private readonly inFlight = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
   private answers: Answer[] = [];
+  /** Per endpoint, deliveries claimed ahead (at most as many as its requests), in claim order. */
+  private readonly ready = new Map<string, Ready[]>();
+  /** Deliveries claimed ahead that waited too long to be sent: their claims are given back at the next claim. */
+  private stale: Ready[] = [];
   /** Queueing (after commits) and sending (after queueing, and as requests finish) run apart: a slow step of one never waits for the other. */
   private readonly queueing: Rerun;
   private readonly sending: Rerun;
@@ -160,9 +172,16 @@ export class WebhookDispatcher {
     await Promise.all([this.queueing.idle(), this.sending.idle()]);
     await Promise.allSettled([...this.sends]);
     const answers = this.answers;
-    this.answers = [];
-    if (answers.length > 0)
-      await this.store.write((tx) => this.record(tx, answers)).catch((err: unknown) => this.opts.log('webhook results not recorded', err));
+    const unsent = [...this.stale, ...[...this.ready.values()].flat()];
+    [this.answers, this.stale] = [[], []];
+    this.ready.clear();
+    if (answers.length > 0 || unsent.length > 0)
+      await this.store
+        .write(async (tx) => {
+          await this.record(tx, answers);
+          await this.giveBack(tx, unsent);
+        })
+        .catch((err: unknown) => this.opts.log('webhook results not recorded', err));
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
@@ -211,16 +230,19 @@ export class WebhookDispatcher {
   private async sendDue(): Promise<void> {
     await this.cutLogs();
     const answers = this.answers;
-    this.answers = [];
+    const stale = this.stale;
+    [this.answers, this.stale] = [[], []];
     const picked = new Map<number, DueRow>();
-    const { claimed, retries, paused } = await this.store.write(async (tx) => {
+    const { claimed, until, active, retries, paused } = await this.store.write(async (tx) => {
       const recorded = await this.record(tx, answers);
+      await this.giveBack(tx, stale);
       picked.clear();
       const endpoints = await tx.sql.all<{ id: string; url: string; signing_key: string }>(
         "SELECT id, url, signing_key FROM webhook_endpoints WHERE state = 'active'",
       );
       for (const e of endpoints) {
-        const free = this.perEndpoint - (this.inFlight.get(e.id) ?? 0);
+        // Its requests, and as many claimed ahead.
+        const free = 2 * this.perEndpoint - (this.inFlight.get(e.id) ?? 0) - (this.ready.get(e.id)?.length ?? 0);
         if (free <= 0 || this.closed) continue;
         // The first pending delivery of each lane, when it is due and nobody holds it.
         const rows = await tx.sql.all<{ id: number; body: string; created_at: number }>(
@@ -242,22 +264,53 @@ export class WebhookDispatcher {
                WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`,
               [tx.now + this.schedule.claimMs, ...ids, tx.now],
             );
-      return { claimed, ...recorded };
+      return { claimed, until: tx.now + this.schedule.claimMs, active: new Set(endpoints.map((e) => e.id)), ...recorded };
     });
     // A retry is looked for when it is due (not only at the next poll).
     for (const retryIn of retries) setTimeout(() => !this.closed && this.sending.ask(), retryIn + 5).unref();
     for (const id of paused) this.opts.log(`webhook endpoint ${id} paused: failing for ${Math.round(this.schedule.pauseAfterMs / 3600_000)} h`);
+    // An endpoint paused or deleted meanwhile: what it had claimed ahead is not sent.
+    for (const [endpointId, queue] of this.ready) if (!active.has(endpointId)) this.stale.push(...queue.splice(0));
+    const claimedAt = until - this.schedule.claimMs;
     for (const { id } of claimed) {
       const d = picked.get(Number(id))!;
+      this.ready.set(d.endpoint_id, [...(this.ready.get(d.endpoint_id) ?? []), { d, claimedAt, until }]);
+    }
+    for (const endpointId of new Set([...picked.values()].map((d) => d.endpoint_id))) this.startReady(endpointId);
+  }
+
+  /** Starts the endpoint's deliveries claimed ahead while it has free requests. */
+  private startReady(endpointId: string): void {
+    const queue = this.ready.get(endpointId) ?? [];
+    while (!this.closed && queue.length > 0 && (this.inFlight.get(endpointId) ?? 0) < this.perEndpoint) {
+      const next = queue.shift()!;
+      // Sent this late, it might still be going when its claim runs out and another instance sends it too.
+      if (this.store.clock() - next.claimedAt > this.schedule.claimMs / 2) {
+        this.stale.push(next);
+        continue;
+      }
+      const d = next.d;
       this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 0) + 1);
       const send = this.deliver(d).finally(() => {
         this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 1) - 1);
         this.sends.delete(send);
         // Its answer is recorded by the next claim (or, when closing, by close()).
-        if (!this.closed) this.sending.ask();
+        if (this.closed) return;
+        this.startReady(d.endpoint_id);
+        this.sending.ask();
       });
       this.sends.add(send);
     }
+    if (this.stale.length > 0 && !this.closed) this.sending.ask();
+  }
+
+  /** Gives back claims of deliveries never sent (the attempt not counted), if nobody else has claimed them since. */
+  private async giveBack(tx: Tx, unsent: readonly Ready[]): Promise<void> {
+    await Promise.all(
+      unsent.map(({ d, until }) =>
+        tx.run('UPDATE webhook_deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = ? AND claimed_until = ?', [d.id, until]),
+      ),
+    );
   }
 
   /** Keeps the last 100 finished deliveries of each endpoint that finished some (pending ones stay), once a second at most. */
