@@ -235,7 +235,8 @@ export class WebhookDispatcher {
     const picked = new Map<number, DueRow>();
     const { claimed, until, active, retries, paused } = await this.store.write(async (tx) => {
       const recorded = await this.record(tx, answers);
-      await this.giveBack(tx, stale);
+      // Those claimed ahead that waited too long are given back before anything is claimed, so none is claimed twice.
+      await this.giveBack(tx, [...stale, ...this.takeLate(tx.now)]);
       picked.clear();
       const endpoints = await tx.sql.all<{ id: string; url: string; signing_key: string }>(
         "SELECT id, url, signing_key FROM webhook_endpoints WHERE state = 'active'",
@@ -284,8 +285,7 @@ export class WebhookDispatcher {
     const queue = this.ready.get(endpointId) ?? [];
     while (!this.closed && queue.length > 0 && (this.inFlight.get(endpointId) ?? 0) < this.perEndpoint) {
       const next = queue.shift()!;
-      // Sent this late, it might still be going when its claim runs out and another instance sends it too.
-      if (this.store.clock() - next.claimedAt > this.schedule.claimMs / 2) {
+      if (this.isLate(next, this.store.clock())) {
         this.stale.push(next);
         continue;
       }
@@ -302,6 +302,25 @@ export class WebhookDispatcher {
       this.sends.add(send);
     }
     if (this.stale.length > 0 && !this.closed) this.sending.ask();
+  }
+
+  /** Sent this late, a delivery claimed ahead might still be going when its claim runs out and another instance sends it too. */
+  private isLate(r: Ready, now: number): boolean {
+    return now - r.claimedAt > this.schedule.claimMs / 2;
+  }
+
+  /** Takes the deliveries claimed ahead that are too late to be sent out of their queues. */
+  private takeLate(now: number): Ready[] {
+    const late: Ready[] = [];
+    for (const [endpointId, queue] of this.ready) {
+      if (!queue.some((r) => this.isLate(r, now))) continue;
+      late.push(...queue.filter((r) => this.isLate(r, now)));
+      this.ready.set(
+        endpointId,
+        queue.filter((r) => !this.isLate(r, now)),
+      );
+    }
+    return late;
   }
 
   /** Gives back claims of deliveries never sent (the attempt not counted), if nobody else has claimed them since. */
