@@ -4,7 +4,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'release/', 'test-results/', 'playwright-report/', '.bench/'] },
+  { ignores: ['dist/', 'release/', 'test-results/', 'playwright-report/', '.bench/', '.worktrees/'] },
   {
     files: ['src-*/**/*.{ts,tsx}', 'scripts/**/*.ts'],
     languageOptions: {
