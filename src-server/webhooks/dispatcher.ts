@@ -3,14 +3,17 @@
 // in one transaction, queues them and moves the position (only from where it read it, so one instance
 // queues each event once); sending claims the oldest pending delivery of each lane (a contact's events
 // go in order) for a while, posts it signed, and records the answer: delivered, or retried with
-// exponential backoff and jitter until 24 hours have passed, then failed. An endpoint whose every
+// exponential backoff and jitter until 24 hours have passed, then failed. The answers that came in since
+// the last claim are recorded in the claim's transaction, so one write serves many deliveries; and a
+// second share of deliveries is claimed ahead, so a request that ends makes room for the next at once. An endpoint whose every
 // delivery failed for 24 hours is paused and the Owners are told. Each endpoint has at most 16
 // requests in flight, picked from its own deliveries, so a slow receiver holds only its own.
 import { createHmac } from 'node:crypto';
 import type { Store } from '../workspace/store';
 import { cursorName, LOG_SIZE, pauseEndpoint, queueDeliveries } from './endpoints';
 import { buildEvents, type BuiltEvent, type FeedEventRow } from './events';
-import { keepAliveAgents, postSafely, REQUEST_TIMEOUT_MS } from './safe-request';
+import { keepAliveAgents, postSafely, REQUEST_TIMEOUT_MS, type OutboundResult } from './safe-request';
+import type { Tx } from '../workspace/tx';
 import { tellOwnersEndpointPaused } from './paused-notice';
 
 export interface RetrySchedule {
@@ -56,6 +59,19 @@ interface DueRow {
   created_at: number;
   url: string;
   signing_key: string;
+}
+
+/** A receiver's answer, not yet recorded: its delivery stays claimed (its lane held) until it is. */
+interface Answer {
+  d: DueRow;
+  r: OutboundResult;
+}
+
+/** A delivery claimed ahead, waiting for a free request; `until` is its claim's end as written. */
+interface Ready {
+  d: DueRow;
+  claimedAt: number;
+  until: number;
 }
 
 interface ActiveEndpoint {
@@ -108,6 +124,11 @@ export class WebhookDispatcher {
   private readonly perEndpoint: number;
   private readonly inFlight = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
+  private answers: Answer[] = [];
+  /** Per endpoint, deliveries claimed ahead (at most as many as its requests), in claim order. */
+  private readonly ready = new Map<string, Ready[]>();
+  /** Deliveries claimed ahead that waited too long to be sent: their claims are given back at the next claim. */
+  private stale: Ready[] = [];
   /** Queueing (after commits) and sending (after queueing, and as requests finish) run apart: a slow step of one never waits for the other. */
   private readonly queueing: Rerun;
   private readonly sending: Rerun;
@@ -150,6 +171,17 @@ export class WebhookDispatcher {
     if (this.timer) clearInterval(this.timer);
     await Promise.all([this.queueing.idle(), this.sending.idle()]);
     await Promise.allSettled([...this.sends]);
+    const answers = this.answers;
+    const unsent = [...this.stale, ...[...this.ready.values()].flat()];
+    [this.answers, this.stale] = [[], []];
+    this.ready.clear();
+    if (answers.length > 0 || unsent.length > 0)
+      await this.store
+        .write(async (tx) => {
+          await this.record(tx, answers);
+          await this.giveBack(tx, unsent);
+        })
+        .catch((err: unknown) => this.opts.log('webhook results not recorded', err));
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
@@ -191,49 +223,113 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Claims, in one transaction, the deliveries that are due, each endpoint's within its own share of
-   * requests (so a slow endpoint's backlog never stands before another's), and posts them.
+   * In one transaction: records the answers received since the last time, then claims the deliveries
+   * that are due, each endpoint's within its own share of requests (so a slow endpoint's backlog never
+   * stands before another's); then posts them.
    */
   private async sendDue(): Promise<void> {
     await this.cutLogs();
-    const now = this.store.clock();
-    const endpoints = await this.store.db.all<{ id: string; url: string; signing_key: string }>(
-      "SELECT id, url, signing_key FROM webhook_endpoints WHERE state = 'active'",
-    );
+    const answers = this.answers;
+    const stale = this.stale;
+    [this.answers, this.stale] = [[], []];
     const picked = new Map<number, DueRow>();
-    for (const e of endpoints) {
-      const free = this.perEndpoint - (this.inFlight.get(e.id) ?? 0);
-      if (free <= 0) continue;
-      // The first pending delivery of each lane, when it is due and nobody holds it.
-      const rows = await this.store.db.all<{ id: number; body: string; created_at: number }>(
-        `SELECT d.id, d.body, d.created_at FROM webhook_deliveries d
-         WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.lane = d.lane AND p.status = 'pending' AND p.id < d.id)
-         ORDER BY d.id LIMIT ?`,
-        [e.id, now, now, free],
+    const { claimed, until, active, retries, paused } = await this.store.write(async (tx) => {
+      const recorded = await this.record(tx, answers);
+      // Those claimed ahead that waited too long are given back before anything is claimed, so none is claimed twice.
+      await this.giveBack(tx, [...stale, ...this.takeLate(tx.now)]);
+      picked.clear();
+      const endpoints = await tx.sql.all<{ id: string; url: string; signing_key: string }>(
+        "SELECT id, url, signing_key FROM webhook_endpoints WHERE state = 'active'",
       );
-      for (const r of rows) picked.set(Number(r.id), { ...r, id: Number(r.id), endpoint_id: e.id, url: e.url, signing_key: e.signing_key });
-    }
-    if (picked.size === 0 || this.closed) return;
-    const ids = [...picked.keys()];
-    // Another instance may have claimed some meanwhile: only those this statement changed are ours.
-    const claimed = await this.store.write((tx) =>
-      tx.sql.all<{ id: number }>(
-        `UPDATE webhook_deliveries SET claimed_until = ?, attempts = attempts + 1
-         WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`,
-        [tx.now + this.schedule.claimMs, ...ids, tx.now],
-      ),
-    );
+      for (const e of endpoints) {
+        // Its requests, and as many claimed ahead.
+        const free = 2 * this.perEndpoint - (this.inFlight.get(e.id) ?? 0) - (this.ready.get(e.id)?.length ?? 0);
+        if (free <= 0 || this.closed) continue;
+        // The first pending delivery of each lane, when it is due and nobody holds it.
+        const rows = await tx.sql.all<{ id: number; body: string; created_at: number }>(
+          `SELECT d.id, d.body, d.created_at FROM webhook_deliveries d
+           WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.lane = d.lane AND p.status = 'pending' AND p.id < d.id)
+           ORDER BY d.id LIMIT ?`,
+          [e.id, tx.now, tx.now, free],
+        );
+        for (const r of rows) picked.set(Number(r.id), { ...r, id: Number(r.id), endpoint_id: e.id, url: e.url, signing_key: e.signing_key });
+      }
+      const ids = [...picked.keys()];
+      // Another instance may have claimed some meanwhile: only those this statement changed are ours.
+      const claimed =
+        ids.length === 0
+          ? []
+          : await tx.sql.all<{ id: number }>(
+              `UPDATE webhook_deliveries SET claimed_until = ?, attempts = attempts + 1
+               WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`,
+              [tx.now + this.schedule.claimMs, ...ids, tx.now],
+            );
+      return { claimed, until: tx.now + this.schedule.claimMs, active: new Set(endpoints.map((e) => e.id)), ...recorded };
+    });
+    // A retry is looked for when it is due (not only at the next poll).
+    for (const retryIn of retries) setTimeout(() => !this.closed && this.sending.ask(), retryIn + 5).unref();
+    for (const id of paused) this.opts.log(`webhook endpoint ${id} paused: failing for ${Math.round(this.schedule.pauseAfterMs / 3600_000)} h`);
+    // An endpoint paused or deleted meanwhile: what it had claimed ahead is not sent.
+    for (const [endpointId, queue] of this.ready) if (!active.has(endpointId)) this.stale.push(...queue.splice(0));
+    const claimedAt = until - this.schedule.claimMs;
     for (const { id } of claimed) {
       const d = picked.get(Number(id))!;
+      this.ready.set(d.endpoint_id, [...(this.ready.get(d.endpoint_id) ?? []), { d, claimedAt, until }]);
+    }
+    for (const endpointId of new Set([...picked.values()].map((d) => d.endpoint_id))) this.startReady(endpointId);
+  }
+
+  /** Starts the endpoint's deliveries claimed ahead while it has free requests. */
+  private startReady(endpointId: string): void {
+    const queue = this.ready.get(endpointId) ?? [];
+    while (!this.closed && queue.length > 0 && (this.inFlight.get(endpointId) ?? 0) < this.perEndpoint) {
+      const next = queue.shift()!;
+      if (this.isLate(next, this.store.clock())) {
+        this.stale.push(next);
+        continue;
+      }
+      const d = next.d;
       this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 0) + 1);
       const send = this.deliver(d).finally(() => {
         this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 1) - 1);
         this.sends.delete(send);
-        if (!this.closed) this.sending.ask();
+        // Its answer is recorded by the next claim (or, when closing, by close()).
+        if (this.closed) return;
+        this.startReady(d.endpoint_id);
+        this.sending.ask();
       });
       this.sends.add(send);
     }
+    if (this.stale.length > 0 && !this.closed) this.sending.ask();
+  }
+
+  /** Sent this late, a delivery claimed ahead might still be going when its claim runs out and another instance sends it too. */
+  private isLate(r: Ready, now: number): boolean {
+    return now - r.claimedAt > this.schedule.claimMs / 2;
+  }
+
+  /** Takes the deliveries claimed ahead that are too late to be sent out of their queues. */
+  private takeLate(now: number): Ready[] {
+    const late: Ready[] = [];
+    for (const [endpointId, queue] of this.ready) {
+      if (!queue.some((r) => this.isLate(r, now))) continue;
+      late.push(...queue.filter((r) => this.isLate(r, now)));
+      this.ready.set(
+        endpointId,
+        queue.filter((r) => !this.isLate(r, now)),
+      );
+    }
+    return late;
+  }
+
+  /** Gives back claims of deliveries never sent (the attempt not counted), if nobody else has claimed them since. */
+  private async giveBack(tx: Tx, unsent: readonly Ready[]): Promise<void> {
+    await Promise.all(
+      unsent.map(({ d, until }) =>
+        tx.run('UPDATE webhook_deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = ? AND claimed_until = ?', [d.id, until]),
+      ),
+    );
   }
 
   /** Keeps the last 100 finished deliveries of each endpoint that finished some (pending ones stay), once a second at most. */
@@ -254,7 +350,7 @@ export class WebhookDispatcher {
   }
 
   private async deliver(d: DueRow): Promise<void> {
-    const result = await postSafely(
+    const r = await postSafely(
       d.url,
       {
         'content-type': 'application/json',
@@ -264,45 +360,47 @@ export class WebhookDispatcher {
       d.body,
       { allowPrivate: this.opts.allowPrivate, agents: this.agents },
     );
-    try {
-      await this.record(d, result);
-    } catch (err) {
-      // The claim runs out and the delivery is tried again: at least once.
-      this.opts.log('webhook result not recorded', err);
-    }
+    // If the write that records it fails, the claim runs out and the delivery is tried again: at least once.
+    this.answers.push({ d, r });
   }
 
-  private async record(d: DueRow, r: Awaited<ReturnType<typeof postSafely>>): Promise<void> {
+  /** Records answers: delivered, or retried later, or failed once out of time; pauses an endpoint failing for its whole window. */
+  private async record(tx: Tx, answers: readonly Answer[]): Promise<{ retries: number[]; paused: string[] }> {
     const s = this.schedule;
-    let retryIn: number | null = null;
-    this.finished.add(d.endpoint_id);
-    const paused = await this.store.write(async (tx) => {
-      if (r.error === null) {
-        await tx.run(
+    const retries: number[] = [];
+    const paused: string[] = [];
+    const delivered = answers.filter((a) => a.r.error === null);
+    // Issued together: one round trip on PostgreSQL.
+    await Promise.all([
+      ...delivered.map(({ d, r }) =>
+        tx.run(
           "UPDATE webhook_deliveries SET status = 'delivered', status_code = ?, latency_ms = ?, error = NULL, claimed_until = NULL, finished_at = ? WHERE id = ?",
           [r.status, r.latencyMs, tx.now, d.id],
-        );
-        await tx.run('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL', [d.endpoint_id]);
-      } else {
-        const attempts = await tx.sql.get<{ attempts: number }>('SELECT attempts FROM webhook_deliveries WHERE id = ?', [d.id]);
-        const giveUp = tx.now - Number(d.created_at) >= s.giveUpAfterMs || r.error.startsWith('refused');
-        retryIn = retryDelayMs(Number(attempts?.attempts ?? 1), s);
-        await tx.run(
-          `UPDATE webhook_deliveries SET status = ?, status_code = ?, latency_ms = ?, error = ?, claimed_until = NULL, next_attempt_at = ?, finished_at = ? WHERE id = ?`,
-          [giveUp ? 'failed' : 'pending', r.status, r.latencyMs, r.error, tx.now + retryIn, giveUp ? tx.now : null, d.id],
-        );
-        await tx.run('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL', [tx.now, d.endpoint_id]);
-      }
-      if (r.error === null) return false;
+        ),
+      ),
+      ...[...new Set(delivered.map((a) => a.d.endpoint_id))].map((id) =>
+        tx.run('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL', [id]),
+      ),
+    ]);
+    for (const { d, r } of answers) {
+      this.finished.add(d.endpoint_id);
+      if (r.error === null) continue;
+      const attempts = await tx.sql.get<{ attempts: number }>('SELECT attempts FROM webhook_deliveries WHERE id = ?', [d.id]);
+      const giveUp = tx.now - Number(d.created_at) >= s.giveUpAfterMs || r.error.startsWith('refused');
+      const retryIn = retryDelayMs(Number(attempts?.attempts ?? 1), s);
+      if (!giveUp) retries.push(retryIn);
+      await tx.run(
+        `UPDATE webhook_deliveries SET status = ?, status_code = ?, latency_ms = ?, error = ?, claimed_until = NULL, next_attempt_at = ?, finished_at = ? WHERE id = ?`,
+        [giveUp ? 'failed' : 'pending', r.status, r.latencyMs, r.error, tx.now + retryIn, giveUp ? tx.now : null, d.id],
+      );
+      await tx.run('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL', [tx.now, d.endpoint_id]);
       const failing = await tx.sql.get<{ failing_since: number | null; state: string }>('SELECT failing_since, state FROM webhook_endpoints WHERE id = ?', [
         d.endpoint_id,
       ]);
-      if (failing?.state !== 'active' || failing.failing_since === null || tx.now - Number(failing.failing_since) < s.pauseAfterMs) return false;
+      if (failing?.state !== 'active' || failing.failing_since === null || tx.now - Number(failing.failing_since) < s.pauseAfterMs) continue;
       await tellOwnersEndpointPaused(tx, await pauseEndpoint(tx, d.endpoint_id, 'failing'));
-      return true;
-    });
-    // The retry is looked for when it is due (not only at the next poll).
-    if (retryIn !== null && !this.closed) setTimeout(() => !this.closed && this.sending.ask(), retryIn + 5).unref();
-    if (paused) this.opts.log(`webhook endpoint ${d.endpoint_id} paused: failing for ${Math.round(s.pauseAfterMs / 3600_000)} h`);
+      paused.push(d.endpoint_id);
+    }
+    return { retries, paused };
   }
 }

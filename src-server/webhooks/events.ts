@@ -159,6 +159,21 @@ export async function buildEvents(store: Store, rows: readonly FeedEventRow[]): 
   const contactShape = new Map(contactList.map((c, i) => [String(c.id), contactShaped[i]]));
   const userShape = new Map([...users.keys()].map((id, i) => [id, userShaped[i]]));
 
+  // Message shapes by contact: a few reads per contact, not per message.
+  const messageShape = new Map<string, Awaited<ReturnType<typeof messageShapes>>[number]>();
+  const messagesByContact = new Map<string, Row[]>();
+  for (const t of typed) {
+    const m = t.row.entity === 'message' ? messages.get(t.row.entity_id) : undefined;
+    if (m && contactShape.has(t.row.contact_id!)) messagesByContact.set(t.row.contact_id!, [...(messagesByContact.get(t.row.contact_id!) ?? []), m]);
+  }
+  await Promise.all(
+    [...messagesByContact].map(async ([contactId, rows]) => {
+      const channelId = (contacts.get(contactId)!.channel_id as string | null) ?? null;
+      const shaped = await messageShapes(store, contactShape.get(contactId)!.id, channelId, rows);
+      rows.forEach((m, i) => messageShape.set(String(m.id), shaped[i]));
+    }),
+  );
+
   const out: BuiltEvent[] = [];
   for (const t of typed) {
     const contactId = t.row.contact_id!;
@@ -172,10 +187,9 @@ export async function buildEvents(store: Store, rows: readonly FeedEventRow[]): 
       contact,
     };
     if (t.row.entity === 'message') {
-      const m = messages.get(t.row.entity_id);
+      const m = messageShape.get(t.row.entity_id);
       if (!m) continue;
-      const channelId = (contacts.get(contactId)!.channel_id as string | null) ?? null;
-      body.message = (await messageShapes(store, contact.id, channelId, [m]))[0];
+      body.message = m;
     }
     if (t.row.entity === 'comment') {
       const c = comments.get(t.row.entity_id);

@@ -3,12 +3,13 @@
 //
 // A server (tests/support/server-process.ts: its own process, a temporary SQLite file, receivers on
 // 127.0.0.1 allowed) takes inbound messages at a steady rate from 200 senders through the signed
-// custom channel, for three runs of the same length:
+// custom channel, for four runs of the same length:
 //  1. no webhook endpoint: the inbound rate and answer p99 it reaches alone;
-//  2. three endpoints (message.received) with receivers answering at once: deliveries/s per endpoint
-//     and the delivery lag, from the server's acknowledgement of each message (its commit is just
-//     before) to the receiver having it, p50/p99;
-//  3. the same with one of the three receivers answering after 5 s: the other two's figures.
+//  2. one endpoint (message.received) with a receiver answering at once: deliveries/s and the delivery
+//     lag, from the server's acknowledgement of each message (its commit is just before) to the
+//     receiver having it, p50/p99;
+//  3. three such endpoints: the same figures for each;
+//  4. three endpoints, one of them answering after 5 s: the other two's figures.
 // Goal (issue 17): at 1,000 inbound messages/s, lag p99 <= 1 s, the inbound rate within 10% of run 1,
 // and a slow receiver leaving the others as they were.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +26,8 @@ const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10);
 const SENDERS = 200;
 const IN_FLIGHT = 64;
 const CHILD = join(import.meta.dirname, '../support/server-process.ts');
+/** BENCH_CPU_PROF=<folder>: the server process writes a CPU profile there when it ends. */
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 const dispatcher = new Agent({ connections: IN_FLIGHT, pipelining: 1, keepAliveTimeout: 30_000 });
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
@@ -42,7 +45,8 @@ interface Server {
 }
 
 async function startServer(dir: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ dbFile: join(dir, 'workspace.sqlite') })], {
+  const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD, JSON.stringify({ dbFile: join(dir, 'workspace.sqlite') })], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -122,14 +126,19 @@ async function main(): Promise<void> {
     const alone = await inboundRun(server, 'alone');
     const aloneRate = alone.acked.size / alone.seconds;
     console.log(
-      `  no endpoint          inbound ${fmt(aloneRate).padStart(6)}/s, answer p99 ${fmt(pct(alone.answerMs, 99), 1)} ms${alone.failed ? `, ${alone.failed} refused` : ''}`,
+      `  no endpoint             inbound ${fmt(aloneRate).padStart(6)}/s, answer p99 ${fmt(pct(alone.answerMs, 99), 1)} ms${alone.failed ? `, ${alone.failed} refused` : ''}`,
     );
 
-    for (const slow of [false, true]) {
+    const scenarios = [
+      { run: 'one', label: 'one endpoint', endpoints: 1, slow: false },
+      { run: 'three', label: 'three endpoints', endpoints: 3, slow: false },
+      { run: 'slow', label: 'one receiver slow (5 s)', endpoints: 3, slow: true },
+    ];
+    for (const { run, label, endpoints, slow } of scenarios) {
       const receivers = await Promise.all(
-        [0, 1, 2].map((k) =>
+        Array.from({ length: endpoints }, (_, k) =>
           WebhookReceiver.start(async () => {
-            if (slow && k === 2) await sleep(5000);
+            if (slow && k === endpoints - 1) await sleep(5000);
             return 200;
           }),
         ),
@@ -137,21 +146,19 @@ async function main(): Promise<void> {
       const ids: string[] = [];
       for (const r of receivers) {
         const added = await api(server, owner, 'POST', '/api/v1/webhooks', {
-          client_id: `bench-${slow}-${ids.length}-${Date.now()}`,
+          client_id: `bench-${run}-${ids.length}-${Date.now()}`,
           url: r.url,
           events: ['message.received'],
         });
         ids.push(added.endpoint.id as string);
       }
-      const run = slow ? 'slow' : 'fast';
       const load = await inboundRun(server, run);
-      const fast = slow ? receivers.slice(0, 2) : receivers;
+      const fast = slow ? receivers.slice(0, -1) : receivers;
       const end = performance.now() + 60_000;
       while (performance.now() < end && fast.some((r) => r.received.length < load.acked.size)) await sleep(50);
       const rate = load.acked.size / load.seconds;
-      const label = slow ? 'one receiver slow (5 s)' : 'three endpoints';
       console.log(
-        `  ${label.padEnd(20)} inbound ${fmt(rate).padStart(6)}/s (${fmt(((rate - aloneRate) / aloneRate) * 100, 1)}% against none), answer p99 ${fmt(pct(load.answerMs, 99), 1)} ms`,
+        `  ${label.padEnd(23)} inbound ${fmt(rate).padStart(6)}/s (${fmt(((rate - aloneRate) / aloneRate) * 100, 1)}% against none), answer p99 ${fmt(pct(load.answerMs, 99), 1)} ms`,
       );
       fast.forEach((r, k) => {
         const lags = lagOf(r, load.acked);
@@ -161,7 +168,10 @@ async function main(): Promise<void> {
           `    endpoint ${k + 1}: ${fmt(r.received.length)} delivered of ${fmt(load.acked.size)}, ${fmt(r.received.length / ((last - first) / 1000))} deliveries/s, lag from acknowledgement p50 ${fmt(pct(lags, 50), 1)} ms p99 ${fmt(pct(lags, 99), 1)} ms`,
         );
       });
-      if (slow) console.log(`    endpoint 3 (answers after 5 s): ${fmt(receivers[2].received.length)} delivered meanwhile (16 requests in flight at a time)`);
+      if (slow)
+        console.log(
+          `    endpoint ${endpoints} (answers after 5 s): ${fmt(receivers[endpoints - 1].received.length)} delivered meanwhile (16 requests in flight at a time)`,
+        );
       for (const id of ids) await api(server, owner, 'DELETE', `/api/v1/webhooks/${id}?client_id=bench-del-${id}`);
       await Promise.all(receivers.map((r) => r.close()));
     }

@@ -105,6 +105,27 @@ describe('webhooks', () => {
     ]);
   });
 
+  it('a slow receiver gets at most 16 requests at a time, each event once, and the log counts only the attempts made', async () => {
+    let now = 0;
+    let most = 0;
+    // Slower than half a claim (3 s here): what waits behind the first 16 is claimed, given back and claimed again.
+    receiver = await WebhookReceiver.start(async () => {
+      most = Math.max(most, ++now);
+      await new Promise((r) => setTimeout(r, 1700));
+      now--;
+      return 200;
+    });
+    const { endpoint } = await addEndpoint(owner, receiver.url, ['message.received']);
+    const run = clientId().slice(0, 8);
+    for (let i = 0; i < 20; i++) expect((await inbound(server, `slow-${run}-${i}`, `hello ${i}`, undefined, `slow-${run}-${i}`)).status).toBe(200);
+    await receiver.until(() => receiver.received.length >= 20, 'every message delivered');
+    expect(most).toBeLessThanOrEqual(16);
+    expect(new Set(receiver.received.map((e) => e.body.event_id)).size).toBe(receiver.received.length);
+    const log = async () => (await owner.get(`/api/v1/webhooks/${endpoint.id}/deliveries`)).body.items as { status: string; attempts: number }[];
+    for (let tries = 0; tries < 100 && (await log()).some((d) => d.status !== 'delivered'); tries++) await new Promise((r) => setTimeout(r, 100));
+    expect((await log()).map((d) => [d.status, d.attempts])).toEqual(Array.from({ length: 20 }, () => ['delivered', 1]));
+  });
+
   it('a receiver that never succeeds has its deliveries marked failed once their time is up', async () => {
     const s = await startServer({ webhookSchedule: { firstRetryMs: 20, maxRetryMs: 50, giveUpAfterMs: 400, pauseAfterMs: 60_000, claimMs: 3000 } });
     try {

@@ -12,3 +12,5 @@ const server = await createServer({
   log: () => {},
 });
 process.stdout.write(`${JSON.stringify({ url: server.url, channel: server.demo?.channel ?? null })}\n`);
+// Ended with SIGTERM, it exits as a program does, so a --cpu-prof profile is written.
+process.on('SIGTERM', () => process.exit(0));
