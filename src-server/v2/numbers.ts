@@ -2,11 +2,15 @@
 // keeps it (table api_numbers, migration 8). A contact has its number from the moment it exists (a
 // trigger, migration 12); the others get theirs the first time /v2 shows them. /api/v1 keeps its string ids.
 import { ApiError } from '../../src-shared/api/errors';
+import { rowLists } from '../db/engine';
 import type { Store } from '../workspace/store';
 
 export type NumberedEntity = 'contact' | 'user' | 'message' | 'channel' | 'custom_field' | 'tag' | 'team';
 
-/** The numbers of these ids, given to those that have none yet. */
+/** Ids numbered per INSERT statement on SQLite (PostgreSQL takes them all in one). */
+const NUMBER_ROWS = 256;
+
+/** The numbers of these ids, given to those that have none yet (in the order given), many to a statement. */
 export async function numbersFor(store: Store, entity: NumberedEntity, ids: readonly string[]): Promise<Map<string, number>> {
   const wanted = [...new Set(ids)];
   const out = new Map<string, number>();
@@ -23,8 +27,16 @@ export async function numbersFor(store: Store, entity: NumberedEntity, ids: read
   if (missing.length === 0) return out;
   // Two instances numbering the same entity at once: the unique index keeps the first, both read it.
   await store.write(async (tx) => {
-    for (const id of missing)
-      await tx.run('INSERT INTO api_numbers (entity, entity_id) VALUES (?, ?) ON CONFLICT (entity, entity_id) DO NOTHING', [entity, id]);
+    for (const { values, params } of rowLists(
+      tx.dialect,
+      missing.map((id) => [id]),
+      ['text'],
+      NUMBER_ROWS,
+    ))
+      await tx.run(
+        `INSERT INTO api_numbers (entity, entity_id) SELECT ?, column1 FROM (${values}) AS v WHERE column1 IS NOT NULL ON CONFLICT (entity, entity_id) DO NOTHING`,
+        [entity, ...params],
+      );
   });
   await read();
   return out;

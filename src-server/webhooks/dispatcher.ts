@@ -5,7 +5,10 @@
 // go in order) for a while, posts it signed, and records the answer: delivered, or retried with
 // exponential backoff and jitter until 24 hours have passed, then failed. The answers that came in since
 // the last claim are recorded in the claim's transaction, so one write serves many deliveries; and a
-// second share of deliveries is claimed ahead, so a request that ends makes room for the next at once. An endpoint whose every
+// second share of deliveries is claimed ahead, so a request that ends makes room for the next at once.
+// A delivery is sent only while its claim outlasts the request's longest wait and the recording of
+// its answer; one claimed ahead that waited longer is given back (its attempt uncounted) and claimed
+// again, so no other instance ever takes a delivery still going. An endpoint whose every
 // delivery failed for 24 hours is paused and the Owners are told. Each endpoint has at most 16
 // requests in flight, picked from its own deliveries, so a slow receiver holds only its own.
 import { createHmac } from 'node:crypto';
@@ -24,9 +27,21 @@ export interface RetrySchedule {
   giveUpAfterMs: number;
   /** An endpoint whose deliveries have all failed for this long is paused. */
   pauseAfterMs: number;
-  /** How long a claimed delivery is left to its instance before another may try it (beyond the request's timeout). */
+  /** How long a claimed delivery is left to its instance before another may try it. */
   claimMs: number;
+  /** A receiver's answer is waited for this long. */
+  requestTimeoutMs: number;
 }
+
+/**
+ * Time kept in a claim, after its request's longest wait, to record the answer. A delivery whose
+ * request might end later than that is not sent: its claim is given back and it is claimed again.
+ */
+const RECORD_MARGIN_MS = 2_000;
+/** Claims (and the recording of the answers before them) start at least this far apart. */
+const CLAIM_GAP_MS = 10;
+/** A delivery claimed for a free request may take this long to start (a turn of a busy event loop). */
+const START_GRACE_MS = 1_000;
 
 const DAY_MS = 24 * 3600_000;
 export const DEFAULT_SCHEDULE: RetrySchedule = {
@@ -34,7 +49,9 @@ export const DEFAULT_SCHEDULE: RetrySchedule = {
   maxRetryMs: 3600_000,
   giveUpAfterMs: DAY_MS,
   pauseAfterMs: DAY_MS,
-  claimMs: REQUEST_TIMEOUT_MS + 5_000,
+  // A delivery claimed ahead may wait up to 8 s for a free request, then its request up to 10 s.
+  claimMs: REQUEST_TIMEOUT_MS + RECORD_MARGIN_MS + 8_000,
+  requestTimeoutMs: REQUEST_TIMEOUT_MS,
 };
 
 export interface DispatcherOptions {
@@ -67,10 +84,11 @@ interface Answer {
   r: OutboundResult;
 }
 
-/** A delivery claimed ahead, waiting for a free request; `until` is its claim's end as written. */
+/** A delivery claimed, waiting for a free request; `until` is its claim's end as written. */
 interface Ready {
   d: DueRow;
-  claimedAt: number;
+  /** Not sent after this: its request might outlast the claim. */
+  startBy: number;
   until: number;
 }
 
@@ -93,9 +111,13 @@ export function retryDelayMs(attempts: number, s: RetrySchedule): number {
 class Rerun {
   private running: Promise<void> | null = null;
   private again = false;
+  private lastStart = -Infinity;
+  private waiting: NodeJS.Timeout | null = null;
   constructor(
     private readonly step: () => Promise<void>,
     private readonly log: DispatcherOptions['log'],
+    /** Runs start at least this far apart: what is asked meanwhile is done by one run. */
+    private readonly gapMs = 0,
   ) {}
 
   ask(): void {
@@ -103,6 +125,16 @@ class Rerun {
       this.again = true;
       return;
     }
+    if (this.waiting) return;
+    const wait = this.lastStart + this.gapMs - performance.now();
+    if (wait > 0) {
+      this.waiting = setTimeout(() => {
+        this.waiting = null;
+        this.ask();
+      }, wait);
+      return;
+    }
+    this.lastStart = performance.now();
     this.running = this.step()
       .catch((err: unknown) => this.log('webhook delivery step failed', err))
       .finally(() => {
@@ -115,6 +147,8 @@ class Rerun {
   }
 
   async idle(): Promise<void> {
+    if (this.waiting) clearTimeout(this.waiting);
+    this.waiting = null;
     while (this.running) await this.running;
   }
 }
@@ -122,6 +156,9 @@ class Rerun {
 export class WebhookDispatcher {
   private readonly schedule: RetrySchedule;
   private readonly perEndpoint: number;
+  /** Deliveries claimed ahead per endpoint, and how long one may wait for its request. */
+  private readonly ahead: number;
+  private readonly aheadMs: number;
   private readonly inFlight = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
   private answers: Answer[] = [];
@@ -146,11 +183,16 @@ export class WebhookDispatcher {
   ) {
     this.schedule = { ...DEFAULT_SCHEDULE, ...opts.schedule };
     this.perEndpoint = opts.concurrencyPerEndpoint ?? 16;
+    // Deliveries are claimed ahead only when a claim leaves time to wait for a free request.
+    this.aheadMs = this.schedule.claimMs - this.schedule.requestTimeoutMs - RECORD_MARGIN_MS;
+    this.ahead = this.aheadMs > START_GRACE_MS ? this.perEndpoint : 0;
     this.queueing = new Rerun(async () => {
       await this.queueNew();
       this.sending.ask();
     }, opts.log);
-    this.sending = new Rerun(() => this.sendDue(), opts.log);
+    // Answers are recorded and deliveries claimed at most every 10 ms, many in one write; meanwhile a
+    // request that ends starts the next one claimed ahead.
+    this.sending = new Rerun(() => this.sendDue(), opts.log, CLAIM_GAP_MS);
   }
 
   start(): void {
@@ -230,20 +272,21 @@ export class WebhookDispatcher {
   private async sendDue(): Promise<void> {
     await this.cutLogs();
     const answers = this.answers;
-    const stale = this.stale;
+    // Those claimed ahead that waited too long are given back before anything is claimed, so none is claimed twice.
+    const late = [...this.stale, ...this.takeLate(this.store.clock())];
     [this.answers, this.stale] = [[], []];
     const picked = new Map<number, DueRow>();
-    const { claimed, until, active, retries, paused } = await this.store.write(async (tx) => {
+    // The body may run more than once (PostgreSQL runs a group's bodies again when one fails): it changes nothing outside the database but `picked`.
+    const written = this.store.write(async (tx) => {
       const recorded = await this.record(tx, answers);
-      // Those claimed ahead that waited too long are given back before anything is claimed, so none is claimed twice.
-      await this.giveBack(tx, [...stale, ...this.takeLate(tx.now)]);
+      await this.giveBack(tx, late);
       picked.clear();
       const endpoints = await tx.sql.all<{ id: string; url: string; signing_key: string }>(
         "SELECT id, url, signing_key FROM webhook_endpoints WHERE state = 'active'",
       );
       for (const e of endpoints) {
         // Its requests, and as many claimed ahead.
-        const free = 2 * this.perEndpoint - (this.inFlight.get(e.id) ?? 0) - (this.ready.get(e.id)?.length ?? 0);
+        const free = this.perEndpoint + this.ahead - (this.inFlight.get(e.id) ?? 0) - (this.ready.get(e.id)?.length ?? 0);
         if (free <= 0 || this.closed) continue;
         // The first pending delivery of each lane, when it is due and nobody holds it.
         const rows = await tx.sql.all<{ id: number; body: string; created_at: number }>(
@@ -265,17 +308,24 @@ export class WebhookDispatcher {
                WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`,
               [tx.now + this.schedule.claimMs, ...ids, tx.now],
             );
-      return { claimed, until: tx.now + this.schedule.claimMs, active: new Set(endpoints.map((e) => e.id)), ...recorded };
+      return { claimed, claimedAt: tx.now, active: new Set(endpoints.map((e) => e.id)), ...recorded };
+    });
+    const { claimed, claimedAt, active, retries, paused } = await written.catch((err: unknown) => {
+      // Nothing was written: the answers are recorded and the claims given back by the next claim.
+      this.answers.unshift(...answers);
+      this.stale.push(...late);
+      throw err;
     });
     // A retry is looked for when it is due (not only at the next poll).
     for (const retryIn of retries) setTimeout(() => !this.closed && this.sending.ask(), retryIn + 5).unref();
     for (const id of paused) this.opts.log(`webhook endpoint ${id} paused: failing for ${Math.round(this.schedule.pauseAfterMs / 3600_000)} h`);
     // An endpoint paused or deleted meanwhile: what it had claimed ahead is not sent.
     for (const [endpointId, queue] of this.ready) if (!active.has(endpointId)) this.stale.push(...queue.splice(0));
-    const claimedAt = until - this.schedule.claimMs;
+    const until = claimedAt + this.schedule.claimMs;
+    const startBy = claimedAt + Math.max(this.aheadMs, START_GRACE_MS);
     for (const { id } of claimed) {
       const d = picked.get(Number(id))!;
-      this.ready.set(d.endpoint_id, [...(this.ready.get(d.endpoint_id) ?? []), { d, claimedAt, until }]);
+      this.ready.set(d.endpoint_id, [...(this.ready.get(d.endpoint_id) ?? []), { d, startBy, until }]);
     }
     for (const endpointId of new Set([...picked.values()].map((d) => d.endpoint_id))) this.startReady(endpointId);
   }
@@ -304,9 +354,9 @@ export class WebhookDispatcher {
     if (this.stale.length > 0 && !this.closed) this.sending.ask();
   }
 
-  /** Sent this late, a delivery claimed ahead might still be going when its claim runs out and another instance sends it too. */
+  /** Sent this late, a delivery might still be going (or its answer not yet recorded) when its claim runs out and another instance sends it too. */
   private isLate(r: Ready, now: number): boolean {
-    return now - r.claimedAt > this.schedule.claimMs / 2;
+    return now > r.startBy;
   }
 
   /** Takes the deliveries claimed ahead that are too late to be sent out of their queues. */
@@ -358,7 +408,7 @@ export class WebhookDispatcher {
         'x-webhook-signature': signatureOf(d.signing_key, d.body),
       },
       d.body,
-      { allowPrivate: this.opts.allowPrivate, agents: this.agents },
+      { allowPrivate: this.opts.allowPrivate, agents: this.agents, timeoutMs: this.schedule.requestTimeoutMs },
     );
     // If the write that records it fails, the claim runs out and the delivery is tried again: at least once.
     this.answers.push({ d, r });

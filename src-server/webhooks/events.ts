@@ -51,7 +51,12 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 /** A contact's profile as compared: a record from before any tag or field has none of them. */
 const profileOf = (c: Contact) => ({ ...c, tags: c.tags ?? [], lifecycle: c.lifecycle ?? null, custom_fields: c.custom_fields ?? [] });
 
-async function previousContact(sql: SqlRunner, row: FeedEventRow): Promise<Contact | null> {
+/** A contact's latest record among those already read (the records are read in feed order). */
+type LatestContacts = Map<string, Contact>;
+
+async function previousContact(sql: SqlRunner, row: FeedEventRow, latest: LatestContacts): Promise<Contact | null> {
+  const known = latest.get(row.contact_id!);
+  if (known) return known;
   const prev = await sql.get<{ data: string }>(
     `SELECT data FROM changes WHERE contact_id = ? AND seq < ? AND entity = 'contact' AND op = 'upsert' AND target_user_id IS NULL ORDER BY seq DESC LIMIT 1`,
     [row.contact_id, row.seq],
@@ -60,7 +65,7 @@ async function previousContact(sql: SqlRunner, row: FeedEventRow): Promise<Conta
 }
 
 /** The event types a change record stands for (most stand for none). */
-async function typesOf(sql: SqlRunner, row: FeedEventRow): Promise<WebhookEventType[]> {
+async function typesOf(sql: SqlRunner, row: FeedEventRow, latest: LatestContacts): Promise<WebhookEventType[]> {
   if (row.op !== 'upsert' || row.target_user_id !== null || row.contact_id === null || row.data === null) return [];
   const data = JSON.parse(row.data) as Row;
   switch (row.entity) {
@@ -73,7 +78,8 @@ async function typesOf(sql: SqlRunner, row: FeedEventRow): Promise<WebhookEventT
       return type ? [type] : [];
     }
     case 'contact': {
-      const before = await previousContact(sql, row);
+      const before = await previousContact(sql, row, latest);
+      latest.set(row.contact_id, data as unknown as Contact);
       // No earlier record: a new contact, or (for one made long before) its records were compacted
       // away, and what changed cannot be told.
       if (!before) return row.at - Number(data.created_at) < CREATED_WITHIN_MS ? ['contact.created'] : [];
@@ -114,7 +120,8 @@ function conversationShape(c: Row, categories: Map<string, Row>) {
 export async function buildEvents(store: Store, rows: readonly FeedEventRow[]): Promise<BuiltEvent[]> {
   const sql = store.db;
   const typed: { row: FeedEventRow; data: Row; type: WebhookEventType }[] = [];
-  for (const row of rows) for (const type of await typesOf(sql, row)) typed.push({ row, data: JSON.parse(row.data!) as Row, type });
+  const latest: LatestContacts = new Map();
+  for (const row of rows) for (const type of await typesOf(sql, row, latest)) typed.push({ row, data: JSON.parse(row.data!) as Row, type });
   if (typed.length === 0) return [];
   // A write that creates a contact records it after its conversation and message: its contact.created
   // goes first, so a receiver knows the contact before anything that happens to it.
