@@ -113,6 +113,7 @@ class Rerun {
   private again = false;
   private lastStart = -Infinity;
   private waiting: NodeJS.Timeout | null = null;
+  private stopped = false;
   constructor(
     private readonly step: () => Promise<void>,
     private readonly log: DispatcherOptions['log'],
@@ -121,6 +122,7 @@ class Rerun {
   ) {}
 
   ask(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -146,7 +148,9 @@ class Rerun {
       });
   }
 
-  async idle(): Promise<void> {
+  /** Runs nothing more (a run asked for later is dropped) and waits for the one running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.waiting) clearTimeout(this.waiting);
     this.waiting = null;
     while (this.running) await this.running;
@@ -211,7 +215,7 @@ export class WebhookDispatcher {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([this.queueing.idle(), this.sending.idle()]);
+    await Promise.all([this.queueing.stop(), this.sending.stop()]);
     await Promise.allSettled([...this.sends]);
     const answers = this.answers;
     const unsent = [...this.stale, ...[...this.ready.values()].flat()];
