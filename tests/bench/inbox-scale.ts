@@ -1,4 +1,4 @@
-// npx tsx tests/bench/inbox-scale.ts --dir DIR [--contacts N --messages M --port P --rounds R]
+// npx tsx tests/bench/inbox-scale.ts --dir DIR [--contacts N --messages M --port P --rounds R --idle S]
 // bench:history's inbox and search timings against a workspace and a bootstrapped cache kept in DIR
 // between runs: the workspace is generated and the manager's cache bootstrapped through a host only
 // when DIR does not hold them yet, so a change to the lists is measured in seconds, not in the hour
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '400000' },
     port: { type: 'string', default: '4791' },
     rounds: { type: 'string', default: '1' },
+    // Seconds the app is left idle after the first page of each list was asked, before the rounds (as a user reads): the lists are walked ahead meanwhile.
+    idle: { type: 'string', default: '0' },
   },
 });
 if (!values.dir) throw new Error('--dir DIR: where the workspace and the cache are kept between runs');
@@ -102,11 +104,19 @@ async function main() {
     await call('command', 'signIn', { server_url: `http://127.0.0.1:${values.port}`, email: 'manager@demo.test', password: 'demo-password' });
   while (host.service.session().state !== 'ready') await new Promise((r) => setTimeout(r, 50));
   console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${mb(process.memoryUsage().rss)}`);
+  if (Number(values.idle) > 0) {
+    for (const inbox of ['all', 'unassigned', 'team:t_sales', 'mine'])
+      for (const status of ['open', 'closed']) await call('query', 'conversations', { inbox, status, limit: 100, offset: 0 });
+    await new Promise((r) => setTimeout(r, Number(values.idle) * 1000));
+    console.log(`first page of each list asked, then ${values.idle} s idle`);
+  }
   for (let round = 0; round < Number(values.rounds); round++) {
     const t = await inboxAndSearchTimings(call);
     const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
     console.log(`wall: inbox by keyset p50/p99 ${fig(t.keyset)}; by position ${fig(t.position)}; search ${fig(t.search)}`);
     console.log(`CPU:  inbox by keyset p50/p99 ${fig(t.cpu.keyset)}; by position ${fig(t.cpu.position)}; search ${fig(t.cpu.search)}`);
+    const host = (kind: string) => t.calls.filter((c) => c.kind === kind && c.servedMs !== undefined).map((c) => c.servedMs!);
+    console.log(`host: inbox by keyset p50/p99 ${fig(host('keyset'))}; by position ${fig(host('position'))}; search ${fig(host('search'))}`);
     console.log(`slowest calls:\n  ${slowestCalls(t.calls, 8).join('\n  ')}`);
     console.log(`GC pauses: ${t.gc.length}, total ${ms(t.gc.reduce((a, b) => a + b, 0))}, longest ${ms(Math.max(0, ...t.gc))}`);
     for (const [kind, xs] of Object.entries(t.gcKinds))

@@ -1,6 +1,6 @@
 // Inbox pages and search through the host's WebSocket, as the renderer asks (inbox-store.ts): the
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 /**
  * A call through the socket; when the caller knows them, `servedMs` is the time the host took to answer it (the rest: the
@@ -51,7 +51,7 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
   const gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       out.gc.push(e.duration);
-      const kind = KINDS[(e.detail as { kind?: number } | undefined)?.kind ?? 0] ?? 'other';
+      const kind = KINDS[(e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
       (out.gcKinds[kind] ??= []).push(e.duration);
     }
   });

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Cache } from '../../src-main/core/cache/cache';
 import * as q from '../../src-main/core/cache/queries';
 
@@ -116,6 +116,8 @@ describe('conversation lists by position', () => {
             throw new Error('undone');
           }),
         ).toThrow('undone');
+      // The lists walked ahead a few rows at a time between writes (anchors left by the walk, and where it goes on, follow them).
+      cache.positions.walkSome(3);
       // Pages from anywhere in the list, nearer its start or its end, and past it.
       const list = pick(LISTS);
       checkPageAt(list, Math.floor(rnd() * (expected(list).length + 3)));
@@ -140,14 +142,34 @@ describe('a long conversation list', () => {
     return times.map((xs) => xs.sort((a, b) => a - b)[xs.length >> 1]);
   };
 
-  it('shows a page from its middle, after a change, about as fast as its first page', () => {
+  /** 60,000 contacts, one a second, written straight into the table (the lists read nothing else). */
+  const longList = () => {
     cache.close();
     cache = Cache.open(join(dir, 'long.sqlite'));
-    // 60,000 contacts, one a second, written straight into the table (the lists read nothing else).
     cache.run(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59999)
       INSERT INTO contacts (id, status, last_activity_at, data)
       SELECT 'c_' || i, 'open', 1000 * i, json_object('id', 'c_' || i, 'name', 'Contact ' || i, 'phone', NULL, 'email', NULL, 'channel_id', NULL, 'assignee_id', NULL,
         'status', 'open', 'conversation_id', NULL, 'last_activity_at', 1000 * i, 'last_message', NULL, 'last_message_direction', NULL, 'created_at', 1) FROM n`);
+  };
+  const truth = (offset: number) =>
+    cache.all<{ id: string }>('SELECT id FROM contacts ORDER BY last_activity_at DESC, id DESC LIMIT 100 OFFSET ?', offset).map((r) => r.id);
+  /** A page by position, with how many rows the anchors were looked for over (the statements that walk a list, `LIMIT 1 OFFSET n`). */
+  const pageWalking = (offset: number) => {
+    const get = vi.spyOn(cache, 'get');
+    try {
+      const ids = q
+        .conversations(cache, ME, { inbox: 'all', offset, limit: 100 })
+        .value()
+        .items.map((r) => r.id);
+      const walked = get.mock.calls.filter(([sql]) => /LIMIT 1 OFFSET/.test(sql)).reduce((n, call) => n + Number(call[call.length - 1]), 0);
+      return { ids, walked };
+    } finally {
+      get.mockRestore();
+    }
+  };
+
+  it('shows a page from its middle, after a change, about as fast as its first page', () => {
+    longList();
     const middle = 30_000;
     // Jumped to once, then the list changes: a contact above that page gets a new message.
     q.conversations(cache, ME, { inbox: 'all', offset: middle, limit: 100 });
@@ -159,5 +181,44 @@ describe('a long conversation list', () => {
     // The rows before it are not walked again: the middle costs what the top costs, give or take the machine.
     const [top, inTheMiddle] = cpuOfPages(0, middle);
     expect(inTheMiddle).toBeLessThan(2 * top);
+  });
+
+  // Walked ahead: a list asked is walked to its end in slices while the app is idle, leaving anchors every step.
+  it('shows a page far down, after a change, without walking the rows before it, once its first page was asked and the app was idle', async () => {
+    longList();
+    // The first page, as the app asks it when the inbox opens (through the service, which times each query).
+    cache.timed('conversations', () => q.conversations(cache, ME, { inbox: 'all', offset: 0, limit: 100 }));
+    expect(cache.positions.walking).toBe(true);
+    // Walked in slices while nothing else is asked.
+    await vi.waitFor(() => expect(cache.positions.walking).toBe(false), { timeout: 60_000, interval: 50 });
+    // A contact far down the list gets a message: every row after it moves down one.
+    cache.entities.put('contact', { ...cache.entities.get('contact', 'c_100')!, last_activity_at: 1e9 });
+    const far = pageWalking(30_000);
+    expect(far.ids).toEqual(truth(30_000));
+    expect(far.walked).toBe(0);
+  });
+
+  it('is walked ahead when it was only scrolled by keyset, and its anchors then stand for every position', () => {
+    longList();
+    const first = q.conversations(cache, ME, { inbox: 'all', offset: 0, limit: 100 }).value().items;
+    const last = first[first.length - 1];
+    q.conversations(cache, ME, { inbox: 'all', after: { last_activity_at: last.last_activity_at, id: last.id }, limit: 100 });
+    let slices = 0;
+    while (cache.positions.walkSome()) slices++;
+    // A hundred rows a slice.
+    expect(slices).toBe(599);
+    for (const offset of [0, 999, 1000, 1001, 31_337, 59_950]) {
+      const page = pageWalking(offset);
+      expect(page.ids, `at ${offset}`).toEqual(truth(offset));
+      // (Past the last anchor, nearer the list's end, a page is found back from the end: less than a step.)
+      expect(page.walked, `at ${offset}`).toBeLessThan(1000);
+    }
+  });
+
+  it('without the walk ahead, a page far down walks the list to it (what the walk saves)', () => {
+    longList();
+    const far = pageWalking(30_000);
+    expect(far.ids).toEqual(truth(30_000));
+    expect(far.walked).toBeGreaterThanOrEqual(25_000);
   });
 });

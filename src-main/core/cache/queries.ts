@@ -157,10 +157,13 @@ function pageRows(cache: Cache, conds: readonly ListCond[], total: number, p: Li
   const w = listWhere(conds);
   const read = (x: Where, order: string, skip = 0) =>
     cache.all<{ id: string; data: string }>(`SELECT c.id, c.data FROM contacts c WHERE ${x.sql} ${order} LIMIT ? OFFSET ?`, ...x.params, limit, skip);
+  const list = { ...w, byText: conds.some((c) => c.kind === 'text') };
+  // A list read by keyset is walked ahead too, so that a page by position after a change starts from an anchor.
+  if (p.after || p.before) cache.positions.asked(list);
   if (p.after) return read(join([w, { sql: '(c.last_activity_at, c.id) < (?, ?)', params: [p.after.last_activity_at, p.after.id] }]), NEWEST_FIRST);
   if (p.before)
     return read(join([w, { sql: '(c.last_activity_at, c.id) > (?, ?)', params: [p.before.last_activity_at, p.before.id] }]), OLDEST_FIRST).reverse();
-  const { from, skip } = cache.positions.seek({ ...w, byText: conds.some((c) => c.kind === 'text') }, p.offset ?? 0, total);
+  const { from, skip } = cache.positions.seek(list, p.offset ?? 0, total);
   return read(atOrAfter(w, from), NEWEST_FIRST, skip);
 }
 
