@@ -36,12 +36,16 @@ export const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
 /** Newest first: whether a row's key sorts before another's. */
 const before = (a: ListCursor, b: ListCursor) => a.last_activity_at > b.last_activity_at || (a.last_activity_at === b.last_activity_at && a.id > b.id);
 
-/** A list's anchors, and where the walk ahead goes on: an anchor followed through writes like the others (null: the list's start), or its end. */
+/**
+ * A list's anchors; where the walk ahead goes on: an anchor followed through writes like the others
+ * (null: the list's start), or its end; and its count of rows once one was given (`setTotal`), followed too.
+ */
 interface KeptList {
   name: string;
   list: ListSql;
   anchors: Anchor[];
   next: Anchor | null | 'end';
+  total: number | null;
 }
 
 export class ListPositions {
@@ -67,8 +71,8 @@ export class ListPositions {
   }
 
   /**
-   * A page of a list was asked (by keyset): it is kept, to be walked ahead by `walkSome`. A searched
-   * list is not: its members follow messages, and every message written would have it walked again.
+   * A page of a list was asked: it is kept, to be walked ahead by `walkSome`. A searched list is not:
+   * its members follow messages, and every message written would have it walked again.
    */
   asked(list: ListSql): void {
     if (!this.db.bulkLoading && !list.byText) this.keep(this.entry(list));
@@ -105,10 +109,22 @@ export class ListPositions {
     return [...this.lists.values()].some((k) => k.next !== 'end' && !k.list.byText);
   }
 
+  /** The count of a kept list's rows, followed through contacts' writes since `setTotal`; null when not known. */
+  totalOf(list: ListSql): number | null {
+    if (this.db.bulkLoading || list.byText) return null;
+    return this.lists.get(this.entry(list).name)?.total ?? null;
+  }
+
+  /** A kept list's count of rows, counted now: from here on it follows contacts' writes (a list not kept is not kept for it). */
+  setTotal(list: ListSql, total: number): void {
+    const kept = this.lists.get(this.entry(list).name);
+    if (kept && !this.db.bulkLoading && !list.byText) kept.total = total;
+  }
+
   /** A list's kept entry, or a new one (not kept until `keep`). */
   private entry(list: ListSql): KeptList {
     const name = `${list.sql}\u0000${JSON.stringify(list.params)}`;
-    return this.lists.get(name) ?? { name, list, anchors: [], next: null };
+    return this.lists.get(name) ?? { name, list, anchors: [], next: null, total: null };
   }
 
   /** Keeps a list as the most recently asked, forgetting the least recently asked beyond KEPT_LISTS. */
@@ -180,13 +196,16 @@ export class ListPositions {
     const now = this.placesOf(rowid);
     if (!now) return;
     let i = 0;
-    for (const [name, { list, anchors, next }] of this.lists) {
+    for (const [name, kept] of this.lists) {
+      const { list, anchors, next } = kept;
       const [a, b] = [was?.[i] ?? null, now[i++]];
       // A search's members also follow its full-text rows: walked again rather than followed.
       if (list.byText) this.lists.delete(name);
-      else if (a || b)
+      else if (a || b) {
         for (const anchor of next && next !== 'end' ? [...anchors, next] : anchors)
           anchor.pos += (b && before(b, anchor.key) ? 1 : 0) - (a && before(a, anchor.key) ? 1 : 0);
+        if (kept.total !== null) kept.total += (b ? 1 : 0) - (a ? 1 : 0);
+      }
     }
   }
 
