@@ -232,7 +232,7 @@ export class Cache {
   /**
    * Runs a named query and logs it when it is slow: its name and time only, never its parameters
    * (they may hold what a contact wrote). Each name is logged once, so a slow list scrolled through
-   * does not flood the log.
+   * does not flood the log. The lists asked are walked ahead once queries stop coming (`walkAhead`).
    */
   timed<T>(name: string, fn: () => T): T {
     const t0 = performance.now();
