@@ -137,7 +137,11 @@ async function bootstrap(url: string, name: string) {
   ws.on('message', (d) => {
     const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown }; event?: string };
     if (msg.event === 'changed') changed++;
-    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.reply!);
+    if (msg.id === undefined) return;
+    const done = waiting.get(msg.id);
+    // Forgotten once answered: a kept resolver would keep its reply, and every page would stay in the heap.
+    waiting.delete(msg.id);
+    done?.(msg.reply!);
   });
   const call = (kind: 'query' | 'command', name: string, input: unknown) =>
     new Promise<{ ok: boolean; value: any }>((ok) => {

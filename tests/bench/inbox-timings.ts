@@ -1,8 +1,22 @@
 // Inbox pages and search through the host's WebSocket, as the renderer asks (inbox-store.ts): the
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
-export type HostCall = (kind: 'query' | 'command', name: string, input: unknown) => Promise<{ ok: boolean; value: any }>;
+/**
+ * A call through the socket; when the caller knows them, `servedMs` is the time the host took to answer it (the rest: the
+ * socket and parsing the frame) and `readKb` what it read from files meanwhile.
+ */
+export type HostCall = (kind: 'query' | 'command', name: string, input: unknown) => Promise<{ ok: boolean; value: any; servedMs?: number; readKb?: number }>;
+
+/** One timed call: what it asked and what it took. */
+export interface TimedCall {
+  kind: 'keyset' | 'position' | 'search';
+  input: Record<string, unknown>;
+  ms: number;
+  cpu: number;
+  servedMs?: number;
+  readKb?: number;
+}
 
 export interface InboxTimings {
   /** A page after the last row of the page before (scrolling down), ms. */
@@ -14,6 +28,10 @@ export interface InboxTimings {
   cpu: { keyset: number[]; position: number[]; search: number[] };
   /** Garbage collections in this process during the timings, ms each (a pause lands on whichever call is waiting). */
   gc: number[];
+  /** The same pauses by kind (minor: a scavenge of the young objects; major: mark-compact of them all). */
+  gcKinds: Record<string, number[]>;
+  /** Every call, to print the slowest. */
+  calls: TimedCall[];
 }
 
 /** The p-th percentile of some times. */
@@ -23,19 +41,37 @@ const INBOXES = ['all', 'unassigned', 'team:t_sales', 'mine'];
 const SEARCHES = ['price', 'refund', 'deliv', 'invoice plan', 'Contact 4242', 'warranty', 'question 77', 'stock size'];
 
 export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTimings> {
-  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [] };
-  const gc = new PerformanceObserver((list) => out.gc.push(...list.getEntries().map((e) => e.duration)));
+  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [], gcKinds: {}, calls: [] };
+  const KINDS: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      out.gc.push(e.duration);
+      const kind = KINDS[(e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+      (out.gcKinds[kind] ??= []).push(e.duration);
+    }
+  });
   gc.observe({ entryTypes: ['gc'] });
   const timed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await call('query', name, input);
-    out[kind].push(performance.now() - t0);
+    const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
-    out.cpu[kind].push((c.user + c.system) / 1000);
+    const cpu = (c.user + c.system) / 1000;
+    out[kind].push(ms);
+    out.cpu[kind].push(cpu);
+    out.calls.push({ kind, input, ms, cpu, servedMs: r.servedMs, readKb: r.readKb });
     if (!r.ok) throw new Error(`${name} ${JSON.stringify(input)}: ${JSON.stringify(r)}`);
     return r.value as { items: { id: string; last_activity_at: number }[]; total: number };
   };
+  // The same positions every time (a fixed seed): rounds and runs ask the same pages, and can be compared call by call.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (const inbox of INBOXES) {
     for (const status of ['open', 'closed']) {
       // Scrolling down by keyset, 30 pages of 100; after a `changed` event the visible page by position.
@@ -44,8 +80,7 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
         const last = page.items[page.items.length - 1];
         if (!last) break;
         page = await timed('conversations', { inbox, status, limit: 100, after: { last_activity_at: last.last_activity_at, id: last.id } }, 'keyset');
-        if (i % 3 === 0)
-          await timed('conversations', { inbox, status, limit: 100, offset: Math.floor(Math.random() * Math.max(1, page.total - 100)) }, 'position');
+        if (i % 3 === 0) await timed('conversations', { inbox, status, limit: 100, offset: Math.floor(random() * Math.max(1, page.total - 100)) }, 'position');
       }
     }
   }
@@ -54,4 +89,17 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
   await new Promise((r) => setTimeout(r, 10));
   gc.disconnect();
   return out;
+}
+
+/** The slowest calls, one a line: what was asked (inbox, status, offset or keyset, search) and its wall, CPU and host time. */
+export function slowestCalls(calls: readonly TimedCall[], n: number): string[] {
+  const f = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+  return [...calls]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, n)
+    .map((c) => {
+      const i = c.input;
+      const what = c.kind === 'search' ? `search ${JSON.stringify(i.q)}` : `${i.inbox}/${i.status} ${i.after ? 'after a row' : `offset ${i.offset}`}`;
+      return `${f(c.ms)} ms (CPU ${f(c.cpu)}, host ${f(c.servedMs)}, read ${c.readKb === undefined ? '-' : Math.round(c.readKb)} kB): ${c.kind} ${what}`;
+    });
 }

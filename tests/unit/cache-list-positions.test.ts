@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Cache } from '../../src-main/core/cache/cache';
 import * as q from '../../src-main/core/cache/queries';
 
@@ -19,6 +19,8 @@ const LISTS = [
   { inbox: 'unassigned', status: 'open' },
   { inbox: 'team:t_a' },
   { inbox: 'all', q: 'wanted' },
+  // A custom inbox on a channel: its total is a count of the rows (no kept counts), followed through writes once its pages are asked.
+  { inbox: 'custom:ci_second' },
 ] as const;
 type List = (typeof LISTS)[number];
 
@@ -46,13 +48,24 @@ const contact = (i: number) =>
     name: `Contact ${i}${rnd() < 0.3 ? ' wanted' : ''}`,
     phone: null,
     email: null,
-    channel_id: 'ch',
+    channel_id: pick(['ch', 'ch_second']),
     assignee_id: pick([...USERS, null]),
     status: pick(['open', 'closed']),
     conversation_id: null,
     last_activity_at: 1000 + Math.floor(rnd() * 60),
     last_message: null,
     last_message_direction: null,
+    created_at: 1,
+  });
+const secondChannelInbox = () =>
+  cache.entities.put('custom_inbox', {
+    id: 'ci_second',
+    owner_id: ME,
+    name: 'Second channel, open',
+    filter: { channel_id: 'ch_second', status: 'open' },
+    sharing: 'private',
+    shared_user_ids: [],
+    shared_team_ids: [],
     created_at: 1,
   });
 const message = (i: number) =>
@@ -75,6 +88,7 @@ function expected(list: List): string[] {
   if (list.inbox === 'mine') (where.push('c.assignee_id = ?'), params.push(ME));
   if (list.inbox === 'unassigned') where.push('c.assignee_id IS NULL');
   if (list.inbox.startsWith('team:')) (where.push('c.assignee_id IN (SELECT id FROM users WHERE team_id = ?)'), params.push(list.inbox.slice(5)));
+  if (list.inbox === 'custom:ci_second') where.push("c.channel_id = 'ch_second' AND c.status = 'open'");
   if ('status' in list) (where.push('c.status = ?'), params.push(list.status));
   if ('q' in list) where.push(`(c.data->>'name' LIKE '% wanted' OR c.id IN (SELECT m.contact_id FROM messages m WHERE m.data->>'text' = 'wanted'))`);
   return cache
@@ -94,6 +108,7 @@ function checkPageAt(list: List, offset: number): void {
 describe('conversation lists by position', () => {
   it('show exactly the rows at each position while contacts, users and messages change between pages', () => {
     USERS.forEach((u, i) => user(u, TEAMS[i % 2]));
+    secondChannelInbox();
     for (let i = 0; i < 300; i++) contact(i);
     for (let i = 0; i < 40; i++) message(i);
     // Every list walked through once, so each has its anchors before anything moves.
@@ -116,10 +131,39 @@ describe('conversation lists by position', () => {
             throw new Error('undone');
           }),
         ).toThrow('undone');
+      // The lists walked ahead a few rows at a time between writes (anchors left by the walk, and where it goes on, follow them).
+      cache.positions.walkSome(3);
       // Pages from anywhere in the list, nearer its start or its end, and past it.
       const list = pick(LISTS);
       checkPageAt(list, Math.floor(rnd() * (expected(list).length + 3)));
     }
+  });
+});
+
+describe('a custom inbox counted by its rows', () => {
+  it('answers a page after a contact changes without counting its rows again, with the right total', () => {
+    USERS.forEach((u, i) => user(u, TEAMS[i % 2]));
+    secondChannelInbox();
+    for (let i = 0; i < 300; i++) contact(i);
+    const list = { inbox: 'custom:ci_second' } as const;
+    const counts = () => {
+      const get = vi.spyOn(cache, 'get');
+      try {
+        checkPageAt(list, 0);
+        return get.mock.calls.filter(([sql]) => /COUNT\(\*\)/.test(sql)).length;
+      } finally {
+        get.mockRestore();
+      }
+    };
+    expect(counts()).toBe(1);
+    for (let k = 0; k < 50; k++) {
+      // Contacts arrive, move, change channel or status (each is a `changed` event the list refreshes on).
+      contact(Math.floor(rnd() * 330));
+      expect(counts()).toBe(0);
+    }
+    // Something not followed row by row (a removal): counted again.
+    cache.removeContact('c_1');
+    expect(counts()).toBe(1);
   });
 });
 
@@ -140,14 +184,34 @@ describe('a long conversation list', () => {
     return times.map((xs) => xs.sort((a, b) => a - b)[xs.length >> 1]);
   };
 
-  it('shows a page from its middle, after a change, about as fast as its first page', () => {
+  /** 60,000 contacts, one a second, written straight into the table (the lists read nothing else). */
+  const longList = () => {
     cache.close();
     cache = Cache.open(join(dir, 'long.sqlite'));
-    // 60,000 contacts, one a second, written straight into the table (the lists read nothing else).
     cache.run(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59999)
       INSERT INTO contacts (id, status, last_activity_at, data)
       SELECT 'c_' || i, 'open', 1000 * i, json_object('id', 'c_' || i, 'name', 'Contact ' || i, 'phone', NULL, 'email', NULL, 'channel_id', NULL, 'assignee_id', NULL,
         'status', 'open', 'conversation_id', NULL, 'last_activity_at', 1000 * i, 'last_message', NULL, 'last_message_direction', NULL, 'created_at', 1) FROM n`);
+  };
+  const truth = (offset: number) =>
+    cache.all<{ id: string }>('SELECT id FROM contacts ORDER BY last_activity_at DESC, id DESC LIMIT 100 OFFSET ?', offset).map((r) => r.id);
+  /** A page by position, with how many rows the anchors were looked for over (the statements that walk a list, `LIMIT 1 OFFSET n`). */
+  const pageWalking = (offset: number) => {
+    const get = vi.spyOn(cache, 'get');
+    try {
+      const ids = q
+        .conversations(cache, ME, { inbox: 'all', offset, limit: 100 })
+        .value()
+        .items.map((r) => r.id);
+      const walked = get.mock.calls.filter(([sql]) => /LIMIT 1 OFFSET/.test(sql)).reduce((n, call) => n + Number(call[call.length - 1]), 0);
+      return { ids, walked };
+    } finally {
+      get.mockRestore();
+    }
+  };
+
+  it('shows a page from its middle, after a change, about as fast as its first page', () => {
+    longList();
     const middle = 30_000;
     // Jumped to once, then the list changes: a contact above that page gets a new message.
     q.conversations(cache, ME, { inbox: 'all', offset: middle, limit: 100 });
@@ -159,5 +223,44 @@ describe('a long conversation list', () => {
     // The rows before it are not walked again: the middle costs what the top costs, give or take the machine.
     const [top, inTheMiddle] = cpuOfPages(0, middle);
     expect(inTheMiddle).toBeLessThan(2 * top);
+  });
+
+  // Walked ahead: a list asked is walked to its end in slices while the app is idle, leaving anchors every step.
+  it('shows a page far down, after a change, without walking the rows before it, once its first page was asked and the app was idle', async () => {
+    longList();
+    // The first page, as the app asks it when the inbox opens (through the service, which times each query).
+    cache.timed('conversations', () => q.conversations(cache, ME, { inbox: 'all', offset: 0, limit: 100 }));
+    expect(cache.positions.walking).toBe(true);
+    // Walked in slices while nothing else is asked.
+    await vi.waitFor(() => expect(cache.positions.walking).toBe(false), { timeout: 60_000, interval: 50 });
+    // A contact far down the list gets a message: every row after it moves down one.
+    cache.entities.put('contact', { ...cache.entities.get('contact', 'c_100')!, last_activity_at: 1e9 });
+    const far = pageWalking(30_000);
+    expect(far.ids).toEqual(truth(30_000));
+    expect(far.walked).toBe(0);
+  });
+
+  it('is walked ahead when it was only scrolled by keyset, and its anchors then stand for every position', () => {
+    longList();
+    const first = q.conversations(cache, ME, { inbox: 'all', offset: 0, limit: 100 }).value().items;
+    const last = first[first.length - 1];
+    q.conversations(cache, ME, { inbox: 'all', after: { last_activity_at: last.last_activity_at, id: last.id }, limit: 100 });
+    let slices = 0;
+    while (cache.positions.walkSome()) slices++;
+    // A hundred rows a slice.
+    expect(slices).toBe(599);
+    for (const offset of [0, 999, 1000, 1001, 31_337, 59_950]) {
+      const page = pageWalking(offset);
+      expect(page.ids, `at ${offset}`).toEqual(truth(offset));
+      // (Past the last anchor, nearer the list's end, a page is found back from the end: less than a step.)
+      expect(page.walked, `at ${offset}`).toBeLessThan(1000);
+    }
+  });
+
+  it('without the walk ahead, a page far down walks the list to it (what the walk saves)', () => {
+    longList();
+    const far = pageWalking(30_000);
+    expect(far.ids).toEqual(truth(30_000));
+    expect(far.walked).toBeGreaterThanOrEqual(25_000);
   });
 });

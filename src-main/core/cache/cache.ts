@@ -45,6 +45,8 @@ type Db = BetterSqlite3.Database;
 /** A named query slower than this (ms) is logged, once per name (see `timed`). */
 const SLOW_QUERY_MS = 100;
 const DEFAULT_CHECKPOINT_PAGES = 1000;
+/** The lists asked are walked ahead (list-positions.ts `walkSome`) once no query came for this long, ms: a slice at a time while it lasts. */
+const WALK_IDLE_MS = 20;
 /** Batches of change records up to this many move the lists' anchors as they apply; larger ones drop them (see `positions`). */
 const FOLLOWED_RECORDS = 500;
 /** Removals holding at least 1/this of a full-text table's rows rebuild it instead of deleting from it. */
@@ -108,6 +110,10 @@ export class Cache {
   readonly positions: ListPositions;
   /** A bulk load is under way (see `beginBulkLoad`). */
   private bulk = false;
+  /** The next slice of the lists' walk ahead, when one is due (see `walkAhead`). */
+  private walkTimer: NodeJS.Timeout | null = null;
+  /** When the last query was answered (performance.now()). */
+  private lastQueryAt = 0;
   /** Work on the file under way in a worker (a rewrite, a scrub): writers wait for it (`idle`). */
   private background: { job: RunningJob; settled: Promise<void> } | null = null;
 
@@ -166,6 +172,8 @@ export class Cache {
 
   /** Closes the file; work on it under way in a worker is abandoned (a rewrite's copy is dropped). */
   close(): void {
+    if (this.walkTimer) clearTimeout(this.walkTimer);
+    this.walkTimer = null;
     if (this.background) {
       this.background.job.cancel();
       this.background = null;
@@ -224,7 +232,7 @@ export class Cache {
   /**
    * Runs a named query and logs it when it is slow: its name and time only, never its parameters
    * (they may hold what a contact wrote). Each name is logged once, so a slow list scrolled through
-   * does not flood the log.
+   * does not flood the log. The lists asked are walked ahead once queries stop coming (`walkAhead`).
    */
   timed<T>(name: string, fn: () => T): T {
     const t0 = performance.now();
@@ -234,7 +242,32 @@ export class Cache {
       this.slowLogged.add(name);
       this.opts.log?.(`slow cache query: ${name} took ${Math.round(ms)} ms`);
     }
+    this.lastQueryAt = performance.now();
+    this.walkAhead();
     return out;
+  }
+
+  /**
+   * Walks the lists asked ahead of their pages (list-positions.ts), a slice (about a millisecond) per
+   * turn of the event loop, and only once no query came for WALK_IDLE_MS: the user's next request
+   * waits for no more than the slice under way, and while the user scrolls the walk waits.
+   */
+  private walkAhead(): void {
+    if (this.walkTimer || !this.db.open) return;
+    const wait = Math.max(0, this.lastQueryAt + WALK_IDLE_MS - performance.now());
+    this.walkTimer = setTimeout(() => {
+      this.walkTimer = null;
+      if (!this.db.open) return;
+      if (performance.now() - this.lastQueryAt < WALK_IDLE_MS) return this.walkAhead();
+      try {
+        if (this.positions.walkSome()) this.walkAhead();
+      } catch (err) {
+        // (A damaged file is healed when a query meets it.) Pages by position walk what they need meanwhile.
+        this.opts.log?.('walking the conversation lists ahead failed', err);
+        this.positions.clear();
+      }
+    }, wait);
+    this.walkTimer.unref();
   }
 
   get<T>(sql: string, ...params: unknown[]): T | undefined {

@@ -2,7 +2,10 @@
 // its index entry by entry (tens of thousands on a large inbox, on every refresh after a `changed`
 // event); instead each list asked by position keeps anchors, rows a step (1,000) apart, and a
 // page starts from the nearest one. A contact's write moves the anchors it passes over, so they stay
-// exact across writes instead of being walked again after each one.
+// exact across writes instead of being walked again after each one. A list asked for (a page of it,
+// by position or by keyset) is also walked to its end ahead of its pages, a slice at a time while no
+// query waits (`walkSome`): a later page by position starts from an anchor, and the rows' records are
+// in the page cache by then (a fresh process otherwise reads each row of a page from the file).
 import type { ListCursor } from '../../../src-shared/desktop/api';
 import type { Sql } from './sql';
 
@@ -24,6 +27,8 @@ interface Anchor {
 const DEFAULT_STEP = 1000;
 /** Lists whose anchors are kept: the most recently asked. */
 const KEPT_LISTS = 8;
+/** Rows a slice of the walk ahead reads: about a millisecond with their records read from the file, a tenth of it from the page cache. */
+const WALK_ROWS = 100;
 
 /** A list's order (newest activity first) and its reverse, over `contacts c`. */
 export const NEWEST_FIRST = 'ORDER BY c.last_activity_at DESC, c.id DESC';
@@ -31,8 +36,20 @@ export const OLDEST_FIRST = 'ORDER BY c.last_activity_at ASC, c.id ASC';
 /** Newest first: whether a row's key sorts before another's. */
 const before = (a: ListCursor, b: ListCursor) => a.last_activity_at > b.last_activity_at || (a.last_activity_at === b.last_activity_at && a.id > b.id);
 
+/**
+ * A list's anchors; where the walk ahead goes on: an anchor followed through writes like the others
+ * (null: the list's start), or its end; and its count of rows once one was given (`setTotal`), followed too.
+ */
+interface KeptList {
+  name: string;
+  list: ListSql;
+  anchors: Anchor[];
+  next: Anchor | null | 'end';
+  total: number | null;
+}
+
 export class ListPositions {
-  private readonly lists = new Map<string, { list: ListSql; anchors: Anchor[] }>();
+  private readonly lists = new Map<string, KeptList>();
 
   constructor(
     private readonly db: Sql & { readonly bulkLoading: boolean },
@@ -46,15 +63,75 @@ export class ListPositions {
   seek(list: ListSql, offset: number, total: number): { from: ListCursor | null; skip: number } {
     // A bulk load writes without telling the anchors (the lists are slow meanwhile anyway).
     if (this.db.bulkLoading) return { from: null, skip: offset };
-    const name = `${list.sql}\u0000${JSON.stringify(list.params)}`;
-    const kept = this.lists.get(name) ?? { list, anchors: [] };
-    const { anchors } = kept;
-    const at = this.place(list, anchors, offset, total);
-    // Kept (the most recently asked last) once it has anchors: a list read only at its start costs writes nothing.
-    this.lists.delete(name);
-    if (anchors.length) this.lists.set(name, kept);
-    if (this.lists.size > KEPT_LISTS) this.lists.delete(this.lists.keys().next().value!);
+    const kept = this.entry(list);
+    const at = this.place(list, kept.anchors, offset, total);
+    // Kept once it has anchors (a searched list read only at its start costs writes nothing); any other is walked ahead.
+    if (kept.anchors.length || !list.byText) this.keep(kept);
     return at;
+  }
+
+  /**
+   * A page of a list was asked: it is kept, to be walked ahead by `walkSome`. A searched list is not:
+   * its members follow messages, and every message written would have it walked again.
+   */
+  asked(list: ListSql): void {
+    if (!this.db.bulkLoading && !list.byText) this.keep(this.entry(list));
+  }
+
+  /**
+   * One slice of the walk ahead: WALK_ROWS more rows of the most recently asked list not walked to
+   * its end yet, their records read and an anchor left every step. Whether a list is left to walk.
+   */
+  walkSome(rows = WALK_ROWS): boolean {
+    if (this.db.bulkLoading) return false;
+    const kept = [...this.lists.values()].reverse().find((k) => k.next !== 'end' && !k.list.byText);
+    if (!kept || kept.next === 'end') return false;
+    const { list, anchors, next } = kept;
+    const w = atOrAfter(list, next?.key ?? null);
+    // length(c.data) reads each row's record: its table page, which a page of the list reads next, is then in the page cache.
+    const found = this.db.all<ListCursor & { n: number }>(
+      `SELECT c.last_activity_at, c.id, length(c.data) AS n FROM contacts c WHERE ${w.sql} ${NEWEST_FIRST} LIMIT ?`,
+      ...w.params,
+      rows + 1,
+    );
+    let pos = next?.pos ?? 0;
+    for (const r of found.slice(0, rows)) {
+      if (pos > 0 && pos % this.step === 0) insertAnchor(anchors, { pos, key: { last_activity_at: r.last_activity_at, id: r.id } });
+      pos++;
+    }
+    const after = found[rows];
+    kept.next = after ? { pos, key: { last_activity_at: after.last_activity_at, id: after.id } } : 'end';
+    return this.walking;
+  }
+
+  /** A list asked is left to walk ahead. */
+  get walking(): boolean {
+    return [...this.lists.values()].some((k) => k.next !== 'end' && !k.list.byText);
+  }
+
+  /** The count of a kept list's rows, followed through contacts' writes since `setTotal`; null when not known. */
+  totalOf(list: ListSql): number | null {
+    if (this.db.bulkLoading || list.byText) return null;
+    return this.lists.get(this.entry(list).name)?.total ?? null;
+  }
+
+  /** A kept list's count of rows, counted now: from here on it follows contacts' writes (a list not kept is not kept for it). */
+  setTotal(list: ListSql, total: number): void {
+    const kept = this.lists.get(this.entry(list).name);
+    if (kept && !this.db.bulkLoading && !list.byText) kept.total = total;
+  }
+
+  /** A list's kept entry, or a new one (not kept until `keep`). */
+  private entry(list: ListSql): KeptList {
+    const name = `${list.sql}\u0000${JSON.stringify(list.params)}`;
+    return this.lists.get(name) ?? { name, list, anchors: [], next: null, total: null };
+  }
+
+  /** Keeps a list as the most recently asked, forgetting the least recently asked beyond KEPT_LISTS. */
+  private keep(kept: KeptList): void {
+    this.lists.delete(kept.name);
+    this.lists.set(kept.name, kept);
+    if (this.lists.size > KEPT_LISTS) this.lists.delete(this.lists.keys().next().value!);
   }
 
   /** `seek` over one list's anchors, making those it walks past. */
@@ -119,11 +196,16 @@ export class ListPositions {
     const now = this.placesOf(rowid);
     if (!now) return;
     let i = 0;
-    for (const [name, { list, anchors }] of this.lists) {
+    for (const [name, kept] of this.lists) {
+      const { list, anchors, next } = kept;
       const [a, b] = [was?.[i] ?? null, now[i++]];
       // A search's members also follow its full-text rows: walked again rather than followed.
       if (list.byText) this.lists.delete(name);
-      else if (a || b) for (const anchor of anchors) anchor.pos += (b && before(b, anchor.key) ? 1 : 0) - (a && before(a, anchor.key) ? 1 : 0);
+      else if (a || b) {
+        for (const anchor of next && next !== 'end' ? [...anchors, next] : anchors)
+          anchor.pos += (b && before(b, anchor.key) ? 1 : 0) - (a && before(a, anchor.key) ? 1 : 0);
+        if (kept.total !== null) kept.total += (b ? 1 : 0) - (a ? 1 : 0);
+      }
     }
   }
 
@@ -136,6 +218,18 @@ export class ListPositions {
   clear(): void {
     this.lists.clear();
   }
+}
+
+/** Adds an anchor in its place among a list's (anchors are in list order); one at the same position is there already. */
+function insertAnchor(anchors: Anchor[], anchor: Anchor): void {
+  let lo = 0;
+  let hi = anchors.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (anchors[mid].pos < anchor.pos) lo = mid + 1;
+    else hi = mid;
+  }
+  if (anchors[lo]?.pos !== anchor.pos) anchors.splice(lo, 0, anchor);
 }
 
 /** The list from a row on (that row included: an anchor's row sorts at its position), or the whole list. */
