@@ -49,6 +49,25 @@ function decode(token: string): Position {
 
 const encode = (p: Position): string => Buffer.from(JSON.stringify(p)).toString('base64url');
 
+/** A record's JSON, or several joined by commas: text, or its UTF-8 bytes as the database wrote them. */
+type JsonText = string | Buffer;
+
+/** `head`, the texts joined by commas, then `tail`, as UTF-8 bytes: runs of text encoded together, bytes copied as they are. */
+function joinJson(head: string, texts: readonly JsonText[], tail: string): Buffer {
+  const parts: Buffer[] = [];
+  let run = head;
+  texts.forEach((t, i) => {
+    const comma = i ? ',' : '';
+    if (typeof t === 'string') run += comma + t;
+    else {
+      parts.push(Buffer.from(run + comma), t);
+      run = '';
+    }
+  });
+  parts.push(Buffer.from(run + tail));
+  return Buffer.concat(parts);
+}
+
 /** Rows of one table as the entity's upsert records, at the page's version. */
 function upserts(
   entity: ChangeRecord['entity'],
@@ -95,8 +114,8 @@ const OWNED: readonly [entity: ShapedEntity, table: string, order: string][] = [
 
 /**
  * One row per contact of `ids` with its rows of `table` as upsert records, JSON texts joined by
- * commas in the order given, and how many (each record as `recordJson` writes one; the seq and time are the two
- * parameters before the ids).
+ * commas in the order given (SQLite: as UTF-8 bytes), and how many (each record as `recordJson` writes one; the seq
+ * and time are the two parameters before the ids).
  */
 function ownedJsonSql(dialect: Database['dialect'], [entity, table, order]: (typeof OWNED)[number], ids: string): string {
   const number = 'CAST(? AS BIGINT)';
@@ -104,7 +123,9 @@ function ownedJsonSql(dialect: Database['dialect'], [entity, table, order]: (typ
     dialect === 'sqlite'
       ? `json_object('seq', ${number}, 'entity', '${entity}', 'op', 'upsert', 'id', id, 'contact_id', contact_id, 'data', ${jsonSql(dialect, entity)}, 'at', ${number})`
       : `CAST(json_build_object('seq', ${number}, 'entity', '${entity}', 'op', 'upsert', 'id', id, 'contact_id', contact_id, 'data', ${jsonSql(dialect, entity)}, 'at', ${number}) AS TEXT)`;
-  return `SELECT contact_id, COUNT(*) AS n, string_agg(${record}, ',' ORDER BY ${order}, id) AS records FROM ${table} WHERE contact_id IN ${ids} GROUP BY contact_id`;
+  // SQLite hands the text over as its UTF-8 bytes (a BLOB): sent as they are, not decoded here to be encoded again.
+  const records = `string_agg(${record}, ',' ORDER BY ${order}, id)`;
+  return `SELECT contact_id, COUNT(*) AS n, ${dialect === 'sqlite' ? `CAST(${records} AS BLOB)` : records} AS records FROM ${table} WHERE contact_id IN ${ids} GROUP BY contact_id`;
 }
 
 /** One page of contacts after `p.k`, each followed by everything of theirs the viewer may see. */
@@ -115,7 +136,7 @@ async function contactRecords(
   seq: number,
   at: number,
   slice: <R>(read: () => Promise<R>) => Promise<R>,
-): Promise<{ records: string[]; count: number; last: string | null; contacts: number }> {
+): Promise<{ records: JsonText[]; count: number; last: string | null; contacts: number }> {
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
   const contacts = await slice(() =>
     sql.all<Record<string, unknown>>(`SELECT c.* FROM contacts c WHERE c.id > ? AND ${scope.sql} ORDER BY c.id LIMIT ?`, [p.k ?? '', ...scope.params, p.n]),
@@ -125,17 +146,17 @@ async function contactRecords(
   // Everything else by the page's contacts, which the rule chose: an IN list walks each contact's rows
   // in its index (a range joined to the rule had SQLite walk every contact of the assignees).
   const ids = inList(contacts.map((c) => String(c.id)));
-  const owned = new Map<string, string[]>();
+  const owned = new Map<string, JsonText[]>();
   // Records, not texts: a contact's rows of a table come as one text.
   let count = contacts.length;
-  const add = (contactId: string, records: string) => {
+  const add = (contactId: string, records: JsonText) => {
     const list = owned.get(contactId);
     if (list) list.push(records);
     else owned.set(contactId, [records]);
   };
   for (const kind of OWNED) {
     const rows = await slice(() =>
-      sql.all<{ contact_id: string; n: number; records: string }>(ownedJsonSql(sql.dialect, kind, ids.sql), [seq, at, ...ids.params]),
+      sql.all<{ contact_id: string; n: number; records: JsonText }>(ownedJsonSql(sql.dialect, kind, ids.sql), [seq, at, ...ids.params]),
     );
     for (const r of rows) {
       add(r.contact_id, r.records);
@@ -150,7 +171,7 @@ async function contactRecords(
   );
   for (const row of notes) add(String(row.contact_id), upserts('notification', [row], toNotification as never, seq, at)[0]);
   count += notes.length;
-  const records: string[] = [];
+  const records: JsonText[] = [];
   for (const c of contacts) records.push(...upserts('contact', [c], toContact as never, seq, at), ...(owned.get(String(c.id)) ?? []));
   return { records, count, last, contacts: contacts.length };
 }
@@ -166,7 +187,7 @@ async function visibleContacts(sql: SqlRunner, viewer: ViewerCtx): Promise<numbe
  * feed no longer reaches (pruned meanwhile), or from before the user's last visibility reset, is
  * answered must_refetch: the client begins again. The pages after it are read ahead (snapshot-read-ahead.ts).
  */
-export async function snapshotPageJson(sql: Database, asked: ViewerCtx, token: string, limit: number, now: number): Promise<string> {
+export async function snapshotPageJson(sql: Database, asked: ViewerCtx, token: string, limit: number, now: number): Promise<string | Buffer> {
   const head = await feedHead(sql);
   const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
   const p = positionOf(token, head);
@@ -184,7 +205,7 @@ const positionOf = (token: string, head: number): Position =>
 
 /** A page's answer and the token of the page after it (null: the last). */
 interface ReadPage {
-  json: string;
+  json: Buffer;
   next: string | null;
 }
 
@@ -219,7 +240,11 @@ async function readPage(sql: Database, asked: ViewerCtx, token: string, limit: n
   const next = page.next ? 0 : p.e;
   const hasMore = page.next !== null || head > p.e;
   return {
-    json: `{"must_refetch":false,"changes":[${page.records.join(',')}],"next":${next},"has_more":${hasMore},"head":${head},"epoch":${p.e},"snapshot":${JSON.stringify(progress)}}`,
+    json: joinJson(
+      '{"must_refetch":false,"changes":[',
+      page.records,
+      `],"next":${next},"has_more":${hasMore},"head":${head},"epoch":${p.e},"snapshot":${JSON.stringify(progress)}}`,
+    ),
     next: progress.next,
   };
 }
