@@ -5,9 +5,9 @@
 // (the head when it began), skipping the records a page already holds (SnapshotProgress.version).
 import { ApiError } from '../../src-shared/api/errors';
 import type { ChangeRecord, SnapshotProgress } from '../../src-shared/sync/changes';
-import { inList, type SqlRunner } from '../db/engine';
+import { inList, type Database, type SqlRunner } from '../db/engine';
 import { listCustomInboxes } from '../workspace/custom-inboxes';
-import { toChannel, toClosingCategory, toComment, toContact, toConversation, toEvent, toMessage, toNotification, toTeam, toUser } from '../workspace/rows';
+import { jsonSql, toChannel, toClosingCategory, toContact, toNotification, toTeam, toUser, type ShapedEntity } from '../workspace/rows';
 import { getSettings } from '../workspace/settings';
 import { loadUserRow, scopeCondition, scopeOf, type ViewerCtx } from '../workspace/viewer';
 import { redactsUser } from './records';
@@ -49,6 +49,25 @@ function decode(token: string): Position {
 
 const encode = (p: Position): string => Buffer.from(JSON.stringify(p)).toString('base64url');
 
+/** A record's JSON, or several joined by commas: text, or its UTF-8 bytes as the database wrote them. */
+type JsonText = string | Buffer;
+
+/** `head`, the texts joined by commas, then `tail`, as UTF-8 bytes: runs of text encoded together, bytes copied as they are. */
+function joinJson(head: string, texts: readonly JsonText[], tail: string): Buffer {
+  const parts: Buffer[] = [];
+  let run = head;
+  texts.forEach((t, i) => {
+    const comma = i ? ',' : '';
+    if (typeof t === 'string') run += comma + t;
+    else {
+      parts.push(Buffer.from(run + comma), t);
+      run = '';
+    }
+  });
+  parts.push(Buffer.from(run + tail));
+  return Buffer.concat(parts);
+}
+
 /** Rows of one table as the entity's upsert records, at the page's version. */
 function upserts(
   entity: ChangeRecord['entity'],
@@ -85,43 +104,64 @@ async function workspaceRecords(sql: SqlRunner, viewer: ViewerCtx, seq: number, 
   ];
 }
 
-/** What a contact owns, read for a page's contacts. */
-const OWNED = [
-  ['conversation', 'conversations', 'opened_at', toConversation],
-  ['message', 'messages', 'created_at', toMessage],
-  ['comment', 'comments', 'created_at', toComment],
-  ['event', 'events', 'created_at', toEvent],
-] as const;
+/** What a contact owns, read for a page's contacts: most of a page's records, so the database writes them out (`ownedJsonSql`). */
+const OWNED: readonly [entity: ShapedEntity, table: string, order: string][] = [
+  ['conversation', 'conversations', 'opened_at'],
+  ['message', 'messages', 'created_at'],
+  ['comment', 'comments', 'created_at'],
+  ['event', 'events', 'created_at'],
+];
+
+/**
+ * One row per contact of `ids` with its rows of `table` as upsert records, JSON texts joined by
+ * commas in the order given (SQLite: as UTF-8 bytes), and how many (each record as `recordJson` writes one; the seq
+ * and time are the two parameters before the ids).
+ */
+function ownedJsonSql(dialect: Database['dialect'], [entity, table, order]: (typeof OWNED)[number], ids: string): string {
+  const number = 'CAST(? AS BIGINT)';
+  const record =
+    dialect === 'sqlite'
+      ? `json_object('seq', ${number}, 'entity', '${entity}', 'op', 'upsert', 'id', id, 'contact_id', contact_id, 'data', ${jsonSql(dialect, entity)}, 'at', ${number})`
+      : `CAST(json_build_object('seq', ${number}, 'entity', '${entity}', 'op', 'upsert', 'id', id, 'contact_id', contact_id, 'data', ${jsonSql(dialect, entity)}, 'at', ${number}) AS TEXT)`;
+  // SQLite hands the text over as its UTF-8 bytes (a BLOB): sent as they are, not decoded here to be encoded again.
+  const records = `string_agg(${record}, ',' ORDER BY ${order}, id)`;
+  return `SELECT contact_id, COUNT(*) AS n, ${dialect === 'sqlite' ? `CAST(${records} AS BLOB)` : records} AS records FROM ${table} WHERE contact_id IN ${ids} GROUP BY contact_id`;
+}
 
 /** One page of contacts after `p.k`, each followed by everything of theirs the viewer may see. */
 async function contactRecords(
-  sql: SqlRunner,
+  sql: Database,
   viewer: ViewerCtx,
   p: Position,
   seq: number,
   at: number,
   slice: <R>(read: () => Promise<R>) => Promise<R>,
-): Promise<{ records: string[]; last: string | null; contacts: number }> {
+): Promise<{ records: JsonText[]; count: number; last: string | null; contacts: number }> {
   const scope = scopeCondition(viewer.scope, 'c.assignee_id');
   const contacts = await slice(() =>
     sql.all<Record<string, unknown>>(`SELECT c.* FROM contacts c WHERE c.id > ? AND ${scope.sql} ORDER BY c.id LIMIT ?`, [p.k ?? '', ...scope.params, p.n]),
   );
-  if (!contacts.length) return { records: [], last: null, contacts: 0 };
+  if (!contacts.length) return { records: [], count: 0, last: null, contacts: 0 };
   const last = String(contacts[contacts.length - 1].id);
   // Everything else by the page's contacts, which the rule chose: an IN list walks each contact's rows
   // in its index (a range joined to the rule had SQLite walk every contact of the assignees).
   const ids = inList(contacts.map((c) => String(c.id)));
-  const owned = new Map<string, string[]>();
-  const add = (contactId: string, record: string) => {
+  const owned = new Map<string, JsonText[]>();
+  // Records, not texts: a contact's rows of a table come as one text.
+  let count = contacts.length;
+  const add = (contactId: string, records: JsonText) => {
     const list = owned.get(contactId);
-    if (list) list.push(record);
-    else owned.set(contactId, [record]);
+    if (list) list.push(records);
+    else owned.set(contactId, [records]);
   };
-  for (const [entity, table, order, map] of OWNED) {
+  for (const kind of OWNED) {
     const rows = await slice(() =>
-      sql.all<Record<string, unknown>>(`SELECT * FROM ${table} WHERE contact_id IN ${ids.sql} ORDER BY contact_id, ${order}, id`, ids.params),
+      sql.all<{ contact_id: string; n: number; records: JsonText }>(ownedJsonSql(sql.dialect, kind, ids.sql), [seq, at, ...ids.params]),
     );
-    for (const row of rows) add(String(row.contact_id), upserts(entity, [row], map as never, seq, at)[0]);
+    for (const r of rows) {
+      add(r.contact_id, r.records);
+      count += Number(r.n);
+    }
   }
   const notes = await slice(() =>
     sql.all<Record<string, unknown>>(`SELECT * FROM notifications WHERE contact_id IN ${ids.sql} AND user_id = ? ORDER BY created_at, id`, [
@@ -130,9 +170,10 @@ async function contactRecords(
     ]),
   );
   for (const row of notes) add(String(row.contact_id), upserts('notification', [row], toNotification as never, seq, at)[0]);
-  const records: string[] = [];
+  count += notes.length;
+  const records: JsonText[] = [];
   for (const c of contacts) records.push(...upserts('contact', [c], toContact as never, seq, at), ...(owned.get(String(c.id)) ?? []));
-  return { records, last, contacts: contacts.length };
+  return { records, count, last, contacts: contacts.length };
 }
 
 async function visibleContacts(sql: SqlRunner, viewer: ViewerCtx): Promise<number> {
@@ -146,7 +187,7 @@ async function visibleContacts(sql: SqlRunner, viewer: ViewerCtx): Promise<numbe
  * feed no longer reaches (pruned meanwhile), or from before the user's last visibility reset, is
  * answered must_refetch: the client begins again. The pages after it are read ahead (snapshot-read-ahead.ts).
  */
-export async function snapshotPageJson(sql: SqlRunner, asked: ViewerCtx, token: string, limit: number, now: number): Promise<string> {
+export async function snapshotPageJson(sql: Database, asked: ViewerCtx, token: string, limit: number, now: number): Promise<string | Buffer> {
   const head = await feedHead(sql);
   const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
   const p = positionOf(token, head);
@@ -164,12 +205,12 @@ const positionOf = (token: string, head: number): Position =>
 
 /** A page's answer and the token of the page after it (null: the last). */
 interface ReadPage {
-  json: string;
+  json: Buffer;
   next: string | null;
 }
 
 /** Reads the page a token names: the head first, then the user's visibility now, then the rows. */
-async function readPage(sql: SqlRunner, asked: ViewerCtx, token: string, limit: number, now: number): Promise<ReadPage> {
+async function readPage(sql: Database, asked: ViewerCtx, token: string, limit: number, now: number): Promise<ReadPage> {
   // The head first: every row read below is at least as new as it (see SnapshotProgress.version).
   const head = await feedHead(sql);
   const user = (await loadUserRow(sql, asked.user.id)) ?? asked.user;
@@ -182,7 +223,7 @@ async function readPage(sql: SqlRunner, asked: ViewerCtx, token: string, limit: 
       return { records, next: { ...p, k: '', total } as Position | null, afterKey: null as string | null };
     }
     const got = await contactRecords(sql, viewer, p, head, now, slice);
-    const perContact = got.contacts ? got.records.length / got.contacts : 1;
+    const perContact = got.contacts ? got.count / got.contacts : 1;
     const n = Math.max(1, Math.min(limit, Math.floor(limit / Math.max(1, perContact))));
     const more = got.contacts === p.n;
     return { records: got.records, next: more ? { ...p, k: got.last, n, done: p.done + got.contacts } : null, afterKey: p.k };
@@ -199,7 +240,11 @@ async function readPage(sql: SqlRunner, asked: ViewerCtx, token: string, limit: 
   const next = page.next ? 0 : p.e;
   const hasMore = page.next !== null || head > p.e;
   return {
-    json: `{"must_refetch":false,"changes":[${page.records.join(',')}],"next":${next},"has_more":${hasMore},"head":${head},"epoch":${p.e},"snapshot":${JSON.stringify(progress)}}`,
+    json: joinJson(
+      '{"must_refetch":false,"changes":[',
+      page.records,
+      `],"next":${next},"has_more":${hasMore},"head":${head},"epoch":${p.e},"snapshot":${JSON.stringify(progress)}}`,
+    ),
     next: progress.next,
   };
 }

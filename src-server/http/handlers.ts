@@ -52,9 +52,9 @@ export interface Services {
   webhooks: { dispatcher: WebhookDispatcher; allowPrivate: boolean };
 }
 
-/** An answer already serialised (large pages are built from stored JSON). */
+/** An answer already serialised, as text or UTF-8 bytes (large pages are built from stored JSON, or JSON the database wrote). */
 export class RawJson {
-  constructor(readonly json: string) {}
+  constructor(readonly json: string | Buffer) {}
 }
 
 type Handler<N extends RouteName> = (ctx: Ctx<N>, s: Services) => Promise<z.input<Routes[N]['response']>>;

@@ -69,7 +69,7 @@ export function registerRouteGroup(app: FastifyInstance, group: RouteGroup, deps
         ctx.body = parsePart(def.body, req.body, 'body');
         const result = await handler(ctx, deps.services);
         if (deps.validateResponses) {
-          const check = def.response.safeParse(result instanceof RawJson ? JSON.parse(result.json) : result);
+          const check = def.response.safeParse(result instanceof RawJson ? JSON.parse(result.json.toString()) : result);
           if (!check.success) throw new Error(`response of ${name} breaks its contract: ${describeIssues('response', check.error)}`);
         }
         if (result instanceof RawJson)

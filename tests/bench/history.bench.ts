@@ -37,6 +37,15 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const row = (name: string, value: string, goal = '') => `${name.padEnd(52)} ${value.padEnd(40)} ${goal && `goal: ${goal}`}`;
 const line = (name: string, value: string, goal = '') => console.log(row(name, value, goal));
 const quiet: Notifier = { show: () => {} };
+/** A child process's CPU seconds so far (user + system; Linux's /proc, null elsewhere). */
+function cpuOf(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
 
 async function serverProcess(dbFile: string, args: string[] = []): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src-server/cli.ts'), '--port', '0', '--db', dbFile, ...args], {
@@ -181,16 +190,26 @@ async function main() {
     // so the catch-up pages below have a feed to read; the generator left nothing to compact in it.
     const server = await serverProcess(file, name === 'without churn' ? ['--feed-retention-days', '400'] : []);
     try {
+      const serverCpu0 = cpuOf(server.proc.pid);
+      const desktopCpu0 = process.cpuUsage();
       const boot = await bootstrap(server.url, name.replace(' ', '-'));
+      const desktopCpu = process.cpuUsage(desktopCpu0);
+      const serverCpu = cpuOf(server.proc.pid);
       const pages = await snapshotPages(server.url);
       const r = (results[name] = { seconds: boot.seconds, bytes: pages.bytes, records: pages.records, rss: boot.rss, pagesSeconds: pages.seconds });
       // Each figure as soon as it is known: a full-scale run takes long.
       line(`manager bootstrap, ${name}`, `${r.seconds.toFixed(1)} s, ${mb(r.bytes)}, ${r.records.toLocaleString()} records`);
+      line(
+        '  CPU meanwhile: server / desktop process',
+        `${serverCpu === null || serverCpu0 === null ? '?' : (serverCpu - serverCpu0).toFixed(1)} s / ${((desktopCpu.user + desktopCpu.system) / 1e6).toFixed(1)} s`,
+      );
       line('  the same pages fetched alone (HTTP, no cache)', `${r.pagesSeconds.toFixed(1)} s`);
       if (name === 'without churn') {
         line('main-process RSS after bootstrap (without churn)', mb(r.rss), '≤ 300 MB');
+        const rawCpu0 = process.cpuUsage();
         const rawSeconds = rawLoad(pages.pages);
-        line('raw load of the same rows into the same cache', `${rawSeconds.toFixed(1)} s`);
+        const rawCpu = process.cpuUsage(rawCpu0);
+        line('raw load of the same rows into the same cache', `${rawSeconds.toFixed(1)} s (CPU ${((rawCpu.user + rawCpu.system) / 1e6).toFixed(1)} s)`);
         line('  raw load ÷ bootstrap (time, without churn)', (rawSeconds / r.seconds).toFixed(2), '≥ 0.5');
         await inboxAndSearch(boot.call, boot.host.service);
       }

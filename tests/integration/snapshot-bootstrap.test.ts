@@ -22,6 +22,19 @@ async function page(c: ApiClient, query: string): Promise<Page> {
   return p;
 }
 
+/** A snapshot's pages from 'begin' to the last: their records, and how many each page held. */
+async function wholeSnapshot(c: ApiClient, limit: number): Promise<{ records: ChangeRecord[]; sizes: number[] }> {
+  const records: ChangeRecord[] = [];
+  const sizes: number[] = [];
+  for (let token: string | null = 'begin'; token !== null;) {
+    const p = await page(c, `after=0&snapshot=${token}&limit=${limit}`);
+    records.push(...p.changes);
+    sizes.push(p.changes.length);
+    token = p.snapshot?.next ?? null;
+  }
+  return { records, sizes };
+}
+
 describe('bootstrap from a snapshot', () => {
   const stops: (() => Promise<void>)[] = [];
   afterAll(async () => {
@@ -167,21 +180,46 @@ describe('bootstrap from a snapshot', () => {
     expect(cache.all<{ id: string }>('SELECT id FROM contacts ORDER BY id').map((r) => r.id)).toEqual(visible);
   }, 60_000);
 
+  it('a snapshot brings each conversation, message, comment and event exactly as the feed does: same fields, same types, same text', async () => {
+    const server = await startServer({ demo: { seed: 35, contacts: 80 } });
+    stops.push(() => server.stop());
+    const manager = await signIn(server, 'manager@demo.test');
+    const contact = ((await manager.get('/api/v1/contacts?limit=1')).body.items as { id: string }[])[0].id;
+    // Texts the database must write out as JSON just as JavaScript does: quotes, backslashes, line breaks, control characters, emoji, other scripts.
+    const texts = ['say "hi" \\ back\nand again\t\u0001', 'Grüße, 你好 👋🏽', '</script>\u2028\u2029'];
+    for (const text of texts) {
+      expect((await manager.post(`/api/v1/contacts/${contact}/messages`, { client_id: clientId(), text })).status).toBe(201);
+      expect((await manager.post(`/api/v1/contacts/${contact}/comments`, { client_id: clientId(), text: `note: ${text}` })).status).toBe(201);
+    }
+    const { records: snapshot, sizes } = await wholeSnapshot(manager, 40);
+    // Pages of about the size asked (a contact and all of theirs make one page's least), not all of it at once.
+    const contactPages = sizes.slice(2);
+    expect(contactPages.length).toBeGreaterThan(3);
+    expect(contactPages.reduce((a, b) => a + b, 0) / contactPages.length).toBeLessThanOrEqual(60);
+    // The feed from its start (nothing pruned yet): each entity's last upsert.
+    const fed = new Map<string, unknown>();
+    for (let after = 0, more = true; more;) {
+      const f = await page(manager, `after=${after}&limit=5000`);
+      for (const r of f.changes) if (r.op === 'upsert') fed.set(`${r.entity} ${r.id}`, r.data);
+      after = f.next;
+      more = f.has_more;
+    }
+    const owned = snapshot.filter((r) => ['conversation', 'message', 'comment', 'event'].includes(r.entity));
+    for (const entity of ['conversation', 'message', 'comment', 'event']) expect(owned.some((r) => r.entity === entity)).toBe(true);
+    const written = owned.filter((r) => r.entity === 'message' && texts.includes((r.data as { text: string }).text));
+    expect(written.length).toBe(texts.length);
+    const differing = owned.filter((r) => !isDeepStrictEqual(r.data, fed.get(`${r.entity} ${r.id}`)));
+    expect(differing.map((r) => ({ snapshot: r.data, feed: fed.get(`${r.entity} ${r.id}`) }))).toEqual([]);
+    // The same key order as the feed's, so even the texts are alike.
+    for (const r of owned) expect(Object.keys(r.data as object)).toEqual(Object.keys(fed.get(`${r.entity} ${r.id}`) as object));
+  }, 60_000);
+
   it('a first sign-in after heavy churn downloads what the user may see now, not the history', async () => {
     const server = await startServer({ demo: { seed: 33, contacts: 30 } });
     stops.push(() => server.stop());
     const manager = await signIn(server, 'manager@demo.test');
     const contacts = ((await manager.get('/api/v1/contacts?limit=3')).body.items as { id: string }[]).map((c) => c.id);
-    const bootstrap = async () => {
-      const records: ChangeRecord[] = [];
-      let p = await page(manager, 'after=0&snapshot=begin&limit=5000');
-      records.push(...p.changes);
-      while (p.snapshot?.next) {
-        p = await page(manager, `after=0&snapshot=${p.snapshot.next}&limit=5000`);
-        records.push(...p.changes);
-      }
-      return records;
-    };
+    const bootstrap = async () => (await wholeSnapshot(manager, 5000)).records;
     const before = await bootstrap();
     // 200 edits of three contacts' names: 200 records in the feed, no new row.
     for (let i = 0; i < 200; i++) await manager.patch(`/api/v1/contacts/${contacts[i % 3]}`, { client_id: clientId(), name: `Renamed ${i}` });
