@@ -205,6 +205,26 @@ describe("the sidebar's counts", () => {
       'custom:ci_mine_late': n(`c.assignee_id = ? AND ${tagged}`, ME, 'late'),
     };
   };
+  /** Whether each inbox holds a contact with an unread notification (its dot), as plain SQL. */
+  const unreadTruth = () => {
+    const has = (where: string, ...params: unknown[]) =>
+      !!cache.get(`SELECT 1 FROM contacts c WHERE ${where} AND c.id IN (SELECT contact_id FROM notifications WHERE unread = 1)`, ...params);
+    return {
+      all: has('1'),
+      mine: has('c.assignee_id = ?', ME),
+      unassigned: has('c.assignee_id IS NULL'),
+      'team:t_a': has("c.assignee_id IN (SELECT id FROM users WHERE team_id = 't_a')"),
+    };
+  };
+  const notification = (k: number) =>
+    cache.entities.put('notification', {
+      id: `n_${k % 7}`,
+      contact_id: `c_${Math.floor(rnd() * 360)}`,
+      kind: 'new_message',
+      created_at: k,
+      read_at: rnd() < 0.5 ? null : k,
+      archived_at: null,
+    });
   /** The sidebar as the app asks it, with how many statements counted rows of the contacts table. */
   const sidebar = () => {
     const get = vi.spyOn(cache, 'get');
@@ -233,8 +253,12 @@ describe("the sidebar's counts", () => {
       if (r < 0.7) contact(Math.floor(rnd() * 360));
       else if (r < 0.74) cache.removeContact(`c_${Math.floor(rnd() * 360)}`);
       else if (r < 0.78) user(pick(USERS), pick([...TEAMS, null]));
-      else if (r < 0.8) message(1000 + k);
-      else if (r < 0.82) customInbox(pick(CUSTOM));
+      else if (r < 0.8) {
+        message(1000 + k);
+        notification(k);
+        const dots = Object.fromEntries(q.inboxSummaries(cache, ME, KEYS).map((s) => [s.key, s.unread]));
+        expect({ all: dots.all, mine: dots.mine, unassigned: dots.unassigned, 'team:t_a': dots['team:t_a'] }).toEqual(unreadTruth());
+      } else if (r < 0.82) customInbox(pick(CUSTOM));
       else if (r < 0.84) {
         // A narrowed visibility: a large share of the contacts goes by a rewrite of the file, in a worker (writers wait for it).
         narrow(USERS.filter(() => rnd() < 0.8));
