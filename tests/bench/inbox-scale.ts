@@ -22,6 +22,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     // Seconds the app is left idle after the first page of each list was asked, before the rounds (as a user reads): the lists are walked ahead meanwhile.
     idle: { type: 'string', default: '0' },
+    // Contacts' writes after each of which the sidebar's counts are asked (as the renderer does on a `changed` event).
+    writes: { type: 'string', default: '60' },
   },
 });
 if (!values.dir) throw new Error('--dir DIR: where the workspace and the cache are kept between runs');
@@ -45,6 +47,55 @@ async function serverProcess(port: string): Promise<ChildProcess> {
     proc.on('exit', (code) => fail(new Error(`server exited ${code}`)));
   });
   return proc;
+}
+
+/** The manager's custom inboxes the sidebar figure counts: filters the kept counts cannot answer. */
+const BENCH_INBOXES = [
+  { name: 'Bench: demo channel', filter: { channel_id: 'ch_demo' } },
+  { name: 'Bench: tagged vip', filter: { tag: 'vip' } },
+  { name: 'Bench: demo channel, mine', filter: { channel_id: 'ch_demo', assignee: 'me' } },
+] as const;
+
+/**
+ * "sidebar counts after a write": a contact changes hands (`assign`, written to the cache at once),
+ * then the sidebar's counts are asked (`inboxes`: every inbox's open conversations, the custom
+ * inboxes above among them); and a conversation's position in its list after the same kind of write.
+ * The custom inboxes are made through the server once (kept in DIR with the workspace).
+ */
+async function sidebarAfterWrites(call: HostCall, writes: number): Promise<void> {
+  const have = async () => ((await call('query', 'customInboxes', {})).value as { name: string }[]).map((c) => c.name);
+  for (const inbox of BENCH_INBOXES)
+    if (!(await have()).includes(inbox.name)) {
+      const made = await call('command', 'createCustomInbox', { ...inbox, sharing: 'private', shared_user_ids: [], shared_team_ids: [] });
+      if (!made.ok) throw new Error(`createCustomInbox: ${JSON.stringify(made)}`);
+    }
+  // Made on the server: in the cache once the feed brings them.
+  for (let names = await have(), t0 = performance.now(); !BENCH_INBOXES.every((i) => names.includes(i.name)); names = await have()) {
+    if (performance.now() - t0 > 60_000) throw new Error(`the custom inboxes made did not reach the cache (it has ${JSON.stringify(names)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const agents = ((await call('query', 'users', {})).value as { id: string; role: string }[]).filter((u) => u.role === 'agent').map((u) => u.id);
+  const total = ((await call('query', 'conversations', { inbox: 'all', status: 'open', limit: 1, offset: 0 })).value as { total: number }).total;
+  let seed = 19;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const contactAt = async (offset: number) =>
+    ((await call('query', 'conversations', { inbox: 'all', status: 'open', limit: 1, offset })).value as { items: { id: string }[] }).items[0].id;
+  const counts: number[] = [];
+  const positions: number[] = [];
+  // The first sidebar counts every custom inbox (the kept counts cannot answer them); the rest follow writes.
+  const first = await call('query', 'inboxes', {});
+  for (let i = 0; i < writes; i++) {
+    const id = await contactAt(Math.floor(random() * total));
+    await call('command', 'assign', { contact_id: id, assignee_id: agents[Math.floor(random() * agents.length)] });
+    const r = await call('query', 'inboxes', {});
+    if (!r.ok) throw new Error(`inboxes: ${JSON.stringify(r)}`);
+    counts.push(r.servedMs!);
+    const p = await call('query', 'conversationPosition', { inbox: 'all', status: 'open', contact_id: await contactAt(Math.floor(random() * total)) });
+    positions.push(p.servedMs!);
+  }
+  const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
+  console.log(`host: sidebar counts first ${ms(first.servedMs!)} (${BENCH_INBOXES.length} custom inboxes); after a write p50/p99 ${fig(counts)}`);
+  console.log(`host: conversation position after a write (open, all) p50/p99 ${fig(positions)}`);
 }
 
 async function main() {
@@ -136,6 +187,7 @@ async function main() {
       `host, each call's least over rounds 2-${values.rounds}, p50/p99/max: inbox by keyset ${fig(least('keyset'))}; by position ${fig(least('position'))}; search ${fig(least('search'))}`,
     );
   }
+  if (Number(values.writes) > 0) await sidebarAfterWrites(call, Number(values.writes));
   console.log(`RSS after the timings ${mb(process.memoryUsage().rss)}`);
   ws.close();
   await host.close();

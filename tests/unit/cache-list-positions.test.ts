@@ -49,6 +49,7 @@ const contact = (i: number) =>
     phone: null,
     email: null,
     channel_id: pick(['ch', 'ch_second']),
+    tags: rnd() < 0.3 ? [pick(['VIP', 'vip', 'late'])] : [],
     assignee_id: pick([...USERS, null]),
     status: pick(['open', 'closed']),
     conversation_id: null,
@@ -164,6 +165,191 @@ describe('a custom inbox counted by its rows', () => {
     // Something not followed row by row (a removal): counted again.
     cache.removeContact('c_1');
     expect(counts()).toBe(1);
+  });
+});
+
+describe("the sidebar's counts", () => {
+  const CUSTOM = [
+    { id: 'ci_second', filter: { channel_id: 'ch_second', status: 'open' } },
+    { id: 'ci_vip', filter: { tag: 'vip' } },
+    { id: 'ci_team_ch', filter: { team_id: 't_a', channel_id: 'ch' } },
+    { id: 'ci_mine_late', filter: { assignee: 'me', tag: 'late' } },
+  ] as const;
+  const KEYS = ['all', 'mine', 'unassigned', 'team:t_a', 'team:t_b'];
+  const customInbox = (c: (typeof CUSTOM)[number]) =>
+    cache.entities.put('custom_inbox', {
+      id: c.id,
+      owner_id: ME,
+      name: c.id,
+      filter: c.filter,
+      sharing: 'private',
+      shared_user_ids: [],
+      shared_team_ids: [],
+      created_at: 1,
+    });
+  /** Each inbox's open conversations, as plain SQL over the rows. */
+  const truth = () => {
+    const n = (where: string, ...params: unknown[]) =>
+      cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE c.status = 'open' AND ${where}`, ...params)!.n;
+    const team = 'c.assignee_id IN (SELECT id FROM users WHERE team_id = ?)';
+    const tagged = "EXISTS (SELECT 1 FROM json_each(c.data->'tags') t WHERE lower(t.value) = ?)";
+    return {
+      all: n('1'),
+      mine: n('c.assignee_id = ?', ME),
+      unassigned: n('c.assignee_id IS NULL'),
+      'team:t_a': n(team, 't_a'),
+      'team:t_b': n(team, 't_b'),
+      'custom:ci_second': n("c.channel_id = 'ch_second'"),
+      'custom:ci_vip': n(tagged, 'vip'),
+      'custom:ci_team_ch': n(`${team} AND c.channel_id = 'ch'`, 't_a'),
+      'custom:ci_mine_late': n(`c.assignee_id = ? AND ${tagged}`, ME, 'late'),
+    };
+  };
+  /** Whether each inbox holds a contact with an unread notification (its dot), as plain SQL. */
+  const unreadTruth = () => {
+    const has = (where: string, ...params: unknown[]) =>
+      !!cache.get(`SELECT 1 FROM contacts c WHERE ${where} AND c.id IN (SELECT contact_id FROM notifications WHERE unread = 1)`, ...params);
+    return {
+      all: has('1'),
+      mine: has('c.assignee_id = ?', ME),
+      unassigned: has('c.assignee_id IS NULL'),
+      'team:t_a': has("c.assignee_id IN (SELECT id FROM users WHERE team_id = 't_a')"),
+    };
+  };
+  const notification = (k: number) =>
+    cache.entities.put('notification', {
+      id: `n_${k % 7}`,
+      contact_id: `c_${Math.floor(rnd() * 360)}`,
+      kind: 'new_message',
+      created_at: k,
+      read_at: rnd() < 0.5 ? null : k,
+      archived_at: null,
+    });
+  /** The sidebar as the app asks it, with how many statements counted rows of the contacts table. */
+  const sidebar = () => {
+    const get = vi.spyOn(cache, 'get');
+    try {
+      const counts = Object.fromEntries(q.inboxSummaries(cache, ME, KEYS).map((s) => [s.key, s.open_count]));
+      return { counts, scans: get.mock.calls.filter(([sql]) => /COUNT\(\*\) AS n FROM contacts/.test(sql)).length };
+    } finally {
+      get.mockRestore();
+    }
+  };
+  const narrow = (assignees: string[]) =>
+    cache.applyChanges(
+      [{ seq: cache.cursor + 1, entity: 'user', op: 'narrow', id: ME, contact_id: null, data: { assignee_ids: assignees }, at: 1 }],
+      cache.cursor + 1,
+    );
+
+  beforeEach(() => {
+    USERS.forEach((u, i) => user(u, TEAMS[i % 2]));
+    CUSTOM.forEach(customInbox);
+    for (let i = 0; i < 300; i++) contact(i);
+  });
+
+  it('are exactly the open conversations of each inbox while contacts, users, inboxes and visibility change', async () => {
+    for (let k = 0; k < 600; k++) {
+      const r = rnd();
+      if (r < 0.7) contact(Math.floor(rnd() * 360));
+      else if (r < 0.74) cache.removeContact(`c_${Math.floor(rnd() * 360)}`);
+      else if (r < 0.78) user(pick(USERS), pick([...TEAMS, null]));
+      else if (r < 0.8) {
+        message(1000 + k);
+        notification(k);
+        const dots = Object.fromEntries(q.inboxSummaries(cache, ME, KEYS).map((s) => [s.key, s.unread]));
+        expect({ all: dots.all, mine: dots.mine, unassigned: dots.unassigned, 'team:t_a': dots['team:t_a'] }).toEqual(unreadTruth());
+      } else if (r < 0.82) customInbox(pick(CUSTOM));
+      else if (r < 0.84) {
+        // A narrowed visibility: a large share of the contacts goes by a rewrite of the file, in a worker (writers wait for it).
+        narrow(USERS.filter(() => rnd() < 0.8));
+        expect(sidebar().counts).toEqual(truth());
+        await cache.idle();
+      } else if (r < 0.86) {
+        // A bulk load (as a must_refetch's rebuild writes): contacts arrive without the lists following them.
+        cache.beginBulkLoad();
+        for (let i = 0; i < 5; i++) contact(Math.floor(rnd() * 360));
+        expect(sidebar().counts).toEqual(truth());
+        cache.endBulkLoad();
+      } else if (r < 0.9)
+        expect(() =>
+          cache.tx(() => {
+            contact(Math.floor(rnd() * 360));
+            throw new Error('undone');
+          }),
+        ).toThrow('undone');
+      else if (r < 0.92) {
+        // A batch of records from the feed: the contacts' writes and removals in one transaction.
+        const ids = [Math.floor(rnd() * 360), Math.floor(rnd() * 360)];
+        const seq = cache.cursor;
+        const c = cache.entities.get('contact', `c_${ids[0]}`);
+        cache.applyChanges(
+          [
+            ...(c
+              ? [{ seq: seq + 1, entity: 'contact' as const, op: 'upsert' as const, id: c.id, contact_id: c.id, data: { ...c, status: 'open' }, at: 1 }]
+              : []),
+            { seq: seq + 2, entity: 'contact', op: 'remove', id: `c_${ids[1]}`, contact_id: `c_${ids[1]}`, data: null, at: 1 },
+          ],
+          seq + 2,
+        );
+      }
+      if (rnd() < 0.5) expect(sidebar().counts, `after step ${k}`).toEqual(truth());
+    }
+    expect(sidebar().counts).toEqual(truth());
+  });
+
+  it("are answered after a contact's write without counting the contacts again", () => {
+    // The first sidebar counts each custom inbox (the kept counts cannot answer them); the built-in inboxes never need to.
+    expect(sidebar().scans).toBe(CUSTOM.length);
+    for (let k = 0; k < 60; k++) {
+      // A message arrives (the contact moves up, may reopen), a conversation closes, changes hands, is tagged.
+      const c = cache.entities.get('contact', `c_${Math.floor(rnd() * 300)}`)!;
+      cache.entities.put('contact', {
+        ...c,
+        last_activity_at: 2000 + k,
+        status: pick(['open', 'closed']),
+        assignee_id: pick([...USERS, null]),
+        channel_id: pick(['ch', 'ch_second']),
+        tags: rnd() < 0.5 ? ['VIP'] : ['late'],
+      });
+      const s = sidebar();
+      expect(s.counts).toEqual(truth());
+      expect(s.scans).toBe(0);
+    }
+    // A removal is not followed row by row: counted again.
+    cache.removeContact('c_1');
+    expect(sidebar().scans).toBe(CUSTOM.length);
+  });
+});
+
+describe("a conversation's position in its list", () => {
+  it('is counted from the anchors of a walked list, exactly, while contacts move', () => {
+    USERS.forEach((u, i) => user(u, TEAMS[i % 2]));
+    secondChannelInbox();
+    for (let i = 0; i < 300; i++) contact(i);
+    const lists = [{ inbox: 'all' }, { inbox: 'custom:ci_second' }, { inbox: 'team:t_a', status: 'open' }] as const;
+    for (const list of lists) {
+      q.conversations(cache, ME, { ...list, offset: 0, limit: 5 });
+    }
+    while (cache.positions.walkSome(13));
+    let [indexes, counted] = [0, 0];
+    for (let k = 0; k < 200; k++) {
+      contact(Math.floor(rnd() * 330));
+      const list = pick(lists);
+      const want = expected(list);
+      const id = rnd() < 0.9 && want.length ? pick(want) : `c_${Math.floor(rnd() * 330)}`;
+      const get = vi.spyOn(cache, 'get');
+      let index: number | null;
+      try {
+        index = q.positionInList(cache, ME, list, id);
+        const counts = get.mock.calls.flatMap(([sql], i) => (/COUNT\(\*\)/.test(sql) ? [(get.mock.results[i].value as { n: number }).n] : []));
+        if (index !== null) (expect(counts.length).toBe(1), (indexes += index), (counted += counts[0]));
+      } finally {
+        get.mockRestore();
+      }
+      expect(index, `${id} in ${JSON.stringify(list)}`).toBe(want.includes(id) ? want.indexOf(id) : null);
+    }
+    // Counted from the nearest anchor before the row (7 rows apart when walked, moved by the writes since): not from the list's first row.
+    expect(counted * 4).toBeLessThan(indexes);
   });
 });
 

@@ -6,6 +6,8 @@
 // by position or by keyset) is also walked to its end ahead of its pages, a slice at a time while no
 // query waits (`walkSome`): a later page by position starts from an anchor, and the rows' records are
 // in the page cache by then (a fresh process otherwise reads each row of a page from the file).
+// A list only counted (a sidebar count of a custom inbox, which the kept counts cannot answer) is
+// kept too, for its total alone: it is followed through writes like the others, never walked.
 import type { ListCursor } from '../../../src-shared/desktop/api';
 import type { Sql } from './sql';
 
@@ -27,6 +29,11 @@ interface Anchor {
 const DEFAULT_STEP = 1000;
 /** Lists whose anchors are kept: the most recently asked. */
 const KEPT_LISTS = 8;
+/**
+ * Lists kept only for their count (`setTotal` of a list whose pages were not asked): the most recently
+ * counted. Each costs every contact's write a look-up of the row by rowid (a few µs).
+ */
+const COUNTED_LISTS = 24;
 /** Rows a slice of the walk ahead reads: about a millisecond with their records read from the file, a tenth of it from the page cache. */
 const WALK_ROWS = 100;
 
@@ -39,6 +46,7 @@ const before = (a: ListCursor, b: ListCursor) => a.last_activity_at > b.last_act
 /**
  * A list's anchors; where the walk ahead goes on: an anchor followed through writes like the others
  * (null: the list's start), or its end; and its count of rows once one was given (`setTotal`), followed too.
+ * `paged`: its pages were asked (walked ahead, with anchors); otherwise it is kept only for its count.
  */
 interface KeptList {
   name: string;
@@ -46,6 +54,7 @@ interface KeptList {
   anchors: Anchor[];
   next: Anchor | null | 'end';
   total: number | null;
+  paged: boolean;
 }
 
 export class ListPositions {
@@ -66,7 +75,7 @@ export class ListPositions {
     const kept = this.entry(list);
     const at = this.place(list, kept.anchors, offset, total);
     // Kept once it has anchors (a searched list read only at its start costs writes nothing); any other is walked ahead.
-    if (kept.anchors.length || !list.byText) this.keep(kept);
+    if (kept.anchors.length || !list.byText) this.keep(kept, true);
     return at;
   }
 
@@ -75,7 +84,7 @@ export class ListPositions {
    * its members follow messages, and every message written would have it walked again.
    */
   asked(list: ListSql): void {
-    if (!this.db.bulkLoading && !list.byText) this.keep(this.entry(list));
+    if (!this.db.bulkLoading && !list.byText) this.keep(this.entry(list), true);
   }
 
   /**
@@ -84,7 +93,7 @@ export class ListPositions {
    */
   walkSome(rows = WALK_ROWS): boolean {
     if (this.db.bulkLoading) return false;
-    const kept = [...this.lists.values()].reverse().find((k) => k.next !== 'end' && !k.list.byText);
+    const kept = [...this.lists.values()].reverse().find((k) => k.paged && k.next !== 'end' && !k.list.byText);
     if (!kept || kept.next === 'end') return false;
     const { list, anchors, next } = kept;
     const w = atOrAfter(list, next?.key ?? null);
@@ -106,7 +115,7 @@ export class ListPositions {
 
   /** A list asked is left to walk ahead. */
   get walking(): boolean {
-    return [...this.lists.values()].some((k) => k.next !== 'end' && !k.list.byText);
+    return [...this.lists.values()].some((k) => k.paged && k.next !== 'end' && !k.list.byText);
   }
 
   /** The count of a kept list's rows, followed through contacts' writes since `setTotal`; null when not known. */
@@ -115,23 +124,33 @@ export class ListPositions {
     return this.lists.get(this.entry(list).name)?.total ?? null;
   }
 
-  /** A kept list's count of rows, counted now: from here on it follows contacts' writes (a list not kept is not kept for it). */
+  /**
+   * A list's count of rows, counted now: from here on it follows contacts' writes. A list whose pages
+   * were not asked is kept for its count alone (not walked), among the COUNTED_LISTS most recently counted.
+   */
   setTotal(list: ListSql, total: number): void {
-    const kept = this.lists.get(this.entry(list).name);
-    if (kept && !this.db.bulkLoading && !list.byText) kept.total = total;
+    if (this.db.bulkLoading || list.byText) return;
+    const kept = this.entry(list);
+    kept.total = total;
+    this.keep(kept, false);
   }
 
   /** A list's kept entry, or a new one (not kept until `keep`). */
   private entry(list: ListSql): KeptList {
     const name = `${list.sql}\u0000${JSON.stringify(list.params)}`;
-    return this.lists.get(name) ?? { name, list, anchors: [], next: null, total: null };
+    return this.lists.get(name) ?? { name, list, anchors: [], next: null, total: null, paged: false };
   }
 
-  /** Keeps a list as the most recently asked, forgetting the least recently asked beyond KEPT_LISTS. */
-  private keep(kept: KeptList): void {
+  /**
+   * Keeps a list as the most recently asked (`paged`: a page of it; otherwise its count), forgetting the
+   * least recently asked of its kind beyond KEPT_LISTS paged or COUNTED_LISTS counted.
+   */
+  private keep(kept: KeptList, paged: boolean): void {
+    kept.paged ||= paged;
     this.lists.delete(kept.name);
     this.lists.set(kept.name, kept);
-    if (this.lists.size > KEPT_LISTS) this.lists.delete(this.lists.keys().next().value!);
+    const ofKind = [...this.lists.values()].filter((k) => k.paged === kept.paged);
+    if (ofKind.length > (kept.paged ? KEPT_LISTS : COUNTED_LISTS)) this.lists.delete(ofKind[0].name);
   }
 
   /** `seek` over one list's anchors, making those it walks past. */
@@ -176,6 +195,31 @@ export class ListPositions {
       anchors.splice(++at, 0, { pos: to, key: found });
     }
     return { from: key(at), skip: offset - pos(at) };
+  }
+
+  /**
+   * How many rows of a list sort before `key` (a row of it): counted from the nearest kept anchor at
+   * or before the row (a step of rows at most once the list was walked ahead), else from the list's start.
+   */
+  rowsBefore(list: ListSql, key: ListCursor): number {
+    const anchors = this.db.bulkLoading || list.byText ? [] : (this.lists.get(this.entry(list).name)?.anchors ?? []);
+    // The last anchor sorting at or before the row (anchors are in list order, their keys too).
+    let lo = 0;
+    let hi = anchors.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(key, anchors[mid].key)) hi = mid;
+      else lo = mid + 1;
+    }
+    const from = lo > 0 ? anchors[lo - 1] : null;
+    const w = atOrAfter(list, from?.key ?? null);
+    const n = this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql} AND (c.last_activity_at, c.id) > (?, ?)`,
+      ...w.params,
+      key.last_activity_at,
+      key.id,
+    )!.n;
+    return (from?.pos ?? 0) + n;
   }
 
   /** The lists' places of a contact's row (by rowid), before a write of it: to give to `written` after. */

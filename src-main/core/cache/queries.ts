@@ -133,9 +133,9 @@ function countsWhere(conds: readonly ListCond[]): Where | null {
 
 const totals = new WeakMap<Cache, { version: number; counts: Map<string, number> }>();
 /**
- * COUNT(*) of a list the kept counts cannot answer, remembered per Cache.listVersion; a list whose
- * pages are asked (kept by `cache.positions`, not a search) has it followed through contacts' writes
- * instead, so a page after a `changed` event does not scan the contacts again (tens of ms at 100,000).
+ * COUNT(*) of a list the kept counts cannot answer, remembered per Cache.listVersion; once counted, a
+ * list (not a search) has it followed through contacts' writes by `cache.positions`, so a page or the
+ * sidebar's count after a `changed` event does not scan the contacts again (tens of ms at 100,000).
  */
 function countByScan(cache: Cache, list: ListSql): number {
   const w: Where = list;
@@ -213,15 +213,16 @@ function listConds(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status
 
 /** A contact's index in a list (newest first), or null when the list does not hold it. */
 export function positionInList(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status' | 'q'>, contactId: string): number | null {
-  const w = listWhere(listConds(cache, me, p));
+  const list = listSql(listConds(cache, me, p));
+  const w: Where = list;
   const row = cache.get<{ at: number; id: string }>(
     `SELECT c.last_activity_at AS at, c.id FROM contacts c WHERE ${w.sql} AND c.id = ?`,
     ...w.params,
     contactId,
   );
   if (!row) return null;
-  return cache.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contacts c WHERE ${w.sql} AND (c.last_activity_at, c.id) > (?, ?)`, ...w.params, row.at, row.id)!
-    .n;
+  // Counted from the list's nearest anchor when it is kept (list-positions.ts), not from its first row.
+  return cache.positions.rowsBefore(list, { last_activity_at: row.at, id: row.id });
 }
 
 /** Messages of a contact looked at for the one a search matched (its newest ones). */
@@ -265,9 +266,11 @@ export function inboxSummaries(cache: Cache, me: string, keys: readonly string[]
   const customs = parse<CustomInbox>(cache.all('SELECT data FROM custom_inboxes'));
   const names: Record<string, string> = { all: 'All', mine: 'Mine', unassigned: 'Unassigned' };
   const count = (key: InboxKey) => countList(cache, [...inboxConds(cache, me, key), { kind: 'status', status: 'open' }]);
+  // From the unread notifications to their contacts (CROSS JOIN keeps that order): otherwise SQLite walks a team's or the
+  // unassigned's index entry by entry looking for one (a few ms each at 100,000 contacts, after every change).
   const unread = (key: InboxKey) => {
-    const w = join([listWhere(inboxConds(cache, me, key)), { sql: 'c.id IN (SELECT contact_id FROM notifications WHERE unread = 1)', params: [] }]);
-    return !!cache.get(`SELECT 1 FROM contacts c WHERE ${w.sql} LIMIT 1`, ...w.params);
+    const w = listWhere(inboxConds(cache, me, key));
+    return !!cache.get(`SELECT 1 FROM notifications n CROSS JOIN contacts c ON c.id = n.contact_id WHERE n.unread = 1 AND ${w.sql} LIMIT 1`, ...w.params);
   };
   const out: (InboxSummary & { unread: boolean })[] = keys.map((key) => {
     const team = key.startsWith('team:') ? teams.get(key.slice(5)) : undefined;
