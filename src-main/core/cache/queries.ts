@@ -252,6 +252,7 @@ export function conversations(cache: Cache, me: string, p: ListPage): JsonText<{
   const from = pageFrom(cache, conds, total, p, p.limit ?? 100);
   const searched = p.q && ftsQuery(p.q) ? p.q : null;
   if (!searched) {
+    // (The total cast: better-sqlite3 binds a number as a real, which SQLite would write as 123.0.)
     const page = cache.get<{ page: string }>(
       `SELECT '{"items":[' || COALESCE(group_concat(${LIST_ROW_JSON}, ',' ${NEWEST_FIRST}), '') || '],"total":' || CAST(? AS INTEGER) || '}' AS page
        FROM ${from.sql}`,
