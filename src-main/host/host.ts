@@ -86,7 +86,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
     void serveStatic(root, req, res);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+  // No per-message deflate (ws's default for a server, said here): on 127.0.0.1 compressing a page costs more than sending it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');

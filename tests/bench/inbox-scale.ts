@@ -1,4 +1,4 @@
-// npx tsx tests/bench/inbox-scale.ts --dir DIR [--contacts N --messages M --port P --rounds R --idle S]
+// npx tsx tests/bench/inbox-scale.ts --dir DIR [--contacts N --messages M --port P --rounds R --idle S --wait S --writes N]
 // bench:history's inbox and search timings against a workspace and a bootstrapped cache kept in DIR
 // between runs: the workspace is generated and the manager's cache bootstrapped through a host only
 // when DIR does not hold them yet, so a change to the lists is measured in seconds, not in the hour
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     // Seconds the app is left idle after the first page of each list was asked, before the rounds (as a user reads): the lists are walked ahead meanwhile.
     idle: { type: 'string', default: '0' },
+    // Seconds the app is left idle once ready, before anything is asked (as a user looks at the window): the lists the inbox opens on are walked ahead meanwhile.
+    wait: { type: 'string', default: '0' },
     // Contacts' writes after each of which the sidebar's counts are asked (as the renderer does on a `changed` event).
     writes: { type: 'string', default: '60' },
   },
@@ -155,6 +157,10 @@ async function main() {
     await call('command', 'signIn', { server_url: `http://127.0.0.1:${values.port}`, email: 'manager@demo.test', password: 'demo-password' });
   while (host.service.session().state !== 'ready') await new Promise((r) => setTimeout(r, 50));
   console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${mb(process.memoryUsage().rss)}`);
+  if (Number(values.wait) > 0) {
+    await new Promise((r) => setTimeout(r, Number(values.wait) * 1000));
+    console.log(`${values.wait} s idle once ready, nothing asked`);
+  }
   if (Number(values.idle) > 0) {
     for (const inbox of ['all', 'unassigned', 'team:t_sales', 'mine'])
       for (const status of ['open', 'closed']) await call('query', 'conversations', { inbox, status, limit: 100, offset: 0 });

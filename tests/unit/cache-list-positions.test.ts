@@ -366,11 +366,11 @@ describe('a long conversation list', () => {
   const truth = (offset: number) =>
     cache.all<{ id: string }>('SELECT id FROM contacts ORDER BY last_activity_at DESC, id DESC LIMIT 100 OFFSET ?', offset).map((r) => r.id);
   /** A page by position, with how many rows the anchors were looked for over (the statements that walk a list, `LIMIT 1 OFFSET n`). */
-  const pageWalking = (offset: number) => {
+  const pageWalking = (offset: number, list: { inbox: string; status?: string } = { inbox: 'all' }) => {
     const get = vi.spyOn(cache, 'get');
     try {
       const ids = q
-        .conversations(cache, ME, { inbox: 'all', offset, limit: 100 })
+        .conversations(cache, ME, { ...list, offset, limit: 100 })
         .value()
         .items.map((r) => r.id);
       const walked = get.mock.calls.filter(([sql]) => /LIMIT 1 OFFSET/.test(sql)).reduce((n, call) => n + Number(call[call.length - 1]), 0);
@@ -422,6 +422,70 @@ describe('a long conversation list', () => {
       // (Past the last anchor, nearer the list's end, a page is found back from the end: less than a step.)
       expect(page.walked, `at ${offset}`).toBeLessThan(1000);
     }
+  });
+
+  /** The walk ahead to its end: each slice, the list it read (its conditions and their values) and how many rows. */
+  const walkAll = () => {
+    const all = vi.spyOn(cache, 'all');
+    const slices: { list: string; rows: number }[] = [];
+    try {
+      for (let more = true; more;) {
+        more = cache.positions.walkSome();
+        const i = all.mock.calls.length - 1;
+        const [sql, ...params] = all.mock.calls[i] as [string, ...unknown[]];
+        const conds = /WHERE (.*?)(?: AND \(c\.last_activity_at, c\.id\) <=.*)? ORDER BY/.exec(sql)![1];
+        const values = params.slice(0, -1).filter((p) => typeof p === 'string' && !p.startsWith('c_'));
+        slices.push({ list: `${conds} ${JSON.stringify(values)}`, rows: (all.mock.results[i].value as unknown[]).length });
+      }
+    } finally {
+      all.mockRestore();
+    }
+    const lists = slices.map((x) => x.list).filter((l, i, xs) => xs.indexOf(l) === i);
+    // The last slice of a list reads one row past it, where the walk would go on.
+    return { lists, rows: lists.map((l) => slices.filter((x) => x.list === l).reduce((n, x) => n + Math.min(x.rows, 100), 0)) };
+  };
+
+  it('walks the lists the inbox opens on ahead once ready, after the lists asked, and their pages far down then walk nothing', () => {
+    longList();
+    // The app is ready: its inboxes' lists are expected (the last place first), and one list is asked meanwhile.
+    q.expectLists(cache, ME, ['all', 'unassigned', 'mine'], { inbox: 'unassigned', status: 'open' });
+    q.conversations(cache, ME, { inbox: 'all', limit: 100 });
+    const walked = walkAll();
+    // In order, each to its end: the list asked, then the last place, then the other inboxes' open tabs, then their closed ones.
+    expect(walked.lists).toEqual([
+      '1 []',
+      'c.assignee_id IS NULL AND c.status = ? ["open"]',
+      'c.status = ? ["open"]',
+      'c.assignee_id = ? AND c.status = ? ["u_me","open"]',
+      'c.status = ? ["closed"]',
+      'c.assignee_id IS NULL AND c.status = ? ["closed"]',
+      'c.assignee_id = ? AND c.status = ? ["u_me","closed"]',
+    ]);
+    // Each contact once in each list holding it (all 60,000 are open and unassigned).
+    expect(walked.rows).toEqual([60_000, 60_000, 60_000, 0, 0, 0, 0]);
+    // A page far down an expected list, never asked before, starts from an anchor: no row walked to it.
+    const far = pageWalking(30_000, { inbox: 'unassigned', status: 'open' });
+    expect(far.ids).toEqual(truth(30_000));
+    expect(far.walked).toBe(0);
+  });
+
+  it('expects no more lists than it keeps, and pushes out none asked', () => {
+    longList();
+    for (const status of ['open', 'closed']) for (const inbox of ['all', 'mine', 'unassigned']) q.conversations(cache, ME, { inbox, status, limit: 1 });
+    q.expectLists(cache, ME, ['all', 'mine', 'unassigned', 'team:t_a', 'team:t_b', 'team:t_c']);
+    // Eight lists kept: the six asked, and room for the first two expected that were not asked (two teams' open tabs).
+    expect(walkAll().lists.sort()).toEqual(
+      [
+        'c.status = ? ["open"]',
+        'c.status = ? ["closed"]',
+        'c.assignee_id IS NULL AND c.status = ? ["open"]',
+        'c.assignee_id IS NULL AND c.status = ? ["closed"]',
+        'c.assignee_id = ? AND c.status = ? ["u_me","open"]',
+        'c.assignee_id = ? AND c.status = ? ["u_me","closed"]',
+        'c.assignee_team_id = ? AND c.status = ? ["t_a","open"]',
+        'c.assignee_team_id = ? AND c.status = ? ["t_b","open"]',
+      ].sort(),
+    );
   });
 
   it('without the walk ahead, a page far down walks the list to it (what the walk saves)', () => {

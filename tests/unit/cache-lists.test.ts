@@ -156,6 +156,40 @@ describe('conversation lists', () => {
     ).toEqual(expected({ inbox: 'all', status: 'open' }).slice(open - 2));
   });
 
+  it("write each page as the stored rows' JSON with their writes waiting and refused and their unread notifications, byte for byte", () => {
+    seedContacts(80);
+    const ids = cache.all<{ id: string }>('SELECT id FROM contacts ORDER BY id').map((r) => r.id);
+    // Writes waiting and refused for some contacts (several for a few), unread and read notifications for others.
+    ids.forEach((id, i) => {
+      for (let k = 0; k < i % 4; k++)
+        cache.run(
+          "INSERT INTO outbox (client_id, kind, contact_id, body, state, undo, created_at) VALUES (?, 'assign', ?, '{}', ?, '[]', 1)",
+          `w_${i}_${k}`,
+          id,
+          k % 2 ? 'failed' : 'pending',
+        );
+      if (i % 3 === 0)
+        cache.run('INSERT INTO notifications (id, contact_id, created_at, unread, archived, data) VALUES (?, ?, 1, ?, 0, ?)', `n_${i}`, id, i % 2, '{}');
+    });
+    const marks = (id: string) => {
+      const i = ids.indexOf(id);
+      const pending = Math.ceil((i % 4) / 2);
+      return `"pending":${pending},"failed":${(i % 4) - pending},"unread":${i % 3 === 0 && i % 2 === 1}`;
+    };
+    const stored = new Map(cache.all<{ id: string; data: string }>('SELECT id, data FROM contacts').map((r) => [r.id, r.data]));
+    const text = (rows: string[], total: number) =>
+      `{"items":[${rows.map((id) => `${stored.get(id)!.slice(0, -1)},${marks(id)}}`).join(',')}],"total":${total}}`;
+    for (const list of LISTS) {
+      const want = expected(list);
+      for (const offset of [0, 5, want.length - 3, want.length + 2])
+        expect(q.conversations(cache, ME, { ...list, offset, limit: 9 }).text).toBe(text(want.slice(Math.max(0, offset), offset + 9), want.length));
+      if (want.length < 12) continue;
+      const at = (i: number) => cursor(JSON.parse(stored.get(want[i])!) as { last_activity_at: number; id: string });
+      expect(q.conversations(cache, ME, { ...list, after: at(2), limit: 9 }).text).toBe(text(want.slice(3, 12), want.length));
+      expect(q.conversations(cache, ME, { ...list, before: at(11), limit: 9 }).text).toBe(text(want.slice(2, 11), want.length));
+    }
+  });
+
   it('are empty after must_refetch wipes the cache', () => {
     seedContacts(30);
     cache.wipeData();

@@ -10,7 +10,7 @@ import { forgetLostContacts } from './drafts-and-place';
 import { makePrivateFile } from '../storage/private-folder';
 import { ACCESS_LOST } from '../outbox/refusal-reasons';
 import { EntityStore, TABLE_OF, TEXT_SOURCES, TEXT_TABLE_OF } from './entity-store';
-import { ListPositions } from './list-positions';
+import { ListPositions, type ListSql } from './list-positions';
 import { queuedWrites } from './outbox-rows';
 import { runJobHere, runJobInWorker, type Job, type RunningJob, type Step } from './background-job';
 
@@ -245,6 +245,12 @@ export class Cache {
     this.lastQueryAt = performance.now();
     this.walkAhead();
     return out;
+  }
+
+  /** Lists the app is about to show are walked ahead too, once no query came for WALK_IDLE_MS (list-positions.ts `expect`). */
+  expectLists(lists: readonly ListSql[]): void {
+    this.positions.expect(lists);
+    this.walkAhead();
   }
 
   /**

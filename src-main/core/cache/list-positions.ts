@@ -88,6 +88,26 @@ export class ListPositions {
   }
 
   /**
+   * Lists the app is about to show (the user's inboxes, once the cache is ready), most likely first: walked ahead like lists
+   * asked but after them, so their first pages are read from memory. They take only room no asked list holds (KEPT_LISTS),
+   * and are the first forgotten when lists are asked.
+   */
+  expect(lists: readonly ListSql[]): void {
+    if (this.db.bulkLoading) return;
+    const room = KEPT_LISTS - [...this.lists.values()].filter((k) => k.paged).length;
+    const added = lists
+      .filter((l) => !l.byText)
+      .map((l) => this.entry(l))
+      .filter((k, i, all) => !this.lists.has(k.name) && all.findIndex((o) => o.name === k.name) === i)
+      .slice(0, Math.max(0, room));
+    // Least recently asked (walked after every list asked), the most likely last of them (walked first among them).
+    const asked = [...this.lists.values()];
+    this.lists.clear();
+    for (const k of [...added.reverse(), ...asked]) this.lists.set(k.name, k);
+    for (const k of added) k.paged = true;
+  }
+
+  /**
    * One slice of the walk ahead: WALK_ROWS more rows of the most recently asked list not walked to
    * its end yet, their records read and an anchor left every step. Whether a list is left to walk.
    */

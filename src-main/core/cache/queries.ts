@@ -161,37 +161,30 @@ function countList(cache: Cache, conds: readonly ListCond[]): number {
 }
 
 /**
- * One page of a list, newest first: after or before a row, the list's index is entered at that row
- * (keyset); by position, at the list's nearest anchor (list-positions.ts), which needs its total.
+ * A row of a list's page as JSON: the contact's stored text (JSON.stringify's, so its last character closes it) with what
+ * the list shows beside it: its writes waiting and refused (`o`, the outbox by contact) and whether it has unread notifications.
  */
-function pageRows(cache: Cache, conds: readonly ListCond[], total: number, p: ListPage, limit: number): { id: string; data: string }[] {
-  const w = listWhere(conds);
-  const read = (x: Where, order: string, skip = 0) =>
-    cache.all<{ id: string; data: string }>(`SELECT c.id, c.data FROM contacts c WHERE ${x.sql} ${order} LIMIT ? OFFSET ?`, ...x.params, limit, skip);
-  if (p.after) return read(join([w, { sql: '(c.last_activity_at, c.id) < (?, ?)', params: [p.after.last_activity_at, p.after.id] }]), NEWEST_FIRST);
-  if (p.before)
-    return read(join([w, { sql: '(c.last_activity_at, c.id) > (?, ?)', params: [p.before.last_activity_at, p.before.id] }]), OLDEST_FIRST).reverse();
-  const { from, skip } = cache.positions.seek(listSql(conds), p.offset ?? 0, total);
-  return read(atOrAfter(w, from), NEWEST_FIRST, skip);
-}
+const LIST_ROW_JSON = `substr(c.data, 1, length(c.data) - 1) || ',"pending":' || COALESCE(o.pending, 0) || ',"failed":' || COALESCE(o.failed, 0)
+  || ',"unread":' || CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.contact_id = c.id AND n.unread = 1) THEN 'true' ELSE 'false' END || '}'`;
 
-/** What a list shows of each row beside the contact: its writes waiting and refused, and unread notifications; read for the page at once. */
-function rowMarks(cache: Cache, ids: readonly string[]): Map<string, Pick<InboxRow, 'pending' | 'failed' | 'unread'>> {
-  const marks = new Map(ids.map((id) => [id, { pending: 0, failed: 0, unread: false }]));
-  if (!ids.length) return marks;
-  const list = JSON.stringify(ids);
-  for (const o of cache.all<{ contact_id: string; pending: number; failed: number }>(
-    `SELECT contact_id, SUM(state = 'pending') AS pending, SUM(state = 'failed') AS failed FROM outbox
-     WHERE contact_id IN (SELECT value FROM json_each(?)) GROUP BY contact_id`,
-    list,
-  ))
-    Object.assign(marks.get(o.contact_id)!, { pending: o.pending, failed: o.failed });
-  for (const n of cache.all<{ contact_id: string }>(
-    'SELECT DISTINCT contact_id FROM notifications WHERE unread = 1 AND contact_id IN (SELECT value FROM json_each(?))',
-    list,
-  ))
-    marks.get(n.contact_id)!.unread = true;
-  return marks;
+/**
+ * One page of a list as the FROM of its SQL: its rows (`c`) with their outbox marks (`o`). After or before a row, the
+ * list's index is entered at that row (keyset); by position, at the list's nearest anchor (list-positions.ts), which
+ * needs its total. Rows before a row are read oldest first: the page's SQL orders them newest first again.
+ */
+function pageFrom(cache: Cache, conds: readonly ListCond[], total: number, p: ListPage, limit: number): Where {
+  const w = listWhere(conds);
+  const rows = (x: Where, order: string, skip = 0): Where => ({
+    // The outbox has no index by contact: read once for the page (it is small but for a long time offline), not once a row.
+    sql: `(SELECT c.id, c.last_activity_at, c.data FROM contacts c WHERE ${x.sql} ${order} LIMIT ? OFFSET ?) c
+      LEFT JOIN (SELECT contact_id, SUM(state = 'pending') AS pending, SUM(state = 'failed') AS failed FROM outbox GROUP BY contact_id) o
+      ON o.contact_id = c.id`,
+    params: [...x.params, limit, skip],
+  });
+  if (p.after) return rows(join([w, { sql: '(c.last_activity_at, c.id) < (?, ?)', params: [p.after.last_activity_at, p.after.id] }]), NEWEST_FIRST);
+  if (p.before) return rows(join([w, { sql: '(c.last_activity_at, c.id) > (?, ?)', params: [p.before.last_activity_at, p.before.id] }]), OLDEST_FIRST);
+  const { from, skip } = cache.positions.seek(listSql(conds), p.offset ?? 0, total);
+  return rows(atOrAfter(w, from), NEWEST_FIRST, skip);
 }
 
 export interface ListPage {
@@ -209,6 +202,15 @@ function listConds(cache: Cache, me: string, p: Pick<ListPage, 'inbox' | 'status
   if (p.status) conds.push({ kind: 'status', status: p.status });
   if (p.q && ftsQuery(p.q)) conds.push({ kind: 'text', q: p.q });
   return conds;
+}
+
+/**
+ * The lists the inbox opens on, walked ahead while the app is idle once the cache is ready: each inbox's open tab, then
+ * their closed tabs; the list the user was last on first.
+ */
+export function expectLists(cache: Cache, me: string, inboxes: readonly string[], last?: { inbox: string; status: string }): void {
+  const tabs = [...(last ? [last] : []), ...['open', 'closed'].flatMap((status) => inboxes.map((inbox) => ({ inbox, status })))];
+  cache.expectLists(tabs.map((t) => listSql(listConds(cache, me, t))));
 }
 
 /** A contact's index in a list (newest first), or null when the list does not hold it. */
@@ -238,24 +240,29 @@ function matchingMessage(cache: Cache, contactId: string, q: string): InboxRow['
   return null;
 }
 
-/** A page of a list, written as JSON from the rows' stored texts. */
+/**
+ * A page of a list, written as JSON from the rows' stored texts: joined by SQLite into one string (a string a row and an
+ * object a row, joined here, were most of a page's garbage); a searched list's rows get their matching message here.
+ */
 export function conversations(cache: Cache, me: string, p: ListPage): JsonText<{ items: InboxRow[]; total: number }> {
   const conds = listConds(cache, me, p);
   // Kept from its first page on (by position or by keyset): walked ahead, its total followed through writes (list-positions.ts).
   cache.positions.asked(listSql(conds));
   const total = countList(cache, conds);
-  const rows = pageRows(cache, conds, total, p, p.limit ?? 100);
-  const marks = rowMarks(
-    cache,
-    rows.map((r) => r.id),
-  );
+  const from = pageFrom(cache, conds, total, p, p.limit ?? 100);
   const searched = p.q && ftsQuery(p.q) ? p.q : null;
-  const items = rows.map((r) => {
-    const m = marks.get(r.id)!;
-    const members: Record<string, string> = { pending: String(m.pending), failed: String(m.failed), unread: String(m.unread) };
-    if (searched) members.match = JSON.stringify(matchingMessage(cache, r.id, searched));
-    return withMembers(r.data, members);
-  });
+  if (!searched) {
+    // (The total cast: better-sqlite3 binds a number as a real, which SQLite would write as 123.0.)
+    const page = cache.get<{ page: string }>(
+      `SELECT '{"items":[' || COALESCE(group_concat(${LIST_ROW_JSON}, ',' ${NEWEST_FIRST}), '') || '],"total":' || CAST(? AS INTEGER) || '}' AS page
+       FROM ${from.sql}`,
+      total,
+      ...from.params,
+    )!.page;
+    return new JsonText(page);
+  }
+  const rows = cache.all<{ id: string; json: string }>(`SELECT c.id, ${LIST_ROW_JSON} AS json FROM ${from.sql} ${NEWEST_FIRST}`, ...from.params);
+  const items = rows.map((r) => withMembers(r.json, { match: JSON.stringify(matchingMessage(cache, r.id, searched)) }));
   return new JsonText(`{"items":[${items.join(',')}],"total":${total}}`);
 }
 

@@ -15,14 +15,14 @@ import {
   type Reply,
   type Session,
 } from '../../../src-shared/desktop/api';
-import { knownViewer, type Viewer } from '../../../src-shared/access/visibility';
+import { inboxesFor, knownViewer, type Viewer } from '../../../src-shared/access/visibility';
 import type { User } from '../../../src-shared/model';
 import { Cache } from '../cache/cache';
 import { JsonText } from '../cache/json-text';
 import { CACHE_REBUILT, CACHE_TOO_NEW, CacheTooNewError, isDamage, keepUnsent, moveAside, openHealing, removeLeftovers } from '../cache/cache-healing';
 import { makePrivateFolder } from '../storage/private-folder';
 import * as q from '../cache/queries';
-import { saveDraft, savePlace } from '../cache/drafts-and-place';
+import { place, saveDraft, savePlace } from '../cache/drafts-and-place';
 import { outboxItems } from '../cache/outbox-rows';
 import { invalidInputMessage } from './invalid-input';
 import { UserError } from './user-error';
@@ -204,6 +204,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     if (opened.rebuilt) this.notice = { kind: 'cache_rebuilt', message: CACHE_REBUILT };
     this.connect(serverUrl, token);
     this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
+    this.expectLists();
     this.emitSession();
   }
 
@@ -296,7 +297,10 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     });
     this.sync.on('progress', (loaded, total) => {
       this.progress = total ? loaded / total : 1;
-      if (this.state === 'bootstrapping' && loaded >= total) this.state = 'ready';
+      if (this.state === 'bootstrapping' && loaded >= total) {
+        this.state = 'ready';
+        this.expectLists();
+      }
       this.emitSession();
     });
     this.sync.on('connection', (s) => {
@@ -441,6 +445,25 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
   private meAsViewer(): Viewer {
     const me = this.me();
     return knownViewer(me) ?? { ...me, restrictions: { contact_visibility: 'user' } };
+  }
+
+  /**
+   * Ready: the lists the inbox opens on (the user's inboxes, the last one first) are walked ahead while the app is idle, so
+   * their first pages are read from memory rather than from the file (cache/list-positions.ts).
+   */
+  private expectLists(): void {
+    if (this.state !== 'ready' || !this.cache) return;
+    try {
+      const inboxes = inboxesFor(
+        this.meAsViewer(),
+        q.teams(this.cache).map((t) => t.id),
+      );
+      const last = place(this.cache);
+      q.expectLists(this.cache, this.me().id, inboxes, last && inboxes.includes(last.inbox as never) ? last : undefined);
+    } catch (err) {
+      // Only a head start: the lists are walked when asked anyway (a damaged file is healed when a query meets it).
+      this.log('the lists could not be walked ahead', err);
+    }
   }
 
   private me(): User {
@@ -589,6 +612,7 @@ export class DesktopService extends EventEmitter<DesktopEvents> {
     this.state = this.bootstrapped(this.cache) ? 'ready' : 'bootstrapping';
     this.progress = 0;
     this.connect(serverUrl, answer.token);
+    this.expectLists();
     this.emitSession();
     return this.session();
   }
