@@ -30,6 +30,8 @@ const IN_FLIGHT = 64;
 const CHILD = join(import.meta.dirname, '../support/server-process.ts');
 /** BENCH_CPU_PROF=<folder>: the server process writes a CPU profile there when it ends. */
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** BENCH_WEBHOOK_RUNS=<n>: only the first n runs (1: no endpoint alone, e.g. for a profile of the inbound path). */
+const RUNS = Number(process.env.BENCH_WEBHOOK_RUNS ?? 5);
 const dispatcher = new Agent({ connections: IN_FLIGHT, pipelining: 1, keepAliveTimeout: 30_000 });
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
       { run: 'three', label: 'three endpoints', endpoints: 3, slow: false },
       { run: 'slow', label: 'one receiver slow (5 s)', endpoints: 3, slow: true },
     ];
-    for (const { run, label, endpoints, slow } of scenarios) {
+    for (const { run, label, endpoints, slow } of scenarios.slice(0, Math.max(0, RUNS - 1))) {
       const receivers = await Promise.all(
         Array.from({ length: endpoints }, (_, k) =>
           WebhookReceiver.start(async () => {
