@@ -420,11 +420,10 @@ export async function ingest(tx: Tx, channelId: string, body: BodyOf<'inbound'>)
 /** At most this many inbound messages share one batch. */
 const MAX_BATCH = 256;
 /**
- * Batches start at least this far apart (ms). A commit costs about as much as writing a few messages
- * (the pages it dirties are written to the WAL, and copied back by the next checkpoint, once per
- * commit however many rows changed them): at 1,000 messages/s, batches formed only while the one
- * before is written held two messages each; spaced so, they hold ten. A message after a quiet spell
- * is written at once.
+ * Batches start at least this far apart (ms). A batch costs something whatever its size: a handful
+ * of statements, a commit, and after it a round of the stream, the alert check and the webhook
+ * dispatcher. At 1,000 messages/s, batches formed only while the one before was written held about
+ * two messages each; spaced so, about ten. A message after a quiet spell is written at once.
  */
 const DEFAULT_BATCH_SPACING_MS = 10;
 
