@@ -211,6 +211,13 @@ export class StreamHub {
 
   private async flushOnce(): Promise<void> {
     try {
+      if (this.conns.size === 0) {
+        // Nobody to push to: no records to read, only the head (hello's, and where the next round
+        // starts), and the scopes dropped, since what they were read before may have changed them.
+        this.scopes = new Map();
+        this.last = await feedHead(this.db);
+        return;
+      }
       for (;;) {
         const rows = await this.db.all<FeedRow>('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?', [this.last, BATCH]);
         if (rows.length === 0) return;

@@ -35,7 +35,7 @@ export function hostCheck(publicUrls: readonly string[], listenHost: string): (h
   for (const u of publicUrls) allowed.add(new URL(u).hostname.toLowerCase());
   const bound = hostnameOf(listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost);
   if (bound && bound !== '0.0.0.0' && bound !== '[::]') allowed.add(bound);
-  return (host) => {
+  const verdict = (host: string | undefined): ApiErrorBody | null => {
     const name = host === undefined ? null : hostnameOf(host);
     if (name && allowed.has(name.replace(/\.$/, ''))) return null;
     return {
@@ -44,6 +44,15 @@ export function hostCheck(publicUrls: readonly string[], listenHost: string): (h
         ? `this server does not answer to the name ${name}: use its own address (its administrator lists it with --public-url)`
         : 'send a Host header naming this server',
     };
+  };
+  // Clients send the same few Host headers again and again: each is parsed as a URL once (up to 256 remembered).
+  const known = new Map<string | undefined, ApiErrorBody | null>();
+  return (host) => {
+    if (known.has(host)) return known.get(host)!;
+    const v = verdict(host);
+    if (known.size >= 256) known.clear();
+    known.set(host, v);
+    return v;
   };
 }
 

@@ -10,7 +10,7 @@ import { scopeAllows } from '../../src-shared/access/visibility';
 import { inList, type Param, type SqlRunner } from '../db/engine';
 import { newId } from './ids';
 import { prefsOf, type UserRow } from './rows';
-import { getSettings } from './settings';
+import { getSettings, SETTINGS_VALUE_SQL, settingsFrom } from './settings';
 import type { Store } from './store';
 import type { Tx } from './tx';
 import { scopeOf } from './viewer';
@@ -143,14 +143,14 @@ export class AlertWatch {
 
   /** Whether a sweep has anything to do, read without a write transaction (every commit asks). */
   private async hasWork(): Promise<boolean> {
-    const r = await this.store.db.get<{ head: number | null; state: string | null; due: number | null }>(
+    const r = await this.store.db.get<{ head: number | null; state: string | null; due: number | null; settings: string | null }>(
       `SELECT (SELECT MAX(seq) FROM changes) AS head, (SELECT value FROM meta WHERE key = ?) AS state,
-         (SELECT MIN(due_at) FROM alert_clocks WHERE breach_id IS NULL) AS due`,
+         (SELECT MIN(due_at) FROM alert_clocks WHERE breach_id IS NULL) AS due, (${SETTINGS_VALUE_SQL}) AS settings`,
       [STATE_KEY],
     );
     if (!r?.state) return true;
     const state = JSON.parse(r.state) as State;
-    const rules = (await getSettings(this.store.db)).alert_rules;
+    const rules = settingsFrom(r.settings).alert_rules;
     if (state.rules !== this.rulesKey(rules) || state.recompute !== null) return true;
     if (r.due !== null && Number(r.due) <= this.store.clock()) return true;
     return watching(rules) && Number(r.head ?? 0) > state.cursor;

@@ -11,8 +11,19 @@ export const DEFAULT_SETTINGS: WorkspaceSettings = {
   alert_rules: NO_ALERT_RULES,
 };
 
+/** The row's value last validated, and what it gave: the row is read every time (another instance may change it), the parse is not. */
+let lastParsed: { value: string; settings: WorkspaceSettings } | null = null;
+
+/** The settings a `meta` row's value holds (undefined: no row yet). */
+export function settingsFrom(value: string | null | undefined): WorkspaceSettings {
+  if (value === null || value === undefined) return { ...DEFAULT_SETTINGS };
+  if (lastParsed?.value !== value) lastParsed = { value, settings: WorkspaceSettings.parse({ ...DEFAULT_SETTINGS, ...JSON.parse(value) }) };
+  return { ...lastParsed.settings };
+}
+
+/** The statement that reads the settings row's value, for a query that reads it beside others. */
+export const SETTINGS_VALUE_SQL = "SELECT value FROM meta WHERE key = 'settings'";
+
 export async function getSettings(sql: SqlRunner): Promise<WorkspaceSettings> {
-  const r = await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'settings'");
-  if (!r) return { ...DEFAULT_SETTINGS };
-  return WorkspaceSettings.parse({ ...DEFAULT_SETTINGS, ...JSON.parse(r.value) });
+  return settingsFrom((await sql.get<{ value: string }>(SETTINGS_VALUE_SQL))?.value);
 }

@@ -14,12 +14,16 @@
 // Goal (issue 17): with a local receiver (run 2), lag p99 <= 1 s and the inbound rate within 10% of
 // run 1; a slow receiver leaving the other as it was (run 3 against run 2). Runs 4 and 5 weigh three
 // times the deliveries on the same two cores (the bench's senders and receivers share them).
+// The senders are kept cheap, since they share those cores with the server: undici's request(), not
+// fetch() (about half the CPU per message), a request ending wakes a waiting sender rather than a
+// 1 ms poll; the requests the server gets are the same. Their CPU per message is printed beside the
+// server's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { signBody } from '../../src-server/workspace/ingest';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -30,6 +34,8 @@ const IN_FLIGHT = 64;
 const CHILD = join(import.meta.dirname, '../support/server-process.ts');
 /** BENCH_CPU_PROF=<folder>: the server process writes a CPU profile there when it ends. */
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** BENCH_WEBHOOK_RUNS=<n>: only the first n runs (1: no endpoint alone, e.g. for a profile of the inbound path). */
+const RUNS = Number(process.env.BENCH_WEBHOOK_RUNS ?? 5);
 const dispatcher = new Agent({ connections: IN_FLIGHT, pipelining: 1, keepAliveTimeout: 30_000 });
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
@@ -85,6 +91,8 @@ async function inboundRun(server: Server, run: string): Promise<{ acked: Map<str
   const answerMs: number[] = [];
   let failed = 0;
   let inFlight = 0;
+  /** The sender waiting for a request to end (woken by it, not by polling). */
+  const slotFreed: (() => void)[] = [];
   const total = RATE * SECONDS;
   const started = performance.now();
   const waiting: Promise<void>[] = [];
@@ -92,28 +100,33 @@ async function inboundRun(server: Server, run: string): Promise<{ acked: Map<str
     const due = started + (i * 1000) / RATE;
     const now = performance.now();
     if (due > now) await sleep(due - now);
-    while (inFlight >= IN_FLIGHT) await sleep(1);
+    while (inFlight >= IN_FLIGHT) await new Promise<void>((r) => slotFreed.push(r));
     const text = `${run} ${i}`;
     const raw = JSON.stringify({ sender: { id: `bench-sender-${i % SENDERS}` }, message: { id: `${run}-${i}`, text } });
     inFlight++;
     const sent = performance.now();
     waiting.push(
-      undiciFetch(`${server.url}/api/v1/channels/${server.channel.id}/inbound`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': signBody(server.channel.secret, raw) },
-        body: raw,
-        dispatcher,
-      })
+      dispatcher
+        .request({
+          origin: server.url,
+          path: `/api/v1/channels/${server.channel.id}/inbound`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-signature': signBody(server.channel.secret, raw) },
+          body: raw,
+        })
         .then(async (r) => {
-          await r.arrayBuffer();
+          await r.body.arrayBuffer();
           const at = performance.now();
-          if (r.status === 200) {
+          if (r.statusCode === 200) {
             acked.set(text, at);
             answerMs.push(at - sent);
           } else failed++;
         })
         .catch(() => void failed++)
-        .finally(() => void inFlight--),
+        .finally(() => {
+          inFlight--;
+          slotFreed.shift()?.();
+        }),
     );
   }
   await Promise.all(waiting);
@@ -137,11 +150,13 @@ async function main(): Promise<void> {
     console.log(`webhooks: ${fmt(RATE)} inbound messages/s for ${SECONDS} s from ${SENDERS} senders (SQLite), ${IN_FLIGHT} in flight`);
 
     const aloneCpu = cpuMsOf(server.child.pid);
+    const ownCpu = process.cpuUsage();
     const alone = await inboundRun(server, 'alone');
+    const ownUsed = process.cpuUsage(ownCpu);
     const aloneRate = alone.acked.size / alone.seconds;
     const aloneCpuPerMessage = (cpuMsOf(server.child.pid) - aloneCpu) / alone.acked.size;
     console.log(
-      `  no endpoint             inbound ${fmt(aloneRate).padStart(6)}/s, answer p99 ${fmt(pct(alone.answerMs, 99), 1)} ms, server CPU ${fmt(aloneCpuPerMessage, 2)} ms/message${alone.failed ? `, ${alone.failed} refused` : ''}`,
+      `  no endpoint             inbound ${fmt(aloneRate).padStart(6)}/s, answer p99 ${fmt(pct(alone.answerMs, 99), 1)} ms, server CPU ${fmt(aloneCpuPerMessage, 2)} ms/message (the senders' ${fmt((ownUsed.user + ownUsed.system) / 1000 / alone.acked.size, 2)})${alone.failed ? `, ${alone.failed} refused` : ''}`,
     );
 
     const scenarios = [
@@ -150,7 +165,7 @@ async function main(): Promise<void> {
       { run: 'three', label: 'three endpoints', endpoints: 3, slow: false },
       { run: 'slow', label: 'one receiver slow (5 s)', endpoints: 3, slow: true },
     ];
-    for (const { run, label, endpoints, slow } of scenarios) {
+    for (const { run, label, endpoints, slow } of scenarios.slice(0, Math.max(0, RUNS - 1))) {
       const receivers = await Promise.all(
         Array.from({ length: endpoints }, (_, k) =>
           WebhookReceiver.start(async () => {

@@ -55,6 +55,25 @@ describe('group commit', () => {
     expect(await count()).toBe(20);
   });
 
+  it('never shows a read what an open transaction wrote, and shows it once committed (reads between transactions use the writer)', async () => {
+    await db.transaction(async (tx) => tx.run("INSERT INTO t (v) VALUES ('before')"));
+    let wrote!: () => void;
+    let finish!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    const gate = new Promise<void>((r) => (finish = r));
+    const open = db.transaction(async (tx) => {
+      await tx.run("INSERT INTO t (v) VALUES ('pending')");
+      await tx.run("DELETE FROM t WHERE v = 'before'");
+      wrote();
+      await gate; // the body awaits with its writes uncommitted
+    });
+    await written;
+    expect((await db.all<{ v: string }>('SELECT v FROM t ORDER BY v')).map((r) => r.v)).toEqual(['before']);
+    finish();
+    await open;
+    expect((await db.all<{ v: string }>('SELECT v FROM t ORDER BY v')).map((r) => r.v)).toEqual(['pending']);
+  });
+
   it('runs transactions one at a time, in the order they were asked for', async () => {
     const order: number[] = [];
     await Promise.all(
