@@ -237,6 +237,11 @@ export class WebhookDispatcher {
         .catch((err: unknown) => this.opts.log('webhook results not recorded', err));
   }
 
+  /** Tests only: ends the sending thread as a crash would (what it held is claimed again once its claims run out). */
+  crashSendingThreadForTest(): Promise<void> {
+    return this.thread.crashForTest();
+  }
+
   /** Queues the events after each active endpoint's position. */
   private async queueNew(): Promise<void> {
     const endpoints = await this.store.db.all<ActiveEndpoint>(

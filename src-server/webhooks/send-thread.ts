@@ -253,6 +253,11 @@ export class SendingThread<T extends Sendable> {
     clearTimeout(stuck);
   }
 
+  /** Tests only: ends the thread as a crash would. */
+  async crashForTest(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   private take(m: FromThread): void {
     const forget = (id: number): T | undefined => {
       const item = this.held.get(id);
