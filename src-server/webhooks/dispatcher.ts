@@ -14,6 +14,7 @@
 // The database work is done here; the signing and posting, each endpoint's deliveries claimed ahead
 // and its limit of requests in flight are in a thread of their own (send-thread.ts), which checks each
 // delivery's claim just before it starts it and sends the answers back in batches.
+import { rowLists } from '../db/engine';
 import type { Store } from '../workspace/store';
 import { cursorName, LOG_SIZE, pauseEndpoint, queueDeliveries } from './endpoints';
 import { buildEvents, type BuiltEvent, type FeedEventRow } from './events';
@@ -68,6 +69,9 @@ export interface DispatcherOptions {
   pollMs?: number;
   log: (msg: string, err?: unknown) => void;
 }
+
+/** Delivered answers recorded per statement on SQLite (PostgreSQL takes them all in one). */
+const DELIVERED_ROWS = 256;
 
 /** Feed records read per endpoint at a time. */
 const FEED_SLICE = 500;
@@ -247,6 +251,8 @@ export class WebhookDispatcher {
     const endpoints = await this.store.db.all<ActiveEndpoint>(
       `SELECT e.id, e.events, f.position FROM webhook_endpoints e JOIN feed_cursors f ON f.name = 'webhook:' || e.id WHERE e.state = 'active'`,
     );
+    // The sending thread is started as soon as there is an endpoint (its start takes a moment), not at the first delivery.
+    if (endpoints.length > 0 && !this.closed) this.thread.available();
     // Endpoints at the same place share the records read and the events built from them.
     const built = new Map<number, { events: BuiltEvent[]; upto: number; full: boolean }>();
     for (const e of endpoints) {
@@ -377,12 +383,14 @@ export class WebhookDispatcher {
     const retries: number[] = [];
     const paused: string[] = [];
     const delivered = answers.filter((a) => a.r.error === null);
-    // Issued together: one round trip on PostgreSQL.
+    // Issued together: one round trip on PostgreSQL; the delivered ones a statement per 256.
+    const rows = delivered.map(({ d, r }) => [d.id, r.status, r.latencyMs]);
     await Promise.all([
-      ...delivered.map(({ d, r }) =>
+      ...rowLists(tx.dialect, rows, ['bigint', 'integer', 'integer'], DELIVERED_ROWS).map(({ values, params }) =>
         tx.run(
-          "UPDATE webhook_deliveries SET status = 'delivered', status_code = ?, latency_ms = ?, error = NULL, claimed_until = NULL, finished_at = ? WHERE id = ?",
-          [r.status, r.latencyMs, tx.now, d.id],
+          `UPDATE webhook_deliveries SET status = 'delivered', status_code = v.column2, latency_ms = v.column3, error = NULL, claimed_until = NULL, finished_at = ?
+           FROM (${values}) AS v WHERE webhook_deliveries.id = v.column1`,
+          [tx.now, ...params],
         ),
       ),
       ...[...new Set(delivered.map((a) => a.d.endpoint_id))].map((id) =>

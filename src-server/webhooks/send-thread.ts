@@ -140,6 +140,11 @@ function runSendingThread(port: MessagePort, o: ThreadOptions, rules: OutboundRu
       flush();
       return;
     }
+    if (closing) {
+      // Not sent: handed back with the rest.
+      for (const d of m.deliveries) unsent.push(d.id);
+      return;
+    }
     offset = m.clockOffset;
     for (const endpointId of m.dropped) {
       for (const q of queues.get(endpointId) ?? []) unsent.push(q.d.id);
@@ -192,7 +197,7 @@ export class SendingThread<T extends Sendable> {
     private readonly log: (msg: string, err?: unknown) => void,
   ) {}
 
-  /** Whether deliveries may be handed over now (a thread is running, or one was started). */
+  /** Whether deliveries may be handed over now: a thread is running, or is started now (none yet, or a second after one died). */
   available(): boolean {
     if (this.closing) return false;
     if (this.worker) return true;
@@ -234,8 +239,9 @@ export class SendingThread<T extends Sendable> {
       const { d } = item;
       targets[d.endpoint_id] ??= { url: d.url, key: d.signing_key };
       deliveries.push({ id: d.id, endpointId: d.endpoint_id, body: d.body, startBy: item.startBy });
+      // Claimed again while the thread still held it (its answer much later than the claim allows): counted once.
+      if (!this.held.has(d.id)) this.heldPerEndpoint.set(d.endpoint_id, this.heldFor(d.endpoint_id) + 1);
       this.held.set(d.id, item);
-      this.heldPerEndpoint.set(d.endpoint_id, this.heldFor(d.endpoint_id) + 1);
     }
     this.worker.postMessage({ kind: 'claimed', clockOffset: clock - Date.now(), targets, deliveries, dropped } satisfies ToThread);
   }
