@@ -287,7 +287,7 @@ export class WebhookDispatcher {
   /**
    * In one transaction: records the answers received since the last time, then claims the deliveries
    * that are due, each endpoint's within its own share of requests (so a slow endpoint's backlog never
-   * stands before another's); then posts them.
+   * stands before another's); then hands them to the sending thread.
    */
   private async sendDue(): Promise<void> {
     await this.cutLogs();
@@ -295,7 +295,7 @@ export class WebhookDispatcher {
     // Those claimed ahead that waited too long are given back before anything is claimed, so none is claimed twice.
     const late = this.stale;
     [this.answers, this.stale] = [[], []];
-    // Whether the thread can take deliveries (started when first needed; one that failed is started again a second later).
+    // Whether the thread can take deliveries (one that failed is started again a second later).
     let sending: boolean | undefined;
     const picked = new Map<number, DueRow>();
     // The body may run more than once (PostgreSQL runs a group's bodies again when one fails): it changes nothing outside the database but `picked`.
