@@ -14,6 +14,8 @@
 // Goal (issue 17): with a local receiver (run 2), lag p99 <= 1 s and the inbound rate within 10% of
 // run 1; a slow receiver leaving the other as it was (run 3 against run 2). Runs 4 and 5 weigh three
 // times the deliveries on the same two cores (the bench's senders and receivers share them).
+// Server CPU per delivery is given for the whole process and for its main thread alone (the sending
+// thread signs and posts; the main thread answers the API and does the database work).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
