@@ -108,6 +108,8 @@ export interface WorkspaceServer {
   setupCode: string | null;
   /** Compacts the feed (superseded records, then those past retention); also run on a timer. */
   compactor: FeedCompactor;
+  /** Webhook delivery (queueing, claiming, recording; the sending thread). */
+  webhooks: WebhookDispatcher;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -214,6 +216,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkspaceServer
     demo,
     setupCode,
     compactor,
+    webhooks: dispatcher,
     app,
     async close() {
       stopBackground();

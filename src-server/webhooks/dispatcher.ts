@@ -11,11 +11,15 @@
 // again, so no other instance ever takes a delivery still going. An endpoint whose every
 // delivery failed for 24 hours is paused and the Owners are told. Each endpoint has at most 16
 // requests in flight, picked from its own deliveries, so a slow receiver holds only its own.
-import { createHmac } from 'node:crypto';
+// The database work is done here; the signing and posting, each endpoint's deliveries claimed ahead
+// and its limit of requests in flight are in a thread of their own (send-thread.ts), which checks each
+// delivery's claim just before it starts it and sends the answers back in batches.
+import { rowLists } from '../db/engine';
 import type { Store } from '../workspace/store';
 import { cursorName, LOG_SIZE, pauseEndpoint, queueDeliveries } from './endpoints';
 import { buildEvents, type BuiltEvent, type FeedEventRow } from './events';
-import { keepAliveAgents, postSafely, REQUEST_TIMEOUT_MS, type OutboundResult } from './safe-request';
+import { REQUEST_TIMEOUT_MS, type OutboundResult } from './safe-request';
+import { SendingThread } from './send-thread';
 import type { Tx } from '../workspace/tx';
 import { tellOwnersEndpointPaused } from './paused-notice';
 
@@ -66,6 +70,9 @@ export interface DispatcherOptions {
   log: (msg: string, err?: unknown) => void;
 }
 
+/** Delivered answers recorded per statement on SQLite (PostgreSQL takes them all in one). */
+const DELIVERED_ROWS = 256;
+
 /** Feed records read per endpoint at a time. */
 const FEED_SLICE = 500;
 
@@ -84,7 +91,7 @@ interface Answer {
   r: OutboundResult;
 }
 
-/** A delivery claimed, waiting for a free request; `until` is its claim's end as written. */
+/** A delivery claimed, handed to the sending thread; `until` is its claim's end as written. */
 interface Ready {
   d: DueRow;
   /** Not sent after this: its request might outlast the claim. */
@@ -97,9 +104,6 @@ interface ActiveEndpoint {
   events: string;
   position: number;
 }
-
-/** base64 of HMAC-SHA256(key, raw body): the X-Webhook-Signature header. */
-export const signatureOf = (key: string, body: string) => createHmac('sha256', key).update(body).digest('base64');
 
 /** The wait before retry number `attempts` (1 after the first failure): doubling, capped, between half and all of it. */
 export function retryDelayMs(attempts: number, s: RetrySchedule): number {
@@ -163,13 +167,11 @@ export class WebhookDispatcher {
   /** Deliveries claimed ahead per endpoint, and how long one may wait for its request. */
   private readonly ahead: number;
   private readonly aheadMs: number;
-  private readonly inFlight = new Map<string, number>();
-  private readonly sends = new Set<Promise<void>>();
   private answers: Answer[] = [];
-  /** Per endpoint, deliveries claimed ahead (at most as many as its requests), in claim order. */
-  private readonly ready = new Map<string, Ready[]>();
   /** Deliveries claimed ahead that waited too long to be sent: their claims are given back at the next claim. */
   private stale: Ready[] = [];
+  /** Signs and posts what is claimed; holds each endpoint's requests and those claimed ahead. */
+  private readonly thread: SendingThread<Ready>;
   /** Queueing (after commits) and sending (after queueing, and as requests finish) run apart: a slow step of one never waits for the other. */
   private readonly queueing: Rerun;
   private readonly sending: Rerun;
@@ -178,8 +180,6 @@ export class WebhookDispatcher {
   private lastCut = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** Connections to receivers are kept open between deliveries (each was made to a checked address). */
-  private readonly agents = keepAliveAgents();
 
   constructor(
     private readonly store: Store,
@@ -197,6 +197,17 @@ export class WebhookDispatcher {
     // Answers are recorded and deliveries claimed at most every 10 ms, many in one write; meanwhile a
     // request that ends starts the next one claimed ahead.
     this.sending = new Rerun(() => this.sendDue(), opts.log, CLAIM_GAP_MS);
+    this.thread = new SendingThread<Ready>(
+      { allowPrivate: opts.allowPrivate, perEndpoint: this.perEndpoint, timeoutMs: this.schedule.requestTimeoutMs, flushMs: CLAIM_GAP_MS },
+      (answers, unsent) => {
+        // Recorded by the next claim (or, when closing, by close()).
+        for (const { held, r } of answers) this.answers.push({ d: held.d, r });
+        this.stale.push(...unsent);
+        if (!this.closed) this.sending.ask();
+      },
+      () => this.sending.ask(),
+      opts.log,
+    );
   }
 
   start(): void {
@@ -216,11 +227,11 @@ export class WebhookDispatcher {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.all([this.queueing.stop(), this.sending.stop()]);
-    await Promise.allSettled([...this.sends]);
+    // The thread hands back what it has waiting and answers what is going.
+    await this.thread.close();
     const answers = this.answers;
-    const unsent = [...this.stale, ...[...this.ready.values()].flat()];
+    const unsent = this.stale;
     [this.answers, this.stale] = [[], []];
-    this.ready.clear();
     if (answers.length > 0 || unsent.length > 0)
       await this.store
         .write(async (tx) => {
@@ -228,8 +239,11 @@ export class WebhookDispatcher {
           await this.giveBack(tx, unsent);
         })
         .catch((err: unknown) => this.opts.log('webhook results not recorded', err));
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+  }
+
+  /** Tests only: ends the sending thread as a crash would (what it held is claimed again once its claims run out). */
+  crashSendingThreadForTest(): Promise<void> {
+    return this.thread.crashForTest();
   }
 
   /** Queues the events after each active endpoint's position. */
@@ -237,6 +251,8 @@ export class WebhookDispatcher {
     const endpoints = await this.store.db.all<ActiveEndpoint>(
       `SELECT e.id, e.events, f.position FROM webhook_endpoints e JOIN feed_cursors f ON f.name = 'webhook:' || e.id WHERE e.state = 'active'`,
     );
+    // The sending thread is started as soon as there is an endpoint (its start takes a moment), not at the first delivery.
+    if (endpoints.length > 0 && !this.closed) this.thread.available();
     // Endpoints at the same place share the records read and the events built from them.
     const built = new Map<number, { events: BuiltEvent[]; upto: number; full: boolean }>();
     for (const e of endpoints) {
@@ -271,14 +287,16 @@ export class WebhookDispatcher {
   /**
    * In one transaction: records the answers received since the last time, then claims the deliveries
    * that are due, each endpoint's within its own share of requests (so a slow endpoint's backlog never
-   * stands before another's); then posts them.
+   * stands before another's); then hands them to the sending thread.
    */
   private async sendDue(): Promise<void> {
     await this.cutLogs();
     const answers = this.answers;
     // Those claimed ahead that waited too long are given back before anything is claimed, so none is claimed twice.
-    const late = [...this.stale, ...this.takeLate(this.store.clock())];
+    const late = this.stale;
     [this.answers, this.stale] = [[], []];
+    // Whether the thread can take deliveries (one that failed is started again a second later).
+    let sending: boolean | undefined;
     const picked = new Map<number, DueRow>();
     // The body may run more than once (PostgreSQL runs a group's bodies again when one fails): it changes nothing outside the database but `picked`.
     const written = this.store.write(async (tx) => {
@@ -290,8 +308,8 @@ export class WebhookDispatcher {
       );
       for (const e of endpoints) {
         // Its requests, and as many claimed ahead.
-        const free = this.perEndpoint + this.ahead - (this.inFlight.get(e.id) ?? 0) - (this.ready.get(e.id)?.length ?? 0);
-        if (free <= 0 || this.closed) continue;
+        const free = this.perEndpoint + this.ahead - this.thread.heldFor(e.id);
+        if (free <= 0 || this.closed || !(sending ??= this.thread.available())) continue;
         // The first pending delivery of each lane, when it is due and nobody holds it.
         const rows = await tx.sql.all<{ id: number; body: string; created_at: number }>(
           `SELECT d.id, d.body, d.created_at FROM webhook_deliveries d
@@ -323,58 +341,14 @@ export class WebhookDispatcher {
     // A retry is looked for when it is due (not only at the next poll).
     for (const retryIn of retries) setTimeout(() => !this.closed && this.sending.ask(), retryIn + 5).unref();
     for (const id of paused) this.opts.log(`webhook endpoint ${id} paused: failing for ${Math.round(this.schedule.pauseAfterMs / 3600_000)} h`);
-    // An endpoint paused or deleted meanwhile: what it had claimed ahead is not sent.
-    for (const [endpointId, queue] of this.ready) if (!active.has(endpointId)) this.stale.push(...queue.splice(0));
     const until = claimedAt + this.schedule.claimMs;
     const startBy = claimedAt + Math.max(this.aheadMs, START_GRACE_MS);
-    for (const { id } of claimed) {
-      const d = picked.get(Number(id))!;
-      this.ready.set(d.endpoint_id, [...(this.ready.get(d.endpoint_id) ?? []), { d, startBy, until }]);
-    }
-    for (const endpointId of new Set([...picked.values()].map((d) => d.endpoint_id))) this.startReady(endpointId);
-  }
-
-  /** Starts the endpoint's deliveries claimed ahead while it has free requests. */
-  private startReady(endpointId: string): void {
-    const queue = this.ready.get(endpointId) ?? [];
-    while (!this.closed && queue.length > 0 && (this.inFlight.get(endpointId) ?? 0) < this.perEndpoint) {
-      const next = queue.shift()!;
-      if (this.isLate(next, this.store.clock())) {
-        this.stale.push(next);
-        continue;
-      }
-      const d = next.d;
-      this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 0) + 1);
-      const send = this.deliver(d).finally(() => {
-        this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 1) - 1);
-        this.sends.delete(send);
-        // Its answer is recorded by the next claim (or, when closing, by close()).
-        if (this.closed) return;
-        this.startReady(d.endpoint_id);
-        this.sending.ask();
-      });
-      this.sends.add(send);
-    }
-    if (this.stale.length > 0 && !this.closed) this.sending.ask();
-  }
-
-  /** Sent this late, a delivery might still be going (or its answer not yet recorded) when its claim runs out and another instance sends it too. */
-  private isLate(r: Ready, now: number): boolean {
-    return now > r.startBy;
-  }
-
-  /** Takes the deliveries claimed ahead that are too late to be sent out of their queues. */
-  private takeLate(now: number): Ready[] {
-    const late: Ready[] = [];
-    for (const [endpointId, queue] of this.ready) {
-      if (!queue.some((r) => this.isLate(r, now))) continue;
-      late.push(...queue.filter((r) => this.isLate(r, now)));
-      this.ready.set(
-        endpointId,
-        queue.filter((r) => !this.isLate(r, now)),
-      );
-    }
-    return late;
+    // An endpoint paused or deleted meanwhile: what it had claimed ahead is not sent (the thread hands it back).
+    this.thread.hand(
+      claimed.map(({ id }) => ({ d: picked.get(Number(id))!, startBy, until })),
+      active,
+      this.store.clock(),
+    );
   }
 
   /** Gives back claims of deliveries never sent (the attempt not counted), if nobody else has claimed them since. */
@@ -403,33 +377,20 @@ export class WebhookDispatcher {
     });
   }
 
-  private async deliver(d: DueRow): Promise<void> {
-    const r = await postSafely(
-      d.url,
-      {
-        'content-type': 'application/json',
-        'user-agent': 'IS-Messenger-Webhooks',
-        'x-webhook-signature': signatureOf(d.signing_key, d.body),
-      },
-      d.body,
-      { allowPrivate: this.opts.allowPrivate, agents: this.agents, timeoutMs: this.schedule.requestTimeoutMs },
-    );
-    // If the write that records it fails, the claim runs out and the delivery is tried again: at least once.
-    this.answers.push({ d, r });
-  }
-
   /** Records answers: delivered, or retried later, or failed once out of time; pauses an endpoint failing for its whole window. */
   private async record(tx: Tx, answers: readonly Answer[]): Promise<{ retries: number[]; paused: string[] }> {
     const s = this.schedule;
     const retries: number[] = [];
     const paused: string[] = [];
     const delivered = answers.filter((a) => a.r.error === null);
-    // Issued together: one round trip on PostgreSQL.
+    // Issued together: one round trip on PostgreSQL; the delivered ones a statement per 256.
+    const rows = delivered.map(({ d, r }) => [d.id, r.status, r.latencyMs]);
     await Promise.all([
-      ...delivered.map(({ d, r }) =>
+      ...rowLists(tx.dialect, rows, ['bigint', 'integer', 'integer'], DELIVERED_ROWS).map(({ values, params }) =>
         tx.run(
-          "UPDATE webhook_deliveries SET status = 'delivered', status_code = ?, latency_ms = ?, error = NULL, claimed_until = NULL, finished_at = ? WHERE id = ?",
-          [r.status, r.latencyMs, tx.now, d.id],
+          `UPDATE webhook_deliveries SET status = 'delivered', status_code = v.column2, latency_ms = v.column3, error = NULL, claimed_until = NULL, finished_at = ?
+           FROM (${values}) AS v WHERE webhook_deliveries.id = v.column1`,
+          [tx.now, ...params],
         ),
       ),
       ...[...new Set(delivered.map((a) => a.d.endpoint_id))].map((id) =>

@@ -18,6 +18,8 @@
 // fetch() (about half the CPU per message), a request ending wakes a waiting sender rather than a
 // 1 ms poll; the requests the server gets are the same. Their CPU per message is printed beside the
 // server's.
+// Server CPU per delivery is given for the whole process and for its main thread alone (the sending
+// thread signs and posts; the main thread answers the API and does the database work).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,10 +48,12 @@ const pct = (xs: number[], p: number) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The server process's CPU time so far (user + system, ms), from /proc: NaN where there is none. */
-function cpuMsOf(pid: number | undefined): number {
+/** The server process's CPU time so far (user + system, ms), from /proc: NaN where there is none. With `mainThread`, its main thread's alone. */
+function cpuMsOf(pid: number | undefined, mainThread = false): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
     // utime and stime, fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -151,12 +155,14 @@ async function main(): Promise<void> {
 
     const aloneCpu = cpuMsOf(server.child.pid);
     const ownCpu = process.cpuUsage();
+    const aloneMain = cpuMsOf(server.child.pid, true);
     const alone = await inboundRun(server, 'alone');
     const ownUsed = process.cpuUsage(ownCpu);
     const aloneRate = alone.acked.size / alone.seconds;
     const aloneCpuPerMessage = (cpuMsOf(server.child.pid) - aloneCpu) / alone.acked.size;
+    const aloneMainPerMessage = (cpuMsOf(server.child.pid, true) - aloneMain) / alone.acked.size;
     console.log(
-      `  no endpoint             inbound ${fmt(aloneRate).padStart(6)}/s, answer p99 ${fmt(pct(alone.answerMs, 99), 1)} ms, server CPU ${fmt(aloneCpuPerMessage, 2)} ms/message (the senders' ${fmt((ownUsed.user + ownUsed.system) / 1000 / alone.acked.size, 2)})${alone.failed ? `, ${alone.failed} refused` : ''}`,
+      `  no endpoint             inbound ${fmt(aloneRate).padStart(6)}/s, answer p99 ${fmt(pct(alone.answerMs, 99), 1)} ms, server CPU ${fmt(aloneCpuPerMessage, 2)} ms/message (main thread ${fmt(aloneMainPerMessage, 2)}; the senders' ${fmt((ownUsed.user + ownUsed.system) / 1000 / alone.acked.size, 2)})${alone.failed ? `, ${alone.failed} refused` : ''}`,
     );
 
     const scenarios = [
@@ -184,6 +190,7 @@ async function main(): Promise<void> {
         ids.push(added.endpoint.id as string);
       }
       const cpuBefore = cpuMsOf(server.child.pid);
+      const mainBefore = cpuMsOf(server.child.pid, true);
       const load = await inboundRun(server, run);
       const fast = slow ? receivers.slice(0, -1) : receivers;
       const end = performance.now() + 60_000;
@@ -192,8 +199,10 @@ async function main(): Promise<void> {
       // The server's CPU time for taking the messages and delivering them to the receivers that answer at once.
       const cpuPerMessage = (cpuMsOf(server.child.pid) - cpuBefore) / load.acked.size;
       const perDelivery = (cpuPerMessage - aloneCpuPerMessage) / fast.length;
+      // The main thread's share: what the inbound route and the webhooks' database work contend for.
+      const mainPerDelivery = ((cpuMsOf(server.child.pid, true) - mainBefore) / load.acked.size - aloneMainPerMessage) / fast.length;
       console.log(
-        `  ${label.padEnd(23)} inbound ${fmt(rate).padStart(6)}/s (${fmt(((rate - aloneRate) / aloneRate) * 100, 1)}% against none), answer p99 ${fmt(pct(load.answerMs, 99), 1)} ms, server CPU ${fmt(cpuPerMessage, 2)} ms/message (${fmt(perDelivery, 2)} ms more per delivery)`,
+        `  ${label.padEnd(23)} inbound ${fmt(rate).padStart(6)}/s (${fmt(((rate - aloneRate) / aloneRate) * 100, 1)}% against none), answer p99 ${fmt(pct(load.answerMs, 99), 1)} ms, server CPU ${fmt(cpuPerMessage, 2)} ms/message (${fmt(perDelivery, 2)} ms more per delivery, ${fmt(mainPerDelivery, 2)} on the main thread)`,
       );
       fast.forEach((r, k) => {
         const lags = lagOf(r, load.acked);

@@ -90,6 +90,42 @@ describe('webhook delivery across restarts and instances', () => {
     expect(byEvent.size).toBe(committed.length);
   }, 90_000);
 
+  it('a sending thread that dies in the middle of a burst: the log says so, a new one takes over, and every message arrives', async () => {
+    const logged: string[] = [];
+    // A claim of the dead thread's deliveries runs out soon, so they are claimed and sent again without a long wait.
+    const server = await startServer({ webhookSchedule: { claimMs: 1500 }, log: (msg) => logged.push(msg) });
+    cleanups.push(() => server.stop());
+    // Slow enough that requests are going, and others waiting, when the thread dies.
+    const receiver = await WebhookReceiver.start(async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return 200;
+    });
+    cleanups.push(() => receiver.close());
+    const owner = await signIn(server, 'owner@demo.test');
+    await addEndpoint(owner, receiver.url);
+    const sent: string[] = [];
+    const burst = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const text = `thread burst ${String(sent.length).padStart(3, '0')}`;
+        expect((await inbound(server, `thread-${sent.length % 6}`, text)).status).toBe(200);
+        sent.push(text);
+      }
+    };
+    await burst(40);
+    await receiver.until(() => receiver.received.length >= 3, 'the first deliveries');
+    await server.webhooks.crashSendingThreadForTest();
+    // It held deliveries (going, or claimed ahead) when it died.
+    expect(logged.filter((m) => /webhook sending thread stopped .*its [1-9]\d* deliveries/.test(m))).toHaveLength(1);
+    await burst(20);
+    await receiver.until(() => sent.every((t) => textsOf(receiver).includes(t)), 'every message', 30_000);
+    // Each event kept its id, and in the end the log has every delivery delivered.
+    expect(new Set(receiver.received.map((e) => e.body.event_id)).size).toBe(sent.length);
+    const endpointId = ((await owner.get('/api/v1/webhooks')).body.items as { id: string }[])[0].id;
+    const log = async () => (await owner.get(`/api/v1/webhooks/${endpointId}/deliveries`)).body.items as { status: string }[];
+    for (let tries = 0; tries < 100 && (await log()).some((d) => d.status !== 'delivered'); tries++) await new Promise((r) => setTimeout(r, 100));
+    expect((await log()).map((d) => d.status)).toEqual(Array.from({ length: sent.length }, () => 'delivered'));
+  }, 60_000);
+
   describe.skipIf(testEngine !== 'postgres')(
     testEngine === 'postgres' ? 'two instances' : 'two instances (skipped in the SQLite pass: it runs in the PostgreSQL pass of npm test)',
     () => {
