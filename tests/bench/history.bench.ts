@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import WebSocket from 'ws';
 import { addChurn, generateHistory, type HistoryScale } from './generate-history';
+import { socketCaller } from './inbox-timings';
 import { startHost, DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 import { MemoryStore } from '../../src-main/core/service/ports';
 import type { Notifier } from '../../src-main/core/notifications/notification-center';
@@ -140,24 +141,10 @@ async function bootstrap(url: string, name: string) {
   const host = await startHost({ dataDir: join(dir, name), rendererDir: renderer, tokens: store, settings: store, notifier: quiet });
   const ws = new WebSocket(`${host.url.replace('http', 'ws')}${DESKTOP_SOCKET_PATH}?token=${host.token}`);
   await new Promise((ok) => ws.once('open', ok));
-  let n = 0;
-  const waiting = new Map<number, (reply: { ok: boolean; value: unknown }) => void>();
   let changed = 0;
-  ws.on('message', (d) => {
-    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown }; event?: string };
+  const call = socketCaller(ws, (msg) => {
     if (msg.event === 'changed') changed++;
-    if (msg.id === undefined) return;
-    const done = waiting.get(msg.id);
-    // Forgotten once answered: a kept resolver would keep its reply, and every page would stay in the heap.
-    waiting.delete(msg.id);
-    done?.(msg.reply!);
   });
-  const call = (kind: 'query' | 'command', name: string, input: unknown) =>
-    new Promise<{ ok: boolean; value: any }>((ok) => {
-      const id = ++n;
-      waiting.set(id, ok);
-      ws.send(JSON.stringify({ id, call: { kind, name, input } }));
-    });
   const t0 = performance.now();
   await call('command', 'signIn', { server_url: url, email: 'manager@demo.test', password: 'demo-password' });
   while (host.service.session().state !== 'ready') await new Promise((r) => setTimeout(r, 50));

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { generateHistory } from './generate-history';
-import { inboxAndSearchTimings, pct, slowestCalls, type HostCall } from './inbox-timings';
+import { inboxAndSearchTimings, pct, slowestCalls, socketCaller, type HostCall } from './inbox-timings';
 import { startHost, DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 import { confStore, fileTokenStore } from '../../src-main/host/stores';
 
@@ -122,36 +122,24 @@ async function main() {
   });
   const ws = new WebSocket(`${host.url.replace('http', 'ws')}${DESKTOP_SOCKET_PATH}?token=${host.token}`);
   await new Promise((ok) => ws.once('open', ok));
-  // The host's own time on each call (calls are one at a time): what the socket adds is the rest.
-  // With the bytes it read from the file (Linux: /proc/self/io), pages not in SQLite's page cache.
-  let servedMs: number | undefined;
-  let readKb: number | undefined;
+  // The host's own time on each call (calls are one at a time), in turn: what the socket adds is the rest. With the bytes
+  // it read from the file (Linux: /proc/self/io), pages not in SQLite's page cache.
+  const served: { ms: number; readKb: number }[] = [];
   const bytesRead = () => (existsSync('/proc/self/io') ? Number(/rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]) : NaN);
   const handleAsJson = host.service.handleAsJson.bind(host.service);
   host.service.handleAsJson = async (raw) => {
     const r0 = bytesRead();
     const t = performance.now();
     const out = await handleAsJson(raw);
-    servedMs = performance.now() - t;
-    readKb = (bytesRead() - r0) / 1024;
+    served.push({ ms: performance.now() - t, readKb: (bytesRead() - r0) / 1024 });
     return out;
   };
-  let n = 0;
-  const waiting = new Map<number, (reply: { ok: boolean; value: unknown }) => void>();
-  ws.on('message', (d) => {
-    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown } };
-    if (msg.id === undefined) return;
-    const done = waiting.get(msg.id);
-    // Forgotten once answered: a kept resolver would keep its reply, and every page would stay in the heap.
-    waiting.delete(msg.id);
-    done?.({ ...msg.reply!, servedMs, readKb } as never);
-  });
-  const call: HostCall = (kind, name, input) =>
-    new Promise((ok) => {
-      const id = ++n;
-      waiting.set(id, ok as never);
-      ws.send(JSON.stringify({ id, call: { kind, name, input } }));
-    });
+  const sent = socketCaller(ws);
+  const call: HostCall = async (kind, name, input) => {
+    const reply = await sent(kind, name, input);
+    const s = served[served.length - 1];
+    return { ...reply, servedMs: s?.ms, readKb: s?.readKb };
+  };
   const t0 = performance.now();
   if (host.service.session().state === 'signed_out')
     await call('command', 'signIn', { server_url: `http://127.0.0.1:${values.port}`, email: 'manager@demo.test', password: 'demo-password' });

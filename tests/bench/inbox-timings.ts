@@ -1,6 +1,7 @@
 // Inbox pages and search through the host's WebSocket, as the renderer asks (inbox-store.ts): the
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import type WebSocket from 'ws';
 
 /**
  * A call through the socket; when the caller knows them, `servedMs` is the time the host took to answer it (the rest: the
@@ -16,6 +17,10 @@ export interface TimedCall {
   cpu: number;
   servedMs?: number;
   readKb?: number;
+  /** When it was sent (performance.now()). */
+  at: number;
+  /** GC pauses of this process that began while the call was waiting, ms in all (a scavenge lands on whichever call is waiting). */
+  gcMs: number;
 }
 
 export interface InboxTimings {
@@ -30,6 +35,8 @@ export interface InboxTimings {
   gc: number[];
   /** The same pauses by kind (minor: a scavenge of the young objects; major: mark-compact of them all). */
   gcKinds: Record<string, number[]>;
+  /** Each pause's start (performance.now()) and length, to tell which calls they landed on. */
+  gcAt: { start: number; ms: number }[];
   /** Every call, to print the slowest. */
   calls: TimedCall[];
 }
@@ -40,22 +47,63 @@ export const pct = (xs: readonly number[], p: number) => [...xs].sort((a, b) => 
 const INBOXES = ['all', 'unassigned', 'team:t_sales', 'mine'];
 const SEARCHES = ['price', 'refund', 'deliv', 'invoice plan', 'Contact 4242', 'warranty', 'question 77', 'stock size'];
 
-export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTimings> {
-  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [], gcKinds: {}, calls: [] };
-  const KINDS: Record<number, string> = {
-    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
-    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
-    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
-    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
-  };
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+
+/** This thread's GC pauses from now until `stop()` into `out`: their lengths, by kind, and when each began. */
+function watchGc(out: Pick<InboxTimings, 'gc' | 'gcKinds' | 'gcAt'>): { stop: () => Promise<void> } {
   const gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       out.gc.push(e.duration);
-      const kind = KINDS[(e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+      out.gcAt.push({ start: e.startTime, ms: e.duration });
+      const kind = GC_KINDS[(e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
       (out.gcKinds[kind] ??= []).push(e.duration);
     }
   });
   gc.observe({ entryTypes: ['gc'] });
+  return {
+    async stop() {
+      // Entries are delivered after the collection: give the last ones a turn.
+      await new Promise((r) => setTimeout(r, 10));
+      gc.disconnect();
+    },
+  };
+}
+
+/** The pauses that began between each call's start and its end, on the call (`gcMs`). */
+function landPauses(t: InboxTimings): void {
+  for (const c of t.calls) c.gcMs = t.gcAt.filter((g) => g.start >= c.at && g.start < c.at + c.ms).reduce((a, g) => a + g.ms, 0);
+}
+
+/** Calls over a socket to the host, one frame each, answered by id (as the renderer's bridge does); `onFrame` sees every frame parsed. */
+export function socketCaller(ws: WebSocket, onFrame?: (msg: { id?: number; event?: string }) => void): HostCall {
+  let n = 0;
+  const waiting = new Map<number, (reply: { ok: boolean; value: unknown }) => void>();
+  ws.on('message', (d) => {
+    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown }; event?: string };
+    onFrame?.(msg);
+    if (msg.id === undefined) return;
+    const done = waiting.get(msg.id);
+    // Forgotten once answered: a kept resolver would keep its reply, and every page would stay in the heap.
+    waiting.delete(msg.id);
+    done?.(msg.reply!);
+  });
+  return (kind, name, input) =>
+    new Promise((ok) => {
+      const id = ++n;
+      waiting.set(id, ok as never);
+      ws.send(JSON.stringify({ id, call: { kind, name, input } }));
+    });
+}
+
+/** The timings: the calls made one at a time, each timed from its frame sent to its answer parsed. */
+export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTimings> {
+  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [], gcKinds: {}, gcAt: [], calls: [] };
+  const watch = watchGc(out);
   const timed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -65,7 +113,7 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
     const cpu = (c.user + c.system) / 1000;
     out[kind].push(ms);
     out.cpu[kind].push(cpu);
-    out.calls.push({ kind, input, ms, cpu, servedMs: r.servedMs, readKb: r.readKb });
+    out.calls.push({ kind, input, ms, cpu, servedMs: r.servedMs, readKb: r.readKb, at: t0, gcMs: 0 });
     if (!r.ok) throw new Error(`${name} ${JSON.stringify(input)}: ${JSON.stringify(r)}`);
     return r.value as { items: { id: string; last_activity_at: number }[]; total: number };
   };
@@ -85,9 +133,8 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
     }
   }
   for (let i = 0; i < 200; i++) await timed('search', { q: SEARCHES[i % SEARCHES.length], limit: 50 }, 'search');
-  // Entries are delivered after the collection: give the last ones a turn.
-  await new Promise((r) => setTimeout(r, 10));
-  gc.disconnect();
+  await watch.stop();
+  landPauses(out);
   return out;
 }
 
@@ -100,6 +147,6 @@ export function slowestCalls(calls: readonly TimedCall[], n: number): string[] {
     .map((c) => {
       const i = c.input;
       const what = c.kind === 'search' ? `search ${JSON.stringify(i.q)}` : `${i.inbox}/${i.status} ${i.after ? 'after a row' : `offset ${i.offset}`}`;
-      return `${f(c.ms)} ms (CPU ${f(c.cpu)}, host ${f(c.servedMs)}, read ${c.readKb === undefined ? '-' : Math.round(c.readKb)} kB): ${c.kind} ${what}`;
+      return `${f(c.ms)} ms (CPU ${f(c.cpu)}, host ${f(c.servedMs)}, GC ${f(c.gcMs)}, read ${c.readKb === undefined ? '-' : Math.round(c.readKb)} kB): ${c.kind} ${what}`;
     });
 }
