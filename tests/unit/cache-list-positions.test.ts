@@ -83,6 +83,16 @@ const message = (i: number) =>
   });
 
 /** The list as plain SQL, sorted in full. */
+/** A contact's write in a transaction that then fails: SQLite undoes it, and the lists must forget it too. */
+function undoneWrite(i: number): void {
+  expect(() =>
+    cache.tx(() => {
+      contact(i);
+      throw new Error('undone');
+    }),
+  ).toThrow('undone');
+}
+
 function expected(list: List): string[] {
   const where = ['1'];
   const params: unknown[] = [];
@@ -125,13 +135,7 @@ describe('conversation lists by position', () => {
         checkPageAt(searched, expected(searched).length - 1);
         message(1000 + k);
         for (let i = 0; i < 3; i++) checkPageAt(searched, Math.floor(rnd() * (expected(searched).length + 3)));
-      } else if (r < 0.9)
-        expect(() =>
-          cache.tx(() => {
-            contact(Math.floor(rnd() * 330));
-            throw new Error('undone');
-          }),
-        ).toThrow('undone');
+      } else if (r < 0.9) undoneWrite(Math.floor(rnd() * 330));
       // The lists walked ahead a few rows at a time between writes (anchors left by the walk, and where it goes on, follow them).
       cache.positions.walkSome(3);
       // Pages from anywhere in the list, nearer its start or its end, and past it.
@@ -270,13 +274,7 @@ describe("the sidebar's counts", () => {
         for (let i = 0; i < 5; i++) contact(Math.floor(rnd() * 360));
         expect(sidebar().counts).toEqual(truth());
         cache.endBulkLoad();
-      } else if (r < 0.9)
-        expect(() =>
-          cache.tx(() => {
-            contact(Math.floor(rnd() * 360));
-            throw new Error('undone');
-          }),
-        ).toThrow('undone');
+      } else if (r < 0.9) undoneWrite(Math.floor(rnd() * 360));
       else if (r < 0.92) {
         // A batch of records from the feed: the contacts' writes and removals in one transaction.
         const ids = [Math.floor(rnd() * 360), Math.floor(rnd() * 360)];
