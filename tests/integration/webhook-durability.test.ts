@@ -95,9 +95,13 @@ describe('webhook delivery across restarts and instances', () => {
     // A claim of the dead thread's deliveries runs out soon, so they are claimed and sent again without a long wait.
     const server = await startServer({ webhookSchedule: { claimMs: 1500 }, log: (msg) => logged.push(msg) });
     cleanups.push(() => server.stop());
-    // Slow enough that requests are going, and others waiting, when the thread dies.
+    // Held unanswered until the thread has died, so that requests are going, and others waiting, when it dies.
+    let arrived = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const receiver = await WebhookReceiver.start(async () => {
-      await new Promise((r) => setTimeout(r, 50));
+      arrived++;
+      await gate;
       return 200;
     });
     cleanups.push(() => receiver.close());
@@ -112,10 +116,17 @@ describe('webhook delivery across restarts and instances', () => {
       }
     };
     await burst(40);
-    await receiver.until(() => receiver.received.length >= 3, 'the first deliveries');
+    const soon = async (what: string, done: () => boolean) => {
+      for (const end = Date.now() + 30_000; !done(); await new Promise((r) => setTimeout(r, 20)))
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    };
+    await soon('the first requests', () => arrived >= 3);
     await server.webhooks.crashSendingThreadForTest();
+    release();
     // It held deliveries (going, or claimed ahead) when it died.
-    expect(logged.filter((m) => /webhook sending thread stopped .*its [1-9]\d* deliveries/.test(m))).toHaveLength(1);
+    const stopped = () => logged.filter((m) => /webhook sending thread stopped .*its [1-9]\d* deliveries/.test(m));
+    await soon('the log line', () => stopped().length > 0);
+    expect(stopped()).toHaveLength(1);
     await burst(20);
     await receiver.until(() => sent.every((t) => textsOf(receiver).includes(t)), 'every message', 30_000);
     // Each event kept its id, and in the end the log has every delivery delivered.
