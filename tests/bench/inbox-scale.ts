@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { generateHistory } from './generate-history';
-import { inboxAndSearchTimings, pct, slowestCalls, socketCaller, type HostCall } from './inbox-timings';
-import { startHost, DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
-import { confStore, fileTokenStore } from '../../src-main/host/stores';
+import { startHostProcess } from './host-process';
+import { gcSummary, inboxAndSearchTimings, pct, slowestCalls, socketCaller, type HostCall } from './inbox-timings';
+import { DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 
 const { values } = parseArgs({
   options: {
@@ -108,43 +108,28 @@ async function main() {
     console.log(`generated ${values.contacts} contacts, ${values.messages} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const server = await serverProcess(values.port!);
+  // The server goes with the bench however it ends (it would hold the port, and the next run would wait for a server that cannot bind).
+  process.once('exit', () => server.kill('SIGKILL'));
   const dataDir = join(dir, 'desktop');
   const renderer = join(dir, 'renderer');
   mkdirSync(renderer, { recursive: true });
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>bench</title>');
-  const host = await startHost({
-    dataDir,
-    rendererDir: renderer,
-    settings: confStore(dataDir),
-    tokens: fileTokenStore(dataDir),
-    notifier: { show: () => {} },
-    log: (m) => console.error(`[desktop] ${m}`),
-  });
+  // The host in a process of its own, as the app's main process is: the pages this client parses are not in its heap.
+  const host = await startHostProcess({ dataDir, rendererDir: renderer, keepSession: true });
   const ws = new WebSocket(`${host.url.replace('http', 'ws')}${DESKTOP_SOCKET_PATH}?token=${host.token}`);
   await new Promise((ok) => ws.once('open', ok));
-  // The host's own time on each call (calls are one at a time), in turn: what the socket adds is the rest. With the bytes
-  // it read from the file (Linux: /proc/self/io), pages not in SQLite's page cache.
-  const served: { ms: number; readKb: number }[] = [];
-  const bytesRead = () => (existsSync('/proc/self/io') ? Number(/rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]) : NaN);
-  const handleAsJson = host.service.handleAsJson.bind(host.service);
-  host.service.handleAsJson = async (raw) => {
-    const r0 = bytesRead();
-    const t = performance.now();
-    const out = await handleAsJson(raw);
-    served.push({ ms: performance.now() - t, readKb: (bytesRead() - r0) / 1024 });
-    return out;
-  };
   const sent = socketCaller(ws);
+  // The host's own time on a call, asked after it (calls are one at a time): what the socket adds is the rest.
   const call: HostCall = async (kind, name, input) => {
     const reply = await sent(kind, name, input);
-    const s = served[served.length - 1];
+    const s = (await host.served()).at(-1);
     return { ...reply, servedMs: s?.ms, readKb: s?.readKb };
   };
   const t0 = performance.now();
-  if (host.service.session().state === 'signed_out')
+  if ((await host.sessionState()) === 'signed_out')
     await call('command', 'signIn', { server_url: `http://127.0.0.1:${values.port}`, email: 'manager@demo.test', password: 'demo-password' });
-  while (host.service.session().state !== 'ready') await new Promise((r) => setTimeout(r, 50));
-  console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${mb(process.memoryUsage().rss)}`);
+  while ((await host.sessionState()) !== 'ready') await new Promise((r) => setTimeout(r, 50));
+  console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, host RSS ${mb(await host.rss())}`);
   if (Number(values.wait) > 0) {
     await new Promise((r) => setTimeout(r, Number(values.wait) * 1000));
     console.log(`${values.wait} s idle once ready, nothing asked`);
@@ -157,7 +142,7 @@ async function main() {
   }
   const leastServed = new Map<string, { kind: string; ms: number }>();
   for (let round = 0; round < Number(values.rounds); round++) {
-    const t = await inboxAndSearchTimings(call);
+    const t = await inboxAndSearchTimings(sent, host);
     // Each call's least host time over the rounds after the first (the rounds ask the same calls): the work itself, without the machine's load.
     for (const c of round > 0 ? t.calls : []) {
       const key = `${c.kind}\u0000${JSON.stringify(c.input)}`;
@@ -166,13 +151,14 @@ async function main() {
     }
     const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
     console.log(`wall: inbox by keyset p50/p99 ${fig(t.keyset)}; by position ${fig(t.position)}; search ${fig(t.search)}`);
-    console.log(`CPU:  inbox by keyset p50/p99 ${fig(t.cpu.keyset)}; by position ${fig(t.cpu.position)}; search ${fig(t.cpu.search)}`);
-    const host = (kind: string) => t.calls.filter((c) => c.kind === kind && c.servedMs !== undefined).map((c) => c.servedMs!);
-    console.log(`host: inbox by keyset p50/p99 ${fig(host('keyset'))}; by position ${fig(host('position'))}; search ${fig(host('search'))}`);
+    console.log(`client CPU: inbox by keyset p50/p99 ${fig(t.cpu.keyset)}; by position ${fig(t.cpu.position)}; search ${fig(t.cpu.search)}`);
+    const hostMs = (kind: string) => t.calls.filter((c) => c.kind === kind && c.servedMs !== undefined).map((c) => c.servedMs!);
+    console.log(`host: inbox by keyset p50/p99 ${fig(hostMs('keyset'))}; by position ${fig(hostMs('position'))}; search ${fig(hostMs('search'))}`);
     console.log(`slowest calls:\n  ${slowestCalls(t.calls, 8).join('\n  ')}`);
-    console.log(`GC pauses: ${t.gc.length}, total ${ms(t.gc.reduce((a, b) => a + b, 0))}, longest ${ms(Math.max(0, ...t.gc))}`);
-    for (const [kind, xs] of Object.entries(t.gcKinds))
-      console.log(`  ${kind}: ${xs.length}, total ${ms(xs.reduce((a, b) => a + b, 0))}, longest ${ms(Math.max(...xs))}`);
+    const [all, ...kinds] = gcSummary(t.hostGc);
+    console.log(`host GC pauses: ${all}\n${kinds.join('\n')}`);
+    const [mine, ...mineKinds] = gcSummary(t.gc);
+    console.log(`this client's GC pauses: ${mine}\n${mineKinds.join('\n')}`);
   }
   if (leastServed.size) {
     const least = (kind: string) => [...leastServed.values()].filter((c) => c.kind === kind).map((c) => c.ms);
@@ -182,7 +168,7 @@ async function main() {
     );
   }
   if (Number(values.writes) > 0) await sidebarAfterWrites(call, Number(values.writes));
-  console.log(`RSS after the timings ${mb(process.memoryUsage().rss)}`);
+  console.log(`host RSS after the timings ${mb(await host.rss())}`);
   ws.close();
   await host.close();
   server.kill('SIGTERM');

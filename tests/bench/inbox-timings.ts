@@ -1,7 +1,8 @@
 // Inbox pages and search through the host's WebSocket, as the renderer asks (inbox-store.ts): the
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
+import { observeGc, type GcPause, type HostProcess } from './host-process';
 
 /**
  * A call through the socket; when the caller knows them, `servedMs` is the time the host took to answer it (the rest: the
@@ -17,10 +18,12 @@ export interface TimedCall {
   cpu: number;
   servedMs?: number;
   readKb?: number;
-  /** When it was sent (performance.now()). */
+  /** When it was sent (ms since the epoch, comparable with the host process's GC pauses). */
   at: number;
-  /** GC pauses of this process that began while the call was waiting, ms in all (a scavenge lands on whichever call is waiting). */
+  /** GC pauses of the calling process that began while the call was waiting, ms in all (a pause lands on whichever call is waiting). */
   gcMs: number;
+  /** The same, of the host's process. */
+  hostGcMs?: number;
 }
 
 export interface InboxTimings {
@@ -29,14 +32,12 @@ export interface InboxTimings {
   /** The first page, and a page at a random position (as after a `changed` event), ms. */
   position: number[];
   search: number[];
-  /** The same calls' CPU time in this process (the host and the client side of the socket), ms: what a busy machine weighs on less. */
+  /** The same calls' CPU time in the calling process (the client side of the socket, and the host when it is in the same process), ms. */
   cpu: { keyset: number[]; position: number[]; search: number[] };
-  /** Garbage collections in this process during the timings, ms each (a pause lands on whichever call is waiting). */
-  gc: number[];
-  /** The same pauses by kind (minor: a scavenge of the young objects; major: mark-compact of them all). */
-  gcKinds: Record<string, number[]>;
-  /** Each pause's start (performance.now()) and length, to tell which calls they landed on. */
-  gcAt: { start: number; ms: number }[];
+  /** The calling process's GC pauses during the timings. */
+  gc: GcPause[];
+  /** The host process's GC pauses during the timings (when the host has a process of its own). */
+  hostGc: GcPause[];
   /** Every call, to print the slowest. */
   calls: TimedCall[];
 }
@@ -47,36 +48,15 @@ export const pct = (xs: readonly number[], p: number) => [...xs].sort((a, b) => 
 const INBOXES = ['all', 'unassigned', 'team:t_sales', 'mine'];
 const SEARCHES = ['price', 'refund', 'deliv', 'invoice plan', 'Contact 4242', 'warranty', 'question 77', 'stock size'];
 
-const GC_KINDS: Record<number, string> = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
-};
+/** The pauses that began between a call's start and its end, ms in all. */
+const landed = (pauses: readonly GcPause[], c: TimedCall) => pauses.filter((g) => g.at >= c.at && g.at < c.at + c.ms).reduce((a, g) => a + g.ms, 0);
 
-/** This thread's GC pauses from now until `stop()` into `out`: their lengths, by kind, and when each began. */
-function watchGc(out: Pick<InboxTimings, 'gc' | 'gcKinds' | 'gcAt'>): { stop: () => Promise<void> } {
-  const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      out.gc.push(e.duration);
-      out.gcAt.push({ start: e.startTime, ms: e.duration });
-      const kind = GC_KINDS[(e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
-      (out.gcKinds[kind] ??= []).push(e.duration);
-    }
-  });
-  gc.observe({ entryTypes: ['gc'] });
-  return {
-    async stop() {
-      // Entries are delivered after the collection: give the last ones a turn.
-      await new Promise((r) => setTimeout(r, 10));
-      gc.disconnect();
-    },
-  };
-}
-
-/** The pauses that began between each call's start and its end, on the call (`gcMs`). */
-function landPauses(t: InboxTimings): void {
-  for (const c of t.calls) c.gcMs = t.gcAt.filter((g) => g.start >= c.at && g.start < c.at + c.ms).reduce((a, g) => a + g.ms, 0);
+/** Some GC pauses summed up: how many, their total and the longest, and the same by kind (minor: a scavenge of the young objects). */
+export function gcSummary(pauses: readonly GcPause[]): string[] {
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  const sum = (xs: readonly GcPause[]) => `${xs.length}, total ${ms(xs.reduce((a, g) => a + g.ms, 0))}, longest ${ms(Math.max(0, ...xs.map((g) => g.ms)))}`;
+  const kinds = [...new Set(pauses.map((g) => g.kind))];
+  return [sum(pauses), ...kinds.map((k) => `  ${k}: ${sum(pauses.filter((g) => g.kind === k))}`)];
 }
 
 /** Calls over a socket to the host, one frame each, answered by id (as the renderer's bridge does); `onFrame` sees every frame parsed. */
@@ -100,10 +80,16 @@ export function socketCaller(ws: WebSocket, onFrame?: (msg: { id?: number; event
     });
 }
 
-/** The timings: the calls made one at a time, each timed from its frame sent to its answer parsed. */
-export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTimings> {
-  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [], gcKinds: {}, gcAt: [], calls: [] };
-  const watch = watchGc(out);
+/**
+ * The timings: the calls made one at a time, each timed from its frame sent to its answer parsed. With `host` (the host in a
+ * process of its own) each call also gets the host's own time on it and the host's GC pauses that landed on it.
+ */
+export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess): Promise<InboxTimings> {
+  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [], hostGc: [], calls: [] };
+  // What the host saw before these calls is not theirs.
+  await host?.served();
+  await host?.gcPauses();
+  const gc = observeGc(out.gc);
   const timed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -113,7 +99,7 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
     const cpu = (c.user + c.system) / 1000;
     out[kind].push(ms);
     out.cpu[kind].push(cpu);
-    out.calls.push({ kind, input, ms, cpu, servedMs: r.servedMs, readKb: r.readKb, at: t0, gcMs: 0 });
+    out.calls.push({ kind, input, ms, cpu, servedMs: r.servedMs, readKb: r.readKb, at: performance.timeOrigin + t0, gcMs: 0 });
     if (!r.ok) throw new Error(`${name} ${JSON.stringify(input)}: ${JSON.stringify(r)}`);
     return r.value as { items: { id: string; last_activity_at: number }[]; total: number };
   };
@@ -133,8 +119,16 @@ export async function inboxAndSearchTimings(call: HostCall): Promise<InboxTiming
     }
   }
   for (let i = 0; i < 200; i++) await timed('search', { q: SEARCHES[i % SEARCHES.length], limit: 50 }, 'search');
-  await watch.stop();
-  landPauses(out);
+  // Entries are delivered after the collection: give the last ones a turn.
+  await new Promise((r) => setTimeout(r, 10));
+  gc.disconnect();
+  for (const c of out.calls) c.gcMs = landed(out.gc, c);
+  if (host) {
+    const served = await host.served();
+    if (served.length !== out.calls.length) throw new Error(`the host served ${served.length} calls, ${out.calls.length} were timed`);
+    out.hostGc = await host.gcPauses();
+    out.calls.forEach((c, i) => Object.assign(c, { servedMs: served[i].ms, readKb: served[i].readKb, hostGcMs: landed(out.hostGc, c) }));
+  }
   return out;
 }
 
@@ -147,6 +141,6 @@ export function slowestCalls(calls: readonly TimedCall[], n: number): string[] {
     .map((c) => {
       const i = c.input;
       const what = c.kind === 'search' ? `search ${JSON.stringify(i.q)}` : `${i.inbox}/${i.status} ${i.after ? 'after a row' : `offset ${i.offset}`}`;
-      return `${f(c.ms)} ms (CPU ${f(c.cpu)}, host ${f(c.servedMs)}, GC ${f(c.gcMs)}, read ${c.readKb === undefined ? '-' : Math.round(c.readKb)} kB): ${c.kind} ${what}`;
+      return `${f(c.ms)} ms (CPU ${f(c.cpu)}, host ${f(c.servedMs)}, GC ${f(c.gcMs)}, host GC ${f(c.hostGcMs)}, read ${c.readKb === undefined ? '-' : Math.round(c.readKb)} kB): ${c.kind} ${what}`;
     });
 }
