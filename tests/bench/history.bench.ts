@@ -252,6 +252,20 @@ async function inboxAndSearch(call: HostCall, host: HostProcess): Promise<void> 
     const goal = when === 'passes 2-3' ? 'p99 ≤ 2 ms' : '';
     line(`inbox page over the WebSocket, ${when}: by keyset p50 / p99`, fig(ts.flatMap((t) => t.keyset)), goal);
     line('  by position p50 / p99', fig(ts.flatMap((t) => t.position)), goal);
+    line(
+      '  to the answer received, not yet parsed: by keyset / by position p99',
+      `${ms(
+        pct(
+          ts.flatMap((t) => t.received.keyset),
+          99,
+        ),
+      )} / ${ms(
+        pct(
+          ts.flatMap((t) => t.received.position),
+          99,
+        ),
+      )}`,
+    );
     line("  the host's own time: by keyset / by position p99", `${ms(pct(hostMs(ts, 'keyset'), 99))} / ${ms(pct(hostMs(ts, 'position'), 99))}`);
     line('  full-text search p50 / p99', fig(ts.flatMap((t) => t.search)), when === 'passes 2-3' ? 'p99 ≤ 30 ms' : '');
     const [hostGc] = gcSummary(ts.flatMap((t) => t.hostGc));

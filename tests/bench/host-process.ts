@@ -45,7 +45,8 @@ type Ask = 'served' | 'gc' | 'rss' | 'session' | 'close';
 /** Starts the host in a child process and waits until it listens. */
 export async function startHostProcess(opts: HostProcessOptions): Promise<HostProcess> {
   const child: ChildProcess = fork(import.meta.filename, ['--child', JSON.stringify(opts)], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_HOST_NODE_FLAGS: Node or V8 flags for the host's process alone (e.g. --trace-gc-nvp), to look into its own work.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_HOST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let n = 0;

@@ -1,4 +1,4 @@
-// npx tsx tests/bench/inbox-scale.ts --dir DIR [--contacts N --messages M --port P --rounds R --idle S --wait S --writes N]
+// node --import tsx tests/bench/inbox-scale.ts --dir DIR [--contacts N --messages M --port P --rounds R --idle S --wait S --writes N]
 // bench:history's inbox and search timings against a workspace and a bootstrapped cache kept in DIR
 // between runs: the workspace is generated and the manager's cache bootstrapped through a host only
 // when DIR does not hold them yet, so a change to the lists is measured in seconds, not in the hour
@@ -151,6 +151,9 @@ async function main() {
     }
     const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
     console.log(`wall: inbox by keyset p50/p99 ${fig(t.keyset)}; by position ${fig(t.position)}; search ${fig(t.search)}`);
+    console.log(
+      `received (not yet parsed): inbox by keyset p50/p99 ${fig(t.received.keyset)}; by position ${fig(t.received.position)}; search ${fig(t.received.search)}`,
+    );
     console.log(`client CPU: inbox by keyset p50/p99 ${fig(t.cpu.keyset)}; by position ${fig(t.cpu.position)}; search ${fig(t.cpu.search)}`);
     const hostMs = (kind: string) => t.calls.filter((c) => c.kind === kind && c.servedMs !== undefined).map((c) => c.servedMs!);
     console.log(`host: inbox by keyset p50/p99 ${fig(hostMs('keyset'))}; by position ${fig(hostMs('position'))}; search ${fig(hostMs('search'))}`);

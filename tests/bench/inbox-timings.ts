@@ -8,13 +8,19 @@ import { observeGc, type GcPause, type HostProcess } from './host-process';
  * A call through the socket; when the caller knows them, `servedMs` is the time the host took to answer it (the rest: the
  * socket and parsing the frame) and `readKb` what it read from files meanwhile.
  */
-export type HostCall = (kind: 'query' | 'command', name: string, input: unknown) => Promise<{ ok: boolean; value: any; servedMs?: number; readKb?: number }>;
+export type HostCall = (
+  kind: 'query' | 'command',
+  name: string,
+  input: unknown,
+) => Promise<{ ok: boolean; value: any; servedMs?: number; readKb?: number; receivedAt?: number }>;
 
 /** One timed call: what it asked and what it took. */
 export interface TimedCall {
   kind: 'keyset' | 'position' | 'search';
   input: Record<string, unknown>;
   ms: number;
+  /** From the frame sent to the answer's frame received, before the client parses it (`ms` includes that parse). */
+  receivedMs: number;
   cpu: number;
   servedMs?: number;
   readKb?: number;
@@ -32,6 +38,8 @@ export interface InboxTimings {
   /** The first page, and a page at a random position (as after a `changed` event), ms. */
   position: number[];
   search: number[];
+  /** The same calls to their answer's frame received, not yet parsed, ms. */
+  received: { keyset: number[]; position: number[]; search: number[] };
   /** The same calls' CPU time in the calling process (the client side of the socket, and the host when it is in the same process), ms. */
   cpu: { keyset: number[]; position: number[]; search: number[] };
   /** The calling process's GC pauses during the timings. */
@@ -64,12 +72,14 @@ export function socketCaller(ws: WebSocket, onFrame?: (msg: { id?: number; event
   let n = 0;
   const waiting = new Map<number, (reply: { ok: boolean; value: unknown }) => void>();
   ws.on('message', (d) => {
-    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown }; event?: string };
+    const receivedAt = performance.now();
+    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown; receivedAt?: number }; event?: string };
     onFrame?.(msg);
     if (msg.id === undefined) return;
     const done = waiting.get(msg.id);
     // Forgotten once answered: a kept resolver would keep its reply, and every page would stay in the heap.
     waiting.delete(msg.id);
+    if (msg.reply) msg.reply.receivedAt = receivedAt;
     done?.(msg.reply!);
   });
   return (kind, name, input) =>
@@ -85,7 +95,16 @@ export function socketCaller(ws: WebSocket, onFrame?: (msg: { id?: number; event
  * process of its own) each call also gets the host's own time on it and the host's GC pauses that landed on it.
  */
 export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess): Promise<InboxTimings> {
-  const out: InboxTimings = { keyset: [], position: [], search: [], cpu: { keyset: [], position: [], search: [] }, gc: [], hostGc: [], calls: [] };
+  const out: InboxTimings = {
+    keyset: [],
+    position: [],
+    search: [],
+    received: { keyset: [], position: [], search: [] },
+    cpu: { keyset: [], position: [], search: [] },
+    gc: [],
+    hostGc: [],
+    calls: [],
+  };
   // What the host saw before these calls is not theirs.
   await host?.served();
   await host?.gcPauses();
@@ -97,9 +116,11 @@ export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess):
     const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1000;
+    const receivedMs = r.receivedAt! - t0;
     out[kind].push(ms);
+    out.received[kind].push(receivedMs);
     out.cpu[kind].push(cpu);
-    out.calls.push({ kind, input, ms, cpu, servedMs: r.servedMs, readKb: r.readKb, at: performance.timeOrigin + t0, gcMs: 0 });
+    out.calls.push({ kind, input, ms, receivedMs, cpu, servedMs: r.servedMs, readKb: r.readKb, at: performance.timeOrigin + t0, gcMs: 0 });
     if (!r.ok) throw new Error(`${name} ${JSON.stringify(input)}: ${JSON.stringify(r)}`);
     return r.value as { items: { id: string; last_activity_at: number }[]; total: number };
   };
@@ -141,6 +162,6 @@ export function slowestCalls(calls: readonly TimedCall[], n: number): string[] {
     .map((c) => {
       const i = c.input;
       const what = c.kind === 'search' ? `search ${JSON.stringify(i.q)}` : `${i.inbox}/${i.status} ${i.after ? 'after a row' : `offset ${i.offset}`}`;
-      return `${f(c.ms)} ms (CPU ${f(c.cpu)}, host ${f(c.servedMs)}, GC ${f(c.gcMs)}, host GC ${f(c.hostGcMs)}, read ${c.readKb === undefined ? '-' : Math.round(c.readKb)} kB): ${c.kind} ${what}`;
+      return `${f(c.ms)} ms (received ${f(c.receivedMs)}, CPU ${f(c.cpu)}, host ${f(c.servedMs)}, GC ${f(c.gcMs)}, host GC ${f(c.hostGcMs)}, read ${c.readKb === undefined ? '-' : Math.round(c.readKb)} kB): ${c.kind} ${what}`;
     });
 }
