@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { createServer, type WorkspaceServer } from '../src-server/http/app';
 import { existingDemoWorkspace, type DemoSummary } from '../src-server/demo/seed';
 import { findElectronBinary } from './electron-binary';
+import { HOST_NODE_FLAGS } from '../src-main/host/node-flags';
 
 const root = resolve(import.meta.dirname, '..');
 const fail = (line: string): never => {
@@ -99,7 +100,7 @@ if (bin) {
   console.log(`Electron cannot run here (${electron.reason}), so IS-Messenger runs in host mode in your browser instead.`);
   const host = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(root, 'src-main/host/cli.ts'), '--server', serverUrl, '--data', resolve(dataDir, 'desktop-host')],
+    [...HOST_NODE_FLAGS, '--import', 'tsx', resolve(root, 'src-main/host/cli.ts'), '--server', serverUrl, '--data', resolve(dataDir, 'desktop-host')],
     { cwd: root, stdio: 'inherit' },
   );
   host.on('exit', (code) => void stopAll(code ?? 0));

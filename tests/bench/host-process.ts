@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { HOST_NODE_FLAGS } from '../../src-main/host/node-flags';
 
 /** One call as the host served it: its own time (`handleAsJson`) and the bytes it read from files meanwhile. */
 export interface Served {
@@ -45,8 +46,8 @@ type Ask = 'served' | 'gc' | 'rss' | 'session' | 'close';
 /** Starts the host in a child process and waits until it listens. */
 export async function startHostProcess(opts: HostProcessOptions): Promise<HostProcess> {
   const child: ChildProcess = fork(import.meta.filename, ['--child', JSON.stringify(opts)], {
-    // BENCH_HOST_NODE_FLAGS: Node or V8 flags for the host's process alone (e.g. --trace-gc-nvp), to look into its own work.
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_HOST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    // Started as host mode is (HOST_NODE_FLAGS); BENCH_HOST_NODE_FLAGS: more flags for the host's process alone (e.g. --trace-gc-nvp).
+    execArgv: [...HOST_NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_HOST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let n = 0;
