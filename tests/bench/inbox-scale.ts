@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { generateHistory } from './generate-history';
 import { startHostProcess } from './host-process';
-import { gcSummary, inboxAndSearchTimings, pct, slowestCalls, socketCaller, type HostCall } from './inbox-timings';
+import { gcSummary, inboxAndSearchTimings, pct, slowestCalls } from './inbox-timings';
+import { socketCaller, type HostCall } from '../support/host-socket';
 import { DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 
 const { values } = parseArgs({

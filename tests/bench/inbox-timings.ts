@@ -1,18 +1,8 @@
 // Inbox pages and search through the host's WebSocket, as the renderer asks (inbox-store.ts): the
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
 import { performance } from 'node:perf_hooks';
-import type WebSocket from 'ws';
 import { observeGc, type GcPause, type HostProcess } from './host-process';
-
-/**
- * A call through the socket; when the caller knows them, `servedMs` is the time the host took to answer it (the rest: the
- * socket and parsing the frame) and `readKb` what it read from files meanwhile.
- */
-export type HostCall = (
-  kind: 'query' | 'command',
-  name: string,
-  input: unknown,
-) => Promise<{ ok: boolean; value: any; servedMs?: number; readKb?: number; receivedAt?: number }>;
+import type { HostCall } from '../support/host-socket';
 
 /** One timed call: what it asked and what it took. */
 export interface TimedCall {
@@ -65,29 +55,6 @@ export function gcSummary(pauses: readonly GcPause[]): string[] {
   const sum = (xs: readonly GcPause[]) => `${xs.length}, total ${ms(xs.reduce((a, g) => a + g.ms, 0))}, longest ${ms(Math.max(0, ...xs.map((g) => g.ms)))}`;
   const kinds = [...new Set(pauses.map((g) => g.kind))];
   return [sum(pauses), ...kinds.map((k) => `  ${k}: ${sum(pauses.filter((g) => g.kind === k))}`)];
-}
-
-/** Calls over a socket to the host, one frame each, answered by id (as the renderer's bridge does); `onFrame` sees every frame parsed. */
-export function socketCaller(ws: WebSocket, onFrame?: (msg: { id?: number; event?: string }) => void): HostCall {
-  let n = 0;
-  const waiting = new Map<number, (reply: { ok: boolean; value: unknown }) => void>();
-  ws.on('message', (d) => {
-    const receivedAt = performance.now();
-    const msg = JSON.parse(d.toString()) as { id?: number; reply?: { ok: boolean; value: unknown; receivedAt?: number }; event?: string };
-    onFrame?.(msg);
-    if (msg.id === undefined) return;
-    const done = waiting.get(msg.id);
-    // Forgotten once answered: a kept resolver would keep its reply, and every page would stay in the heap.
-    waiting.delete(msg.id);
-    if (msg.reply) msg.reply.receivedAt = receivedAt;
-    done?.(msg.reply!);
-  });
-  return (kind, name, input) =>
-    new Promise((ok) => {
-      const id = ++n;
-      waiting.set(id, ok as never);
-      ws.send(JSON.stringify({ id, call: { kind, name, input } }));
-    });
 }
 
 /**
