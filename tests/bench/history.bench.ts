@@ -249,6 +249,7 @@ async function inboxAndSearch(call: HostCall, host: HostProcess): Promise<void> 
   const first = await inboxAndSearchTimings(call, host);
   const later = [await inboxAndSearchTimings(call, host), await inboxAndSearchTimings(call, host)];
   const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
+  const p99 = (xs: number[]) => ms(pct(xs, 99));
   const hostMs = (ts: readonly InboxTimings[], kind: string) => ts.flatMap((t) => t.calls.filter((c) => c.kind === kind).map((c) => c.servedMs!));
   for (const [when, ts] of [
     ['first pass after bootstrap', [first]],
@@ -259,19 +260,9 @@ async function inboxAndSearch(call: HostCall, host: HostProcess): Promise<void> 
     line('  by position p50 / p99', fig(ts.flatMap((t) => t.position)), goal);
     line(
       '  to the answer received, not yet parsed: by keyset / by position p99',
-      `${ms(
-        pct(
-          ts.flatMap((t) => t.received.keyset),
-          99,
-        ),
-      )} / ${ms(
-        pct(
-          ts.flatMap((t) => t.received.position),
-          99,
-        ),
-      )}`,
+      `${p99(ts.flatMap((t) => t.received.keyset))} / ${p99(ts.flatMap((t) => t.received.position))}`,
     );
-    line("  the host's own time: by keyset / by position p99", `${ms(pct(hostMs(ts, 'keyset'), 99))} / ${ms(pct(hostMs(ts, 'position'), 99))}`);
+    line("  the host's own time: by keyset / by position p99", `${p99(hostMs(ts, 'keyset'))} / ${p99(hostMs(ts, 'position'))}`);
     line('  full-text search p50 / p99', fig(ts.flatMap((t) => t.search)), when === 'passes 2-3' ? 'p99 ≤ 30 ms' : '');
     const [hostGc, ...hostKinds] = gcSummary(ts.flatMap((t) => t.hostGc));
     const [clientGc, ...clientKinds] = gcSummary(ts.flatMap((t) => t.gc));
