@@ -77,6 +77,12 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
   }
 }
 
+/** The desktop socket's options. No per-message deflate (ws's default for a server, said here): on 127.0.0.1 compressing a page costs more than sending it. */
+export const DESKTOP_SOCKET_OPTIONS = { maxPayload: 256 * 1024, perMessageDeflate: false } as const;
+
+/** The frame answering a call: its id and the reply, already JSON (written around it, not parsed and written again). */
+export const replyFrame = (id: number | string | null, replyJson: string): string => `{"id":${JSON.stringify(id)},"reply":${replyJson}}`;
+
 export async function startHost(opts: HostOptions): Promise<Host> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const root = resolve(opts.rendererDir);
@@ -86,8 +92,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
     void serveStatic(root, req, res);
   });
-  // No per-message deflate (ws's default for a server, said here): on 127.0.0.1 compressing a page costs more than sending it.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, ...DESKTOP_SOCKET_OPTIONS });
   const sockets = new Set<WebSocket>();
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -111,7 +116,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         }
         const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
         void service.handleAsJson(msg.call).then((reply) => {
-          if (ws.readyState === ws.OPEN) ws.send(`{"id":${JSON.stringify(id)},"reply":${reply}}`);
+          if (ws.readyState === ws.OPEN) ws.send(replyFrame(id, reply));
         });
       });
       ws.send(JSON.stringify({ event: 'session', payload: service.session() }));

@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { addChurn, generateHistory, type HistoryScale } from './generate-history';
 import { startHostProcess, type HostProcess } from './host-process';
 import { gcSummary, inboxAndSearchTimings, pct, type InboxTimings } from './inbox-timings';
+import { recordAnswers, startFloor } from './replay-process';
 import { socketCaller, type HostCall } from '../support/host-socket';
 import { DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 import { Cache } from '../../src-main/core/cache/cache';
@@ -202,7 +203,7 @@ async function main() {
         // client's own collection of them would otherwise run during the calls, beside the host, on the same cores.
         pages.pages.length = 0;
         (globalThis as { gc?: () => void }).gc?.();
-        await inboxAndSearch(boot.call, boot.host);
+        await inboxAndSearch(boot.ws, boot.call, boot.host);
       }
       boot.ws.close();
       await boot.host.close();
@@ -243,14 +244,22 @@ async function generated(): Promise<{ plain: string; churned: string; folder: st
 /**
  * Inbox pages and search through the host's WebSocket, as the renderer asks (the timings: inbox-timings.ts, shared with
  * inbox-scale.ts): the first pass right after the bootstrap, then two more passes over the same calls taken together (the
- * app as it is used all day: its code compiled, its lists walked).
+ * app as it is used all day: its code compiled, its lists walked). In those two, each call is followed by the same call
+ * answered by a process that does no work (replay-process.ts) with the answer the host gave it in the first pass: this
+ * machine's floor for it, from the same client, a moment later.
  */
-async function inboxAndSearch(call: HostCall, host: HostProcess): Promise<void> {
+async function inboxAndSearch(ws: WebSocket, call: HostCall, host: HostProcess): Promise<void> {
+  const recording = recordAnswers(ws);
   const first = await inboxAndSearchTimings(call, host);
-  const later = [await inboxAndSearchTimings(call, host), await inboxAndSearchTimings(call, host)];
+  const floor = await startFloor(recording.stop());
+  // The recorded answers, and their copy for the replay process, are let go and collected here rather than during the timings.
+  (globalThis as { gc?: () => void }).gc?.();
+  const later = [await inboxAndSearchTimings(call, host, floor), await inboxAndSearchTimings(call, host, floor)];
+  floor.close();
   const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} (n=${xs.length})`;
   const p99 = (xs: number[]) => ms(pct(xs, 99));
   const hostMs = (ts: readonly InboxTimings[], kind: string) => ts.flatMap((t) => t.calls.filter((c) => c.kind === kind).map((c) => c.servedMs!));
+  const inbox = (ts: readonly InboxTimings[]) => ts.flatMap((t) => [...t.keyset, ...t.position]);
   for (const [when, ts] of [
     ['first pass after bootstrap', [first]],
     ['passes 2-3', later],
@@ -263,6 +272,12 @@ async function inboxAndSearch(call: HostCall, host: HostProcess): Promise<void> 
       `${p99(ts.flatMap((t) => t.received.keyset))} / ${p99(ts.flatMap((t) => t.received.position))}`,
     );
     line("  the host's own time: by keyset / by position p99", `${p99(hostMs(ts, 'keyset'))} / ${p99(hostMs(ts, 'position'))}`);
+    if (when === 'passes 2-3') {
+      line('  the same answers from a process doing no work: by keyset p50 / p99', fig(ts.flatMap((t) => t.floor.keyset)));
+      line('    by position p50 / p99', fig(ts.flatMap((t) => t.floor.position)));
+      const [h, f] = [inbox(later), later.flatMap((t) => [...t.floor.keyset, ...t.floor.position])];
+      line('    inbox pages, host ÷ no work: p50 / p99', `${(pct(h, 50) / pct(f, 50)).toFixed(2)} / ${(pct(h, 99) / pct(f, 99)).toFixed(2)}`);
+    }
     line('  full-text search p50 / p99', fig(ts.flatMap((t) => t.search)), when === 'passes 2-3' ? 'p99 ≤ 30 ms' : '');
     const [hostGc, ...hostKinds] = gcSummary(ts.flatMap((t) => t.hostGc));
     const [clientGc, ...clientKinds] = gcSummary(ts.flatMap((t) => t.gc));

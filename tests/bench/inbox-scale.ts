@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { generateHistory } from './generate-history';
 import { startHostProcess } from './host-process';
 import { gcSummary, inboxAndSearchTimings, pct, slowestCalls } from './inbox-timings';
+import { recordAnswers, startFloor, type Floor } from './replay-process';
 import { socketCaller, type HostCall } from '../support/host-socket';
 import { DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 
@@ -142,8 +143,12 @@ async function main() {
     console.log(`first page of each list asked, then ${values.idle} s idle`);
   }
   const leastServed = new Map<string, { kind: string; ms: number }>();
+  // The first round's answers, replayed in the later rounds by a process that does no work, each call right after the host's: this machine's floor.
+  let floor: Floor | undefined;
   for (let round = 0; round < Number(values.rounds); round++) {
-    const t = await inboxAndSearchTimings(sent, host);
+    const recording = round === 0 ? recordAnswers(ws) : undefined;
+    const t = await inboxAndSearchTimings(sent, host, floor);
+    if (recording) floor = await startFloor(recording.stop());
     // Each call's least host time over the rounds after the first (the rounds ask the same calls): the work itself, without the machine's load.
     for (const c of round > 0 ? t.calls : []) {
       const key = `${c.kind}\u0000${JSON.stringify(c.input)}`;
@@ -163,7 +168,12 @@ async function main() {
     console.log(`host GC pauses: ${all}\n${kinds.join('\n')}`);
     const [mine, ...mineKinds] = gcSummary(t.gc);
     console.log(`this client's GC pauses: ${mine}\n${mineKinds.join('\n')}`);
+    if (round > 0)
+      console.log(
+        `the same answers from a process doing no work: inbox by keyset p50/p99 ${fig(t.floor.keyset)}; by position ${fig(t.floor.position)}; search ${fig(t.floor.search)}`,
+      );
   }
+  floor?.close();
   if (leastServed.size) {
     const least = (kind: string) => [...leastServed.values()].filter((c) => c.kind === kind).map((c) => c.ms);
     const fig = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} / ${ms(Math.max(...xs))} (n=${xs.length})`;

@@ -2,6 +2,7 @@
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
 import { performance } from 'node:perf_hooks';
 import { observeGc, type GcPause, type HostProcess } from './host-process';
+import type { Floor } from './replay-process';
 import type { HostCall } from '../support/host-socket';
 
 /** One timed call: what it asked and what it took. */
@@ -28,6 +29,8 @@ export interface InboxTimings {
   /** The first page, and a page at a random position (as after a `changed` event), ms. */
   position: number[];
   search: number[];
+  /** With a floor: each call also sent to the replay process just before or after it, ms (replay-process.ts). */
+  floor: { keyset: number[]; position: number[]; search: number[] };
   /** The same calls to their answer's frame received, not yet parsed, ms. */
   received: { keyset: number[]; position: number[]; search: number[] };
   /** The same calls' CPU time in the calling process (the client side of the socket, and the host when it is in the same process), ms. */
@@ -59,14 +62,17 @@ export function gcSummary(pauses: readonly GcPause[]): string[] {
 
 /**
  * The timings: the calls made one at a time, each timed from its frame sent to its answer parsed. With `host` (the host in a
- * process of its own) each call also gets the host's own time on it and the host's GC pauses that landed on it.
+ * process of its own) each call also gets the host's own time on it and the host's GC pauses that landed on it. With `floor`,
+ * each call is also sent to the replay process, just before or just after (in turn), and timed the same way: the two sides
+ * of each pair meet the machine in the same moment. Throws unless the replayed calls are exactly the calls recorded.
  */
-export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess): Promise<InboxTimings> {
+export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess, floor?: Floor): Promise<InboxTimings> {
   const out: InboxTimings = {
     keyset: [],
     position: [],
     search: [],
     received: { keyset: [], position: [], search: [] },
+    floor: { keyset: [], position: [], search: [] },
     cpu: { keyset: [], position: [], search: [] },
     gc: [],
     hostGc: [],
@@ -75,8 +81,18 @@ export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess):
   // What the host saw before these calls is not theirs.
   await host?.served();
   await host?.gcPauses();
+  await floor?.replay.rewind();
   const gc = observeGc(out.gc);
+  // The floor's call goes first every other time, so that neither side is always the one right after the other.
+  let pairs = 0;
+  const floorTimed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
+    const f0 = performance.now();
+    await floor!.call('query', name, input);
+    out.floor[kind].push(performance.now() - f0);
+  };
   const timed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
+    const floorFirst = floor !== undefined && pairs++ % 2 === 1;
+    if (floorFirst) await floorTimed(name, input, kind);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await call('query', name, input);
@@ -89,6 +105,7 @@ export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess):
     out.cpu[kind].push(cpu);
     out.calls.push({ kind, input, ms, receivedMs, cpu, servedMs: r.servedMs, readKb: r.readKb, at: performance.timeOrigin + t0, gcMs: 0 });
     if (!r.ok) throw new Error(`${name} ${JSON.stringify(input)}: ${JSON.stringify(r)}`);
+    if (floor && !floorFirst) await floorTimed(name, input, kind);
     return r.value as { items: { id: string; last_activity_at: number }[]; total: number };
   };
   // The same positions every time (a fixed seed): rounds and runs ask the same pages, and can be compared call by call.
@@ -110,6 +127,8 @@ export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess):
   // Entries are delivered after the collection: give the last ones a turn.
   await new Promise((r) => setTimeout(r, 10));
   gc.disconnect();
+  const replayed = await floor?.replay.rewind();
+  if (floor && replayed !== floor.recorded) throw new Error(`the replay process answered ${replayed} calls, ${floor.recorded} answers were recorded`);
   for (const c of out.calls) c.gcMs = landed(out.gc, c);
   if (host) {
     const served = await host.served();

@@ -1,0 +1,123 @@
+// This machine's floor for a call over the desktop socket: a process that does no work, answering each call with the
+// answer the host gave to the same call, recorded earlier in the same run. Started with the host's Node flags, it sends the
+// same bytes through the same socket library with the same options and framing (`src-main/host/host.ts`), and parses each
+// frame as the host does; what it leaves out is the host's work (validation, the cache's queries, the answer's JSON). The
+// same client timing the same calls against both gives the host's figures beside what the socket, the client's parse
+// and this machine's scheduling alone cost.
+import { fork } from 'node:child_process';
+import WebSocket, { WebSocketServer } from 'ws';
+import { DESKTOP_SOCKET_OPTIONS, replyFrame } from '../../src-main/host/host';
+import { HOST_NODE_FLAGS } from '../../src-main/host/node-flags';
+import { socketCaller, type HostCall } from '../support/host-socket';
+
+/** The answers' JSON texts a socket receives, in order, from now until `stop()`. */
+export function recordAnswers(ws: WebSocket): { stop(): string[] } {
+  const answers: string[] = [];
+  const listener = (data: WebSocket.RawData) => {
+    const text = data.toString();
+    const m = /^\{"id":(?:\d+|"[^"]*"|null),"reply":/.exec(text);
+    // The rest of the frame but its closing brace, byte for byte as the host wrote it (replyFrame).
+    if (m) answers.push(text.slice(m[0].length, -1));
+  };
+  ws.on('message', listener);
+  return {
+    stop() {
+      ws.off('message', listener);
+      return answers;
+    },
+  };
+}
+
+export interface ReplayProcess {
+  /** A WebSocket URL; each connection is answered from the answers last loaded, in order. */
+  url: string;
+  /** Replaces the answers and starts again from the first. */
+  load(answers: readonly string[]): Promise<void>;
+  /** Starts again from the first answer; says how many calls were answered since the last `load` or `rewind`. */
+  rewind(): Promise<number>;
+  close(): void;
+}
+
+type Ask = { id: number; load?: readonly string[]; rewind?: true };
+
+export async function startReplayProcess(): Promise<ReplayProcess> {
+  const child = fork(import.meta.filename, ['--child'], { execArgv: [...HOST_NODE_FLAGS, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let n = 0;
+  const waiting = new Map<number, (value: unknown) => void>();
+  const url = await new Promise<string>((ok, fail) => {
+    child.once('exit', (code) => fail(new Error(`the replay process exited (${code}) before it listened`)));
+    child.on('message', (m: { id?: number; value?: unknown; listening?: string }) => {
+      if (m.listening) ok(m.listening);
+      else if (m.id !== undefined) {
+        waiting.get(m.id)?.(m.value);
+        waiting.delete(m.id);
+      }
+    });
+  });
+  const ask = <T>(m: Omit<Ask, 'id'>) =>
+    new Promise<T>((ok) => {
+      const id = ++n;
+      waiting.set(id, ok as (value: unknown) => void);
+      child.send({ ...m, id });
+    });
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  return {
+    url,
+    load: (answers) => ask<void>({ load: answers }),
+    rewind: () => ask<number>({ rewind: true }),
+    close() {
+      process.off('exit', kill);
+      kill();
+    },
+  };
+}
+
+/** This machine's floor for some calls: a replay process holding the answers the host gave them, `recorded` of them, and a caller over a socket to it. */
+export interface Floor {
+  call: HostCall;
+  replay: ReplayProcess;
+  recorded: number;
+  close(): void;
+}
+
+/** A replay process loaded with some recorded answers (`recordAnswers`), and a socket to it. */
+export async function startFloor(answers: readonly string[]): Promise<Floor> {
+  const replay = await startReplayProcess();
+  await replay.load(answers);
+  const socket = new WebSocket(replay.url);
+  await new Promise((ok, fail) => socket.once('open', ok).once('error', fail));
+  return {
+    call: socketCaller(socket),
+    replay,
+    recorded: answers.length,
+    close() {
+      socket.close();
+      replay.close();
+    },
+  };
+}
+
+function child(): void {
+  let answers: readonly string[] = [];
+  let next = 0;
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...DESKTOP_SOCKET_OPTIONS });
+  wss.on('connection', (ws) =>
+    ws.on('message', (data) => {
+      // Parsed as the host parses a call (host.ts), for its id.
+      const msg = JSON.parse(data.toString()) as { id?: unknown };
+      const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
+      const answer = answers[next++] ?? '{"ok":false,"code":"internal","message":"no recorded answer left"}';
+      ws.send(replyFrame(id, answer));
+    }),
+  );
+  process.on('message', (m: Ask) => {
+    if (m.load) answers = m.load;
+    process.send!({ id: m.id, value: next });
+    next = 0;
+  });
+  process.once('disconnect', () => process.exit(0));
+  wss.on('listening', () => process.send!({ listening: `ws://127.0.0.1:${(wss.address() as { port: number }).port}` }));
+}
+
+if (process.argv[2] === '--child') child();
