@@ -185,6 +185,8 @@ export const DEFAULT_LOCAL_PREFS: LocalPrefs = {
 
 const Empty = z.object({}).strict();
 const Limit = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
+/** The most rows one `conversations` query may ask. */
+export const CONVERSATIONS_MAX_LIMIT = 500;
 
 /** Queries: read from the local cache (reports from the server). */
 export const queries = {
@@ -210,7 +212,7 @@ export const queries = {
         after: ListCursor.optional(),
         /** The rows that come just before this one in the list (instead of a position). */
         before: ListCursor.optional(),
-        limit: Limit(500, 100),
+        limit: Limit(CONVERSATIONS_MAX_LIMIT, 100),
       })
       .strict()
       .refine((i) => (i.after ? 1 : 0) + (i.before ? 1 : 0) + (i.offset > 0 ? 1 : 0) <= 1, 'offset, after and before are alternatives: give one'),
