@@ -13,6 +13,7 @@ import { parsePolicy, policyDefaultPrefs, policyView } from '../../src-main/core
 import { DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 import { MemoryStore } from '../../src-main/core/service/ports';
 import { startDesktop } from '../support/desktop';
+import { socketCaller } from '../support/host-socket';
 
 const ROOT = resolve(__dirname, '..', '..');
 const dirs: string[] = [];
@@ -155,20 +156,8 @@ describe('host mode with --policy FILE', () => {
     const token = new URLSearchParams(url.hash.slice(1)).get('token')!;
     const ws = new WebSocket(`ws://${url.host}${DESKTOP_SOCKET_PATH}?token=${token}`);
     await new Promise((r, j) => ws.once('open', r).once('error', j));
-    let n = 0;
-    const call = (c: unknown) =>
-      new Promise<any>((r) => {
-        const id = ++n;
-        const onMessage = (d: WebSocket.RawData) => {
-          const msg = JSON.parse(String(d));
-          if (msg.id === id) {
-            ws.off('message', onMessage);
-            r(msg.reply);
-          }
-        };
-        ws.on('message', onMessage);
-        ws.send(JSON.stringify({ id, call: c }));
-      });
+    const socketCall = socketCaller(ws);
+    const call = (c: { kind: 'query' | 'command'; name: string; input: unknown }) => socketCall(c.kind, c.name, c.input);
     const session = await call({ kind: 'query', name: 'session', input: {} });
     expect(session.value).toMatchObject({ server_url: 'https://messenger.example.com', locked: ['do_not_disturb'] });
     const prefs = await call({ kind: 'query', name: 'prefs', input: {} });

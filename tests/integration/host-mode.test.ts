@@ -8,6 +8,7 @@ import { startHost, DESKTOP_SOCKET_PATH, type Host } from '../../src-main/host/h
 import { MemoryStore } from '../../src-main/core/service/ports';
 import { RecordingNotifier, eventually } from '../support/desktop';
 import { startServer, type TestServer } from '../support/server';
+import { socketCaller } from '../support/host-socket';
 import { CONTENT_SECURITY_POLICY } from '../../src-shared/desktop/csp';
 
 function connect(host: Host, token: string): Promise<WebSocket> {
@@ -19,23 +20,15 @@ function connect(host: Host, token: string): Promise<WebSocket> {
   });
 }
 
+/** The desktop API over the socket (the shared caller), with the event frames it pushed kept in order and raw frames sent as written. */
 function rpc(ws: WebSocket) {
-  let n = 0;
-  const waiting = new Map<number, (reply: any) => void>();
   const events: { event: string; payload: any }[] = [];
-  ws.on('message', (d) => {
-    const msg = JSON.parse(d.toString());
-    if ('event' in msg) events.push(msg);
-    else waiting.get(msg.id)?.(msg.reply);
+  const call = socketCaller(ws, (msg) => {
+    if ('event' in msg) events.push(msg as { event: string; payload: any });
   });
   return {
     events,
-    call: (call: unknown) =>
-      new Promise<any>((resolve) => {
-        const id = ++n;
-        waiting.set(id, resolve);
-        ws.send(JSON.stringify({ id, call }));
-      }),
+    call: (c: { kind: 'query' | 'command'; name: string; input: unknown }) => call(c.kind, c.name, c.input),
     raw: (text: string) => ws.send(text),
   };
 }
