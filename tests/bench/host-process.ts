@@ -8,10 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { HOST_NODE_FLAGS } from '../../src-main/host/node-flags';
 
-/** One call as the host served it: its own time (`handleAsJson`) and the bytes it read from files meanwhile. */
+/** One call as the host served it: its own time (`handleAsJson`) and, when counted, the bytes it read from files meanwhile. */
 export interface Served {
   ms: number;
-  readKb: number;
+  readKb?: number;
 }
 
 /** A GC pause: when it began (ms since the epoch, comparable across processes), how long, of which kind. */
@@ -26,6 +26,8 @@ export interface HostProcessOptions {
   rendererDir: string;
   /** Settings and token kept in the data folder (`true`, as the app does) or in memory (`false`: every run signs in afresh). */
   keepSession: boolean;
+  /** Each call's bytes read from files (`Served.readKb`): two reads of `/proc/self/io` a call, about 0.03 ms the app does not spend. */
+  countReads?: boolean;
 }
 
 export interface HostProcess {
@@ -125,13 +127,15 @@ async function child(opts: HostProcessOptions): Promise<void> {
   const served: Served[] = [];
   const pauses: GcPause[] = [];
   observeGc(pauses);
-  const bytesRead = () => (existsSync('/proc/self/io') ? Number(/rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]) : NaN);
+  const countReads = opts.countReads && existsSync('/proc/self/io');
+  const bytesRead = () => (countReads ? Number(/rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]) : 0);
   const handleAsJson = host.service.handleAsJson.bind(host.service);
   host.service.handleAsJson = async (raw) => {
     const r0 = bytesRead();
     const t = performance.now();
     const out = await handleAsJson(raw);
-    served.push({ ms: performance.now() - t, readKb: (bytesRead() - r0) / 1024 });
+    const ms = performance.now() - t;
+    served.push({ ms, readKb: countReads ? (bytesRead() - r0) / 1024 : undefined });
     return out;
   };
   const drain = <T>(xs: T[]) => xs.splice(0, xs.length);

@@ -117,7 +117,7 @@ async function main() {
   mkdirSync(renderer, { recursive: true });
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>bench</title>');
   // The host in a process of its own, as the app's main process is: the pages this client parses are not in its heap.
-  const host = await startHostProcess({ dataDir, rendererDir: renderer, keepSession: true });
+  const host = await startHostProcess({ dataDir, rendererDir: renderer, keepSession: true, countReads: true });
   const ws = new WebSocket(`${host.url.replace('http', 'ws')}${DESKTOP_SOCKET_PATH}?token=${host.token}`);
   await new Promise((ok) => ws.once('open', ok));
   const sent = socketCaller(ws);
