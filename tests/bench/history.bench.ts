@@ -10,8 +10,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import WebSocket from 'ws';
 import { addChurn, generateHistory, type HistoryScale } from './generate-history';
 import { startHostProcess, type HostProcess } from './host-process';
-import { gcSummary, inboxAndSearchTimings, pct, type InboxTimings } from './inbox-timings';
-import { recordAnswers, startFloor } from './replay-process';
+import { floorFor, gcSummary, inboxAndSearchTimings, pct, type InboxTimings } from './inbox-timings';
+import { recordAnswers } from './replay-process';
 import { socketCaller, type HostCall } from '../support/host-socket';
 import { DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 import { Cache } from '../../src-main/core/cache/cache';
@@ -244,14 +244,14 @@ async function generated(): Promise<{ plain: string; churned: string; folder: st
 /**
  * Inbox pages and search through the host's WebSocket, as the renderer asks (the timings: inbox-timings.ts, shared with
  * inbox-scale.ts): the first pass right after the bootstrap, then two more passes over the same calls taken together (the
- * app as it is used all day: its code compiled, its lists walked). In those two, each call is followed by the same call
- * answered by a process that does no work (replay-process.ts) with the answer the host gave it in the first pass: this
- * machine's floor for it, from the same client, a moment later.
+ * app as it is used all day: its code compiled, its lists walked). In those two, each call is paired with the same call,
+ * just before or just after it in turn, answered by a process that does no work (replay-process.ts) with the answer the
+ * host gave it in the first pass: this machine's floor for it, from the same client, in the same moment.
  */
 async function inboxAndSearch(ws: WebSocket, call: HostCall, host: HostProcess): Promise<void> {
   const recording = recordAnswers(ws);
   const first = await inboxAndSearchTimings(call, host);
-  const floor = await startFloor(recording.stop());
+  const floor = await floorFor(first, recording.stop());
   // The recorded answers, and their copy for the replay process, are let go and collected here rather than during the timings.
   (globalThis as { gc?: () => void }).gc?.();
   const later = [await inboxAndSearchTimings(call, host, floor), await inboxAndSearchTimings(call, host, floor)];

@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { generateHistory } from './generate-history';
 import { startHostProcess } from './host-process';
-import { gcSummary, inboxAndSearchTimings, pct, slowestCalls } from './inbox-timings';
-import { recordAnswers, startFloor, type Floor } from './replay-process';
+import { floorFor, gcSummary, inboxAndSearchTimings, pct, slowestCalls } from './inbox-timings';
+import { recordAnswers, type Floor } from './replay-process';
 import { socketCaller, type HostCall } from '../support/host-socket';
 import { DESKTOP_SOCKET_PATH } from '../../src-main/host/host';
 
@@ -143,12 +143,12 @@ async function main() {
     console.log(`first page of each list asked, then ${values.idle} s idle`);
   }
   const leastServed = new Map<string, { kind: string; ms: number }>();
-  // The first round's answers, replayed in the later rounds by a process that does no work, each call right after the host's: this machine's floor.
+  // The first round's answers, replayed in the later rounds by a process that does no work, each call paired with the host's (just before or after it, in turn): this machine's floor.
   let floor: Floor | undefined;
   for (let round = 0; round < Number(values.rounds); round++) {
     const recording = round === 0 ? recordAnswers(ws) : undefined;
     const t = await inboxAndSearchTimings(sent, host, floor);
-    if (recording) floor = await startFloor(recording.stop());
+    if (recording) floor = await floorFor(t, recording.stop());
     // Each call's least host time over the rounds after the first (the rounds ask the same calls): the work itself, without the machine's load.
     for (const c of round > 0 ? t.calls : []) {
       const key = `${c.kind}\u0000${JSON.stringify(c.input)}`;

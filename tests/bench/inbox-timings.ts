@@ -2,7 +2,7 @@
 // timings of bench:history's "inbox page" and "full-text search" figures, shared with inbox-scale.ts.
 import { performance } from 'node:perf_hooks';
 import { observeGc, type GcPause, type HostProcess } from './host-process';
-import type { Floor } from './replay-process';
+import { startFloor, type Floor } from './replay-process';
 import type { HostCall } from '../support/host-socket';
 
 /** One timed call: what it asked and what it took. */
@@ -64,7 +64,8 @@ export function gcSummary(pauses: readonly GcPause[]): string[] {
  * The timings: the calls made one at a time, each timed from its frame sent to its answer parsed. With `host` (the host in a
  * process of its own) each call also gets the host's own time on it and the host's GC pauses that landed on it. With `floor`,
  * each call is also sent to the replay process, just before or just after (in turn), and timed the same way: the two sides
- * of each pair meet the machine in the same moment. Throws unless the replayed calls are exactly the calls recorded.
+ * of each pair meet the machine in the same moment. Throws unless the calls are exactly those the floor's answers were
+ * recorded for.
  */
 export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess, floor?: Floor): Promise<InboxTimings> {
   const out: InboxTimings = {
@@ -87,8 +88,9 @@ export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess, 
   let pairs = 0;
   const floorTimed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
     const f0 = performance.now();
-    await floor!.call('query', name, input);
+    const r = await floor!.call('query', name, input);
     out.floor[kind].push(performance.now() - f0);
+    if (!r.ok) throw new Error(`the replay process: ${JSON.stringify(r)}`);
   };
   const timed = async (name: string, input: Record<string, unknown>, kind: 'keyset' | 'position' | 'search') => {
     const floorFirst = floor !== undefined && pairs++ % 2 === 1;
@@ -127,8 +129,11 @@ export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess, 
   // Entries are delivered after the collection: give the last ones a turn.
   await new Promise((r) => setTimeout(r, 10));
   gc.disconnect();
-  const replayed = await floor?.replay.rewind();
-  if (floor && replayed !== floor.recorded) throw new Error(`the replay process answered ${replayed} calls, ${floor.recorded} answers were recorded`);
+  if (floor) {
+    const replayed = await floor.replay.rewind();
+    if (replayed !== floor.calls.length) throw new Error(`the replay process answered ${replayed} calls, ${floor.calls.length} answers were recorded`);
+    sameCalls(out, floor);
+  }
   for (const c of out.calls) c.gcMs = landed(out.gc, c);
   if (host) {
     const served = await host.served();
@@ -137,6 +142,29 @@ export async function inboxAndSearchTimings(call: HostCall, host?: HostProcess, 
     out.calls.forEach((c, i) => Object.assign(c, { servedMs: served[i].ms, readKb: served[i].readKb, hostGcMs: landed(out.hostGc, c) }));
   }
   return out;
+}
+
+/** What a call asked, to compare passes call by call. */
+const callKey = (c: TimedCall) => JSON.stringify([c.kind, c.input]);
+
+/** Throws unless a pass asked exactly the calls the floor's answers were recorded for, in the same order. */
+function sameCalls(t: InboxTimings, floor: Floor): void {
+  const asked = t.calls.map(callKey);
+  for (let n = 0; n < Math.max(asked.length, floor.calls.length); n++)
+    if (asked[n] !== floor.calls[n])
+      throw new Error(`call ${n} of this pass is not the call recorded: ${asked[n] ?? 'none'} against ${floor.calls[n] ?? 'none'}`);
+}
+
+/**
+ * This machine's floor for the calls of a pass (`first`), from the answers recorded during it (`recordAnswers`): a replay
+ * process holding them, warmed up by one untimed pass of the same calls against it alone (as the host was by `first`).
+ */
+export async function floorFor(first: InboxTimings, answers: readonly string[]): Promise<Floor> {
+  const floor = await startFloor(answers, first.calls.map(callKey));
+  const warmUp = await inboxAndSearchTimings(floor.call);
+  await floor.replay.rewind();
+  sameCalls(warmUp, floor);
+  return floor;
 }
 
 /** The slowest calls, one a line: what was asked (inbox, status, offset or keyset, search) and its wall, CPU and host time. */

@@ -73,16 +73,21 @@ export async function startReplayProcess(): Promise<ReplayProcess> {
   };
 }
 
-/** This machine's floor for some calls: a replay process holding the answers the host gave them, `recorded` of them, and a caller over a socket to it. */
+/**
+ * This machine's floor for some calls: a replay process holding the answers the host gave them, and a caller over a
+ * socket to it. `calls` says which call each answer was for, in order (as the caller writes them, e.g. JSON): a pass
+ * replayed must ask exactly these, or its answers are another call's.
+ */
 export interface Floor {
   call: HostCall;
   replay: ReplayProcess;
-  recorded: number;
+  calls: readonly string[];
   close(): void;
 }
 
-/** A replay process loaded with some recorded answers (`recordAnswers`), and a socket to it. */
-export async function startFloor(answers: readonly string[]): Promise<Floor> {
+/** A replay process loaded with some recorded answers (`recordAnswers`), one for each of `calls`, and a socket to it. */
+export async function startFloor(answers: readonly string[], calls: readonly string[]): Promise<Floor> {
+  if (answers.length !== calls.length) throw new Error(`${answers.length} answers were recorded for ${calls.length} calls`);
   const replay = await startReplayProcess();
   await replay.load(answers);
   const socket = new WebSocket(replay.url);
@@ -90,7 +95,7 @@ export async function startFloor(answers: readonly string[]): Promise<Floor> {
   return {
     call: socketCaller(socket),
     replay,
-    recorded: answers.length,
+    calls,
     close() {
       socket.close();
       replay.close();
