@@ -13,8 +13,6 @@ import { highlight } from '../../../src-shared/search-match';
 import { indexOfContact, rowAt, useInbox, type StatusFilter } from './inbox-store';
 
 const ROW_HEIGHT = 84;
-/** More than the rows ever rendered at once (a tall screen zoomed far out holds a few hundred, overscan included). */
-const SLOTS = 1024;
 
 export function ConversationList() {
   const total = useInbox((s) => s.total);
@@ -142,15 +140,7 @@ export function ConversationList() {
               {items.map((v) => {
                 const row = rowAt(pages, v.index);
                 return (
-                  // Keyed by slot, not by row: a row scrolled out hands its elements to the row scrolled in, which React
-                  // updates in place instead of building a new row (the rendered rows, overscan included, are consecutive and
-                  // fewer than SLOTS, so no two share a key).
-                  <div
-                    key={v.index % SLOTS}
-                    role="presentation"
-                    className="conv-list__slot"
-                    style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
-                  >
+                  <div key={v.key} role="presentation" className="conv-list__slot" style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}>
                     {row ? (
                       <ConversationRow
                         row={row}
