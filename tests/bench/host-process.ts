@@ -3,10 +3,10 @@
 // own process and heap: the pages it parses are not garbage the host's collector has to sweep, and the host's pauses
 // are not the client's. The benches ask the host process, over its IPC channel, what only it can see: the host's
 // own time on each call, the bytes it read from files, its GC pauses, its RSS and its session state.
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { HOST_NODE_FLAGS } from '../../src-main/host/node-flags';
+import { forkAsked } from './child-ipc';
 
 /** One call as the host served it: its own time (`handleAsJson`) and, when counted, the bytes it read from files meanwhile. */
 export interface Served {
@@ -47,46 +47,31 @@ type Ask = 'served' | 'gc' | 'rss' | 'session' | 'close';
 
 /** Starts the host in a child process and waits until it listens. */
 export async function startHostProcess(opts: HostProcessOptions): Promise<HostProcess> {
-  const child: ChildProcess = fork(import.meta.filename, ['--child', JSON.stringify(opts)], {
-    // Started as host mode is (HOST_NODE_FLAGS); BENCH_HOST_NODE_FLAGS: more flags for the host's process alone (e.g. --trace-gc-nvp).
-    execArgv: [...HOST_NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_HOST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  let n = 0;
-  const waiting = new Map<number, (value: unknown) => void>();
-  const started = new Promise<{ url: string; token: string }>((ok, fail) => {
-    child.once('exit', (code) => fail(new Error(`the host process exited (${code}) before it listened`)));
-    child.on('message', (m: { id?: number; value?: unknown; listening?: { url: string; token: string } }) => {
-      if (m.listening) ok(m.listening);
-      else if (m.id !== undefined) {
-        waiting.get(m.id)?.(m.value);
-        waiting.delete(m.id);
-      }
-    });
-  });
-  const ask = <T>(what: Ask) =>
-    new Promise<T>((ok) => {
-      const id = ++n;
-      waiting.set(id, ok as (value: unknown) => void);
-      child.send({ id, ask: what });
-    });
-  const { url, token } = await started;
-  // A bench that ends early (an error, Ctrl-C) takes its host with it: the child also leaves when its channel closes.
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
+  const host = await forkAsked<{ url: string; token: string }>(
+    'the host process',
+    import.meta.filename,
+    ['--child', JSON.stringify(opts)],
+    [
+      // Started as host mode is (HOST_NODE_FLAGS); BENCH_HOST_NODE_FLAGS: more flags for the host's process alone (e.g. --trace-gc-nvp).
+      ...HOST_NODE_FLAGS,
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_HOST_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
+  );
+  const ask = <T>(what: Ask) => host.ask<T>({ ask: what });
   return {
-    url,
-    token,
-    pid: child.pid!,
+    ...host.listening,
+    pid: host.child.pid!,
     served: () => ask<Served[]>('served'),
     gcPauses: () => ask<GcPause[]>('gc'),
     rss: () => ask<number>('rss'),
     sessionState: () => ask<string>('session'),
     async close() {
-      const exited = new Promise((r) => child.once('exit', r));
+      const exited = new Promise((r) => host.child.once('exit', r));
       await ask('close');
       await exited;
-      process.off('exit', kill);
+      host.release();
     },
   };
 }

@@ -4,11 +4,11 @@
 // frame as the host does; what it leaves out is the host's work (validation, the cache's queries, the answer's JSON). The
 // same client timing the same calls against both gives the host's figures beside what the socket, the client's parse
 // and this machine's scheduling alone cost.
-import { fork } from 'node:child_process';
 import WebSocket, { WebSocketServer } from 'ws';
 import { DESKTOP_SOCKET_OPTIONS, replyFrame } from '../../src-main/host/host';
 import { HOST_NODE_FLAGS } from '../../src-main/host/node-flags';
 import { socketCaller, type HostCall } from '../support/host-socket';
+import { forkAsked } from './child-ipc';
 
 /** The answers' JSON texts a socket receives, in order, from now until `stop()`. */
 export function recordAnswers(ws: WebSocket): { stop(): string[] } {
@@ -41,35 +41,12 @@ export interface ReplayProcess {
 type Ask = { id: number; load?: readonly string[]; rewind?: true };
 
 export async function startReplayProcess(): Promise<ReplayProcess> {
-  const child = fork(import.meta.filename, ['--child'], { execArgv: [...HOST_NODE_FLAGS, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let n = 0;
-  const waiting = new Map<number, (value: unknown) => void>();
-  const url = await new Promise<string>((ok, fail) => {
-    child.once('exit', (code) => fail(new Error(`the replay process exited (${code}) before it listened`)));
-    child.on('message', (m: { id?: number; value?: unknown; listening?: string }) => {
-      if (m.listening) ok(m.listening);
-      else if (m.id !== undefined) {
-        waiting.get(m.id)?.(m.value);
-        waiting.delete(m.id);
-      }
-    });
-  });
-  const ask = <T>(m: Omit<Ask, 'id'>) =>
-    new Promise<T>((ok) => {
-      const id = ++n;
-      waiting.set(id, ok as (value: unknown) => void);
-      child.send({ ...m, id });
-    });
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
+  const replay = await forkAsked<string>('the replay process', import.meta.filename, ['--child'], [...HOST_NODE_FLAGS, '--import', 'tsx']);
   return {
-    url,
-    load: (answers) => ask<void>({ load: answers }),
-    rewind: () => ask<number>({ rewind: true }),
-    close() {
-      process.off('exit', kill);
-      kill();
-    },
+    url: replay.listening,
+    load: (answers) => replay.ask<void>({ load: answers }),
+    rewind: () => replay.ask<number>({ rewind: true }),
+    close: () => replay.kill(),
   };
 }
 

@@ -1,9 +1,9 @@
 // A long conversation list scrolled without a pause: the rows coming into view are conversations,
 // fetched as the list moves (page by page ahead of it), not placeholders until the scrolling stops;
-// and each row on screen is the conversation at its place in the list (rows reuse their elements).
+// and each row on screen is the conversation at its place in the list, never another one's content.
 import { expect, test } from './support/test';
 import { signIn, startServer, type TestServer } from '../support/server';
-import type { Contact } from '../../src-shared/model';
+import { allContacts } from '../support/truth';
 import { openAllInbox, signedInApp, type AppUser } from './support/harness';
 import { scrollWholeList } from './support/list-scroll';
 
@@ -34,13 +34,9 @@ test('a long list scrolled without a pause shows its conversations as it goes, n
 
   // The closed conversations in the list's order (newest activity first), from the server's API.
   const manager = await signIn(server, 'manager@demo.test');
-  const all: Contact[] = [];
-  for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-    const r: { body: { items: Contact[]; next_cursor: string | null } } = await manager.get(`/api/v1/contacts?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
-    all.push(...r.body.items);
-    cursor = r.body.next_cursor;
-  }
-  const closed = all.filter((c) => c.status === 'closed').sort((a, b) => b.last_activity_at - a.last_activity_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const closed = (await allContacts(manager))
+    .filter((c) => c.status === 'closed')
+    .sort((a, b) => b.last_activity_at - a.last_activity_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   /** The rows on screen: each one's place in the list, contact and name. */
   const onScreen = () =>
     page.locator('.conv-list__scroll').evaluate((el) => {
@@ -53,7 +49,7 @@ test('a long list scrolled without a pause shows its conversations as it goes, n
           name: r.querySelector('.conv-row__name')!.textContent,
         }));
     });
-  // At the end of the fast scroll, then back up in jumps (rows handed over many times): each row is the list's row at its place.
+  // At the end of the fast scroll, then back up in jumps: each row is the list's row at its place.
   for (const at of [null, 0.5, 0.2, 0.75, 0]) {
     if (at !== null) await page.locator('.conv-list__scroll').evaluate((el, f) => (el.scrollTop = f * (el.scrollHeight - el.clientHeight)), at);
     await expect(page.locator('.conv-row--skeleton')).toHaveCount(0);

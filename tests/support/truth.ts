@@ -4,8 +4,8 @@ import type { ApiClient } from './server';
 import type { TestDesktop } from './desktop';
 import type { Contact } from '../../src-shared/model';
 
-/** Everything the REST API (an independent path from the feed) says this user may see. */
-export async function serverTruth(c: ApiClient) {
+/** Every contact the REST API lets this user see, page after page. */
+export async function allContacts(c: ApiClient): Promise<Contact[]> {
   const contacts: Contact[] = [];
   let cursor: string | null = null;
   do {
@@ -13,6 +13,12 @@ export async function serverTruth(c: ApiClient) {
     contacts.push(...r.body.items);
     cursor = r.body.next_cursor;
   } while (cursor);
+  return contacts;
+}
+
+/** Everything the REST API (an independent path from the feed) says this user may see. */
+export async function serverTruth(c: ApiClient) {
+  const contacts = await allContacts(c);
   const messages: Record<string, string[]> = {};
   const comments: Record<string, string[]> = {};
   for (const contact of contacts) {
